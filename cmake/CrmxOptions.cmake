@@ -1,0 +1,20 @@
+# Build options for crmx. Each option is documented here and in README.md.
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+option(CRMX_WERROR "Treat compiler warnings as errors (on in CI)" OFF)
+option(CRMX_BUILD_TESTS "Build the test suites" ON)
+option(CRMX_BUILD_BENCH "Build the benchmarks in bench/" ON)
+option(CRMX_FUZZ "Build libFuzzer targets (needs clang)" OFF)
+option(CRMX_SANITIZE "Build with AddressSanitizer and UBSan" OFF)
+option(CRMX_LLVM_JIT "Build the optional LLVM 14 JIT backend" OFF)
+
+if(CRMX_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,15 @@
+// Declares the crmxc subcommands. Each lives in its own cmd_<name>.cpp and registers one
+// CLI11 subcommand whose callback stores the process exit status in `exit_code`:
+// 0 success, 1 an error was reported, 2 usage error or unreadable input.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace crmx::driver {
+
+void RegisterCheck(CLI::App& root, int& exit_code);    // cmd_check.cpp
+void RegisterDump(CLI::App& root, int& exit_code);     // cmd_dump.cpp
+void RegisterExplain(CLI::App& root, int& exit_code);  // cmd_explain.cpp
+void RegisterSchema(CLI::App& root, int& exit_code);   // cmd_schema.cpp
+
+}  // namespace crmx::driver

@@ -1,0 +1,263 @@
+// Defines Parse(): the wall around the generated ANTLR parser.
+//
+// Steps: make the text safe for ANTLR (invalid UTF-8 bytes become bad characters), lex, report
+// lexical errors (bad characters, unterminated strings and comments), refuse input nested
+// deeper than the cap, parse (fast SLL first; on failure, again in full LL with the crmx error
+// strategy for good messages), then build the AST. Everything runs on a thread with a large
+// stack, and every exception stops at this file.
+#include "compiler/syntax/parser.h"
+
+#include <pthread.h>
+
+#include <functional>
+
+#include "compiler/syntax/parse_session.h"
+
+namespace crmx::syntax {
+namespace {
+
+using P = crmx_antlr::CrmxParser;
+
+// Length of the valid UTF-8 sequence at `i`, or 0 when the byte there starts none.
+size_t Utf8SequenceLength(const std::string& s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;  // overlong
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// Copies the text, replacing each byte that is not valid UTF-8 with 0x01 (a bad character
+// for the lexer), and fills the code-point-to-byte table when the text is not ASCII.
+std::string Sanitize(const std::string& text, std::vector<uint32_t>& cp_to_byte, std::vector<uint32_t>& invalid) {
+  std::string out = text;
+  bool ascii = true;
+  for (unsigned char c : text) {
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return out;
+  cp_to_byte.reserve(text.size() + 1);
+  for (size_t i = 0; i < text.size();) {
+    size_t n = Utf8SequenceLength(text, i);
+    cp_to_byte.push_back(static_cast<uint32_t>(i));
+    if (n == 0) {
+      out[i] = '\x01';
+      invalid.push_back(static_cast<uint32_t>(i));
+      n = 1;
+    }
+    i += n;
+  }
+  cp_to_byte.push_back(static_cast<uint32_t>(text.size()));
+  return out;
+}
+
+// Runs `fn` on a thread with a large stack (recursive descent on deeply nested input), and
+// waits for it.
+void RunWithLargeStack(const std::function<void()>& fn) {
+  constexpr size_t kStack = 256u << 20;  // reserved, not committed
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kStack);
+  pthread_t thread;
+  auto trampoline = [](void* arg) -> void* {
+    (*static_cast<const std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  if (pthread_create(&thread, &attr, trampoline, const_cast<std::function<void()>*>(&fn)) != 0) {
+    pthread_attr_destroy(&attr);
+    fn();  // no thread to be had: run here, with the caps as the only guard
+    return;
+  }
+  pthread_attr_destroy(&attr);
+  pthread_join(thread, nullptr);
+}
+
+// Reports bad characters, unterminated strings and comments; returns false when the input
+// must not be parsed (nesting past the cap).
+bool LexicalPass(ParseSession& s, antlr4::CommonTokenStream& tokens, const std::vector<uint32_t>& invalid) {
+  const std::vector<antlr4::Token*>& all = tokens.getTokens();
+  for (size_t i = 0; i < all.size(); ++i) {
+    antlr4::Token* t = all[i];
+    switch (t->getType()) {
+      case P::ERROR_CHAR: {
+        size_t j = i;
+        while (j + 1 < all.size() && all[j + 1]->getType() == P::ERROR_CHAR &&
+               all[j + 1]->getStartIndex() == all[j]->getStopIndex() + 1 && all[j + 1]->getLine() == t->getLine()) {
+          ++j;
+        }
+        Span span = Span::Cover(s.TokenSpan(t), s.TokenSpan(all[j]));
+        bool bad_utf8 = std::binary_search(invalid.begin(), invalid.end(), span.begin);
+        std::string text = s.file.text().substr(span.begin, span.end - span.begin);
+        diag::Diagnostic d;
+        if (bad_utf8) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(s.file.text()[span.begin]));
+          d = diag::Make(diag::Kind::InvalidCharacter, span, std::string("invalid UTF-8 byte ") + hex, "not UTF-8");
+          d.help = "save the file as UTF-8";
+        } else {
+          bool printable = text.size() <= 40;
+          for (char c : text) printable = printable && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+          d = diag::Make(diag::Kind::InvalidCharacter, span,
+                         printable ? (j > i ? "invalid characters `" : "invalid character `") + text + "`"
+                                   : std::string("invalid character"),
+                         "not part of the language");
+          if (text == ";") d.help = "statements need no `;`: remove it";
+          else if (text == "&" || text == "|") d.help = "logical operators are `&&` and `||`";
+          else if (text == "#") d.help = "comments start with `//`";
+        }
+        for (size_t k = i; k <= j; ++k) s.bad_token_indexes.push_back(all[k]->getTokenIndex());
+        s.Report(std::move(d));
+        i = j;
+        break;
+      }
+      case P::UNTERMINATED_STRING: {
+        Span span = s.TokenSpan(t);
+        char quote = '"';
+        for (char c : t->getText()) {
+          if (c == '"' || c == '\'') {
+            quote = c;
+            break;
+          }
+        }
+        diag::Diagnostic d = diag::Make(diag::Kind::UnterminatedString, span, "unterminated string",
+                                        "this string is never closed");
+        d.help = std::string("add the closing `") + quote + "` on the same line, or use a triple-quoted string for "
+                 "text over several lines";
+        d.fix = diag::Fix{s.file.MakeSpan(span.end, span.end), std::string(1, quote), false};
+        s.Report(std::move(d));
+        if (auto* w = dynamic_cast<antlr4::WritableToken*>(t)) w->setType(P::STRING);
+        break;
+      }
+      case P::UNTERMINATED_COMMENT: {
+        Span span = s.TokenSpan(t);
+        Span open = s.file.MakeSpan(span.begin, span.begin + 2);
+        diag::Diagnostic d = diag::Make(diag::Kind::UnterminatedComment, open, "unterminated block comment",
+                                        "this comment runs to the end of the file");
+        d.help = "close it with `*/`";
+        s.bad_token_indexes.push_back(t->getTokenIndex());
+        s.Report(std::move(d));
+        if (auto* w = dynamic_cast<antlr4::WritableToken*>(t)) w->setChannel(antlr4::Token::HIDDEN_CHANNEL);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  // Nesting: brackets, plus `?`/`??` chains (right-recursive in the grammar) within a level.
+  std::vector<uint32_t> chain{0};
+  uint32_t chain_total = 0;
+  const uint32_t budget = s.options.max_nesting * 8;
+  for (antlr4::Token* t : all) {
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    size_t type = t->getType();
+    if (type == P::LPAREN || type == P::LBRACKET || type == P::LBRACE) {
+      chain.push_back(0);
+      if (chain.size() - 1 > s.options.max_nesting) {
+        diag::Diagnostic d = diag::Make(diag::Kind::NestingTooDeep, s.TokenSpan(t),
+                                        "brackets nested more than " + std::to_string(s.options.max_nesting) +
+                                            " levels deep",
+                                        "too deep");
+        d.help = "flatten the expression; deep nesting is almost always generated by mistake";
+        s.Report(std::move(d));
+        return false;
+      }
+    } else if (type == P::RPAREN || type == P::RBRACKET || type == P::RBRACE) {
+      if (chain.size() > 1) {
+        chain_total -= chain.back();
+        chain.pop_back();
+      }
+    } else if (type == P::QUESTION || type == P::COALESCE) {
+      ++chain.back();
+      ++chain_total;
+      if (chain_total > budget) {
+        diag::Diagnostic d = diag::Make(diag::Kind::NestingTooDeep, s.TokenSpan(t),
+                                        "expression chains more than " + std::to_string(budget) +
+                                            " `?`/`??` operators",
+                                        "too deep");
+        d.help = "split the expression, for example with a lookup table";
+        s.Report(std::move(d));
+        return false;
+      }
+    } else if (type == P::COMMA || type == P::ASSIGN || (type >= P::INTEGRATION && type <= P::REF)) {
+      chain_total -= chain.back();
+      chain.back() = 0;
+    }
+  }
+  return true;
+}
+
+void ParseOnThisThread(ParseSession& s, std::unique_ptr<ast::Module>& out) {
+  std::vector<uint32_t> invalid;
+  std::string text = Sanitize(s.file.text(), s.cp_to_byte, invalid);
+  antlr4::ANTLRInputStream input(text);
+  crmx_antlr::CrmxLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  s.tokens = &tokens;
+  if (!LexicalPass(s, tokens, invalid)) return;
+
+  P parser(&tokens);
+  parser.removeErrorListeners();
+  // Stage 1: SLL with bail-out: fast, and enough for almost every valid file.
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  P::FileContext* tree = nullptr;
+  try {
+    tree = parser.file();
+  } catch (antlr4::ParseCancellationException&) {
+    tree = nullptr;
+  }
+  if (tree == nullptr) {
+    // Stage 2: full LL with the crmx error strategy, for exact messages and recovery.
+    tokens.seek(0);
+    parser.reset();
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    parser.setErrorHandler(std::make_shared<CrmxErrorStrategy>(s));
+    tree = parser.file();
+  }
+  out = BuildAst(s, tree);
+}
+
+}  // namespace
+
+std::unique_ptr<ast::Module> Parse(const SourceFile& file, diag::DiagnosticSink& sink, const ParseOptions& options) {
+  ParseSession session{file, sink, options};
+  std::unique_ptr<ast::Module> module;
+  RunWithLargeStack([&] {
+    try {
+      ParseOnThisThread(session, module);
+    } catch (ParseAbandoned&) {
+      module.reset();
+    } catch (...) {
+      // ANTLR has thrown strings and its own exception types: nothing crosses this wall.
+      module.reset();
+      diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedToken, file.MakeSpan(0, 0),
+                                      "the parser could not continue with this file (internal error)");
+      d.notes.push_back("please report this file to the crmx maintainers");
+      sink.Report(std::move(d));
+    }
+  });
+  if (!module) {
+    module = std::make_unique<ast::Module>();
+    module->file = file.id();
+  }
+  return module;
+}
+
+}  // namespace crmx::syntax

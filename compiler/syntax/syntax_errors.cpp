@@ -1,0 +1,340 @@
+// Defines the error strategy that turns ANTLR's syntax-error callbacks into diagnostics that
+// speak the language ("expected `->` between the source and target objects of map `x`"),
+// never ANTLR's token sets. Recovery itself is ANTLR's (single-token insertion and deletion,
+// then resynchronisation); the number of reported errors is capped by ParseSession.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "compiler/syntax/parse_session.h"
+
+namespace crmx::syntax {
+
+using crmx_antlr::CrmxParser;
+using P = crmx_antlr::CrmxParser;
+
+Span ParseSession::TokenSpan(const antlr4::Token* t) const {
+  if (t == nullptr) return file.MakeSpan(0, 0);
+  if (t->getType() == antlr4::Token::EOF) {
+    uint32_t end = static_cast<uint32_t>(file.text().size());
+    return file.MakeSpan(end, end);
+  }
+  size_t start = t->getStartIndex();
+  size_t stop = t->getStopIndex();
+  uint32_t b = Byte(start);
+  uint32_t e = stop + 1 >= start ? Byte(stop + 1) : b;
+  return file.MakeSpan(b, e);
+}
+
+Span ParseSession::CtxSpan(const antlr4::ParserRuleContext* const_ctx) const {
+  // ANTLR 4.9's accessors are not const.
+  auto* ctx = const_cast<antlr4::ParserRuleContext*>(const_ctx);
+  if (ctx == nullptr || ctx->getStart() == nullptr) return file.MakeSpan(0, 0);
+  Span s = TokenSpan(ctx->getStart());
+  const antlr4::Token* stop = ctx->getStop();
+  if (stop != nullptr && stop->getType() != antlr4::Token::EOF && stop->getTokenIndex() >= ctx->getStart()->getTokenIndex()) {
+    s = Span::Cover(s, TokenSpan(stop));
+  }
+  return s;
+}
+
+void ParseSession::Report(diag::Diagnostic d) {
+  bool is_error = d.severity == diag::Severity::Error;
+  if (is_error && syntax_errors >= options.max_errors) {
+    diag::Diagnostic cap = diag::Make(diag::Kind::TooManyErrors, d.primary.span,
+                                      "too many syntax errors: stopped parsing after " +
+                                          std::to_string(options.max_errors));
+    cap.notes.push_back("fix the errors above and run again to see the rest of this file");
+    sink.Report(std::move(cap));
+    throw ParseAbandoned{};
+  }
+  if (is_error) ++syntax_errors;
+  sink.Report(std::move(d));
+}
+
+namespace {
+
+bool IsReserved(size_t t) { return t >= P::INTEGRATION && t <= P::NULL_LIT; }
+bool IsSoft(size_t t) { return t >= P::VERSION && t <= P::EXCEPTION; }
+bool IsDeclKeyword(size_t t) {
+  switch (t) {
+    case P::INTEGRATION: case P::IMPORT: case P::USE: case P::SYSTEM: case P::OWNER: case P::TABLE:
+    case P::MAP: case P::SYNC: case P::CONFLICTS: case P::ALERT: case P::RECONCILE: case P::TEST:
+      return true;
+    default:
+      return false;
+  }
+}
+bool IsExprStart(size_t t) {
+  switch (t) {
+    case P::INT: case P::UINT: case P::FLOAT: case P::DECIMAL: case P::STRING: case P::BYTES:
+    case P::TRUE_LIT: case P::FALSE_LIT: case P::NULL_LIT: case P::DURATION: case P::LPAREN: case P::LBRACKET:
+    case P::LBRACE: case P::NOT: case P::MINUS: case P::HOLD: case P::REF: case P::IDENT: case P::QUOTED_IDENT:
+      return true;
+    default:
+      return IsSoft(t);
+  }
+}
+
+std::string Clip(std::string s, size_t n = 24) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (s.size() > n) s = s.substr(0, n) + "...";
+  return s;
+}
+
+std::string TokenName(const antlr4::dfa::Vocabulary& vocab, size_t t) {
+  if (t == antlr4::Token::EOF) return "end of file";
+  switch (t) {
+    case P::IDENT: case P::QUOTED_IDENT: return "a name";
+    case P::STRING: return "a string";
+    case P::INT: return "a whole number";
+    case P::FLOAT: case P::DECIMAL: case P::UINT: return "a number";
+    case P::DURATION: return "a duration such as `60s` or `1h`";
+    case P::BYTES: return "a bytes literal";
+    default: break;
+  }
+  std::string lit = vocab.getLiteralName(t);
+  if (lit.size() >= 2 && lit.front() == '\'' && lit.back() == '\'') return "`" + lit.substr(1, lit.size() - 2) + "`";
+  return vocab.getDisplayName(t);
+}
+
+std::string JoinOr(const std::vector<std::string>& items) {
+  if (items.empty()) return "something else";
+  std::string out;
+  size_t n = std::min<size_t>(items.size(), 7);
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out += (i + 1 == n && n == items.size()) ? " or " : ", ";
+    out += items[i];
+  }
+  if (n < items.size()) out += " or another";
+  return out;
+}
+
+// Renders an expected-token set in the language's words, collapsing families of tokens.
+std::string DescribeExpected(const antlr4::misc::IntervalSet& set, const antlr4::dfa::Vocabulary& vocab) {
+  std::vector<size_t> toks;
+  for (ssize_t t : set.toList()) toks.push_back(static_cast<size_t>(t));
+  auto has = [&](size_t t) { return std::find(toks.begin(), toks.end(), t) != toks.end(); };
+  bool expr = has(P::INT) && has(P::STRING) && has(P::LPAREN) && has(P::IDENT);
+  bool name = has(P::IDENT);
+  bool decl = has(P::MAP) && has(P::SYNC) && has(P::SYSTEM);
+  std::vector<std::string> out;
+  if (decl) out.push_back("a declaration (`map`, `sync`, `system`, `owner`, `table`, `test`...)");
+  if (expr) out.push_back("an expression");
+  else if (name) out.push_back("a name");
+  for (size_t t : toks) {
+    if (decl && IsDeclKeyword(t)) continue;
+    if (expr && IsExprStart(t)) continue;
+    if (name && (t == P::IDENT || t == P::QUOTED_IDENT || IsSoft(t))) continue;
+    std::string s = TokenName(vocab, t);
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return JoinOr(out);
+}
+
+std::string DescribeFound(const antlr4::Token* t) {
+  if (t == nullptr || t->getType() == antlr4::Token::EOF) return "end of file";
+  size_t type = t->getType();
+  std::string text = Clip(t->getText());
+  if (IsReserved(type)) return "keyword `" + text + "`";
+  if (type == P::STRING || type == P::UNTERMINATED_STRING) return "string `" + text + "`";
+  return "`" + text + "`";
+}
+
+std::string NameOf(antlr4::ParserRuleContext* ident) {
+  if (ident == nullptr) return "";
+  std::string s = ident->getText();
+  if (s.size() >= 2 && s.front() == '`' && s.back() == '`') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+std::string Quote(const std::string& name) { return name.empty() ? std::string() : " `" + name + "`"; }
+
+// The innermost construct the parser is in, for "... in map `x`" phrases, and the `{` it opened.
+struct Where {
+  std::string phrase;                  // "map `won_to_order`", empty at top level
+  const antlr4::Token* open_brace = nullptr;
+  antlr4::ParserRuleContext* item = nullptr;
+};
+
+const antlr4::Token* FindOpenBrace(antlr4::ParserRuleContext* ctx) {
+  for (antlr4::tree::ParseTree* child : ctx->children) {
+    if (auto* term = dynamic_cast<antlr4::tree::TerminalNode*>(child)) {
+      if (term->getSymbol()->getType() == P::LBRACE) return term->getSymbol();
+    }
+  }
+  return nullptr;
+}
+
+Where Locate(antlr4::ParserRuleContext* ctx) {
+  Where w;
+  for (antlr4::ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent)) {
+    if (w.open_brace == nullptr) {
+      bool braced = dynamic_cast<P::RecordContext*>(c) || dynamic_cast<P::OwnerObjectContext*>(c) ||
+                    dynamic_cast<P::SyncBlockContext*>(c) || dynamic_cast<P::PrimaryMapContext*>(c) ||
+                    dynamic_cast<P::ItemContext*>(c);
+      if (braced) w.open_brace = FindOpenBrace(c);
+    }
+    std::string phrase;
+    if (auto* m = dynamic_cast<P::MapItemContext*>(c)) phrase = "map" + Quote(NameOf(m->name));
+    else if (auto* s = dynamic_cast<P::SystemItemContext*>(c)) phrase = "system" + Quote(NameOf(s->name));
+    else if (auto* o = dynamic_cast<P::OwnerItemContext*>(c)) phrase = "owner block" + Quote(NameOf(o->system));
+    else if (auto* t = dynamic_cast<P::TableItemContext*>(c)) phrase = "table" + Quote(NameOf(t->name));
+    else if (auto* y = dynamic_cast<P::SyncItemContext*>(c)) phrase = "sync" + Quote(NameOf(y->map));
+    else if (auto* a = dynamic_cast<P::AlertItemContext*>(c)) phrase = "alert" + Quote(NameOf(a->name));
+    else if (dynamic_cast<P::ReconcileItemContext*>(c)) phrase = "reconcile";
+    else if (auto* te = dynamic_cast<P::TestItemContext*>(c)) phrase = "test " + (te->name ? te->name->getText() : std::string());
+    else if (dynamic_cast<P::ConflictsItemContext*>(c)) phrase = "conflicts";
+    else if (dynamic_cast<P::UseItemContext*>(c)) phrase = "use";
+    else if (dynamic_cast<P::ImportItemContext*>(c)) phrase = "import";
+    else if (dynamic_cast<P::IntegrationHeaderContext*>(c) || dynamic_cast<P::MisplacedHeaderItemContext*>(c)) {
+      phrase = "the integration header";
+    }
+    if (!phrase.empty()) {
+      w.phrase = phrase;
+      w.item = c;
+      break;
+    }
+  }
+  return w;
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// The keyword in `set` closest to a misspelled word, if close enough to suggest.
+std::string ClosestKeyword(const std::string& word, const antlr4::misc::IntervalSet& set,
+                           const antlr4::dfa::Vocabulary& vocab) {
+  std::string best;
+  size_t best_d = 3;
+  for (ssize_t t : set.toList()) {
+    std::string lit = vocab.getLiteralName(static_cast<size_t>(t));
+    if (lit.size() < 3 || lit.front() != '\'') continue;
+    lit = lit.substr(1, lit.size() - 2);
+    if (!std::isalpha(static_cast<unsigned char>(lit[0]))) continue;
+    size_t d = EditDistance(word, lit);
+    if (d < best_d && d < std::max<size_t>(2, lit.size() / 2)) {
+      best_d = d;
+      best = lit;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void CrmxErrorStrategy::ReportExpected(antlr4::Parser* recognizer, antlr4::Token* found,
+                                       const antlr4::misc::IntervalSet& expected, bool missing) {
+  if (found != nullptr &&
+      std::find(session_.bad_token_indexes.begin(), session_.bad_token_indexes.end(), found->getTokenIndex()) !=
+          session_.bad_token_indexes.end()) {
+    // Already reported by the lexical pass (a bad character or an unterminated string).
+    return;
+  }
+  const antlr4::dfa::Vocabulary& vocab = recognizer->getVocabulary();
+  size_t ftype = found ? found->getType() : antlr4::Token::EOF;
+  Span at = session_.TokenSpan(found);
+  Where where = Locate(recognizer->getContext());
+  std::string in = where.phrase.empty() ? "" : " in " + where.phrase;
+  std::string found_desc = DescribeFound(found);
+
+  // A block left open: the file ends, or a new declaration starts, where `}` was expected.
+  if (expected.contains(static_cast<size_t>(P::RBRACE)) && (ftype == antlr4::Token::EOF || IsDeclKeyword(ftype))) {
+    diag::Diagnostic d = diag::Make(diag::Kind::UnclosedDelimiter, at,
+                                    "expected `}` to close " + (where.phrase.empty() ? std::string("the block") : where.phrase) +
+                                        ", found " + found_desc,
+                                    ftype == antlr4::Token::EOF ? "the file ends here" : "expected `}` before this");
+    if (where.open_brace != nullptr) {
+      d.secondary.push_back({session_.TokenSpan(where.open_brace), "this `{` is never closed"});
+    }
+    d.help = "add the missing `}`";
+    session_.Report(std::move(d));
+    return;
+  }
+
+  // A reserved word where a name belongs.
+  if (IsReserved(ftype) && expected.contains(static_cast<size_t>(P::IDENT))) {
+    std::string word = found->getText();
+    diag::Diagnostic d = diag::Make(diag::Kind::KeywordAsName, at,
+                                    "`" + word + "` is a keyword and cannot be used as a name" + in,
+                                    "keyword used as a name");
+    d.help = "write it in backticks, `` `" + word + "` ``, to use it as a name, or choose another name";
+    d.fix = diag::Fix{at, "`" + word + "`", false};
+    session_.Report(std::move(d));
+    return;
+  }
+
+  // A closing delimiter nobody expects.
+  if ((ftype == P::RBRACE || ftype == P::RPAREN || ftype == P::RBRACKET) && !expected.contains(static_cast<size_t>(ftype))) {
+    diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedCloser, at,
+                                    "unexpected " + found_desc + in + ": expected " + DescribeExpected(expected, vocab),
+                                    "unexpected closing delimiter");
+    d.help = "remove it, or check the brackets opened before it";
+    session_.Report(std::move(d));
+    return;
+  }
+
+  std::string message;
+  std::string label = missing ? "expected " + DescribeExpected(expected, vocab) + " here" : "unexpected " + found_desc;
+  std::optional<std::string> help;
+  auto* map_ctx = where.item ? dynamic_cast<P::MapItemContext*>(where.item) : nullptr;
+  auto* sync_ctx = where.item ? dynamic_cast<P::SyncItemContext*>(where.item) : nullptr;
+  if (map_ctx != nullptr && expected.contains(static_cast<size_t>(P::ARROW)) && map_ctx->source != nullptr) {
+    message = "expected `->` between the source and target objects of map" + Quote(NameOf(map_ctx->name)) +
+              ", found " + found_desc;
+    help = "write the map header as `map NAME: crm.Source -> erp.Target { ... }`";
+  } else if (sync_ctx != nullptr && expected.contains(static_cast<size_t>(P::ON)) && expected.contains(static_cast<size_t>(P::EVERY)) && expected.contains(static_cast<size_t>(P::DAILY))) {
+    message = "expected a trigger for sync" + Quote(NameOf(sync_ctx->map)) + ", found " + found_desc;
+    help = "a sync runs `on change`, `every 1h` or `daily at 02:00`";
+  } else if (expected.contains(static_cast<size_t>(P::ASSIGN)) && map_ctx != nullptr && ftype != P::ASSIGN) {
+    message = "expected `=` after the target field" + in + ", found " + found_desc;
+    help = "a mapping line reads `targetField = expression`";
+  } else {
+    message = "expected " + DescribeExpected(expected, vocab) + in + ", found " + found_desc;
+  }
+  if (!help && ftype == P::IDENT) {
+    std::string kw = ClosestKeyword(found->getText(), expected, vocab);
+    if (!kw.empty()) help = "did you mean `" + kw + "`?";
+  }
+  diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedToken, at, message, label);
+  d.help = help;
+  session_.Report(std::move(d));
+}
+
+void CrmxErrorStrategy::reportNoViableAlternative(antlr4::Parser* recognizer, const antlr4::NoViableAltException& e) {
+  ReportExpected(recognizer, e.getOffendingToken(), e.getExpectedTokens(), false);
+}
+
+void CrmxErrorStrategy::reportInputMismatch(antlr4::Parser* recognizer, const antlr4::InputMismatchException& e) {
+  ReportExpected(recognizer, e.getOffendingToken(), e.getExpectedTokens(), false);
+}
+
+void CrmxErrorStrategy::reportFailedPredicate(antlr4::Parser* recognizer, const antlr4::FailedPredicateException& e) {
+  ReportExpected(recognizer, e.getOffendingToken(), recognizer->getExpectedTokens(), false);
+}
+
+void CrmxErrorStrategy::reportUnwantedToken(antlr4::Parser* recognizer) {
+  if (inErrorRecoveryMode(recognizer)) return;
+  beginErrorCondition(recognizer);
+  ReportExpected(recognizer, recognizer->getCurrentToken(), getExpectedTokens(recognizer), false);
+}
+
+void CrmxErrorStrategy::reportMissingToken(antlr4::Parser* recognizer) {
+  if (inErrorRecoveryMode(recognizer)) return;
+  beginErrorCondition(recognizer);
+  ReportExpected(recognizer, recognizer->getCurrentToken(), getExpectedTokens(recognizer), true);
+}
+
+}  // namespace crmx::syntax

@@ -1,0 +1,429 @@
+// The grammar of the .crmx language.
+//
+// Declarations are crmx's own; expressions follow CEL (github.com/google/cel-spec, langdef.md):
+// its literals, operators and precedence, `?:`, `in`, member calls, indexing and macros, plus
+// `??` (null coalescing, binding tighter than comparisons and looser than `+`, as in Swift),
+// `hold "reason"` and `ref(map, id)`.
+//
+// Every alternative is labelled, so the AST builder (compiler/syntax/ast_builder.cpp) reads
+// named fields. Alternatives whose label ends in `Error` match a common mistake so the
+// builder can report it precisely instead of a token list.
+//
+// Keywords: the words in KEYWORDS below are reserved; all other construct words (schema,
+// every, within, ...) are contextual and can be used as names. Any word, reserved or not, is
+// a name when written in backticks: `key`.
+grammar Crmx;
+
+// ------------------------------------------------------------------------------ file
+file
+  : header? item* EOF
+  ;
+
+header
+  : INTEGRATION name=ident (VERSION version=STRING)?                     # IntegrationHeader
+  ;
+
+item
+  : INTEGRATION name=ident (VERSION version=STRING)?                     # MisplacedHeaderItem
+  | IMPORT path=STRING (AS alias=ident)?                                 # ImportItem
+  | USE modulePath (',' modulePath)*                                     # UseItem
+  | SYSTEM name=ident ':' kind=ident '{' systemSetting* '}'              # SystemItem
+  | OWNER system=ident '{' ownerObject* '}'                              # OwnerItem
+  | TABLE name=ident (':' tableType=type)? '=' tableValue                # TableItem
+  | MAP name=ident ':' source=objectRef ARROW target=objectRef
+      '{' mapStmt* '}'                                                   # MapItem
+  | SYNC map=ident trigger (WHEN predicate)? syncBlock?                  # SyncItem
+  | CONFLICTS strategy=ident conflictOption*                             # ConflictsItem
+  | ALERT name=ident ON object=objectRef WHEN predicate
+      FOR window=DURATION NOTIFY expr (',' expr)*                        # AlertItem
+  | RECONCILE schedule left=objectRef '~' right=objectRef
+      BY predicate '{' reconcileRule* '}'                                # ReconcileItem
+  | TEST name=STRING '{' testStmt* '}'                                   # TestItem
+  ;
+
+modulePath
+  : ident ('.' ident)*
+  ;
+
+// ------------------------------------------------------------------------------ systems
+systemSetting
+  : SCHEMA path=STRING (AS format=ident)?                                # SchemaSetting
+  | BUDGET metric=ident amount=INT (PER period=DURATION)?
+      (WARN AT warnAt=percent)?                                          # BudgetSetting
+  | BATCH size=INT                                                       # BatchSetting
+  ;
+
+percent
+  : value=number '%'
+  ;
+
+number
+  : INT | FLOAT
+  ;
+
+// ------------------------------------------------------------------------------ ownership
+ownerObject
+  : object=ident '{' ownerFields? '}'
+  ;
+
+ownerFields
+  : '*' (EXCEPT ident (',' ident)* ','?)?                                # OwnerAllFields
+  | ident (',' ident)* ','?                                              # OwnerFieldList
+  ;
+
+// ------------------------------------------------------------------------------ tables
+tableValue
+  : CSV '(' path=STRING (',' namedArg)* ','? ')'                         # CsvTable
+  | expr                                                                 # LiteralTable
+  ;
+
+namedArg
+  : name=anyName ':' value=expr
+  ;
+
+type
+  : name=typeName ('<' type (',' type)* '>')?
+  ;
+
+typeName
+  : ident | MAP
+  ;
+
+// ------------------------------------------------------------------------------ maps
+objectRef
+  : system=ident '.' object=ident
+  ;
+
+mapStmt
+  : KEY target=fieldPath '=' value=expr                                  # KeyStmt
+  | REQUIRE predicate ELSE reason=STRING                                 # RequireStmt
+  | target=fieldPath '=' value=expr (FLAG label=STRING)?                 # AssignStmt
+  | target=fieldPath ':' value=expr (FLAG label=STRING)?                 # AssignColonError
+  | target=fieldPath '==' value=expr (FLAG label=STRING)?                # AssignEqEqError
+  ;
+
+fieldPath
+  : ident ('.' ident)*
+  ;
+
+// A condition. The second alternative catches `=` written for `==`.
+predicate
+  : expr                                                                 # PredicateExpr
+  | left=expr '=' right=expr                                             # PredicateAssignError
+  ;
+
+// ------------------------------------------------------------------------------ syncs
+trigger
+  : ON CHANGE                                                            # OnChangeTrigger
+  | EVERY interval=DURATION                                              # EveryTrigger
+  | DAILY AT time=timeOfDay                                              # DailyTrigger
+  ;
+
+timeOfDay
+  : hour=INT ':' minute=INT (ZONE zone=STRING)?
+  ;
+
+syncBlock
+  : '{' syncPolicy* '}'
+  ;
+
+syncPolicy
+  : RETRY attempts=INT (BACKOFF backoff)? JITTER?                        # RetryPolicy
+  | ON EXHAUSTED exhaustedAction+                                        # ExhaustedPolicy
+  ;
+
+backoff
+  : kind=ident '(' DURATION (',' DURATION)* ')'
+  ;
+
+exhaustedAction
+  : DEAD_LETTER                                                          # DeadLetterAction
+  | NOTIFY expr (',' expr)*                                              # NotifyAction
+  | HOLD reason=STRING                                                   # HoldAction
+  ;
+
+// ------------------------------------------------------------------------------ conflicts
+conflictOption
+  : GRACE window=DURATION                                                # GraceOption
+  | AUDIT                                                                # AuditOption
+  ;
+
+// ------------------------------------------------------------------------------ reconcile
+schedule
+  : DAILY (AT timeOfDay)?                                                # DailySchedule
+  | HOURLY                                                               # HourlySchedule
+  | EVERY interval=DURATION                                              # EverySchedule
+  ;
+
+reconcileRule
+  : left=expr '~' right=expr (WITHIN tolerance)?
+  ;
+
+tolerance
+  : percent                                                              # PercentTolerance
+  | number                                                               # AbsoluteTolerance
+  ;
+
+// ------------------------------------------------------------------------------ tests
+testStmt
+  : GIVEN record                                                         # GivenStmt
+  | EXPECT record                                                        # ExpectRecordStmt
+  | EXPECT EXCEPTION reason=STRING                                       # ExpectExceptionStmt
+  | EXPECT HOLD reason=STRING                                            # ExpectHoldStmt
+  | EXPECT FLAG label=STRING                                             # ExpectFlagStmt
+  ;
+
+record
+  : objectRef '{' (fieldInit (',' fieldInit)* ','?)? '}'
+  ;
+
+fieldInit
+  : name=anyName ':' value=expr
+  ;
+
+// ------------------------------------------------------------------------------ expressions (CEL)
+expr
+  : cond=conditionalOr ('?' then=conditionalOr ':' otherwise=expr)?
+  ;
+
+conditionalOr
+  : left=conditionalAnd (ops+='||' rest+=conditionalAnd)*
+  ;
+
+conditionalAnd
+  : left=relation (ops+='&&' rest+=relation)*
+  ;
+
+relation
+  : nullish                                                              # RelationNullish
+  | left=relation op=('<' | '<=' | '>=' | '>' | '==' | '!=' | IN) right=relation  # RelationOp
+  ;
+
+nullish
+  : value=calc ('??' fallback=nullish)?
+  ;
+
+calc
+  : unary                                                                # CalcUnary
+  | left=calc op=('*' | '/' | '%') right=calc                            # CalcMul
+  | left=calc op=('+' | '-') right=calc                                  # CalcAdd
+  ;
+
+unary
+  : member                                                               # UnaryMember
+  | (ops+='!')+ member                                                   # UnaryNot
+  | (ops+='-')+ member                                                   # UnaryNeg
+  ;
+
+member
+  : primary                                                              # MemberPrimary
+  | member '.' name=anyName                                              # MemberSelect
+  | member '.' name=anyName '(' args=exprList? ')'                       # MemberCall
+  | member '[' index=expr ']'                                            # MemberIndex
+  ;
+
+primary
+  : literal                                                              # PrimaryLiteral
+  | name=ident                                                           # PrimaryIdent
+  | name=ident '(' args=exprList? ')'                                    # PrimaryCall
+  | '(' inner=expr ')'                                                   # PrimaryParens
+  | '[' elems=exprList? ','? ']'                                         # PrimaryList
+  | '{' entries=mapEntries? ','? '}'                                     # PrimaryMap
+  | HOLD reason=STRING                                                   # PrimaryHold
+  | REF '(' map=ident ',' id=expr ')'                                    # PrimaryRef
+  ;
+
+exprList
+  : expr (',' expr)*
+  ;
+
+mapEntries
+  : mapEntry (',' mapEntry)*
+  ;
+
+mapEntry
+  : key=mapKey ':' value=expr
+  ;
+
+// Map literal keys. A bare name is a field name, as in a record: `{item: x}` has the string
+// key "item" (unlike CEL, where it would read the variable `item`); any other expression is
+// evaluated as in CEL.
+mapKey
+  : name=anyName                                                         # FieldKey
+  | expr                                                                 # ExprKey
+  ;
+
+literal
+  : INT                                                                  # IntLit
+  | UINT                                                                 # UintLit
+  | FLOAT                                                                # FloatLit
+  | DECIMAL                                                              # DecimalLit
+  | STRING                                                               # StringLit
+  | BYTES                                                                # BytesLit
+  | TRUE_LIT                                                                 # TrueLit
+  | FALSE_LIT                                                                # FalseLit
+  | NULL_LIT                                                                 # NullLit
+  | DURATION                                                             # DurationLit
+  ;
+
+// ------------------------------------------------------------------------------ names
+// A name: an identifier, a contextual keyword, or any word in backticks.
+ident
+  : IDENT | QUOTED_IDENT | softKeyword
+  ;
+
+// After `.` and before `:` in records and named arguments any word is a name, reserved or not.
+anyName
+  : ident | reservedKeyword
+  ;
+
+softKeyword
+  : VERSION | AS | SCHEMA | BUDGET | BATCH | PER | WARN | AT | EXCEPT | CSV | ON | CHANGE
+  | WHEN | EVERY | DAILY | HOURLY | ZONE | RETRY | BACKOFF | JITTER | EXHAUSTED | DEAD_LETTER
+  | NOTIFY | GRACE | AUDIT | WITHIN | BY | GIVEN | EXPECT | EXCEPTION
+  ;
+
+reservedKeyword
+  : INTEGRATION | IMPORT | USE | SYSTEM | OWNER | TABLE | MAP | SYNC | CONFLICTS | ALERT
+  | RECONCILE | TEST | KEY | REQUIRE | ELSE | FLAG | HOLD | REF | FOR | IN | TRUE_LIT | FALSE_LIT | NULL_LIT
+  ;
+
+// ============================================================================== lexer
+// KEYWORDS (reserved)
+INTEGRATION : 'integration' ;
+IMPORT      : 'import' ;
+USE         : 'use' ;
+SYSTEM      : 'system' ;
+OWNER       : 'owner' ;
+TABLE       : 'table' ;
+MAP         : 'map' ;
+SYNC        : 'sync' ;
+CONFLICTS   : 'conflicts' ;
+ALERT       : 'alert' ;
+RECONCILE   : 'reconcile' ;
+TEST        : 'test' ;
+KEY         : 'key' ;
+REQUIRE     : 'require' ;
+ELSE        : 'else' ;
+FLAG        : 'flag' ;
+HOLD        : 'hold' ;
+REF         : 'ref' ;
+FOR         : 'for' ;
+IN          : 'in' ;
+TRUE_LIT        : 'true' ;
+FALSE_LIT       : 'false' ;
+NULL_LIT        : 'null' ;
+// CONTEXTUAL KEYWORDS
+VERSION     : 'version' ;
+AS          : 'as' ;
+SCHEMA      : 'schema' ;
+BUDGET      : 'budget' ;
+BATCH       : 'batch' ;
+PER         : 'per' ;
+WARN        : 'warn' ;
+AT          : 'at' ;
+EXCEPT      : 'except' ;
+CSV         : 'csv' ;
+ON          : 'on' ;
+CHANGE      : 'change' ;
+WHEN        : 'when' ;
+EVERY       : 'every' ;
+DAILY       : 'daily' ;
+HOURLY      : 'hourly' ;
+ZONE        : 'zone' ;
+RETRY       : 'retry' ;
+BACKOFF     : 'backoff' ;
+JITTER      : 'jitter' ;
+EXHAUSTED   : 'exhausted' ;
+DEAD_LETTER : 'dead_letter' ;
+NOTIFY      : 'notify' ;
+GRACE       : 'grace' ;
+AUDIT       : 'audit' ;
+WITHIN      : 'within' ;
+BY          : 'by' ;
+GIVEN       : 'given' ;
+EXPECT      : 'expect' ;
+EXCEPTION   : 'exception' ;
+// END KEYWORDS
+
+ARROW   : '->' ;
+COALESCE: '??' ;
+EQ      : '==' ;
+NE      : '!=' ;
+LE      : '<=' ;
+GE      : '>=' ;
+AND     : '&&' ;
+OR      : '||' ;
+ASSIGN  : '=' ;
+LT      : '<' ;
+GT      : '>' ;
+NOT     : '!' ;
+PLUS    : '+' ;
+MINUS   : '-' ;
+STAR    : '*' ;
+SLASH   : '/' ;
+PERCENT : '%' ;
+QUESTION: '?' ;
+COLON   : ':' ;
+COMMA   : ',' ;
+DOT     : '.' ;
+TILDE   : '~' ;
+LPAREN  : '(' ;
+RPAREN  : ')' ;
+LBRACKET: '[' ;
+RBRACKET: ']' ;
+LBRACE  : '{' ;
+RBRACE  : '}' ;
+
+// Numbers. A duration is an integer with a unit (48h, 60s, 10m, 500ms, 7d); a decimal is a
+// number with a fraction and the suffix `m` (for money: 19.99m); a float has a fraction or an
+// exponent (CEL's double); `u` marks an unsigned int (CEL).
+DURATION : DIGIT+ ('ms' | 's' | 'm' | 'h' | 'd') ;
+DECIMAL  : DIGIT+ '.' DIGIT+ 'm' ;
+FLOAT    : DIGIT* '.' DIGIT+ EXPONENT? | DIGIT+ EXPONENT ;
+UINT     : (DIGIT+ | '0x' HEXDIGIT+) [uU] ;
+INT      : DIGIT+ | '0x' HEXDIGIT+ ;
+
+// Strings, with CEL's quoting: "..." '...' """...""" '''...''' and raw r"..." forms.
+STRING
+  : '"""' (ESC_SEQ | ~'\\')*? '"""'
+  | '\'\'\'' (ESC_SEQ | ~'\\')*? '\'\'\''
+  | '"' (ESC_SEQ | ~[\\"\n\r])* '"'
+  | '\'' (ESC_SEQ | ~[\\'\n\r])* '\''
+  | RAW '"""' .*? '"""'
+  | RAW '\'\'\'' .*? '\'\'\''
+  | RAW '"' ~[\n\r"]* '"'
+  | RAW '\'' ~[\n\r']* '\''
+  ;
+BYTES : [bB] STRING ;
+
+// An unterminated string runs to the end of its line; the builder reports E0002.
+UNTERMINATED_STRING
+  : RAW? '"' (ESC_SEQ | ~[\\"\n\r])*
+  | RAW? '\'' (ESC_SEQ | ~[\\'\n\r])*
+  ;
+
+IDENT        : [_a-zA-Z] [_a-zA-Z0-9]* ;
+QUOTED_IDENT : '`' ~[`\n\r]+ '`' ;
+
+DOC_COMMENT  : '///' ~[\n\r]* -> channel(HIDDEN) ;
+LINE_COMMENT : '//' ~[\n\r]* -> channel(HIDDEN) ;
+BLOCK_COMMENT: '/*' .*? '*/' -> channel(HIDDEN) ;
+UNTERMINATED_COMMENT : '/*' .*? EOF ;
+WS           : [ \t\r\n\f]+ -> channel(HIDDEN) ;
+
+// Anything else is one bad character; the parser reports it where it stands.
+ERROR_CHAR   : . ;
+
+fragment RAW      : [rR] ;
+fragment DIGIT    : [0-9] ;
+fragment HEXDIGIT : [0-9a-fA-F] ;
+fragment EXPONENT : [eE] [+-]? DIGIT+ ;
+fragment ESC_SEQ
+  : '\\' [abfnrtv"'`\\?]
+  | '\\' [xX] HEXDIGIT HEXDIGIT
+  | '\\' 'u' HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT
+  | '\\' 'U' HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT
+  | '\\' [0-3] [0-7] [0-7]
+  | '\\' ~[\n\r]
+  ;

@@ -15,12 +15,12 @@
 grammar Crmx;
 
 // ------------------------------------------------------------------------------ file
+// A file is one block: an integration spec, or a module of shared declarations that specs
+// import. Being a block, a file cut short always leaves a `{` open, which the parser reports
+// where the text ends.
 file
-  : header? item* EOF
-  ;
-
-header
-  : INTEGRATION name=ident (VERSION version=STRING)?                     # IntegrationHeader
+  : INTEGRATION name=ident (VERSION version=STRING)? '{' item* '}' EOF   # IntegrationFile
+  | MODULE name=ident '{' item* '}' EOF                                   # ModuleFile
   ;
 
 item
@@ -37,7 +37,7 @@ item
   | ALERT name=ident ON object=objectRef WHEN predicate
       FOR window=DURATION NOTIFY expr (',' expr)*                        # AlertItem
   | RECONCILE schedule left=objectRef '~' right=objectRef
-      BY predicate '{' reconcileRule* '}'                                # ReconcileItem
+      BY predicate '{' (reconcileRule (',' reconcileRule)* ','?)? '}'   # ReconcileItem
   | TEST name=STRING '{' testStmt* '}'                                   # TestItem
   ;
 
@@ -94,22 +94,23 @@ objectRef
   : system=ident '.' object=ident
   ;
 
+// An assignment's operator is `=`; `:` and `==` are matched too so the builder can report the
+// mistake precisely (E0005). Alternatives are left-factored: every decision in the grammar is
+// made on the next token or two, so after an error the parser never backs up to blame text
+// before it.
 mapStmt
   : KEY target=fieldPath '=' value=expr                                  # KeyStmt
   | REQUIRE predicate ELSE reason=STRING                                 # RequireStmt
-  | target=fieldPath '=' value=expr (FLAG label=STRING)?                 # AssignStmt
-  | target=fieldPath ':' value=expr (FLAG label=STRING)?                 # AssignColonError
-  | target=fieldPath '==' value=expr (FLAG label=STRING)?                # AssignEqEqError
+  | target=fieldPath op=('=' | ':' | '==') value=expr (FLAG label=STRING)?  # AssignStmt
   ;
 
 fieldPath
   : ident ('.' ident)*
   ;
 
-// A condition. The second alternative catches `=` written for `==`.
+// A condition. The optional `= right` catches `=` written for `==` (E0004).
 predicate
-  : expr                                                                 # PredicateExpr
-  | left=expr '=' right=expr                                             # PredicateAssignError
+  : left=expr (ASSIGN right=expr)?
   ;
 
 // ------------------------------------------------------------------------------ syncs
@@ -155,6 +156,8 @@ schedule
   | EVERY interval=DURATION                                              # EverySchedule
   ;
 
+// Rules are separated by commas: a rule may start with `-` or `(`, which could otherwise
+// continue the expression before it.
 reconcileRule
   : left=expr '~' right=expr (WITHIN tolerance)?
   ;
@@ -217,15 +220,13 @@ unary
 
 member
   : primary                                                              # MemberPrimary
-  | member '.' name=anyName                                              # MemberSelect
-  | member '.' name=anyName '(' args=exprList? ')'                       # MemberCall
+  | member '.' name=anyName (call='(' args=exprList? ')')?               # MemberSelect
   | member '[' index=expr ']'                                            # MemberIndex
   ;
 
 primary
   : literal                                                              # PrimaryLiteral
-  | name=ident                                                           # PrimaryIdent
-  | name=ident '(' args=exprList? ')'                                    # PrimaryCall
+  | name=ident (call='(' args=exprList? ')')?                            # PrimaryIdent
   | '(' inner=expr ')'                                                   # PrimaryParens
   | '[' elems=exprList? ','? ']'                                         # PrimaryList
   | '{' entries=mapEntries? ','? '}'                                     # PrimaryMap
@@ -278,7 +279,7 @@ anyName
   ;
 
 softKeyword
-  : VERSION | AS | SCHEMA | BUDGET | BATCH | PER | WARN | AT | EXCEPT | CSV | ON | CHANGE
+  : VERSION | MODULE | AS | SCHEMA | BUDGET | BATCH | PER | WARN | AT | EXCEPT | CSV | ON | CHANGE
   | WHEN | EVERY | DAILY | HOURLY | ZONE | RETRY | BACKOFF | JITTER | EXHAUSTED | DEAD_LETTER
   | NOTIFY | GRACE | AUDIT | WITHIN | BY | GIVEN | EXPECT | EXCEPTION
   ;
@@ -315,6 +316,7 @@ FALSE_LIT       : 'false' ;
 NULL_LIT        : 'null' ;
 // CONTEXTUAL KEYWORDS
 VERSION     : 'version' ;
+MODULE      : 'module' ;
 AS          : 'as' ;
 SCHEMA      : 'schema' ;
 BUDGET      : 'budget' ;
@@ -383,6 +385,9 @@ DECIMAL  : DIGIT+ '.' DIGIT+ 'm' ;
 FLOAT    : DIGIT* '.' DIGIT+ EXPONENT? | DIGIT+ EXPONENT ;
 UINT     : (DIGIT+ | '0x' HEXDIGIT+) [uU] ;
 INT      : DIGIT+ | '0x' HEXDIGIT+ ;
+// A number run into letters (`2sec`, `0XFF`, `.5m`): one bad token, reported by the lexical
+// pass (E0014 for a duration with an unknown unit, E0010 otherwise), never split in two.
+BAD_NUMBER : (DIGIT+ ('.' DIGIT+)? | '.' DIGIT+) [a-zA-Z_] [a-zA-Z_0-9]* ;
 
 // Strings, with CEL's quoting: "..." '...' """...""" '''...''' and raw r"..." forms.
 STRING
@@ -409,7 +414,8 @@ QUOTED_IDENT : '`' ~[`\n\r]+ '`' ;
 DOC_COMMENT  : '///' ~[\n\r]* -> channel(HIDDEN) ;
 LINE_COMMENT : '//' ~[\n\r]* -> channel(HIDDEN) ;
 BLOCK_COMMENT: '/*' .*? '*/' -> channel(HIDDEN) ;
-UNTERMINATED_COMMENT : '/*' .*? EOF ;
+// Only a comment with no `*/` anywhere after it: the longest match must not beat BLOCK_COMMENT.
+UNTERMINATED_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'* EOF ;
 WS           : [ \t\r\n\f]+ -> channel(HIDDEN) ;
 
 // Anything else is one bad character; the parser reports it where it stands.

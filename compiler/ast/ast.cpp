@@ -25,7 +25,6 @@ const char* Spelling(BinaryOp op) {
 
 const char* Spelling(DeclKind kind) {
   switch (kind) {
-    case DeclKind::Integration: return "integration";
     case DeclKind::Import: return "import";
     case DeclKind::Use: return "use";
     case DeclKind::System: return "system";

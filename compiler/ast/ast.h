@@ -169,7 +169,7 @@ struct RefExpr : Expr {
 };
 
 // ------------------------------------------------------------------------------ declarations
-enum class DeclKind { Integration, Import, Use, System, Owner, Table, Map, Sync, Conflicts, Alert, Reconcile, Test };
+enum class DeclKind { Import, Use, System, Owner, Table, Map, Sync, Conflicts, Alert, Reconcile, Test };
 const char* Spelling(DeclKind kind);
 
 struct Decl {
@@ -185,14 +185,6 @@ struct Decl {
   Span span;
 };
 using DeclPtr = std::unique_ptr<Decl>;
-
-// `integration acme version "1.0"`
-struct IntegrationDecl : Decl {
-  static constexpr DeclKind kKind = DeclKind::Integration;
-  explicit IntegrationDecl(Span s) : Decl(kKind, s) {}
-  Name name;
-  std::optional<std::string> version;
-};
 
 // `import "lib/common.crmx" as common`
 struct ImportDecl : Decl {
@@ -423,13 +415,21 @@ struct TestDecl : Decl {
   std::vector<TestStmt> stmts;
 };
 
-// One parsed file. `header` is the integration header when the file is an integration spec;
-// a file without one is a module (shared tables and maps, imported by specs).
+// What a file is: an integration spec, or a module of shared declarations that specs import.
+// Unknown when the file is empty or its block could not be parsed.
+enum class FileKind { Integration, Module, Unknown };
+
+// One parsed file: `integration NAME [version "V"] { items }` or `module NAME { items }`.
 struct Module {
   FileId file = kNoFile;
-  const IntegrationDecl* header = nullptr;  // points into `items`, or null
-  std::vector<DeclPtr> items;               // in source order, the header included
-  uint32_t expr_count = 0;                  // ids of expressions are 0..expr_count-1
+  FileKind kind = FileKind::Unknown;
+  Name name;                          // the integration's or module's name
+  std::optional<std::string> version;
+  Span header;                        // from the first keyword to the `{`
+  std::vector<DeclPtr> items;         // in source order
+  uint32_t expr_count = 0;            // ids of expressions are 0..expr_count-1
+
+  bool is_integration() const { return kind == FileKind::Integration; }
 
   template <typename T>
   std::vector<const T*> All() const {

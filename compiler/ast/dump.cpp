@@ -134,14 +134,16 @@ std::string ExprToString(const Expr* e) {
 }
 
 void Dump(std::ostream& out, const Module& m) {
-  out << "module" << (m.header ? " integration" : " (no header)") << "\n";
+  switch (m.kind) {
+    case FileKind::Integration: out << "integration " << m.name.text; break;
+    case FileKind::Module: out << "module " << m.name.text; break;
+    case FileKind::Unknown: out << "(unparsed file)"; break;
+  }
+  if (m.version) out << " version " << Quoted(*m.version);
+  out << " " << At(m.header) << "\n";
   for (const DeclPtr& d : m.items) {
     out << "  " << Spelling(d->kind) << " " << At(d->span);
-    if (const auto* x = d->As<IntegrationDecl>()) {
-      out << " " << x->name.text;
-      if (x->version) out << " version " << Quoted(*x->version);
-      out << "\n";
-    } if (const auto* x = d->As<ImportDecl>()) {
+    if (const auto* x = d->As<ImportDecl>()) {
       out << " " << Quoted(x->path) << (x->alias ? " as " + x->alias->text : "") << "\n";
     } if (const auto* x = d->As<UseDecl>()) {
       for (const auto& mod : x->modules) out << " " << mod.Dotted();

@@ -33,17 +33,10 @@ class StructureChecker {
       : root_(root), imports_(imports), sink_(sink) {}
 
   void Run() {
-    if (root_.items.empty()) {
-      diag::Diagnostic d = diag::Make(diag::Kind::EmptySpec, Span{root_.file, 0, 0, 1, 1, 1, 1},
-                                      "this file declares nothing", "empty");
-      d.help = "a spec starts with `integration NAME`; a module declares tables or maps";
-      sink_.Report(std::move(d));
-      return;
-    }
     CollectNames();
     CheckUses();
     CheckMapRefs();
-    if (root_.header != nullptr) {
+    if (root_.is_integration()) {
       CheckSystems();
       CheckSyncs();
     }
@@ -56,9 +49,11 @@ class StructureChecker {
     const Decl* decl;
   };
 
+  // Imports first: a name declared both in an import and in the root file is reported in the
+  // root file, where the user can act on it.
   std::vector<const Module*> AllModules() const {
-    std::vector<const Module*> all{&root_};
-    all.insert(all.end(), imports_.begin(), imports_.end());
+    std::vector<const Module*> all(imports_.begin(), imports_.end());
+    all.push_back(&root_);
     return all;
   }
 
@@ -242,10 +237,9 @@ class StructureChecker {
         synced.insert(s->map.text);
       }
     }
-    const IntegrationDecl* header = root_.header;
     if (!any_sync) {
-      diag::Diagnostic d = diag::Make(diag::Kind::NoSync, header->name.span,
-                                      "integration `" + header->name.text + "` has no sync, so it never moves a record",
+      diag::Diagnostic d = diag::Make(diag::Kind::NoSync, root_.name.span,
+                                      "integration `" + root_.name.text + "` has no sync, so it never moves a record",
                                       "declared here");
       d.help = "add a trigger for a map, such as `sync MAP on change` or `sync MAP every 1h`";
       sink_.Report(std::move(d));

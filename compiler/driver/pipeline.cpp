@@ -14,17 +14,22 @@ namespace crmx::driver {
 
 namespace fs = std::filesystem;
 
-const Compilation::Loaded* Compilation::Load(const std::string& path, std::string& io_error) {
+const Compilation::Loaded* Compilation::Load(const std::string& path, std::string& io_error,
+                                             const std::string* text) {
   std::error_code ec;
   std::string key = fs::weakly_canonical(fs::path(path), ec).string();
   if (ec) key = path;
   auto it = loaded_.find(key);
-  if (it != loaded_.end()) return &it->second;
-  if (fs::is_directory(path, ec)) {
+  if (it != loaded_.end() && text == nullptr) return &it->second;
+  FileId id = kNoFile;
+  if (text != nullptr) {
+    id = sources_.Add(path, *text);
+  } else if (fs::is_directory(path, ec)) {
     io_error = "`" + path + "` is a directory, not a .crmx file";
     return nullptr;
+  } else {
+    id = sources_.Load(path, io_error);
   }
-  FileId id = sources_.Load(path, io_error);
   if (id == kNoFile) return nullptr;
   size_t before = sink_.error_count();
   // Phase 1: parse.
@@ -33,7 +38,7 @@ const Compilation::Loaded* Compilation::Load(const std::string& path, std::strin
   loaded.module = module.get();
   loaded.syntax_ok = sink_.error_count() == before;
   modules_.push_back(std::move(module));
-  return &loaded_.emplace(key, loaded).first->second;
+  return &loaded_.insert_or_assign(key, loaded).first->second;
 }
 
 void Compilation::CollectImports(const ast::Module& module, const std::string& dir,
@@ -71,15 +76,25 @@ void Compilation::CollectImports(const ast::Module& module, const std::string& d
 bool Compilation::CheckFile(const std::string& path, std::string& io_error) {
   const Loaded* loaded = Load(path, io_error);
   if (loaded == nullptr) return false;
+  CheckLoaded(path, *loaded);
+  return true;
+}
+
+void Compilation::CheckText(const std::string& path, std::string text) {
+  std::string unused;
+  const Loaded* loaded = Load(path, unused, &text);
+  CheckLoaded(path, *loaded);
+}
+
+void Compilation::CheckLoaded(const std::string& path, const Loaded& loaded) {
   // Phase 2: imports, parsed the same way.
   std::vector<const ast::Module*> imports;
-  bool syntax_ok = loaded->syntax_ok;
+  bool syntax_ok = loaded.syntax_ok;
   std::error_code ec;
   std::vector<std::string> stack{fs::weakly_canonical(fs::path(path), ec).string()};
-  CollectImports(*loaded->module, fs::path(path).parent_path().string(), imports, syntax_ok, stack);
+  CollectImports(*loaded.module, fs::path(path).parent_path().string(), imports, syntax_ok, stack);
   // Phase 3: structure. Skipped after syntax errors: a broken tree would only add noise.
-  if (syntax_ok) check::CheckStructure(*loaded->module, imports, sink_);
-  return true;
+  if (syntax_ok) check::CheckStructure(*loaded.module, imports, sink_);
 }
 
 const ast::Module* Compilation::ParseOnly(const std::string& path, std::string& io_error) {

@@ -22,6 +22,9 @@ class Compilation {
   // Runs the pipeline on one file (a spec or a module). Returns false when the file cannot be
   // read; that is reported in `io_error`, not as a diagnostic.
   bool CheckFile(const std::string& path, std::string& io_error);
+  // Runs the pipeline on `text` as if it were the content of `path` (editors, tests); imports
+  // are still read from disk relative to `path`.
+  void CheckText(const std::string& path, std::string text);
   // Parses one file without imports or checks (for `crmxc dump ast`).
   const ast::Module* ParseOnly(const std::string& path, std::string& io_error);
 
@@ -37,7 +40,8 @@ class Compilation {
     bool syntax_ok = true;
   };
   // Loads and parses `path` once; returns null when it cannot be read.
-  const Loaded* Load(const std::string& path, std::string& io_error);
+  const Loaded* Load(const std::string& path, std::string& io_error, const std::string* text = nullptr);
+  void CheckLoaded(const std::string& path, const Loaded& loaded);
   // Follows the imports of `module`, transitively; reports E0105 for missing files.
   void CollectImports(const ast::Module& module, const std::string& dir, std::vector<const ast::Module*>& out,
                       bool& syntax_ok, std::vector<std::string>& stack);

@@ -20,15 +20,20 @@ class Builder {
   std::unique_ptr<Module> Build(P::FileContext* tree) {
     auto module = std::make_unique<Module>();
     module->file = s_.file.id();
-    if (tree == nullptr) return module;
-    if (auto* h = dynamic_cast<P::IntegrationHeaderContext*>(tree->header())) {
-      auto d = std::make_unique<IntegrationDecl>(s_.CtxSpan(h));
-      d->name = MakeName(h->name);
-      if (h->version) d->version = StringValue(h->version);
-      module->header = d.get();
-      module->items.push_back(std::move(d));
+    std::vector<P::ItemContext*> items;
+    if (auto* f = dynamic_cast<P::IntegrationFileContext*>(tree)) {
+      module->kind = FileKind::Integration;
+      module->name = MakeName(f->name);
+      if (f->version) module->version = StringValue(f->version);
+      module->header = Span::Cover(SpanOf(f->INTEGRATION()), SpanOf(f->LBRACE()));
+      items = f->item();
+    } else if (auto* m = dynamic_cast<P::ModuleFileContext*>(tree)) {
+      module->kind = FileKind::Module;
+      module->name = MakeName(m->name);
+      module->header = Span::Cover(SpanOf(m->MODULE()), SpanOf(m->LBRACE()));
+      items = m->item();
     }
-    for (P::ItemContext* item : tree->item()) {
+    for (P::ItemContext* item : items) {
       if (DeclPtr d = BuildItem(item)) module->items.push_back(std::move(d));
     }
     module->expr_count = next_id_;
@@ -66,7 +71,7 @@ class Builder {
   }
 
   int64_t Duration(antlr4::Token* t) {
-    if (t == nullptr) return 0;
+    if (t == nullptr || s_.IsBad(t)) return 0;
     auto ms = ParseDurationMs(t->getText());
     if (!ms) {
       s_.Report(diag::Make(diag::Kind::InvalidDuration, SpanOf(t), "duration `" + t->getText() + "` is out of range",
@@ -77,7 +82,7 @@ class Builder {
   }
 
   int64_t IntValue(antlr4::Token* t) {
-    if (t == nullptr) return 0;
+    if (t == nullptr || s_.IsBad(t)) return 0;
     auto v = ParseInt(t->getText(), false);
     if (!v) {
       diag::Diagnostic d = diag::Make(diag::Kind::InvalidNumber, SpanOf(t),
@@ -110,10 +115,15 @@ class Builder {
     t.span = SpanOf(c);
     auto h = ParseInt(c->hour->getText(), false);
     auto m = ParseInt(c->minute->getText(), false);
-    if (!h || !m || *h > 23 || *m > 59 || c->minute->getText().size() != 2) {
-      diag::Diagnostic d = diag::Make(diag::Kind::InvalidDuration, t.span,
-                                      "`" + c->hour->getText() + ":" + c->minute->getText() + "` is not a time of day",
-                                      "expected HH:MM");
+    Span hm = Span::Cover(SpanOf(c->hour), SpanOf(c->minute));
+    std::string written = c->hour->getText() + ":" + c->minute->getText();
+    std::string why;
+    if (!h || *h > 23) why = "hour " + c->hour->getText() + " is out of range (00-23)";
+    else if (!m || *m > 59) why = "minute " + c->minute->getText() + " is out of range (00-59)";
+    else if (c->minute->getText().size() != 2 || c->hour->getText().size() > 2) why = "write the time as HH:MM";
+    if (!why.empty()) {
+      diag::Diagnostic d = diag::Make(diag::Kind::InvalidDuration, hm, "`" + written + "` is not a time of day: " + why,
+                                      "not a time of day");
       d.help = "write a 24-hour time between 00:00 and 23:59, such as `02:00`";
       s_.Report(std::move(d));
     } else {
@@ -127,9 +137,8 @@ class Builder {
   // Reports `=` written for `==` in a condition; returns the condition as if `==` was written.
   ExprPtr Predicate(P::PredicateContext* c) {
     if (c == nullptr) return nullptr;
-    if (auto* ok = dynamic_cast<P::PredicateExprContext*>(c)) return Expr(ok->expr());
-    auto* bad = dynamic_cast<P::PredicateAssignErrorContext*>(c);
-    if (bad == nullptr) return nullptr;
+    if (c->right == nullptr) return Expr(c->left);
+    auto* bad = c;
     Span op = SpanOf(bad->ASSIGN());
     diag::Diagnostic d = diag::Make(diag::Kind::AssignInCondition, op, "`=` assigns; a condition compares with `==`",
                                     "this assigns; comparison is `==`");
@@ -150,8 +159,9 @@ class Builder {
     Span span = SpanOf(item);
     if (auto* c = dynamic_cast<P::MisplacedHeaderItemContext*>(item)) {
       diag::Diagnostic d = diag::Make(diag::Kind::HeaderNotFirst, span,
-                                      "the `integration` header must come first in the file", "not at the top");
-      d.help = "move this line above every other declaration, and keep one per file";
+                                      "`integration` inside another block: a file holds one integration",
+                                      "nested integration");
+      d.help = "put each integration in its own file, and share declarations through a `module`";
       s_.Report(std::move(d));
       (void)c;
       return nullptr;
@@ -309,28 +319,25 @@ class Builder {
           m.flag = StringValue(a->label);
           m.flag_span = SpanOf(a->label);
         }
-      } else if (auto* ce = dynamic_cast<P::AssignColonErrorContext*>(st)) {
-        Span colon = SpanOf(ce->COLON());
-        std::string field = ce->target ? ce->target->getText() : "field";
-        diag::Diagnostic diag = diag::Make(diag::Kind::ColonInAssignment, colon,
-                                           "`:` in a mapping line; assignments use `=`", "expected `=`");
-        diag.notes.push_back("`name: value` is how fields are written inside records and `{...}` literals");
-        diag.help = "write `" + field + " = ...`";
-        diag.fix = diag::Fix{colon, "=", true};
-        s_.Report(std::move(diag));
-        m.kind = MapStmtKind::Assign;
-        m.target = Path(ce->target);
-        m.value = Expr(ce->value);
-      } else if (auto* ee = dynamic_cast<P::AssignEqEqErrorContext*>(st)) {
-        Span op = SpanOf(ee->EQ());
-        diag::Diagnostic diag = diag::Make(diag::Kind::UnexpectedToken, op,
-                                           "`==` compares; a mapping line assigns with `=`", "expected `=`");
-        diag.help = "write `=` to assign the target field";
-        diag.fix = diag::Fix{op, "=", true};
-        s_.Report(std::move(diag));
-        m.kind = MapStmtKind::Assign;
-        m.target = Path(ee->target);
-        m.value = Expr(ee->value);
+        if (a->op != nullptr && a->op->getType() == P::COLON) {
+          Span colon = SpanOf(a->op);
+          std::string field = a->target ? a->target->getText() : "field";
+          diag::Diagnostic diag = diag::Make(diag::Kind::ColonInAssignment, colon,
+                                             "`:` in a mapping line; assignments use `=`", "expected `=`");
+          diag.notes.push_back("`name: value` is how fields are written inside records and `{...}` literals");
+          diag.help = "write `" + field + " = ...`";
+          // `name: value` -> `name = value`: keep the spacing of an assignment.
+          bool space_before = colon.begin > 0 && s_.file.text()[colon.begin - 1] == ' ';
+          diag.fix = diag::Fix{colon, space_before ? "=" : " =", true};
+          s_.Report(std::move(diag));
+        } else if (a->op != nullptr && a->op->getType() == P::EQ) {
+          Span op = SpanOf(a->op);
+          diag::Diagnostic diag = diag::Make(diag::Kind::UnexpectedToken, op,
+                                             "`==` compares; a mapping line assigns with `=`", "expected `=`");
+          diag.help = "write `=` to assign the target field";
+          diag.fix = diag::Fix{op, "=", true};
+          s_.Report(std::move(diag));
+        }
       } else {
         continue;
       }
@@ -667,17 +674,17 @@ class Builder {
     DepthGuard g(*this);
     if (g.TooDeep(SpanOf(c))) return nullptr;
     if (auto* p = dynamic_cast<P::MemberPrimaryContext*>(c)) return Primary(p->primary());
+    if (auto* s = dynamic_cast<P::MemberSelectContext*>(c); s != nullptr && s->call != nullptr) {
+      auto e = New<CallExpr>(SpanOf(c));
+      e->receiver = Member(s->member());
+      e->function = MakeName(s->name);
+      e->args = List(s->args);
+      return e;
+    }
     if (auto* s = dynamic_cast<P::MemberSelectContext*>(c)) {
       auto e = New<SelectExpr>(SpanOf(c));
       e->operand = Member(s->member());
       e->field = MakeName(s->name);
-      return e;
-    }
-    if (auto* m = dynamic_cast<P::MemberCallContext*>(c)) {
-      auto e = New<CallExpr>(SpanOf(c));
-      e->receiver = Member(m->member());
-      e->function = MakeName(m->name);
-      e->args = List(m->args);
       return e;
     }
     if (auto* i = dynamic_cast<P::MemberIndexContext*>(c)) {
@@ -693,12 +700,12 @@ class Builder {
     if (c == nullptr) return nullptr;
     Span span = SpanOf(c);
     if (auto* l = dynamic_cast<P::PrimaryLiteralContext*>(c)) return Literal(l->literal(), false, nullptr);
-    if (auto* i = dynamic_cast<P::PrimaryIdentContext*>(c)) {
+    if (auto* i = dynamic_cast<P::PrimaryIdentContext*>(c); i != nullptr && i->call == nullptr) {
       auto e = New<IdentExpr>(span);
       e->name = MakeName(i->name);
       return e;
     }
-    if (auto* f = dynamic_cast<P::PrimaryCallContext*>(c)) {
+    if (auto* f = dynamic_cast<P::PrimaryIdentContext*>(c)) {
       auto e = New<CallExpr>(span);
       e->function = MakeName(f->name);
       e->args = List(f->args);
@@ -748,6 +755,7 @@ class Builder {
     e->text = (negative ? "-" : "") + (tok ? tok->getText() : std::string());
     std::string text = tok ? tok->getText() : std::string();
     auto bad_number = [&](const std::string& why) {
+      if (s_.IsBad(tok)) return;
       diag::Diagnostic d = diag::Make(diag::Kind::InvalidNumber, span, "number `" + e->text + "` " + why, why);
       s_.Report(std::move(d));
     };

@@ -4,6 +4,7 @@
 
 #include <antlr4-runtime.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ParseSession {
   std::vector<uint32_t> cp_to_byte;
   antlr4::CommonTokenStream* tokens = nullptr;
   uint32_t syntax_errors = 0;
+  // Token index of the last syntax error reported by the parser (recovery makes the parse tree
+  // after it unreliable as evidence of what is open).
+  ssize_t last_error_token = -1;
   // Byte offsets of tokens already reported by the lexical pass: parse errors there are
   // duplicates and are not reported again.
   std::vector<size_t> bad_token_indexes;
@@ -38,6 +42,11 @@ struct ParseSession {
     return cp < cp_to_byte.size() ? cp_to_byte[cp] : cp_to_byte.back();
   }
   Span TokenSpan(const antlr4::Token* t) const;
+  // True for tokens the lexical pass already reported (their values are not decoded again).
+  bool IsBad(const antlr4::Token* t) const {
+    return t != nullptr &&
+           std::find(bad_token_indexes.begin(), bad_token_indexes.end(), t->getTokenIndex()) != bad_token_indexes.end();
+  }
   Span CtxSpan(const antlr4::ParserRuleContext* ctx) const;
   // Reports a diagnostic, counting syntax errors against the cap.
   void Report(diag::Diagnostic d);

@@ -119,7 +119,9 @@ std::string DescribeExpected(const antlr4::misc::IntervalSet& set, const antlr4:
   auto has = [&](size_t t) { return std::find(toks.begin(), toks.end(), t) != toks.end(); };
   bool expr = has(P::INT) && has(P::STRING) && has(P::LPAREN) && has(P::IDENT);
   bool name = has(P::IDENT);
-  bool decl = has(P::MAP) && has(P::SYNC) && has(P::SYSTEM);
+  // After `.` and before `:` any word is a name, reserved or not: say "a name", not the list.
+  bool any_name = name && has(P::MAP) && has(P::KEY) && has(P::NULL_LIT);
+  bool decl = has(P::MAP) && has(P::SYNC) && has(P::SYSTEM) && !any_name;
   std::vector<std::string> out;
   if (decl) out.push_back("a declaration (`map`, `sync`, `system`, `owner`, `table`, `test`...)");
   if (expr) out.push_back("an expression");
@@ -128,6 +130,7 @@ std::string DescribeExpected(const antlr4::misc::IntervalSet& set, const antlr4:
     if (decl && IsDeclKeyword(t)) continue;
     if (expr && IsExprStart(t)) continue;
     if (name && (t == P::IDENT || t == P::QUOTED_IDENT || IsSoft(t))) continue;
+    if (any_name && IsReserved(t)) continue;
     std::string s = TokenName(vocab, t);
     if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
   }
@@ -162,8 +165,49 @@ struct Where {
 const antlr4::Token* FindOpenBrace(antlr4::ParserRuleContext* ctx) {
   for (antlr4::tree::ParseTree* child : ctx->children) {
     if (auto* term = dynamic_cast<antlr4::tree::TerminalNode*>(child)) {
-      if (term->getSymbol()->getType() == P::LBRACE) return term->getSymbol();
+      // A `{` conjured by recovery (index -1) is not in the text.
+      if (term->getSymbol()->getType() == P::LBRACE && term->getSymbol()->getTokenIndex() != static_cast<size_t>(-1)) {
+        return term->getSymbol();
+      }
     }
+  }
+  return nullptr;
+}
+
+// The next token on the default channel after `t`, or null.
+const antlr4::Token* NextVisible(const ParseSession& s, const antlr4::Token* t) {
+  if (s.tokens == nullptr || t == nullptr || t->getTokenIndex() == static_cast<size_t>(-1)) return nullptr;
+  const std::vector<antlr4::Token*>& all = s.tokens->getTokens();
+  for (size_t i = t->getTokenIndex() + 1; i < all.size(); ++i) {
+    if (all[i]->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return all[i];
+  }
+  return nullptr;
+}
+
+// The previous token on the default channel before `t`, or null.
+antlr4::Token* PreviousVisible(const ParseSession& s, const antlr4::Token* t) {
+  if (s.tokens == nullptr || t == nullptr || t->getTokenIndex() == static_cast<size_t>(-1)) return nullptr;
+  const std::vector<antlr4::Token*>& all = s.tokens->getTokens();
+  for (size_t i = t->getTokenIndex(); i-- > 0;) {
+    if (all[i]->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return all[i];
+  }
+  return nullptr;
+}
+
+// The innermost `(` or `[` that the parser has entered and not yet closed.
+const antlr4::Token* FindUnclosedBracket(antlr4::ParserRuleContext* ctx) {
+  for (antlr4::ParserRuleContext* c = ctx; c != nullptr; c = dynamic_cast<antlr4::ParserRuleContext*>(c->parent)) {
+    const antlr4::Token* open = nullptr;
+    for (antlr4::tree::ParseTree* child : c->children) {
+      auto* term = dynamic_cast<antlr4::tree::TerminalNode*>(child);
+      if (term == nullptr) continue;
+      size_t t = term->getSymbol()->getType();
+      if (t == P::LPAREN || t == P::LBRACKET) open = term->getSymbol();
+      if (t == P::RPAREN || t == P::RBRACKET) open = nullptr;
+    }
+    if (open != nullptr) return open;
+    // A block stops the search: its brackets are closed or reported on their own.
+    if (FindOpenBrace(c) != nullptr) return nullptr;
   }
   return nullptr;
 }
@@ -174,7 +218,7 @@ Where Locate(antlr4::ParserRuleContext* ctx) {
     if (w.open_brace == nullptr) {
       bool braced = dynamic_cast<P::RecordContext*>(c) || dynamic_cast<P::OwnerObjectContext*>(c) ||
                     dynamic_cast<P::SyncBlockContext*>(c) || dynamic_cast<P::PrimaryMapContext*>(c) ||
-                    dynamic_cast<P::ItemContext*>(c);
+                    dynamic_cast<P::ItemContext*>(c) || dynamic_cast<P::FileContext*>(c);
       if (braced) w.open_brace = FindOpenBrace(c);
     }
     std::string phrase;
@@ -189,9 +233,9 @@ Where Locate(antlr4::ParserRuleContext* ctx) {
     else if (dynamic_cast<P::ConflictsItemContext*>(c)) phrase = "conflicts";
     else if (dynamic_cast<P::UseItemContext*>(c)) phrase = "use";
     else if (dynamic_cast<P::ImportItemContext*>(c)) phrase = "import";
-    else if (dynamic_cast<P::IntegrationHeaderContext*>(c) || dynamic_cast<P::MisplacedHeaderItemContext*>(c)) {
-      phrase = "the integration header";
-    }
+    else if (auto* i = dynamic_cast<P::IntegrationFileContext*>(c)) phrase = "integration" + Quote(NameOf(i->name));
+    else if (auto* mf = dynamic_cast<P::ModuleFileContext*>(c)) phrase = "module" + Quote(NameOf(mf->name));
+    else if (dynamic_cast<P::MisplacedHeaderItemContext*>(c)) phrase = "the integration header";
     if (!phrase.empty()) {
       w.phrase = phrase;
       w.item = c;
@@ -202,13 +246,16 @@ Where Locate(antlr4::ParserRuleContext* ctx) {
 }
 
 size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1), prev2(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      // An adjacent transposition (`snyc`) counts as one edit.
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev2[j - 2] + 1);
     }
+    prev2 = prev;
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -225,7 +272,7 @@ std::string ClosestKeyword(const std::string& word, const antlr4::misc::Interval
     lit = lit.substr(1, lit.size() - 2);
     if (!std::isalpha(static_cast<unsigned char>(lit[0]))) continue;
     size_t d = EditDistance(word, lit);
-    if (d < best_d && d < std::max<size_t>(2, lit.size() / 2)) {
+    if (d < best_d && d <= std::max<size_t>(1, lit.size() / 3)) {
       best_d = d;
       best = lit;
     }
@@ -245,10 +292,65 @@ void CrmxErrorStrategy::ReportExpected(antlr4::Parser* recognizer, antlr4::Token
   }
   const antlr4::dfa::Vocabulary& vocab = recognizer->getVocabulary();
   size_t ftype = found ? found->getType() : antlr4::Token::EOF;
+  struct NoteLast {
+    ParseSession& s;
+    antlr4::Token* t;
+    ~NoteLast() {
+      if (t != nullptr) s.last_error_token = static_cast<ssize_t>(t->getTokenIndex());
+    }
+  } note_last{session_, found};
   Span at = session_.TokenSpan(found);
   Where where = Locate(recognizer->getContext());
   std::string in = where.phrase.empty() ? "" : " in " + where.phrase;
   std::string found_desc = DescribeFound(found);
+
+  // The start of the file: it must open an `integration` or `module` block.
+  if (expected.contains(static_cast<size_t>(P::INTEGRATION)) && expected.contains(static_cast<size_t>(P::MODULE)) &&
+      !expected.contains(static_cast<size_t>(P::MAP))) {
+    if (ftype == antlr4::Token::EOF) {
+      diag::Diagnostic d = diag::Make(diag::Kind::EmptySpec, at, "this file declares nothing", "the file ends here");
+      d.help = "a spec is one block, `integration NAME { ... }`; shared declarations go in `module NAME { ... }`";
+      session_.Report(std::move(d));
+      return;
+    }
+    if (IsDeclKeyword(ftype)) {
+      diag::Diagnostic d = diag::Make(diag::Kind::OutsideBlock, at,
+                                      "`" + found->getText() + "` outside an `integration` or `module` block",
+                                      "the file must open a block first");
+      d.help = "wrap the file's declarations in `integration NAME { ... }` (a spec) or `module NAME { ... }` "
+               "(shared declarations)";
+      session_.Report(std::move(d));
+      return;
+    }
+  }
+
+  // The header line of the draft syntax, without the block.
+  auto* file_ctx = dynamic_cast<P::FileContext*>(recognizer->getContext());
+  if (file_ctx != nullptr && expected.contains(static_cast<size_t>(P::LBRACE)) && IsDeclKeyword(ftype)) {
+    diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedToken, at,
+                                    "expected `{` after the header of " + where.phrase + ", found " + found_desc,
+                                    "expected `{` before this");
+    d.notes.push_back("a spec is one block: its declarations go between `{` and the `}` that ends the file");
+    d.help = "add `{` at the end of the header line and `}` at the end of the file";
+    session_.Report(std::move(d));
+    return;
+  }
+
+  // Text after the block that ends the file.
+  if (expected.contains(static_cast<size_t>(antlr4::Token::EOF)) && expected.size() == 1) {
+    diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedToken, at,
+                                    found_desc + " after the end of " +
+                                        (where.phrase.empty() ? std::string("the file's block") : where.phrase),
+                                    "outside the block");
+    if (file_ctx != nullptr) {
+      if (antlr4::tree::TerminalNode* close = file_ctx->getToken(P::RBRACE, 0)) {
+        d.secondary.push_back({session_.TokenSpan(close->getSymbol()), "the block ends here"});
+      }
+    }
+    d.help = "move it inside the block, or remove the `}` that closes the block too early";
+    session_.Report(std::move(d));
+    return;
+  }
 
   // A block left open: the file ends, or a new declaration starts, where `}` was expected.
   if (expected.contains(static_cast<size_t>(P::RBRACE)) && (ftype == antlr4::Token::EOF || IsDeclKeyword(ftype))) {
@@ -262,6 +364,29 @@ void CrmxErrorStrategy::ReportExpected(antlr4::Parser* recognizer, antlr4::Token
     d.help = "add the missing `}`";
     session_.Report(std::move(d));
     return;
+  }
+
+  // A `(` or `[` left open across lines, followed by text that cannot continue it: the open
+  // bracket is the likely mistake (a stray `foo(`), so it is the primary span.
+  // Only when the bracket ends its line (`foo(` and then the next line): a bracket followed by
+  // more text on its line was probably closed too late, not opened by mistake.
+  if ((expected.contains(static_cast<size_t>(P::RPAREN)) || expected.contains(static_cast<size_t>(P::RBRACKET))) &&
+      ftype != antlr4::Token::EOF && !IsDeclKeyword(ftype)) {
+    const antlr4::Token* open = FindUnclosedBracket(recognizer->getContext());
+    const antlr4::Token* after_open = open ? NextVisible(session_, open) : nullptr;
+    if (open != nullptr && after_open != nullptr && after_open->getLine() > open->getLine() &&
+        open->getLine() < found->getLine() &&
+        static_cast<ssize_t>(open->getTokenIndex()) > session_.last_error_token) {
+      bool paren = open->getType() == P::LPAREN;
+      std::string closer = paren ? "`)`" : "`]`";
+      diag::Diagnostic d = diag::Make(diag::Kind::UnclosedDelimiter, session_.TokenSpan(open),
+                                      std::string("unclosed ") + (paren ? "`(`" : "`[`") + in,
+                                      "this " + std::string(paren ? "`(`" : "`[`") + " is never closed");
+      d.secondary.push_back({at, "expected " + closer + " before " + found_desc});
+      d.help = "close it with " + closer + ", or remove it";
+      session_.Report(std::move(d));
+      return;
+    }
   }
 
   // A reserved word where a name belongs.
@@ -299,14 +424,39 @@ void CrmxErrorStrategy::ReportExpected(antlr4::Parser* recognizer, antlr4::Token
     message = "expected a trigger for sync" + Quote(NameOf(sync_ctx->map)) + ", found " + found_desc;
     help = "a sync runs `on change`, `every 1h` or `daily at 02:00`";
   } else if (expected.contains(static_cast<size_t>(P::ASSIGN)) && map_ctx != nullptr && ftype != P::ASSIGN) {
-    message = "expected `=` after the target field" + in + ", found " + found_desc;
-    help = "a mapping line reads `targetField = expression`";
+    // The word before is the target of a mapping line that never got its `=`: a misspelled
+    // `require`/`key`, or a stray word at the end of the line before.
+    antlr4::Token* target = PreviousVisible(session_, found);
+    std::string word = target ? target->getText() : std::string();
+    std::string kw;
+    for (const char* k : {"require", "key"}) {
+      size_t dist = EditDistance(word, k);
+      if (dist > 0 && dist <= 2) kw = k;
+    }
+    if (!kw.empty()) {
+      diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedToken, session_.TokenSpan(target),
+                                      "`" + word + "` is not a statement" + in, "unknown statement");
+      d.help = "did you mean `" + kw + "`?";
+      d.fix = diag::Fix{session_.TokenSpan(target), kw, false};
+      session_.Report(std::move(d));
+      return;
+    }
+    if (target != nullptr && found != nullptr && target->getLine() < found->getLine() && target->getType() == P::IDENT) {
+      at = session_.TokenSpan(target);
+      message = "`" + word + "` is not a mapping line: expected `=` after it" + in;
+      label = "expected `=` after this";
+      help = "a mapping line reads `targetField = expression`; if `" + word +
+             "` belongs to the line before, join it to that expression with an operator";
+    } else {
+      message = "expected `=` after the target field" + in + ", found " + found_desc;
+      help = "a mapping line reads `targetField = expression`";
+    }
   } else {
     message = "expected " + DescribeExpected(expected, vocab) + in + ", found " + found_desc;
   }
-  if (!help && ftype == P::IDENT) {
+  if (ftype == P::IDENT) {
     std::string kw = ClosestKeyword(found->getText(), expected, vocab);
-    if (!kw.empty()) help = "did you mean `" + kw + "`?";
+    if (!kw.empty()) help = "did you mean `" + kw + "`?" + (help ? " (" + *help + ")" : std::string());
   }
   diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedToken, at, message, label);
   d.help = help;

@@ -1,0 +1,134 @@
+// Defines `crmxc schema`: `schema import` turns vendor schema files into the crmx schema JSON
+// form, `schema show` prints an object or one field of such a file.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "compiler/driver/commands.h"
+#include "compiler/schema/import.h"
+#include "compiler/schema/print.h"
+#include "compiler/schema/schema_json.h"
+
+namespace crmx::driver {
+namespace {
+
+void PrintWarnings(const std::vector<schema::ImportWarning>& warnings) {
+  for (const auto& w : warnings) {
+    std::cerr << "warning: " << w.file << "#" << w.pointer << ": " << w.message << "\n";
+  }
+}
+
+// Prints an import error; returns the exit status it maps to.
+int ReportError(const schema::ImportError& e) {
+  std::cerr << "error: " << e.file;
+  if (!e.position.empty()) std::cerr << (e.position[0] == '/' ? "#" : ":") << e.position;
+  std::cerr << ": " << e.message << "\n";
+  return e.unreadable ? 2 : 1;
+}
+
+struct ImportArgs {
+  std::string from;
+  std::vector<std::string> files;
+  std::string output;
+  std::string system;
+  bool quiet = false;
+};
+
+int RunImport(const ImportArgs& args) {
+  schema::ImportOptions options;
+  options.system = args.system;
+  schema::ImportResult result;
+  if (args.from.empty()) {
+    result = schema::ImportAuto(args.files, options);
+  } else {
+    auto format = schema::ParseFormat(args.from);
+    if (!format) {
+      std::cerr << "error: unknown schema format `" << args.from
+                << "`; expected salesforce, openapi, jsonschema, odata, netsuite or crmx\n";
+      return 2;
+    }
+    result = schema::Import(*format, args.files, options);
+  }
+  if (!args.quiet) PrintWarnings(result.warnings);
+  if (!result.ok()) return ReportError(*result.error);
+  std::string error;
+  if (!schema::WriteSchemaFile(result.schema, args.output, error)) {
+    std::cerr << "error: " << error << "\n";
+    return 2;
+  }
+  size_t fields = 0;
+  for (const auto& o : result.schema.objects) fields += o.fields.size();
+  std::cerr << "imported " << result.schema.objects.size() << " objects, " << fields
+            << " fields from " << args.files.size() << " file(s) into " << args.output;
+  if (!result.warnings.empty()) std::cerr << " (" << result.warnings.size() << " warnings)";
+  std::cerr << "\n";
+  return 0;
+}
+
+int RunShow(const std::string& file, const std::string& what) {
+  // Any supported format is accepted, not only crmx JSON, so a vendor file can be inspected
+  // without importing it first.
+  auto format = schema::DetectFormatOfFile(file);
+  schema::ImportResult result = format ? schema::Import(*format, {file}, {})
+                                       : schema::ReadSchemaFile(file);
+  if (!result.ok()) return ReportError(*result.error);
+  std::string object_name = what;
+  std::string field_name;
+  // Object names may contain dots (NetSuite sublist rows do not appear at top level), so try
+  // the whole string first, then split at the last dot.
+  const schema::Object* object = result.schema.FindObject(object_name);
+  if (object == nullptr) {
+    auto dot = what.rfind('.');
+    if (dot != std::string::npos) {
+      object_name = what.substr(0, dot);
+      field_name = what.substr(dot + 1);
+      object = result.schema.FindObject(object_name);
+    }
+  }
+  if (object == nullptr) object = result.schema.FindObjectIgnoreCase(object_name);
+  if (object == nullptr) {
+    std::cerr << "error: `" << object_name << "` is not an object of " << file << "\n";
+    return 1;
+  }
+  if (field_name.empty()) {
+    schema::PrintObject(std::cout, *object);
+    return 0;
+  }
+  const schema::Field* field = object->FindFieldIgnoreCase(field_name);
+  if (field == nullptr) {
+    std::cerr << "error: `" << field_name << "` is not a field of `" << object->name << "`\n";
+    return 1;
+  }
+  schema::PrintField(std::cout, *field, object->name);
+  return 0;
+}
+
+}  // namespace
+
+void RegisterSchema(CLI::App& root, int& exit_code) {
+  CLI::App* cmd = root.add_subcommand("schema", "Import and inspect system schemas");
+  cmd->require_subcommand(1);
+
+  auto args = std::make_shared<ImportArgs>();
+  CLI::App* imp = cmd->add_subcommand(
+      "import", "Convert Salesforce describes, OpenAPI, JSON Schema, OData EDMX or NetSuite "
+                "records.json into a crmx schema file");
+  imp->add_option("--from", args->from,
+                  "Source format: salesforce, openapi, jsonschema, odata, netsuite (default: "
+                  "detected from the first file)");
+  imp->add_option("files", args->files, "Schema files")->required();
+  imp->add_option("-o,--output", args->output, "Output crmx schema JSON file")->required();
+  imp->add_option("--system", args->system, "System name stored in the schema");
+  imp->add_flag("-q,--quiet", args->quiet, "Do not print warnings");
+  imp->callback([args, &exit_code]() { exit_code = RunImport(*args); });
+
+  auto file = std::make_shared<std::string>();
+  auto what = std::make_shared<std::string>();
+  CLI::App* show = cmd->add_subcommand("show", "Print an object (fields table) or one field");
+  show->add_option("schema", *file, "Schema file (crmx JSON or any importable format)")
+      ->required();
+  show->add_option("object", *what, "OBJECT or OBJECT.FIELD")->required();
+  show->callback([file, what, &exit_code]() { exit_code = RunShow(*file, *what); });
+}
+
+}  // namespace crmx::driver

@@ -20,6 +20,11 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# npm ships with Node.js on the machine image (NodeSource); plain Debian packages it apart.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
   exit 0

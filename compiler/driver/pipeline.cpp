@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "compiler/check/structure.h"
+#include "compiler/check/systems.h"
 #include "compiler/syntax/parser.h"
 
 namespace crmx::driver {
@@ -94,7 +95,14 @@ void Compilation::CheckLoaded(const std::string& path, const Loaded& loaded) {
   std::vector<std::string> stack{fs::weakly_canonical(fs::path(path), ec).string()};
   CollectImports(*loaded.module, fs::path(path).parent_path().string(), imports, syntax_ok, stack);
   // Phase 3: structure. Skipped after syntax errors: a broken tree would only add noise.
-  if (syntax_ok) check::CheckStructure(*loaded.module, imports, sink_);
+  if (!syntax_ok) return;
+  size_t errors_before = sink_.error_count();
+  check::CheckStructure(*loaded.module, imports, sink_);
+  if (sink_.error_count() != errors_before || !loaded.module->is_integration()) return;
+  // Phase 4: the systems' schemas, and the objects the spec names in them.
+  check::Systems systems;
+  systems.Load(*loaded.module, imports, fs::path(path).parent_path().string(), sink_);
+  check::CheckObjectRefs(*loaded.module, systems, sink_);
 }
 
 const ast::Module* Compilation::ParseOnly(const std::string& path, std::string& io_error) {

@@ -18,3 +18,10 @@ if(CRMX_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+# Fuzzing: the whole tree gets coverage instrumentation and sanitizers; only the fuzz targets
+# (tests/fuzz) link libFuzzer's main.
+if(CRMX_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+  include(${CMAKE_CURRENT_LIST_DIR}/../tests/fuzz/antlr4_clang_compat.cmake)
+endif()

@@ -16,6 +16,20 @@ int main(int argc, char** argv) {
   crmx::driver::RegisterDump(app, exit_code);
   crmx::driver::RegisterExplain(app, exit_code);
   crmx::driver::RegisterSchema(app, exit_code);
+  // CLI11 reports a misspelled command as "a subcommand is required": name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+      found = found || sub->check_name(argv[1]);
+    }
+    if (!found) {
+      std::cerr << "error: unknown command `" << argv[1] << "`; the commands are " << known << "\n"
+                << "Run with --help for more information.\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,8 +12,11 @@ The info string of a fenced block says how the example is checked:
                            integration first (see Wrap below); must check clean
   ```crmx error [E0101]    must fail with exit 1; with codes, each code must be reported
   ```crmx fragment error   both
+  ```crmx warning E0206    must check with exit 0 and report exactly these warning codes
   ```crmx file=lib/x.crmx  a support file: written at that path next to every example of the
                            same document (so examples can `import` it), and checked itself
+  ```json file=schemas/x.json  a data file (json, yaml, xml, csv) written like a support file,
+                           not checked
   ```crmx xfail            an example that should check clean but does not, because of a known
                            compiler bug: it must still fail; when it passes, the marker is stale
                            and the test says so (remove `xfail`)
@@ -67,10 +70,11 @@ class Block:
         self.words = words
         self.fragment = "fragment" in words
         self.error = "error" in words
+        self.warning = "warning" in words
         self.xfail = "xfail" in words
         self.codes = [w for w in words if CODE.match(w)]
         self.file = next((w[len("file="):] for w in words if w.startswith("file=")), None)
-        unknown = [w for w in words[1:] if w not in ("fragment", "error", "xfail")
+        unknown = [w for w in words[1:] if w not in ("fragment", "error", "warning", "xfail")
                    and not CODE.match(w) and not w.startswith("file=")]
         self.bad_info = unknown
 
@@ -103,6 +107,11 @@ def extract(doc_path, shown):
         words = info.split()
         if words and words[0] == "crmx":
             blocks.append(Block(shown, start + 1, info, "\n".join(body) + "\n"))
+        elif words and words[0] in ("json", "yaml", "xml", "csv") and any(w.startswith("file=") for w in words):
+            # A data file an example reads (a schema, a table): written, not checked.
+            b = Block(shown, start + 1, info, "\n".join(body) + "\n")
+            b.data = True
+            blocks.append(b)
     return blocks
 
 
@@ -222,6 +231,16 @@ def check_block(crmxc, block, support, tmp_root, index):
         for code in block.codes:
             if code not in reported:
                 problems.append(f"expected {code}, which was not reported")
+    elif block.warning:
+        if rc != 0:
+            problems.append(f"expected exit 0 with warnings, got {rc}")
+        reported = {d.get("code") for d in diags}
+        for code in block.codes:
+            if code not in reported:
+                problems.append(f"expected warning {code}, which was not reported")
+        unexpected = sorted({d.get("code") for d in diags} - set(block.codes))
+        if unexpected:
+            problems.append(f"unexpected diagnostics: {', '.join(unexpected)}")
     else:
         if rc != 0 or diags:
             problems.append(f"expected to check clean, got exit {rc} and {len(diags)} diagnostic(s)")
@@ -279,6 +298,8 @@ def main():
             blocks = extract(doc, shown)
             support = [b for b in blocks if b.file]
             for block in blocks:
+                if getattr(block, "data", False):
+                    continue
                 index += 1
                 ok, problems, report = check_block(crmxc, block, support, tmp_root, index)
                 kind = " ".join(block.words[1:]) or "complete"

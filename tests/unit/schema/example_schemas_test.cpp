@@ -241,9 +241,10 @@ TEST_CASE("example schemas: Salesforce Opportunity and its line items") {
   CheckHasValues(Fld(opp, "CurrencyIsoCode"), {"EUR"});  // the spec test's order
 
   // Written back from NetSuite by order_status_back.
-  for (const char* name : {"ERP_Status__c", "ERP_Order_Number__c"}) {
+  // ERP_Order_Number__c holds NetSuite's tranId, up to 45 characters.
+  for (auto [name, length] : {std::pair{"ERP_Status__c", 40}, std::pair{"ERP_Order_Number__c", 45}}) {
     const Field& f = Fld(opp, name);
-    CheckText(f, TypeKind::kString, 40);
+    CheckText(f, TypeKind::kString, length);
     CHECK(f.nullable == true);
     CHECK(f.IsUpdateable());
     CHECK(f.external_id == false);

@@ -7,8 +7,10 @@
 #include <utility>
 #include <tuple>
 
+#include "compiler/check/integration.h"
 #include "compiler/check/structure.h"
 #include "compiler/check/systems.h"
+#include "compiler/check/type_check.h"
 #include "compiler/syntax/parser.h"
 
 namespace crmx::driver {
@@ -103,6 +105,8 @@ void Compilation::CheckLoaded(const std::string& path, const Loaded& loaded) {
   check::Systems systems;
   systems.Load(*loaded.module, imports, fs::path(path).parent_path().string(), sink_);
   check::CheckObjectRefs(*loaded.module, systems, sink_);
+  check::CheckIntegration(*loaded.module, imports, systems, sink_);
+  check::CheckTypes(*loaded.module, imports, systems, sink_);
 }
 
 const ast::Module* Compilation::ParseOnly(const std::string& path, std::string& io_error) {

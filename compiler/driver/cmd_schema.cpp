@@ -1,10 +1,15 @@
 // Defines `crmxc schema`: `schema import` turns vendor schema files into the crmx schema JSON
 // form, `schema show` prints an object or one field of such a file.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include "compiler/diagnostics/render.h"
 #include "compiler/driver/commands.h"
+#include "compiler/driver/pipeline.h"
 #include "compiler/schema/import.h"
 #include "compiler/schema/print.h"
 #include "compiler/schema/schema_json.h"
@@ -65,6 +70,79 @@ int RunImport(const ImportArgs& args) {
   return 0;
 }
 
+// Prints `system.Object[.Field]` as the checker sees it through a spec's systems.
+int RunShowInSpec(const std::string& spec, const std::string& what) {
+  Compilation comp;
+  std::string io_error;
+  std::unique_ptr<check::Systems> systems = comp.LoadSystems(spec, io_error);
+  if (systems == nullptr) {
+    std::cerr << "error: " << io_error << "\n";
+    return 2;
+  }
+  std::vector<diag::Diagnostic> diags = comp.SortedDiagnostics();
+  if (!diags.empty()) {
+    diag::RenderOptions ro;
+    ro.color = diag::ShouldUseColor(stderr);
+    diag::RenderHuman(std::cerr, comp.sources(), diags, ro);
+  }
+  auto dot = what.find('.');
+  if (dot == std::string::npos) {
+    std::cerr << "error: expected SYSTEM.OBJECT[.FIELD], such as `crm.Account` or `crm.Account.Name`\n";
+    return 2;
+  }
+  std::string system = what.substr(0, dot);
+  std::string rest = what.substr(dot + 1);
+  const check::LoadedSystem* sys = systems->Find(system);
+  if (sys == nullptr) {
+    std::cerr << "error: `" << system << "` is not a system of " << spec << "\n";
+    return 1;
+  }
+  std::string object_name = rest;
+  std::string field_name;
+  const schema::Object* object = sys->schema.FindObject(object_name);
+  if (object == nullptr) {
+    auto fdot = rest.rfind('.');
+    if (fdot != std::string::npos) {
+      object_name = rest.substr(0, fdot);
+      field_name = rest.substr(fdot + 1);
+      object = sys->schema.FindObject(object_name);
+    }
+  }
+  if (object == nullptr) {
+    std::cerr << "error: `" << object_name << "` is not an object of system `" << system << "`\n";
+    return 1;
+  }
+  if (field_name.empty()) {
+    schema::PrintObject(std::cout, *object);
+    return 0;
+  }
+  const schema::Field* field = object->FindField(field_name);
+  if (field == nullptr) {
+    std::cerr << "error: `" << field_name << "` is not a field of `" << system << "." << object->name << "`\n";
+    return 1;
+  }
+  schema::PrintField(std::cout, *field, object->name);
+  return 0;
+}
+
+// The one integration spec in the current folder, for `crmxc schema show crm.Account`.
+std::string FindSpecHere(std::string& error) {
+  std::vector<std::string> specs;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(".", ec)) {
+    if (e.path().extension() != ".crmx") continue;
+    std::ifstream in(e.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("integration ") != std::string::npos) specs.push_back(e.path().string());
+  }
+  if (specs.size() == 1) return specs.front();
+  error = specs.empty() ? "no integration spec (.crmx) in the current folder: name it, as in "
+                          "`crmxc schema show SPEC.crmx crm.Account`"
+                        : "several .crmx files in the current folder: name the spec, as in "
+                          "`crmxc schema show SPEC.crmx crm.Account`";
+  return {};
+}
+
 int RunShow(const std::string& file, const std::string& what) {
   // Any supported format is accepted, not only crmx JSON, so a vendor file can be inspected
   // without importing it first.
@@ -122,13 +200,31 @@ void RegisterSchema(CLI::App& root, int& exit_code) {
   imp->add_flag("-q,--quiet", args->quiet, "Do not print warnings");
   imp->callback([args, &exit_code]() { exit_code = RunImport(*args); });
 
-  auto file = std::make_shared<std::string>();
-  auto what = std::make_shared<std::string>();
-  CLI::App* show = cmd->add_subcommand("show", "Print an object (fields table) or one field");
-  show->add_option("schema", *file, "Schema file (crmx JSON or any importable format)")
-      ->required();
-  show->add_option("object", *what, "OBJECT or OBJECT.FIELD")->required();
-  show->callback([file, what, &exit_code]() { exit_code = RunShow(*file, *what); });
+  auto show_args = std::make_shared<std::vector<std::string>>();
+  CLI::App* show = cmd->add_subcommand(
+      "show",
+      "Print an object (fields table) or one field: `show [SPEC.crmx] crm.Account[.Field]` as the "
+      "checker sees it through a spec's systems, or `show SCHEMA_FILE Object[.Field]`");
+  show->add_option("args", *show_args, "[SPEC.crmx | SCHEMA_FILE] SYSTEM.OBJECT[.FIELD] | OBJECT[.FIELD]")
+      ->required()
+      ->expected(1, 2);
+  show->callback([show_args, &exit_code]() {
+    const std::vector<std::string>& a = *show_args;
+    if (a.size() == 1) {
+      std::string error;
+      std::string spec = FindSpecHere(error);
+      if (spec.empty()) {
+        std::cerr << "error: " << error << "\n";
+        exit_code = 2;
+        return;
+      }
+      exit_code = RunShowInSpec(spec, a[0]);
+    } else if (std::filesystem::path(a[0]).extension() == ".crmx") {
+      exit_code = RunShowInSpec(a[0], a[1]);
+    } else {
+      exit_code = RunShow(a[0], a[1]);
+    }
+  });
 }
 
 }  // namespace crmx::driver

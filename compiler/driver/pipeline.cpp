@@ -109,6 +109,23 @@ void Compilation::CheckLoaded(const std::string& path, const Loaded& loaded) {
   check::CheckTypes(*loaded.module, imports, systems, sink_);
 }
 
+std::unique_ptr<check::Systems> Compilation::LoadSystems(const std::string& path, std::string& io_error) {
+  const Loaded* loaded = Load(path, io_error);
+  if (loaded == nullptr) return nullptr;
+  if (!loaded->module->is_integration()) {
+    io_error = "`" + path + "` is not an integration spec";
+    return nullptr;
+  }
+  std::vector<const ast::Module*> imports;
+  bool syntax_ok = loaded->syntax_ok;
+  std::error_code ec;
+  std::vector<std::string> stack{fs::weakly_canonical(fs::path(path), ec).string()};
+  CollectImports(*loaded->module, fs::path(path).parent_path().string(), imports, syntax_ok, stack);
+  auto systems = std::make_unique<check::Systems>();
+  systems->Load(*loaded->module, imports, fs::path(path).parent_path().string(), sink_);
+  return systems;
+}
+
 const ast::Module* Compilation::ParseOnly(const std::string& path, std::string& io_error) {
   const Loaded* loaded = Load(path, io_error);
   return loaded ? loaded->module : nullptr;

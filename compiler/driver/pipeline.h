@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/ast/ast.h"
+#include "compiler/check/systems.h"
 #include "compiler/base/source.h"
 #include "compiler/diagnostics/diagnostic.h"
 
@@ -25,6 +26,10 @@ class Compilation {
   // Runs the pipeline on `text` as if it were the content of `path` (editors, tests); imports
   // are still read from disk relative to `path`.
   void CheckText(const std::string& path, std::string text);
+  // Parses a spec and its imports and loads its systems' schemas (for `crmxc schema show
+  // crm.Account`). Null when the spec cannot be read (`io_error`) or is not an integration;
+  // problems with the schemas are in sink().
+  std::unique_ptr<check::Systems> LoadSystems(const std::string& path, std::string& io_error);
   // Parses one file without imports or checks (for `crmxc dump ast`).
   const ast::Module* ParseOnly(const std::string& path, std::string& io_error);
 

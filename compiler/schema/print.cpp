@@ -32,7 +32,8 @@ std::string CreateUpdate(const Field& f) {
 
 std::string PicklistSummary(const Field& f) {
   if (f.picklist.empty()) return "";
-  std::string s = std::to_string(f.picklist.values.size()) + " values";
+  size_t n = f.picklist.values.size();
+  std::string s = std::to_string(n) + (n == 1 ? " value" : " values");
   if (f.picklist.restricted == true) s += ", restricted";
   return s;
 }
@@ -136,7 +137,7 @@ void PrintField(std::ostream& out, const Field& f, std::string_view owner) {
     for (const auto& x : f.compound_components) c += (c.empty() ? "" : ", ") + x;
     line("components", c);
   }
-  if (!f.picklist.empty() || f.picklist.restricted) {
+  if (!f.picklist.empty() || f.picklist.restricted.value_or(false)) {
     line("picklist", PicklistSummary(f) + (f.picklist.restricted == false ? ", not restricted"
                                           : (f.picklist.restricted ? "" : ", restricted ?")));
     line("controller", f.picklist.controller);

@@ -37,6 +37,10 @@ if [ $? -eq 0 ] && [ -z "$out" ]; then pass=$((pass + 1)); else fail=$((fail + 1
 expect explain 0 '^# E0004' -- "$CRMXC" explain E0004
 expect explain-lowercase 0 '^# E0004' -- "$CRMXC" explain e0004
 expect explain-unknown 2 'E9999' -- "$CRMXC" explain E9999
+expect schema-show-spec 0 'length: 80' -- "$CRMXC" schema show examples/acme-salesforce-netsuite/acme.crmx crm.Account.BillingState
+expect schema-show-object 0 'companyName +string' -- "$CRMXC" schema show examples/acme-salesforce-netsuite/acme.crmx erp.Customer
+expect schema-show-unknown 1 '`Acount` is not an object of system `crm`' -- "$CRMXC" schema show examples/acme-salesforce-netsuite/acme.crmx crm.Acount
+expect schema-show-here 0 'Net 30' -- bash -c "cd examples/acme-salesforce-netsuite && \"\$0\" schema show crm.Account.PaymentTerms__c" "$(realpath "$CRMXC")"
 expect dump-ast 0 '^integration acme' -- "$CRMXC" dump ast examples/acme-salesforce-netsuite/acme.crmx
 
 printf 'integration t {\n  sync m on change when A = 1\n}\n' > "$tmp/bad.crmx"

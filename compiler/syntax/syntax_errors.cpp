@@ -403,6 +403,16 @@ void CrmxErrorStrategy::ReportExpected(antlr4::Parser* recognizer, antlr4::Token
 
   // A closing delimiter nobody expects.
   if ((ftype == P::RBRACE || ftype == P::RPAREN || ftype == P::RBRACKET) && !expected.contains(static_cast<size_t>(ftype))) {
+    // Right after an error (no more than two tokens later), the parser's recovery is what left
+    // this closer unexpected: reporting it would only repeat that error.
+    if (session_.last_error_token >= 0 && found != nullptr && session_.tokens != nullptr) {
+      size_t visible = 0;
+      const std::vector<antlr4::Token*>& all = session_.tokens->getTokens();
+      for (size_t i = static_cast<size_t>(session_.last_error_token) + 1; i < found->getTokenIndex() && i < all.size(); ++i) {
+        if (all[i]->getChannel() == antlr4::Token::DEFAULT_CHANNEL) ++visible;
+      }
+      if (visible < 2) return;
+    }
     diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedCloser, at,
                                     "unexpected " + found_desc + in + ": expected " + DescribeExpected(expected, vocab),
                                     "unexpected closing delimiter");

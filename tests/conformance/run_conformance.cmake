@@ -1,0 +1,55 @@
+# CTest driver for cel_conformance (see README.md): self-tests of the converter and the
+# runner, then installs the pinned @bufbuild/cel-spec (npm ci, cached under the build
+# tree, reinstalled when package-lock.json changes), converts the tier and runs it
+# against `crmxc eval`.
+# Inputs: NODE NPM PYTHON CRMXC SRC_DIR WORK_DIR.
+foreach(tool NODE NPM PYTHON)
+  if(NOT ${tool} OR NOT EXISTS "${${tool}}")
+    message(FATAL_ERROR "cel_conformance needs ${tool} (found: '${${tool}}')")
+  endif()
+endforeach()
+set(npm_dir "${WORK_DIR}/npm")
+set(cases_dir "${WORK_DIR}/cases")
+file(MAKE_DIRECTORY "${npm_dir}")
+
+execute_process(COMMAND "${NODE}" "${SRC_DIR}/convert.mjs" --self-test RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "convert.mjs --self-test failed: ${rc}")
+endif()
+execute_process(COMMAND "${PYTHON}" "${SRC_DIR}/test_runner_logic.py" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "test_runner_logic.py failed: ${rc}")
+endif()
+
+file(SHA256 "${SRC_DIR}/package-lock.json" lock_hash)
+set(stamp "${npm_dir}/installed-${lock_hash}")
+if(NOT EXISTS "${stamp}")
+  file(REMOVE_RECURSE "${npm_dir}/node_modules")
+  file(GLOB old_stamps "${npm_dir}/installed-*")
+  if(old_stamps)
+    file(REMOVE ${old_stamps})
+  endif()
+  foreach(f package.json package-lock.json .npmrc)
+    configure_file("${SRC_DIR}/${f}" "${npm_dir}/${f}" COPYONLY)
+  endforeach()
+  execute_process(COMMAND "${NPM}" ci --ignore-scripts --no-audit --no-fund --loglevel=error
+                  WORKING_DIRECTORY "${npm_dir}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "npm ci failed in ${npm_dir}: ${rc}")
+  endif()
+  file(TOUCH "${stamp}")
+endif()
+
+execute_process(COMMAND "${NODE}" "${SRC_DIR}/convert.mjs" --modules "${npm_dir}" --out "${cases_dir}"
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "convert.mjs failed: ${rc}")
+endif()
+
+execute_process(COMMAND "${PYTHON}" "${SRC_DIR}/run_conformance.py" --crmxc "${CRMXC}"
+                  --cases "${cases_dir}" --known-failures "${SRC_DIR}/known_failures.txt"
+                  --report "${WORK_DIR}/report.json"
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "CEL conformance failed (${rc}); per-case verdicts: ${WORK_DIR}/report.json")
+endif()

@@ -91,6 +91,12 @@ Field ImportField(const Json& jf, const std::string& ptr, const std::set<std::st
     }
     if (ns_type == "multiselect") f.type = Type::List(std::move(f.type));
   }
+  // NetSuite's `externalid` is unique per record type and is what its APIs upsert on
+  // (`PUT /record/v1/customer/eid:KEY`); the catalog does not say so, so the importer does.
+  if (f.name == "externalid") {
+    f.external_id = true;
+    f.unique = true;
+  }
   if (ns_type == "summary") {
     f.calculated = true;
     f.createable = false;
@@ -138,6 +144,9 @@ ImportResult ImportNetSuite(const std::vector<std::string>& files, const ImportO
       Object obj;
       obj.name = GetString(rec, "internalId").value_or(id);
       obj.label = GetString(rec, "recordName").value_or("");
+      // Some catalog entries carry a section heading ("Fields", "Transform Types") as their
+      // record name: not a label.
+      if (obj.label == "Fields" || obj.label == "Transform Types") obj.label.clear();
       obj.source = {file, rptr};
       if (auto cat = GetString(rec, "recordCategory")) obj.extensions["recordCategory"] = *cat;
       if (auto lvl = GetString(rec, "scriptingLevel")) obj.extensions["scriptingLevel"] = *lvl;

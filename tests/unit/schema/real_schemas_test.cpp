@@ -350,6 +350,11 @@ TEST_CASE("NetSuite records catalog") {
   const Object* cust = r.schema.FindObject("customer");
   REQUIRE(cust);
   CHECK(cust->fields.size() == 124);
+  // `externalid` is NetSuite's upsert key: an external id, unique per record type.
+  REQUIRE(cust->FindField("externalid"));
+  CHECK(cust->FindField("externalid")->IsExternalId());
+  CHECK(cust->FindField("externalid")->unique == true);
+  CHECK(cust->label != "Fields");
   const Object* so = r.schema.FindObject("salesorder");
   REQUIRE(so);
   size_t sublists = 0;

@@ -185,6 +185,11 @@ fieldInit
   ;
 
 // ------------------------------------------------------------------------------ expressions (CEL)
+// The entry for one expression on its own (`crmxc eval`); not part of a file.
+standaloneExpr
+  : expr EOF
+  ;
+
 expr
   : cond=conditionalOr ('?' then=conditionalOr ':' otherwise=expr)?
   ;

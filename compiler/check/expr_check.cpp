@@ -279,6 +279,10 @@ Typed ExprChecker::CheckIdent(const IdentExpr& e) {
 Typed ExprChecker::CheckSelect(const SelectExpr& e) {
   Typed base = Check(*e.operand);
   if (base.type.IsPermissive()) return Typed{base.type.kind == TypeKind::kError ? base.type : Type(TypeKind::kDyn), base.nullable};
+  // CEL: `m.f` on a map with string keys is `m["f"]` (missing keys fail at run time).
+  if (base.type.kind == TypeKind::kMap && (base.type.key->IsText() || base.type.key->IsPermissive())) {
+    return Typed{*base.type.element, base.nullable};
+  }
   if (base.type.kind == TypeKind::kRecord) {
     if (std::optional<Member> m = env_.FindMember(base.type, e.field.text)) {
       bool nullable = base.nullable || m->nullable;

@@ -46,6 +46,10 @@ std::vector<Function> Build() {
   v.push_back(Fn("bytes", "", {P::kText}, R::kBytes));
   v.push_back(Fn("timestamp", "", {P::kText}, R::kDateTime, "text that is not an RFC 3339 timestamp"));
   v.push_back(Fn("duration", "", {P::kText}, R::kDuration, "text that is not a duration"));
+  v.push_back(Fn("timestamp", "", {P::kInt}, R::kDateTime));
+  v.push_back(Fn("int", "", {P::kTemporal}, R::kInt));
+  v.push_back(Fn("dyn", "", {P::kAny}, R::kDyn));
+  v.push_back(Fn("type", "", {P::kAny}, R::kDyn));
   // std.text
   v.push_back(Fn("trim", "std.text", {P::kText}, R::kStringSameLength));
   v.push_back(Fn("upper", "std.text", {P::kText}, R::kStringSameLength));
@@ -191,6 +195,7 @@ Type ResultType(const Function& fn, const std::vector<Typed>& args, const std::v
     case R::kDateTime: return Type(TypeKind::kDateTime);
     case R::kDuration: return Type(TypeKind::kDuration);
     case R::kTextList: return Type::List(Type::String());
+    case R::kDyn: return Type(TypeKind::kDyn);
   }
   return Type(TypeKind::kDyn);
 }

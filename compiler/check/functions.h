@@ -50,6 +50,7 @@ enum class Result : uint8_t {
   kDateTime,
   kDuration,
   kTextList,
+  kDyn,               // not known statically (`dyn(x)`, `type(x)`)
 };
 
 struct Function {

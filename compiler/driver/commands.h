@@ -11,5 +11,6 @@ void RegisterCheck(CLI::App& root, int& exit_code);    // cmd_check.cpp
 void RegisterDump(CLI::App& root, int& exit_code);     // cmd_dump.cpp
 void RegisterExplain(CLI::App& root, int& exit_code);  // cmd_explain.cpp
 void RegisterSchema(CLI::App& root, int& exit_code);   // cmd_schema.cpp
+void RegisterEval(CLI::App& root, int& exit_code);     // cmd_eval.cpp
 
 }  // namespace crmx::driver

@@ -40,6 +40,12 @@ class Builder {
     return module;
   }
 
+  ExprPtr BuildStandalone(P::StandaloneExprContext* tree, uint32_t& expr_count) {
+    ExprPtr e = tree != nullptr ? Expr(tree->expr()) : nullptr;
+    expr_count = next_id_;
+    return e;
+  }
+
  private:
   // ------------------------------------------------------------------ helpers
   Span SpanOf(antlr4::ParserRuleContext* c) { return s_.CtxSpan(c); }
@@ -807,6 +813,11 @@ class Builder {
 
 std::unique_ptr<ast::Module> BuildAst(ParseSession& session, crmx_antlr::CrmxParser::FileContext* tree) {
   return Builder(session).Build(tree);
+}
+
+ast::ExprPtr BuildExprAst(ParseSession& session, crmx_antlr::CrmxParser::StandaloneExprContext* tree,
+                          uint32_t& expr_count) {
+  return Builder(session).BuildStandalone(tree, expr_count);
 }
 
 }  // namespace crmx::syntax

@@ -73,5 +73,9 @@ class CrmxErrorStrategy : public antlr4::DefaultErrorStrategy {
 // Builds the AST from a parse tree (ast_builder.cpp). Reports the mistakes matched by the
 // grammar's `...Error` alternatives and invalid literals.
 std::unique_ptr<ast::Module> BuildAst(ParseSession& session, crmx_antlr::CrmxParser::FileContext* tree);
+// Builds one standalone expression (null when the tree holds none); `expr_count` receives the
+// number of expression ids used.
+ast::ExprPtr BuildExprAst(ParseSession& session, crmx_antlr::CrmxParser::StandaloneExprContext* tree,
+                          uint32_t& expr_count);
 
 }  // namespace crmx::syntax

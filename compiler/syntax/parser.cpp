@@ -282,6 +282,25 @@ void ParseOnThisThread(ParseSession& s, std::unique_ptr<ast::Module>& out) {
   out = BuildAst(s, tree);
 }
 
+void ParseExpressionOnThisThread(ParseSession& s, ParsedExpression& out) {
+  std::vector<uint32_t> invalid;
+  std::string text = Sanitize(s.file.text(), s.cp_to_byte, invalid);
+  antlr4::ANTLRInputStream input(text);
+  crmx_antlr::CrmxLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  s.tokens = &tokens;
+  if (!LexicalPass(s, tokens, invalid)) return;
+  P parser(&tokens);
+  parser.removeErrorListeners();
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+  parser.setErrorHandler(std::make_shared<CrmxErrorStrategy>(s));
+  P::StandaloneExprContext* tree = parser.standaloneExpr();
+  if (s.syntax_errors > 0) return;
+  out.expr = BuildExprAst(s, tree, out.expr_count);
+}
+
 }  // namespace
 
 std::unique_ptr<ast::Module> Parse(const SourceFile& file, diag::DiagnosticSink& sink, const ParseOptions& options) {
@@ -306,6 +325,25 @@ std::unique_ptr<ast::Module> Parse(const SourceFile& file, diag::DiagnosticSink&
     module->file = file.id();
   }
   return module;
+}
+
+ParsedExpression ParseExpression(const SourceFile& file, diag::DiagnosticSink& sink, const ParseOptions& options) {
+  ParseSession session{file, sink, options};
+  ParsedExpression out;
+  RunWithLargeStack([&] {
+    try {
+      ParseExpressionOnThisThread(session, out);
+    } catch (ParseAbandoned&) {
+      out.expr.reset();
+    } catch (...) {
+      out.expr.reset();
+      diag::Diagnostic d = diag::Make(diag::Kind::UnexpectedToken, file.MakeSpan(0, 0),
+                                      "the parser could not continue with this expression (internal error)");
+      sink.Report(std::move(d));
+    }
+  });
+  if (session.syntax_errors > 0) out.expr.reset();
+  return out;
 }
 
 }  // namespace crmx::syntax

@@ -28,4 +28,13 @@ struct ParseOptions {
 std::unique_ptr<ast::Module> Parse(const SourceFile& file, diag::DiagnosticSink& sink,
                                    const ParseOptions& options = {});
 
+// One expression on its own (`crmxc eval`): the grammar's `standaloneExpr`. `expr` is null
+// when the text is not an expression (the errors are in `sink`); expression ids are
+// 0..expr_count-1. Spans point into `file`, which must outlive the expression.
+struct ParsedExpression {
+  ast::ExprPtr expr;
+  uint32_t expr_count = 0;
+};
+ParsedExpression ParseExpression(const SourceFile& file, diag::DiagnosticSink& sink, const ParseOptions& options = {});
+
 }  // namespace crmx::syntax

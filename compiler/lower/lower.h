@@ -1,0 +1,35 @@
+// Defines the lowering phase for expressions: one typed AST expression -> a bytecode Program
+// for the VM (runtime/vm/bytecode.h). The entry point is Lower().
+//
+// Names resolve, innermost first, to macro variables (locals), then to the inputs listed in
+// LowerOptions (by position: input i of the program), then to CEL's type names (`int`,
+// `string`, ...). Anything else lowers to an instruction that produces an error value
+// ("undeclared reference"), as do unknown functions: with the checker run first they never
+// happen; without it (`crmxc eval --no-check`) the expression still runs and fails where
+// CEL's dynamic evaluation would.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/ast/ast.h"
+#include "compiler/check/types.h"
+#include "runtime/vm/bytecode.h"
+
+namespace crmx::lower {
+
+struct LowerOptions {
+  // The names of the program's inputs, in input order (qualified names may hold dots:
+  // `a.b.c` is then read as one name).
+  std::vector<std::string> inputs;
+  // When false, `all`, `exists`, `exists_one`, `map` and `filter` are ordinary (unknown)
+  // functions.
+  bool macros = true;
+};
+
+// Lowers `expr`. `types` holds the checker's types by Expr::id (may be null: unchecked); they
+// decide the constants of contextually typed literals (a double literal where a decimal is
+// expected is that decimal). Borrows nothing: the Program owns its constants.
+vm::Program Lower(const ast::Expr& expr, const std::vector<check::Typed>* types, const LowerOptions& options);
+
+}  // namespace crmx::lower

@@ -1,0 +1,135 @@
+// Defines the bytecode of crmx expressions: a Program is a flat vector of fixed-size
+// instructions plus a constant pool, run by the stack machine of vm.h. No tree is walked at
+// run time; macros (`all`, `exists`, `exists_one`, `map`, `filter`) are loops of jumps over
+// local slots.
+//
+// Stack discipline: every expression leaves exactly one value on the operand stack; jumps
+// land with the stack at the height their target expects (documented per opcode).
+// Locals: slots 0..local_count-1 hold macro variables, loop state and accumulators.
+// Inputs: `LoadInput i` reads the i-th input value given to the VM (the `--var`s, later a
+// record's fields); `input_names` names them for the caller who binds them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/value/value.h"
+
+namespace crmx::vm {
+
+enum class Op : uint8_t {
+  // Push a constant: arg = index into constants.
+  kConst,
+  // Push input `arg`.
+  kLoadInput,
+  // Push / pop-into local slot `arg`.
+  kLoadLocal,
+  kStoreLocal,
+  kPop,
+  // Binary arithmetic on the two top values (left below right): CEL semantics, overflow and
+  // division by zero are error values.
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kNeg,
+  kNot,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIn,
+  // `a && b`: `JumpIfFalseKeep end` after a (keeps a false and jumps), then b, then kAnd, which
+  // combines with CEL's commutative error rules (false wins over an error).
+  kJumpIfFalseKeep,
+  kJumpIfTrueKeep,
+  kAnd,
+  kOr,
+  kJump,
+  // Pops a bool; jumps to arg when it is false.
+  kJumpIfFalse,
+  // If the top is not a bool, replaces it with an error (unless it already is one) and jumps
+  // to arg; otherwise leaves it. Used by `?:` before kJumpIfFalse.
+  kTestBool,
+  // `??`: if the top is neither null nor an error (a failure is handled by the fallback),
+  // jumps to arg keeping it; otherwise pops it and falls through to the fallback.
+  kCoalesce,
+  // Field selection on a map: arg = constant (the field name). Missing key: error.
+  kSelect,
+  // has(m.f): arg = constant (the field name).
+  kHas,
+  kIndex,
+  // Build a list of the `arg` top values / a map of the 2*`arg` top values (key, value...).
+  kMakeList,
+  kMakeMap,
+  // Call builtin `arg` (a Builtin) with the `a` top values as arguments.
+  kCall,
+  // Macros. IterInit: pops the range; if it is not a list or map, pushes an error and jumps to
+  // arg; else stores the elements (the keys of a map) in local `a` and index 0 in local a+1.
+  kIterInit,
+  // IterNext: if local a+1 (index) is past the end of local a, jumps to arg; else stores the
+  // element in local a+2 and advances.
+  kIterNext,
+  // Pops a value; jumps to arg when it is the bool false / true (loop exits of all/exists).
+  kJumpIfFalseValue,
+  kJumpIfTrueValue,
+  // Pops a value and appends it to the list in local `arg` (map); an error value replaces it.
+  kAppendLocal,
+  // Pops a predicate: true appends local `a` to the list in local `arg`; an error or non-bool
+  // replaces the list with an error (filter).
+  kFilterStep,
+  // Pops a predicate: true adds 1 to the int in local `arg`; error replaces it (exists_one).
+  kCountStep,
+  // Pushes an error value: arg = constant (the reason). Used for hold "reason" with a=1.
+  kFail,
+};
+
+// The builtin functions kCall can run.
+enum class Builtin : uint16_t {
+  kSize,
+  kContains,
+  kStartsWith,
+  kEndsWith,
+  kMatches,
+  kInt,
+  kUint,
+  kDouble,
+  kDecimal,
+  kString,
+  kBool,
+  kBytes,
+  kTimestamp,
+  kDuration,
+  kType,
+  kDyn,
+};
+
+// The builtin named `name` (CEL spelling) and its arity range; false when there is none.
+bool FindBuiltin(const std::string& name, Builtin& out, size_t& min_args, size_t& max_args);
+const char* BuiltinName(Builtin b);
+
+struct Instr {
+  Op op;
+  uint8_t pad = 0;
+  uint16_t a = 0;   // second operand (local slot, argument count)
+  int32_t arg = 0;  // constant index, jump target, input index, local slot
+};
+static_assert(sizeof(Instr) == 8);
+
+struct Program {
+  std::vector<Instr> code;
+  std::vector<value::Value> constants;
+  std::vector<std::string> input_names;  // input i is bound by the caller under this name
+  uint32_t local_count = 0;
+
+  // One instruction a line: "  3  add", "  4  jump_if_false 9", "  5  const 2  ; 1.5".
+  std::string Disassemble() const;
+};
+
+const char* OpName(Op op);
+
+}  // namespace crmx::vm

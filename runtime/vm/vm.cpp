@@ -1,0 +1,628 @@
+// Defines the interpreter loop of the VM and CEL's arithmetic on values.
+#include "runtime/vm/vm.h"
+
+#include <re2/re2.h>
+
+#include <cmath>
+
+namespace crmx::vm {
+
+using value::Kind;
+using value::Time;
+using value::Value;
+using decimal::Decimal;
+
+namespace {
+
+Value NoOverload(const char* op, const Value& a, const Value& b) {
+  return Value::Error(std::string("no matching overload for '") + op + "' applied to (" + value::TypeName(a) + ", " +
+                      value::TypeName(b) + ")");
+}
+
+Value Overflow() { return Value::Error("integer overflow"); }
+
+// Promotes an int or uint to a decimal.
+Decimal ToDec(const Value& v) {
+  if (v.kind() == Kind::kDecimal) return v.AsDecimal();
+  if (v.kind() == Kind::kInt) return Decimal::FromInt(v.AsInt());
+  auto r = Decimal::FromParts(static_cast<decimal::Int128>(v.AsUint()), 0);
+  return r.ok() ? *r : Decimal();
+}
+
+double ToDouble(const Value& v) {
+  switch (v.kind()) {
+    case Kind::kInt: return static_cast<double>(v.AsInt());
+    case Kind::kUint: return static_cast<double>(v.AsUint());
+    case Kind::kDecimal: return v.AsDecimal().ToDouble();
+    default: return v.AsDouble();
+  }
+}
+
+Value FromDec(const decimal::DecimalResult<Decimal>& r) {
+  if (!r.ok()) return Value::Error(std::string(r.reason()));
+  return Value::Dec(*r);
+}
+
+// Which arithmetic applies to two numbers: crmx mixes int with double (double) and int with
+// decimal (decimal), as docs/types.md says; decimal with double has no overload.
+enum class Arith { kInt, kUint, kDouble, kDecimal, kNone };
+Arith ArithOf(const Value& a, const Value& b) {
+  Kind x = a.kind(), y = b.kind();
+  if (!a.IsNumber() || !b.IsNumber()) return Arith::kNone;
+  if (x == y) {
+    switch (x) {
+      case Kind::kInt: return Arith::kInt;
+      case Kind::kUint: return Arith::kUint;
+      case Kind::kDouble: return Arith::kDouble;
+      default: return Arith::kDecimal;
+    }
+  }
+  bool dbl = x == Kind::kDouble || y == Kind::kDouble;
+  bool dec = x == Kind::kDecimal || y == Kind::kDecimal;
+  if (dbl && dec) return Arith::kNone;
+  if (dbl) return Arith::kDouble;
+  if (dec) return Arith::kDecimal;
+  // int with uint: CEL has no such overload.
+  return Arith::kNone;
+}
+
+Value TimeAdd(const Value& t, const Value& d, bool subtract) {
+  Time a = t.AsTime(), b = d.AsTime();
+  int64_t s;
+  int64_t bs = subtract ? -b.seconds : b.seconds;
+  int64_t bn = subtract ? -b.nanos : b.nanos;
+  if (__builtin_add_overflow(a.seconds, bs, &s)) return Value::Error("timestamp out of range");
+  Time out;
+  if (t.kind() == Kind::kTimestamp) {
+    if (!value::MakeTimestamp(s, a.nanos + bn, out)) return Value::Error("timestamp out of range");
+    return Value::Timestamp(out);
+  }
+  if (!value::MakeDuration(s, a.nanos + bn, out)) return Value::Error("duration out of range");
+  return Value::Duration(out);
+}
+
+}  // namespace
+
+Value Add(const Value& a, const Value& b) {
+  switch (ArithOf(a, b)) {
+    case Arith::kInt: {
+      int64_t r;
+      if (__builtin_add_overflow(a.AsInt(), b.AsInt(), &r)) return Overflow();
+      return Value::Int(r);
+    }
+    case Arith::kUint: {
+      uint64_t r;
+      if (__builtin_add_overflow(a.AsUint(), b.AsUint(), &r)) return Overflow();
+      return Value::Uint(r);
+    }
+    case Arith::kDouble: return Value::Double(ToDouble(a) + ToDouble(b));
+    case Arith::kDecimal: return FromDec(ToDec(a).Add(ToDec(b)));
+    case Arith::kNone: break;
+  }
+  if (a.kind() == b.kind()) {
+    if (a.kind() == Kind::kString || a.kind() == Kind::kBytes) {
+      std::string s;
+      s.reserve(a.AsText().size() + b.AsText().size());
+      s.append(a.AsText()).append(b.AsText());
+      return a.kind() == Kind::kString ? Value::String(std::move(s)) : Value::Bytes(std::move(s));
+    }
+    if (a.kind() == Kind::kList) {
+      if (b.AsList().empty()) return a;
+      if (a.AsList().empty()) return b;
+      std::vector<Value> items;
+      items.reserve(a.AsList().size() + b.AsList().size());
+      items.insert(items.end(), a.AsList().begin(), a.AsList().end());
+      items.insert(items.end(), b.AsList().begin(), b.AsList().end());
+      return Value::List(std::move(items));
+    }
+    if (a.kind() == Kind::kDuration) return TimeAdd(a, b, false);
+  }
+  if (a.kind() == Kind::kTimestamp && b.kind() == Kind::kDuration) return TimeAdd(a, b, false);
+  if (a.kind() == Kind::kDuration && b.kind() == Kind::kTimestamp) return TimeAdd(b, a, false);
+  return NoOverload("_+_", a, b);
+}
+
+Value Sub(const Value& a, const Value& b) {
+  switch (ArithOf(a, b)) {
+    case Arith::kInt: {
+      int64_t r;
+      if (__builtin_sub_overflow(a.AsInt(), b.AsInt(), &r)) return Overflow();
+      return Value::Int(r);
+    }
+    case Arith::kUint: {
+      uint64_t r;
+      if (__builtin_sub_overflow(a.AsUint(), b.AsUint(), &r)) return Overflow();
+      return Value::Uint(r);
+    }
+    case Arith::kDouble: return Value::Double(ToDouble(a) - ToDouble(b));
+    case Arith::kDecimal: return FromDec(ToDec(a).Sub(ToDec(b)));
+    case Arith::kNone: break;
+  }
+  if (b.kind() == Kind::kDuration && (a.kind() == Kind::kTimestamp || a.kind() == Kind::kDuration)) {
+    return TimeAdd(a, b, true);
+  }
+  if (a.kind() == Kind::kTimestamp && b.kind() == Kind::kTimestamp) {
+    Time x = a.AsTime(), y = b.AsTime(), out;
+    if (!value::MakeDuration(x.seconds - y.seconds, int64_t{x.nanos} - y.nanos, out)) {
+      return Value::Error("duration out of range");
+    }
+    return Value::Duration(out);
+  }
+  return NoOverload("_-_", a, b);
+}
+
+Value Mul(const Value& a, const Value& b) {
+  switch (ArithOf(a, b)) {
+    case Arith::kInt: {
+      int64_t r;
+      if (__builtin_mul_overflow(a.AsInt(), b.AsInt(), &r)) return Overflow();
+      return Value::Int(r);
+    }
+    case Arith::kUint: {
+      uint64_t r;
+      if (__builtin_mul_overflow(a.AsUint(), b.AsUint(), &r)) return Overflow();
+      return Value::Uint(r);
+    }
+    case Arith::kDouble: return Value::Double(ToDouble(a) * ToDouble(b));
+    case Arith::kDecimal: return FromDec(ToDec(a).Mul(ToDec(b)));
+    case Arith::kNone: break;
+  }
+  return NoOverload("_*_", a, b);
+}
+
+namespace {
+
+// Decimal quotient: exact when it terminates within 16 fraction digits, else rounded half-even
+// at 16 (never fewer digits than the operands' larger scale).
+Value DecDiv(const Decimal& x, const Decimal& y) {
+  if (y.IsZero()) return Value::Error("division by zero");
+  int keep = std::max(x.Scale(), y.Scale());
+  for (int scale = std::max(16, keep); scale >= keep; scale -= 4) {
+    auto q = x.Div(y, scale, decimal::Rounding::kHalfEven);
+    if (!q.ok()) {
+      if (q.error() == decimal::Errc::kOverflow) continue;
+      return Value::Error(std::string(q.reason()));
+    }
+    Decimal n = q->Normalize();
+    if (n.Scale() < keep) {
+      auto r = n.Round(keep, decimal::Rounding::kHalfEven);
+      if (r.ok()) n = *r;
+    }
+    return Value::Dec(n);
+  }
+  return Value::Error(std::string(decimal::Reason(decimal::Errc::kOverflow)));
+}
+
+}  // namespace
+
+Value Div(const Value& a, const Value& b) {
+  switch (ArithOf(a, b)) {
+    case Arith::kInt:
+      if (b.AsInt() == 0) return Value::Error("division by zero");
+      if (a.AsInt() == INT64_MIN && b.AsInt() == -1) return Overflow();
+      return Value::Int(a.AsInt() / b.AsInt());
+    case Arith::kUint:
+      if (b.AsUint() == 0) return Value::Error("division by zero");
+      return Value::Uint(a.AsUint() / b.AsUint());
+    case Arith::kDouble: return Value::Double(ToDouble(a) / ToDouble(b));
+    case Arith::kDecimal: return DecDiv(ToDec(a), ToDec(b));
+    case Arith::kNone: break;
+  }
+  return NoOverload("_/_", a, b);
+}
+
+Value Mod(const Value& a, const Value& b) {
+  switch (ArithOf(a, b)) {
+    case Arith::kInt:
+      if (b.AsInt() == 0) return Value::Error("modulus by zero");
+      if (a.AsInt() == INT64_MIN && b.AsInt() == -1) return Overflow();
+      return Value::Int(a.AsInt() % b.AsInt());
+    case Arith::kUint:
+      if (b.AsUint() == 0) return Value::Error("modulus by zero");
+      return Value::Uint(a.AsUint() % b.AsUint());
+    case Arith::kDecimal: {
+      Decimal x = ToDec(a), y = ToDec(b);
+      if (y.IsZero()) return Value::Error("modulus by zero");
+      auto q = x.Div(y, 0, decimal::Rounding::kDown);
+      if (!q.ok()) return Value::Error(std::string(q.reason()));
+      auto p = q->Mul(y);
+      if (!p.ok()) return Value::Error(std::string(p.reason()));
+      return FromDec(x.Sub(*p));
+    }
+    default: break;
+  }
+  return NoOverload("_%_", a, b);
+}
+
+Value Negate(const Value& a) {
+  switch (a.kind()) {
+    case Kind::kInt:
+      if (a.AsInt() == INT64_MIN) return Overflow();
+      return Value::Int(-a.AsInt());
+    case Kind::kDouble: return Value::Double(-a.AsDouble());
+    case Kind::kDecimal: return Value::Dec(a.AsDecimal().Negate());
+    case Kind::kDuration: {
+      Time t = a.AsTime(), out;
+      if (!value::MakeDuration(-t.seconds, -int64_t{t.nanos}, out)) return Value::Error("duration out of range");
+      return Value::Duration(out);
+    }
+    default: return Value::Error(std::string("no matching overload for '-_' applied to (") + value::TypeName(a) + ")");
+  }
+}
+
+// ------------------------------------------------------------------------------ the loop
+
+VM::VM() { stack_.reserve(64); }
+VM::~VM() = default;
+
+const re2::RE2* VM::Regex(std::string_view pattern, std::string& error) {
+  auto it = regexes_.find(std::string(pattern));
+  if (it == regexes_.end()) {
+    re2::RE2::Options opts;
+    opts.set_log_errors(false);
+    auto re = std::make_unique<re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), opts);
+    it = regexes_.emplace(std::string(pattern), std::move(re)).first;
+  }
+  if (!it->second->ok()) {
+    error = "invalid regular expression: " + it->second->error();
+    return nullptr;
+  }
+  return it->second.get();
+}
+
+namespace {
+
+Value CompareOp(Op op, const Value& a, const Value& b) {
+  const char* name = op == Op::kLt ? "_<_" : op == Op::kLe ? "_<=_" : op == Op::kGt ? "_>_" : "_>=_";
+  value::Order o = value::Compare(a, b);
+  if (o == value::Order::kNoOverload) return NoOverload(name, a, b);
+  if (o == value::Order::kUnordered) return Value::Bool(false);
+  int c = static_cast<int>(o);
+  switch (op) {
+    case Op::kLt: return Value::Bool(c < 0);
+    case Op::kLe: return Value::Bool(c <= 0);
+    case Op::kGt: return Value::Bool(c > 0);
+    default: return Value::Bool(c >= 0);
+  }
+}
+
+Value In(const Value& elem, const Value& container) {
+  if (container.kind() == Kind::kList) {
+    for (const Value& x : container.AsList()) {
+      if (value::Equal(elem, x)) return Value::Bool(true);
+    }
+    return Value::Bool(false);
+  }
+  if (container.kind() == Kind::kMap) return Value::Bool(container.AsMap().Find(elem) != nullptr);
+  return NoOverload("@in", elem, container);
+}
+
+Value Index(const Value& base, const Value& index) {
+  if (base.kind() == Kind::kList) {
+    int64_t i;
+    const auto& items = base.AsList();
+    switch (index.kind()) {
+      case Kind::kInt: i = index.AsInt(); break;
+      case Kind::kUint:
+        if (index.AsUint() > static_cast<uint64_t>(INT64_MAX)) return Value::Error("index out of range");
+        i = static_cast<int64_t>(index.AsUint());
+        break;
+      case Kind::kDouble: {
+        double d = index.AsDouble();
+        if (d != std::trunc(d) || std::isnan(d)) return Value::Error("unsupported index value: not an integer");
+        if (d < 0 || d >= static_cast<double>(items.size())) return Value::Error("index out of range");
+        i = static_cast<int64_t>(d);
+        break;
+      }
+      default: return NoOverload("_[_]", base, index);
+    }
+    if (i < 0 || static_cast<uint64_t>(i) >= items.size()) {
+      return Value::Error("index out of range: " + std::to_string(i));
+    }
+    return items[static_cast<size_t>(i)];
+  }
+  if (base.kind() == Kind::kMap) {
+    switch (index.kind()) {
+      case Kind::kList:
+      case Kind::kMap:
+      case Kind::kNull:
+      case Kind::kType:
+        return Value::Error(std::string("unsupported key type: ") + value::TypeName(index));
+      default: break;
+    }
+    if (const Value* v = base.AsMap().Find(index)) return *v;
+    return Value::Error("no such key: " + value::Display(index));
+  }
+  return NoOverload("_[_]", base, index);
+}
+
+bool IsMapKey(const Value& k) {
+  Kind x = k.kind();
+  return x == Kind::kInt || x == Kind::kUint || x == Kind::kBool || x == Kind::kString;
+}
+
+}  // namespace
+
+Value VM::Run(const Program& p, std::span<const Value> inputs) {
+  stack_.clear();
+  if (locals_.size() < p.local_count) locals_.resize(p.local_count);
+  const Instr* code = p.code.data();
+  const size_t n = p.code.size();
+  size_t pc = 0;
+  auto pop = [&]() {
+    Value v = std::move(stack_.back());
+    stack_.pop_back();
+    return v;
+  };
+  while (pc < n) {
+    const Instr& in = code[pc++];
+    switch (in.op) {
+      case Op::kConst: stack_.push_back(p.constants[static_cast<size_t>(in.arg)]); break;
+      case Op::kLoadInput: stack_.push_back(inputs[static_cast<size_t>(in.arg)]); break;
+      case Op::kLoadLocal: stack_.push_back(locals_[static_cast<size_t>(in.arg)]); break;
+      case Op::kStoreLocal: locals_[static_cast<size_t>(in.arg)] = pop(); break;
+      case Op::kPop: stack_.pop_back(); break;
+      case Op::kAdd:
+      case Op::kSub:
+      case Op::kMul:
+      case Op::kDiv:
+      case Op::kMod:
+      case Op::kEq:
+      case Op::kNe:
+      case Op::kLt:
+      case Op::kLe:
+      case Op::kGt:
+      case Op::kGe:
+      case Op::kIn: {
+        Value b = pop();
+        Value& a = stack_.back();
+        // Errors propagate: the left one first (CEL reports either).
+        if (a.IsError()) break;
+        if (b.IsError()) {
+          a = std::move(b);
+          break;
+        }
+        switch (in.op) {
+          case Op::kAdd: a = Add(a, b); break;
+          case Op::kSub: a = Sub(a, b); break;
+          case Op::kMul: a = Mul(a, b); break;
+          case Op::kDiv: a = Div(a, b); break;
+          case Op::kMod: a = Mod(a, b); break;
+          case Op::kEq: a = Value::Bool(value::Equal(a, b)); break;
+          case Op::kNe: a = Value::Bool(!value::Equal(a, b)); break;
+          case Op::kIn: a = In(a, b); break;
+          default: a = CompareOp(in.op, a, b); break;
+        }
+        break;
+      }
+      case Op::kNeg: {
+        Value& a = stack_.back();
+        if (!a.IsError()) a = Negate(a);
+        break;
+      }
+      case Op::kNot: {
+        Value& a = stack_.back();
+        if (a.IsBool()) a = Value::Bool(!a.AsBool());
+        else if (!a.IsError()) a = Value::Error(std::string("no matching overload for '!_' applied to (") + value::TypeName(a) + ")");
+        break;
+      }
+      case Op::kJumpIfFalseKeep:
+        if (stack_.back().IsFalse()) pc = static_cast<size_t>(in.arg);
+        break;
+      case Op::kJumpIfTrueKeep:
+        if (stack_.back().IsTrue()) pc = static_cast<size_t>(in.arg);
+        break;
+      case Op::kAnd:
+      case Op::kOr: {
+        bool is_and = in.op == Op::kAnd;
+        Value b = pop();
+        Value& a = stack_.back();
+        const char* name = is_and ? "_&&_" : "_||_";
+        // The absorbing value (false for &&, true for ||) wins over errors on either side.
+        auto absorbing = [&](const Value& v) { return is_and ? v.IsFalse() : v.IsTrue(); };
+        if (absorbing(a)) break;
+        if (absorbing(b)) {
+          a = std::move(b);
+          break;
+        }
+        if (a.IsBool() && b.IsBool()) {
+          a = std::move(b);
+          break;
+        }
+        if (a.IsError()) break;
+        if (b.IsError()) {
+          a = std::move(b);
+          break;
+        }
+        a = NoOverload(name, a, b);
+        break;
+      }
+      case Op::kJump: pc = static_cast<size_t>(in.arg); break;
+      case Op::kJumpIfFalse: {
+        Value c = pop();
+        if (c.IsFalse()) pc = static_cast<size_t>(in.arg);
+        break;
+      }
+      case Op::kTestBool: {
+        Value& c = stack_.back();
+        if (!c.IsBool()) {
+          if (!c.IsError()) c = Value::Error(std::string("no matching overload for '_?_:_' applied to (") + value::TypeName(c) + ")");
+          pc = static_cast<size_t>(in.arg);
+        }
+        break;
+      }
+      case Op::kCoalesce: {
+        const Value& v = stack_.back();
+        // A hold is not handled by a fallback: it parks the record.
+        if ((!v.IsNull() && !v.IsError()) || v.IsHold()) pc = static_cast<size_t>(in.arg);
+        else stack_.pop_back();
+        break;
+      }
+      case Op::kSelect:
+      case Op::kHas: {
+        Value& a = stack_.back();
+        const Value& name = p.constants[static_cast<size_t>(in.arg)];
+        if (a.IsError()) break;
+        if (a.kind() != Kind::kMap) {
+          a = Value::Error(std::string("no such field `") + std::string(name.AsText()) + "` in a value of type " +
+                           value::TypeName(a));
+          break;
+        }
+        const Value* v = a.AsMap().Find(name);
+        if (in.op == Op::kHas) a = Value::Bool(v != nullptr);
+        else if (v != nullptr) a = Value(*v);
+        else a = Value::Error("no such key: " + std::string(name.AsText()));
+        break;
+      }
+      case Op::kIndex: {
+        Value i = pop();
+        Value& a = stack_.back();
+        if (a.IsError()) break;
+        if (i.IsError()) {
+          a = std::move(i);
+          break;
+        }
+        a = Index(a, i);
+        break;
+      }
+      case Op::kMakeList: {
+        size_t count = static_cast<size_t>(in.arg);
+        size_t base = stack_.size() - count;
+        Value result;
+        for (size_t i = base; i < stack_.size(); ++i) {
+          if (stack_[i].IsError()) {
+            result = stack_[i];
+            break;
+          }
+        }
+        if (!result.IsError()) {
+          std::vector<Value> items(std::make_move_iterator(stack_.begin() + static_cast<ptrdiff_t>(base)),
+                                   std::make_move_iterator(stack_.end()));
+          result = Value::List(std::move(items));
+        }
+        stack_.resize(base);
+        stack_.push_back(std::move(result));
+        break;
+      }
+      case Op::kMakeMap: {
+        size_t count = static_cast<size_t>(in.arg);
+        size_t base = stack_.size() - 2 * count;
+        Value result;
+        std::vector<std::pair<Value, Value>> entries;
+        entries.reserve(count);
+        for (size_t i = base; i < stack_.size(); i += 2) {
+          Value& k = stack_[i];
+          Value& v = stack_[i + 1];
+          if (k.IsError()) { result = k; break; }
+          if (v.IsError()) { result = v; break; }
+          if (!IsMapKey(k)) {
+            result = Value::Error(std::string("unsupported key type: ") + value::TypeName(k));
+            break;
+          }
+          entries.emplace_back(std::move(k), std::move(v));
+        }
+        if (!result.IsError()) result = Value::Map(std::move(entries));
+        stack_.resize(base);
+        stack_.push_back(std::move(result));
+        break;
+      }
+      case Op::kCall: {
+        size_t argc = in.a;
+        size_t base = stack_.size() - argc;
+        Value result;
+        bool failed = false;
+        for (size_t i = base; i < stack_.size(); ++i) {
+          if (stack_[i].IsError()) {
+            result = stack_[i];
+            failed = true;
+            break;
+          }
+        }
+        if (!failed) result = CallBuiltin(static_cast<Builtin>(in.arg), stack_.data() + base, argc);
+        stack_.resize(base);
+        stack_.push_back(std::move(result));
+        break;
+      }
+      case Op::kIterInit: {
+        Value range = pop();
+        size_t slot = in.a;
+        if (range.kind() == Kind::kList) {
+          locals_[slot] = std::move(range);
+        } else if (range.kind() == Kind::kMap) {
+          std::vector<Value> keys;
+          keys.reserve(range.AsMap().entries.size());
+          for (const auto& e : range.AsMap().entries) keys.push_back(e.first);
+          locals_[slot] = Value::List(std::move(keys));
+        } else {
+          stack_.push_back(range.IsError() ? std::move(range)
+                                           : Value::Error(std::string("no matching overload for a macro applied to (") +
+                                                          value::TypeName(range) + ")"));
+          pc = static_cast<size_t>(in.arg);
+          break;
+        }
+        locals_[slot + 1] = Value::Int(0);
+        break;
+      }
+      case Op::kIterNext: {
+        size_t slot = in.a;
+        const auto& items = locals_[slot].AsList();
+        int64_t i = locals_[slot + 1].AsInt();
+        if (static_cast<size_t>(i) >= items.size()) {
+          pc = static_cast<size_t>(in.arg);
+          break;
+        }
+        locals_[slot + 2] = items[static_cast<size_t>(i)];
+        locals_[slot + 1] = Value::Int(i + 1);
+        break;
+      }
+      case Op::kJumpIfFalseValue: {
+        Value c = pop();
+        if (c.IsFalse()) pc = static_cast<size_t>(in.arg);
+        break;
+      }
+      case Op::kJumpIfTrueValue: {
+        Value c = pop();
+        if (c.IsTrue()) pc = static_cast<size_t>(in.arg);
+        break;
+      }
+      case Op::kAppendLocal: {
+        Value v = pop();
+        Value& acc = locals_[static_cast<size_t>(in.arg)];
+        if (acc.IsError()) break;
+        if (v.IsError()) acc = std::move(v);
+        else acc.Append(std::move(v));
+        break;
+      }
+      case Op::kFilterStep: {
+        Value c = pop();
+        Value& acc = locals_[static_cast<size_t>(in.arg)];
+        if (acc.IsError()) break;
+        if (c.IsTrue()) acc.Append(locals_[in.a]);
+        else if (c.IsError()) acc = std::move(c);
+        else if (!c.IsBool()) acc = Value::Error(std::string("no matching overload: the predicate of filter is ") + value::TypeName(c));
+        break;
+      }
+      case Op::kCountStep: {
+        Value c = pop();
+        Value& acc = locals_[static_cast<size_t>(in.arg)];
+        if (acc.IsError()) break;
+        if (c.IsTrue()) acc = Value::Int(acc.AsInt() + 1);
+        else if (c.IsError()) acc = std::move(c);
+        else if (!c.IsBool()) acc = Value::Error(std::string("no matching overload: the predicate of exists_one is ") + value::TypeName(c));
+        break;
+      }
+      case Op::kFail: {
+        const Value& reason = p.constants[static_cast<size_t>(in.arg)];
+        stack_.push_back(in.a == 1 ? Value::Hold(std::string(reason.AsText())) : Value::Error(std::string(reason.AsText())));
+        break;
+      }
+    }
+  }
+  Value result = stack_.empty() ? Value() : std::move(stack_.back());
+  stack_.clear();
+  // Locals may hold the inputs' borrowed text: drop them so nothing outlives the run.
+  for (uint32_t i = 0; i < p.local_count; ++i) locals_[i] = Value();
+  return result;
+}
+
+}  // namespace crmx::vm

@@ -1,0 +1,54 @@
+// Defines the VM: runs a Program (bytecode.h) over input values and returns the expression's
+// value, which may be an error value with its reason (never an exception).
+//
+// A VM object is reusable: its operand stack, locals and compiled regular expressions are
+// kept between runs, so evaluating a program once per record allocates nothing for scalars
+// after the first run. Not thread-safe: one VM per thread.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/value/value.h"
+#include "runtime/vm/bytecode.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace crmx::vm {
+
+class VM {
+ public:
+  VM();
+  ~VM();
+  VM(const VM&) = delete;
+  VM& operator=(const VM&) = delete;
+
+  // Runs `program` with `inputs` (input i is program.input_names[i]; fewer inputs than names
+  // is a broken invariant). Inputs may hold borrowed strings: they must outlive the result
+  // unless the result is made Owned().
+  value::Value Run(const Program& program, std::span<const value::Value> inputs);
+
+ private:
+  value::Value CallBuiltin(Builtin b, value::Value* args, size_t n);
+  const re2::RE2* Regex(std::string_view pattern, std::string& error);
+
+  std::vector<value::Value> stack_;
+  std::vector<value::Value> locals_;
+  std::unordered_map<std::string, std::unique_ptr<re2::RE2>> regexes_;
+};
+
+// CEL arithmetic and comparisons on values, shared by the VM and constant folding. Each
+// returns an error value (with its reason) instead of failing.
+value::Value Add(const value::Value& a, const value::Value& b);
+value::Value Sub(const value::Value& a, const value::Value& b);
+value::Value Mul(const value::Value& a, const value::Value& b);
+value::Value Div(const value::Value& a, const value::Value& b);
+value::Value Mod(const value::Value& a, const value::Value& b);
+value::Value Negate(const value::Value& a);
+
+}  // namespace crmx::vm

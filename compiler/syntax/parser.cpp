@@ -248,7 +248,13 @@ bool LexicalPass(ParseSession& s, antlr4::CommonTokenStream& tokens, const std::
   return true;
 }
 
-void ParseOnThisThread(ParseSession& s, std::unique_ptr<ast::Module>& out) {
+// Lexes the session's file, runs the lexical pass, then parses from `start` (a member function
+// of the generated parser: `&P::file`, `&P::standaloneExpr`) in two stages: SLL with bail-out,
+// fast and enough for almost every valid input; on failure, full LL with the crmx error
+// strategy, for exact messages and recovery. Calls `use` with the tree; not at all when the
+// input must not be parsed (nesting past the cap).
+template <typename Tree, typename Use>
+void LexAndParse(ParseSession& s, Tree* (P::*start)(), Use use) {
   std::vector<uint32_t> invalid;
   std::string text = Sanitize(s.file.text(), s.cp_to_byte, invalid);
   antlr4::ANTLRInputStream input(text);
@@ -261,44 +267,33 @@ void ParseOnThisThread(ParseSession& s, std::unique_ptr<ast::Module>& out) {
 
   P parser(&tokens);
   parser.removeErrorListeners();
-  // Stage 1: SLL with bail-out: fast, and enough for almost every valid file.
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-  P::FileContext* tree = nullptr;
+  Tree* tree = nullptr;
   try {
-    if (getenv("CRMX_NO_SLL")) throw antlr4::ParseCancellationException();
-    tree = parser.file();
+    tree = (parser.*start)();
   } catch (antlr4::ParseCancellationException&) {
     tree = nullptr;
   }
   if (tree == nullptr) {
-    // Stage 2: full LL with the crmx error strategy, for exact messages and recovery.
     tokens.seek(0);
     parser.reset();
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
     parser.setErrorHandler(std::make_shared<CrmxErrorStrategy>(s));
-    tree = parser.file();
+    tree = (parser.*start)();
   }
-  out = BuildAst(s, tree);
+  use(tree);
+}
+
+void ParseOnThisThread(ParseSession& s, std::unique_ptr<ast::Module>& out) {
+  LexAndParse(s, &P::file, [&](P::FileContext* tree) { out = BuildAst(s, tree); });
 }
 
 void ParseExpressionOnThisThread(ParseSession& s, ParsedExpression& out) {
-  std::vector<uint32_t> invalid;
-  std::string text = Sanitize(s.file.text(), s.cp_to_byte, invalid);
-  antlr4::ANTLRInputStream input(text);
-  crmx_antlr::CrmxLexer lexer(&input);
-  lexer.removeErrorListeners();
-  antlr4::CommonTokenStream tokens(&lexer);
-  tokens.fill();
-  s.tokens = &tokens;
-  if (!LexicalPass(s, tokens, invalid)) return;
-  P parser(&tokens);
-  parser.removeErrorListeners();
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
-  parser.setErrorHandler(std::make_shared<CrmxErrorStrategy>(s));
-  P::StandaloneExprContext* tree = parser.standaloneExpr();
-  if (s.syntax_errors > 0) return;
-  out.expr = BuildExprAst(s, tree, out.expr_count);
+  LexAndParse(s, &P::standaloneExpr, [&](P::StandaloneExprContext* tree) {
+    if (s.syntax_errors > 0) return;
+    out.expr = BuildExprAst(s, tree, out.expr_count);
+  });
 }
 
 }  // namespace

@@ -12,24 +12,8 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "diag_render_samples failed: ${rc}")
 endif()
 
-# Reinstall when the lock file changes.
-file(SHA256 "${SARIF_DIR}/package-lock.json" lock_hash)
-set(stamp "${npm_dir}/installed-${lock_hash}")
-if(NOT EXISTS "${stamp}")
-  file(REMOVE_RECURSE "${npm_dir}/node_modules")
-  file(GLOB old_stamps "${npm_dir}/installed-*")
-  if(old_stamps)
-    file(REMOVE ${old_stamps})
-  endif()
-  configure_file("${SARIF_DIR}/package.json" "${npm_dir}/package.json" COPYONLY)
-  configure_file("${SARIF_DIR}/package-lock.json" "${npm_dir}/package-lock.json" COPYONLY)
-  execute_process(COMMAND "${NPM}" ci --ignore-scripts --no-audit --no-fund
-                  WORKING_DIRECTORY "${npm_dir}" RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "npm ci failed in ${npm_dir}: ${rc}")
-  endif()
-  file(TOUCH "${stamp}")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/CrmxNpmInstall.cmake")
+crmx_npm_install("${SARIF_DIR}" "${npm_dir}" "${NPM}")
 
 execute_process(
   COMMAND "${NODE}" "${SARIF_DIR}/validate.mjs" --modules "${npm_dir}"

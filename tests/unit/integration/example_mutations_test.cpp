@@ -7,63 +7,21 @@
 // a mutation adds or removes counts.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <fstream>
-#include <iterator>
-#include <set>
-#include <sstream>
 #include <string>
-#include <tuple>
 
-#include "compiler/driver/pipeline.h"
+#include "tests/unit/support/example_spec.h"
 
 namespace {
 
-const std::string kExample = CRMX_SOURCE_DIR "/examples/acme-salesforce-netsuite/acme.crmx";
+using namespace crmx::testing;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-using Key = std::tuple<std::string, uint32_t>;  // code, line
-
-std::multiset<Key> Check(const std::string& text) {
-  crmx::driver::Compilation c;
-  c.CheckText(kExample, text);
-  std::multiset<Key> out;
-  for (const crmx::diag::Diagnostic& d : c.SortedDiagnostics()) out.insert({std::string(d.code()), d.primary.span.line});
-  return out;
-}
+std::multiset<Key> Check(const std::string& text) { return CheckExample(text); }
 
 std::multiset<Key> IntegrationOnly(const std::multiset<Key>& all) {
   std::multiset<Key> out;
   for (const Key& k : all) {
     if (std::get<0>(k).rfind("E04", 0) == 0) out.insert(k);
   }
-  return out;
-}
-
-uint32_t LineOf(const std::string& text, const std::string& needle) {
-  size_t at = text.find(needle);
-  REQUIRE(at != std::string::npos);
-  uint32_t line = 1;
-  for (size_t i = 0; i < at; ++i) line += text[i] == '\n';
-  return line;
-}
-
-std::string Replace(std::string text, const std::string& from, const std::string& to) {
-  size_t at = text.find(from);
-  REQUIRE_MESSAGE(at != std::string::npos, "the example no longer contains: " << from);
-  text.replace(at, from.size(), to);
-  return text;
-}
-
-std::multiset<Key> Minus(const std::multiset<Key>& a, const std::multiset<Key>& b) {
-  std::multiset<Key> out;
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::inserter(out, out.end()));
   return out;
 }
 

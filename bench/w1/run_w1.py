@@ -55,9 +55,11 @@ def implementations(args):
     simd = args.simdjson or find_build_file("bench/w1_simdjson")
     impls.append((FLOOR, (lambda i, o: [simd, i, o]) if simd else None,
                   "w1_simdjson not built (cmake --build BUILD --target w1_simdjson)"))
-    crmx = args.crmx_run or os.environ.get("CRMX_RUN") or find_build_file("runtime/crmx-run")
+    # crmx-run exists but does not yet write W1's outputs (quality/held/flags.jsonl come from its
+    # state file, and the spec must be built into a plan first): it is only run when asked for.
+    crmx = args.crmx_run or os.environ.get("CRMX_RUN")
     impls.append(("crmx-run", (lambda i, o: crmx_run_command(crmx, i, o)) if crmx else None,
-                  "crmx-run not built yet"))
+                  "crmx-run is not wired to W1's outputs yet (pass --crmx-run PATH to try it)"))
     node = shutil.which("node") or shutil.which("nodejs")
     impls.append(("node", (lambda i, o: [node, os.path.join(HERE, "peers", "w1.js"), i, o]) if node else None,
                   "node not installed (scripts/setup.sh installs nodejs)"))

@@ -222,6 +222,17 @@ Typed ExprChecker::Literal(const LiteralExpr& e, const Type* expected) {
   return Typed::Error();
 }
 
+bool ExprChecker::Resolves(const std::string& name) const {
+  for (const auto& v : vars_) {
+    if (v.first == name) return true;
+  }
+  for (const Type* rec : {scope_.record, scope_.second}) {
+    if (rec != nullptr && env_.FindMember(*rec, name)) return true;
+  }
+  if (scope_.assigned != nullptr && scope_.assigned->count(name)) return true;
+  return env_.tables.count(name) != 0;
+}
+
 Typed ExprChecker::CheckIdent(const IdentExpr& e) {
   const std::string& name = e.name.text;
   for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
@@ -238,6 +249,10 @@ Typed ExprChecker::CheckIdent(const IdentExpr& e) {
     if (auto it = scope_.assigned->find(name); it != scope_.assigned->end()) return it->second;
   }
   if (auto it = env_.tables.find(name); it != env_.tables.end()) return it->second;
+  // CEL's type names are values (`type(1) == int`).
+  for (const char* t : {"int", "uint", "double", "decimal", "string", "bool", "bytes", "list", "map", "null_type", "type"}) {
+    if (name == t) return Typed{Type(TypeKind::kDyn), false};
+  }
 
   // Unknown. Suggest the closest field, variable or table.
   std::vector<std::string> fields;
@@ -276,7 +291,27 @@ Typed ExprChecker::CheckIdent(const IdentExpr& e) {
   return Typed::Error();
 }
 
+namespace {
+
+// The dotted name of an identifier or a chain of selections on one (`a.b.c`), or empty.
+std::string DottedName(const Expr& e) {
+  if (const auto* id = e.As<IdentExpr>()) return id->name.text;
+  if (const auto* s = e.As<SelectExpr>()) {
+    std::string base = DottedName(*s->operand);
+    return base.empty() ? base : base + "." + s->field.text;
+  }
+  return {};
+}
+
+}  // namespace
+
 Typed ExprChecker::CheckSelect(const SelectExpr& e) {
+  // A variable with a qualified name (`a.b.c`, declared so) wins over selection, the longest
+  // name first, as CEL resolves it (the lowering does the same).
+  if (scope_.assigned != nullptr) {
+    std::string dotted = DottedName(e);
+    if (auto it = scope_.assigned->find(dotted); !dotted.empty() && it != scope_.assigned->end()) return it->second;
+  }
   Typed base = Check(*e.operand);
   if (base.type.IsPermissive()) return Typed{base.type.kind == TypeKind::kError ? base.type : Type(TypeKind::kDyn), base.nullable};
   // CEL: `m.f` on a map with string keys is `m["f"]` (missing keys fail at run time).
@@ -361,15 +396,74 @@ Typed ExprChecker::CheckMacro(const CallExpr& e, const Type* expected) {
   return result;
 }
 
-Typed ExprChecker::CheckCall(const CallExpr& e, const Type* expected) {
+// all(i, v, p), exists, existsOne, transformList(i, v, [p,] e), transformMap(k, v, [p,] e):
+// over a list the variables are the index and the element, over a map the key and the value.
+Typed ExprChecker::CheckMacro2(const CallExpr& e) {
   const std::string& name = e.function.text;
+  Typed recv = Check(*e.receiver);
+  Type first(TypeKind::kDyn), second(TypeKind::kDyn);
+  if (recv.type.kind == TypeKind::kList) {
+    first = Type(TypeKind::kInt);
+    second = *recv.type.element;
+  } else if (recv.type.kind == TypeKind::kMap) {
+    first = *recv.type.key;
+    second = *recv.type.element;
+  } else if (!recv.type.IsPermissive()) {
+    diag::Diagnostic d = diag::Make(diag::Kind::InvalidOperands, e.function.span,
+                                    Quote(Text(*e.receiver)) + " is " + recv.type.Described() + ", but `" + name +
+                                        "` needs a list or a map",
+                                    "not a list");
+    Report(std::move(d));
+    first = second = Type(TypeKind::kError);
+  }
+  vars_.emplace_back(e.args[0]->As<IdentExpr>()->name.text, Typed{first, false});
+  vars_.emplace_back(e.args[1]->As<IdentExpr>()->name.text, Typed{second, false});
+  Typed result;
+  if (name.rfind("transform", 0) == 0) {
+    if (e.args.size() == 4) CheckCondition(*e.args[2], "the predicate of `" + name + "`");
+    Typed body = Check(*e.args.back());
+    result = Typed{name == "transformList" ? Type::List(body.type) : Type::Map(first, body.type), recv.nullable};
+  } else {
+    CheckCondition(*e.args[2], "the predicate of `" + name + "`");
+    result = Typed{Type(TypeKind::kBool), recv.nullable};
+  }
+  vars_.pop_back();
+  vars_.pop_back();
+  return result;
+}
+
+Typed ExprChecker::CheckCall(const CallExpr& e, const Type* expected) {
+  std::string name = e.function.text;
   if (e.receiver && IsMacroName(name) && e.args.size() == 2 && e.args[0]->As<IdentExpr>() != nullptr) {
     return CheckMacro(e, expected);
   }
   if (!e.receiver && name == "has") return CheckHas(e);
+  // cel.bind(name, init, expr): `name` is `init` inside `expr`.
+  if (const auto* cel = e.receiver ? e.receiver->As<IdentExpr>() : nullptr;
+      cel != nullptr && cel->name.text == "cel" && name == "bind" && e.args.size() == 3 && !Resolves("cel") &&
+      e.args[0]->As<IdentExpr>() != nullptr) {
+    Typed init = Check(*e.args[1]);
+    vars_.emplace_back(e.args[0]->As<IdentExpr>()->name.text, init);
+    Typed body = Check(*e.args[2], expected);
+    vars_.pop_back();
+    return body;
+  }
+  bool macro2 = name == "all" || name == "exists" || name == "existsOne" || name == "exists_one" ||
+                name == "transformList" || name == "transformMap";
+  if (e.receiver && macro2 && e.args.size() >= 3 && e.args[0]->As<IdentExpr>() != nullptr &&
+      e.args[1]->As<IdentExpr>() != nullptr && (e.args.size() == 3 || (e.args.size() == 4 && name.rfind("transform", 0) == 0))) {
+    return CheckMacro2(e);
+  }
+
+  // A namespaced function (`math.greatest(...)`, `strings.quote(s)`): the receiver names the
+  // namespace, unless it names a variable.
+  const auto* ns = e.receiver ? e.receiver->As<IdentExpr>() : nullptr;
+  bool qualified = ns != nullptr && !Resolves(ns->name.text) && !FindFunctions(ns->name.text + "." + name).empty();
+  if (qualified) name = ns->name.text + "." + name;
+  const Expr* receiver = qualified ? nullptr : e.receiver.get();
 
   std::vector<const Expr*> arg_exprs;
-  if (e.receiver) arg_exprs.push_back(e.receiver.get());
+  if (receiver) arg_exprs.push_back(receiver);
   for (const ExprPtr& a : e.args) arg_exprs.push_back(a.get());
   std::vector<Typed> args;
   std::vector<std::optional<int64_t>> ints;
@@ -407,16 +501,16 @@ Typed ExprChecker::CheckCall(const CallExpr& e, const Type* expected) {
   for (const Function* f : overloads) {
     if (args.size() >= f->required && (f->variadic || args.size() <= f->params.size())) by_arity.push_back(f);
   }
-  std::string call = (e.receiver ? Text(*e.receiver) + "." : std::string()) + name;
+  std::string call = (receiver ? Text(*receiver) + "." : std::string()) + name;
   if (by_arity.empty()) {
     const Function* f = overloads.front();
-    size_t given = args.size() - (e.receiver ? 1 : 0);
-    size_t lo = f->required - (e.receiver ? 1 : 0), hi = f->params.size() - (e.receiver ? 1 : 0);
+    size_t given = args.size() - (receiver ? 1 : 0);
+    size_t lo = f->required - (receiver ? 1 : 0), hi = f->params.size() - (receiver ? 1 : 0);
     std::string expect = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);
     if (f->variadic) expect = "at least " + std::to_string(lo);
     diag::Diagnostic d = diag::Make(diag::Kind::WrongArgumentCount, e.span,
                                     Quote(call) + " takes " + expect + " argument" + (expect == "1" ? "" : "s") +
-                                        (e.receiver ? " after the receiver" : "") + ", but " + std::to_string(given) +
+                                        (receiver ? " after the receiver" : "") + ", but " + std::to_string(given) +
                                         (given == 1 ? " was" : " were") + " given",
                                     "wrong number of arguments");
     Report(std::move(d));
@@ -449,8 +543,8 @@ Typed ExprChecker::CheckCall(const CallExpr& e, const Type* expected) {
         std::string w(Describe(p));
         if (wants.find(w) == std::string::npos) wants += (wants.empty() ? "" : " or ") + w;
       }
-      std::string which = e.receiver && i == 0 ? "the receiver of " + Quote(name)
-                                               : "argument " + std::to_string(i + (e.receiver ? 0 : 1)) + " of " + Quote(name);
+      std::string which = receiver && i == 0 ? "the receiver of " + Quote(name)
+                                               : "argument " + std::to_string(i + (receiver ? 0 : 1)) + " of " + Quote(name);
       diag::Diagnostic d = diag::Make(diag::Kind::ArgumentType, arg_exprs[i]->span,
                                       which + " must be " + wants + ", but " + Quote(Text(*arg_exprs[i])) + " is " +
                                           args[i].type.Described(),

@@ -98,6 +98,9 @@ class ExprChecker {
 
  private:
   Typed CheckIdent(const ast::IdentExpr& e);
+  // Whether `name` is a variable, field or table in scope (not a namespace such as `math`).
+  bool Resolves(const std::string& name) const;
+  Typed CheckMacro2(const ast::CallExpr& e);
   Typed CheckSelect(const ast::SelectExpr& e);
   Typed CheckCall(const ast::CallExpr& e, const Type* expected);
   Typed CheckMacro(const ast::CallExpr& e, const Type* expected);

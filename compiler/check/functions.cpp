@@ -47,17 +47,48 @@ std::vector<Function> Build() {
   v.push_back(Fn("timestamp", "", {P::kText}, R::kDateTime, "text that is not an RFC 3339 timestamp"));
   v.push_back(Fn("duration", "", {P::kText}, R::kDuration, "text that is not a duration"));
   v.push_back(Fn("timestamp", "", {P::kInt}, R::kDateTime));
+  v.push_back(Fn("timestamp", "", {P::kTemporal}, R::kDateTime));
+  v.push_back(Fn("duration", "", {P::kDuration}, R::kDuration));
   v.push_back(Fn("int", "", {P::kTemporal}, R::kInt));
   v.push_back(Fn("dyn", "", {P::kAny}, R::kDyn));
   v.push_back(Fn("type", "", {P::kAny}, R::kDyn));
+  // CEL's string extensions (cel-go ext.Strings): no `use` needed, as CEL's own functions.
+  v.push_back(Fn("indexOf", "", {P::kText, P::kText, P::kInt}, R::kInt, {}, 2));
+  v.push_back(Fn("lastIndexOf", "", {P::kText, P::kText, P::kInt}, R::kInt, {}, 2));
+  v.push_back(Fn("substring", "", {P::kText, P::kInt, P::kInt}, R::kString, {}, 2));
+  v.push_back(Fn("charAt", "", {P::kText, P::kInt}, R::kString));
+  v.push_back(Fn("lowerAscii", "", {P::kText}, R::kStringSameLength));
+  v.push_back(Fn("upperAscii", "", {P::kText}, R::kStringSameLength));
+  v.push_back(Fn("reverse", "", {P::kText}, R::kStringSameLength));
+  v.push_back(Fn("strings.quote", "", {P::kText}, R::kString));
+  // CEL's math extensions (cel-go ext.Math), called as `math.NAME(...)`.
+  {
+    Function f = Fn("math.greatest", "", {P::kAny}, R::kDyn);
+    f.variadic = true;
+    v.push_back(f);
+    f.name = "math.least";
+    v.push_back(f);
+  }
+  for (std::string_view n : {"math.ceil", "math.floor", "math.round", "math.trunc"}) {
+    v.push_back(Fn(n, "", {P::kNumber}, R::kDouble));
+  }
+  v.push_back(Fn("math.abs", "", {P::kNumber}, R::kDyn));
+  v.push_back(Fn("math.sign", "", {P::kNumber}, R::kDyn));
+  for (std::string_view n : {"math.isInf", "math.isNaN", "math.isFinite"}) v.push_back(Fn(n, "", {P::kNumber}, R::kBool));
+  for (std::string_view n : {"math.bitAnd", "math.bitOr", "math.bitXor", "math.bitShiftLeft", "math.bitShiftRight"}) {
+    v.push_back(Fn(n, "", {P::kInt, P::kInt}, R::kDyn));
+  }
+  v.push_back(Fn("math.bitNot", "", {P::kInt}, R::kDyn));
   // std.text
   v.push_back(Fn("trim", "std.text", {P::kText}, R::kStringSameLength));
   v.push_back(Fn("upper", "std.text", {P::kText}, R::kStringSameLength));
   v.push_back(Fn("lower", "std.text", {P::kText}, R::kStringSameLength));
   v.push_back(Fn("truncate", "std.text", {P::kText, P::kInt}, R::kStringTruncated));
-  v.push_back(Fn("replace", "std.text", {P::kText, P::kText, P::kText}, R::kString));
-  v.push_back(Fn("split", "std.text", {P::kText, P::kText}, R::kTextList));
-  v.push_back(Fn("join", "std.text", {P::kTextList, P::kText}, R::kString));
+  // The optional count / limit / separator are CEL's (replace(old, new, n), split(sep, n),
+  // list.join()).
+  v.push_back(Fn("replace", "std.text", {P::kText, P::kText, P::kText, P::kInt}, R::kString, {}, 3));
+  v.push_back(Fn("split", "std.text", {P::kText, P::kText, P::kInt}, R::kTextList, {}, 2));
+  v.push_back(Fn("join", "std.text", {P::kTextList, P::kText}, R::kString, {}, 1));
   {
     Function f = Fn("format", "std.text", {P::kText, P::kAny}, R::kString, {}, 1);
     f.variadic = true;
@@ -85,8 +116,12 @@ std::vector<Function> Build() {
                  "currencies without an exchange rate"));
   // std.time
   v.push_back(Fn("parse_date", "std.time", {P::kText, P::kText}, R::kDate, "text that does not match the format"));
-  v.push_back(Fn("parse_datetime", "std.time", {P::kText, P::kText}, R::kDateTime, "text that does not match the format"));
+  v.push_back(Fn("parse_datetime", "std.time", {P::kText, P::kText, P::kText}, R::kDateTime,
+                 "text that does not match the format, and unknown time zones", 2));
   v.push_back(Fn("format_date", "std.time", {P::kTemporal, P::kText}, R::kString));
+  // Without a zone it cannot fail; with one it fails on an unknown zone.
+  v.push_back(Fn("format_datetime", "std.time", {P::kTemporal, P::kText}, R::kString));
+  v.push_back(Fn("format_datetime", "std.time", {P::kTemporal, P::kText, P::kText}, R::kString, "unknown time zones"));
   // std.id
   {
     Function f = Fn("sf_id18", "std.id", {P::kText}, R::kStringFixed, "text that is not a 15- or 18-character Salesforce id");
@@ -139,6 +174,7 @@ bool Accepts(Param param, const Type& t) {
     case P::kDecimal: return t.kind == TypeKind::kDecimal || t.IsIntegral();
     case P::kBool: return t.kind == TypeKind::kBool;
     case P::kTemporal: return t.kind == TypeKind::kDate || t.kind == TypeKind::kDateTime;
+    case P::kDuration: return t.kind == TypeKind::kDuration;
     case P::kList: return t.kind == TypeKind::kList;
     case P::kTextList: return t.kind == TypeKind::kList && (t.element->IsPermissive() || t.element->IsText());
     case P::kSized:
@@ -157,6 +193,7 @@ std::string_view Describe(Param param) {
     case P::kDecimal: return "a decimal";
     case P::kBool: return "a bool";
     case P::kTemporal: return "a date or datetime";
+    case P::kDuration: return "a duration";
     case P::kList: return "a list";
     case P::kTextList: return "a list of strings";
     case P::kSized: return "a string, bytes, list or map";

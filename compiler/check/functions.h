@@ -28,6 +28,7 @@ enum class Param : uint8_t {
   kDecimal,   // decimal, int, uint
   kBool,
   kTemporal,  // date or datetime
+  kDuration,
   kList,      // any list
   kTextList,  // list of text
   kSized,     // string, bytes, list, map

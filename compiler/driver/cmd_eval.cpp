@@ -360,6 +360,8 @@ Outcome Evaluate(const Request& req) {
     check::TypeEnv env;
     env.sink = &sink;
     env.types = &typed;
+    // eval is for trying functions: every standard module is in scope without `use`.
+    env.used_modules = {"std.text", "std.geo", "std.phone", "std.money", "std.time", "std.id"};
     check::Scope scope;
     scope.assigned = &scope_vars;
     check::ExprChecker checker(env, scope);

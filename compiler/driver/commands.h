@@ -12,5 +12,6 @@ void RegisterDump(CLI::App& root, int& exit_code);     // cmd_dump.cpp
 void RegisterExplain(CLI::App& root, int& exit_code);  // cmd_explain.cpp
 void RegisterSchema(CLI::App& root, int& exit_code);   // cmd_schema.cpp
 void RegisterEval(CLI::App& root, int& exit_code);     // cmd_eval.cpp
+void RegisterBuild(CLI::App& root, int& exit_code);    // cmd_build.cpp
 
 }  // namespace crmx::driver

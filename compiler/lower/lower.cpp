@@ -14,7 +14,7 @@ using vm::Op;
 using value::Value;
 
 const char* const kTypeNames[] = {"int", "uint", "double", "decimal", "string", "bool", "bytes", "list", "map",
-                                  "null_type", "type", "dyn"};
+                                  "null_type", "type"};
 
 class Lowerer {
  public:
@@ -66,6 +66,13 @@ class Lowerer {
       return base.empty() ? base : base + "." + s->field.text;
     }
     return {};
+  }
+
+  bool IsBound(const std::string& name) const {
+    for (const auto& sc : scopes_) {
+      if (sc.first == name) return true;
+    }
+    return std::find(options_.inputs.begin(), options_.inputs.end(), name) != options_.inputs.end();
   }
 
   // A macro variable or input named `name`: emits the load and returns true.
@@ -237,6 +244,26 @@ class Lowerer {
       EmitMacro(c);
       return;
     }
+    // cel.bind(name, init, expr): `name` is a local holding `init` inside `expr`.
+    if (const auto* cel = c.receiver ? c.receiver->As<IdentExpr>() : nullptr;
+        options_.macros && cel != nullptr && cel->name.text == "cel" && name == "bind" && c.args.size() == 3 &&
+        !IsBound("cel") && c.args[0]->As<IdentExpr>() != nullptr) {
+      uint16_t slot = Locals(1);
+      Emit(*c.args[1]);
+      Add(Op::kStoreLocal, slot);
+      scopes_.emplace_back(c.args[0]->As<IdentExpr>()->name.text, static_cast<int32_t>(slot));
+      Emit(*c.args[2]);
+      scopes_.pop_back();
+      return;
+    }
+    bool macro2_name = name == "all" || name == "exists" || name == "existsOne" || name == "exists_one" ||
+                       name == "transformList" || name == "transformMap";
+    if (options_.macros && c.receiver && macro2_name && c.args.size() >= 3 && c.args[0]->As<IdentExpr>() != nullptr &&
+        c.args[1]->As<IdentExpr>() != nullptr &&
+        (c.args.size() == 3 || (c.args.size() == 4 && name.rfind("transform", 0) == 0))) {
+      EmitMacro2(c);
+      return;
+    }
     if (options_.macros && !c.receiver && name == "has" && c.args.size() == 1) {
       const auto* sel = c.args[0]->As<SelectExpr>();
       if (sel == nullptr) {
@@ -249,8 +276,22 @@ class Lowerer {
     }
     vm::Builtin b;
     size_t lo = 0, hi = 0;
+    // A namespaced function (`math.greatest(...)`, `strings.quote(s)`): the receiver is the
+    // namespace, unless it names a variable.
+    if (const auto* ns = c.receiver ? c.receiver->As<IdentExpr>() : nullptr) {
+      std::string qualified = ns->name.text + "." + name;
+      if (!IsBound(ns->name.text) && vm::FindBuiltin(qualified, b, lo, hi)) {
+        if (c.args.size() < lo || c.args.size() > hi) {
+          Fail("no matching overload for '" + qualified + "' with " + std::to_string(c.args.size()) + " arguments");
+          return;
+        }
+        for (const ExprPtr& a : c.args) Emit(*a);
+        Add(Op::kCall, static_cast<int32_t>(b), static_cast<uint16_t>(c.args.size()));
+        return;
+      }
+    }
     size_t argc = c.args.size() + (c.receiver ? 1 : 0);
-    if (!vm::FindBuiltin(name, b, lo, hi)) {
+    if (!vm::FindBuiltin(name, b, lo, hi) || name.find('.') != std::string::npos) {
       Fail("no such function: " + name);
       return;
     }
@@ -317,6 +358,72 @@ class Lowerer {
       Add(Op::kConst, Const(Value::Int(1)));
       Add(Op::kEq);
     }
+    Patch(init);
+  }
+
+  // The two-variable macros: all(i, v, p), exists, existsOne, transformList(i, v, [p,] e),
+  // transformMap(k, v, [p,] e). Over a list the variables are the index and the element, over
+  // a map the key and its value.
+  void EmitMacro2(const CallExpr& c) {
+    std::string name = c.function.text;
+    if (name == "existsOne") name = "exists_one";
+    const std::string& v1 = c.args[0]->As<IdentExpr>()->name.text;
+    const std::string& v2 = c.args[1]->As<IdentExpr>()->name.text;
+    uint16_t it = Locals(5);  // the elements, the index, the element, the two variables
+    uint16_t acc = Locals(1);
+    uint16_t range = Locals(1);
+    Emit(*c.receiver);
+    Add(Op::kStoreLocal, range);
+    Add(Op::kLoadLocal, range);
+    size_t init = Add(Op::kIterInit, 0, it);
+    if (name == "all") Add(Op::kConst, Const(Value::Bool(true)));
+    else if (name == "exists") Add(Op::kConst, Const(Value::Bool(false)));
+    else if (name == "exists_one") Add(Op::kConst, Const(Value::Int(0)));
+    else Add(Op::kConst, Const(Value::List({})));
+    Add(Op::kStoreLocal, acc);
+    int32_t loop = Here();
+    size_t next = Add(Op::kIterNext, 0, it);
+    Add(Op::kIterPair, range, it);
+    std::vector<size_t> to_done;
+    scopes_.emplace_back(v1, static_cast<int32_t>(it + 3));
+    scopes_.emplace_back(v2, static_cast<int32_t>(it + 4));
+    bool to_map = name == "transformMap";
+    if (name == "all" || name == "exists") {
+      Add(Op::kLoadLocal, acc);
+      to_done.push_back(Add(name == "all" ? Op::kJumpIfFalseValue : Op::kJumpIfTrueValue));
+      Add(Op::kLoadLocal, acc);
+      Emit(*c.args[2]);
+      Add(name == "all" ? Op::kAnd : Op::kOr);
+      Add(Op::kStoreLocal, acc);
+    } else if (name == "exists_one") {
+      Emit(*c.args[2]);
+      Add(Op::kCountStep, acc);
+    } else if (c.args.size() == 4) {
+      Emit(*c.args[2]);
+      size_t test = Add(Op::kTestBool);
+      Add(Op::kJumpIfFalse, loop);
+      Emit(*c.args[3]);
+      if (to_map) Add(Op::kAppendPairLocal, acc, static_cast<uint16_t>(it + 3));
+      else Add(Op::kAppendLocal, acc);
+      Add(Op::kJump, loop);
+      Patch(test);
+      Add(Op::kAppendLocal, acc);  // the predicate's error replaces the result
+    } else {
+      Emit(*c.args[2]);
+      if (to_map) Add(Op::kAppendPairLocal, acc, static_cast<uint16_t>(it + 3));
+      else Add(Op::kAppendLocal, acc);
+    }
+    scopes_.pop_back();
+    scopes_.pop_back();
+    Add(Op::kJump, loop);
+    Patch(next);
+    for (size_t d : to_done) Patch(d);
+    Add(Op::kLoadLocal, acc);
+    if (name == "exists_one") {
+      Add(Op::kConst, Const(Value::Int(1)));
+      Add(Op::kEq);
+    }
+    if (to_map) Add(Op::kPairsToMap);
     Patch(init);
   }
 

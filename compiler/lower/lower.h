@@ -22,8 +22,8 @@ struct LowerOptions {
   // The names of the program's inputs, in input order (qualified names may hold dots:
   // `a.b.c` is then read as one name).
   std::vector<std::string> inputs;
-  // When false, `all`, `exists`, `exists_one`, `map` and `filter` are ordinary (unknown)
-  // functions.
+  // When false, `all`, `exists`, `exists_one`, `map`, `filter`, the two-variable macros and
+  // `cel.bind` are ordinary (unknown) functions.
   bool macros = true;
 };
 

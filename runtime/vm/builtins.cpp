@@ -19,6 +19,8 @@ using decimal::Decimal;
 
 namespace {
 
+constexpr size_t kMaxArgs = UINT16_MAX;
+
 struct BuiltinInfo {
   const char* name;
   Builtin id;
@@ -43,6 +45,50 @@ constexpr BuiltinInfo kBuiltins[] = {
     {"duration", Builtin::kDuration, 1, 1},
     {"type", Builtin::kType, 1, 1},
     {"dyn", Builtin::kDyn, 1, 1},
+    {"indexOf", Builtin::kIndexOf, 2, 3},
+    {"lastIndexOf", Builtin::kLastIndexOf, 2, 3},
+    {"substring", Builtin::kSubstring, 2, 3},
+    {"charAt", Builtin::kCharAt, 2, 2},
+    {"lowerAscii", Builtin::kLowerAscii, 1, 1},
+    {"upperAscii", Builtin::kUpperAscii, 1, 1},
+    {"reverse", Builtin::kReverse, 1, 1},
+    {"strings.quote", Builtin::kQuote, 1, 1},
+    {"math.greatest", Builtin::kMathGreatest, 1, kMaxArgs},
+    {"math.least", Builtin::kMathLeast, 1, kMaxArgs},
+    {"math.ceil", Builtin::kMathCeil, 1, 1},
+    {"math.floor", Builtin::kMathFloor, 1, 1},
+    {"math.round", Builtin::kMathRound, 1, 1},
+    {"math.trunc", Builtin::kMathTrunc, 1, 1},
+    {"math.abs", Builtin::kMathAbs, 1, 1},
+    {"math.sign", Builtin::kMathSign, 1, 1},
+    {"math.isInf", Builtin::kMathIsInf, 1, 1},
+    {"math.isNaN", Builtin::kMathIsNaN, 1, 1},
+    {"math.isFinite", Builtin::kMathIsFinite, 1, 1},
+    {"math.bitAnd", Builtin::kBitAnd, 2, 2},
+    {"math.bitOr", Builtin::kBitOr, 2, 2},
+    {"math.bitXor", Builtin::kBitXor, 2, 2},
+    {"math.bitNot", Builtin::kBitNot, 1, 1},
+    {"math.bitShiftLeft", Builtin::kBitShiftLeft, 2, 2},
+    {"math.bitShiftRight", Builtin::kBitShiftRight, 2, 2},
+    {"trim", Builtin::kTrim, 1, 1},
+    {"upper", Builtin::kUpper, 1, 1},
+    {"lower", Builtin::kLower, 1, 1},
+    {"truncate", Builtin::kTruncate, 2, 2},
+    {"replace", Builtin::kReplace, 3, 4},
+    {"split", Builtin::kSplit, 2, 3},
+    {"join", Builtin::kJoin, 1, 2},
+    {"format", Builtin::kFormat, 1, kMaxArgs},
+    {"state_code", Builtin::kStateCode, 1, 1},
+    {"country_code", Builtin::kCountryCode, 1, 1},
+    {"currency_of", Builtin::kCurrencyOf, 1, 1},
+    {"e164", Builtin::kE164, 1, 2},
+    {"round", Builtin::kRound, 2, 2},
+    {"convert", Builtin::kConvert, 4, 4},
+    {"parse_date", Builtin::kParseDate, 2, 2},
+    {"parse_datetime", Builtin::kParseDatetime, 2, 3},
+    {"format_date", Builtin::kFormatDate, 2, 2},
+    {"format_datetime", Builtin::kFormatDatetime, 2, 3},
+    {"sf_id18", Builtin::kSfId18, 1, 1},
 };
 
 Value NoOverload(Builtin b, const Value* args, size_t n) {
@@ -299,6 +345,7 @@ Value VM::CallBuiltin(Builtin b, Value* args, size_t n) {
     }
     case Builtin::kType: return Value::Type(value::TypeName(x));
     case Builtin::kDyn: return x;
+    default: return CallExtension(b, args, n);
   }
   // Conversions return null for a kind they do not take.
   if (r.IsNull()) return NoOverload(b, args, n);
@@ -350,6 +397,9 @@ const char* OpName(Op op) {
     case Op::kFilterStep: return "filter_step";
     case Op::kCountStep: return "count_step";
     case Op::kFail: return "fail";
+    case Op::kIterPair: return "iter_pair";
+    case Op::kAppendPairLocal: return "append_pair_local";
+    case Op::kPairsToMap: return "pairs_to_map";
   }
   return "?";
 }
@@ -362,7 +412,7 @@ std::string Program::Disassemble() const {
     switch (in.op) {
       case Op::kPop: case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMod: case Op::kNeg:
       case Op::kNot: case Op::kEq: case Op::kNe: case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe:
-      case Op::kIn: case Op::kAnd: case Op::kOr: case Op::kIndex:
+      case Op::kIn: case Op::kAnd: case Op::kOr: case Op::kIndex: case Op::kPairsToMap:
         break;
       case Op::kConst: case Op::kSelect: case Op::kHas: case Op::kFail:
         out += " " + std::to_string(in.arg) + "  ; " + value::Display(constants[static_cast<size_t>(in.arg)]);
@@ -373,7 +423,7 @@ std::string Program::Disassemble() const {
       case Op::kCall:
         out += " " + std::string(BuiltinName(static_cast<Builtin>(in.arg))) + "/" + std::to_string(in.a);
         break;
-      case Op::kIterInit: case Op::kIterNext: case Op::kFilterStep:
+      case Op::kIterInit: case Op::kIterNext: case Op::kFilterStep: case Op::kIterPair: case Op::kAppendPairLocal:
         out += " " + std::to_string(in.a) + " " + std::to_string(in.arg);
         break;
       default:

@@ -1,7 +1,8 @@
 // Defines the bytecode of crmx expressions: a Program is a flat vector of fixed-size
 // instructions plus a constant pool, run by the stack machine of vm.h. No tree is walked at
-// run time; macros (`all`, `exists`, `exists_one`, `map`, `filter`) are loops of jumps over
-// local slots.
+// run time; macros (`all`, `exists`, `exists_one`, `map`, `filter`, the two-variable macros
+// `all(i, v, p)`, `existsOne`, `transformList`, `transformMap`, and `cel.bind`) are loops of
+// jumps over local slots.
 //
 // Stack discipline: every expression leaves exactly one value on the operand stack; jumps
 // land with the stack at the height their target expects (documented per opcode).
@@ -86,6 +87,16 @@ enum class Op : uint8_t {
   kCountStep,
   // Pushes an error value: arg = constant (the reason). Used for hold "reason" with a=1.
   kFail,
+  // Two-variable macros. IterPair: after IterNext on slot `a`, with the range in local `arg`,
+  // stores the first variable in local a+3 (a list's index, a map's key) and the second in
+  // local a+4 (the element, the key's value).
+  kIterPair,
+  // Pops a value and appends local `a` then the value to the list in local `arg` (an error
+  // value replaces the list): the key/value pairs of transformMap.
+  kAppendPairLocal,
+  // Replaces the list of alternating keys and values on top with the map they make (errors
+  // stay).
+  kPairsToMap,
 };
 
 // The builtin functions kCall can run.
@@ -106,7 +117,57 @@ enum class Builtin : uint16_t {
   kDuration,
   kType,
   kDyn,
+  // CEL's string extensions (cel-go ext.Strings) and strings.quote.
+  kIndexOf,
+  kLastIndexOf,
+  kSubstring,
+  kCharAt,
+  kLowerAscii,
+  kUpperAscii,
+  kReverse,
+  kQuote,
+  // CEL's math extensions (cel-go ext.Math).
+  kMathGreatest,
+  kMathLeast,
+  kMathCeil,
+  kMathFloor,
+  kMathRound,
+  kMathTrunc,
+  kMathAbs,
+  kMathSign,
+  kMathIsInf,
+  kMathIsNaN,
+  kMathIsFinite,
+  kBitAnd,
+  kBitOr,
+  kBitXor,
+  kBitNot,
+  kBitShiftLeft,
+  kBitShiftRight,
+  // The standard modules (runtime/stdlib, docs/stdlib.md). A null argument gives null.
+  kTrim,
+  kUpper,
+  kLower,
+  kTruncate,
+  kReplace,  // also CEL's replace(old, new, count)
+  kSplit,    // also CEL's split(sep, limit)
+  kJoin,     // also CEL's list.join() with no separator
+  kFormat,   // also CEL's fmt.format([args])
+  kStateCode,
+  kCountryCode,
+  kCurrencyOf,
+  kE164,
+  kRound,
+  kConvert,
+  kParseDate,
+  kParseDatetime,
+  kFormatDate,
+  kFormatDatetime,
+  kSfId18,
 };
+
+// The first builtin of the standard modules: from here on, CallStd() runs them.
+inline constexpr Builtin kFirstStdBuiltin = Builtin::kTrim;
 
 // The builtin named `name` (CEL spelling) and its arity range; false when there is none.
 bool FindBuiltin(const std::string& name, Builtin& out, size_t& min_args, size_t& max_args);

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "runtime/stdlib/result.h"
+
 namespace crmx::vm {
 
 using value::Kind;
@@ -264,7 +266,8 @@ const re2::RE2* VM::Regex(std::string_view pattern, std::string& error) {
     it = regexes_.emplace(std::string(pattern), std::move(re)).first;
   }
   if (!it->second->ok()) {
-    error = "invalid regular expression: " + it->second->error();
+    // The reason std.text's Matches gives (docs/stdlib.md).
+    error = "invalid regular expression " + stdlib::Quote(pattern) + ": " + it->second->error();
     return nullptr;
   }
   return it->second.get();
@@ -609,6 +612,41 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         if (c.IsTrue()) acc = Value::Int(acc.AsInt() + 1);
         else if (c.IsError()) acc = std::move(c);
         else if (!c.IsBool()) acc = Value::Error(std::string("no matching overload: the predicate of exists_one is ") + value::TypeName(c));
+        break;
+      }
+      case Op::kIterPair: {
+        size_t slot = in.a;
+        const Value& range = locals_[static_cast<size_t>(in.arg)];
+        if (range.kind() == Kind::kMap) {
+          const Value* v = range.AsMap().Find(locals_[slot + 2]);
+          locals_[slot + 4] = v != nullptr ? *v : Value();
+          locals_[slot + 3] = locals_[slot + 2];
+        } else {
+          locals_[slot + 3] = Value::Int(locals_[slot + 1].AsInt() - 1);
+          locals_[slot + 4] = locals_[slot + 2];
+        }
+        break;
+      }
+      case Op::kAppendPairLocal: {
+        Value v = pop();
+        Value& acc = locals_[static_cast<size_t>(in.arg)];
+        if (acc.IsError()) break;
+        if (v.IsError()) {
+          acc = std::move(v);
+          break;
+        }
+        acc.Append(locals_[in.a]);
+        acc.Append(std::move(v));
+        break;
+      }
+      case Op::kPairsToMap: {
+        Value& top = stack_.back();
+        if (top.kind() != Kind::kList) break;
+        const auto& items = top.AsList();
+        std::vector<std::pair<Value, Value>> entries;
+        entries.reserve(items.size() / 2);
+        for (size_t i = 0; i + 1 < items.size(); i += 2) entries.emplace_back(items[i], items[i + 1]);
+        top = Value::Map(std::move(entries));
         break;
       }
       case Op::kFail: {

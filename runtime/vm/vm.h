@@ -35,11 +35,16 @@ class VM {
 
  private:
   value::Value CallBuiltin(Builtin b, value::Value* args, size_t n);
+  // The CEL extension functions and the standard modules (std_builtins.cpp).
+  value::Value CallExtension(Builtin b, value::Value* args, size_t n);
   const re2::RE2* Regex(std::string_view pattern, std::string& error);
 
   std::vector<value::Value> stack_;
   std::vector<value::Value> locals_;
   std::unordered_map<std::string, std::unique_ptr<re2::RE2>> regexes_;
+  // Text of `format` arguments formatted by the VM (lists, maps, durations), reused between
+  // calls.
+  std::vector<std::string> scratch_;
 };
 
 // CEL arithmetic and comparisons on values, shared by the VM and constant folding. Each

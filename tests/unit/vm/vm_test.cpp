@@ -26,6 +26,7 @@ std::string Eval(const std::string& text, bool check = true) {
     check::TypeEnv env;
     env.sink = &sink;
     env.types = &types;
+    env.used_modules = {"std.text", "std.geo", "std.phone", "std.money", "std.time", "std.id"};
     check::Scope scope;
     scope.assigned = &vars;
     check::ExprChecker checker(env, scope);
@@ -164,4 +165,90 @@ TEST_CASE("conversions follow CEL") {
   CHECK(Eval("timestamp(\"2009-02-13T23:31:30Z\")") == "timestamp(\"2009-02-13T23:31:30Z\")");
   CHECK(Eval("timestamp(\"2009-02-13T23:31:30Z\") + duration(\"1s\")") == "timestamp(\"2009-02-13T23:31:31Z\")");
   CHECK(Eval("type(1) == int", false) == "true");
+}
+
+TEST_CASE("the standard modules run on the VM, failures are errors with the stdlib's reason") {
+  CHECK(Eval("state_code(\"California\") ?? \"?\"") == "\"CA\"");
+  CHECK(Eval("state_code(\"Atlantis\") ?? \"?\"") == "\"?\"");
+  CHECK(Eval("state_code(\"Atlantis\")") == "error(unknown state or province `Atlantis`)");
+  CHECK(Eval("country_code(\"Germany\")") == "\"DE\"");
+  CHECK(Eval("currency_of(\"Japan\")") == "\"JPY\"");
+  CHECK(Eval("e164(\"(415) 555-0132\", \"US\")") == "\"+14155550132\"");
+  CHECK(Eval("e164(\"hello\", \"US\")").rfind("error(", 0) == 0);
+  CHECK(Eval("round(2.345m, 2)") == "2.35m");
+  CHECK(Eval("round(-2.345m, 2)") == "-2.35m");
+  CHECK(Eval("round(7, 2)") == "7.00m");
+  CHECK(Eval("round(1.5m, x - 6)") == "error(round: scale -1 is outside 0..38)");
+  CHECK(Eval("convert(100.00m, \"EUR\", \"USD\", {\"EUR\": 1.0m, \"USD\": 1.0856m})") == "108.56m");
+  CHECK(Eval("convert(10.0m, \"EUR\", \"JPY\", {\"EUR\": 1.0m})") == "error(no exchange rate for `JPY`)");
+  CHECK(Eval("convert(10.0m, \"EUR\", \"JPY\", {\"EUR\": 1.0m}) ?? 0.0m") == "0.0m");
+  CHECK(Eval("trim(\"  Acme \")") == "\"Acme\"");
+  CHECK(Eval("\"acme\".upper()") == "\"ACME\"");
+  CHECK(Eval("truncate(\"Zürich\", 2)") == "\"Zü\"");
+  CHECK(Eval("split(\"a,b\", \",\")") == "[\"a\", \"b\"]");
+  CHECK(Eval("join([\"a\", \"b\"], \"-\")") == "\"a-b\"");
+  CHECK(Eval("format(\"%s has %d\", \"Acme\", 3)") == "\"Acme has 3\"");
+  CHECK(Eval("format(\"%q\", 1)").rfind("error(", 0) == 0);
+  CHECK(Eval("sf_id18(\"001A000000xyzab\")") == "\"001A000000xyzabIAA\"");
+  CHECK(Eval("sf_id18(\"nope\") ?? \"\"") == "\"\"");
+  CHECK(Eval("format_date(parse_date(\"19/01/2024\", \"%d/%m/%Y\"), \"%F\")") == "\"2024-01-19\"");
+  CHECK(Eval("parse_datetime(\"2024-01-19 09:42\", \"%Y-%m-%d %H:%M\", \"America/New_York\")") ==
+        "timestamp(\"2024-01-19T14:42:00Z\")");
+  CHECK(Eval("format_datetime(timestamp(\"2024-01-19T14:42:24Z\"), \"%F %T %Z\", \"America/New_York\")") ==
+        "\"2024-01-19 09:42:24 EST\"");
+  CHECK(Eval("format_datetime(timestamp(\"2024-01-19T14:42:24Z\"), \"%F\", \"Nowhere\")") ==
+        "error(unknown time zone `Nowhere`)");
+  // A null argument gives null; unchecked calls with wrong kinds are overload errors.
+  CHECK(Eval("state_code(null) ?? \"none\"") == "\"none\"");
+  CHECK(Eval("state_code(1)", false).rfind("error(no matching overload for 'state_code'", 0) == 0);
+  // A hold is not handled by `??`.
+  CHECK(Eval("state_code(\"Atlantis\") ?? hold \"unknown state\"") == "hold(unknown state)");
+}
+
+TEST_CASE("CEL's string and math extensions") {
+  CHECK(Eval("'tacocat'.indexOf('a', 3)") == "5");
+  CHECK(Eval("'ta©o©αT'.lastIndexOf('©', 3)") == "2");
+  CHECK(Eval("'ta©o©αT'.substring(2, 6)") == "\"©o©α\"");
+  CHECK(Eval("'tacocat'.substring(8)").rfind("error(index out of range", 0) == 0);
+  CHECK(Eval("'©αT'.charAt(1)") == "\"α\"");
+  CHECK(Eval("'TacoCÆt'.lowerAscii()") == "\"tacocÆt\"");
+  CHECK(Eval("'{0} {0}'.replace('{0}', '2', 1)") == "\"2 {0}\"");
+  CHECK(Eval("'a b c'.split(' ', 2)") == "[\"a\", \"b c\"]");
+  CHECK(Eval("['x', 'y'].join()") == "\"xy\"");
+  CHECK(Eval("strings.quote('a\\nb')") == "\"\\\"a\\\\nb\\\"\"");
+  CHECK(Eval("'%s: %.2f'.format(['pi', 3.14159])") == "\"pi: 3.14\"");
+  CHECK(Eval("'%s'.format([[1, 'a']])") == "\"[1, a]\"");
+  CHECK(Eval("math.greatest(1, 2.5, -3)") == "2.5");
+  CHECK(Eval("math.least([3, 1, 2])") == "1");
+  CHECK(Eval("math.abs(-9223372036854775807 - 1)") == "error(integer overflow)");
+  CHECK(Eval("math.ceil(1.2) == 2.0 && math.round(-1.5) == -2.0 && math.trunc(-1.7) == -1.0") == "true");
+  CHECK(Eval("math.sign(-3)") == "-1");
+  CHECK(Eval("math.isNaN(0.0 / 0.0) && math.isInf(1.0 / 0.0)") == "true");
+  CHECK(Eval("math.bitShiftRight(-1024, 3)") == "2305843009213693824");
+  CHECK(Eval("math.bitAnd(6, 3) + math.bitOr(4, 1) + math.bitXor(1, 3)") == "9");
+}
+
+TEST_CASE("two-variable macros, cel.bind and type names") {
+  CHECK(Eval("[1, 2, 3].all(i, v, i < v)") == "true");
+  CHECK(Eval("{'a': 1, 'b': 2}.exists(k, v, k == 'b' && v == 2)") == "true");
+  CHECK(Eval("[5, 7, 8].existsOne(i, v, v % 5 == i)") == "true");
+  CHECK(Eval("[2, 4, 6].transformList(i, v, i != 1, v / 2 + i)") == "[1, 5]");
+  CHECK(Eval("{'foo': 'bar'}.transformMap(k, v, k + v)") == "{\"foo\": \"foobar\"}");
+  CHECK(Eval("[0, 1].all(i, v, 1 / v > 0)") == "error(division by zero)");
+  CHECK(Eval("cel.bind(t, x * 2, t + t)") == "20");
+  CHECK(Eval("cel.bind(a, 1, cel.bind(b, a + 1, [a, b]))") == "[1, 2]");
+  CHECK(Eval("type(1) == int && type('a') == string && type([]) == list") == "true");
+}
+
+TEST_CASE("format follows CEL for bools under %b and NaN under %d; identity conversions") {
+  CHECK(Eval("'%b %s'.format([true, true])") == "\"1 true\"");
+  CHECK(Eval("'%d'.format([0.0 / 0.0])") == "\"NaN\"");
+  CHECK(Eval("'%d'.format([1.5])").rfind("error(format:", 0) == 0);
+  CHECK(Eval("duration(duration('100s')) == duration('100s')") == "true");
+  CHECK(Eval("timestamp(timestamp(1000000000)) == timestamp(1000000000)") == "true");
+}
+
+TEST_CASE("format prints a null argument; other standard functions give null for one") {
+  CHECK(Eval("format(\"%s %s %s\", true, null, 1000000.0)") == "\"true null 1e+06\"");
+  CHECK(Eval("upper(null)") == "null");
 }

@@ -1,0 +1,524 @@
+// Defines the plan builder (plan_builder.h).
+#include "compiler/ir/plan_builder.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "compiler/check/expr_check.h"
+#include "compiler/lower/lower.h"
+#include "runtime/vm/vm.h"
+
+namespace crmx::ir {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace crmx::ast;
+using value::Value;
+
+std::string Dotted(const Expr& e) {
+  if (const auto* id = e.As<IdentExpr>()) return id->name.text;
+  if (const auto* s = e.As<SelectExpr>()) {
+    std::string base = Dotted(*s->operand);
+    return base.empty() ? base : base + "." + s->field.text;
+  }
+  return {};
+}
+
+std::string RootName(const std::string& dotted) { return dotted.substr(0, dotted.find('.')); }
+
+bool IsMacro(const CallExpr& c) {
+  const std::string& n = c.function.text;
+  return c.receiver && (n == "all" || n == "exists" || n == "exists_one" || n == "map" || n == "filter") &&
+         !c.args.empty() && c.args[0]->As<IdentExpr>() != nullptr && (c.args.size() == 2 || (n == "map" && c.args.size() == 3));
+}
+
+// Per map: what names mean and what the map reads.
+class MapContext {
+ public:
+  MapContext(const BuildInput& in, const MapDecl& decl, const schema::Object* source,
+             const std::set<std::string>& tables, std::vector<std::string>& errors)
+      : in_(in), decl_(decl), source_(source), tables_(tables), errors_(errors) {}
+
+  // Lowers `e` and binds its inputs; records what it reads in the projection.
+  vm::Program Lower(const Expr& e, std::vector<plan::Binding>& bindings) {
+    std::vector<std::string> names;
+    std::map<std::string, std::string> vars;  // macro variable -> child relation ("" when not a child list)
+    Collect(e, vars, names, /*top=*/true);
+    lower::LowerOptions opts;
+    for (const std::string& n : names) {
+      if (std::find(opts.inputs.begin(), opts.inputs.end(), n) != opts.inputs.end()) continue;
+      plan::Binding b;
+      if (!Classify(n, b)) continue;
+      opts.inputs.push_back(n);
+      bool have = false;
+      for (const plan::Binding& x : bindings) have = have || x.name == n;
+      if (!have) bindings.push_back(b);
+    }
+    return lower::Lower(e, in_.types, opts);
+  }
+
+  void Assigned(const std::string& field) { assigned_.insert(field); }
+
+  plan::Projection TakeProjection() {
+    plan::Projection p;
+    p.fields.assign(fields_.begin(), fields_.end());
+    for (auto& [name, rel] : relations_) {
+      plan::Relation r = rel.first;
+      r.fields.assign(rel.second.begin(), rel.second.end());
+      p.relations.push_back(std::move(r));
+    }
+    return p;
+  }
+
+ private:
+  const schema::Object* FindObject(const std::string& system, const std::string& name) const {
+    const check::LoadedSystem* s = in_.systems->Find(system);
+    return s ? s->schema.FindObject(name) : nullptr;
+  }
+
+  // The parent relationship named `rel` of the source: its reference field and target object.
+  const schema::Field* ParentRef(const std::string& rel, const schema::Object** target) const {
+    if (source_ == nullptr) return nullptr;
+    for (const schema::Field& f : source_->fields) {
+      if (f.references.relationship_name == rel && f.references.targets.size() == 1) {
+        *target = FindObject(decl_.source.system.text, f.references.targets[0]);
+        if (*target != nullptr) return &f;
+      }
+    }
+    return nullptr;
+  }
+
+  const schema::ChildRelationship* Child(const std::string& name) const {
+    if (source_ == nullptr) return nullptr;
+    for (const schema::ChildRelationship& c : source_->child_relationships)
+      if (c.name == name && !c.field.empty()) return &c;
+    return nullptr;
+  }
+
+  bool Classify(const std::string& n, plan::Binding& b) {
+    b.name = n;
+    size_t dot = n.find('.');
+    if (dot == std::string::npos) {
+      if (source_ && source_->FindField(n)) {
+        b.kind = plan::BindingKind::kField;
+        b.field = n;
+        fields_.insert(n);
+        return true;
+      }
+      if (const schema::ChildRelationship* c = Child(n)) {
+        b.kind = plan::BindingKind::kChildren;
+        b.relation = n;
+        auto& rel = relations_[n];
+        rel.first = plan::Relation{n, true, c->child_object, c->field, {}};
+        fields_.insert("Id");  // children find their parent by its Id
+        return true;
+      }
+      if (assigned_.count(n)) {
+        b.kind = plan::BindingKind::kAssigned;
+        b.field = n;
+        return true;
+      }
+      if (tables_.count(n)) {
+        b.kind = plan::BindingKind::kTable;
+        b.field = n;
+        return true;
+      }
+      return false;
+    }
+    std::string rel = n.substr(0, dot), field = n.substr(dot + 1);
+    if (field.find('.') != std::string::npos) return false;
+    const schema::Object* target = nullptr;
+    if (const schema::Field* ref = ParentRef(rel, &target)) {
+      if (!target->FindField(field)) return false;
+      b.kind = plan::BindingKind::kParent;
+      b.relation = rel;
+      b.field = field;
+      fields_.insert(ref->name);
+      auto& r = relations_[rel];
+      r.first = plan::Relation{rel, false, target->name, ref->name, {}};
+      r.second.insert(field);
+      return true;
+    }
+    return false;
+  }
+
+  void Collect(const Expr& e, std::map<std::string, std::string>& vars, std::vector<std::string>& names, bool top) {
+    switch (e.kind) {
+      case ExprKind::Literal:
+      case ExprKind::Hold: return;
+      case ExprKind::Ident: {
+        const std::string& n = e.As<IdentExpr>()->name.text;
+        if (!vars.count(n)) names.push_back(n);
+        return;
+      }
+      case ExprKind::Select: {
+        const auto* s = e.As<SelectExpr>();
+        std::string d = Dotted(e);
+        if (!d.empty()) {
+          std::string root = RootName(d);
+          auto v = vars.find(root);
+          if (v != vars.end()) {
+            // `li.ProductCode`: a field of a child record.
+            if (!v->second.empty()) {
+              std::string rest = d.substr(root.size() + 1);
+              relations_[v->second].second.insert(RootName(rest));
+            }
+            return;
+          }
+          names.push_back(d);
+          plan::Binding probe;
+          if (Classify(d, probe)) return;
+        }
+        Collect(*s->operand, vars, names, false);
+        return;
+      }
+      case ExprKind::Call: {
+        const auto* c = e.As<CallExpr>();
+        if (IsMacro(*c)) {
+          Collect(*c->receiver, vars, names, false);
+          std::string child;
+          if (const auto* r = c->receiver->As<IdentExpr>()) {
+            if (Child(r->name.text) && !vars.count(r->name.text)) child = r->name.text;
+          }
+          const std::string& var = c->args[0]->As<IdentExpr>()->name.text;
+          auto saved = vars.find(var) != vars.end() ? std::optional<std::string>(vars[var]) : std::nullopt;
+          vars[var] = child;
+          for (size_t i = 1; i < c->args.size(); ++i) Collect(*c->args[i], vars, names, false);
+          if (saved) vars[var] = *saved; else vars.erase(var);
+          return;
+        }
+        if (c->receiver) Collect(*c->receiver, vars, names, false);
+        for (const ExprPtr& a : c->args) Collect(*a, vars, names, false);
+        return;
+      }
+      case ExprKind::Index: {
+        const auto* x = e.As<IndexExpr>();
+        Collect(*x->operand, vars, names, false);
+        Collect(*x->index, vars, names, false);
+        return;
+      }
+      case ExprKind::List:
+        for (const ExprPtr& x : e.As<ListExpr>()->elements) Collect(*x, vars, names, false);
+        return;
+      case ExprKind::MapLit:
+        for (const MapEntry& me : e.As<MapExpr>()->entries) {
+          if (me.key) Collect(*me.key, vars, names, false);
+          Collect(*me.value, vars, names, false);
+        }
+        return;
+      case ExprKind::Unary: Collect(*e.As<UnaryExpr>()->operand, vars, names, false); return;
+      case ExprKind::Binary:
+        Collect(*e.As<BinaryExpr>()->left, vars, names, false);
+        Collect(*e.As<BinaryExpr>()->right, vars, names, false);
+        return;
+      case ExprKind::Conditional: {
+        const auto* c = e.As<ConditionalExpr>();
+        Collect(*c->cond, vars, names, false);
+        Collect(*c->then, vars, names, false);
+        Collect(*c->otherwise, vars, names, false);
+        return;
+      }
+      case ExprKind::Coalesce:
+        Collect(*e.As<CoalesceExpr>()->value, vars, names, false);
+        Collect(*e.As<CoalesceExpr>()->fallback, vars, names, false);
+        return;
+      case ExprKind::Ref:
+        if (!top) {
+          errors_.push_back("map `" + decl_.name.text +
+                            "`: `ref(...)` inside a larger expression is not supported by this version of "
+                            "`crmxc build`; assign it on its own (`field = ref(map, id)`)");
+        }
+        Collect(*e.As<RefExpr>()->source_id, vars, names, false);
+        return;
+    }
+  }
+
+  const BuildInput& in_;
+  const MapDecl& decl_;
+  const schema::Object* source_;
+  const std::set<std::string>& tables_;
+  std::vector<std::string>& errors_;
+  std::set<std::string> assigned_;
+  std::set<std::string> fields_;
+  std::map<std::string, std::pair<plan::Relation, std::set<std::string>>> relations_;
+};
+
+std::string LiteralText(const Expr& e) {
+  if (const auto* l = e.As<LiteralExpr>()) {
+    if (l->literal == LiteralKind::String) return l->string_value;
+  }
+  return check::ExprChecker::Text(e);
+}
+
+// "StageName is not Closed Won", "Amount is not > 0": why a record fails one conjunct.
+std::string WhenReason(const Expr& e) {
+  if (const auto* b = e.As<BinaryExpr>()) {
+    std::string left = check::ExprChecker::Text(*b->left);
+    if (b->op == BinaryOp::Eq) return left + " is not " + LiteralText(*b->right);
+    if (b->op == BinaryOp::Lt || b->op == BinaryOp::Le || b->op == BinaryOp::Gt || b->op == BinaryOp::Ge ||
+        b->op == BinaryOp::Ne || b->op == BinaryOp::In)
+      return left + " is not " + Spelling(b->op) + " " + check::ExprChecker::Text(*b->right);
+  }
+  return "`" + check::ExprChecker::Text(e) + "` is not true";
+}
+
+void Conjuncts(const Expr& e, std::vector<const Expr*>& out) {
+  if (const auto* b = e.As<BinaryExpr>(); b && b->op == BinaryOp::And) {
+    Conjuncts(*b->left, out);
+    Conjuncts(*b->right, out);
+    return;
+  }
+  out.push_back(&e);
+}
+
+std::vector<std::string> SplitCsvLine(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::string NamedString(const TableDecl& t, const std::string& name) {
+  for (const NamedArg& a : t.csv_args) {
+    if (a.name.text != name || !a.value) continue;
+    if (const auto* l = a.value->As<LiteralExpr>()) return l->string_value;
+  }
+  return {};
+}
+
+bool LoadTable(const TableDecl& t, const std::string& dir, plan::Table& out, std::vector<std::string>& errors) {
+  out.name = t.name.text;
+  if (t.value) {
+    vm::Program p = lower::Lower(*t.value, nullptr, {});
+    vm::VM machine;
+    Value v = machine.Run(p, {});
+    if (v.kind() != value::Kind::kMap) {
+      errors.push_back("table `" + out.name + "`: its value is not a map (" + value::Display(v) + ")");
+      return false;
+    }
+    for (const auto& [k, x] : v.AsMap().entries) out.entries.emplace_back(k.Owned(), x.Owned());
+    return true;
+  }
+  if (!t.csv_path) return false;
+  fs::path path = fs::path(dir) / *t.csv_path;
+  std::ifstream in(path);
+  if (!in) {
+    errors.push_back("table `" + out.name + "`: cannot read `" + path.string() + "`");
+    return false;
+  }
+  std::string key = NamedString(t, "key"), val = NamedString(t, "value");
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header = SplitCsvLine(line);
+  auto col = [&](const std::string& n) -> long {
+    auto it = std::find(header.begin(), header.end(), n);
+    return it == header.end() ? -1 : it - header.begin();
+  };
+  long kc = key.empty() ? 0 : col(key), vc = val.empty() ? 1 : col(val);
+  if (kc < 0 || vc < 0) {
+    errors.push_back("table `" + out.name + "`: `" + path.string() + "` has no column `" + (kc < 0 ? key : val) + "`");
+    return false;
+  }
+  while (std::getline(in, line)) {
+    if (line.empty() || line == "\r") continue;
+    std::vector<std::string> cells = SplitCsvLine(line);
+    if (static_cast<size_t>(std::max(kc, vc)) >= cells.size()) continue;
+    out.entries.emplace_back(Value::String(cells[kc]), Value::String(cells[vc]));
+  }
+  return true;
+}
+
+// Functions a program calls that the VM does not have: the lowering turns them into a `fail`
+// with "no such function: NAME" (the checker, which knows the stdlib, accepted them).
+void MissingFunctions(const vm::Program& p, std::set<std::string>& out) {
+  for (const vm::Instr& in : p.code) {
+    if (in.op != vm::Op::kFail || in.a != 0 || in.arg < 0 || static_cast<size_t>(in.arg) >= p.constants.size()) continue;
+    const Value& c = p.constants[static_cast<size_t>(in.arg)];
+    if (c.kind() != value::Kind::kString) continue;
+    std::string_view t = c.AsText();
+    constexpr std::string_view kPrefix = "no such function: ";
+    if (t.substr(0, kPrefix.size()) == kPrefix) out.insert(std::string(t.substr(kPrefix.size())));
+  }
+}
+
+}  // namespace
+
+plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std::vector<std::string>& warnings) {
+  plan::Plan p;
+  const Module& root = *in.root;
+  p.compiler = in.compiler_version;
+  p.integration = root.name.text;
+  p.spec_version = root.version.value_or("");
+
+  // Systems.
+  for (const SystemDecl* s : root.All<SystemDecl>()) {
+    plan::System sys{s->name.text, s->system_kind.text, s->batch, {}};
+    for (const BudgetSetting& b : s->budgets)
+      sys.budgets.push_back(plan::Budget{b.metric.text, b.amount, b.period_ms, b.warn_at_percent});
+    p.systems.push_back(std::move(sys));
+  }
+
+  // Tables: the root's and the imports'.
+  std::set<std::string> table_names;
+  auto add_tables = [&](const Module& m, const std::string& dir) {
+    for (const TableDecl* t : m.All<TableDecl>()) {
+      plan::Table table;
+      if (LoadTable(*t, dir, table, errors)) {
+        table_names.insert(table.name);
+        p.tables.push_back(std::move(table));
+      }
+    }
+  };
+  for (const auto& [m, dir] : in.imports) add_tables(*m, dir);
+  add_tables(root, in.spec_dir);
+
+  // Syncs by map name.
+  std::map<std::string, const SyncDecl*> syncs;
+  for (const SyncDecl* s : root.All<SyncDecl>()) syncs[s->map.text] = s;
+
+  // Maps, in source order first.
+  std::vector<plan::Map> maps;
+  for (const MapDecl* decl : root.All<MapDecl>()) {
+    plan::Map m;
+    m.name = decl->name.text;
+    m.source = {decl->source.system.text, decl->source.object.text};
+    m.target = {decl->target.system.text, decl->target.object.text};
+    const schema::Object* source = in.systems->FindObject(decl->source);
+    MapContext ctx(in, *decl, source, table_names, errors);
+    for (const MapStmt& st : decl->stmts) {
+      plan::Step step;
+      std::string target;
+      for (const Name& n : st.target) target += (target.empty() ? "" : ".") + n.text;
+      step.target = target;
+      if (st.kind == MapStmtKind::Require) {
+        step.kind = plan::StepKind::kRequire;
+        step.reason = st.reason.value_or("require failed: " + check::ExprChecker::Text(*st.value));
+        step.program = ctx.Lower(*st.value, step.bindings);
+      } else if (const auto* ref = st.value->As<RefExpr>()) {
+        step.kind = plan::StepKind::kRef;
+        step.ref_map = ref->map.text;
+        step.program = ctx.Lower(*ref->source_id, step.bindings);
+        if (std::find(m.depends_on.begin(), m.depends_on.end(), step.ref_map) == m.depends_on.end())
+          m.depends_on.push_back(step.ref_map);
+      } else {
+        step.kind = st.kind == MapStmtKind::Key ? plan::StepKind::kKey : plan::StepKind::kAssign;
+        step.program = ctx.Lower(*st.value, step.bindings);
+        if (st.flag) {
+          step.flag = *st.flag;
+          const Expr* first = st.value.get();
+          bool coalesce = false;
+          while (const auto* c = first->As<CoalesceExpr>()) {
+            first = c->value.get();
+            coalesce = true;
+          }
+          if (coalesce) step.flag_probe = ctx.Lower(*first, step.bindings);
+        }
+      }
+      if (!target.empty()) ctx.Assigned(target);
+      m.steps.push_back(std::move(step));
+    }
+    // The sync's `when` reads the same source records.
+    if (auto it = syncs.find(m.name); it != syncs.end()) {
+      const SyncDecl& s = *it->second;
+      plan::Sync sync;
+      sync.map = m.name;
+      sync.trigger = s.trigger == TriggerKind::OnChange ? "on_change" : s.trigger == TriggerKind::Every ? "every" : "daily_at";
+      sync.every_ms = s.every_ms;
+      if (s.trigger == TriggerKind::DailyAt) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%02d:%02d", s.daily_at.hour, s.daily_at.minute);
+        sync.daily_at = buf + (s.daily_at.zone ? " " + *s.daily_at.zone : std::string());
+      }
+      if (s.when) {
+        std::vector<const Expr*> parts;
+        Conjuncts(*s.when, parts);
+        for (const Expr* part : parts) {
+          plan::WhenPart w;
+          w.reason = WhenReason(*part);
+          w.program = ctx.Lower(*part, w.bindings);
+          sync.when.push_back(std::move(w));
+        }
+      }
+      if (s.retry) {
+        sync.retry = plan::Retry{s.retry->attempts, s.retry->backoff ? s.retry->backoff->text : "",
+                                 s.retry->backoff_args_ms, s.retry->jitter};
+      }
+      for (const ExhaustedAction& a : s.on_exhausted) {
+        sync.on_exhausted.push_back(a.kind == ExhaustedActionKind::DeadLetter ? "dead_letter"
+                                    : a.kind == ExhaustedActionKind::Notify   ? "notify"
+                                                                              : "hold: " + a.reason);
+      }
+      p.syncs.push_back(std::move(sync));
+    }
+    m.projection = ctx.TakeProjection();
+    maps.push_back(std::move(m));
+  }
+
+  for (const plan::Map& m : maps) {
+    std::set<std::string> missing;
+    for (const plan::Step& st : m.steps) {
+      MissingFunctions(st.program, missing);
+      if (st.flag_probe) MissingFunctions(*st.flag_probe, missing);
+    }
+    if (const plan::Sync* sy = p.FindSync(m.name)) {
+      for (const plan::WhenPart& w : sy->when) MissingFunctions(w.program, missing);
+    }
+    for (const std::string& f : missing) {
+      warnings.push_back("map `" + m.name + "` calls `" + f +
+                         "`, which the VM does not implement yet: every expression calling it fails at run time");
+    }
+  }
+
+  // Dependency order: a map after the maps it refs (stable: otherwise source order).
+  std::set<std::string> placed;
+  std::set<std::string> names;
+  for (const plan::Map& m : maps) names.insert(m.name);
+  while (!maps.empty()) {
+    bool progress = false;
+    for (auto it = maps.begin(); it != maps.end(); ++it) {
+      bool ready = std::all_of(it->depends_on.begin(), it->depends_on.end(),
+                               [&](const std::string& d) { return placed.count(d) || !names.count(d); });
+      if (ready) {
+        placed.insert(it->name);
+        p.maps.push_back(std::move(*it));
+        maps.erase(it);
+        progress = true;
+        break;
+      }
+    }
+    if (!progress) {
+      errors.push_back("maps `ref` each other in a cycle: " + maps.front().name);
+      break;
+    }
+  }
+  return p;
+}
+
+}  // namespace crmx::ir

@@ -1,0 +1,502 @@
+// Defines the plan model's file format (plan.h, docs/plan-format.md).
+#include "runtime/plan/plan.h"
+
+#include <openssl/evp.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace crmx::plan {
+
+using json = nlohmann::json;
+using value::Kind;
+using value::Value;
+
+const char* BindingKindName(BindingKind k) {
+  switch (k) {
+    case BindingKind::kField: return "field";
+    case BindingKind::kParent: return "parent";
+    case BindingKind::kChildren: return "children";
+    case BindingKind::kAssigned: return "assigned";
+    case BindingKind::kTable: return "table";
+  }
+  return "field";
+}
+
+const char* StepKindName(StepKind k) {
+  switch (k) {
+    case StepKind::kKey: return "key";
+    case StepKind::kRequire: return "require";
+    case StepKind::kAssign: return "assign";
+    case StepKind::kRef: return "ref";
+  }
+  return "assign";
+}
+
+const Map* Plan::FindMap(const std::string& name) const {
+  for (const Map& m : maps) if (m.name == name) return &m;
+  return nullptr;
+}
+const Table* Plan::FindTable(const std::string& name) const {
+  for (const Table& t : tables) if (t.name == name) return &t;
+  return nullptr;
+}
+const Sync* Plan::FindSync(const std::string& map) const {
+  for (const Sync& s : syncs) if (s.map == map) return &s;
+  return nullptr;
+}
+const System* Plan::FindSystem(const std::string& name) const {
+  for (const System& s : systems) if (s.name == name) return &s;
+  return nullptr;
+}
+
+namespace {
+
+// A malformed plan file: thrown inside the reader, turned into ReadPlan's error.
+struct FormatError {
+  std::string message;
+};
+
+[[noreturn]] void Bad(const std::string& m) { throw FormatError{m}; }
+
+const char* const kTypeNames[] = {"int", "uint", "double", "decimal", "string", "bool", "bytes", "list", "map",
+                                  "null_type", "type", "dyn", "error", "google.protobuf.Timestamp",
+                                  "google.protobuf.Duration", "timestamp", "duration"};
+
+std::string Hex(std::string_view bytes) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += d[c >> 4];
+    out += d[c & 15];
+  }
+  return out;
+}
+
+std::string Unhex(const std::string& h) {
+  if (h.size() % 2 != 0) Bad("odd-length hex bytes");
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    Bad("bad hex digit");
+  };
+  std::string out;
+  for (size_t i = 0; i < h.size(); i += 2) out += static_cast<char>(nib(h[i]) * 16 + nib(h[i + 1]));
+  return out;
+}
+
+json EncodeValue(const Value& v) {
+  switch (v.kind()) {
+    case Kind::kNull: return nullptr;
+    case Kind::kBool: return v.AsBool();
+    case Kind::kInt: return json{{"int", std::to_string(v.AsInt())}};
+    case Kind::kUint: return json{{"uint", std::to_string(v.AsUint())}};
+    case Kind::kDouble: {
+      double d = v.AsDouble();
+      if (std::isfinite(d)) return json{{"double", d}};
+      return json{{"double", value::FormatDouble(d)}};
+    }
+    case Kind::kDecimal: return json{{"decimal", v.AsDecimal().ToString()}};
+    case Kind::kString: return std::string(v.AsText());
+    case Kind::kBytes: return json{{"bytes", Hex(v.AsText())}};
+    case Kind::kList: {
+      json a = json::array();
+      for (const Value& x : v.AsList()) a.push_back(EncodeValue(x));
+      return json{{"list", a}};
+    }
+    case Kind::kMap: {
+      json a = json::array();
+      for (const auto& [k, x] : v.AsMap().entries) a.push_back(json::array({EncodeValue(k), EncodeValue(x)}));
+      return json{{"map", a}};
+    }
+    case Kind::kTimestamp: return json{{"timestamp", value::FormatTimestamp(v.AsTime())}};
+    case Kind::kDuration: return json{{"duration", value::FormatDuration(v.AsTime())}};
+    case Kind::kType: return json{{"type", v.AsTypeName()}};
+    case Kind::kError: return json{{"error", v.ErrorReason()}, {"hold", v.IsHold()}};
+  }
+  return nullptr;
+}
+
+Value DecodeValue(const json& j) {
+  if (j.is_null()) return Value::Null();
+  if (j.is_boolean()) return Value::Bool(j.get<bool>());
+  if (j.is_string()) return Value::String(j.get<std::string>());
+  if (!j.is_object() || j.empty()) Bad("a value must be null, a bool, a string or a tagged object");
+  const std::string& tag = j.begin().key();
+  const json& x = j.begin().value();
+  try {
+    if (tag == "int") return Value::Int(std::stoll(x.get<std::string>()));
+    if (tag == "uint") return Value::Uint(std::stoull(x.get<std::string>()));
+    if (tag == "double") {
+      if (x.is_number()) return Value::Double(x.get<double>());
+      std::string s = x.get<std::string>();
+      if (s == "NaN") return Value::Double(std::nan(""));
+      if (s == "+Inf") return Value::Double(HUGE_VAL);
+      if (s == "-Inf") return Value::Double(-HUGE_VAL);
+      Bad("bad double " + s);
+    }
+    if (tag == "decimal") {
+      auto d = decimal::Decimal::Parse(x.get<std::string>());
+      if (!d) Bad("bad decimal " + x.get<std::string>());
+      return Value::Dec(*d);
+    }
+    if (tag == "bytes") return Value::Bytes(Unhex(x.get<std::string>()));
+    if (tag == "list") {
+      std::vector<Value> items;
+      for (const json& e : x) items.push_back(DecodeValue(e));
+      return Value::List(std::move(items));
+    }
+    if (tag == "map") {
+      std::vector<std::pair<Value, Value>> entries;
+      for (const json& e : x) {
+        if (!e.is_array() || e.size() != 2) Bad("a map entry is [key, value]");
+        entries.emplace_back(DecodeValue(e[0]), DecodeValue(e[1]));
+      }
+      return Value::Map(std::move(entries));
+    }
+    if (tag == "timestamp") {
+      value::Time t;
+      if (!value::ParseTimestamp(x.get<std::string>(), t)) Bad("bad timestamp");
+      return Value::Timestamp(t);
+    }
+    if (tag == "duration") {
+      value::Time t;
+      std::string s = x.get<std::string>();
+      if (!value::ParseDuration(s, t)) Bad("bad duration " + s);
+      return Value::Duration(t);
+    }
+    if (tag == "type") {
+      std::string s = x.get<std::string>();
+      for (const char* n : kTypeNames) if (s == n) return Value::Type(n);
+      Bad("unknown type name " + s);
+    }
+    if (tag == "error") {
+      bool hold = j.value("hold", false);
+      return hold ? Value::Hold(x.get<std::string>()) : Value::Error(x.get<std::string>());
+    }
+  } catch (const json::exception& e) {
+    Bad(std::string("bad value: ") + e.what());
+  } catch (const std::logic_error& e) {
+    Bad(std::string("bad number: ") + e.what());
+  }
+  Bad("unknown value tag `" + tag + "`");
+}
+
+vm::Op OpFromName(const std::string& name) {
+  for (int i = 0; i <= static_cast<int>(vm::Op::kFail); ++i) {
+    if (name == vm::OpName(static_cast<vm::Op>(i))) return static_cast<vm::Op>(i);
+  }
+  Bad("unknown opcode `" + name + "` (a plan from another crmx version?)");
+}
+
+json EncodeProgram(const vm::Program& p) {
+  json code = json::array();
+  for (const vm::Instr& in : p.code) {
+    json arg = in.arg;
+    if (in.op == vm::Op::kCall) arg = vm::BuiltinName(static_cast<vm::Builtin>(in.arg));
+    code.push_back(json::array({vm::OpName(in.op), in.a, arg}));
+  }
+  json consts = json::array();
+  for (const Value& c : p.constants) consts.push_back(EncodeValue(c));
+  return json{{"code", code}, {"constants", consts}, {"inputs", p.input_names}, {"locals", p.local_count}};
+}
+
+vm::Program DecodeProgram(const json& j) {
+  vm::Program p;
+  for (const json& in : j.at("code")) {
+    vm::Instr ins{};
+    ins.op = OpFromName(in.at(0).get<std::string>());
+    ins.a = in.at(1).get<uint16_t>();
+    if (ins.op == vm::Op::kCall) {
+      vm::Builtin b;
+      size_t lo = 0, hi = 0;
+      std::string name = in.at(2).get<std::string>();
+      if (!vm::FindBuiltin(name, b, lo, hi)) Bad("unknown builtin `" + name + "`");
+      ins.arg = static_cast<int32_t>(b);
+    } else {
+      ins.arg = in.at(2).get<int32_t>();
+    }
+    p.code.push_back(ins);
+  }
+  for (const json& c : j.at("constants")) p.constants.push_back(DecodeValue(c));
+  p.input_names = j.at("inputs").get<std::vector<std::string>>();
+  p.local_count = j.at("locals").get<uint32_t>();
+  for (const vm::Instr& in : p.code) {
+    if ((in.op == vm::Op::kConst || in.op == vm::Op::kSelect || in.op == vm::Op::kHas || in.op == vm::Op::kFail) &&
+        (in.arg < 0 || static_cast<size_t>(in.arg) >= p.constants.size()))
+      Bad("constant index out of range");
+    if (in.op == vm::Op::kLoadInput && (in.arg < 0 || static_cast<size_t>(in.arg) >= p.input_names.size()))
+      Bad("input index out of range");
+  }
+  return p;
+}
+
+json EncodeBindings(const std::vector<Binding>& bs) {
+  json a = json::array();
+  for (const Binding& b : bs) {
+    json o{{"name", b.name}, {"kind", BindingKindName(b.kind)}};
+    if (!b.relation.empty()) o["relation"] = b.relation;
+    if (!b.field.empty()) o["field"] = b.field;
+    a.push_back(o);
+  }
+  return a;
+}
+
+std::vector<Binding> DecodeBindings(const json& a) {
+  std::vector<Binding> out;
+  for (const json& o : a) {
+    Binding b;
+    b.name = o.at("name").get<std::string>();
+    std::string k = o.at("kind").get<std::string>();
+    bool found = false;
+    for (BindingKind c : {BindingKind::kField, BindingKind::kParent, BindingKind::kChildren, BindingKind::kAssigned,
+                          BindingKind::kTable}) {
+      if (k == BindingKindName(c)) {
+        b.kind = c;
+        found = true;
+      }
+    }
+    if (!found) Bad("unknown binding kind `" + k + "`");
+    b.relation = o.value("relation", "");
+    b.field = o.value("field", "");
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+json Body(const Plan& p) {
+  json systems = json::array();
+  for (const System& s : p.systems) {
+    json o{{"name", s.name}, {"kind", s.kind}};
+    if (s.batch) o["batch"] = *s.batch;
+    json budgets = json::array();
+    for (const Budget& b : s.budgets) {
+      json bo{{"metric", b.metric}, {"amount", b.amount}};
+      if (b.period_ms) bo["period_ms"] = *b.period_ms;
+      if (b.warn_at_percent) bo["warn_at_percent"] = *b.warn_at_percent;
+      budgets.push_back(bo);
+    }
+    o["budgets"] = budgets;
+    systems.push_back(o);
+  }
+  json tables = json::array();
+  for (const Table& t : p.tables) {
+    json entries = json::array();
+    for (const auto& [k, v] : t.entries) entries.push_back(json::array({EncodeValue(k), EncodeValue(v)}));
+    tables.push_back(json{{"name", t.name}, {"entries", entries}});
+  }
+  json maps = json::array();
+  for (const Map& m : p.maps) {
+    json rels = json::array();
+    for (const Relation& r : m.projection.relations)
+      rels.push_back(json{{"name", r.name}, {"child", r.child}, {"object", r.object}, {"via", r.via}, {"fields", r.fields}});
+    json steps = json::array();
+    for (const Step& s : m.steps) {
+      json o{{"kind", StepKindName(s.kind)}, {"program", EncodeProgram(s.program)}, {"bindings", EncodeBindings(s.bindings)}};
+      if (!s.target.empty()) o["target"] = s.target;
+      if (!s.reason.empty()) o["reason"] = s.reason;
+      if (s.flag) o["flag"] = *s.flag;
+      if (s.flag_probe) o["flag_probe"] = EncodeProgram(*s.flag_probe);
+      if (!s.ref_map.empty()) o["ref_map"] = s.ref_map;
+      steps.push_back(o);
+    }
+    maps.push_back(json{{"name", m.name},
+                        {"source", {{"system", m.source.system}, {"object", m.source.object}}},
+                        {"target", {{"system", m.target.system}, {"object", m.target.object}}},
+                        {"depends_on", m.depends_on},
+                        {"projection", {{"fields", m.projection.fields}, {"relations", rels}}},
+                        {"steps", steps}});
+  }
+  json syncs = json::array();
+  for (const Sync& s : p.syncs) {
+    json when = json::array();
+    for (const WhenPart& w : s.when)
+      when.push_back(json{{"reason", w.reason}, {"program", EncodeProgram(w.program)}, {"bindings", EncodeBindings(w.bindings)}});
+    json o{{"map", s.map}, {"trigger", s.trigger}, {"when", when}, {"on_exhausted", s.on_exhausted}};
+    if (s.trigger == "every") o["every_ms"] = s.every_ms;
+    if (s.trigger == "daily_at") o["daily_at"] = s.daily_at;
+    if (s.retry) {
+      o["retry"] = json{{"attempts", s.retry->attempts}, {"backoff", s.retry->backoff},
+                        {"backoff_args_ms", s.retry->backoff_args_ms}, {"jitter", s.retry->jitter}};
+    }
+    syncs.push_back(o);
+  }
+  return json{{"integration", p.integration}, {"spec_version", p.spec_version}, {"systems", systems},
+              {"tables", tables}, {"maps", maps}, {"syncs", syncs}};
+}
+
+void FromBody(const json& b, Plan& p) {
+  p.integration = b.at("integration").get<std::string>();
+  p.spec_version = b.value("spec_version", "");
+  for (const json& s : b.at("systems")) {
+    System sys;
+    sys.name = s.at("name").get<std::string>();
+    sys.kind = s.at("kind").get<std::string>();
+    if (s.contains("batch")) sys.batch = s["batch"].get<int64_t>();
+    for (const json& bo : s.value("budgets", json::array())) {
+      Budget bu;
+      bu.metric = bo.at("metric").get<std::string>();
+      bu.amount = bo.at("amount").get<int64_t>();
+      if (bo.contains("period_ms")) bu.period_ms = bo["period_ms"].get<int64_t>();
+      if (bo.contains("warn_at_percent")) bu.warn_at_percent = bo["warn_at_percent"].get<double>();
+      sys.budgets.push_back(bu);
+    }
+    p.systems.push_back(std::move(sys));
+  }
+  for (const json& t : b.at("tables")) {
+    Table tab;
+    tab.name = t.at("name").get<std::string>();
+    for (const json& e : t.at("entries")) tab.entries.emplace_back(DecodeValue(e.at(0)), DecodeValue(e.at(1)));
+    p.tables.push_back(std::move(tab));
+  }
+  for (const json& mj : b.at("maps")) {
+    Map m;
+    m.name = mj.at("name").get<std::string>();
+    m.source = {mj.at("source").at("system").get<std::string>(), mj.at("source").at("object").get<std::string>()};
+    m.target = {mj.at("target").at("system").get<std::string>(), mj.at("target").at("object").get<std::string>()};
+    m.depends_on = mj.at("depends_on").get<std::vector<std::string>>();
+    for (const std::string& d : m.depends_on)
+      if (p.FindMap(d) == nullptr) Bad("map `" + m.name + "` depends on `" + d + "`, which does not come before it");
+    m.projection.fields = mj.at("projection").at("fields").get<std::vector<std::string>>();
+    for (const json& r : mj.at("projection").at("relations")) {
+      m.projection.relations.push_back(Relation{r.at("name").get<std::string>(), r.at("child").get<bool>(),
+                                                r.at("object").get<std::string>(), r.at("via").get<std::string>(),
+                                                r.at("fields").get<std::vector<std::string>>()});
+    }
+    for (const json& sj : mj.at("steps")) {
+      Step s;
+      std::string k = sj.at("kind").get<std::string>();
+      bool found = false;
+      for (StepKind c : {StepKind::kKey, StepKind::kRequire, StepKind::kAssign, StepKind::kRef}) {
+        if (k == StepKindName(c)) {
+          s.kind = c;
+          found = true;
+        }
+      }
+      if (!found) Bad("unknown step kind `" + k + "`");
+      s.program = DecodeProgram(sj.at("program"));
+      s.bindings = DecodeBindings(sj.at("bindings"));
+      s.target = sj.value("target", "");
+      s.reason = sj.value("reason", "");
+      if (sj.contains("flag")) s.flag = sj["flag"].get<std::string>();
+      if (sj.contains("flag_probe")) s.flag_probe = DecodeProgram(sj["flag_probe"]);
+      s.ref_map = sj.value("ref_map", "");
+      m.steps.push_back(std::move(s));
+    }
+    p.maps.push_back(std::move(m));
+  }
+  for (const json& sj : b.at("syncs")) {
+    Sync s;
+    s.map = sj.at("map").get<std::string>();
+    s.trigger = sj.at("trigger").get<std::string>();
+    s.every_ms = sj.value("every_ms", int64_t{0});
+    s.daily_at = sj.value("daily_at", "");
+    for (const json& w : sj.at("when"))
+      s.when.push_back(WhenPart{w.at("reason").get<std::string>(), DecodeProgram(w.at("program")),
+                                DecodeBindings(w.at("bindings"))});
+    if (sj.contains("retry")) {
+      const json& r = sj["retry"];
+      s.retry = Retry{r.at("attempts").get<int64_t>(), r.at("backoff").get<std::string>(),
+                      r.at("backoff_args_ms").get<std::vector<int64_t>>(), r.at("jitter").get<bool>()};
+    }
+    s.on_exhausted = sj.value("on_exhausted", std::vector<std::string>{});
+    p.syncs.push_back(std::move(s));
+  }
+}
+
+std::string Sha256Hex(const std::string& text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
+  return Hex(std::string_view(reinterpret_cast<const char*>(md), len));
+}
+
+std::string HashOfBody(const json& body) { return "sha256:" + Sha256Hex(body.dump()); }
+
+}  // namespace
+
+std::string ContentHash(const Plan& plan) { return HashOfBody(Body(plan)); }
+
+std::string WritePlan(const Plan& plan) {
+  json body = Body(plan);
+  // nlohmann::json keeps object keys sorted: dump() of the body is the canonical text.
+  json file{{"crmx_plan", kPlanVersion}, {"compiler", plan.compiler}, {"content_hash", HashOfBody(body)},
+            {"plan", body}};
+  return file.dump(1) + "\n";
+}
+
+bool ReadPlan(const std::string& text, Plan& out, std::string& error) {
+  json file = json::parse(text, nullptr, false);
+  if (file.is_discarded() || !file.is_object()) {
+    error = "not a plan file: not a JSON object";
+    return false;
+  }
+  if (!file.contains("crmx_plan")) {
+    error = "not a plan file: no `crmx_plan` version field (build one with `crmxc build SPEC -o PLAN`)";
+    return false;
+  }
+  if (!file["crmx_plan"].is_number_integer() || file["crmx_plan"].get<int64_t>() != kPlanVersion) {
+    error = "unsupported plan version " + file["crmx_plan"].dump() + ": this crmx-run reads version " +
+            std::to_string(kPlanVersion) + "; rebuild the plan with a matching crmxc";
+    return false;
+  }
+  if (!file.contains("plan") || !file["plan"].is_object()) {
+    error = "malformed plan: no `plan` body";
+    return false;
+  }
+  std::string stated = file.value("content_hash", "");
+  std::string actual = HashOfBody(file["plan"]);
+  if (stated != actual) {
+    error = "plan content hash mismatch: the file says `" + stated + "` but its body hashes to `" + actual +
+            "`; the plan was edited or corrupted after `crmxc build`";
+    return false;
+  }
+  try {
+    Plan p;
+    p.compiler = file.value("compiler", "");
+    FromBody(file["plan"], p);
+    out = std::move(p);
+    return true;
+  } catch (const FormatError& e) {
+    error = "malformed plan: " + e.message;
+  } catch (const json::exception& e) {
+    error = std::string("malformed plan: ") + e.what();
+  }
+  return false;
+}
+
+bool ReadPlanFile(const std::string& path, Plan& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read plan `" + path + "`";
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!ReadPlan(ss.str(), out, error)) {
+    error = path + ": " + error;
+    return false;
+  }
+  return true;
+}
+
+std::string ValueToJsonText(const Value& v) { return EncodeValue(v).dump(); }
+
+bool ValueFromJsonText(const std::string& text, Value& out, std::string& error) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    error = "not JSON";
+    return false;
+  }
+  try {
+    out = DecodeValue(j);
+    return true;
+  } catch (const FormatError& e) {
+    error = e.message;
+  }
+  return false;
+}
+
+}  // namespace crmx::plan

@@ -1,0 +1,161 @@
+// Defines the plan: what `crmxc build` produces from a checked spec and `crmx-run` executes.
+// A plan holds the systems, the lookup tables (entries, csv tables already loaded), the maps in
+// dependency order with their expressions as VM bytecode, the syncs, and, per map, the
+// projection: the only source fields a run reads. The file format (versioned JSON with a
+// SHA-256 content hash) is documented field by field in docs/plan-format.md.
+//
+// This library belongs to the runtime: it depends on crmx_vm/crmx_value and nlohmann_json,
+// never on the compiler.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/value/value.h"
+#include "runtime/vm/bytecode.h"
+
+namespace crmx::plan {
+
+inline constexpr int kPlanVersion = 1;
+
+struct Budget {
+  std::string metric;  // api_calls, concurrency, requests
+  int64_t amount = 0;
+  std::optional<int64_t> period_ms;
+  std::optional<double> warn_at_percent;
+};
+
+struct System {
+  std::string name;  // "crm"
+  std::string kind;  // "salesforce"
+  std::optional<int64_t> batch;
+  std::vector<Budget> budgets;
+};
+
+// A lookup table: its entries, in the spec's order (csv tables are loaded by `crmxc build`).
+struct Table {
+  std::string name;
+  std::vector<std::pair<value::Value, value::Value>> entries;
+};
+
+// Where a program input comes from. Programs name their inputs (vm::Program::input_names);
+// the plan says, per name, how the runtime binds it for one record.
+enum class BindingKind {
+  kField,     // a field of the source record: `field`
+  kParent,    // a field of a parent record reached through `via` (Account.BillingCountry via AccountId)
+  kChildren,  // the list of child records (maps of their projected fields) of `relation`
+  kAssigned,  // a target field assigned earlier in the map
+  kTable,     // a lookup table (a map value)
+};
+const char* BindingKindName(BindingKind k);
+
+struct Binding {
+  std::string name;  // the program input name ("Account.BillingCountry")
+  BindingKind kind = BindingKind::kField;
+  std::string relation;  // kParent/kChildren: the relationship name ("Account", "OpportunityLineItems")
+  std::string field;     // kField/kParent/kAssigned: the field; kTable: the table
+};
+
+// A parent relationship (many-to-one) or a child relationship (one-to-many) a map reads.
+struct Relation {
+  std::string name;    // "Account", "OpportunityLineItems"
+  bool child = false;  // true: child records point to the source record through `via`
+  std::string object;  // the related object ("Account", "OpportunityLineItem")
+  std::string via;     // parent: the source's reference field (AccountId); child: the child's field (OpportunityId)
+  std::vector<std::string> fields;  // the related object's fields read (projection), sorted
+};
+
+// The fields of its source a map reads: its own fields and those of related records.
+struct Projection {
+  std::vector<std::string> fields;  // sorted, unique
+  std::vector<Relation> relations;
+};
+
+enum class StepKind { kKey, kRequire, kAssign, kRef };
+const char* StepKindName(StepKind k);
+
+// One statement of a map, in spec order.
+struct Step {
+  StepKind kind = StepKind::kAssign;
+  std::string target;   // kKey/kAssign/kRef: the target field
+  std::string reason;   // kRequire: the reason after `else`
+  std::optional<std::string> flag;  // kAssign: `flag "label"`
+  vm::Program program;  // the value (kRef: the source id); kRequire: the predicate
+  // kAssign with a flag: the first operand of the `??` chain; the flag fires when it is null
+  // or fails. Absent: the flag fires on every record.
+  std::optional<vm::Program> flag_probe;
+  std::string ref_map;  // kRef: the map whose id cross-reference resolves the id
+  std::vector<Binding> bindings;  // one per program input (and flag_probe input), by name
+};
+
+struct ObjectName {
+  std::string system;
+  std::string object;
+};
+
+// A conjunct of a sync's `when`; a record failing it is skipped with `reason`.
+struct WhenPart {
+  std::string reason;  // "StageName is not Closed Won"
+  vm::Program program;
+  std::vector<Binding> bindings;
+};
+
+struct Map {
+  std::string name;
+  ObjectName source;
+  ObjectName target;
+  std::vector<std::string> depends_on;  // maps it `ref`s (they come earlier in Plan::maps)
+  Projection projection;
+  std::vector<Step> steps;
+};
+
+struct Retry {
+  int64_t attempts = 0;
+  std::string backoff;  // exponential, fixed, linear; empty when unspecified
+  std::vector<int64_t> backoff_args_ms;
+  bool jitter = false;
+};
+
+struct Sync {
+  std::string map;
+  std::string trigger;  // "on_change", "every", "daily_at"
+  int64_t every_ms = 0;
+  std::string daily_at;  // "02:00" (zone appended when given)
+  std::vector<WhenPart> when;  // conjuncts of `when`, in order; empty: every record
+  std::optional<Retry> retry;
+  std::vector<std::string> on_exhausted;  // "dead_letter", "notify", "hold: reason"
+};
+
+struct Plan {
+  std::string compiler;  // "crmxc 0.1.0"
+  std::string integration;
+  std::string spec_version;
+  std::vector<System> systems;
+  std::vector<Table> tables;
+  std::vector<Map> maps;  // dependency order: a map comes after the maps it refs
+  std::vector<Sync> syncs;
+
+  const Map* FindMap(const std::string& name) const;
+  const Table* FindTable(const std::string& name) const;
+  const Sync* FindSync(const std::string& map) const;
+  const System* FindSystem(const std::string& name) const;
+};
+
+// Serializes `plan` as the plan file text (docs/plan-format.md), content hash included.
+std::string WritePlan(const Plan& plan);
+// The content hash of a plan: "sha256:" + hex of SHA-256 over the canonical body text.
+std::string ContentHash(const Plan& plan);
+// Parses plan file text. False with `error` set when the text is not a plan, its version is
+// not kPlanVersion, its hash does not match its body, or a field is malformed.
+bool ReadPlan(const std::string& text, Plan& out, std::string& error);
+bool ReadPlanFile(const std::string& path, Plan& out, std::string& error);
+
+// Value <-> JSON text codec of the format (used for constants and table entries); exposed for
+// the connectors' tests.
+std::string ValueToJsonText(const value::Value& v);
+bool ValueFromJsonText(const std::string& text, value::Value& out, std::string& error);
+
+}  // namespace crmx::plan

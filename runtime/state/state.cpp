@@ -1,0 +1,143 @@
+// Defines the state store (state.h).
+#include "runtime/state/state.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace crmx::state {
+
+namespace {
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  run INTEGER PRIMARY KEY AUTOINCREMENT,
+  started TEXT NOT NULL,
+  finished TEXT,
+  plan_hash TEXT NOT NULL,
+  summary TEXT
+);
+CREATE TABLE IF NOT EXISTS xref (
+  map TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (map, source_key)
+);
+CREATE TABLE IF NOT EXISTS queue (
+  run INTEGER NOT NULL,
+  map TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  file TEXT,
+  line INTEGER,
+  reasons TEXT NOT NULL,
+  fields TEXT,
+  status TEXT NOT NULL DEFAULT 'open'
+);
+CREATE INDEX IF NOT EXISTS queue_by_run ON queue (run, map, queue);
+)sql";
+
+std::string Now() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void BindText(sqlite3_stmt* s, int i, const std::string& t) {
+  sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::string& error) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    error = "cannot open the state file `" + path + "`: " + (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return nullptr;
+  }
+  char* msg = nullptr;
+  if (sqlite3_exec(db, kSchema, nullptr, nullptr, &msg) != SQLITE_OK) {
+    error = "`" + path + "` is not a crmx state file: " + (msg ? msg : "");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return nullptr;
+  }
+  return std::unique_ptr<StateStore>(new StateStore(db, path));
+}
+
+StateStore::~StateStore() { sqlite3_close(db_); }
+
+int64_t StateStore::BeginRun(const std::string& plan_hash) {
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_, "INSERT INTO runs (started, plan_hash) VALUES (?, ?)", -1, &s, nullptr);
+  BindText(s, 1, Now());
+  BindText(s, 2, plan_hash);
+  sqlite3_step(s);
+  sqlite3_finalize(s);
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void StateStore::FinishRun(int64_t run, const std::string& summary_json) {
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_, "UPDATE runs SET finished = ?, summary = ? WHERE run = ?", -1, &s, nullptr);
+  BindText(s, 1, Now());
+  BindText(s, 2, summary_json);
+  sqlite3_bind_int64(s, 3, run);
+  sqlite3_step(s);
+  sqlite3_finalize(s);
+}
+
+std::unordered_map<std::string, std::string> StateStore::LoadXref(const std::string& map) {
+  std::unordered_map<std::string, std::string> out;
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_, "SELECT source_key, target_id FROM xref WHERE map = ?", -1, &s, nullptr);
+  BindText(s, 1, map);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+  }
+  sqlite3_finalize(s);
+  return out;
+}
+
+void StateStore::PutXref(const std::string& map, const std::string& source_key, const std::string& target_id) {
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "INSERT INTO xref (map, source_key, target_id, updated) VALUES (?, ?, ?, ?) "
+                     "ON CONFLICT(map, source_key) DO UPDATE SET target_id = excluded.target_id, updated = excluded.updated",
+                     -1, &s, nullptr);
+  BindText(s, 1, map);
+  BindText(s, 2, source_key);
+  BindText(s, 3, target_id);
+  BindText(s, 4, Now());
+  sqlite3_step(s);
+  sqlite3_finalize(s);
+}
+
+void StateStore::AddQueueEntry(int64_t run, const QueueEntry& e) {
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "INSERT INTO queue (run, map, queue, record_id, file, line, reasons, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     -1, &s, nullptr);
+  sqlite3_bind_int64(s, 1, run);
+  BindText(s, 2, e.map);
+  BindText(s, 3, e.queue);
+  BindText(s, 4, e.record_id);
+  BindText(s, 5, e.file);
+  sqlite3_bind_int64(s, 6, e.line);
+  BindText(s, 7, nlohmann::json(e.reasons).dump());
+  BindText(s, 8, nlohmann::json(e.fields).dump());
+  sqlite3_step(s);
+  sqlite3_finalize(s);
+}
+
+void StateStore::Begin() { sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr); }
+void StateStore::Commit() { sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); }
+
+}  // namespace crmx::state

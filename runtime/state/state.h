@@ -1,0 +1,53 @@
+// Defines the state store of crmx-run: a SQLite file holding the id cross-reference of every
+// map (source key -> id in the target system), the queues a run leaves (data-quality, held,
+// waiting, error), and the run history. The tables are described in docs/operations.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+struct sqlite3;
+
+namespace crmx::state {
+
+struct QueueEntry {
+  std::string map;
+  std::string queue;      // "data_quality", "held", "waiting", "error"
+  std::string record_id;  // the record's key (or "" when it has none)
+  std::string file;
+  int64_t line = 0;
+  std::vector<std::string> reasons;
+  std::vector<std::string> fields;  // data-quality: the fields the failing requires read
+};
+
+class StateStore {
+ public:
+  // Opens (creating when missing) the state file at `path`. Null with `error` on failure.
+  static std::unique_ptr<StateStore> Open(const std::string& path, std::string& error);
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  const std::string& path() const { return path_; }
+  // Starts a run; returns its id. Queues of earlier runs stay (history), the latest run's
+  // queues are what `crmx-run` reports.
+  int64_t BeginRun(const std::string& plan_hash);
+  void FinishRun(int64_t run, const std::string& summary_json);
+  // The id cross-reference of `map`, as persisted by earlier runs and this one.
+  std::unordered_map<std::string, std::string> LoadXref(const std::string& map);
+  void PutXref(const std::string& map, const std::string& source_key, const std::string& target_id);
+  void AddQueueEntry(int64_t run, const QueueEntry& e);
+  // Batches the writes of a map in one transaction.
+  void Begin();
+  void Commit();
+
+ private:
+  StateStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace crmx::state

@@ -11,6 +11,7 @@
 
 #include "compiler/check/expr_check.h"
 #include "compiler/lower/lower.h"
+#include "runtime/connectors/csv_line.h"
 #include "runtime/vm/vm.h"
 
 namespace crmx::ir {
@@ -277,33 +278,6 @@ void Conjuncts(const Expr& e, std::vector<const Expr*>& out) {
   out.push_back(&e);
 }
 
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(cur);
-      cur.clear();
-    } else if (c != '\r') {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
 
 std::string NamedString(const TableDecl& t, const std::string& name) {
   for (const NamedArg& a : t.csv_args) {
@@ -336,7 +310,7 @@ bool LoadTable(const TableDecl& t, const std::string& dir, plan::Table& out, std
   std::string key = NamedString(t, "key"), val = NamedString(t, "value");
   std::string line;
   std::getline(in, line);
-  std::vector<std::string> header = SplitCsvLine(line);
+  std::vector<std::string> header = connectors::SplitCsvLine(line);
   auto col = [&](const std::string& n) -> long {
     auto it = std::find(header.begin(), header.end(), n);
     return it == header.end() ? -1 : it - header.begin();
@@ -348,7 +322,7 @@ bool LoadTable(const TableDecl& t, const std::string& dir, plan::Table& out, std
   }
   while (std::getline(in, line)) {
     if (line.empty() || line == "\r") continue;
-    std::vector<std::string> cells = SplitCsvLine(line);
+    std::vector<std::string> cells = connectors::SplitCsvLine(line);
     if (static_cast<size_t>(std::max(kc, vc)) >= cells.size()) continue;
     out.entries.emplace_back(Value::String(cells[kc]), Value::String(cells[vc]));
   }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "runtime/connectors/csv_line.h"
 #include "runtime/connectors/internal.h"
 
 namespace crmx::connectors {
@@ -16,33 +17,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using value::Value;
 
-std::vector<std::string> SplitCsv(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(cur);
-      cur.clear();
-    } else if (c != '\r') {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
 
 class FileConnector : public Connector {
  public:
@@ -175,7 +149,7 @@ class FileConnector : public Connector {
       error = "cannot read the header of " + path.string();
       return false;
     }
-    std::vector<std::string> header = SplitCsv(line);
+    std::vector<std::string> header = connectors::SplitCsvLine(line);
     std::vector<std::pair<std::string, long>> cols;  // field -> column (-1: absent)
     if (fields.empty()) {
       for (size_t i = 0; i < header.size(); ++i) cols.emplace_back(header[i], static_cast<long>(i));
@@ -191,7 +165,7 @@ class FileConnector : public Connector {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty()) continue;
       ++out.lines;
-      std::vector<std::string> cells = SplitCsv(line);
+      std::vector<std::string> cells = connectors::SplitCsvLine(line);
       if (cells.size() != header.size()) {
         out.bad.push_back(BadLine{name, n, "CSV line has " + std::to_string(cells.size()) + " cells, the header " +
                                                std::to_string(header.size())});

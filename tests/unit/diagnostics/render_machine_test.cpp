@@ -18,8 +18,8 @@ struct Fixture {
   SourceManager sm;
   std::vector<Diagnostic> diags;
   RenderOptions o;
-  explicit Fixture(std::string text, std::string path = "/work/proj/specs/a.crmx") {
-    o.base_dir = "/work/proj";
+  explicit Fixture(std::string text, std::string path = "/home/dev/proj/specs/a.crmx") {
+    o.base_dir = "/home/dev/proj";
     const SourceFile& f = sm.Get(sm.Add(path, std::move(text)));
     uint32_t eq = static_cast<uint32_t>(f.text().find(" = \"")) + 1;
     Diagnostic d = Make(Kind::AssignInCondition, f.MakeSpan(eq, eq + 1), "`=` used where `==` was meant",
@@ -82,7 +82,7 @@ TEST_CASE("SARIF: rules per code, relative URIs, regions, fixes, related locatio
   CHECK(run["tool"]["driver"]["rules"][0]["id"] == "E0004");
   CHECK(run["tool"]["driver"]["rules"][0]["help"]["markdown"].get<std::string>().rfind("# E0004", 0) == 0);
   CHECK_FALSE(run["tool"]["driver"].contains("informationUri"));
-  CHECK(run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///work/proj/");
+  CHECK(run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///home/dev/proj/");
   json r = run["results"][0];
   CHECK(r["ruleId"] == "E0004");
   CHECK(r["ruleIndex"] == 0);
@@ -125,7 +125,7 @@ TEST_CASE("GitHub workflow commands escape data and properties") {
   CHECK(GithubEscapeData("50% done\r\nnext: a,b") == "50%25 done%0D%0Anext: a,b");
   CHECK(GithubEscapeProperty("C:\\a,b%\n") == "C%3A\\a%2Cb%25%0A");
 
-  Fixture fx("sync m when Name = \"x\" {}\n", "/work/proj/dir,1/a:b.crmx");
+  Fixture fx("sync m when Name = \"x\" {}\n", "/home/dev/proj/dir,1/a:b.crmx");
   fx.diags[0].notes.push_back("100% sure");
   std::ostringstream out;
   RenderGithub(out, fx.sm, fx.diags, fx.o);

@@ -38,6 +38,15 @@ std::string_view SeverityName(Severity s) {
   return "error";
 }
 
+Counts Count(const std::vector<Diagnostic>& diags) {
+  Counts c;
+  for (const Diagnostic& d : diags) {
+    if (d.severity == Severity::Error) ++c.errors;
+    if (d.severity == Severity::Warning) ++c.warnings;
+  }
+  return c;
+}
+
 Diagnostic Make(Kind kind, Span span, std::string message, std::string label) {
   Diagnostic d;
   d.kind = kind;

@@ -66,6 +66,13 @@ struct Diagnostic {
   std::string_view code() const { return Info(kind).code; }
 };
 
+struct Counts {
+  size_t errors = 0;
+  size_t warnings = 0;
+};
+// How many errors and warnings `diags` holds.
+Counts Count(const std::vector<Diagnostic>& diags);
+
 // Builds a diagnostic of `kind` with its registry severity.
 Diagnostic Make(Kind kind, Span span, std::string message, std::string label = {});
 

@@ -62,11 +62,7 @@ int RunCheck(const CheckOptions& opt) {
     }
   }
   std::vector<diag::Diagnostic> diags = comp.SortedDiagnostics();
-  size_t errors = 0, warnings = 0;
-  for (const diag::Diagnostic& d : diags) {
-    if (d.severity == diag::Severity::Error) ++errors;
-    if (d.severity == diag::Severity::Warning) ++warnings;
-  }
+  auto [errors, warnings] = diag::Count(diags);
   diag::RenderOptions ro;
   ro.base_dir = fs::current_path().string();
   ro.subject = files.size() == 1 ? files.front() : std::to_string(files.size()) + " files";

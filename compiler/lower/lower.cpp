@@ -304,6 +304,43 @@ class Lowerer {
     Add(Op::kCall, static_cast<int32_t>(b), static_cast<uint16_t>(argc));
   }
 
+  // The accumulator's start value: true for all, false for exists, 0 for exists_one, [] else.
+  void EmitMacroInit(const std::string& name, uint16_t acc) {
+    if (name == "all") Add(Op::kConst, Const(Value::Bool(true)));
+    else if (name == "exists") Add(Op::kConst, Const(Value::Bool(false)));
+    else if (name == "exists_one") Add(Op::kConst, Const(Value::Int(0)));
+    else Add(Op::kConst, Const(Value::List({})));
+    Add(Op::kStoreLocal, acc);
+  }
+
+  // The loop body of all/exists (with early exit) and exists_one; false for other macros.
+  bool EmitQuantifierStep(const std::string& name, const Expr& pred, uint16_t acc, std::vector<size_t>& to_done) {
+    if (name == "all" || name == "exists") {
+      Add(Op::kLoadLocal, acc);
+      to_done.push_back(Add(name == "all" ? Op::kJumpIfFalseValue : Op::kJumpIfTrueValue));
+      Add(Op::kLoadLocal, acc);
+      Emit(pred);
+      Add(name == "all" ? Op::kAnd : Op::kOr);
+      Add(Op::kStoreLocal, acc);
+      return true;
+    }
+    if (name == "exists_one") {
+      Emit(pred);
+      Add(Op::kCountStep, acc);
+      return true;
+    }
+    return false;
+  }
+
+  // After the loop: the accumulator, compared with 1 for exists_one.
+  void EmitMacroResult(const std::string& name, uint16_t acc) {
+    Add(Op::kLoadLocal, acc);
+    if (name == "exists_one") {
+      Add(Op::kConst, Const(Value::Int(1)));
+      Add(Op::kEq);
+    }
+  }
+
   // range; iter_init; acc = init; loop: iter_next ->done; [exit test]; step; jump loop;
   // done: load acc [== 1]; end:
   void EmitMacro(const CallExpr& c) {
@@ -313,25 +350,13 @@ class Lowerer {
     uint16_t acc = Locals(1);
     Emit(*c.receiver);
     size_t init = Add(Op::kIterInit, 0, it);
-    if (name == "all") Add(Op::kConst, Const(Value::Bool(true)));
-    else if (name == "exists") Add(Op::kConst, Const(Value::Bool(false)));
-    else if (name == "exists_one") Add(Op::kConst, Const(Value::Int(0)));
-    else Add(Op::kConst, Const(Value::List({})));
-    Add(Op::kStoreLocal, acc);
+    EmitMacroInit(name, acc);
     int32_t loop = Here();
     size_t next = Add(Op::kIterNext, 0, it);
     std::vector<size_t> to_done;
     scopes_.emplace_back(var, static_cast<int32_t>(it + 2));
-    if (name == "all" || name == "exists") {
-      Add(Op::kLoadLocal, acc);
-      to_done.push_back(Add(name == "all" ? Op::kJumpIfFalseValue : Op::kJumpIfTrueValue));
-      Add(Op::kLoadLocal, acc);
-      Emit(*c.args[1]);
-      Add(name == "all" ? Op::kAnd : Op::kOr);
-      Add(Op::kStoreLocal, acc);
-    } else if (name == "exists_one") {
-      Emit(*c.args[1]);
-      Add(Op::kCountStep, acc);
+    if (EmitQuantifierStep(name, *c.args[1], acc, to_done)) {
+      // all, exists, exists_one: done
     } else if (name == "filter") {
       Emit(*c.args[1]);
       Add(Op::kFilterStep, acc, static_cast<uint16_t>(it + 2));
@@ -353,11 +378,7 @@ class Lowerer {
     Add(Op::kJump, loop);
     Patch(next);
     for (size_t d : to_done) Patch(d);
-    Add(Op::kLoadLocal, acc);
-    if (name == "exists_one") {
-      Add(Op::kConst, Const(Value::Int(1)));
-      Add(Op::kEq);
-    }
+    EmitMacroResult(name, acc);
     Patch(init);
   }
 
@@ -376,11 +397,7 @@ class Lowerer {
     Add(Op::kStoreLocal, range);
     Add(Op::kLoadLocal, range);
     size_t init = Add(Op::kIterInit, 0, it);
-    if (name == "all") Add(Op::kConst, Const(Value::Bool(true)));
-    else if (name == "exists") Add(Op::kConst, Const(Value::Bool(false)));
-    else if (name == "exists_one") Add(Op::kConst, Const(Value::Int(0)));
-    else Add(Op::kConst, Const(Value::List({})));
-    Add(Op::kStoreLocal, acc);
+    EmitMacroInit(name, acc);
     int32_t loop = Here();
     size_t next = Add(Op::kIterNext, 0, it);
     Add(Op::kIterPair, range, it);
@@ -388,16 +405,8 @@ class Lowerer {
     scopes_.emplace_back(v1, static_cast<int32_t>(it + 3));
     scopes_.emplace_back(v2, static_cast<int32_t>(it + 4));
     bool to_map = name == "transformMap";
-    if (name == "all" || name == "exists") {
-      Add(Op::kLoadLocal, acc);
-      to_done.push_back(Add(name == "all" ? Op::kJumpIfFalseValue : Op::kJumpIfTrueValue));
-      Add(Op::kLoadLocal, acc);
-      Emit(*c.args[2]);
-      Add(name == "all" ? Op::kAnd : Op::kOr);
-      Add(Op::kStoreLocal, acc);
-    } else if (name == "exists_one") {
-      Emit(*c.args[2]);
-      Add(Op::kCountStep, acc);
+    if (EmitQuantifierStep(name, *c.args[2], acc, to_done)) {
+      // all, exists, exists_one: done
     } else if (c.args.size() == 4) {
       Emit(*c.args[2]);
       size_t test = Add(Op::kTestBool);
@@ -418,11 +427,7 @@ class Lowerer {
     Add(Op::kJump, loop);
     Patch(next);
     for (size_t d : to_done) Patch(d);
-    Add(Op::kLoadLocal, acc);
-    if (name == "exists_one") {
-      Add(Op::kConst, Const(Value::Int(1)));
-      Add(Op::kEq);
-    }
+    EmitMacroResult(name, acc);
     if (to_map) Add(Op::kPairsToMap);
     Patch(init);
   }

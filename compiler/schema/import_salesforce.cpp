@@ -227,18 +227,7 @@ std::optional<ImportError> ImportFile(const std::string& path, Schema& schema,
 }  // namespace
 
 ImportResult ImportSalesforce(const std::vector<std::string>& files, const ImportOptions& options) {
-  ImportResult r;
-  r.schema.system = options.system.empty() ? "salesforce" : options.system;
-  r.schema.source_format = "salesforce";
-  for (const auto& file : files) {
-    r.schema.source_files.push_back(file);
-    if (auto err = ImportFile(file, r.schema, r.warnings)) {
-      r.error = std::move(err);
-      return r;
-    }
-  }
-  r.schema.Reindex();
-  return r;
+  return detail::ImportEachFile(files, options, "salesforce", ImportFile);
 }
 
 }  // namespace crmx::schema

@@ -70,4 +70,25 @@ void AddObjectOrWarn(Schema& schema, Object object, Warner& warner);
 // Unknown inputs leave it unknown unless another input already decides it.
 void DeriveRequiredOnCreate(Field& field);
 
+// The shape of an importer whose files each add objects: names the schema (`format` unless the
+// options name the system), imports `files` in order with
+// `import_file(file, schema, warnings) -> std::optional<ImportError>`, stops at the first error,
+// and reindexes the schema.
+template <typename ImportFile>
+ImportResult ImportEachFile(const std::vector<std::string>& files, const ImportOptions& options,
+                            const char* format, ImportFile import_file) {
+  ImportResult r;
+  r.schema.system = options.system.empty() ? format : options.system;
+  r.schema.source_format = format;
+  for (const auto& file : files) {
+    r.schema.source_files.push_back(file);
+    if (auto err = import_file(file, r.schema, r.warnings)) {
+      r.error = std::move(err);
+      return r;
+    }
+  }
+  r.schema.Reindex();
+  return r;
+}
+
 }  // namespace crmx::schema::detail

@@ -67,7 +67,44 @@ const Index& States() {
 
 }  // namespace
 
+namespace {
+
+// GeoKey of ASCII text, without ICU: for ASCII, NFKD changes nothing, there are no combining
+// marks, and alphanumerics and case folding are the ASCII ones. Same rules as below.
+std::string AsciiGeoKey(std::string_view name) {
+  std::string key;
+  bool space = false;
+  for (char ch : name) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\'' || c == '.') continue;
+    if (c == '&') {
+      if (!key.empty()) key.push_back(' ');
+      key += "and";
+      space = true;
+      continue;
+    }
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum) {
+      space = true;
+      continue;
+    }
+    if (space && !key.empty()) key.push_back(' ');
+    space = false;
+    key.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : static_cast<char>(c));
+  }
+  return key;
+}
+
+bool IsAscii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
 std::string GeoKey(std::string_view name) {
+  if (IsAscii(name)) return AsciiGeoKey(name);
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
   icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));

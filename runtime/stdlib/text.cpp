@@ -71,6 +71,14 @@ std::string Quote(std::string_view text) {
 }
 
 std::string Trim(std::string_view text) {
+  // Fast path: ASCII at both ends (the ASCII characters with White_Space are \t \n \v \f \r and
+  // space). Anything else takes the Unicode scan below.
+  auto ascii_space = [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t b = 0, e = text.size();
+  while (b < e && static_cast<unsigned char>(text[b]) < 0x80 && ascii_space(static_cast<unsigned char>(text[b]))) ++b;
+  while (e > b && static_cast<unsigned char>(text[e - 1]) < 0x80 && ascii_space(static_cast<unsigned char>(text[e - 1]))) --e;
+  if ((b == e || static_cast<unsigned char>(text[b]) < 0x80) && (e == b || static_cast<unsigned char>(text[e - 1]) < 0x80))
+    return std::string(text.substr(b, e - b));
   size_t begin = 0;
   while (begin < text.size()) {
     size_t next = begin;

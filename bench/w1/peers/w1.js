@@ -2,6 +2,7 @@
 // W1 peer: hand-written Node.js, no npm dependencies. Usage: node w1.js IN_DIR OUT_DIR [DATA_DIR]
 // Reads IN_DIR/Account.jsonl, writes OUT_DIR/{Customer,quality,held,flags}.jsonl following
 // bench/w1/SEMANTICS.md. DATA_DIR (default: bench/w1) holds geo.json and rates.csv.
+// quality/held/flags.jsonl are crmx-run's queue lines (SEMANTICS.md, "Queue lines").
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -13,6 +14,8 @@ const states = new Map(Object.entries(geo.states));
 const countries = new Map(Object.entries(geo.countries));
 const calling = geo.calling_codes;
 const nanp = new Set(geo.nanp);
+const MAP = 'account_to_customer'; // the spec's map name (w1.crmx)
+const IN_FILE = 'Account.jsonl';
 const SUBSIDIARY = new Map([['US', 'Acme Inc'], ['CA', 'Acme Canada'], ['GB', 'Acme UK Ltd'], ['DE', 'Acme GmbH']]);
 
 const rates = new Map();
@@ -63,18 +66,20 @@ function e164(phone, country) {
 function usd(amount, currency) {
   if (amount == null || !rates.has(currency)) return null;
   const [m, s] = rates.get(currency);
-  const p = BigInt(amount) * m; // exact: amount is a whole number (SEMANTICS.md)
+  let p = BigInt(amount) * m; // exact: amount is a whole number (SEMANTICS.md)
+  // Cents, rounded half up, away from zero (SEMANTICS.md, "Money"): round the magnitude,
+  // a tie (remainder exactly half) goes up, then put the sign back.
+  let neg = p < 0n;
+  if (neg) p = -p;
   let q;
   if (s > 2) {
-    const div = 10n ** BigInt(s - 2), half = 5n * 10n ** BigInt(s - 3);
+    const div = 10n ** BigInt(s - 2);
     q = p / div;
-    const r = p % div;
-    if (r > half || (r === half && q % 2n === 1n)) q += 1n;
+    if (p % div >= 5n * 10n ** BigInt(s - 3)) q += 1n;
   } else {
     q = p * 10n ** BigInt(2 - s);
   }
-  const neg = q < 0n;
-  if (neg) q = -q;
+  if (q === 0n) neg = false; // 0.00, never -0.00
   const cents = q % 100n;
   return (neg ? '-' : '') + (q / 100n).toString() + '.' + (cents < 10n ? '0' : '') + cents.toString();
 }
@@ -88,19 +93,25 @@ class Out {
   close() { this.flush(); fs.closeSync(this.fd); }
 }
 const cust = new Out('Customer'), qual = new Out('quality'), held = new Out('held'), flags = new Out('flags');
+// Constant per run: the start of every queue line, and its "file".
+const Q_HEAD = '{"map":' + js(MAP) + ',"key":';
+const Q_FILE = ',"file":' + js(IN_FILE) + ',"line":';
 
-function record(line) {
+function record(line, lineNo) {
   const a = JSON.parse(line);
   const rid = js(a.Id);
   const name = a.Name == null ? '' : trim(a.Name);
-  if (name === '') { qual.write('{"Id":' + rid + ',"reason":"missing Name"}\n'); return; }
+  if (name === '') {
+    qual.write(Q_HEAD + rid + Q_FILE + lineNo + ',"reasons":["missing Name"],"fields":["Name"]}\n');
+    return;
+  }
   const state = lookup(states, a.BillingState ?? a.ShippingState);
   const country = lookup(countries, a.BillingCountry);
-  if (country === null) { held.write('{"Id":' + rid + ',"reason":"Unknown country"}\n'); return; }
+  if (country === null) { held.write(Q_HEAD + rid + Q_FILE + lineNo + ',"reasons":["Unknown country"]}\n'); return; }
   const phone = e164(a.Phone, country);
   const sub = a.Subsidiary__c ?? SUBSIDIARY.get(country) ?? 'PENDING_REVIEW';
   let terms = a.PaymentTerms__c;
-  if (terms == null) { terms = 'Net 30'; flags.write('{"Id":' + rid + ',"flag":"finance:default_terms"}\n'); }
+  if (terms == null) { terms = 'Net 30'; flags.write(Q_HEAD + rid + ',"flag":"finance:default_terms"}\n'); }
   const currency = a.CurrencyIsoCode ?? null;
   const rev = usd(a.AnnualRevenue, currency);
   cust.write('{"externalId":' + rid + ',"companyName":' + js(name) + ',"state":' + js(state) +
@@ -110,9 +121,11 @@ function record(line) {
 }
 
 // Stream the input in 1 MiB chunks, split on '\n' bytes (UTF-8 safe: never inside a character).
-const fd = fs.openSync(path.join(inDir, 'Account.jsonl'), 'r');
+// lineNo counts every line, blank ones too (the input has none: SEMANTICS.md).
+const fd = fs.openSync(path.join(inDir, IN_FILE), 'r');
 const chunk = Buffer.allocUnsafe(1 << 20);
 let carry = Buffer.alloc(0);
+let lineNo = 0;
 for (;;) {
   const n = fs.readSync(fd, chunk, 0, chunk.length, null);
   if (n === 0) break;
@@ -120,9 +133,12 @@ for (;;) {
   const last = buf.lastIndexOf(10);
   if (last < 0) { carry = Buffer.from(buf); continue; }
   const lines = buf.toString('utf8', 0, last).split('\n');
-  for (const l of lines) if (l.length) record(l);
+  for (const l of lines) {
+    lineNo++;
+    if (l.length) record(l, lineNo);
+  }
   carry = Buffer.from(buf.subarray(last + 1));
 }
-if (carry.length) record(carry.toString('utf8'));
+if (carry.length) record(carry.toString('utf8'), lineNo + 1);
 fs.closeSync(fd);
 for (const o of [cust, qual, held, flags]) o.close();

@@ -2,12 +2,14 @@
 """W1 peer: hand-written Python (stdlib json only). Usage: w1.py IN_DIR OUT_DIR [DATA_DIR]
 
 Reads IN_DIR/Account.jsonl, writes OUT_DIR/{Customer,quality,held,flags}.jsonl following
-bench/w1/SEMANTICS.md. DATA_DIR (default: bench/w1) holds geo.json and rates.csv."""
+bench/w1/SEMANTICS.md. DATA_DIR (default: bench/w1) holds geo.json and rates.csv.
+quality/held/flags.jsonl are crmx-run's queue lines (SEMANTICS.md, "Queue lines")."""
 import json
 import os
 import sys
 
 WS = " \t\n\v\f\r"
+MAP = "account_to_customer"  # the spec's map name (w1.crmx)
 SUBSIDIARY = {"US": "Acme Inc", "CA": "Acme Canada", "GB": "Acme UK Ltd", "DE": "Acme GmbH"}
 LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -64,29 +66,36 @@ def main():
             return None
         m, s = rates[currency]
         p = int(amount) * m  # exact: amount is a whole number (SEMANTICS.md)
+        # Cents, rounded half up, away from zero (SEMANTICS.md, "Money"): round the magnitude,
+        # a tie (remainder exactly half) goes up, then put the sign back.
+        sign = "-" if p < 0 else ""
+        p = abs(p)
         if s > 2:
             q, r = divmod(p, 10 ** (s - 2))
-            half = 5 * 10 ** (s - 3)
-            if r > half or (r == half and q % 2 == 1):
+            if r >= 5 * 10 ** (s - 3):
                 q += 1
         else:
             q = p * 10 ** (2 - s)
-        sign = "-" if q < 0 else ""
-        q = abs(q)
+        if q == 0:
+            sign = ""  # 0.00, never -0.00
         return "%s%d.%02d" % (sign, q // 100, q % 100)
 
     loads = json.loads
     out = {k: open(os.path.join(out_dir, k + ".jsonl"), "w", encoding="utf-8", newline="\n")
            for k in ("Customer", "quality", "held", "flags")}
     cust, qual, held, flags = (out[k].write for k in ("Customer", "quality", "held", "flags"))
-    with open(os.path.join(in_dir, "Account.jsonl"), encoding="utf-8") as f:
-        for line in f:
+    in_file = "Account.jsonl"
+    # Constant per run: the start of every queue line, and its "file".
+    q_head = '{"map":%s,"key":' % js(MAP)
+    q_file = ',"file":%s,"line":' % js(in_file)
+    with open(os.path.join(in_dir, in_file), encoding="utf-8", newline="\n") as f:
+        for lineno, line in enumerate(f, 1):
             a = loads(line)
             rid = js(a.get("Id"))
             name = a.get("Name")
             name = name.strip(WS) if name is not None else ""
             if name == "":
-                qual('{"Id":%s,"reason":"missing Name"}\n' % rid)
+                qual('%s%s%s%d,"reasons":["missing Name"],"fields":["Name"]}\n' % (q_head, rid, q_file, lineno))
                 continue
             st = a.get("BillingState")
             if st is None:
@@ -95,7 +104,7 @@ def main():
             bc = a.get("BillingCountry")
             country = countries.get(bc.strip(WS).translate(LOWER)) if bc is not None else None
             if country is None:
-                held('{"Id":%s,"reason":"Unknown country"}\n' % rid)
+                held('%s%s%s%d,"reasons":["Unknown country"]}\n' % (q_head, rid, q_file, lineno))
                 continue
             phone = e164(a.get("Phone"), country)
             sub = a.get("Subsidiary__c")
@@ -104,7 +113,7 @@ def main():
             terms = a.get("PaymentTerms__c")
             if terms is None:
                 terms = "Net 30"
-                flags('{"Id":%s,"flag":"finance:default_terms"}\n' % rid)
+                flags('%s%s,"flag":"finance:default_terms"}\n' % (q_head, rid))
             currency = a.get("CurrencyIsoCode")
             rev = usd(a.get("AnnualRevenue"), currency)
             cust('{"externalId":%s,"companyName":%s,"state":%s,"country":%s,"phone":%s,'

@@ -6,7 +6,8 @@
 // parses each chunk's complete lines with iterate_many, and writes
 // OUT_DIR/{Customer,quality,held,flags}.jsonl following bench/w1/SEMANTICS.md. DATA_DIR
 // (default: the directory two levels above this source file, i.e. bench/w1, baked in at
-// build time) holds geo.json and rates.csv.
+// build time) holds geo.json and rates.csv. quality/held/flags.jsonl are crmx-run's queue lines
+// (SEMANTICS.md, "Queue lines").
 #include <simdjson.h>
 
 #include <cstdint>
@@ -178,6 +179,9 @@ bool GetStr(V& v, std::string& out) {
   return true;
 }
 
+constexpr const char* kMap = "account_to_customer";  // the spec's map name (w1.crmx)
+constexpr const char* kInFile = "Account.jsonl";
+
 class W1 {
  public:
   W1(Tables t, const std::string& out_dir)
@@ -185,10 +189,19 @@ class W1 {
         cust_(out_dir + "/Customer.jsonl"),
         qual_(out_dir + "/quality.jsonl"),
         held_(out_dir + "/held.jsonl"),
-        flags_(out_dir + "/flags.jsonl") {}
+        flags_(out_dir + "/flags.jsonl") {
+    // Constant per run: the start of every queue line, and its "file".
+    q_head_ = "{\"map\":";
+    Str(q_head_, kMap);
+    q_head_ += ",\"key\":";
+    q_file_ = ",\"file\":";
+    Str(q_file_, kInFile);
+    q_file_ += ",\"line\":";
+  }
 
+  // `line`: the record's 1-based line number in Account.jsonl.
   template <typename Doc>
-  void Record(Doc& doc) {
+  void Record(Doc& doc, uint64_t line) {
     Account& a = a_;
     a.has_id = a.has_name = a.has_bstate = a.has_sstate = a.has_bcountry = a.has_phone = a.has_currency =
         a.has_sub = a.has_terms = a.has_revenue = false;
@@ -218,7 +231,7 @@ class W1 {
         }
       }
     }
-    Map(a);
+    Map(a, line);
   }
 
  private:
@@ -263,24 +276,20 @@ class W1 {
     int64_t p;
     if (__builtin_mul_overflow(a.revenue, it->second.mantissa, &p)) Die("AnnualRevenue too large");
     int s = it->second.scale;
-    int64_t q;
+    // Cents, rounded half up, away from zero (SEMANTICS.md, "Money"): round the magnitude,
+    // a tie (remainder exactly half) goes up, then put the sign back. Integers only.
+    bool neg = p < 0;
+    uint64_t m = neg ? 0 - static_cast<uint64_t>(p) : static_cast<uint64_t>(p);
+    uint64_t q;
     if (s > 2) {
-      int64_t div = Pow10(s - 2), half = 5 * Pow10(s - 3);
-      q = p / div;
-      int64_t r = p % div;
-      if (r < 0) {  // floor division for negative amounts
-        r += div;
-        --q;
-      }
-      if (r > half || (r == half && (q & 1) != 0)) ++q;
-    } else {
-      q = p * Pow10(2 - s);
+      uint64_t div = static_cast<uint64_t>(Pow10(s - 2));
+      q = m / div;
+      if (m % div >= 5 * static_cast<uint64_t>(Pow10(s - 3))) ++q;
+    } else if (__builtin_mul_overflow(m, static_cast<uint64_t>(Pow10(2 - s)), &q)) {
+      Die("AnnualRevenue too large");
     }
     out.clear();
-    if (q < 0) {
-      out += '-';
-      q = -q;
-    }
+    if (neg && q != 0) out += '-';  // 0.00, never -0.00
     out += std::to_string(q / 100);
     out += '.';
     out += static_cast<char>('0' + (q % 100) / 10);
@@ -288,22 +297,28 @@ class W1 {
     return true;
   }
 
-  void Map(const Account& a) {
+  // The start of a queue line up to and including "line":LINE (see SEMANTICS.md).
+  void QueueHead(std::string& o, const Account& a, uint64_t line) {
+    o += q_head_;
+    OptStr(o, a.has_id ? &a.id : nullptr);
+    o += q_file_;
+    o += std::to_string(line);
+  }
+
+  void Map(const Account& a, uint64_t line) {
     std::string_view name = a.has_name ? Trim(a.name) : std::string_view();
     if (name.empty()) {
       std::string& o = qual_.buf();
-      o += "{\"Id\":";
-      OptStr(o, a.has_id ? &a.id : nullptr);
-      o += ",\"reason\":\"missing Name\"}\n";
+      QueueHead(o, a, line);
+      o += ",\"reasons\":[\"missing Name\"],\"fields\":[\"Name\"]}\n";
       qual_.Done();
       return;
     }
     const std::string* country = a.has_bcountry ? Lookup(t_.countries, a.billing_country) : nullptr;
     if (country == nullptr) {
       std::string& o = held_.buf();
-      o += "{\"Id\":";
-      OptStr(o, a.has_id ? &a.id : nullptr);
-      o += ",\"reason\":\"Unknown country\"}\n";
+      QueueHead(o, a, line);
+      o += ",\"reasons\":[\"Unknown country\"]}\n";
       held_.Done();
       return;
     }
@@ -317,7 +332,7 @@ class W1 {
     const std::string* terms = a.has_terms ? &a.terms : &kNet30;
     if (!a.has_terms) {
       std::string& f = flags_.buf();
-      f += "{\"Id\":";
+      f += q_head_;
       OptStr(f, a.has_id ? &a.id : nullptr);
       f += ",\"flag\":\"finance:default_terms\"}\n";
       flags_.Done();
@@ -351,6 +366,7 @@ class W1 {
   Tables t_;
   Out cust_, qual_, held_, flags_;
   Account a_;
+  std::string q_head_, q_file_;
   std::string key_, digits_, phone_, rev_;
 };
 
@@ -364,12 +380,13 @@ int main(int argc, char** argv) {
   std::string in_dir = argv[1], out_dir = argv[2], data_dir = argc > 3 ? argv[3] : W1_DATA_DIR;
   W1 w1(LoadTables(data_dir), out_dir);
 
-  std::string in_path = in_dir + "/Account.jsonl";
+  std::string in_path = in_dir + "/" + kInFile;
   std::FILE* in = std::fopen(in_path.c_str(), "rb");
   if (in == nullptr) Die("cannot read " + in_path);
   constexpr size_t kChunk = 4 << 20;
   std::vector<char> buf(kChunk + simdjson::SIMDJSON_PADDING);
   size_t have = 0;  // bytes in buf (a partial line carried over, then the new read)
+  uint64_t line = 0;  // line number of the last record (one record a line, no blank lines)
   simdjson::ondemand::parser parser;
   for (;;) {
     size_t n = std::fread(buf.data() + have, 1, kChunk - have, in);
@@ -385,10 +402,22 @@ int main(int argc, char** argv) {
     }
     simdjson::ondemand::document_stream docs;
     if (parser.iterate_many(buf.data(), end, 1 << 20).get(docs)) Die("iterate_many failed");
-    for (auto doc : docs) {
+    for (auto it = docs.begin(); it != docs.end(); ++it) {
+      // Records are counted, not lines: check (O(1)) that each is an object starting a line and
+      // follows no blank line, so that the count is the line number. buf[0] starts a line.
+      // current_index() is the record's "{", except for the first record of one of
+      // iterate_many's 1 MiB batches: there it is the batch start, which is white space when
+      // the previous batch ended on a record's "}" (its newline starts the next batch). So
+      // skip JSON white space first; the bytes before the "{" are checked as for any record.
+      size_t at = it.current_index();
+      if (buf[at] != '{') {
+        while (at + 1 < end && (buf[at] == '\n' || buf[at] == ' ' || buf[at] == '\t' || buf[at] == '\r')) ++at;
+      }
+      if (buf[at] != '{' || (at != 0 && (buf[at - 1] != '\n' || at == 1 || buf[at - 2] == '\n')))
+        Die("after line " + std::to_string(line) + ": not one JSON object a line, or a blank line");
       simdjson::ondemand::document_reference d;
-      if (std::move(doc).get(d)) Die("malformed JSON line");
-      w1.Record(d);
+      if ((*it).get(d)) Die("malformed JSON line");
+      w1.Record(d, ++line);
     }
     if (docs.truncated_bytes() != 0) Die("a truncated JSON document");
     std::memmove(buf.data(), buf.data() + end, have - end);

@@ -4,14 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <set>
 
-#include "compiler/check/type_check.h"
-#include "compiler/diagnostics/render.h"
 #include "compiler/driver/commands.h"
-#include "compiler/driver/pipeline.h"
-#include "compiler/driver/version.h"
-#include "compiler/ir/plan_builder.h"
+#include "compiler/driver/spec_plan.h"
 
 namespace crmx::driver {
 
@@ -48,65 +43,8 @@ int RunBuild(const BuildOptions& opt) {
     std::cerr << "error: " << error << "\n";
     return 2;
   }
-  Compilation comp;
-  std::string io_error;
-  if (!comp.CheckFile(spec, io_error)) {
-    std::cerr << "error: " << io_error << "\n";
-    return 2;
-  }
-  std::vector<diag::Diagnostic> diags = comp.SortedDiagnostics();
-  auto [errors, warnings] = diag::Count(diags);
-  diag::RenderOptions ro;
-  ro.base_dir = fs::current_path().string();
-  ro.subject = spec;
-  ro.color = diag::ShouldUseColor(stderr);
-  if (errors > 0) {
-    diag::RenderHuman(std::cerr, comp.sources(), diags, ro);
-    diag::RenderSummary(std::cerr, errors, warnings, ro);
-    std::cerr << "error: `" << spec << "` has errors: no plan written\n";
-    return 1;
-  }
-  const ast::Module* root = comp.ParseOnly(spec, io_error);
-  if (root == nullptr || !root->is_integration()) {
-    std::cerr << "error: `" << spec << "` is not an integration spec: only an `integration` can be built\n";
-    return 1;
-  }
-  // The imports, transitively (already parsed by the check: ParseOnly returns them cached).
-  ir::BuildInput in;
-  in.root = root;
-  in.spec_dir = fs::path(spec).parent_path().string();
-  std::vector<const ast::Module*> import_modules;
-  std::vector<std::pair<const ast::Module*, std::string>> todo{{root, in.spec_dir}};
-  std::set<const ast::Module*> seen{root};
-  while (!todo.empty()) {
-    auto [m, dir] = todo.back();
-    todo.pop_back();
-    for (const ast::ImportDecl* imp : m->All<ast::ImportDecl>()) {
-      fs::path target = fs::path(dir) / imp->path;
-      const ast::Module* im = comp.ParseOnly(target.string(), io_error);
-      if (im == nullptr || !seen.insert(im).second) continue;
-      in.imports.emplace_back(im, target.parent_path().string());
-      import_modules.push_back(im);
-      todo.emplace_back(im, target.parent_path().string());
-    }
-  }
-  std::unique_ptr<check::Systems> systems = comp.LoadSystems(spec, io_error);
-  if (!systems) {
-    std::cerr << "error: " << io_error << "\n";
-    return 2;
-  }
-  diag::DiagnosticSink scratch;
-  std::vector<check::Typed> types = check::CheckTypes(*root, import_modules, *systems, scratch);
-  in.systems = systems.get();
-  in.types = &types;
-  in.compiler_version = std::string("crmxc ") + kVersion;
-  std::vector<std::string> build_errors, build_warnings;
-  plan::Plan plan = ir::BuildPlan(in, build_errors, build_warnings);
-  if (!build_errors.empty()) {
-    for (const std::string& e : build_errors) std::cerr << "error: " << e << "\n";
-    std::cerr << "error: `" << spec << "` cannot be built: no plan written\n";
-    return 1;
-  }
+  plan::Plan plan;
+  if (int status = CheckAndBuildPlan(spec, "plan written", plan); status != 0) return status;
   std::ofstream out(opt.output, std::ios::binary);
   if (!out) {
     std::cerr << "error: cannot write `" << opt.output << "`\n";
@@ -114,8 +52,6 @@ int RunBuild(const BuildOptions& opt) {
   }
   out << plan::WritePlan(plan);
   out.close();
-  if (warnings > 0) diag::RenderHuman(std::cerr, comp.sources(), diags, ro);
-  for (const std::string& w : build_warnings) std::cerr << "warning: " << w << "\n";
   std::cout << "built " << opt.output << ": integration " << plan.integration << ", " << plan.maps.size()
             << " maps (";
   for (size_t i = 0; i < plan.maps.size(); ++i) std::cout << (i ? " -> " : "") << plan.maps[i].name;

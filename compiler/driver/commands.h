@@ -13,5 +13,6 @@ void RegisterExplain(CLI::App& root, int& exit_code);  // cmd_explain.cpp
 void RegisterSchema(CLI::App& root, int& exit_code);   // cmd_schema.cpp
 void RegisterEval(CLI::App& root, int& exit_code);     // cmd_eval.cpp
 void RegisterBuild(CLI::App& root, int& exit_code);    // cmd_build.cpp
+void RegisterTest(CLI::App& root, int& exit_code);     // cmd_test.cpp
 
 }  // namespace crmx::driver

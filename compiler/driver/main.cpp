@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   crmx::driver::RegisterSchema(app, exit_code);
   crmx::driver::RegisterEval(app, exit_code);
   crmx::driver::RegisterBuild(app, exit_code);
+  crmx::driver::RegisterTest(app, exit_code);
   // CLI11 reports a misspelled command as "a subcommand is required": name it instead.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -10,7 +10,10 @@
 #include <sstream>
 
 #include "compiler/check/expr_check.h"
+#include "compiler/ir/batch_sizes.h"
+#include "compiler/ir/source_conditions.h"
 #include "compiler/lower/lower.h"
+#include "runtime/connectors/connector.h"
 #include "runtime/connectors/csv_line.h"
 #include "runtime/vm/vm.h"
 
@@ -32,6 +35,49 @@ std::string Dotted(const Expr& e) {
 }
 
 std::string RootName(const std::string& dotted) { return dotted.substr(0, dotted.find('.')); }
+
+// What a connector converts a field's values to (plan::FieldType), from its schema type.
+plan::FieldType WireType(const schema::Field* f) {
+  if (f == nullptr) return plan::FieldType::kAny;
+  using K = schema::TypeKind;
+  switch (f->type.kind) {
+    case K::kString: case K::kText: case K::kEmail: case K::kPhone: case K::kUrl: case K::kPicklist:
+    case K::kMultiPicklist: case K::kId: case K::kReference:
+      return plan::FieldType::kString;
+    case K::kBool: return plan::FieldType::kBool;
+    case K::kInt: return plan::FieldType::kInt;
+    case K::kDouble: return plan::FieldType::kDouble;
+    case K::kDecimal: case K::kCurrency: case K::kPercent: return plan::FieldType::kDecimal;
+    case K::kDate: return plan::FieldType::kDate;
+    case K::kDateTime: return plan::FieldType::kDateTime;
+    default: return plan::FieldType::kAny;
+  }
+}
+
+// The assigned target fields in the target schema's order, then the others in step order.
+std::vector<plan::TargetField> TargetFields(const plan::Map& m, const schema::Object* target) {
+  std::vector<std::string> assigned;
+  for (const plan::Step& s : m.steps)
+    if (s.kind != plan::StepKind::kRequire && !s.target.empty() &&
+        std::find(assigned.begin(), assigned.end(), s.target) == assigned.end())
+      assigned.push_back(s.target);
+  std::vector<plan::TargetField> out;
+  auto add = [&](const std::string& name) {
+    const schema::Field* f = target ? target->FindField(name) : nullptr;
+    plan::TargetField t{name, WireType(f), std::nullopt};
+    if (f && t.type == plan::FieldType::kDecimal && f->scale && !f->scale_variable) t.scale = static_cast<int>(*f->scale);
+    out.push_back(std::move(t));
+  };
+  if (target) {
+    for (const schema::Field& f : target->fields)
+      if (std::find(assigned.begin(), assigned.end(), f.name) != assigned.end()) add(f.name);
+  }
+  for (const std::string& a : assigned) {
+    bool have = std::any_of(out.begin(), out.end(), [&](const plan::TargetField& t) { return t.name == a; });
+    if (!have) add(a);
+  }
+  return out;
+}
 
 bool IsMacro(const CallExpr& c) {
   const std::string& n = c.function.text;
@@ -69,9 +115,12 @@ class MapContext {
   plan::Projection TakeProjection() {
     plan::Projection p;
     p.fields.assign(fields_.begin(), fields_.end());
+    for (const std::string& f : p.fields) p.types.push_back(WireType(source_ ? source_->FindField(f) : nullptr));
     for (auto& [name, rel] : relations_) {
       plan::Relation r = rel.first;
       r.fields.assign(rel.second.begin(), rel.second.end());
+      const schema::Object* obj = FindObject(decl_.source.system.text, r.object);
+      for (const std::string& f : r.fields) r.types.push_back(WireType(obj ? obj->FindField(f) : nullptr));
       p.relations.push_back(std::move(r));
     }
     return p;
@@ -116,7 +165,7 @@ class MapContext {
         b.kind = plan::BindingKind::kChildren;
         b.relation = n;
         auto& rel = relations_[n];
-        rel.first = plan::Relation{n, true, c->child_object, c->field, {}};
+        rel.first = plan::Relation{n, true, c->child_object, c->field, {}, {}};
         fields_.insert("Id");  // children find their parent by its Id
         return true;
       }
@@ -142,7 +191,7 @@ class MapContext {
       b.field = field;
       fields_.insert(ref->name);
       auto& r = relations_[rel];
-      r.first = plan::Relation{rel, false, target->name, ref->name, {}};
+      r.first = plan::Relation{rel, false, target->name, ref->name, {}, {}};
       r.second.insert(field);
       return true;
     }
@@ -320,13 +369,31 @@ bool LoadTable(const TableDecl& t, const std::string& dir, plan::Table& out, std
     errors.push_back("table `" + out.name + "`: `" + path.string() + "` has no column `" + (kc < 0 ? key : val) + "`");
     return false;
   }
+  // The cells are text; a declared value type (`map<string, decimal>`) converts them, as a
+  // connector converts a field of that type.
+  plan::FieldType type = plan::FieldType::kString;
+  if (t.type && t.type->name.text == "map" && t.type->args.size() == 2) {
+    const std::string& v = t.type->args[1].name.text;
+    type = v == "decimal" ? plan::FieldType::kDecimal : v == "int" ? plan::FieldType::kInt
+         : v == "double" ? plan::FieldType::kDouble : v == "bool" ? plan::FieldType::kBool : plan::FieldType::kString;
+  }
+  int64_t number = 1;
+  bool ok = true;
   while (std::getline(in, line)) {
+    ++number;
     if (line.empty() || line == "\r") continue;
     std::vector<std::string> cells = connectors::SplitCsvLine(line);
     if (static_cast<size_t>(std::max(kc, vc)) >= cells.size()) continue;
-    out.entries.emplace_back(Value::String(cells[kc]), Value::String(cells[vc]));
+    Value v = connectors::FromText(cells[vc], type, val.empty() ? "value" : val).Owned();
+    if (v.IsError()) {
+      errors.push_back("table `" + out.name + "`: " + path.string() + " line " + std::to_string(number) + ": " +
+                       v.ErrorReason());
+      ok = false;
+      continue;
+    }
+    out.entries.emplace_back(Value::String(cells[kc]), std::move(v));
   }
-  return true;
+  return ok;
 }
 
 // Functions a program calls that the VM does not have: the lowering turns them into a `fail`
@@ -340,6 +407,47 @@ void MissingFunctions(const vm::Program& p, std::set<std::string>& out) {
     constexpr std::string_view kPrefix = "no such function: ";
     if (t.substr(0, kPrefix.size()) == kPrefix) out.insert(std::string(t.substr(kPrefix.size())));
   }
+}
+
+// The fields of a test's record literal, each evaluated once here on the VM: the checker typed
+// them by the field's schema type, so `Amount: 92000.00` of a currency field is a decimal. A
+// value that fails (`1 / 0`) stays an error value: the test that uses it fails, not the build.
+std::vector<std::pair<std::string, Value>> TestFields(const RecordLit& r, const std::vector<check::Typed>* types) {
+  std::vector<std::pair<std::string, Value>> out;
+  vm::VM machine;
+  for (const FieldInit& f : r.fields) {
+    if (!f.value) continue;
+    vm::Program p = lower::Lower(*f.value, types, {});
+    out.emplace_back(f.name.text, machine.Run(p, {}).Owned());
+  }
+  return out;
+}
+
+plan::SpecTest BuildTest(const TestDecl& t, const std::vector<check::Typed>* types) {
+  plan::SpecTest out;
+  out.name = t.name;
+  for (const TestStmt& s : t.stmts) {
+    if (s.kind == TestStmtKind::Given && s.record) {
+      out.given.push_back(plan::GivenRecord{s.record->object.system.text, s.record->object.object.text,
+                                            TestFields(*s.record, types)});
+      continue;
+    }
+    plan::Expectation e;
+    e.kind = s.kind == TestStmtKind::ExpectException ? plan::ExpectKind::kException
+           : s.kind == TestStmtKind::ExpectHold      ? plan::ExpectKind::kHold
+           : s.kind == TestStmtKind::ExpectFlag      ? plan::ExpectKind::kFlag
+                                                     : plan::ExpectKind::kRecord;
+    if (e.kind == plan::ExpectKind::kRecord) {
+      if (!s.record) continue;
+      e.system = s.record->object.system.text;
+      e.object = s.record->object.object.text;
+      e.fields = TestFields(*s.record, types);
+    } else {
+      e.text = s.text;
+    }
+    out.expect.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace
@@ -440,6 +548,7 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
           sync.when.push_back(std::move(w));
         }
       }
+      sync.pushdown = DerivePushdown(sync.when);
       if (s.retry) {
         sync.retry = plan::Retry{s.retry->attempts, s.retry->backoff ? s.retry->backoff->text : "",
                                  s.retry->backoff_args_ms, s.retry->jitter};
@@ -452,6 +561,8 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
       p.syncs.push_back(std::move(sync));
     }
     m.projection = ctx.TakeProjection();
+    m.target_fields = TargetFields(m, in.systems->FindObject(decl->target));
+    AssignBatchSizes(m, p.systems);
     maps.push_back(std::move(m));
   }
 
@@ -468,6 +579,12 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
       warnings.push_back("map `" + m.name + "` calls `" + f +
                          "`, which the VM does not implement yet: every expression calling it fails at run time");
     }
+  }
+
+  for (plan::Map& m : maps) {
+    for (const plan::Map& other : maps)
+      if (std::find(other.depends_on.begin(), other.depends_on.end(), m.name) != other.depends_on.end())
+        m.referenced_by.push_back(other.name);
   }
 
   // Dependency order: a map after the maps it refs (stable: otherwise source order).
@@ -492,6 +609,9 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
       break;
     }
   }
+
+  // Spec tests (the root's only: an imported module's tests are its own).
+  for (const TestDecl* t : root.All<TestDecl>()) p.tests.push_back(BuildTest(*t, in.types));
   return p;
 }
 

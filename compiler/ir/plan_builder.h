@@ -2,7 +2,9 @@
 // plan (runtime/plan/plan.h): each map's key, require and assignment expressions lowered to
 // bytecode, the bindings of every program input (source field, parent or child record,
 // assigned field, table), each map's projection, maps in `ref` dependency order, tables
-// loaded (csv files read here), syncs with their `when` split into conjuncts.
+// loaded (csv files read here), syncs with their `when` split into conjuncts and the conjuncts
+// a source read can apply (pushdown: source_conditions.h), each map's batch sizes
+// (batch_sizes.h). Programs come out of the lowering optimized (compiler/opt).
 #pragma once
 
 #include <string>

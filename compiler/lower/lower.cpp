@@ -1,9 +1,12 @@
 // Defines Lower(): a single pass over the expression tree that emits stack code, patching
 // jump targets as it goes. Short-circuit operators, `?:`, `??` and macros become jumps; macros
-// are loops over local slots (see bytecode.h for each opcode's contract).
+// are loops over local slots (see bytecode.h for each opcode's contract). The result then goes
+// through the optimizer (compiler/opt) unless LowerOptions::optimize is false.
 #include "compiler/lower/lower.h"
 
 #include <algorithm>
+
+#include "compiler/opt/optimize.h"
 
 namespace crmx::lower {
 namespace {
@@ -442,7 +445,9 @@ class Lowerer {
 }  // namespace
 
 vm::Program Lower(const ast::Expr& expr, const std::vector<check::Typed>* types, const LowerOptions& options) {
-  return Lowerer(types, options).Run(expr);
+  vm::Program program = Lowerer(types, options).Run(expr);
+  if (options.optimize) opt::Optimize(program);
+  return program;
 }
 
 }  // namespace crmx::lower

@@ -25,6 +25,11 @@ struct LowerOptions {
   // When false, `all`, `exists`, `exists_one`, `map`, `filter`, the two-variable macros and
   // `cel.bind` are ordinary (unknown) functions.
   bool macros = true;
+  // When true, the program goes through the optimizer (compiler/opt/optimize.h: constant
+  // folding, common subexpressions) before it is returned, so every consumer (`crmxc build`,
+  // `crmxc eval`, tables) runs the same optimized code. False gives the lowering's own output
+  // (tests compare the two).
+  bool optimize = true;
 };
 
 // Lowers `expr`. `types` holds the checker's types by Expr::id (may be null: unchecked); they

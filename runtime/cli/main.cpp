@@ -1,11 +1,17 @@
 // Defines `crmx-run`, the runtime: executes a plan built by `crmxc build`.
 //
-//   crmx-run run PLAN --system crm=DIR_OR_DB --system erp=DIR_OR_DB [--state FILE] [--report json]
+//   crmx-run run PLAN --system crm=DIR_OR_DB --system erp=DIR_OR_DB [--state FILE] [--queues DIR]
+//                     [--report text|json] [--progress auto|always|never]
 //
 // Exit status: 0 the run completed (records in queues are not a failure of the run; the
 // summary judges them), 1 the run could not be completed (plan refused, system unreadable),
 // 2 usage error. docs/operations.md describes the queues and the state file.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -13,6 +19,7 @@
 
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
+#include "runtime/engine/queue_files.h"
 #include "runtime/plan/plan.h"
 #include "runtime/state/state.h"
 
@@ -26,6 +33,41 @@ struct RunOptions {
   std::vector<std::string> systems;
   std::string state;
   std::string report = "text";
+  std::string queues;
+  std::string progress = "auto";
+};
+
+// A one-line progress bar on stderr, redrawn at most ten times a second: the map, the share of
+// its input read (when the size is known), records so far and the rate.
+class ProgressBar {
+ public:
+  void Update(const engine::Progress& p) {
+    auto now = std::chrono::steady_clock::now();
+    if (p.map != map_) {
+      map_ = p.map;
+      start_ = now;
+    }
+    if (!p.finished && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0 ? static_cast<double>(p.records) / secs : 0;
+    char buf[200];
+    std::string bar;
+    if (p.total > 0) {
+      double share = std::min(1.0, static_cast<double>(p.done) / static_cast<double>(p.total));
+      int filled = static_cast<int>(share * 30);
+      bar = "[" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(30 - filled), ' ') + "] ";
+      std::snprintf(buf, sizeof buf, "%3.0f%% ", share * 100);
+      bar += buf;
+    }
+    std::snprintf(buf, sizeof buf, "%lld records, %.0f/s", static_cast<long long>(p.records), rate);
+    std::fprintf(stderr, "\r\033[K%-22s %s%s%s", p.map->c_str(), bar.c_str(), buf, p.finished ? "\n" : "");
+    std::fflush(stderr);
+  }
+
+ private:
+  const std::string* map_ = nullptr;
+  std::chrono::steady_clock::time_point start_, last_;
 };
 
 int RunCommand(const RunOptions& opt) {
@@ -77,7 +119,22 @@ int RunCommand(const RunOptions& opt) {
     return 1;
   }
   engine::RunReport report;
-  if (!engine::Run(p, systems, st.get(), report, error)) {
+  engine::RunOptions options;
+  std::unique_ptr<engine::QueueFiles> queues;
+  if (!opt.queues.empty()) {
+    queues = engine::QueueFiles::Open(opt.queues, error);
+    if (!queues) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+    options.sinks.push_back(queues.get());
+    report.queues_dir = opt.queues;
+  }
+  ProgressBar bar;
+  if (opt.progress == "always" || (opt.progress == "auto" && isatty(STDERR_FILENO))) {
+    options.progress = [&bar](const engine::Progress& pr) { bar.Update(pr); };
+  }
+  if (!engine::Run(p, systems, st.get(), options, report, error)) {
     std::cerr << "error: " << error << "\n";
     return 1;
   }
@@ -94,7 +151,7 @@ int RunCommand(const RunOptions& opt) {
 int main(int argc, char** argv) {
   CLI::App app{"crmx-run: runs a crmx plan (built by `crmxc build SPEC -o PLAN`)."};
   app.name("crmx-run");
-  app.set_version_flag("--version", "crmx-run 0.1.0 (plan format 1)");
+  app.set_version_flag("--version", "crmx-run 0.1.0 (plan format 2)");
   app.require_subcommand(1);
   int exit_code = 0;
   auto opt = std::make_shared<RunOptions>();
@@ -106,6 +163,11 @@ int main(int argc, char** argv) {
       ->required();
   run->add_option("--state", opt->state, "The state file (SQLite; default: next to the ERP's database)");
   run->add_option("--report", opt->report, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  run->add_option("--queues", opt->queues,
+                  "Also write the queues as JSON Lines into DIR: quality, held, waiting, errors, flags "
+                  "(docs/operations.md)");
+  run->add_option("--progress", opt->progress, "auto (default: a progress bar when stderr is a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   run->callback([opt, &exit_code] { exit_code = RunCommand(*opt); });
   try {
     app.parse(argc, argv);

@@ -1,4 +1,7 @@
-// Defines connectors::Open and the JSON <-> value conversion shared by the connectors.
+// Defines connectors::Open, the typed conversion of text fields and the JSON writing shared by
+// the connectors and the queue files.
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 
 #include "runtime/connectors/internal.h"
@@ -6,75 +9,154 @@
 namespace crmx::connectors {
 
 namespace fs = std::filesystem;
-using json = nlohmann::json;
+using plan::FieldType;
 using value::Kind;
 using value::Value;
 
-Value FromJson(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null: return Value::Null();
-    case json::value_t::boolean: return Value::Bool(j.get<bool>());
-    case json::value_t::number_integer: return Value::Int(j.get<int64_t>());
-    case json::value_t::number_unsigned: {
-      uint64_t u = j.get<uint64_t>();
-      return u <= static_cast<uint64_t>(INT64_MAX) ? Value::Int(static_cast<int64_t>(u)) : Value::Uint(u);
-    }
-    case json::value_t::number_float: return Value::Double(j.get<double>());
-    case json::value_t::string: return Value::String(j.get<std::string>());
-    case json::value_t::array: {
-      std::vector<Value> items;
-      for (const json& x : j) items.push_back(FromJson(x));
-      return Value::List(std::move(items));
-    }
-    case json::value_t::object: {
-      std::vector<std::pair<Value, Value>> entries;
-      for (auto it = j.begin(); it != j.end(); ++it) entries.emplace_back(Value::String(it.key()), FromJson(it.value()));
-      return Value::Map(std::move(entries));
-    }
-    default: return Value::Null();
-  }
+namespace {
+
+Value NotA(std::string_view what, std::string_view text, std::string_view field) {
+  std::string shown(text.substr(0, 40));
+  return Value::Error(std::string(field) + ": `" + shown + (text.size() > 40 ? "...`" : "`") + " is not " +
+                      std::string(what));
 }
 
-json ToJson(const Value& v) {
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+void AppendDouble(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += std::isnan(d) ? "\"NaN\"" : d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+Value FromText(std::string_view text, FieldType type, std::string_view field) {
+  switch (type) {
+    case FieldType::kAny:
+    case FieldType::kString:
+    case FieldType::kDate:
+    case FieldType::kDateTime:
+      return Value::StringView(text);
+    case FieldType::kInt: {
+      int64_t i = 0;
+      auto r = std::from_chars(text.data(), text.data() + text.size(), i);
+      if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return NotA("an integer", text, field);
+      return Value::Int(i);
+    }
+    case FieldType::kDouble: {
+      double d = 0;
+      auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+      if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return NotA("a number", text, field);
+      return Value::Double(d);
+    }
+    case FieldType::kDecimal: {
+      auto d = decimal::Decimal::Parse(text);
+      if (!d) return NotA("a decimal number", text, field);
+      return Value::Dec(*d);
+    }
+    case FieldType::kBool:
+      if (EqualsIgnoreCase(text, "true") || text == "1") return Value::Bool(true);
+      if (EqualsIgnoreCase(text, "false") || text == "0") return Value::Bool(false);
+      return NotA("true or false", text, field);
+  }
+  return Value::StringView(text);
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static const char* kHex = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the stretch not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+void AppendJson(std::string& out, const Value& v, int scale) {
   switch (v.kind()) {
-    case Kind::kNull: return nullptr;
-    case Kind::kBool: return v.AsBool();
-    case Kind::kInt: return v.AsInt();
-    case Kind::kUint: return v.AsUint();
-    case Kind::kDouble: return v.AsDouble();
+    case Kind::kNull: out += "null"; return;
+    case Kind::kBool: out += v.AsBool() ? "true" : "false"; return;
+    case Kind::kInt: out += std::to_string(v.AsInt()); return;
+    case Kind::kUint: out += std::to_string(v.AsUint()); return;
+    case Kind::kDouble: AppendDouble(out, v.AsDouble()); return;
     case Kind::kDecimal: {
-      // Money stays exact on the wire: a JSON number with the decimal's digits.
-      return json::parse(v.AsDecimal().ToString(), nullptr, false);
+      // Money stays exact on the wire: a JSON number with the decimal's digits, at the
+      // target's scale when it has one.
+      decimal::Decimal d = v.AsDecimal();
+      if (scale >= 0 && d.Scale() != scale) {
+        auto r = d.Round(scale, decimal::Rounding::kHalfEven);
+        if (r) d = *r;
+      }
+      char buf[decimal::Decimal::kMaxChars];
+      out.append(buf, d.ToChars(buf));
+      return;
     }
     case Kind::kString:
-    case Kind::kBytes: return std::string(v.AsText());
+    case Kind::kBytes: AppendJsonString(out, v.AsText()); return;
     case Kind::kList: {
-      json a = json::array();
-      for (const Value& x : v.AsList()) a.push_back(ToJson(x));
-      return a;
+      out.push_back('[');
+      bool first = true;
+      for (const Value& x : v.AsList()) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendJson(out, x);
+      }
+      out.push_back(']');
+      return;
     }
     case Kind::kMap: {
-      json o = json::object();
+      out.push_back('{');
+      bool first = true;
       for (const auto& [k, x] : v.AsMap().entries) {
-        o[k.kind() == Kind::kString ? std::string(k.AsText()) : value::Display(k)] = ToJson(x);
+        if (!first) out.push_back(',');
+        first = false;
+        AppendJsonString(out, k.kind() == Kind::kString ? std::string(k.AsText()) : value::Display(k));
+        out.push_back(':');
+        AppendJson(out, x);
       }
-      return o;
+      out.push_back('}');
+      return;
     }
-    case Kind::kTimestamp: return value::FormatTimestamp(v.AsTime());
-    case Kind::kDuration: return value::FormatDuration(v.AsTime());
-    case Kind::kType: return v.AsTypeName();
-    case Kind::kError: return json{{"error", v.ErrorReason()}};
+    case Kind::kTimestamp: AppendJsonString(out, value::FormatTimestamp(v.AsTime())); return;
+    case Kind::kDuration: AppendJsonString(out, value::FormatDuration(v.AsTime())); return;
+    case Kind::kType: AppendJsonString(out, v.AsTypeName()); return;
+    case Kind::kError:
+      out += "{\"error\":";
+      AppendJsonString(out, v.ErrorReason());
+      out.push_back('}');
+      return;
   }
-  return nullptr;
+  out += "null";
 }
-
-Value ValueFromJson(const std::string& text, bool& ok) {
-  json j = json::parse(text, nullptr, false);
-  ok = !j.is_discarded();
-  return ok ? FromJson(j) : Value::Null();
-}
-
-std::string ValueToJson(const Value& v) { return ToJson(v).dump(); }
 
 std::unique_ptr<Connector> Open(const std::string& where, std::string& error) {
   if (where.rfind("sqlite:", 0) == 0) return OpenSqlite(where.substr(7), error);

@@ -1,10 +1,9 @@
-// Declares the connector implementations behind connectors::Open (connector.h).
+// Declares the connector implementations behind connectors::Open (connector.h) and the
+// readers and writers of the directory connector, one file format each.
 #pragma once
 
 #include <memory>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/connectors/connector.h"
 
@@ -13,7 +12,13 @@ namespace crmx::connectors {
 std::unique_ptr<Connector> OpenFiles(const std::string& dir, std::string& error);
 std::unique_ptr<Connector> OpenSqlite(const std::string& path, std::string& error);
 
-value::Value FromJson(const nlohmann::json& j);
-nlohmann::json ToJson(const value::Value& v);
+// `path` read as JSON Lines (jsonl_reader.cpp) or CSV (csv_reader.cpp); `name` is the file
+// name the records and bad lines carry.
+std::unique_ptr<RecordReader> OpenJsonlReader(const std::string& path, const std::string& name,
+                                              const ReadRequest& req, std::string& error);
+std::unique_ptr<RecordReader> OpenCsvReader(const std::string& path, const std::string& name,
+                                            const ReadRequest& req, std::string& error);
+// Upserts into the JSON Lines file `path` (jsonl_writer.cpp).
+std::unique_ptr<RecordWriter> OpenJsonlWriter(const std::string& path, const WriteRequest& req, std::string& error);
 
 }  // namespace crmx::connectors

@@ -1,14 +1,17 @@
 // Defines the SQLite connector: one table per object, named as the object; column `id`
 // (INTEGER PRIMARY KEY) is the record's id in this system, the other columns are fields.
-// Writing creates the table and any missing column, and upserts on the key column (a unique
-// index). Values: int/bool INTEGER, double REAL, text TEXT, decimal TEXT (exact digits),
-// lists and maps TEXT holding JSON.
+// Reads step one prepared SELECT of the projected columns, a batch at a time. A writer creates
+// the table and any missing column, and upserts on the key column (a unique index) with one
+// prepared statement, in one transaction committed by Commit. Values: int/bool INTEGER,
+// double REAL, text TEXT, decimal TEXT (exact digits, at the target field's scale), lists and
+// maps TEXT holding JSON.
 #include <sqlite3.h>
 
 #include <map>
 #include <set>
 
 #include "runtime/connectors/internal.h"
+#include "runtime/plan/pushdown.h"
 
 namespace crmx::connectors {
 
@@ -17,14 +20,7 @@ namespace {
 using value::Kind;
 using value::Value;
 
-std::string Quote(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string Quote(const std::string& name) { return plan::QuoteSqlIdentifier(name); }
 
 class Stmt {
  public:
@@ -40,7 +36,7 @@ class Stmt {
   int rc_ = SQLITE_OK;
 };
 
-void Bind(sqlite3_stmt* s, int i, const Value& v) {
+void Bind(sqlite3_stmt* s, int i, const Value& v, int scale) {
   switch (v.kind()) {
     case Kind::kNull: sqlite3_bind_null(s, i); break;
     case Kind::kBool: sqlite3_bind_int64(s, i, v.AsBool() ? 1 : 0); break;
@@ -52,30 +48,202 @@ void Bind(sqlite3_stmt* s, int i, const Value& v) {
       break;
     }
     case Kind::kDecimal: {
-      std::string t = v.AsDecimal().ToString();
+      std::string t;
+      AppendJson(t, v, scale);  // exact digits, at the target's scale
       sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
       break;
     }
     default: {
-      std::string t = ToJson(v).dump();
+      std::string t;
+      AppendJson(t, v);
       sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
     }
   }
 }
 
-Value Column(sqlite3_stmt* s, int i) {
+
+// A column's value as a field of `type` (a decimal stored as TEXT is read exactly). TEXT is
+// copied into the batch's arena: SQLite's buffer only lives until the next step.
+Value Column(sqlite3_stmt* s, int i, plan::FieldType type, const std::string& field, RecordBatch& out) {
   switch (sqlite3_column_type(s, i)) {
-    case SQLITE_INTEGER: return Value::Int(sqlite3_column_int64(s, i));
-    case SQLITE_FLOAT: return Value::Double(sqlite3_column_double(s, i));
-    case SQLITE_TEXT:
-      return Value::String(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
-                                       static_cast<size_t>(sqlite3_column_bytes(s, i))));
+    case SQLITE_INTEGER: {
+      int64_t n = sqlite3_column_int64(s, i);
+      if (type == plan::FieldType::kDecimal) return Value::Dec(decimal::Decimal::FromInt(n));
+      if (type == plan::FieldType::kBool) return Value::Bool(n != 0);
+      if (type == plan::FieldType::kDouble) return Value::Double(static_cast<double>(n));
+      return Value::Int(n);
+    }
+    case SQLITE_FLOAT: {
+      double d = sqlite3_column_double(s, i);
+      if (type == plan::FieldType::kDecimal) {
+        auto r = decimal::Decimal::FromDouble(d);
+        return r ? Value::Dec(*r) : Value::Error(field + ": not a finite number");
+      }
+      return Value::Double(d);
+    }
+    case SQLITE_TEXT: {
+      const std::string& text = out.arena.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+                                                       static_cast<size_t>(sqlite3_column_bytes(s, i)));
+      return FromText(text, type, field);
+    }
     case SQLITE_BLOB:
       return Value::Bytes(std::string(static_cast<const char*>(sqlite3_column_blob(s, i)),
                                       static_cast<size_t>(sqlite3_column_bytes(s, i))));
     default: return Value::Null();
   }
 }
+
+// The number `sql` (a SELECT count(*)) counts, with `params` bound; 0 on failure.
+uint64_t Count(sqlite3* db, const std::string& sql, const std::vector<Value>& params) {
+  Stmt st(db, sql);
+  if (!st.ok()) return 0;
+  for (size_t i = 0; i < params.size(); ++i) Bind(st.get(), static_cast<int>(i + 1), params[i], -1);
+  return sqlite3_step(st.get()) == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(st.get(), 0)) : 0;
+}
+
+class SqliteReader : public RecordReader {
+ public:
+  SqliteReader(sqlite3* db, const ReadRequest& req) : db_(db), req_(req) {}
+  ~SqliteReader() override { sqlite3_finalize(st_); }
+
+  // The projected columns of the rows the pushdown conditions do not rule out, in rowid order.
+  bool Prepare(const std::set<std::string>& cols, std::string& error) {
+    plan::SqlFilter filter = plan::BuildSqlFilter(req_.pushdown, req_.fields, req_.types, cols);
+    std::string from = " FROM " + Quote(req_.object);
+    std::string where = filter.where.empty() ? "" : " WHERE " + filter.where;
+    uint64_t all = Count(db_, "SELECT count(*)" + from, {});
+    total_ = where.empty() ? all : Count(db_, "SELECT count(*)" + from + where, filter.params);
+    filtered_ = all - total_;
+    query_ = "SELECT rowid";
+    for (const std::string& f : req_.fields) query_ += ", " + (cols.count(f) ? Quote(f) : std::string("NULL"));
+    query_ += from + where + " ORDER BY rowid";
+    if (sqlite3_prepare_v2(db_, query_.c_str(), -1, &st_, nullptr) != SQLITE_OK) {
+      error = std::string("cannot read ") + req_.object + ": " + sqlite3_errmsg(db_);
+      return false;
+    }
+    for (size_t i = 0; i < filter.params.size(); ++i) Bind(st_, static_cast<int>(i + 1), filter.params[i], -1);
+    return true;
+  }
+  uint64_t Filtered() const override { return filtered_; }
+  std::string Query() const override { return query_; }
+
+  bool Next(RecordBatch& out) override {
+    out.Clear();
+    out.width = req_.fields.size();
+    out.file = "sqlite:" + req_.object;
+    if (st_ == nullptr || finished_) return false;  // no table: nothing written yet
+    while (out.size() < req_.batch) {
+      int rc = sqlite3_step(st_);
+      if (rc == SQLITE_DONE) {
+        finished_ = true;  // stepping again would start the query over
+        break;
+      }
+      if (rc != SQLITE_ROW) {
+        error_ = std::string("cannot read ") + req_.object + ": " + sqlite3_errmsg(db_);
+        return false;
+      }
+      out.lines.push_back(sqlite3_column_int64(st_, 0));
+      for (size_t i = 0; i < req_.fields.size(); ++i)
+        out.values.push_back(Column(st_, static_cast<int>(i + 1), req_.types[i], req_.fields[i], out));
+      ++done_;
+    }
+    return out.size() > 0;
+  }
+  uint64_t Done() const override { return done_; }
+  uint64_t Total() const override { return total_; }
+
+ private:
+  sqlite3* db_;
+  ReadRequest req_;
+  sqlite3_stmt* st_ = nullptr;
+  bool finished_ = false;
+  uint64_t done_ = 0, total_ = 0, filtered_ = 0;
+  std::string query_;
+};
+
+class SqliteWriter : public RecordWriter {
+ public:
+  SqliteWriter(sqlite3* db, const WriteRequest& req) : db_(db), req_(req) {}
+  ~SqliteWriter() override {
+    sqlite3_finalize(st_);
+    if (in_tx_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  // The table, its columns, the unique index on the key, the upsert statement, a transaction.
+  bool Prepare(std::set<std::string> known, std::string& error) {
+    const std::string& object = req_.object;
+    if (!Exec("CREATE TABLE IF NOT EXISTS " + Quote(object) + " (id INTEGER PRIMARY KEY AUTOINCREMENT)", error)) return false;
+    for (const plan::TargetField& f : req_.fields) {
+      if (known.count(f.name)) continue;
+      if (!Exec("ALTER TABLE " + Quote(object) + " ADD COLUMN " + Quote(f.name), error)) return false;
+      known.insert(f.name);
+    }
+    if (!Exec("CREATE UNIQUE INDEX IF NOT EXISTS " + Quote(object + "__" + req_.key_field) + " ON " + Quote(object) +
+                  " (" + Quote(req_.key_field) + ")",
+              error))
+      return false;
+    std::string cols, params, updates;
+    for (size_t i = 0; i < req_.fields.size(); ++i) {
+      const std::string& n = req_.fields[i].name;
+      cols += (i ? ", " : "") + Quote(n);
+      params += i ? ", ?" : "?";
+      if (n != req_.key_field) updates += (updates.empty() ? "" : ", ") + Quote(n) + " = excluded." + Quote(n);
+    }
+    // With nothing to update, a no-op update still returns the row's id.
+    if (updates.empty()) updates = Quote(req_.key_field) + " = excluded." + Quote(req_.key_field);
+    std::string sql = "INSERT INTO " + Quote(object) + " (" + cols + ") VALUES (" + params + ") ON CONFLICT(" +
+                      Quote(req_.key_field) + ") DO UPDATE SET " + updates + " RETURNING id";
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK) {
+      error = std::string("cannot write ") + object + ": " + sqlite3_errmsg(db_);
+      return false;
+    }
+    in_tx_ = Exec("BEGIN", error);
+    return in_tx_;
+  }
+
+  bool Upsert(const Value* values, std::string* id, std::string& error) override {
+    for (size_t i = 0; i < req_.fields.size(); ++i) {
+      if (req_.fields[i].name == req_.key_field && values[i].IsNull()) {
+        error = "no value for the key `" + req_.key_field + "`";
+        return false;
+      }
+      Bind(st_, static_cast<int>(i + 1), values[i], req_.fields[i].scale.value_or(-1));
+    }
+    int rc = sqlite3_step(st_);
+    bool ok = rc == SQLITE_ROW;
+    if (ok && id) *id = std::to_string(sqlite3_column_int64(st_, 0));
+    while (rc == SQLITE_ROW) rc = sqlite3_step(st_);
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+    if (!ok || rc != SQLITE_DONE) {
+      error = std::string("cannot write ") + req_.object + ": " + sqlite3_errmsg(db_);
+      return false;
+    }
+    return true;
+  }
+
+  bool Commit(std::string& error) override {
+    if (!in_tx_) return true;
+    in_tx_ = false;
+    return Exec("COMMIT", error);
+  }
+
+ private:
+  bool Exec(const std::string& sql, std::string& error) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+      error = std::string(msg ? msg : "sqlite error") + " (" + sql + ")";
+      sqlite3_free(msg);
+      return false;
+    }
+    return true;
+  }
+
+  sqlite3* db_;
+  WriteRequest req_;
+  sqlite3_stmt* st_ = nullptr;
+  bool in_tx_ = false;
+};
 
 class SqliteConnector : public Connector {
  public:
@@ -84,82 +252,18 @@ class SqliteConnector : public Connector {
 
   std::string Describe() const override { return "sqlite " + path_; }
 
-  bool Read(const std::string& object, const std::vector<std::string>& fields, ReadResult& out,
-            std::string& error) override {
-    std::set<std::string> cols = Columns(object);
+  std::unique_ptr<RecordReader> OpenReader(const ReadRequest& req, std::string& error) override {
+    std::set<std::string> cols = Columns(req.object);
+    auto r = std::make_unique<SqliteReader>(db_, req);
     // No table yet: nothing was ever written to this object (an ERP before its first sync).
-    if (cols.empty()) return true;
-    std::vector<std::string> want = fields;
-    if (want.empty()) want.assign(cols.begin(), cols.end());
-    std::string sql = "SELECT rowid";
-    for (const std::string& f : want) sql += ", " + (cols.count(f) ? Quote(f) : std::string("NULL"));
-    sql += " FROM " + Quote(object) + " ORDER BY rowid";
-    Stmt st(db_, sql);
-    if (!st.ok()) {
-      error = std::string("cannot read ") + object + ": " + sqlite3_errmsg(db_);
-      return false;
-    }
-    while (sqlite3_step(st.get()) == SQLITE_ROW) {
-      Record r;
-      r.file = "sqlite:" + object;
-      r.line = sqlite3_column_int64(st.get(), 0);
-      for (size_t i = 0; i < want.size(); ++i) r.fields.emplace(want[i], Column(st.get(), static_cast<int>(i + 1)));
-      out.records.push_back(std::move(r));
-      ++out.lines;
-    }
-    return true;
+    if (!cols.empty() && !r->Prepare(cols, error)) return nullptr;
+    return r;
   }
 
-  bool Upsert(const std::string& object, const std::string& key_field,
-              const std::vector<std::pair<std::string, Value>>& record, std::string& id, std::string& error) override {
-    if (!Ensure(object, key_field, record, error)) return false;
-    const Value* key = nullptr;
-    for (const auto& [k, v] : record) if (k == key_field) key = &v;
-    if (key == nullptr || key->IsNull()) {
-      error = "no value for the key `" + key_field + "`";
-      return false;
-    }
-    std::string cols, params, updates;
-    for (size_t i = 0; i < record.size(); ++i) {
-      cols += (i ? ", " : "") + Quote(record[i].first);
-      params += i ? ", ?" : "?";
-      if (record[i].first != key_field)
-        updates += (updates.empty() ? "" : ", ") + Quote(record[i].first) + " = excluded." + Quote(record[i].first);
-    }
-    std::string sql = "INSERT INTO " + Quote(object) + " (" + cols + ") VALUES (" + params + ") ON CONFLICT(" +
-                      Quote(key_field) + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
-    Stmt st(db_, sql);
-    if (!st.ok()) {
-      error = std::string("cannot write ") + object + ": " + sqlite3_errmsg(db_);
-      return false;
-    }
-    for (size_t i = 0; i < record.size(); ++i) Bind(st.get(), static_cast<int>(i + 1), record[i].second);
-    if (sqlite3_step(st.get()) != SQLITE_DONE) {
-      error = std::string("cannot write ") + object + ": " + sqlite3_errmsg(db_);
-      return false;
-    }
-    Stmt q(db_, "SELECT id FROM " + Quote(object) + " WHERE " + Quote(key_field) + " = ?");
-    Bind(q.get(), 1, *key);
-    if (sqlite3_step(q.get()) != SQLITE_ROW) {
-      error = "the record just written to " + object + " cannot be found again";
-      return false;
-    }
-    id = std::to_string(sqlite3_column_int64(q.get(), 0));
-    return true;
-  }
-
-  void Begin() override {
-    if (!in_tx_) in_tx_ = sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
-  }
-
-  bool Commit(std::string& error) override {
-    if (!in_tx_) return true;
-    in_tx_ = false;
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      error = std::string("commit failed: ") + sqlite3_errmsg(db_);
-      return false;
-    }
-    return true;
+  std::unique_ptr<RecordWriter> OpenWriter(const WriteRequest& req, std::string& error) override {
+    auto w = std::make_unique<SqliteWriter>(db_, req);
+    if (!w->Prepare(Columns(req.object), error)) return nullptr;
+    return w;
   }
 
  private:
@@ -171,40 +275,8 @@ class SqliteConnector : public Connector {
     return cols;
   }
 
-  bool Exec(const std::string& sql, std::string& error) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-      error = std::string(msg ? msg : "sqlite error") + " (" + sql + ")";
-      sqlite3_free(msg);
-      return false;
-    }
-    return true;
-  }
-
-  // The table, its columns and the unique index on the key.
-  bool Ensure(const std::string& object, const std::string& key_field,
-              const std::vector<std::pair<std::string, Value>>& record, std::string& error) {
-    std::set<std::string>& known = columns_[object];
-    bool missing = known.empty();
-    for (const auto& [k, v] : record) missing = missing || !known.count(k);
-    if (!missing) return true;
-    if (!Exec("CREATE TABLE IF NOT EXISTS " + Quote(object) + " (id INTEGER PRIMARY KEY AUTOINCREMENT)", error))
-      return false;
-    known = Columns(object);
-    for (const auto& [k, v] : record) {
-      if (known.count(k)) continue;
-      if (!Exec("ALTER TABLE " + Quote(object) + " ADD COLUMN " + Quote(k), error)) return false;
-      known.insert(k);
-    }
-    return Exec("CREATE UNIQUE INDEX IF NOT EXISTS " + Quote(object + "__" + key_field) + " ON " + Quote(object) +
-                    " (" + Quote(key_field) + ")",
-                error);
-  }
-
   sqlite3* db_;
   std::string path_;
-  bool in_tx_ = false;
-  std::map<std::string, std::set<std::string>> columns_;
 };
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <unordered_map>
 
 #include "runtime/vm/vm.h"
@@ -14,11 +14,13 @@ namespace crmx::engine {
 
 namespace {
 
-using connectors::Record;
+using connectors::RecordBatch;
 using value::Value;
 
 // The id field of the records a relation joins on (Salesforce's `Id`). See docs/operations.md.
 constexpr const char* kIdField = "Id";
+constexpr size_t kDefaultBatch = 1024;
+constexpr const char* kFilteredReason = "left out by the source query (`when` pushed down)";
 
 std::string KeyText(const Value& v) {
   if (v.kind() == value::Kind::kString) return std::string(v.AsText());
@@ -31,271 +33,385 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// A program with its inputs resolved to bindings.
-struct Bound {
-  const vm::Program* program = nullptr;
-  std::vector<const plan::Binding*> inputs;
-};
-
-Bound Bind(const vm::Program& p, const std::vector<plan::Binding>& bindings) {
-  Bound b;
-  b.program = &p;
-  for (const std::string& name : p.input_names) {
-    const plan::Binding* found = nullptr;
-    for (const plan::Binding& x : bindings) if (x.name == name) found = &x;
-    b.inputs.push_back(found);
-  }
-  return b;
+// A bad line's reasons: what it is ("malformed JSON", the reason the counts group by), then
+// what the parser said.
+std::vector<std::string> Reasons(const connectors::BadLine& b) {
+  std::vector<std::string> r{b.reason};
+  if (!b.detail.empty()) r.push_back(b.detail);
+  return r;
 }
 
-struct Outcome {
-  std::string status;  // written, skipped, data_quality, held, waiting, error
+size_t IndexOf(const std::vector<std::string>& names, const std::string& name) {
+  auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? names.size() : static_cast<size_t>(it - names.begin());
+}
+
+// A program input resolved, once per map, to where its value is found for a record.
+struct Slot {
+  plan::BindingKind kind = plan::BindingKind::kField;
+  size_t index = 0;  // kField: the source field; kParent/kChildren: the relation; kAssigned: the
+                     // target field; kTable: the table
+  size_t field = 0;  // kParent: the parent's field
+  bool bound = false;
 };
+
+struct Bound {
+  const vm::Program* program = nullptr;
+  std::vector<Slot> slots;
+};
+
+// The related records a map joins, read before its source: parents by id, children grouped
+// by their parent's id. Owned values (they outlive the source batches).
+struct Related {
+  const plan::Relation* relation = nullptr;
+  size_t via = 0;  // parents: the source field holding the parent's id
+  std::unordered_map<std::string, std::vector<Value>> parents;  // id -> the parent's fields
+  std::unordered_map<std::string, std::vector<Value>> children;  // parent id -> child maps
+};
+
+enum class Status { kWritten, kSkipped, kDataQuality, kHeld, kWaiting, kError };
+
+const char* QueueName(Status s) {
+  switch (s) {
+    case Status::kDataQuality: return "data_quality";
+    case Status::kHeld: return "held";
+    case Status::kWaiting: return "waiting";
+    case Status::kError: return "error";
+    case Status::kSkipped: return "skipped";
+    case Status::kWritten: return "written";
+  }
+  return "error";
+}
+
+using Outcomes = std::unordered_map<std::string, Status>;  // source key -> where it ended
+using Xref = std::unordered_map<std::string, std::string>;   // source key -> target id
 
 class MapRun {
  public:
-  MapRun(const plan::Plan& plan, const plan::Map& map, connectors::Connector& source, connectors::Connector& target,
-         state::StateStore* state, int64_t run,
-         const std::map<std::string, std::unordered_map<std::string, std::string>>& outcomes,
-         std::map<std::string, std::unordered_map<std::string, std::string>>& xrefs)
-      : plan_(plan), map_(map), source_(source), target_(target), state_(state), run_(run), outcomes_(outcomes),
-        xrefs_(xrefs) {}
+  MapRun(const plan::Plan& plan, const plan::Map& map, const RunOptions& options, state::StateStore* state,
+         int64_t run, const std::map<std::string, Outcomes>& outcomes, std::map<std::string, Xref>& xrefs)
+      : plan_(plan), map_(map), options_(options), state_(state), run_(run), outcomes_(outcomes), xrefs_(xrefs),
+        keep_ids_(!map.referenced_by.empty()) {}
 
-  bool Run(MapReport& rep, std::unordered_map<std::string, std::string>& outcome, std::string& error) {
+  bool Run(connectors::Connector& source, connectors::Connector& target, MapReport& rep, Outcomes& outcome,
+           std::string& error) {
     rep.name = map_.name;
     rep.source = map_.source.system + "." + map_.source.object;
     rep.target = map_.target.system + "." + map_.target.object;
-    // Sources: the map's object, its parents, its children, projected.
-    connectors::ReadResult in;
-    if (!source_.Read(map_.source.object, map_.projection.fields, in, error)) return false;
-    rep.input_lines = in.lines;
-    for (const connectors::BadLine& b : in.bad) {
-      Add(rep.error, QueueItem{"", b.file, b.line, {b.reason}}, "error");
+    if (!ReadRelated(source, rep, error)) return false;
+    for (const plan::Table& t : plan_.tables) tables_.push_back(Value::Map(t.entries));
+    Prepare();
+    connectors::ReadRequest req{map_.source.object, map_.projection.fields, map_.projection.types,
+                                map_.read_batch > 0 ? static_cast<size_t>(map_.read_batch) : kDefaultBatch,
+                                sync_ ? sync_->pushdown : std::vector<plan::SourceCondition>{}};
+    std::unique_ptr<connectors::RecordReader> reader = source.OpenReader(req, error);
+    if (!reader) return false;
+    std::string key_field;
+    for (const plan::Step& s : map_.steps) if (s.kind == plan::StepKind::kKey && key_field.empty()) key_field = s.target;
+    connectors::WriteRequest wreq{map_.target.object, key_field, map_.target_fields};
+    std::unique_ptr<connectors::RecordWriter> writer;
+    if (!key_field.empty()) {
+      writer = target.OpenWriter(wreq, error);
+      if (!writer) return false;
     }
-    for (const plan::Relation& r : map_.projection.relations) {
-      std::vector<std::string> fields = r.fields;
-      if (r.child) fields.push_back(r.via); else fields.push_back(kIdField);
-      std::sort(fields.begin(), fields.end());
-      fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
-      connectors::ReadResult rr;
-      if (!source_.Read(r.object, fields, rr, error)) return false;
-      for (const connectors::BadLine& b : rr.bad) rep.related_bad_lines.push_back(QueueItem{"", b.file, b.line, {b.reason}});
-      if (r.child) {
-        auto& groups = children_[r.name];
-        for (Record& rec : rr.records) {
-          std::string parent = KeyText(rec.fields[r.via]);
-          std::vector<std::pair<Value, Value>> entries;
-          for (const std::string& f : r.fields) entries.emplace_back(Value::String(f), rec.fields[f]);
-          groups[parent].push_back(Value::Map(std::move(entries)));
-        }
-      } else {
-        auto& index = parents_[r.name];
-        for (Record& rec : rr.records) index[KeyText(rec.fields[kIdField])] = std::move(rec);
-        via_[r.name] = r.via;
-      }
-    }
-    for (const plan::Table& t : plan_.tables) tables_[t.name] = Value::Map(t.entries);
-    // Programs with their bindings.
-    const plan::Sync* sync = plan_.FindSync(map_.name);
-    std::vector<Bound> when;
-    if (sync) for (const plan::WhenPart& w : sync->when) when.push_back(Bind(w.program, w.bindings));
-    std::vector<Bound> steps, probes;
-    const plan::Step* key_step = nullptr;
-    for (const plan::Step& s : map_.steps) {
-      steps.push_back(Bind(s.program, s.bindings));
-      probes.push_back(s.flag_probe ? Bind(*s.flag_probe, s.bindings) : Bound{});
-      if (s.kind == plan::StepKind::kKey && key_step == nullptr) key_step = &s;
-    }
-    target_.Begin();
     if (state_) state_->Begin();
-    for (const Record& rec : in.records) {
-      assigned_.clear();
-      std::string id;
-      if (key_step) id = KeyText(Eval(steps[static_cast<size_t>(key_step - map_.steps.data())], rec));
-      QueueItem item{id, rec.file, rec.line, {}};
-      std::string status = Process(rep, rec, when, steps, probes, item);
-      if (!id.empty()) outcome[id] = status;
+    RecordBatch batch;
+    Progress progress{&map_.name, 0, 0, reader->Total(), false};
+    while (reader->Next(batch)) {
+      rep.input_lines += static_cast<int64_t>(batch.size() + batch.bad.size());
+      for (const connectors::BadLine& b : batch.bad) Add(rep.error, QueueItem{"", b.file, b.line, Reasons(b), {}}, Status::kError);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        Status s = Process(rep, batch.Row(i), batch.file, batch.lines[i], writer.get());
+        if (keep_ids_ && !key_.empty()) outcome[key_] = s;
+      }
+      progress.records = rep.input_lines;
+      progress.done = reader->Done();
+      if (options_.progress) options_.progress(progress);
     }
-    if (!target_.Commit(error)) return false;
+    if (!reader->error().empty()) {
+      error = "reading " + map_.source.object + ": " + reader->error();
+      return false;
+    }
+    // Records the source query left out (pushdown of `when`): skipped, without being read.
+    if (auto filtered = static_cast<int64_t>(reader->Filtered()); filtered > 0) {
+      rep.input_lines += filtered;
+      rep.skipped.count += filtered;
+      rep.skipped.by_reason[kFilteredReason] += filtered;
+    }
+    if (writer && !writer->Commit(error)) return false;
     if (state_) state_->Commit();
+    progress.finished = true;
+    if (options_.progress) options_.progress(progress);
     return true;
   }
 
  private:
-  void Add(Bucket& b, QueueItem item, const std::string& queue, std::vector<std::string> fields = {}) {
-    ++b.count;
-    ++b.by_reason[item.reasons.empty() ? "" : item.reasons.front()];
-    if (queue == "skipped") return;
-    if (state_) {
-      state_->AddQueueEntry(run_, state::QueueEntry{map_.name, queue, item.id, item.file, item.line, item.reasons,
-                                                    std::move(fields)});
+  bool ReadRelated(connectors::Connector& source, MapReport& rep, std::string& error) {
+    for (const plan::Relation& r : map_.projection.relations) {
+      Related rel;
+      rel.relation = &r;
+      std::vector<std::string> fields = r.fields;
+      std::vector<plan::FieldType> types = r.types;
+      const std::string& join = r.child ? r.via : kIdField;
+      size_t join_at = IndexOf(fields, join);
+      if (join_at == fields.size()) {
+        fields.push_back(join);
+        types.push_back(plan::FieldType::kString);
+      }
+      if (!r.child) rel.via = IndexOf(map_.projection.fields, r.via);
+      connectors::ReadRequest req{r.object, fields, types, kDefaultBatch, {}};
+      std::unique_ptr<connectors::RecordReader> reader = source.OpenReader(req, error);
+      if (!reader) return false;
+      RecordBatch batch;
+      while (reader->Next(batch)) {
+        for (const connectors::BadLine& b : batch.bad) rep.related_bad_lines.push_back(QueueItem{"", b.file, b.line, Reasons(b), {}});
+        for (size_t i = 0; i < batch.size(); ++i) {
+          const Value* row = batch.Row(i);
+          std::string id = KeyText(row[join_at]);
+          if (r.child) {
+            std::vector<std::pair<Value, Value>> entries;
+            for (size_t f = 0; f < r.fields.size(); ++f) entries.emplace_back(Value::String(r.fields[f]), row[f].Owned());
+            rel.children[id].push_back(Value::Map(std::move(entries)));
+          } else {
+            std::vector<Value> values;
+            for (size_t f = 0; f < r.fields.size(); ++f) values.push_back(row[f].Owned());
+            rel.parents[id] = std::move(values);
+          }
+        }
+      }
+      if (!reader->error().empty()) {
+        error = "reading " + r.object + ": " + reader->error();
+        return false;
+      }
+      related_.push_back(std::move(rel));
     }
-    b.records.push_back(std::move(item));
+    return true;
   }
 
-  Value Input(const plan::Binding* b, const Record& rec) {
-    if (b == nullptr) return Value::Error("unbound input");
-    switch (b->kind) {
-      case plan::BindingKind::kField: {
-        auto it = rec.fields.find(b->field);
-        return it == rec.fields.end() ? Value::Null() : it->second;
+  Bound Bind(const vm::Program& p, const std::vector<plan::Binding>& bindings) {
+    Bound b;
+    b.program = &p;
+    for (const std::string& name : p.input_names) {
+      Slot s;
+      for (const plan::Binding& x : bindings) {
+        if (x.name != name) continue;
+        s.kind = x.kind;
+        s.bound = true;
+        switch (x.kind) {
+          case plan::BindingKind::kField: s.index = IndexOf(map_.projection.fields, x.field); break;
+          case plan::BindingKind::kParent:
+          case plan::BindingKind::kChildren:
+            s.index = related_.size();
+            for (size_t i = 0; i < related_.size(); ++i)
+              if (related_[i].relation->name == x.relation) s.index = i;
+            if (s.index < related_.size()) s.field = IndexOf(related_[s.index].relation->fields, x.field);
+            break;
+          case plan::BindingKind::kAssigned: {
+            s.index = map_.target_fields.size();
+            for (size_t i = 0; i < map_.target_fields.size(); ++i)
+              if (map_.target_fields[i].name == x.field) s.index = i;
+            break;
+          }
+          case plan::BindingKind::kTable: {
+            s.index = plan_.tables.size();
+            for (size_t i = 0; i < plan_.tables.size(); ++i)
+              if (plan_.tables[i].name == x.field) s.index = i;
+            break;
+          }
+        }
       }
+      b.slots.push_back(s);
+    }
+    return b;
+  }
+
+  void Prepare() {
+    if (const plan::Sync* sync = plan_.FindSync(map_.name)) {
+      sync_ = sync;
+      for (const plan::WhenPart& w : sync->when) when_.push_back(Bind(w.program, w.bindings));
+    }
+    for (const plan::Step& s : map_.steps) {
+      steps_.push_back(Bind(s.program, s.bindings));
+      probes_.push_back(s.flag_probe ? Bind(*s.flag_probe, s.bindings) : Bound{});
+      size_t out = map_.target_fields.size();
+      for (size_t i = 0; i < map_.target_fields.size(); ++i)
+        if (map_.target_fields[i].name == s.target) out = i;
+      out_index_.push_back(out);
+    }
+    for (size_t i = 0; i < map_.steps.size(); ++i)
+      if (map_.steps[i].kind == plan::StepKind::kKey) key_step_ = i;
+    out_.resize(map_.target_fields.size());
+  }
+
+  Value Input(const Slot& s, const Value* row) {
+    if (!s.bound) return Value::Error("unbound input");
+    switch (s.kind) {
+      case plan::BindingKind::kField:
+        return s.index < map_.projection.fields.size() ? row[s.index] : Value::Null();
       case plan::BindingKind::kParent: {
-        auto via = rec.fields.find(via_[b->relation]);
-        if (via == rec.fields.end()) return Value::Null();
-        auto& index = parents_[b->relation];
-        auto p = index.find(KeyText(via->second));
-        if (p == index.end()) return Value::Null();
-        auto f = p->second.fields.find(b->field);
-        return f == p->second.fields.end() ? Value::Null() : f->second;
+        if (s.index >= related_.size()) return Value::Null();
+        const Related& r = related_[s.index];
+        if (r.via >= map_.projection.fields.size()) return Value::Null();
+        auto p = r.parents.find(KeyText(row[r.via]));
+        if (p == r.parents.end() || s.field >= p->second.size()) return Value::Null();
+        return p->second[s.field];
       }
       case plan::BindingKind::kChildren: {
-        auto idf = rec.fields.find(kIdField);
-        if (idf == rec.fields.end()) return Value::List({});
-        auto& groups = children_[b->relation];
-        auto g = groups.find(KeyText(idf->second));
-        return g == groups.end() ? Value::List({}) : Value::List(g->second);
+        size_t id = IndexOf(map_.projection.fields, kIdField);
+        if (s.index >= related_.size() || id >= map_.projection.fields.size()) return Value::List({});
+        const Related& r = related_[s.index];
+        auto g = r.children.find(KeyText(row[id]));
+        return g == r.children.end() ? Value::List({}) : Value::List(g->second);
       }
-      case plan::BindingKind::kAssigned: {
-        for (const auto& [k, v] : assigned_) if (k == b->field) return v;
-        return Value::Null();
-      }
-      case plan::BindingKind::kTable: {
-        auto t = tables_.find(b->field);
-        return t == tables_.end() ? Value::Error("no table " + b->field) : t->second;
-      }
+      case plan::BindingKind::kAssigned: return s.index < out_.size() ? out_[s.index] : Value::Null();
+      case plan::BindingKind::kTable:
+        return s.index < tables_.size() ? tables_[s.index] : Value::Error("unknown table");
     }
     return Value::Null();
   }
 
-  Value Eval(const Bound& b, const Record& rec) {
+  Value Eval(const Bound& b, const Value* row) {
     inputs_.clear();
-    for (const plan::Binding* x : b.inputs) inputs_.push_back(Input(x, rec));
-    return vm_.Run(*b.program, inputs_).Owned();
+    for (const Slot& s : b.slots) inputs_.push_back(Input(s, row));
+    return vm_.Run(*b.program, inputs_);
   }
 
-  std::string Process(MapReport& rep, const Record& rec, const std::vector<Bound>& when,
-                      const std::vector<Bound>& steps, const std::vector<Bound>& probes, QueueItem& item) {
-    const plan::Sync* sync = plan_.FindSync(map_.name);
-    for (size_t i = 0; i < when.size(); ++i) {
-      if (!Eval(when[i], rec).IsTrue()) {
-        item.reasons.push_back(sync->when[i].reason);
-        Add(rep.skipped, item, "skipped");
-        return "skipped";
-      }
+  void Add(Bucket& b, QueueItem item, Status status) {
+    ++b.count;
+    ++b.by_reason[item.reasons.empty() ? "" : item.reasons.front()];
+    if (status == Status::kSkipped) return;
+    const char* queue = QueueName(status);
+    if (state_) {
+      state_->AddQueueEntry(run_, state::QueueEntry{map_.name, queue, item.key, item.file, item.line, item.reasons,
+                                                    item.fields});
+    }
+    for (QueueSink* s : options_.sinks) s->Add(map_.name, queue, item);
+    if (b.samples.size() < options_.samples) b.samples.push_back(std::move(item));
+  }
+
+  Status Queue(Bucket& b, Status status, const std::string& file, int64_t line, std::vector<std::string> reasons,
+               std::vector<std::string> fields = {}) {
+    Add(b, QueueItem{key_, file, line, std::move(reasons), std::move(fields)}, status);
+    return status;
+  }
+
+  // Where a `ref` to `ref_map`'s record `src` stands, for the waiting reason.
+  std::string WhyMissing(const std::string& ref_map, const std::string& src) const {
+    auto o = outcomes_.find(ref_map);
+    if (o != outcomes_.end()) {
+      auto st = o->second.find(src);
+      if (st != o->second.end()) return st->second == Status::kDataQuality ? "data-quality" : QueueName(st->second);
+    }
+    return "not found";
+  }
+
+  Status Process(MapReport& rep, const Value* row, const std::string& file, int64_t line,
+                 connectors::RecordWriter* writer) {
+    key_.clear();
+    std::fill(out_.begin(), out_.end(), Value::Null());
+    Value key_value;
+    if (key_step_) {
+      key_value = Eval(steps_[*key_step_], row);
+      key_ = KeyText(key_value);
+    }
+    for (size_t i = 0; i < when_.size(); ++i) {
+      if (!Eval(when_[i], row).IsTrue()) return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
     }
     // Every require, in order: all failing reasons go with the record.
-    std::vector<std::string> fields;
-    for (size_t i = 0; i < steps.size(); ++i) {
+    std::vector<std::string> reasons, fields;
+    for (size_t i = 0; i < steps_.size(); ++i) {
       const plan::Step& s = map_.steps[i];
-      if (s.kind != plan::StepKind::kRequire) continue;
-      if (!Eval(steps[i], rec).IsTrue()) {
-        item.reasons.push_back(s.reason);
-        for (const plan::Binding& b : s.bindings) fields.push_back(b.name);
-      }
+      if (s.kind != plan::StepKind::kRequire || Eval(steps_[i], row).IsTrue()) continue;
+      reasons.push_back(s.reason);
+      for (const plan::Binding& b : s.bindings) fields.push_back(b.name);
     }
-    if (!item.reasons.empty()) {
-      Add(rep.data_quality, item, "data_quality", fields);
-      return "data_quality";
-    }
-    std::string key_field;
-    std::vector<std::string> flags;
-    for (size_t i = 0; i < steps.size(); ++i) {
+    if (!reasons.empty()) return Queue(rep.data_quality, Status::kDataQuality, file, line, std::move(reasons), std::move(fields));
+    flags_.clear();
+    for (size_t i = 0; i < steps_.size(); ++i) {
       const plan::Step& s = map_.steps[i];
       if (s.kind == plan::StepKind::kRequire) continue;
-      Value v = Eval(steps[i], rec);
+      Value v = key_step_ && i == *key_step_ ? key_value : Eval(steps_[i], row);
       if (s.kind == plan::StepKind::kRef) {
         std::string src = KeyText(v);
-        auto& xref = xrefs_[s.ref_map];
+        const Xref& xref = xrefs_[s.ref_map];
         auto hit = xref.find(src);
         if (v.IsError() || src.empty() || hit == xref.end()) {
           const plan::Map* ref = plan_.FindMap(s.ref_map);
           std::string what = ref ? Lower(ref->source.object) : s.ref_map;
-          std::string why = "not found";
-          auto o = outcomes_.find(s.ref_map);
-          if (o != outcomes_.end()) {
-            auto st = o->second.find(src);
-            if (st != o->second.end()) {
-              why = st->second == "data_quality" ? "data-quality" : st->second;
-            }
-          }
-          item.reasons.push_back(what + " " + why);
-          Add(rep.waiting, item, "waiting");
-          return "waiting";
+          return Queue(rep.waiting, Status::kWaiting, file, line, {what + " " + WhyMissing(s.ref_map, src)});
         }
         v = Value::String(hit->second);
       } else if (v.IsHold()) {
-        item.reasons.push_back(v.ErrorReason());
-        Add(rep.held, item, "held");
-        return "held";
+        return Queue(rep.held, Status::kHeld, file, line, {v.ErrorReason()});
       } else if (v.IsError()) {
-        item.reasons.push_back(s.target + ": " + v.ErrorReason());
-        Add(rep.error, item, "error");
-        return "error";
+        return Queue(rep.error, Status::kError, file, line, {s.target + ": " + v.ErrorReason()});
       }
-      if (s.kind == plan::StepKind::kKey) {
-        key_field = s.target;
-        if (v.IsNull()) {
-          item.reasons.push_back("key " + s.target + " has no value");
-          Add(rep.error, item, "error");
-          return "error";
-        }
+      if (s.kind == plan::StepKind::kKey && v.IsNull()) {
+        return Queue(rep.error, Status::kError, file, line, {"key " + s.target + " has no value"});
       }
       if (s.flag) {
         bool fires = true;
-        if (probes[i].program) {
-          Value first = Eval(probes[i], rec);
+        if (probes_[i].program) {
+          Value first = Eval(probes_[i], row);
           fires = first.IsNull() || first.IsError();
         }
-        if (fires) flags.push_back(*s.flag);
+        if (fires) flags_.push_back(&*s.flag);
       }
-      assigned_.emplace_back(s.target, std::move(v));
+      if (out_index_[i] < out_.size()) out_[out_index_[i]] = std::move(v);
     }
-    if (key_field.empty()) {
-      item.reasons.push_back("the map has no key: cannot upsert");
-      Add(rep.error, item, "error");
-      return "error";
-    }
-    std::string target_id, error;
-    if (!target_.Upsert(map_.target.object, key_field, assigned_, target_id, error)) {
-      item.reasons.push_back("write failed: " + error);
-      Add(rep.error, item, "error");
-      return "error";
+    if (writer == nullptr) return Queue(rep.error, Status::kError, file, line, {"the map has no key: cannot upsert"});
+    std::string write_error;
+    if (!writer->Upsert(out_.data(), keep_ids_ ? &target_id_ : nullptr, write_error)) {
+      return Queue(rep.error, Status::kError, file, line, {"write failed: " + write_error});
     }
     ++rep.written;
-    for (const std::string& f : flags) ++rep.flags_on_written[f];
-    for (const auto& [k, v] : assigned_) {
-      if (v.kind() == value::Kind::kList) rep.list_items_written[k] += static_cast<int64_t>(v.AsList().size());
+    for (const std::string* f : flags_) {
+      ++rep.flags_on_written[*f];
+      for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, key_, *f);
     }
-    xrefs_[map_.name][item.id] = target_id;
-    if (state_ && !item.id.empty()) state_->PutXref(map_.name, item.id, target_id);
-    return "written";
+    for (size_t i = 0; i < out_.size(); ++i) {
+      if (out_[i].kind() == value::Kind::kList)
+        rep.list_items_written[map_.target_fields[i].name] += static_cast<int64_t>(out_[i].AsList().size());
+    }
+    if (keep_ids_ && !key_.empty()) {
+      xrefs_[map_.name][key_] = target_id_;
+      if (state_) state_->PutXref(map_.name, key_, target_id_);
+    }
+    return Status::kWritten;
   }
 
   const plan::Plan& plan_;
   const plan::Map& map_;
-  connectors::Connector& source_;
-  connectors::Connector& target_;
+  const RunOptions& options_;
   state::StateStore* state_;
   int64_t run_;
-  const std::map<std::string, std::unordered_map<std::string, std::string>>& outcomes_;
-  std::map<std::string, std::unordered_map<std::string, std::string>>& xrefs_;
+  const std::map<std::string, Outcomes>& outcomes_;
+  std::map<std::string, Xref>& xrefs_;
+  bool keep_ids_;  // another map `ref`s this one: keep its outcomes and id cross-reference
   vm::VM vm_;
+  const plan::Sync* sync_ = nullptr;
+  std::vector<Bound> when_, steps_, probes_;
+  std::vector<size_t> out_index_;  // per step: its target field's position in out_
+  std::optional<size_t> key_step_;
+  std::vector<Related> related_;
+  std::vector<Value> tables_;
+  // Per record.
   std::vector<Value> inputs_;
-  std::vector<std::pair<std::string, Value>> assigned_;
-  std::map<std::string, std::unordered_map<std::string, Record>> parents_;
-  std::map<std::string, std::string> via_;
-  std::map<std::string, std::unordered_map<std::string, std::vector<Value>>> children_;
-  std::map<std::string, Value> tables_;
+  std::vector<Value> out_;  // the target record, in Map::target_fields order
+  std::vector<const std::string*> flags_;
+  std::string key_, target_id_;
 };
 
 nlohmann::json BucketJson(const Bucket& b, bool records) {
   nlohmann::json j{{"count", b.count}, {"by_reason", b.by_reason}};
   if (records) {
     nlohmann::json a = nlohmann::json::array();
-    for (const QueueItem& q : b.records)
-      a.push_back(nlohmann::json{{"Id", q.id}, {"file", q.file}, {"line", q.line}, {"reasons", q.reasons}});
-    j["records"] = a;
+    for (const QueueItem& q : b.samples) {
+      nlohmann::json o{{"key", q.key}, {"file", q.file}, {"line", q.line}, {"reasons", q.reasons}};
+      if (!q.fields.empty()) o["fields"] = q.fields;
+      a.push_back(o);
+    }
+    j["samples"] = a;
   }
   return j;
 }
@@ -310,16 +426,16 @@ double MapReport::FailureRate() const {
 
 const char* Judge(double r) { return r < 0.01 ? "good" : r <= 0.05 ? "warning" : "red"; }
 
-bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* state, RunReport& report,
-         std::string& error) {
+bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* state, const RunOptions& options,
+         RunReport& report, std::string& error) {
   report.integration = plan.integration;
   report.plan_hash = plan::ContentHash(plan);
   report.state_path = state ? state->path() : "";
   report.run = state ? state->BeginRun(report.plan_hash) : 0;
-  std::map<std::string, std::unordered_map<std::string, std::string>> outcomes;
-  std::map<std::string, std::unordered_map<std::string, std::string>> xrefs;
+  std::map<std::string, Outcomes> outcomes;
+  std::map<std::string, Xref> xrefs;
   for (const plan::Map& m : plan.maps) {
-    if (state) xrefs[m.name] = state->LoadXref(m.name);
+    if (state && !m.referenced_by.empty()) xrefs[m.name] = state->LoadXref(m.name);
   }
   for (const plan::Map& m : plan.maps) {
     auto src = systems.by_name.find(m.source.system);
@@ -329,13 +445,16 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
               (src == systems.by_name.end() ? m.source.system : m.target.system) + "`: pass --system NAME=DIR_OR_DB";
       return false;
     }
-    MapRun run(plan, m, *src->second, *dst->second, state, report.run, outcomes, xrefs);
+    MapRun run(plan, m, options, state, report.run, outcomes, xrefs);
     MapReport rep;
-    if (!run.Run(rep, outcomes[m.name], error)) {
+    if (!run.Run(*src->second, *dst->second, rep, outcomes[m.name], error)) {
       error = "map `" + m.name + "`: " + error;
       return false;
     }
     report.maps.push_back(std::move(rep));
+  }
+  for (QueueSink* s : options.sinks) {
+    if (!s->Finish(error)) return false;
   }
   if (state) state->FinishRun(report.run, ReportJson(report));
   return true;
@@ -345,6 +464,9 @@ std::string ReportJson(const RunReport& r) {
   nlohmann::json maps = nlohmann::json::object();
   for (const MapReport& m : r.maps) {
     double rate = m.FailureRate();
+    nlohmann::json related = nlohmann::json::array();
+    for (const QueueItem& q : m.related_bad_lines)
+      related.push_back(nlohmann::json{{"file", q.file}, {"line", q.line}, {"reasons", q.reasons}});
     maps[m.name] = nlohmann::json{{"source", m.source},
                                   {"target", m.target},
                                   {"input_lines", m.input_lines},
@@ -356,12 +478,13 @@ std::string ReportJson(const RunReport& r) {
                                   {"error", BucketJson(m.error, true)},
                                   {"flags_on_written", m.flags_on_written},
                                   {"list_items_written", m.list_items_written},
-                                  {"related_bad_lines", BucketJson(Bucket{static_cast<int64_t>(m.related_bad_lines.size()), {}, m.related_bad_lines}, true)["records"]},
+                                  {"related_bad_lines", related},
                                   {"failure_rate", rate},
                                   {"judgement", Judge(rate)}};
   }
   nlohmann::json j{{"integration", r.integration}, {"plan_hash", r.plan_hash}, {"run", r.run},
                    {"state", r.state_path}, {"maps", maps}};
+  if (!r.queues_dir.empty()) j["queues"] = r.queues_dir;
   return j.dump(2) + "\n";
 }
 
@@ -370,12 +493,12 @@ std::string ReportText(const RunReport& r) {
   if (!r.state_path.empty()) out += ", run " + std::to_string(r.run) + ", state " + r.state_path;
   out += "\n\n";
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%-22s %6s %8s %8s %13s %6s %8s %6s  %s\n", "map", "lines", "written", "skipped",
+  std::snprintf(buf, sizeof buf, "%-22s %7s %8s %8s %13s %6s %8s %6s  %s\n", "map", "lines", "written", "skipped",
                 "data-quality", "held", "waiting", "error", "failure rate");
   out += buf;
   for (const MapReport& m : r.maps) {
     double rate = m.FailureRate();
-    std::snprintf(buf, sizeof buf, "%-22s %6lld %8lld %8lld %13lld %6lld %8lld %6lld  %5.1f%% %s\n", m.name.c_str(),
+    std::snprintf(buf, sizeof buf, "%-22s %7lld %8lld %8lld %13lld %6lld %8lld %6lld  %5.1f%% %s\n", m.name.c_str(),
                   static_cast<long long>(m.input_lines), static_cast<long long>(m.written),
                   static_cast<long long>(m.skipped.count), static_cast<long long>(m.data_quality.count),
                   static_cast<long long>(m.held.count), static_cast<long long>(m.waiting.count),
@@ -405,9 +528,13 @@ std::string ReportText(const RunReport& r) {
   }
   out += "\nfailure rate = (data-quality + held + waiting + error) / (lines - skipped): under 1% good, 1-5% warning, "
          "over 5% red\n";
+  if (!r.queues_dir.empty()) {
+    out += "queues: " + r.queues_dir + "/{quality,held,waiting,errors,flags}.jsonl\n";
+  }
   if (!r.state_path.empty()) {
-    out += "queues: sqlite3 " + r.state_path + " \"SELECT map, queue, record_id, file, line, reasons FROM queue WHERE run = " +
-           std::to_string(r.run) + "\" (docs/operations.md)\n";
+    out += "queues in the state file: sqlite3 " + r.state_path +
+           " \"SELECT map, queue, record_id, file, line, reasons FROM queue WHERE run = " + std::to_string(r.run) +
+           "\" (docs/operations.md)\n";
   }
   return out;
 }

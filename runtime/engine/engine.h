@@ -2,9 +2,16 @@
 // systems' connectors, and reports, per map, where every record ended: written, skipped by
 // the sync's `when`, data-quality queue (a `require` failed), held (`hold`), waiting (a `ref`
 // not yet resolvable) or error (a malformed line, an expression error, a failed write).
+//
+// Records stream through in batches: a run holds one batch of source records, the related
+// records its maps join (parents, children), and, for maps other maps `ref`, the id
+// cross-reference; never the whole input. Every queued record and every flag goes to the
+// queue sinks (the state file, the queue files); the report keeps counts and the first few
+// records of each queue.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -16,16 +23,17 @@
 namespace crmx::engine {
 
 struct QueueItem {
-  std::string id;  // the record's key ("" when it has none)
+  std::string key;  // the record's key ("" when it has none)
   std::string file;
   int64_t line = 0;
   std::vector<std::string> reasons;
+  std::vector<std::string> fields;  // data-quality: the fields the failing requires read
 };
 
 struct Bucket {
   int64_t count = 0;
   std::map<std::string, int64_t> by_reason;  // by the first reason
-  std::vector<QueueItem> records;            // not kept for skipped records
+  std::vector<QueueItem> samples;            // the first RunOptions::samples records
 };
 
 struct MapReport {
@@ -50,6 +58,7 @@ struct RunReport {
   std::string plan_hash;
   int64_t run = 0;
   std::string state_path;
+  std::string queues_dir;
   std::vector<MapReport> maps;
 };
 
@@ -60,10 +69,37 @@ struct Systems {
   std::map<std::string, connectors::Connector*> by_name;  // "crm" -> connector
 };
 
+// Where queued records and flags go besides the report's counts.
+class QueueSink {
+ public:
+  virtual ~QueueSink() = default;
+  // `queue`: "data_quality", "held", "waiting", "error".
+  virtual void Add(const std::string& map, const std::string& queue, const QueueItem& item) = 0;
+  virtual void Flag(const std::string& map, const std::string& key, const std::string& flag) = 0;
+  // Flushes; false with `error` when the entries could not be kept.
+  virtual bool Finish(std::string& error) = 0;
+};
+
+// Where a map's read stands, for a progress display.
+struct Progress {
+  const std::string* map = nullptr;
+  int64_t records = 0;  // source lines processed
+  uint64_t done = 0;    // input consumed (bytes or rows)
+  uint64_t total = 0;   // 0 when unknown
+  bool finished = false;
+};
+
+struct RunOptions {
+  std::vector<QueueSink*> sinks;
+  size_t samples = 20;  // records kept per queue in the report
+  std::function<void(const Progress&)> progress;  // called after every batch
+};
+
 // Runs every map of `plan` in order. False with `error` on a fatal problem (a system with no
-// connector, an object that cannot be read); record-level problems go to the report.
-bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* state, RunReport& report,
-         std::string& error);
+// connector, an object that cannot be read); record-level problems go to the report and the
+// sinks.
+bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* state, const RunOptions& options,
+         RunReport& report, std::string& error);
 
 // The report as JSON text (the shape of examples/.../data/expected_summary.json's `maps`).
 std::string ReportJson(const RunReport& report);

@@ -1,6 +1,8 @@
 // Defines the plan model's file format (plan.h, docs/plan-format.md).
 #include "runtime/plan/plan.h"
 
+#include "runtime/plan/pushdown.h"
+
 #include <openssl/evp.h>
 
 #include <cmath>
@@ -25,6 +27,31 @@ const char* BindingKindName(BindingKind k) {
   return "field";
 }
 
+const char* FieldTypeName(FieldType t) {
+  switch (t) {
+    case FieldType::kAny: return "any";
+    case FieldType::kString: return "string";
+    case FieldType::kBool: return "bool";
+    case FieldType::kInt: return "int";
+    case FieldType::kDouble: return "double";
+    case FieldType::kDecimal: return "decimal";
+    case FieldType::kDate: return "date";
+    case FieldType::kDateTime: return "datetime";
+  }
+  return "any";
+}
+
+bool ParseFieldType(const std::string& name, FieldType& out) {
+  for (FieldType t : {FieldType::kAny, FieldType::kString, FieldType::kBool, FieldType::kInt, FieldType::kDouble,
+                      FieldType::kDecimal, FieldType::kDate, FieldType::kDateTime}) {
+    if (name == FieldTypeName(t)) {
+      out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
 const char* StepKindName(StepKind k) {
   switch (k) {
     case StepKind::kKey: return "key";
@@ -33,6 +60,16 @@ const char* StepKindName(StepKind k) {
     case StepKind::kRef: return "ref";
   }
   return "assign";
+}
+
+const char* ExpectKindName(ExpectKind k) {
+  switch (k) {
+    case ExpectKind::kRecord: return "record";
+    case ExpectKind::kException: return "exception";
+    case ExpectKind::kHold: return "hold";
+    case ExpectKind::kFlag: return "flag";
+  }
+  return "record";
 }
 
 const Map* Plan::FindMap(const std::string& name) const {
@@ -233,6 +270,24 @@ vm::Program DecodeProgram(const json& j) {
   return p;
 }
 
+json EncodeTypes(const std::vector<FieldType>& types) {
+  json a = json::array();
+  for (FieldType t : types) a.push_back(FieldTypeName(t));
+  return a;
+}
+
+std::vector<FieldType> DecodeTypes(const json& a, size_t expected) {
+  std::vector<FieldType> out;
+  for (const json& t : a) {
+    FieldType f;
+    if (!ParseFieldType(t.get<std::string>(), f)) Bad("unknown field type `" + t.get<std::string>() + "`");
+    out.push_back(f);
+  }
+  if (out.size() != expected) Bad("a projection lists " + std::to_string(expected) + " fields but " +
+                                  std::to_string(out.size()) + " types");
+  return out;
+}
+
 json EncodeBindings(const std::vector<Binding>& bs) {
   json a = json::array();
   for (const Binding& b : bs) {
@@ -266,6 +321,101 @@ std::vector<Binding> DecodeBindings(const json& a) {
   return out;
 }
 
+json EncodeConditions(const std::vector<SourceCondition>& cs) {
+  json a = json::array();
+  for (const SourceCondition& c : cs)
+    a.push_back(json{{"field", c.field}, {"op", FilterOpName(c.op)}, {"value", EncodeValue(c.value)}, {"when", c.when}});
+  return a;
+}
+
+std::vector<SourceCondition> DecodeConditions(const json& a, size_t when_parts) {
+  std::vector<SourceCondition> out;
+  for (const json& o : a) {
+    SourceCondition c;
+    c.field = o.at("field").get<std::string>();
+    if (!ParseFilterOp(o.at("op").get<std::string>(), c.op)) Bad("unknown pushdown operator `" + o.at("op").dump() + "`");
+    c.value = DecodeValue(o.at("value"));
+    c.when = o.at("when").get<size_t>();
+    if (c.when >= when_parts) Bad("a pushdown condition names `when` conjunct " + std::to_string(c.when) + " of " +
+                                  std::to_string(when_parts));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// Record fields as `[[name, Value]...]`: an array, so the spec's order survives the sorted keys
+// of the canonical text.
+json EncodeFields(const std::vector<std::pair<std::string, Value>>& fields) {
+  json a = json::array();
+  for (const auto& [name, v] : fields) a.push_back(json::array({name, EncodeValue(v)}));
+  return a;
+}
+
+std::vector<std::pair<std::string, Value>> DecodeFields(const json& a) {
+  std::vector<std::pair<std::string, Value>> out;
+  for (const json& e : a) {
+    if (!e.is_array() || e.size() != 2) Bad("a test record field is [name, value]");
+    out.emplace_back(e[0].get<std::string>(), DecodeValue(e[1]));
+  }
+  return out;
+}
+
+json EncodeTests(const std::vector<SpecTest>& tests) {
+  json a = json::array();
+  for (const SpecTest& t : tests) {
+    json given = json::array();
+    for (const GivenRecord& g : t.given)
+      given.push_back(json{{"system", g.system}, {"object", g.object}, {"fields", EncodeFields(g.fields)}});
+    json expect = json::array();
+    for (const Expectation& e : t.expect) {
+      json o{{"kind", ExpectKindName(e.kind)}};
+      if (e.kind == ExpectKind::kRecord) {
+        o["system"] = e.system;
+        o["object"] = e.object;
+        o["fields"] = EncodeFields(e.fields);
+      } else {
+        o["text"] = e.text;
+      }
+      expect.push_back(o);
+    }
+    a.push_back(json{{"name", t.name}, {"given", given}, {"expect", expect}});
+  }
+  return a;
+}
+
+std::vector<SpecTest> DecodeTests(const json& a) {
+  std::vector<SpecTest> out;
+  for (const json& tj : a) {
+    SpecTest t;
+    t.name = tj.at("name").get<std::string>();
+    for (const json& g : tj.at("given"))
+      t.given.push_back(GivenRecord{g.at("system").get<std::string>(), g.at("object").get<std::string>(),
+                                    DecodeFields(g.at("fields"))});
+    for (const json& ej : tj.at("expect")) {
+      Expectation e;
+      std::string k = ej.at("kind").get<std::string>();
+      bool found = false;
+      for (ExpectKind c : {ExpectKind::kRecord, ExpectKind::kException, ExpectKind::kHold, ExpectKind::kFlag}) {
+        if (k == ExpectKindName(c)) {
+          e.kind = c;
+          found = true;
+        }
+      }
+      if (!found) Bad("unknown expectation kind `" + k + "` in test `" + t.name + "`");
+      if (e.kind == ExpectKind::kRecord) {
+        e.system = ej.at("system").get<std::string>();
+        e.object = ej.at("object").get<std::string>();
+        e.fields = DecodeFields(ej.at("fields"));
+      } else {
+        e.text = ej.at("text").get<std::string>();
+      }
+      t.expect.push_back(std::move(e));
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 json Body(const Plan& p) {
   json systems = json::array();
   for (const System& s : p.systems) {
@@ -291,7 +441,14 @@ json Body(const Plan& p) {
   for (const Map& m : p.maps) {
     json rels = json::array();
     for (const Relation& r : m.projection.relations)
-      rels.push_back(json{{"name", r.name}, {"child", r.child}, {"object", r.object}, {"via", r.via}, {"fields", r.fields}});
+      rels.push_back(json{{"name", r.name}, {"child", r.child}, {"object", r.object}, {"via", r.via}, {"fields", r.fields},
+                          {"types", EncodeTypes(r.types)}});
+    json targets = json::array();
+    for (const TargetField& t : m.target_fields) {
+      json o{{"name", t.name}, {"type", FieldTypeName(t.type)}};
+      if (t.scale) o["scale"] = *t.scale;
+      targets.push_back(o);
+    }
     json steps = json::array();
     for (const Step& s : m.steps) {
       json o{{"kind", StepKindName(s.kind)}, {"program", EncodeProgram(s.program)}, {"bindings", EncodeBindings(s.bindings)}};
@@ -306,8 +463,13 @@ json Body(const Plan& p) {
                         {"source", {{"system", m.source.system}, {"object", m.source.object}}},
                         {"target", {{"system", m.target.system}, {"object", m.target.object}}},
                         {"depends_on", m.depends_on},
-                        {"projection", {{"fields", m.projection.fields}, {"relations", rels}}},
+                        {"referenced_by", m.referenced_by},
+                        {"projection", {{"fields", m.projection.fields}, {"types", EncodeTypes(m.projection.types)},
+                                        {"relations", rels}}},
+                        {"target_fields", targets},
                         {"steps", steps}});
+    maps.back()["read_batch"] = m.read_batch;
+    maps.back()["write_batch"] = m.write_batch;
   }
   json syncs = json::array();
   for (const Sync& s : p.syncs) {
@@ -317,6 +479,7 @@ json Body(const Plan& p) {
     json o{{"map", s.map}, {"trigger", s.trigger}, {"when", when}, {"on_exhausted", s.on_exhausted}};
     if (s.trigger == "every") o["every_ms"] = s.every_ms;
     if (s.trigger == "daily_at") o["daily_at"] = s.daily_at;
+    o["pushdown"] = EncodeConditions(s.pushdown);
     if (s.retry) {
       o["retry"] = json{{"attempts", s.retry->attempts}, {"backoff", s.retry->backoff},
                         {"backoff_args_ms", s.retry->backoff_args_ms}, {"jitter", s.retry->jitter}};
@@ -324,7 +487,7 @@ json Body(const Plan& p) {
     syncs.push_back(o);
   }
   return json{{"integration", p.integration}, {"spec_version", p.spec_version}, {"systems", systems},
-              {"tables", tables}, {"maps", maps}, {"syncs", syncs}};
+              {"tables", tables}, {"maps", maps}, {"syncs", syncs}, {"tests", EncodeTests(p.tests)}};
 }
 
 void FromBody(const json& b, Plan& p) {
@@ -359,11 +522,21 @@ void FromBody(const json& b, Plan& p) {
     m.depends_on = mj.at("depends_on").get<std::vector<std::string>>();
     for (const std::string& d : m.depends_on)
       if (p.FindMap(d) == nullptr) Bad("map `" + m.name + "` depends on `" + d + "`, which does not come before it");
+    m.referenced_by = mj.at("referenced_by").get<std::vector<std::string>>();
     m.projection.fields = mj.at("projection").at("fields").get<std::vector<std::string>>();
+    m.projection.types = DecodeTypes(mj.at("projection").at("types"), m.projection.fields.size());
     for (const json& r : mj.at("projection").at("relations")) {
-      m.projection.relations.push_back(Relation{r.at("name").get<std::string>(), r.at("child").get<bool>(),
-                                                r.at("object").get<std::string>(), r.at("via").get<std::string>(),
-                                                r.at("fields").get<std::vector<std::string>>()});
+      Relation rel{r.at("name").get<std::string>(), r.at("child").get<bool>(), r.at("object").get<std::string>(),
+                   r.at("via").get<std::string>(), r.at("fields").get<std::vector<std::string>>(), {}};
+      rel.types = DecodeTypes(r.at("types"), rel.fields.size());
+      m.projection.relations.push_back(std::move(rel));
+    }
+    for (const json& t : mj.at("target_fields")) {
+      TargetField f;
+      f.name = t.at("name").get<std::string>();
+      if (!ParseFieldType(t.at("type").get<std::string>(), f.type)) Bad("unknown field type in map `" + m.name + "`");
+      if (t.contains("scale")) f.scale = t["scale"].get<int>();
+      m.target_fields.push_back(std::move(f));
     }
     for (const json& sj : mj.at("steps")) {
       Step s;
@@ -385,6 +558,8 @@ void FromBody(const json& b, Plan& p) {
       s.ref_map = sj.value("ref_map", "");
       m.steps.push_back(std::move(s));
     }
+    m.read_batch = mj.value("read_batch", int64_t{0});
+    m.write_batch = mj.value("write_batch", int64_t{0});
     p.maps.push_back(std::move(m));
   }
   for (const json& sj : b.at("syncs")) {
@@ -402,8 +577,10 @@ void FromBody(const json& b, Plan& p) {
                       r.at("backoff_args_ms").get<std::vector<int64_t>>(), r.at("jitter").get<bool>()};
     }
     s.on_exhausted = sj.value("on_exhausted", std::vector<std::string>{});
+    s.pushdown = DecodeConditions(sj.value("pushdown", json::array()), s.when.size());
     p.syncs.push_back(std::move(s));
   }
+  p.tests = DecodeTests(b.value("tests", json::array()));
 }
 
 std::string Sha256Hex(const std::string& text) {

@@ -19,7 +19,7 @@
 
 namespace crmx::plan {
 
-inline constexpr int kPlanVersion = 1;
+inline constexpr int kPlanVersion = 2;
 
 struct Budget {
   std::string metric;  // api_calls, concurrency, requests
@@ -59,6 +59,12 @@ struct Binding {
   std::string field;     // kField/kParent/kAssigned: the field; kTable: the table
 };
 
+// The kind of value a field holds, as the connectors convert what they read (from the field's
+// schema type): a JSON number or text in a decimal field becomes an exact decimal, not a double.
+enum class FieldType { kAny, kString, kBool, kInt, kDouble, kDecimal, kDate, kDateTime };
+const char* FieldTypeName(FieldType t);
+bool ParseFieldType(const std::string& name, FieldType& out);
+
 // A parent relationship (many-to-one) or a child relationship (one-to-many) a map reads.
 struct Relation {
   std::string name;    // "Account", "OpportunityLineItems"
@@ -66,12 +72,22 @@ struct Relation {
   std::string object;  // the related object ("Account", "OpportunityLineItem")
   std::string via;     // parent: the source's reference field (AccountId); child: the child's field (OpportunityId)
   std::vector<std::string> fields;  // the related object's fields read (projection), sorted
+  std::vector<FieldType> types;     // per field of `fields`
 };
 
 // The fields of its source a map reads: its own fields and those of related records.
 struct Projection {
   std::vector<std::string> fields;  // sorted, unique
+  std::vector<FieldType> types;     // per field of `fields`
   std::vector<Relation> relations;
+};
+
+// A target field a map writes: the assigned fields in the target schema's order (fields the
+// schema does not list come last, in step order), with what a writer needs to encode them.
+struct TargetField {
+  std::string name;
+  FieldType type = FieldType::kAny;
+  std::optional<int> scale;  // decimals: digits after the point the target stores
 };
 
 enum class StepKind { kKey, kRequire, kAssign, kRef };
@@ -103,13 +119,32 @@ struct WhenPart {
   std::vector<Binding> bindings;
 };
 
+// Predicate pushdown: a `when` conjunct `FIELD OP CONSTANT` on the map's source object's own
+// field, in a form a connector can apply while it reads (runtime/plan/pushdown.h). It only
+// narrows the read: the engine still evaluates every conjunct of `when`.
+enum class FilterOp { kEq, kNe, kLt, kLe, kGt, kGe, kIn };
+
+struct SourceCondition {
+  std::string field;  // "StageName"
+  FilterOp op = FilterOp::kEq;
+  value::Value value;  // the constant; kIn: a list of constants
+  size_t when = 0;     // the index of the conjunct in Sync::when it comes from
+};
+
 struct Map {
   std::string name;
   ObjectName source;
   ObjectName target;
   std::vector<std::string> depends_on;  // maps it `ref`s (they come earlier in Plan::maps)
+  // Maps that `ref` this one: only their source ids need this map's id cross-reference kept.
+  std::vector<std::string> referenced_by;
   Projection projection;
+  std::vector<TargetField> target_fields;
   std::vector<Step> steps;
+  // Records per call: per read of the source, per write to the target (docs/plan-format.md
+  // says how they are chosen).
+  int64_t read_batch = 0;
+  int64_t write_batch = 0;
 };
 
 struct Retry {
@@ -125,8 +160,37 @@ struct Sync {
   int64_t every_ms = 0;
   std::string daily_at;  // "02:00" (zone appended when given)
   std::vector<WhenPart> when;  // conjuncts of `when`, in order; empty: every record
+  // The conjuncts of `when` a source read may apply (predicate pushdown), in `when` order.
+  std::vector<SourceCondition> pushdown;
   std::optional<Retry> retry;
   std::vector<std::string> on_exhausted;  // "dead_letter", "notify", "hold: reason"
+};
+
+// A spec test (`test "name" { given ...; expect ... }`), run by `crmxc test` on in-memory
+// systems (runtime/spectest). Field values are constants the builder evaluated on the VM,
+// typed by the fields' schema types as the checker types literals (`Amount: 92000.00` of a
+// currency field is a decimal).
+struct GivenRecord {
+  std::string system;
+  std::string object;
+  std::vector<std::pair<std::string, value::Value>> fields;  // in the spec's order
+};
+
+enum class ExpectKind { kRecord, kException, kHold, kFlag };
+const char* ExpectKindName(ExpectKind k);
+
+struct Expectation {
+  ExpectKind kind = ExpectKind::kRecord;
+  std::string system;  // kRecord: the target system and object written
+  std::string object;
+  std::vector<std::pair<std::string, value::Value>> fields;  // kRecord: the values the record must have
+  std::string text;  // kException, kHold: the reason; kFlag: the label
+};
+
+struct SpecTest {
+  std::string name;
+  std::vector<GivenRecord> given;
+  std::vector<Expectation> expect;  // in the spec's order
 };
 
 struct Plan {
@@ -137,6 +201,7 @@ struct Plan {
   std::vector<Table> tables;
   std::vector<Map> maps;  // dependency order: a map comes after the maps it refs
   std::vector<Sync> syncs;
+  std::vector<SpecTest> tests;  // the spec's tests, in spec order
 
   const Map* FindMap(const std::string& name) const;
   const Table* FindTable(const std::string& name) const;

@@ -72,7 +72,11 @@ std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::strin
   return std::unique_ptr<StateStore>(new StateStore(db, path));
 }
 
-StateStore::~StateStore() { sqlite3_close(db_); }
+StateStore::~StateStore() {
+  sqlite3_finalize(put_xref_);
+  sqlite3_finalize(add_queue_);
+  sqlite3_close(db_);
+}
 
 int64_t StateStore::BeginRun(const std::string& plan_hash) {
   sqlite3_stmt* s = nullptr;
@@ -106,25 +110,28 @@ std::unordered_map<std::string, std::string> StateStore::LoadXref(const std::str
   return out;
 }
 
+sqlite3_stmt* StateStore::Cached(sqlite3_stmt*& slot, const char* sql) {
+  if (slot == nullptr) sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot, nullptr);
+  return slot;
+}
+
 void StateStore::PutXref(const std::string& map, const std::string& source_key, const std::string& target_id) {
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_,
-                     "INSERT INTO xref (map, source_key, target_id, updated) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT(map, source_key) DO UPDATE SET target_id = excluded.target_id, updated = excluded.updated",
-                     -1, &s, nullptr);
+  sqlite3_stmt* s = Cached(put_xref_,
+                           "INSERT INTO xref (map, source_key, target_id, updated) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT(map, source_key) DO UPDATE SET target_id = excluded.target_id, "
+                           "updated = excluded.updated");
   BindText(s, 1, map);
   BindText(s, 2, source_key);
   BindText(s, 3, target_id);
   BindText(s, 4, Now());
   sqlite3_step(s);
-  sqlite3_finalize(s);
+  sqlite3_reset(s);
 }
 
 void StateStore::AddQueueEntry(int64_t run, const QueueEntry& e) {
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_,
-                     "INSERT INTO queue (run, map, queue, record_id, file, line, reasons, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     -1, &s, nullptr);
+  sqlite3_stmt* s = Cached(add_queue_,
+                           "INSERT INTO queue (run, map, queue, record_id, file, line, reasons, fields) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   sqlite3_bind_int64(s, 1, run);
   BindText(s, 2, e.map);
   BindText(s, 3, e.queue);
@@ -134,7 +141,7 @@ void StateStore::AddQueueEntry(int64_t run, const QueueEntry& e) {
   BindText(s, 7, nlohmann::json(e.reasons).dump());
   BindText(s, 8, nlohmann::json(e.fields).dump());
   sqlite3_step(s);
-  sqlite3_finalize(s);
+  sqlite3_reset(s);
 }
 
 void StateStore::Begin() { sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr); }

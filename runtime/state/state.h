@@ -10,6 +10,7 @@
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace crmx::state {
 
@@ -46,7 +47,11 @@ class StateStore {
 
  private:
   StateStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // A statement prepared once and kept (the per-record inserts).
+  sqlite3_stmt* Cached(sqlite3_stmt*& slot, const char* sql);
   sqlite3* db_;
+  sqlite3_stmt* put_xref_ = nullptr;
+  sqlite3_stmt* add_queue_ = nullptr;
   std::string path_;
 };
 

@@ -41,11 +41,11 @@ p = json.load(open(f"{w}/mini.plan.json"))
 p["plan"]["maps"][0]["steps"][0]["target"] = "companyName"
 json.dump(p, open(f"{w}/edited.plan.json", "w"))
 p = json.load(open(f"{w}/mini.plan.json"))
-p["crmx_plan"] = 2
-json.dump(p, open(f"{w}/v2.plan.json", "w"))
+p["crmx_plan"] = 99
+json.dump(p, open(f"{w}/v99.plan.json", "w"))
 PY
 expect_refused "$WORK/edited.plan.json" "content hash mismatch"
-expect_refused "$WORK/v2.plan.json" "unsupported plan version 2"
+expect_refused "$WORK/v99.plan.json" "unsupported plan version 99"
 
 set +e
 "$CRMX_RUN" run "$WORK/mini.plan.json" --system crm="$ROOT/tests/unit/engine/mini/crm" --system hub="$WORK" > "$WORK/out" 2>&1

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""Compares a `crmx-run run --report json` summary of the north star with
-examples/acme-salesforce-netsuite/data/expected_summary.json and prints every mismatch.
+"""Compares a `crmx-run run --report json --queues DIR` run of the north star with
+examples/acme-salesforce-netsuite/data/expected_summary.json and prints every mismatch: counts
+from the report, every queued record from the queue files in DIR.
+
+    compare_north_star.py REPORT.json EXPECTED.json QUEUES_DIR
 
 Exit 0 on a match, 1 when the report breaks an invariant (each input line in exactly one
 bucket) or on a mismatch; with CRMX_NORTH_STAR_ALLOW_MISMATCH=1 a mismatch exits 77 (CTest:
@@ -10,11 +13,24 @@ import os
 import sys
 
 BUCKETS = ["data_quality", "held", "waiting", "error"]
+QUEUE_FILES = {"data_quality": "quality.jsonl", "held": "held.jsonl", "waiting": "waiting.jsonl",
+               "error": "errors.jsonl"}
+
+
+def queued(queues_dir, bucket):
+    """{map: [entries]} of one queue file."""
+    out = {}
+    with open(os.path.join(queues_dir, QUEUE_FILES[bucket]), encoding="utf-8") as f:
+        for line in f:
+            e = json.loads(line)
+            out.setdefault(e["map"], []).append(e)
+    return out
 
 
 def main():
     report = json.load(open(sys.argv[1]))["maps"]
     expected = json.load(open(sys.argv[2]))["maps"]
+    queues = {b: queued(sys.argv[3], b) for b in BUCKETS}
     broken, mismatches = [], []
 
     def diff(where, got, want):
@@ -40,7 +56,13 @@ def main():
                 continue
             diff(f"{name}.{b}.count", got[b]["count"], want[b]["count"])
             diff(f"{name}.{b}.by_reason", got[b]["by_reason"], want[b]["by_reason"])
-            g = {(r.get("Id") or "", r["line"], tuple(r["reasons"])) for r in got[b]["records"]}
+            entries = queues[b].get(name, [])
+            if len(entries) != got[b]["count"]:
+                broken.append(f"{name}.{b}: {got[b]['count']} in the report, {len(entries)} in the queue file")
+            # A malformed line's reasons are "malformed JSON" and then what the parser said (its
+            # wording is simdjson's): only the first is compared for those.
+            g = {(r["key"] or "", r["line"],
+                  tuple(r["reasons"][:1] if r["reasons"][:1] == ["malformed JSON"] else r["reasons"])) for r in entries}
             w = {(r.get("Id") or "", r["line"], tuple(r["reasons"])) for r in want[b]["records"]}
             if g != w:
                 mismatches.append(f"{name}.{b}.records: {len(w - g)} expected not reported "

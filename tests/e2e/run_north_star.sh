@@ -18,5 +18,5 @@ trap 'rm -rf "$WORK"' EXIT
 cp -r "$EX/data/crm" "$WORK/crm"
 "$CRMXC" build "$EX/acme.crmx" -o "$WORK/acme.plan.json"
 "$CRMX_RUN" run "$WORK/acme.plan.json" --system crm="$WORK/crm" --system erp="$WORK/erp.db" \
-  --state "$WORK/state.db" --report json > "$WORK/report.json"
-python3 "$(dirname "$0")/compare_north_star.py" "$WORK/report.json" "$EX/data/expected_summary.json"
+  --state "$WORK/state.db" --queues "$WORK/queues" --report json > "$WORK/report.json"
+python3 "$(dirname "$0")/compare_north_star.py" "$WORK/report.json" "$EX/data/expected_summary.json" "$WORK/queues"

@@ -3,15 +3,19 @@
 // only those.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "compiler/check/type_check.h"
 #include "compiler/driver/pipeline.h"
 #include "compiler/ir/plan_builder.h"
 #include "runtime/connectors/connector.h"
+#include "tests/unit/support/example_spec.h"
 #include "runtime/engine/engine.h"
+#include "runtime/engine/queue_files.h"
 #include "runtime/state/state.h"
 
 namespace {
@@ -33,94 +37,175 @@ void Write(const fs::path& p, const std::string& text) {
 
 std::string Text(const value::Value& v) { return value::Display(v); }
 
-// Builds the plan of a spec as `crmxc build` does.
-plan::Plan BuildSpec(const std::string& spec) {
-  driver::Compilation comp;
-  std::string io_error;
-  REQUIRE(comp.CheckFile(spec, io_error));
-  REQUIRE(comp.sink().error_count() == 0);
-  const ast::Module* root = comp.ParseOnly(spec, io_error);
-  ir::BuildInput in;
-  in.root = root;
-  in.spec_dir = fs::path(spec).parent_path().string();
-  std::vector<const ast::Module*> imports;
-  for (const ast::ImportDecl* imp : root->All<ast::ImportDecl>()) {
-    fs::path target = fs::path(in.spec_dir) / imp->path;
-    const ast::Module* m = comp.ParseOnly(target.string(), io_error);
-    REQUIRE(m != nullptr);
-    imports.push_back(m);
-    in.imports.emplace_back(m, target.parent_path().string());
+plan::Plan BuildSpec(const std::string& spec) { return testing::BuildSpecPlanOrFail(spec); }
+
+// Every record of `object`, read through the streaming API, values owned.
+struct ReadAll {
+  std::vector<std::map<std::string, value::Value>> records;
+  std::vector<int64_t> lines;
+  std::vector<connectors::BadLine> bad;
+  size_t batches = 0;
+  size_t width = 0;
+};
+
+bool Read(connectors::Connector& c, const std::string& object, const std::vector<std::string>& fields, ReadAll& out,
+          std::string& error, std::vector<plan::FieldType> types = {}, size_t batch = 1024) {
+  if (types.empty()) types.assign(fields.size(), plan::FieldType::kAny);
+  auto r = c.OpenReader(connectors::ReadRequest{object, fields, types, batch, {}}, error);
+  if (!r) return false;
+  connectors::RecordBatch b;
+  while (r->Next(b)) {
+    ++out.batches;
+    out.width = b.width;
+    for (size_t i = 0; i < b.size(); ++i) {
+      std::map<std::string, value::Value> rec;
+      for (size_t f = 0; f < fields.size(); ++f) rec[fields[f]] = b.Row(i)[f].Owned();
+      out.records.push_back(std::move(rec));
+      out.lines.push_back(b.lines[i]);
+    }
+    for (const connectors::BadLine& x : b.bad) out.bad.push_back(x);
   }
-  auto systems = comp.LoadSystems(spec, io_error);
-  REQUIRE(systems != nullptr);
-  diag::DiagnosticSink scratch;
-  std::vector<check::Typed> types = check::CheckTypes(*root, imports, *systems, scratch);
-  in.systems = systems.get();
-  in.types = &types;
-  in.compiler_version = "test";
-  std::vector<std::string> errors, warnings;
-  plan::Plan p = ir::BuildPlan(in, errors, warnings);
-  CHECK(errors.empty());
-  return p;
+  error = r->error();
+  return error.empty();
+}
+
+std::vector<plan::TargetField> Targets(const std::vector<std::string>& names) {
+  std::vector<plan::TargetField> out;
+  for (const std::string& n : names) out.push_back(plan::TargetField{n, plan::FieldType::kAny, std::nullopt});
+  return out;
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 }  // namespace
 
-TEST_CASE("a JSONL directory: projected reads, malformed lines with their line number") {
+TEST_CASE("a JSONL directory: projected, typed, streamed reads; malformed lines with their line number") {
   fs::path d = TempDir("jsonl");
   Write(d / "Account.jsonl",
-        "{\"Id\":\"1\",\"Name\":\"A\",\"Phone\":\"x\",\"Amount\":1.5,\"N\":3}\n"
+        "{\"Id\":\"1\",\"Name\":\"A\\\"b\",\"Phone\":\"x\",\"Amount\":1.50,\"N\":3}\n"
         "{not json\n"
         "\n"
-        "{\"Id\":\"2\",\"Name\":null}\n");
+        "{\"Id\":\"2\",\"Name\":null,\"Amount\":\"12.345\"}\n"
+        "[1]\n"
+        "{\"Id\":\"3\",\"Amount\":\"lots\"} trailing\n"
+        "{\"Id\":\"4\",\"Amount\":1e3}");  // no final newline
   std::string error;
   auto c = connectors::Open(d.string(), error);
   REQUIRE_MESSAGE(c, error);
-  connectors::ReadResult r;
-  REQUIRE(c->Read("Account", {"Id", "Name", "Amount"}, r, error));
-  CHECK(r.lines == 3);
-  REQUIRE(r.records.size() == 2);
-  CHECK(r.records[0].fields.size() == 3);  // only the projected fields
-  CHECK(r.records[0].fields.count("Phone") == 0);
-  CHECK(Text(r.records[0].fields["Amount"]) == "1.5");
-  CHECK(r.records[1].fields["Amount"].IsNull());  // absent: null
-  CHECK(r.records[1].line == 4);
-  REQUIRE(r.bad.size() == 1);
+  using T = plan::FieldType;
+  ReadAll r;
+  REQUIRE_MESSAGE(Read(*c, "Account", {"Id", "Name", "Amount"}, r, error, {T::kString, T::kString, T::kDecimal}, 2), error);
+  CHECK(r.width == 3);  // only the projected fields
+  CHECK(r.batches >= 2);  // batches of 2 records
+  REQUIRE(r.records.size() == 3);
+  CHECK(Text(r.records[0]["Name"]) == "\"A\\\"b\"");  // unescaped: A"b
+  CHECK(r.records[0]["Amount"].kind() == value::Kind::kDecimal);  // a JSON number in a decimal field: exact
+  CHECK(Text(r.records[0]["Amount"]) == "1.50m");
+  CHECK(r.records[1]["Name"].IsNull());
+  CHECK(Text(r.records[1]["Amount"]) == "12.345m");  // decimal digits in a string (SAP style)
+  CHECK(r.lines == std::vector<int64_t>{1, 4, 7});
+  CHECK(Text(r.records[2]["Amount"]) == "1000m");
+  REQUIRE(r.bad.size() == 3);
   CHECK(r.bad[0].line == 2);
   CHECK(r.bad[0].file == "Account.jsonl");
   CHECK(r.bad[0].reason == "malformed JSON");
-  CHECK_FALSE(c->Read("Nope", {}, r, error));
+  CHECK(!r.bad[0].detail.empty());  // what simdjson said
+  CHECK(r.bad[1].reason == "not a JSON object");
+  CHECK(r.bad[2].line == 6);
+  CHECK(r.bad[2].reason == "malformed JSON");  // text after the object
+  // Text that is not a decimal in a decimal field is an error value naming the field.
+  Write(d / "Bad.jsonl", "{\"Amount\":\"lots\"}\n");
+  ReadAll bad;
+  REQUIRE(Read(*c, "Bad", {"Amount"}, bad, error, {T::kDecimal}));
+  REQUIRE(bad.records.size() == 1);
+  CHECK(bad.records[0]["Amount"].IsError());
+  CHECK(bad.records[0]["Amount"].ErrorReason() == "Amount: `lots` is not a decimal number");
+  ReadAll none;
+  CHECK_FALSE(Read(*c, "Nope", {"Id"}, none, error));
   CHECK(error.find("Nope.jsonl") != std::string::npos);
-  // Upsert: updates the record with the key, appends a new one.
-  std::string id;
-  REQUIRE(c->Upsert("Account", "Id", {{"Id", value::Value::String("2")}, {"Name", value::Value::String("B")}}, id, error));
-  CHECK(id == "2");
-  REQUIRE(c->Upsert("Account", "Id", {{"Id", value::Value::String("3")}}, id, error));
-  REQUIRE(c->Commit(error));
-  connectors::ReadResult again;
-  REQUIRE(c->Read("Account", {"Id", "Name"}, again, error));
-  REQUIRE(again.records.size() == 3);
-  CHECK(Text(again.records[1].fields["Name"]) == "\"B\"");
-  CHECK(again.bad.size() == 1);  // the malformed line is kept as it was
   fs::remove_all(d);
 }
 
-TEST_CASE("a CSV directory") {
+TEST_CASE("the JSONL writer: one line per key, the last write wins, an older file merged") {
+  fs::path d = TempDir("jsonl_write");
+  std::string error;
+  auto c = connectors::Open(d.string(), error);
+  REQUIRE(c);
+  using value::Value;
+  {
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id", "name", "amount"})}, error);
+    REQUIRE_MESSAGE(w, error);
+    std::vector<Value> a{Value::String("A"), Value::String("Ann \"x\"\n"), Value::Dec(*decimal::Decimal::Parse("1.5"))};
+    std::vector<Value> b{Value::String("B"), Value::Null(), Value::Int(7)};
+    std::vector<Value> a2{Value::String("A"), Value::String("Ann 2"), Value::Null()};
+    std::string id;
+    REQUIRE(w->Upsert(a.data(), &id, error));
+    CHECK(id == "A");
+    REQUIRE(w->Upsert(b.data(), nullptr, error));
+    REQUIRE(w->Upsert(a2.data(), nullptr, error));  // the same key again in the same run
+    std::vector<Value> nokey{Value::Null(), Value::String("x"), Value::Null()};
+    CHECK_FALSE(w->Upsert(nokey.data(), nullptr, error));
+    CHECK(error == "no value for the key `id`");
+    CHECK_FALSE(fs::exists(d / "Customer.jsonl"));  // nothing in place before Commit
+    REQUIRE(w->Commit(error));
+  }
+  CHECK(ReadFile(d / "Customer.jsonl") ==
+        "{\"id\":\"B\",\"name\":null,\"amount\":7}\n{\"id\":\"A\",\"name\":\"Ann 2\",\"amount\":null}\n");
+  {
+    // A second run writes some fields of A and a new C: A keeps its other fields.
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id", "status"})}, error);
+    REQUIRE(w);
+    std::vector<Value> a{Value::String("A"), Value::String("paid")};
+    std::vector<Value> cc{Value::String("C"), Value::String("open")};
+    REQUIRE(w->Upsert(a.data(), nullptr, error));
+    REQUIRE(w->Upsert(cc.data(), nullptr, error));
+    REQUIRE(w->Commit(error));
+  }
+  CHECK(ReadFile(d / "Customer.jsonl") ==
+        "{\"id\":\"B\",\"name\":null,\"amount\":7}\n"
+        "{\"amount\":null,\"id\":\"A\",\"name\":\"Ann 2\",\"status\":\"paid\"}\n"
+        "{\"id\":\"C\",\"status\":\"open\"}\n");
+  {
+    // A writer never committed leaves the file as it was.
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id"})}, error);
+    std::vector<Value> x{Value::String("X")};
+    REQUIRE(w->Upsert(x.data(), nullptr, error));
+  }
+  CHECK(ReadFile(d / "Customer.jsonl").find("\"X\"") == std::string::npos);
+  CHECK_FALSE(fs::exists(d / "Customer.jsonl.tmp"));
+  // Decimals at the target's scale.
+  {
+    std::vector<plan::TargetField> f{{"id", plan::FieldType::kString, std::nullopt}, {"usd", plan::FieldType::kDecimal, 2}};
+    auto w = c->OpenWriter(connectors::WriteRequest{"Money", "id", f}, error);
+    std::vector<Value> m{Value::String("M"), Value::Dec(*decimal::Decimal::Parse("915125"))};
+    REQUIRE(w->Upsert(m.data(), nullptr, error));
+    REQUIRE(w->Commit(error));
+  }
+  CHECK(ReadFile(d / "Money.jsonl") == "{\"id\":\"M\",\"usd\":915125.00}\n");
+  fs::remove_all(d);
+}
+
+TEST_CASE("a CSV directory: typed cells, empty cells null, bad lines") {
   fs::path d = TempDir("csv");
-  Write(d / "Item.csv", "sku,itemId,note\nGC1,1001,\"a, b\"\nGC2,,x\nbroken\n");
+  Write(d / "Item.csv", "sku,itemId,note,price\nGC1,1001,\"a, b\",9.90\nGC2,,x,\nbroken\n");
   std::string error;
   auto c = connectors::Open("dir:" + d.string(), error);
   REQUIRE(c);
-  connectors::ReadResult r;
-  REQUIRE(c->Read("Item", {"sku", "note"}, r, error));
+  using T = plan::FieldType;
+  ReadAll r;
+  REQUIRE(Read(*c, "Item", {"sku", "note", "price", "itemId"}, r, error, {T::kString, T::kString, T::kDecimal, T::kInt}));
   REQUIRE(r.records.size() == 2);
-  CHECK(r.records[0].fields.size() == 2);
-  CHECK(Text(r.records[0].fields["note"]) == "\"a, b\"");
+  CHECK(r.width == 4);
+  CHECK(Text(r.records[0]["note"]) == "\"a, b\"");
+  CHECK(Text(r.records[0]["price"]) == "9.90m");
+  CHECK(Text(r.records[0]["itemId"]) == "1001");
+  CHECK(r.records[1]["itemId"].IsNull());
+  CHECK(r.records[1]["price"].IsNull());
   REQUIRE(r.bad.size() == 1);
   CHECK(r.bad[0].line == 4);
-  connectors::ReadResult all;
-  REQUIRE(c->Read("Item", {}, all, error));
-  CHECK(all.records[1].fields["itemId"].IsNull());
   fs::remove_all(d);
 }
 
@@ -129,29 +214,65 @@ TEST_CASE("a SQLite database: upsert on the key, projected reads") {
   std::string error;
   auto c = connectors::Open((d / "erp.db").string(), error);
   REQUIRE_MESSAGE(c, error);
+  using value::Value;
   std::string id1, id2, id3;
-  c->Begin();
-  REQUIRE(c->Upsert("Customer", "externalId",
-                    {{"externalId", value::Value::String("A")}, {"companyName", value::Value::String("Acme")},
-                     {"lines", value::Value::List({value::Value::Int(1)})}},
-                    id1, error));
-  REQUIRE(c->Upsert("Customer", "externalId", {{"externalId", value::Value::String("B")}}, id2, error));
-  REQUIRE(c->Upsert("Customer", "externalId",
-                    {{"externalId", value::Value::String("A")}, {"companyName", value::Value::String("Acme 2")}}, id3,
-                    error));
-  REQUIRE(c->Commit(error));
+  {
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "externalId", Targets({"externalId", "companyName", "lines"})}, error);
+    REQUIRE_MESSAGE(w, error);
+    std::vector<Value> a{Value::String("A"), Value::String("Acme"), Value::List({Value::Int(1)})};
+    std::vector<Value> b{Value::String("B"), Value::Null(), Value::Null()};
+    std::vector<Value> a2{Value::String("A"), Value::String("Acme 2"), Value::Null()};
+    REQUIRE(w->Upsert(a.data(), &id1, error));
+    REQUIRE(w->Upsert(b.data(), &id2, error));
+    REQUIRE(w->Upsert(a2.data(), &id3, error));
+    REQUIRE(w->Commit(error));
+  }
   CHECK(id1 == id3);  // the same record: idempotent upsert
   CHECK(id1 != id2);
-  connectors::ReadResult r;
-  REQUIRE(c->Read("Customer", {"externalId", "companyName", "missing"}, r, error));
+  ReadAll r;
+  REQUIRE(Read(*c, "Customer", {"externalId", "companyName", "missing"}, r, error));
   REQUIRE(r.records.size() == 2);
-  CHECK(r.records[0].fields.size() == 3);
-  CHECK(Text(r.records[0].fields["companyName"]) == "\"Acme 2\"");
-  CHECK(r.records[0].fields["missing"].IsNull());
-  CHECK(r.records[1].fields["companyName"].IsNull());
-  connectors::ReadResult none;
-  REQUIRE(c->Read("SalesOrder", {}, none, error));  // no table yet: no records
+  CHECK(r.width == 3);
+  CHECK(Text(r.records[0]["companyName"]) == "\"Acme 2\"");
+  CHECK(r.records[0]["missing"].IsNull());
+  CHECK(r.records[1]["companyName"].IsNull());
+  ReadAll none;
+  REQUIRE(Read(*c, "SalesOrder", {"x"}, none, error));  // no table yet: no records
   CHECK(none.records.empty());
+  fs::remove_all(d);
+}
+
+TEST_CASE("a SQLite read: the query selects the projected columns and applies the pushed-down `when`") {
+  fs::path d = TempDir("sqlite_query");
+  std::string error;
+  auto c = connectors::Open((d / "crm.db").string(), error);
+  REQUIRE(c);
+  using value::Value;
+  {
+    // (Not `Id`: SQLite column names ignore case, and `id` is the table's own id column.)
+    auto w = c->OpenWriter(connectors::WriteRequest{"Opportunity", "OppId", Targets({"OppId", "StageName", "Name", "Notes"})}, error);
+    REQUIRE_MESSAGE(w, error);
+    const char* stages[] = {"Closed Won", "Prospecting", "Closed Won", "Closed Lost", "Closed Won"};
+    for (int i = 0; i < 5; ++i) {
+      std::vector<Value> rec{Value::String("O" + std::to_string(i)), Value::String(stages[i]), Value::String("n"),
+                             Value::String("long text")};
+      REQUIRE(w->Upsert(rec.data(), nullptr, error));
+    }
+    REQUIRE(w->Commit(error));
+  }
+  plan::SourceCondition won{"StageName", plan::FilterOp::kEq, Value::String("Closed Won"), 0};
+  connectors::ReadRequest req{"Opportunity", {"OppId", "StageName"}, {plan::FieldType::kString, plan::FieldType::kString}, 2, {won}};
+  auto r = c->OpenReader(req, error);
+  REQUIRE_MESSAGE(r, error);
+  CHECK(r->Query().rfind("SELECT rowid, \"OppId\", \"StageName\" FROM \"Opportunity\" WHERE ", 0) == 0);
+  CHECK(r->Query().find("Notes") == std::string::npos);  // a column the map does not read
+  connectors::RecordBatch b;
+  std::vector<std::string> ids;
+  while (r->Next(b))
+    for (size_t i = 0; i < b.size(); ++i) ids.push_back(std::string(b.Row(i)[0].AsText()));
+  CHECK(ids == std::vector<std::string>{"O0", "O2", "O4"});
+  CHECK(r->Filtered() == 2);
+  CHECK(r->Total() == 3);
   fs::remove_all(d);
 }
 
@@ -185,12 +306,13 @@ TEST_CASE("the projection: a plan reads only the fields its maps use") {
   std::string error;
   auto c = connectors::Open(std::string(CRMX_SOURCE_DIR) + "/examples/acme-salesforce-netsuite/data/crm", error);
   REQUIRE(c);
-  connectors::ReadResult all, projected;
-  REQUIRE(c->Read("Account", {}, all, error));
-  REQUIRE(c->Read("Account", a.projection.fields, projected, error));
-  CHECK(all.records[0].fields.size() == 38);
-  CHECK(projected.records[0].fields.size() == 9);
-  CHECK(projected.lines == 300);
+  ReadAll projected;
+  REQUIRE(Read(*c, "Account", a.projection.fields, projected, error, a.projection.types));
+  CHECK(ReadFile(std::string(CRMX_SOURCE_DIR) + "/examples/acme-salesforce-netsuite/data/crm/Account.jsonl")
+            .find("\"BillingCity\"") != std::string::npos);  // a field the file has and the map does not read
+  CHECK(projected.width == 9);
+  CHECK(projected.records[0].size() == 9);
+  CHECK(projected.records.size() + projected.bad.size() == 300);
   CHECK(projected.bad.size() == 1);
 }
 
@@ -208,7 +330,7 @@ TEST_CASE("the engine: every record ends in exactly one place; waiting on refs; 
   systems.by_name["crm"] = crm.get();
   systems.by_name["erp"] = erp.get();
   engine::RunReport rep;
-  REQUIRE_MESSAGE(engine::Run(p, systems, st.get(), rep, error), error);
+  REQUIRE_MESSAGE(engine::Run(p, systems, st.get(), engine::RunOptions{}, rep, error), error);
   REQUIRE(rep.maps.size() == 3);
   for (const engine::MapReport& m : rep.maps) {
     CAPTURE(m.name);
@@ -217,7 +339,7 @@ TEST_CASE("the engine: every record ends in exactly one place; waiting on refs; 
   }
   CHECK(rep.maps[0].input_lines == 300);
   CHECK(rep.maps[0].error.count >= 1);
-  CHECK(rep.maps[0].error.records[0].line == 137);
+  CHECK(rep.maps[0].error.samples[0].line == 137);
   CHECK(rep.maps[1].input_lines == 400);
   CHECK(rep.maps[1].skipped.by_reason["StageName is not Closed Won"] == 174);
   CHECK(rep.maps[1].skipped.by_reason["Amount is not > 0"] == 8);
@@ -243,22 +365,27 @@ TEST_CASE("the engine on a small spec: every outcome, reasons, flags, refs, the 
   engine::Systems systems;
   systems.by_name["crm"] = crm.get();
   systems.by_name["erp"] = erp.get();
+  // The queue files of the run, besides the report.
+  std::unique_ptr<engine::QueueFiles> queues = engine::QueueFiles::Open((d / "queues").string(), error);
+  REQUIRE(queues);
+  engine::RunOptions options;
+  options.sinks.push_back(queues.get());
   engine::RunReport rep;
-  REQUIRE_MESSAGE(engine::Run(back, systems, st.get(), rep, error), error);
+  REQUIRE_MESSAGE(engine::Run(back, systems, st.get(), options, rep, error), error);
   REQUIRE(rep.maps.size() == 2);
   const engine::MapReport& a = rep.maps[0];
   CHECK(a.name == "acct");
   CHECK(a.input_lines == 6);
   CHECK(a.written == 3);
   CHECK(a.data_quality.count == 1);
-  REQUIRE(a.data_quality.records.size() == 1);
-  CHECK(a.data_quality.records[0].id == "A3");
-  CHECK(a.data_quality.records[0].line == 3);
-  CHECK(a.data_quality.records[0].reasons == std::vector<std::string>{"missing Name", "no country"});
+  REQUIRE(a.data_quality.samples.size() == 1);
+  CHECK(a.data_quality.samples[0].key == "A3");
+  CHECK(a.data_quality.samples[0].line == 3);
+  CHECK(a.data_quality.samples[0].reasons == std::vector<std::string>{"missing Name", "no country"});
   CHECK(a.held.by_reason == std::map<std::string, int64_t>{{"Pending Review", 1}});
   CHECK(a.error.count == 1);
-  CHECK(a.error.records[0].line == 5);
-  CHECK(a.error.records[0].reasons[0] == "malformed JSON");
+  CHECK(a.error.samples[0].line == 5);
+  CHECK(a.error.samples[0].reasons[0] == "malformed JSON");
   CHECK(a.flags_on_written == std::map<std::string, int64_t>{{"finance:default_terms", 2}});
   const engine::MapReport& o = rep.maps[1];
   CHECK(o.input_lines == 8);
@@ -270,20 +397,31 @@ TEST_CASE("the engine on a small spec: every outcome, reasons, flags, refs, the 
                                    {"account data-quality", 1}, {"account held", 1}, {"account not found", 1}});
   CHECK(o.error.count == 0);
   // The orders reference the customers' ids in the ERP.
-  connectors::ReadResult orders, customers;
-  REQUIRE(erp->Read("SalesOrder", {"externalId", "entity", "total"}, orders, error));
-  REQUIRE(erp->Read("Customer", {"id", "externalId", "terms"}, customers, error));
+  ReadAll orders, customers;
+  REQUIRE(Read(*erp, "SalesOrder", {"externalId", "entity", "total"}, orders, error));
+  REQUIRE(Read(*erp, "Customer", {"id", "externalId", "terms"}, customers, error));
   REQUIRE(orders.records.size() == 2);
   REQUIRE(customers.records.size() == 3);
-  CHECK(Text(orders.records[0].fields["entity"]) == "\"" + Text(customers.records[0].fields["id"]) + "\"");
-  CHECK(Text(orders.records[0].fields["total"]) == "100.5");
-  CHECK(Text(customers.records[1].fields["terms"]) == "\"Net 30\"");
+  CHECK(Text(orders.records[0]["entity"]) == "\"" + Text(customers.records[0]["id"]) + "\"");
+  CHECK(Text(orders.records[0]["total"]) == "\"100.50\"");  // exact digits at the field's scale (TEXT)
+  CHECK(Text(customers.records[1]["terms"]) == "\"Net 30\"");
+  // The queue files hold every queued record and every flag.
+  CHECK(ReadFile(d / "queues" / "quality.jsonl").find(
+            "{\"map\":\"acct\",\"key\":\"A3\",\"file\":\"Account.jsonl\",\"line\":3,\"reasons\":[\"missing Name\","
+            "\"no country\"],\"fields\":[") == 0);
+  CHECK(ReadFile(d / "queues" / "errors.jsonl").find("\"key\":null,\"file\":\"Account.jsonl\",\"line\":5,") !=
+        std::string::npos);
+  std::string flags = ReadFile(d / "queues" / "flags.jsonl");
+  CHECK(std::count(flags.begin(), flags.end(), '\n') == 2);
+  CHECK(flags.find("\"flag\":\"finance:default_terms\"") != std::string::npos);
+  std::string waiting = ReadFile(d / "queues" / "waiting.jsonl");
+  CHECK(std::count(waiting.begin(), waiting.end(), '\n') == 3);
   // A second run is idempotent: the same records, updated in place.
   engine::RunReport again;
-  REQUIRE(engine::Run(back, systems, st.get(), again, error));
+  REQUIRE(engine::Run(back, systems, st.get(), engine::RunOptions{}, again, error));
   CHECK(again.run == rep.run + 1);
-  connectors::ReadResult customers2;
-  REQUIRE(erp->Read("Customer", {"id"}, customers2, error));
+  ReadAll customers2;
+  REQUIRE(Read(*erp, "Customer", {"id"}, customers2, error));
   CHECK(customers2.records.size() == 3);
   fs::remove_all(d);
 }

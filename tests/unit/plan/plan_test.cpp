@@ -23,6 +23,8 @@ plan::Plan SamplePlan() {
   m.source = {"crm", "Account"};
   m.target = {"erp", "Customer"};
   m.projection.fields = {"Id", "Name"};
+  m.projection.types = {plan::FieldType::kString, plan::FieldType::kString};
+  m.target_fields = {{"externalId", plan::FieldType::kString, std::nullopt}, {"total", plan::FieldType::kDecimal, 2}};
   plan::Step key;
   key.kind = plan::StepKind::kKey;
   key.target = "externalId";
@@ -63,6 +65,9 @@ TEST_CASE("a plan round-trips through its file format") {
   CHECK(back.compiler == "crmxc test");
   REQUIRE(back.maps.size() == 1);
   CHECK(back.maps[0].projection.fields == std::vector<std::string>{"Id", "Name"});
+  CHECK(back.maps[0].projection.types == std::vector<plan::FieldType>{plan::FieldType::kString, plan::FieldType::kString});
+  REQUIRE(back.maps[0].target_fields.size() == 2);
+  CHECK(back.maps[0].target_fields[1].scale == std::optional<int>(2));
   REQUIRE(back.maps[0].steps.size() == 2);
   const vm::Program& prog = back.maps[0].steps[1].program;
   REQUIRE(prog.constants.size() == 4);
@@ -80,11 +85,11 @@ TEST_CASE("a plan round-trips through its file format") {
 
 TEST_CASE("the reader refuses an unknown version") {
   auto j = nlohmann::json::parse(plan::WritePlan(SamplePlan()));
-  j["crmx_plan"] = 2;
+  j["crmx_plan"] = plan::kPlanVersion + 1;
   plan::Plan out;
   std::string error;
   CHECK_FALSE(plan::ReadPlan(j.dump(), out, error));
-  CHECK(error.find("unsupported plan version 2") != std::string::npos);
+  CHECK(error.find("unsupported plan version " + std::to_string(plan::kPlanVersion + 1)) != std::string::npos);
   j.erase("crmx_plan");
   CHECK_FALSE(plan::ReadPlan(j.dump(), out, error));
   CHECK(error.find("no `crmx_plan`") != std::string::npos);

@@ -1,6 +1,6 @@
-// Helpers for tests that mutate the north-star example (examples/acme-salesforce-netsuite/
-// acme.crmx) in memory and compare the diagnostics: the example is checked as if at its own
-// path, so its schemas and imports resolve.
+// Helpers for tests of specs: building a spec's plan as `crmxc build` does, and mutating the
+// north-star example (examples/acme-salesforce-netsuite/acme.crmx) in memory to compare the
+// diagnostics: the example is checked as if at its own path, so its schemas and imports resolve.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "compiler/driver/pipeline.h"
+#include "compiler/driver/spec_plan.h"
 
 namespace crmx::testing {
 
@@ -56,6 +57,19 @@ inline std::multiset<Key> Minus(const std::multiset<Key>& a, const std::multiset
   std::multiset<Key> out;
   std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::inserter(out, out.end()));
   return out;
+}
+
+// The plan of `spec` (a path), as `crmxc build` builds it; the spec must check without errors.
+inline plan::Plan BuildSpecPlanOrFail(const std::string& spec) {
+  driver::Compilation comp;
+  std::string error;
+  REQUIRE_MESSAGE(comp.CheckFile(spec, error), error);
+  REQUIRE(comp.sink().error_count() == 0);
+  driver::SpecPlan built;
+  bool usage = false;
+  REQUIRE_MESSAGE(driver::BuildSpecPlan(comp, spec, built, error, usage), error);
+  REQUIRE(built.errors.empty());
+  return std::move(built.plan);
 }
 
 }  // namespace crmx::testing

@@ -1,0 +1,171 @@
+// Defines DumpIr() (ir_dump.h).
+#include "compiler/ir/ir_dump.h"
+
+#include <set>
+#include <sstream>
+
+#include "compiler/ir/batch_sizes.h"
+#include "runtime/plan/pushdown.h"
+
+namespace crmx::ir {
+
+namespace {
+
+// 86400000 -> "24h", 10000 -> "10s", 1500 -> "1500ms".
+std::string Duration(int64_t ms) {
+  if (ms > 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
+  if (ms > 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms > 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::string BudgetText(const plan::Budget& b) {
+  std::string t = b.metric + " " + std::to_string(b.amount);
+  if (b.period_ms) t += " per " + Duration(*b.period_ms);
+  if (b.warn_at_percent) {
+    std::ostringstream pct;
+    pct << *b.warn_at_percent;
+    t += " warn at " + pct.str() + "%";
+  }
+  return t;
+}
+
+std::string Join(const std::vector<std::string>& items, const char* sep = ", ") {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : sep) + s;
+  return out.empty() ? "(none)" : out;
+}
+
+void Indented(std::ostream& out, const std::string& text, const std::string& indent) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) out << indent << line << "\n";
+}
+
+std::string BindingText(const plan::Binding& b) {
+  std::string where = plan::BindingKindName(b.kind);
+  if (!b.relation.empty()) where += " " + b.relation + (b.field.empty() ? "" : "." + b.field);
+  else if (!b.field.empty()) where += " " + b.field;
+  return b.name + " (" + where + ")";
+}
+
+void Program(std::ostream& out, const vm::Program& p, const std::vector<plan::Binding>& bindings,
+             const std::string& indent) {
+  std::vector<std::string> inputs;
+  for (const std::string& name : p.input_names) {
+    std::string text = name + " (unbound)";
+    for (const plan::Binding& b : bindings)
+      if (b.name == name) text = BindingText(b);
+    inputs.push_back(text);
+  }
+  if (!inputs.empty()) out << indent << "inputs: " << Join(inputs) << "\n";
+  if (p.local_count > 0) out << indent << "locals: " << p.local_count << "\n";
+  Indented(out, p.Disassemble(), indent);
+}
+
+void Step(std::ostream& out, size_t i, const plan::Step& s) {
+  out << "  step " << i << ": " << plan::StepKindName(s.kind);
+  if (!s.target.empty()) out << " " << s.target;
+  if (s.kind == plan::StepKind::kRequire) out << " else \"" << s.reason << "\"";
+  if (s.kind == plan::StepKind::kRef) out << " = ref(" << s.ref_map << ", ...)";
+  if (s.flag) out << " flag \"" << *s.flag << "\"";
+  out << "\n";
+  Program(out, s.program, s.bindings, "    ");
+  if (s.flag_probe) {
+    out << "    flag probe:\n";
+    Program(out, *s.flag_probe, s.bindings, "      ");
+  }
+}
+
+void Projection(std::ostream& out, const plan::Projection& p) {
+  out << "  projection: " << Join(p.fields) << "\n";
+  for (const plan::Relation& r : p.relations) {
+    out << "    " << (r.child ? "children " : "parent ") << r.name << " (" << r.object << (r.child ? " by " : " via ")
+        << r.via << "): " << Join(r.fields) << "\n";
+  }
+}
+
+void Batches(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {
+  const plan::System* source = plan.FindSystem(m.source.system);
+  const plan::System* target = plan.FindSystem(m.target.system);
+  out << "  batch: read " << m.read_batch << " (" << ReadBatch(source).why << "), write " << m.write_batch << " ("
+      << WriteBatch(target).why << ")\n";
+  auto ceilings = [&](const plan::System* s, int64_t batch, const char* verb) {
+    if (s == nullptr) return;
+    for (const plan::Budget& b : s->budgets) {
+      if (std::optional<int64_t> n = Ceiling(b, batch))
+        out << "  budget " << s->name << " " << BudgetText(b) << ": at most " << *n << " records " << verb << " per "
+            << Duration(*b.period_ms) << "\n";
+    }
+  };
+  ceilings(source, m.read_batch, "read");
+  ceilings(target, m.write_batch, "written");
+}
+
+void Pushdown(std::ostream& out, const plan::Sync& s, const plan::Map& m) {
+  if (s.pushdown.empty()) {
+    out << "    pushdown: (none)\n";
+    return;
+  }
+  out << "    pushdown:\n";
+  for (const plan::SourceCondition& c : s.pushdown)
+    out << "      " << c.field << " " << plan::FilterOpName(c.op) << " " << value::Display(c.value) << "  (when " << c.when
+        << ")\n";
+  // The SQLite form, for a table that has every projected column.
+  std::set<std::string> columns(m.projection.fields.begin(), m.projection.fields.end());
+  plan::SqlFilter sql = plan::BuildSqlFilter(s.pushdown, m.projection.fields, m.projection.types, columns);
+  out << "    sqlite where: " << (sql.where.empty() ? "(none)" : sql.where) << "\n";
+  std::vector<std::string> params;
+  for (const value::Value& v : sql.params) params.push_back(value::Display(v));
+  if (!params.empty()) out << "    sqlite params: " << Join(params) << "\n";
+}
+
+void Sync(std::ostream& out, const plan::Sync& s, const plan::Map& m) {
+  out << "  sync: " << s.trigger;
+  if (s.trigger == "every") out << " " << Duration(s.every_ms);
+  if (s.trigger == "daily_at") out << " " << s.daily_at;
+  out << "\n";
+  for (size_t i = 0; i < s.when.size(); ++i) {
+    out << "    when " << i << ": " << s.when[i].reason << "\n";
+    Program(out, s.when[i].program, s.when[i].bindings, "      ");
+  }
+  if (!s.when.empty()) Pushdown(out, s, m);
+  if (s.retry) {
+    std::vector<std::string> args;
+    for (int64_t a : s.retry->backoff_args_ms) args.push_back(Duration(a));
+    out << "    retry: " << s.retry->attempts << " " << (s.retry->backoff.empty() ? "(default backoff)" : s.retry->backoff)
+        << (args.empty() ? "" : "(" + Join(args) + ")") << (s.retry->jitter ? " jitter" : "") << "\n";
+  }
+  if (!s.on_exhausted.empty()) out << "    on exhausted: " << Join(s.on_exhausted) << "\n";
+}
+
+void Map(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {
+  out << "\nmap " << m.name << ": " << m.source.system << "." << m.source.object << " -> " << m.target.system << "."
+      << m.target.object << "\n";
+  out << "  depends on: " << Join(m.depends_on) << "\n";
+  Batches(out, plan, m);
+  Projection(out, m.projection);
+  for (size_t i = 0; i < m.steps.size(); ++i) Step(out, i, m.steps[i]);
+  if (const plan::Sync* s = plan.FindSync(m.name)) Sync(out, *s, m);
+  else out << "  sync: (none)\n";
+}
+
+}  // namespace
+
+void DumpIr(std::ostream& out, const plan::Plan& plan) {
+  out << "integration " << plan.integration;
+  if (!plan.spec_version.empty()) out << " version \"" << plan.spec_version << "\"";
+  out << "\n\n";
+  for (const plan::System& s : plan.systems) {
+    out << "system " << s.name << ": " << s.kind << "\n";
+    if (s.batch) out << "  batch " << *s.batch << "\n";
+    for (const plan::Budget& b : s.budgets) out << "  budget " << BudgetText(b) << "\n";
+  }
+  if (!plan.tables.empty()) out << "\n";
+  for (const plan::Table& t : plan.tables) out << "table " << t.name << ": " << t.entries.size() << " entries\n";
+  std::vector<std::string> order;
+  for (const plan::Map& m : plan.maps) order.push_back(m.name);
+  out << "\norder: " << Join(order, " -> ") << "\n";
+  for (const plan::Map& m : plan.maps) Map(out, plan, m);
+}
+
+}  // namespace crmx::ir

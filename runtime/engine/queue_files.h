@@ -1,0 +1,41 @@
+// Defines the queue files: a QueueSink (engine.h) writing a run's queues as JSON Lines into a
+// folder, one file per queue, for people and scripts to pick up (docs/operations.md):
+//   quality.jsonl  records failing a `require`   {"map","key","file","line","reasons","fields"}
+//   held.jsonl     records parked by `hold`       {"map","key","file","line","reasons"}
+//   waiting.jsonl  records whose `ref` is missing {"map","key","file","line","reasons"}
+//   errors.jsonl   malformed lines, failed writes {"map","key","file","line","reasons"}
+//   flags.jsonl    flags on written records       {"map","key","flag"}
+// Every file is created (empty when nothing was queued) and replaced by each run; lines are in
+// the order the records were read. `key` is null when the record has none.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "runtime/engine/engine.h"
+
+namespace crmx::engine {
+
+class QueueFiles : public QueueSink {
+ public:
+  // Opens the five files in `dir` (created when missing). Null with `error` on failure.
+  static std::unique_ptr<QueueFiles> Open(const std::string& dir, std::string& error);
+  ~QueueFiles() override;
+
+  void Add(const std::string& map, const std::string& queue, const QueueItem& item) override;
+  void Flag(const std::string& map, const std::string& key, const std::string& flag) override;
+  bool Finish(std::string& error) override;
+
+ private:
+  enum File { kQuality, kHeld, kWaiting, kErrors, kFlags, kFiles };
+  QueueFiles() = default;
+  void Write(File f);
+
+  std::string dir_;
+  std::FILE* files_[kFiles] = {};
+  std::string line_;
+  bool failed_ = false;
+};
+
+}  // namespace crmx::engine

@@ -55,8 +55,8 @@ std::vector<PhoneCase> ReadW1(const std::string& path) {
     const nlohmann::json& phone = record["Phone"];
     const nlohmann::json& country = record["BillingCountry"];
     if (!phone.is_string() || !country.is_string()) continue;
-    Result<std::string> code = crmx::stdlib::CountryCode(country.get<std::string>());
-    if (code.ok()) cases.push_back({phone.get<std::string>(), code.value()});
+    Result<std::string_view> code = crmx::stdlib::CountryCode(country.get<std::string>());
+    if (code.ok()) cases.push_back({phone.get<std::string>(), std::string(code.value())});
   }
   return cases;
 }

@@ -40,15 +40,62 @@ void AppendDouble(std::string& out, double d) {
   out.append(buf, r.ptr);
 }
 
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// "YYYY-MM-DD" -> midnight UTC of that day (a date is a timestamp at midnight UTC in the VM).
+bool ParseDate(std::string_view t, value::Time& out) {
+  auto digits = [&](size_t at, size_t n, int64_t& v) {
+    v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (i >= t.size() || t[i] < '0' || t[i] > '9') return false;
+      v = v * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  int64_t y = 0, m = 0, d = 0;
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-' || !digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return false;
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > kDays[m - 1] || (m == 2 && d == 29 && !leap)) return false;
+  return value::MakeTimestamp(DaysFromCivil(y, m, d) * 86400, 0, out);
+}
+
+// RFC 3339, and the forms systems write beside it: Salesforce's "+0000" offsets (no colon),
+// a space for the "T".
+bool ParseDateTime(std::string_view t, value::Time& out) {
+  std::string text(t);
+  if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
+  size_t n = text.size();
+  if (n > 5 && (text[n - 5] == '+' || text[n - 5] == '-') && text.find(':', n - 5) == std::string::npos)
+    text.insert(n - 2, ":");
+  return value::ParseTimestamp(text, out);
+}
+
 }  // namespace
 
 Value FromText(std::string_view text, FieldType type, std::string_view field) {
   switch (type) {
     case FieldType::kAny:
     case FieldType::kString:
-    case FieldType::kDate:
-    case FieldType::kDateTime:
       return Value::StringView(text);
+    case FieldType::kDate: {
+      value::Time t;
+      if (ParseDate(text, t)) return Value::Timestamp(t);
+      return NotA("a date (YYYY-MM-DD)", text, field);
+    }
+    case FieldType::kDateTime: {
+      value::Time t;
+      if (ParseDateTime(text, t)) return Value::Timestamp(t);
+      return NotA("a datetime (RFC 3339)", text, field);
+    }
     case FieldType::kInt: {
       int64_t i = 0;
       auto r = std::from_chars(text.data(), text.data() + text.size(), i);
@@ -99,6 +146,18 @@ void AppendJsonString(std::string& out, std::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out.push_back('"');
+}
+
+void AppendField(std::string& out, const Value& v, const plan::TargetField& field) {
+  // A date field holds a timestamp at midnight UTC: written as the day.
+  if (field.type == FieldType::kDate && v.kind() == Kind::kTimestamp) {
+    std::string t = value::FormatTimestamp(v.AsTime());
+    if (t.size() >= 10 && t.compare(10, std::string::npos, "T00:00:00Z") == 0) {
+      AppendJsonString(out, std::string_view(t).substr(0, 10));
+      return;
+    }
+  }
+  AppendJson(out, v, field.scale.value_or(-1));
 }
 
 void AppendJson(std::string& out, const Value& v, int scale) {

@@ -118,9 +118,11 @@ class Connector {
 // created when missing), or an existing directory (files). Null with `error` otherwise.
 std::unique_ptr<Connector> Open(const std::string& where, std::string& error);
 
-// The value of `text` (a CSV cell, a SQLite TEXT) as a field of type `type`: a decimal field
-// gives an exact decimal, an int field an int, ...; text that is not of the type gives an error
-// value naming the field. Borrows `text` for string fields.
+// The value of `text` (a CSV cell, a SQLite TEXT, a JSON string) as a field of type `type`: a
+// decimal field gives an exact decimal, an int field an int, a date field ("YYYY-MM-DD") a
+// timestamp at midnight UTC, a datetime field (RFC 3339; also "+0000" offsets and a space for
+// the "T") a timestamp; text that is not of the type gives an error value naming the field.
+// Borrows `text` for string fields.
 value::Value FromText(std::string_view text, plan::FieldType type, std::string_view field);
 
 // Appends `v` as JSON to `out`: no white space, strings escaped only where JSON requires it
@@ -128,6 +130,9 @@ value::Value FromText(std::string_view text, plan::FieldType type, std::string_v
 // pads to that many fraction digits, or rounds half-even when the value has more: the maps
 // round explicitly, with `round`, before that could matter).
 void AppendJson(std::string& out, const value::Value& v, int scale = -1);
+// Appends the value of a target field: as AppendJson at the field's scale; a date field's
+// value (a timestamp at midnight UTC) as "YYYY-MM-DD".
+void AppendField(std::string& out, const value::Value& v, const plan::TargetField& field);
 // Appends `s` as a JSON string.
 void AppendJsonString(std::string& out, std::string_view s);
 

@@ -112,7 +112,7 @@ class JsonlWriter : public RecordWriter {
     for (size_t i = 0; i < req_.fields.size(); ++i) {
       if (i) line_.push_back(',');
       line_ += prefixes_[i];
-      AppendJson(line_, values[i], req_.fields[i].scale.value_or(-1));
+      AppendField(line_, values[i], req_.fields[i]);
     }
     line_ += "}\n";
     if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) {

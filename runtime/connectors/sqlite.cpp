@@ -36,7 +36,7 @@ class Stmt {
   int rc_ = SQLITE_OK;
 };
 
-void Bind(sqlite3_stmt* s, int i, const Value& v, int scale) {
+void Bind(sqlite3_stmt* s, int i, const Value& v, const plan::TargetField& field) {
   switch (v.kind()) {
     case Kind::kNull: sqlite3_bind_null(s, i); break;
     case Kind::kBool: sqlite3_bind_int64(s, i, v.AsBool() ? 1 : 0); break;
@@ -49,13 +49,20 @@ void Bind(sqlite3_stmt* s, int i, const Value& v, int scale) {
     }
     case Kind::kDecimal: {
       std::string t;
-      AppendJson(t, v, scale);  // exact digits, at the target's scale
+      AppendField(t, v, field);  // exact digits, at the target's scale
       sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+      break;
+    }
+    case Kind::kTimestamp: {
+      std::string t;
+      AppendField(t, v, field);  // RFC 3339, or the day of a date field
+      std::string_view text = std::string_view(t).substr(1, t.size() - 2);  // without the quotes
+      sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
       break;
     }
     default: {
       std::string t;
-      AppendJson(t, v);
+      AppendField(t, v, field);
       sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
     }
   }
@@ -93,11 +100,14 @@ Value Column(sqlite3_stmt* s, int i, plan::FieldType type, const std::string& fi
   }
 }
 
+// How a query parameter (not a target field) is bound.
+const plan::TargetField kParam{};
+
 // The number `sql` (a SELECT count(*)) counts, with `params` bound; 0 on failure.
 uint64_t Count(sqlite3* db, const std::string& sql, const std::vector<Value>& params) {
   Stmt st(db, sql);
   if (!st.ok()) return 0;
-  for (size_t i = 0; i < params.size(); ++i) Bind(st.get(), static_cast<int>(i + 1), params[i], -1);
+  for (size_t i = 0; i < params.size(); ++i) Bind(st.get(), static_cast<int>(i + 1), params[i], kParam);
   return sqlite3_step(st.get()) == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(st.get(), 0)) : 0;
 }
 
@@ -121,7 +131,7 @@ class SqliteReader : public RecordReader {
       error = std::string("cannot read ") + req_.object + ": " + sqlite3_errmsg(db_);
       return false;
     }
-    for (size_t i = 0; i < filter.params.size(); ++i) Bind(st_, static_cast<int>(i + 1), filter.params[i], -1);
+    for (size_t i = 0; i < filter.params.size(); ++i) Bind(st_, static_cast<int>(i + 1), filter.params[i], kParam);
     return true;
   }
   uint64_t Filtered() const override { return filtered_; }
@@ -207,7 +217,7 @@ class SqliteWriter : public RecordWriter {
         error = "no value for the key `" + req_.key_field + "`";
         return false;
       }
-      Bind(st_, static_cast<int>(i + 1), values[i], req_.fields[i].scale.value_or(-1));
+      Bind(st_, static_cast<int>(i + 1), values[i], req_.fields[i]);
     }
     int rc = sqlite3_step(st_);
     bool ok = rc == SQLITE_ROW;

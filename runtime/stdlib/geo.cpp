@@ -137,16 +137,18 @@ std::string GeoKey(std::string_view name) {
   return out;
 }
 
-Result<std::string> StateCode(std::string_view name) {
+// The codes are views of the static indexes: valid for the life of the program, so the VM
+// hands them out without copying.
+Result<std::string_view> StateCode(std::string_view name) {
   auto it = States().find(GeoKey(name));
   if (it == States().end()) return Fail("unknown state or province " + Quote(name));
-  return it->second;
+  return std::string_view(it->second);
 }
 
-Result<std::string> CountryCode(std::string_view name) {
+Result<std::string_view> CountryCode(std::string_view name) {
   auto it = Countries().find(GeoKey(name));
   if (it == Countries().end()) return Fail("unknown country " + Quote(name));
-  return it->second;
+  return std::string_view(it->second);
 }
 
 bool IsCurrencyCode(std::string_view code) {
@@ -157,9 +159,10 @@ bool IsCurrencyCode(std::string_view code) {
 }
 
 Result<std::string> CurrencyOf(std::string_view country) {
-  auto code = CountryCode(country);
-  if (!code) return code;
-  std::string locale = "und_" + *code;
+  auto found = CountryCode(country);
+  if (!found) return Fail(std::string(found.reason()));
+  std::string code(*found);
+  std::string locale = "und_" + code;
   UErrorCode status = U_ZERO_ERROR;
   UChar buffer[8];
   int32_t length = ucurr_forLocale(locale.c_str(), buffer, 8, &status);
@@ -169,7 +172,7 @@ Result<std::string> CurrencyOf(std::string_view country) {
   }
   // ICU answers XXX ("no currency") for Antarctica and the like.
   if (currency.empty() || currency == "XXX" || !IsCurrencyCode(currency)) {
-    return Fail("no currency is known for country `" + *code + "`");
+    return Fail("no currency is known for country `" + code + "`");
   }
   return currency;
 }

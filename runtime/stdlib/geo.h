@@ -17,11 +17,11 @@ namespace crmx::stdlib {
 // The code of a US state, DC, a US outlying area (PR, GU, VI, AS, MP, UM) or a Canadian
 // province or territory: "California", "ca", "US-CA" -> "CA"; "Québec", "QC" -> "QC".
 // Fails: "unknown state or province `Atlantis`".
-Result<std::string> StateCode(std::string_view name);
+Result<std::string_view> StateCode(std::string_view name);
 // The ISO 3166-1 alpha-2 code of a country: from its alpha-2 or alpha-3 code, its ISO short
 // name, official name or common name, or an alias of data/country_aliases.tsv.
 // Fails: "unknown country `Atlantis`".
-Result<std::string> CountryCode(std::string_view name);
+Result<std::string_view> CountryCode(std::string_view name);
 // The ISO 4217 code of the currency a country uses today (CLDR, through ICU), the country given
 // as CountryCode accepts it. Fails: "unknown country `X`", "no currency is known for country
 // `AQ`".

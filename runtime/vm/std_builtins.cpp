@@ -49,6 +49,12 @@ Value StrResult(stdlib::Result<std::string>&& r) {
   return Value::String(std::move(r).value());
 }
 
+// A result that views static data (std.geo's codes): borrowed, no copy.
+Value StaticStrResult(stdlib::Result<std::string_view>&& r) {
+  if (!r.ok()) return Value::Error(std::string(r.reason()));
+  return Value::StringView(r.value());
+}
+
 bool IsText(const Value& v) { return v.kind() == Kind::kString; }
 
 // The byte length of the UTF-8 sequence starting with `c` (1 for a stray byte).
@@ -526,13 +532,12 @@ Value VM::CallExtension(Builtin b, Value* args, size_t n) {
     }
     case Builtin::kStateCode:
     case Builtin::kCountryCode:
+      if (!text(0)) break;
+      return StaticStrResult(b == Builtin::kStateCode ? stdlib::StateCode(x.AsText()) : stdlib::CountryCode(x.AsText()));
     case Builtin::kCurrencyOf:
     case Builtin::kSfId18:
       if (!text(0)) break;
-      return StrResult(b == Builtin::kStateCode     ? stdlib::StateCode(x.AsText())
-                       : b == Builtin::kCountryCode ? stdlib::CountryCode(x.AsText())
-                       : b == Builtin::kCurrencyOf  ? stdlib::CurrencyOf(x.AsText())
-                                                    : stdlib::SfId18(x.AsText()));
+      return StrResult(b == Builtin::kCurrencyOf ? stdlib::CurrencyOf(x.AsText()) : stdlib::SfId18(x.AsText()));
     case Builtin::kE164:
       if (!text(0) || (n == 2 && !text(1))) break;
       return StrResult(stdlib::E164(x.AsText(), n == 2 ? args[1].AsText() : std::string_view()));

@@ -129,6 +129,29 @@ TEST_CASE("a JSONL directory: projected, typed, streamed reads; malformed lines 
   fs::remove_all(d);
 }
 
+TEST_CASE("dates and datetimes: read as timestamps, written back as their schema type") {
+  using T = plan::FieldType;
+  using value::Value;
+  CHECK(Text(connectors::FromText("2024-05-05", T::kDate, "CloseDate")) == "timestamp(\"2024-05-05T00:00:00Z\")");
+  CHECK(Text(connectors::FromText("2024-02-29", T::kDate, "CloseDate")) == "timestamp(\"2024-02-29T00:00:00Z\")");
+  Value bad = connectors::FromText("2023-02-29", T::kDate, "CloseDate");  // not a day
+  REQUIRE(bad.IsError());
+  CHECK(bad.ErrorReason() == "CloseDate: `2023-02-29` is not a date (YYYY-MM-DD)");
+  // Salesforce writes offsets without a colon.
+  CHECK(Text(connectors::FromText("2024-05-05T10:17:04.000+0200", T::kDateTime, "CreatedDate")) ==
+        "timestamp(\"2024-05-05T08:17:04Z\")");
+  CHECK(Text(connectors::FromText("2024-05-05 10:17:04Z", T::kDateTime, "CreatedDate")) ==
+        "timestamp(\"2024-05-05T10:17:04Z\")");
+  CHECK(connectors::FromText("yesterday", T::kDateTime, "CreatedDate").IsError());
+  Value day = connectors::FromText("2024-05-05", T::kDate, "d");
+  std::string out;
+  connectors::AppendField(out, day, plan::TargetField{"d", T::kDate, std::nullopt});
+  CHECK(out == "\"2024-05-05\"");
+  out.clear();
+  connectors::AppendField(out, day, plan::TargetField{"d", T::kDateTime, std::nullopt});
+  CHECK(out == "\"2024-05-05T00:00:00Z\"");
+}
+
 TEST_CASE("the JSONL writer: one line per key, the last write wins, an older file merged") {
   fs::path d = TempDir("jsonl_write");
   std::string error;

@@ -292,9 +292,10 @@ class Evaluator {
     // std.geo
     if (f == "state_code" || f == "country_code" || f == "currency_of") {
       if (n != 1 || !Str(a, 0)) return bad();
-      return From(f == "state_code"     ? sl::StateCode(*Str(a, 0))
-                  : f == "country_code" ? sl::CountryCode(*Str(a, 0))
-                                        : sl::CurrencyOf(*Str(a, 0)));
+      if (f == "currency_of") return From(sl::CurrencyOf(*Str(a, 0)));
+      sl::Result<std::string_view> code = f == "state_code" ? sl::StateCode(*Str(a, 0)) : sl::CountryCode(*Str(a, 0));
+      if (!code) return From(sl::Result<std::string>(sl::Fail(std::string(code.reason()))));
+      return From(sl::Result<std::string>(std::string(*code)));
     }
     // std.phone
     if (f == "e164") {

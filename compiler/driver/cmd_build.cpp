@@ -1,7 +1,6 @@
 // Defines `crmxc build SPEC -o PLAN`: checks a spec and, when it has no errors, writes its
 // plan (docs/plan-format.md) for crmx-run. Exit 1 when the spec has errors or cannot be
 // built (nothing is written), 2 on usage errors or unreadable input.
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -12,29 +11,10 @@ namespace crmx::driver {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 struct BuildOptions {
   std::string spec;
   std::string output;
 };
-
-// The integration spec of a folder: its one .crmx file that is not under lib/ (an example's
-// layout); else the path itself.
-std::string ResolveSpec(const std::string& spec, std::string& error) {
-  std::error_code ec;
-  if (!fs::is_directory(spec, ec)) return spec;
-  std::vector<std::string> found;
-  for (const auto& e : fs::directory_iterator(spec, ec)) {
-    if (e.is_regular_file() && e.path().extension() == ".crmx") found.push_back(e.path().string());
-  }
-  if (found.size() != 1) {
-    error = "`" + spec + "` is a folder with " + std::to_string(found.size()) +
-            " .crmx files at its top; name the spec file";
-    return {};
-  }
-  return found.front();
-}
 
 int RunBuild(const BuildOptions& opt) {
   std::string error;

@@ -30,9 +30,15 @@ struct TestOptions {
 
 int RunTest(const TestOptions& opt) {
   plan::Plan plan;
-  if (int status = CheckAndBuildPlan(opt.spec, "test run", plan); status != 0) return status;
+  std::string error;
+  std::string spec = ResolveSpec(opt.spec, error);
+  if (spec.empty()) {
+    std::cerr << "error: " << error << "\n";
+    return 2;
+  }
+  if (int status = CheckAndBuildPlan(spec, "test run", plan); status != 0) return status;
   std::vector<spectest::TestResult> results = spectest::RunSpecTests(plan, spectest::Options{opt.filter});
-  if (plan.tests.empty()) std::cout << "`" << opt.spec << "` has no tests\n";
+  if (plan.tests.empty()) std::cout << "`" << spec << "` has no tests\n";
   else if (results.empty()) std::cout << "no test name contains `" << opt.filter << "`\n";
   std::cout << spectest::ResultsText(results);
   if (!opt.junit.empty()) {
@@ -55,7 +61,7 @@ void RegisterTest(CLI::App& root, int& exit_code) {
       "test", "Runs the spec's `test` blocks: each test runs the whole plan on in-memory systems\n"
               "holding its `given` records and checks its `expect`s.\n"
               "Exit status: 0 every test passed, 1 a test failed or the spec has errors, 2 usage error.");
-  cmd->add_option("spec", opt->spec, "The integration spec (.crmx)")->required();
+  cmd->add_option("spec", opt->spec, "The integration spec (.crmx), or a folder holding exactly one")->required();
   cmd->add_option("--junit", opt->junit, "Also write the results as JUnit XML to FILE (for CI)")->type_name("FILE");
   cmd->add_option("--filter", opt->filter, "Run only the tests whose name contains TEXT")->type_name("TEXT");
   cmd->callback([opt, &exit_code] { exit_code = RunTest(*opt); });

@@ -14,6 +14,23 @@ namespace crmx::driver {
 
 namespace fs = std::filesystem;
 
+// The integration spec of a folder: its one .crmx file that is not under lib/ (an example's
+// layout); else the path itself.
+std::string ResolveSpec(const std::string& spec, std::string& error) {
+  std::error_code ec;
+  if (!fs::is_directory(spec, ec)) return spec;
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator(spec, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".crmx") found.push_back(e.path().string());
+  }
+  if (found.size() != 1) {
+    error = "`" + spec + "` is a folder with " + std::to_string(found.size()) +
+            " .crmx files at its top; name the spec file";
+    return {};
+  }
+  return found.front();
+}
+
 bool BuildSpecPlan(Compilation& comp, const std::string& spec, SpecPlan& out, std::string& error, bool& usage) {
   usage = false;
   const ast::Module* root = comp.ParseOnly(spec, error);

@@ -18,6 +18,11 @@ struct SpecPlan {
   std::vector<std::string> warnings;  // e.g. a function the VM does not implement
 };
 
+// The integration spec a command line names: a .crmx file, or a folder holding exactly one at
+// its top (an example's layout: imported modules live under lib/). Empty with `error` when a
+// folder holds none or several.
+std::string ResolveSpec(const std::string& spec, std::string& error);
+
 // Builds the plan of `spec`, which `comp` checked without errors. False with `error` when the
 // spec is not an integration or its schemas cannot be read (`usage` true for the latter: an
 // input problem, exit status 2).

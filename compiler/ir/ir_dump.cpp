@@ -144,6 +144,10 @@ void Map(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {
   out << "  depends on: " << Join(m.depends_on) << "\n";
   Batches(out, plan, m);
   Projection(out, m.projection);
+  for (const plan::SharedValue& v : m.shared) {
+    out << "  shared " << v.name << " (computed once per record, at its first use)\n";
+    Program(out, v.program, v.bindings, "    ");
+  }
   for (size_t i = 0; i < m.steps.size(); ++i) Step(out, i, m.steps[i]);
   if (const plan::Sync* s = plan.FindSync(m.name)) Sync(out, *s, m);
   else out << "  sync: (none)\n";

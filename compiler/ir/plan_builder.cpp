@@ -11,6 +11,7 @@
 
 #include "compiler/check/expr_check.h"
 #include "compiler/ir/batch_sizes.h"
+#include "compiler/ir/shared_calls.h"
 #include "compiler/ir/source_conditions.h"
 #include "compiler/lower/lower.h"
 #include "runtime/connectors/connector.h"
@@ -103,14 +104,49 @@ class MapContext {
       plan::Binding b;
       if (!Classify(n, b)) continue;
       opts.inputs.push_back(n);
-      bool have = false;
-      for (const plan::Binding& x : bindings) have = have || x.name == n;
-      if (!have) bindings.push_back(b);
+      AddBinding(bindings, b);
+    }
+    // The map's shared values this expression holds: loaded, not computed again.
+    for (const auto& [node, name] : shared_) {
+      if (!Holds(e, node)) continue;
+      opts.substitutes.emplace_back(node, name);
+      if (std::find(opts.inputs.begin(), opts.inputs.end(), name) != opts.inputs.end()) continue;
+      opts.inputs.push_back(name);
+      AddBinding(bindings, plan::Binding{name, plan::BindingKind::kShared, "", name});
     }
     return lower::Lower(e, in_.types, opts);
   }
 
+  // Lowers the calls two or more statements compute (shared_calls.h) as the map's shared
+  // values; the statements lowered after this load them.
+  std::vector<plan::SharedValue> LowerShared(const std::vector<SharedCall>& calls) {
+    std::vector<plan::SharedValue> out;
+    for (const SharedCall& c : calls) {
+      plan::SharedValue v;
+      v.name = "shared:" + c.text;
+      v.program = Lower(*c.nodes.front(), v.bindings);
+      out.push_back(std::move(v));
+    }
+    for (size_t i = 0; i < calls.size(); ++i)
+      for (const ast::Expr* n : calls[i].nodes) shared_.emplace_back(n, out[i].name);
+    return out;
+  }
+
   void Assigned(const std::string& field) { assigned_.insert(field); }
+
+  static void AddBinding(std::vector<plan::Binding>& bindings, const plan::Binding& b) {
+    for (const plan::Binding& x : bindings)
+      if (x.name == b.name) return;
+    bindings.push_back(b);
+  }
+
+  // Whether `node` is `root` or inside it.
+  static bool Holds(const Expr& root, const Expr* node) {
+    if (&root == node) return true;
+    bool found = false;
+    EachChildExpr(root, [&](const Expr& c) { found = found || Holds(c, node); });
+    return found;
+  }
 
   plan::Projection TakeProjection() {
     plan::Projection p;
@@ -295,6 +331,7 @@ class MapContext {
   const std::set<std::string>& tables_;
   std::vector<std::string>& errors_;
   std::set<std::string> assigned_;
+  std::vector<std::pair<const Expr*, std::string>> shared_;  // occurrence -> shared value name
   std::set<std::string> fields_;
   std::map<std::string, std::pair<plan::Relation, std::set<std::string>>> relations_;
 };
@@ -494,6 +531,13 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
     m.target = {decl->target.system.text, decl->target.object.text};
     const schema::Object* source = in.systems->FindObject(decl->source);
     MapContext ctx(in, *decl, source, table_names, errors);
+    std::set<std::string> targets;
+    for (const MapStmt& st : decl->stmts) {
+      std::string target;
+      for (const Name& n : st.target) target += (target.empty() ? "" : ".") + n.text;
+      if (!target.empty()) targets.insert(target);
+    }
+    m.shared = ctx.LowerShared(FindSharedCalls(*decl, targets));
     for (const MapStmt& st : decl->stmts) {
       plan::Step step;
       std::string target;

@@ -95,6 +95,9 @@ class Lowerer {
   }
 
   void Emit(const Expr& e) {
+    for (const auto& [node, name] : options_.substitutes) {
+      if (node == &e && LoadName(name)) return;
+    }
     switch (e.kind) {
       case ExprKind::Literal: EmitLiteral(*e.As<LiteralExpr>()); return;
       case ExprKind::Ident: {

@@ -30,6 +30,9 @@ struct LowerOptions {
   // `crmxc eval`, tables) runs the same optimized code. False gives the lowering's own output
   // (tests compare the two).
   bool optimize = true;
+  // Subexpressions computed elsewhere (a map's shared values, plan::Map::shared): each node is
+  // lowered as a load of the input of that name (which `inputs` must list).
+  std::vector<std::pair<const ast::Expr*, std::string>> substitutes;
 };
 
 // Lowers `expr`. `types` holds the checker's types by Expr::id (may be null: unchecked); they

@@ -218,6 +218,12 @@ class MapRun {
               if (plan_.tables[i].name == x.field) s.index = i;
             break;
           }
+          case plan::BindingKind::kShared: {
+            s.index = map_.shared.size();
+            for (size_t i = 0; i < map_.shared.size(); ++i)
+              if (map_.shared[i].name == x.field) s.index = i;
+            break;
+          }
         }
       }
       b.slots.push_back(s);
@@ -226,6 +232,9 @@ class MapRun {
   }
 
   void Prepare() {
+    for (const plan::SharedValue& v : map_.shared) shared_.push_back(Bind(v.program, v.bindings));
+    shared_values_.resize(map_.shared.size());
+    shared_ready_.assign(map_.shared.size(), false);
     if (const plan::Sync* sync = plan_.FindSync(map_.name)) {
       sync_ = sync;
       for (const plan::WhenPart& w : sync->when) when_.push_back(Bind(w.program, w.bindings));
@@ -266,11 +275,20 @@ class MapRun {
       case plan::BindingKind::kAssigned: return s.index < out_.size() ? out_[s.index] : Value::Null();
       case plan::BindingKind::kTable:
         return s.index < tables_.size() ? tables_[s.index] : Value::Error("unknown table");
+      case plan::BindingKind::kShared:
+        return s.index < shared_values_.size() ? shared_values_[s.index] : Value::Error("unknown shared value");
     }
     return Value::Null();
   }
 
   Value Eval(const Bound& b, const Value* row) {
+    // The shared values this program loads, computed at their first use in the record (their
+    // own programs load no shared value: inputs_ is free here).
+    for (const Slot& s : b.slots) {
+      if (s.kind != plan::BindingKind::kShared || !s.bound || s.index >= shared_.size() || shared_ready_[s.index]) continue;
+      shared_values_[s.index] = Eval(shared_[s.index], row);
+      shared_ready_[s.index] = true;
+    }
     inputs_.clear();
     for (const Slot& s : b.slots) inputs_.push_back(Input(s, row));
     return vm_.Run(*b.program, inputs_);
@@ -295,6 +313,20 @@ class MapRun {
     return status;
   }
 
+  // The fields a failing require read, for the data-quality queue: its source fields (those of
+  // the shared values it loads included) and the assigned fields it reads; not tables.
+  void AddFields(const std::vector<plan::Binding>& bindings, std::vector<std::string>& fields) const {
+    for (const plan::Binding& b : bindings) {
+      if (b.kind == plan::BindingKind::kTable) continue;
+      if (b.kind == plan::BindingKind::kShared) {
+        for (const plan::SharedValue& v : map_.shared)
+          if (v.name == b.field) AddFields(v.bindings, fields);
+        continue;
+      }
+      if (std::find(fields.begin(), fields.end(), b.name) == fields.end()) fields.push_back(b.name);
+    }
+  }
+
   // Where a `ref` to `ref_map`'s record `src` stands, for the waiting reason.
   std::string WhyMissing(const std::string& ref_map, const std::string& src) const {
     auto o = outcomes_.find(ref_map);
@@ -309,6 +341,7 @@ class MapRun {
                  connectors::RecordWriter* writer) {
     key_.clear();
     std::fill(out_.begin(), out_.end(), Value::Null());
+    std::fill(shared_ready_.begin(), shared_ready_.end(), false);
     Value key_value;
     if (key_step_) {
       key_value = Eval(steps_[*key_step_], row);
@@ -323,7 +356,7 @@ class MapRun {
       const plan::Step& s = map_.steps[i];
       if (s.kind != plan::StepKind::kRequire || Eval(steps_[i], row).IsTrue()) continue;
       reasons.push_back(s.reason);
-      for (const plan::Binding& b : s.bindings) fields.push_back(b.name);
+      AddFields(s.bindings, fields);
     }
     if (!reasons.empty()) return Queue(rep.data_quality, Status::kDataQuality, file, line, std::move(reasons), std::move(fields));
     flags_.clear();
@@ -390,7 +423,7 @@ class MapRun {
   bool keep_ids_;  // another map `ref`s this one: keep its outcomes and id cross-reference
   vm::VM vm_;
   const plan::Sync* sync_ = nullptr;
-  std::vector<Bound> when_, steps_, probes_;
+  std::vector<Bound> when_, steps_, probes_, shared_;
   std::vector<size_t> out_index_;  // per step: its target field's position in out_
   std::optional<size_t> key_step_;
   std::vector<Related> related_;
@@ -398,6 +431,8 @@ class MapRun {
   // Per record.
   std::vector<Value> inputs_;
   std::vector<Value> out_;  // the target record, in Map::target_fields order
+  std::vector<Value> shared_values_;  // per Map::shared: its value for the current record
+  std::vector<bool> shared_ready_;
   std::vector<const std::string*> flags_;
   std::string key_, target_id_;
 };

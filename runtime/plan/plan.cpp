@@ -23,6 +23,7 @@ const char* BindingKindName(BindingKind k) {
     case BindingKind::kChildren: return "children";
     case BindingKind::kAssigned: return "assigned";
     case BindingKind::kTable: return "table";
+    case BindingKind::kShared: return "shared";
   }
   return "field";
 }
@@ -307,7 +308,7 @@ std::vector<Binding> DecodeBindings(const json& a) {
     std::string k = o.at("kind").get<std::string>();
     bool found = false;
     for (BindingKind c : {BindingKind::kField, BindingKind::kParent, BindingKind::kChildren, BindingKind::kAssigned,
-                          BindingKind::kTable}) {
+                          BindingKind::kTable, BindingKind::kShared}) {
       if (k == BindingKindName(c)) {
         b.kind = c;
         found = true;
@@ -459,6 +460,9 @@ json Body(const Plan& p) {
       if (!s.ref_map.empty()) o["ref_map"] = s.ref_map;
       steps.push_back(o);
     }
+    json shared = json::array();
+    for (const SharedValue& v : m.shared)
+      shared.push_back(json{{"name", v.name}, {"program", EncodeProgram(v.program)}, {"bindings", EncodeBindings(v.bindings)}});
     maps.push_back(json{{"name", m.name},
                         {"source", {{"system", m.source.system}, {"object", m.source.object}}},
                         {"target", {{"system", m.target.system}, {"object", m.target.object}}},
@@ -467,6 +471,7 @@ json Body(const Plan& p) {
                         {"projection", {{"fields", m.projection.fields}, {"types", EncodeTypes(m.projection.types)},
                                         {"relations", rels}}},
                         {"target_fields", targets},
+                        {"shared", shared},
                         {"steps", steps}});
     maps.back()["read_batch"] = m.read_batch;
     maps.back()["write_batch"] = m.write_batch;
@@ -538,6 +543,9 @@ void FromBody(const json& b, Plan& p) {
       if (t.contains("scale")) f.scale = t["scale"].get<int>();
       m.target_fields.push_back(std::move(f));
     }
+    for (const json& v : mj.value("shared", json::array()))
+      m.shared.push_back(SharedValue{v.at("name").get<std::string>(), DecodeProgram(v.at("program")),
+                                     DecodeBindings(v.at("bindings"))});
     for (const json& sj : mj.at("steps")) {
       Step s;
       std::string k = sj.at("kind").get<std::string>();

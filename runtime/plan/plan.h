@@ -49,6 +49,7 @@ enum class BindingKind {
   kChildren,  // the list of child records (maps of their projected fields) of `relation`
   kAssigned,  // a target field assigned earlier in the map
   kTable,     // a lookup table (a map value)
+  kShared,    // a value of the map computed once per record (Map::shared): `field` names it
 };
 const char* BindingKindName(BindingKind k);
 
@@ -131,6 +132,14 @@ struct SourceCondition {
   size_t when = 0;     // the index of the conjunct in Sync::when it comes from
 };
 
+// A call two or more statements of a map compute (`Name.trim()` in a require and in an
+// assignment): computed at most once per record, when a statement first needs it.
+struct SharedValue {
+  std::string name;  // the input name statements load it by ("shared:Name.trim()")
+  vm::Program program;
+  std::vector<Binding> bindings;
+};
+
 struct Map {
   std::string name;
   ObjectName source;
@@ -140,6 +149,7 @@ struct Map {
   std::vector<std::string> referenced_by;
   Projection projection;
   std::vector<TargetField> target_fields;
+  std::vector<SharedValue> shared;
   std::vector<Step> steps;
   // Records per call: per read of the source, per write to the target (docs/plan-format.md
   // says how they are chosen).

@@ -1,0 +1,135 @@
+// Defines FindSharedCalls (shared_calls.h).
+#include "compiler/ir/shared_calls.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "compiler/check/expr_check.h"
+
+namespace crmx::ir {
+
+namespace {
+
+using namespace crmx::ast;
+
+bool IsMacroCall(const CallExpr& c) {
+  static const char* const kMacros[] = {"all", "exists", "exists_one", "map", "filter", "bind",
+                                        "transformList", "transformMap", "existsOne"};
+  for (const char* m : kMacros)
+    if (c.function.text == m) return true;
+  return false;
+}
+
+}  // namespace
+
+void EachChildExpr(const Expr& e, const std::function<void(const Expr&)>& f) {
+  auto one = [&](const ExprPtr& p) {
+    if (p) f(*p);
+  };
+  switch (e.kind) {
+    case ExprKind::Select: one(e.As<SelectExpr>()->operand); return;
+    case ExprKind::Call: {
+      const auto* c = e.As<CallExpr>();
+      one(c->receiver);
+      for (const ExprPtr& a : c->args) one(a);
+      return;
+    }
+    case ExprKind::Index: one(e.As<IndexExpr>()->operand); one(e.As<IndexExpr>()->index); return;
+    case ExprKind::List: for (const ExprPtr& x : e.As<ListExpr>()->elements) one(x); return;
+    case ExprKind::MapLit:
+      for (const MapEntry& en : e.As<MapExpr>()->entries) {
+        one(en.key);
+        one(en.value);
+      }
+      return;
+    case ExprKind::Unary: one(e.As<UnaryExpr>()->operand); return;
+    case ExprKind::Binary: one(e.As<BinaryExpr>()->left); one(e.As<BinaryExpr>()->right); return;
+    case ExprKind::Conditional: {
+      const auto* c = e.As<ConditionalExpr>();
+      one(c->cond);
+      one(c->then);
+      one(c->otherwise);
+      return;
+    }
+    case ExprKind::Coalesce: one(e.As<CoalesceExpr>()->value); one(e.As<CoalesceExpr>()->fallback); return;
+    case ExprKind::Ref: one(e.As<RefExpr>()->source_id); return;
+    default: return;
+  }
+}
+
+namespace {
+
+// Whether `e` reads a name in `targets` (a field the map assigns).
+bool ReadsTarget(const Expr& e, const std::set<std::string>& targets) {
+  if (const auto* id = e.As<IdentExpr>()) return targets.count(id->name.text) > 0;
+  bool found = false;
+  EachChildExpr(e, [&](const Expr& c) { found = found || ReadsTarget(c, targets); });
+  return found;
+}
+
+struct Occurrence {
+  size_t stmt;
+  const Expr* node;
+};
+
+class Finder {
+ public:
+  explicit Finder(const std::set<std::string>& targets) : targets_(targets) {}
+
+  void Walk(const Expr& e, size_t stmt, const Expr* parent) {
+    parent_[&e] = parent;
+    if (const auto* c = e.As<CallExpr>()) {
+      if (IsMacroCall(*c)) return;  // macro bodies bind per-element variables
+      if (!ReadsTarget(e, targets_)) by_text_[check::ExprChecker::Text(e)].push_back({stmt, &e});
+    }
+    EachChildExpr(e, [&](const Expr& child) { Walk(child, stmt, &e); });
+  }
+
+  std::vector<SharedCall> Take() {
+    std::vector<SharedCall> found;
+    for (auto& [text, occ] : by_text_) {
+      std::set<size_t> stmts;
+      for (const Occurrence& o : occ) stmts.insert(o.stmt);
+      if (stmts.size() < 2) continue;
+      SharedCall s{text, {}};
+      for (const Occurrence& o : occ) s.nodes.push_back(o.node);
+      found.push_back(std::move(s));
+    }
+    // Outermost first; a call found only inside chosen calls is not shared on its own.
+    std::stable_sort(found.begin(), found.end(),
+                     [](const SharedCall& a, const SharedCall& b) { return a.text.size() > b.text.size(); });
+    std::vector<SharedCall> chosen;
+    std::set<const Expr*> covered;
+    for (SharedCall& s : found) {
+      bool outside = std::any_of(s.nodes.begin(), s.nodes.end(), [&](const Expr* n) { return !Inside(n, covered); });
+      if (!outside) continue;
+      for (const Expr* n : s.nodes) covered.insert(n);
+      chosen.push_back(std::move(s));
+    }
+    return chosen;
+  }
+
+ private:
+  bool Inside(const Expr* n, const std::set<const Expr*>& covered) const {
+    for (const Expr* p = parent_.at(n); p != nullptr; p = parent_.at(p))
+      if (covered.count(p)) return true;
+    return false;
+  }
+
+  const std::set<std::string>& targets_;
+  std::unordered_map<const Expr*, const Expr*> parent_;
+  std::map<std::string, std::vector<Occurrence>> by_text_;
+};
+
+}  // namespace
+
+std::vector<SharedCall> FindSharedCalls(const MapDecl& decl, const std::set<std::string>& targets) {
+  Finder f(targets);
+  for (size_t i = 0; i < decl.stmts.size(); ++i) {
+    if (decl.stmts[i].value) f.Walk(*decl.stmts[i].value, i, nullptr);
+  }
+  return f.Take();
+}
+
+}  // namespace crmx::ir

@@ -1,0 +1,31 @@
+// Defines FindSharedCalls: the calls that two or more statements of a map compute (the north
+// star's `require Name.trim() != ""` and `companyName = Name.trim()`). The plan builder lowers
+// each once, as a value of the map computed at most once per record (plan::Map::shared), and
+// the statements load it instead of calling again. Within one program the optimizer's common
+// subexpressions do the same (compiler/opt).
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/ast.h"
+
+namespace crmx::ir {
+
+struct SharedCall {
+  std::string text;                      // the call as written ("Name.trim()")
+  std::vector<const ast::Expr*> nodes;   // every occurrence, in statement order
+};
+
+// The calls of `decl`'s statements that appear, written the same way, in two or more of them.
+// Left out: macro calls and what is inside them (their variables are per element), calls that
+// read a field the map assigns (`targets`: its value depends on the statement order), and a
+// call only ever found inside another shared call. Outermost first.
+std::vector<SharedCall> FindSharedCalls(const ast::MapDecl& decl, const std::set<std::string>& targets);
+
+// Calls `f` on each direct child expression of `e`.
+void EachChildExpr(const ast::Expr& e, const std::function<void(const ast::Expr&)>& f);
+
+}  // namespace crmx::ir

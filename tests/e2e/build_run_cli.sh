@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `crmxc build` and `crmx-run run` at the command line: a spec with errors is refused (exit 1,
 # no plan written); crmx-run refuses an edited plan, a plan of another format version, and an
-# unknown system; `--report json` is JSON.
+# unknown system; `--report json` is JSON; `--queues` writes the queue files; `--progress
+# always` draws the progress bar on stderr, `never` and a non-terminal stderr do not.
 # Usage: build_run_cli.sh CRMXC CRMX_RUN
 set -euo pipefail
 CRMXC=${1:?}
@@ -60,4 +61,19 @@ grep -q "no system \`hub\`" "$WORK/out" || fail "unknown system message: $(cat "
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['maps']['acct']['written']==3, r; assert r['maps']['opp']['waiting']['count']==3, r" "$WORK/report.json" \
   || fail "report.json"
 [ -f "$WORK/erp.crmx-state.db" ] || fail "the state file is not next to the ERP database"
+
+# The queue files and the progress bar.
+"$CRMX_RUN" run "$WORK/mini.plan.json" --system crm="$ROOT/tests/unit/engine/mini/crm" --system erp="$WORK/erp.db" \
+  --queues "$WORK/queues" --progress always > "$WORK/out" 2> "$WORK/err"
+for f in quality held waiting errors flags; do
+  [ -f "$WORK/queues/$f.jsonl" ] || fail "--queues: no $f.jsonl"
+done
+[ "$(wc -l < "$WORK/queues/waiting.jsonl")" = 3 ] || fail "--queues: waiting.jsonl: $(cat "$WORK/queues/waiting.jsonl")"
+grep -q '"map":"opp"' "$WORK/queues/waiting.jsonl" || fail "--queues: no map in waiting.jsonl"
+grep -q "queues: $WORK/queues" "$WORK/out" || fail "the summary does not say where the queues are"
+grep -q $'\r' "$WORK/err" || fail "--progress always: no bar redrawn on stderr"
+grep -q "records, " "$WORK/err" || fail "--progress always: no record count: $(cat "$WORK/err")"
+"$CRMX_RUN" run "$WORK/mini.plan.json" --system crm="$ROOT/tests/unit/engine/mini/crm" --system erp="$WORK/erp.db" \
+  > /dev/null 2> "$WORK/err"
+[ ! -s "$WORK/err" ] || fail "stderr is not a terminal: no progress bar expected, got: $(cat "$WORK/err")"
 echo "build_run_cli: ok"

@@ -80,6 +80,24 @@ std::vector<plan::TargetField> TargetFields(const plan::Map& m, const schema::Ob
   return out;
 }
 
+// Removes the inputs a program never loads (the fields under a shared value it loads instead),
+// so a run does not fetch them for it; the other inputs are renumbered.
+void DropUnusedInputs(vm::Program& p) {
+  std::vector<bool> used(p.input_names.size(), false);
+  for (const vm::Instr& in : p.code)
+    if (in.op == vm::Op::kLoadInput && static_cast<size_t>(in.arg) < used.size()) used[static_cast<size_t>(in.arg)] = true;
+  std::vector<int32_t> renumber(used.size(), -1);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < used.size(); ++i) {
+    if (!used[i]) continue;
+    renumber[i] = static_cast<int32_t>(names.size());
+    names.push_back(p.input_names[i]);
+  }
+  for (vm::Instr& in : p.code)
+    if (in.op == vm::Op::kLoadInput && static_cast<size_t>(in.arg) < used.size()) in.arg = renumber[static_cast<size_t>(in.arg)];
+  p.input_names = std::move(names);
+}
+
 bool IsMacro(const CallExpr& c) {
   const std::string& n = c.function.text;
   return c.receiver && (n == "all" || n == "exists" || n == "exists_one" || n == "map" || n == "filter") &&
@@ -114,7 +132,9 @@ class MapContext {
       opts.inputs.push_back(name);
       AddBinding(bindings, plan::Binding{name, plan::BindingKind::kShared, "", name});
     }
-    return lower::Lower(e, in_.types, opts);
+    vm::Program p = lower::Lower(e, in_.types, opts);
+    DropUnusedInputs(p);
+    return p;
   }
 
   // Lowers the calls two or more statements compute (shared_calls.h) as the map's shared

@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "compiler/check/type_check.h"
 #include "compiler/driver/pipeline.h"
 #include "compiler/ir/plan_builder.h"
@@ -127,6 +129,23 @@ TEST_CASE("a JSONL directory: projected, typed, streamed reads; malformed lines 
   CHECK_FALSE(Read(*c, "Nope", {"Id"}, none, error));
   CHECK(error.find("Nope.jsonl") != std::string::npos);
   fs::remove_all(d);
+}
+
+TEST_CASE("JSON strings are escaped as JSON requires, wherever the special byte falls") {
+  // Every position of each special byte in strings of several lengths (the writer scans eight
+  // bytes at a time), against nlohmann::json's encoder.
+  const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\t", "\x7f", "\xc3\xa9", "/"};
+  for (size_t len : {0u, 1u, 7u, 8u, 9u, 16u, 23u, 40u}) {
+    for (const std::string& sp : specials) {
+      for (size_t at = 0; at <= len; ++at) {
+        std::string text = std::string(at, 'a') + sp + std::string(len - at, 'b');
+        std::string ours;
+        connectors::AppendJsonString(ours, text);
+        CAPTURE(text);
+        CHECK(ours == nlohmann::json(text).dump());
+      }
+    }
+  }
 }
 
 TEST_CASE("dates and datetimes: read as timestamps, written back as their schema type") {

@@ -144,6 +144,7 @@ void Map(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {
   out << "  depends on: " << Join(m.depends_on) << "\n";
   Batches(out, plan, m);
   Projection(out, m.projection);
+  if (!m.cursor.empty()) out << "  changes: " << m.cursor << " (records not changed since the last run are skipped)\n";
   for (const plan::SharedValue& v : m.shared) {
     out << "  shared " << v.name << " (computed once per record, at its first use)\n";
     Program(out, v.program, v.bindings, "    ");

@@ -154,6 +154,22 @@ class MapContext {
 
   void Assigned(const std::string& field) { assigned_.insert(field); }
 
+  // The source's change cursor (plan::Map::cursor): the first of the fields systems stamp on
+  // every change that the source object has as a datetime; read with the projection.
+  std::string Cursor() {
+    static const char* const kCursors[] = {"SystemModstamp", "LastModifiedDate", "lastModifiedDate",
+                                           "hs_lastmodifieddate", "updatedAt", "UpdatedDateUTC"};
+    if (source_ == nullptr) return {};
+    for (const char* name : kCursors) {
+      const schema::Field* f = source_->FindField(name);
+      if (f && f->type.kind == schema::TypeKind::kDateTime) {
+        fields_.insert(name);
+        return name;
+      }
+    }
+    return {};
+  }
+
   static void AddBinding(std::vector<plan::Binding>& bindings, const plan::Binding& b) {
     for (const plan::Binding& x : bindings)
       if (x.name == b.name) return;
@@ -624,6 +640,7 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
       }
       p.syncs.push_back(std::move(sync));
     }
+    m.cursor = ctx.Cursor();
     m.projection = ctx.TakeProjection();
     m.target_fields = TargetFields(m, in.systems->FindObject(decl->target));
     AssignBatchSizes(m, p.systems);

@@ -1,7 +1,7 @@
 // Defines `crmx-run`, the runtime: executes a plan built by `crmxc build`.
 //
 //   crmx-run run PLAN --system crm=DIR_OR_DB --system erp=DIR_OR_DB [--state FILE] [--queues DIR]
-//                     [--report text|json] [--progress auto|always|never]
+//                     [--report text|json] [--progress auto|always|never] [--full]
 //
 // Exit status: 0 the run completed (records in queues are not a failure of the run; the
 // summary judges them), 1 the run could not be completed (plan refused, system unreadable),
@@ -35,6 +35,7 @@ struct RunOptions {
   std::string report = "text";
   std::string queues;
   std::string progress = "auto";
+  bool full = false;
 };
 
 // A one-line progress bar on stderr, redrawn at most ten times a second: the map, the share of
@@ -130,6 +131,7 @@ int RunCommand(const RunOptions& opt) {
     options.sinks.push_back(queues.get());
     report.queues_dir = opt.queues;
   }
+  options.full = opt.full;
   ProgressBar bar;
   if (opt.progress == "always" || (opt.progress == "auto" && isatty(STDERR_FILENO))) {
     options.progress = [&bar](const engine::Progress& pr) { bar.Update(pr); };
@@ -168,6 +170,8 @@ int main(int argc, char** argv) {
                   "(docs/operations.md)");
   run->add_option("--progress", opt->progress, "auto (default: a progress bar when stderr is a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  run->add_flag("--full", opt->full,
+                "Look at every source record, not only those changed since the last run (docs/operations.md)");
   run->callback([opt, &exit_code] { exit_code = RunCommand(*opt); });
   try {
     app.parse(argc, argv);

@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "runtime/vm/vm.h"
 
@@ -21,6 +24,7 @@ using value::Value;
 constexpr const char* kIdField = "Id";
 constexpr size_t kDefaultBatch = 1024;
 constexpr const char* kFilteredReason = "left out by the source query (`when` pushed down)";
+constexpr const char* kUnchangedReason = "unchanged since the last run";
 
 std::string KeyText(const Value& v) {
   if (v.kind() == value::Kind::kString) return std::string(v.AsText());
@@ -69,7 +73,8 @@ struct Related {
   std::unordered_map<std::string, std::vector<Value>> children;  // parent id -> child maps
 };
 
-enum class Status { kWritten, kSkipped, kDataQuality, kHeld, kWaiting, kError };
+// kUnchanged: skipped because its cursor says it did not change since the last run.
+enum class Status { kWritten, kSkipped, kUnchanged, kDataQuality, kHeld, kWaiting, kError };
 
 const char* QueueName(Status s) {
   switch (s) {
@@ -77,7 +82,8 @@ const char* QueueName(Status s) {
     case Status::kHeld: return "held";
     case Status::kWaiting: return "waiting";
     case Status::kError: return "error";
-    case Status::kSkipped: return "skipped";
+    case Status::kSkipped:
+    case Status::kUnchanged: return "skipped";
     case Status::kWritten: return "written";
   }
   return "error";
@@ -114,6 +120,7 @@ class MapRun {
       writer = target.OpenWriter(wreq, error);
       if (!writer) return false;
     }
+    PrepareCursor();
     if (state_) state_->Begin();
     RecordBatch batch;
     Progress progress{&map_.name, 0, 0, reader->Total(), false};
@@ -139,6 +146,8 @@ class MapRun {
       rep.skipped.by_reason[kFilteredReason] += filtered;
     }
     if (writer && !writer->Commit(error)) return false;
+    if (state_ && !map_.cursor.empty() && newest_.seconds != value::kMinTimestampSeconds - 1)
+      state_->SaveCursor(map_.name, value::FormatTimestamp(newest_));
     if (state_) state_->Commit();
     progress.finished = true;
     if (options_.progress) options_.progress(progress);
@@ -231,6 +240,32 @@ class MapRun {
     return b;
   }
 
+  // Change detection (docs/operations.md, "Changed records"): the cursor a previous run left,
+  // and the records to look at again whatever their cursor (those left waiting).
+  void PrepareCursor() {
+    cursor_at_ = IndexOf(map_.projection.fields, map_.cursor);
+    newest_.seconds = value::kMinTimestampSeconds - 1;
+    if (map_.cursor.empty() || state_ == nullptr) return;
+    std::string saved = state_->LoadCursor(map_.name);
+    value::Time t;
+    if (!options_.full && !saved.empty() && value::ParseTimestamp(saved, t)) {
+      watermark_ = t;
+      retry_ = state_->LastRunKeys(map_.name, "waiting");
+    }
+  }
+
+  // Whether the record's cursor says it did not change since the last run (and it is not a
+  // record to retry). Notes the newest cursor seen.
+  bool Unchanged(const Value* row) {
+    if (cursor_at_ >= map_.projection.fields.size()) return false;
+    const Value& c = row[cursor_at_];
+    if (c.kind() != value::Kind::kTimestamp) return false;  // no cursor: look at it
+    value::Time t = c.AsTime();
+    if (std::tie(t.seconds, t.nanos) > std::tie(newest_.seconds, newest_.nanos)) newest_ = t;
+    if (!watermark_ || retry_.count(key_)) return false;
+    return std::tie(t.seconds, t.nanos) <= std::tie(watermark_->seconds, watermark_->nanos);
+  }
+
   void Prepare() {
     for (const plan::SharedValue& v : map_.shared) shared_.push_back(Bind(v.program, v.bindings));
     shared_values_.resize(map_.shared.size());
@@ -297,7 +332,7 @@ class MapRun {
   void Add(Bucket& b, QueueItem item, Status status) {
     ++b.count;
     ++b.by_reason[item.reasons.empty() ? "" : item.reasons.front()];
-    if (status == Status::kSkipped) return;
+    if (status == Status::kSkipped || status == Status::kUnchanged) return;
     const char* queue = QueueName(status);
     if (state_) {
       state_->AddQueueEntry(run_, state::QueueEntry{map_.name, queue, item.key, item.file, item.line, item.reasons,
@@ -332,7 +367,10 @@ class MapRun {
     auto o = outcomes_.find(ref_map);
     if (o != outcomes_.end()) {
       auto st = o->second.find(src);
-      if (st != o->second.end()) return st->second == Status::kDataQuality ? "data-quality" : QueueName(st->second);
+      if (st != o->second.end()) {
+        if (st->second == Status::kUnchanged) return "unchanged since the last run, and not written then";
+        return st->second == Status::kDataQuality ? "data-quality" : QueueName(st->second);
+      }
     }
     return "not found";
   }
@@ -347,6 +385,7 @@ class MapRun {
       key_value = Eval(steps_[*key_step_], row);
       key_ = KeyText(key_value);
     }
+    if (Unchanged(row)) return Queue(rep.skipped, Status::kUnchanged, file, line, {kUnchangedReason});
     for (size_t i = 0; i < when_.size(); ++i) {
       if (!Eval(when_[i], row).IsTrue()) return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
     }
@@ -433,6 +472,11 @@ class MapRun {
   std::vector<Value> out_;  // the target record, in Map::target_fields order
   std::vector<Value> shared_values_;  // per Map::shared: its value for the current record
   std::vector<bool> shared_ready_;
+  // Change detection.
+  size_t cursor_at_ = 0;                   // the cursor's position in the projection
+  std::optional<value::Time> watermark_;   // the previous run's newest cursor
+  std::unordered_set<std::string> retry_;  // keys left waiting by the previous run
+  value::Time newest_;                     // the newest cursor this run read
   std::vector<const std::string*> flags_;
   std::string key_, target_id_;
 };

@@ -93,6 +93,8 @@ struct RunOptions {
   std::vector<QueueSink*> sinks;
   size_t samples = 20;  // records kept per queue in the report
   std::function<void(const Progress&)> progress;  // called after every batch
+  // Look at every record, changed since the last run or not (the cursors still advance).
+  bool full = false;
 };
 
 // Runs every map of `plan` in order. False with `error` on a fatal problem (a system with no

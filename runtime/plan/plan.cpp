@@ -473,6 +473,7 @@ json Body(const Plan& p) {
                         {"target_fields", targets},
                         {"shared", shared},
                         {"steps", steps}});
+    if (!m.cursor.empty()) maps.back()["cursor"] = m.cursor;
     maps.back()["read_batch"] = m.read_batch;
     maps.back()["write_batch"] = m.write_batch;
   }
@@ -543,6 +544,7 @@ void FromBody(const json& b, Plan& p) {
       if (t.contains("scale")) f.scale = t["scale"].get<int>();
       m.target_fields.push_back(std::move(f));
     }
+    m.cursor = mj.value("cursor", "");
     for (const json& v : mj.value("shared", json::array()))
       m.shared.push_back(SharedValue{v.at("name").get<std::string>(), DecodeProgram(v.at("program")),
                                      DecodeBindings(v.at("bindings"))});

@@ -151,6 +151,10 @@ struct Map {
   std::vector<TargetField> target_fields;
   std::vector<SharedValue> shared;
   std::vector<Step> steps;
+  // The source field that says when a record last changed (Salesforce `SystemModstamp`), read
+  // with the projection: a run with a state file skips records not changed since the last run
+  // (docs/operations.md). Empty: every run reads every record.
+  std::string cursor;
   // Records per call: per read of the source, per write to the target (docs/plan-format.md
   // says how they are chosen).
   int64_t read_batch = 0;

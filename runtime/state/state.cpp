@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS queue (
   status TEXT NOT NULL DEFAULT 'open'
 );
 CREATE INDEX IF NOT EXISTS queue_by_run ON queue (run, map, queue);
+CREATE TABLE IF NOT EXISTS cursors (
+  map TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated TEXT NOT NULL
+);
 )sql";
 
 std::string Now() {
@@ -106,6 +111,44 @@ std::unordered_map<std::string, std::string> StateStore::LoadXref(const std::str
   while (sqlite3_step(s) == SQLITE_ROW) {
     out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
   }
+  sqlite3_finalize(s);
+  return out;
+}
+
+std::string StateStore::LoadCursor(const std::string& map) {
+  std::string out;
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_, "SELECT value FROM cursors WHERE map = ?", -1, &s, nullptr);
+  BindText(s, 1, map);
+  if (sqlite3_step(s) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  return out;
+}
+
+void StateStore::SaveCursor(const std::string& map, const std::string& value) {
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "INSERT INTO cursors (map, value, updated) VALUES (?, ?, ?) "
+                     "ON CONFLICT(map) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                     -1, &s, nullptr);
+  BindText(s, 1, map);
+  BindText(s, 2, value);
+  BindText(s, 3, Now());
+  sqlite3_step(s);
+  sqlite3_finalize(s);
+}
+
+std::unordered_set<std::string> StateStore::LastRunKeys(const std::string& map, const std::string& queue) {
+  std::unordered_set<std::string> out;
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "SELECT record_id FROM queue WHERE map = ? AND queue = ? AND run = "
+                     "(SELECT max(run) FROM queue WHERE map = ?)",
+                     -1, &s, nullptr);
+  BindText(s, 1, map);
+  BindText(s, 2, queue);
+  BindText(s, 3, map);
+  while (sqlite3_step(s) == SQLITE_ROW) out.insert(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
   sqlite3_finalize(s);
   return out;
 }

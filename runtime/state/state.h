@@ -1,12 +1,13 @@
 // Defines the state store of crmx-run: a SQLite file holding the id cross-reference of every
 // map (source key -> id in the target system), the queues a run leaves (data-quality, held,
-// waiting, error), and the run history. The tables are described in docs/operations.md.
+// waiting, error), each map's change cursor, and the run history. The tables are described in docs/operations.md.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 struct sqlite3;
@@ -41,6 +42,12 @@ class StateStore {
   std::unordered_map<std::string, std::string> LoadXref(const std::string& map);
   void PutXref(const std::string& map, const std::string& source_key, const std::string& target_id);
   void AddQueueEntry(int64_t run, const QueueEntry& e);
+  // The change cursor of `map`: the latest value of its source's cursor field (RFC 3339) a run
+  // read; "" before the first run.
+  std::string LoadCursor(const std::string& map);
+  void SaveCursor(const std::string& map, const std::string& value);
+  // The keys of `map`'s records in `queue` ("waiting") after the latest run that queued any.
+  std::unordered_set<std::string> LastRunKeys(const std::string& map, const std::string& queue);
   // Batches the writes of a map in one transaction.
   void Begin();
   void Commit();

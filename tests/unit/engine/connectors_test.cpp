@@ -325,11 +325,14 @@ TEST_CASE("the projection: a plan reads only the fields its maps use") {
   CHECK(p.maps[1].name == "won_to_order");  // after the map it refs
   CHECK(p.maps[1].depends_on == std::vector<std::string>{"account_to_customer"});
   const plan::Map& a = p.maps[0];
+  // The fields its statements read, and the change cursor.
   CHECK(a.projection.fields == std::vector<std::string>{"BillingCountry", "BillingState", "Id", "Name",
                                                         "PaymentTerms__c", "Phone", "ShippingCountry",
-                                                        "ShippingState", "Subsidiary__c"});
+                                                        "ShippingState", "Subsidiary__c", "SystemModstamp"});
+  CHECK(a.cursor == "SystemModstamp");
   const plan::Map& o = p.maps[1];
-  CHECK(o.projection.fields == std::vector<std::string>{"AccountId", "Amount", "CurrencyIsoCode", "Id", "StageName"});
+  CHECK(o.projection.fields ==
+        std::vector<std::string>{"AccountId", "Amount", "CurrencyIsoCode", "Id", "StageName", "SystemModstamp"});
   REQUIRE(o.projection.relations.size() == 2);
   CHECK(o.projection.relations[0].name == "Account");
   CHECK(o.projection.relations[0].via == "AccountId");
@@ -352,8 +355,8 @@ TEST_CASE("the projection: a plan reads only the fields its maps use") {
   REQUIRE(Read(*c, "Account", a.projection.fields, projected, error, a.projection.types));
   CHECK(ReadFile(std::string(CRMX_SOURCE_DIR) + "/examples/acme-salesforce-netsuite/data/crm/Account.jsonl")
             .find("\"BillingCity\"") != std::string::npos);  // a field the file has and the map does not read
-  CHECK(projected.width == 9);
-  CHECK(projected.records[0].size() == 9);
+  CHECK(projected.width == 10);
+  CHECK(projected.records[0].size() == 10);
   CHECK(projected.records.size() + projected.bad.size() == 300);
   CHECK(projected.bad.size() == 1);
 }
@@ -387,6 +390,36 @@ TEST_CASE("the engine: every record ends in exactly one place; waiting on refs; 
   CHECK(rep.maps[1].skipped.by_reason["Amount is not > 0"] == 8);
   CHECK(rep.maps[1].data_quality.by_reason["no account"] == 4);
   CHECK(rep.maps[2].input_lines == rep.maps[1].written);
+
+  // A second run with the same state reads only what changed since: nothing, but the records
+  // left waiting (their account may have been written since) and the malformed line.
+  engine::RunReport again;
+  REQUIRE(engine::Run(p, systems, st.get(), engine::RunOptions{}, again, error));
+  const engine::MapReport& a2 = again.maps[0];
+  CHECK(a2.written == 0);
+  CHECK(a2.skipped.by_reason.at("unchanged since the last run") == 299);
+  CHECK(a2.error.count == 1);
+  const engine::MapReport& o2 = again.maps[1];
+  CHECK(o2.waiting.count == rep.maps[1].waiting.count);  // looked at again, still waiting
+  CHECK(o2.skipped.by_reason.at("unchanged since the last run") == 400 - rep.maps[1].waiting.count);
+  // A changed account is written again; --full (RunOptions::full) looks at every record.
+  {
+    fs::path accounts = d / "crm" / "Account.jsonl";
+    std::string text = ReadFile(accounts);
+    size_t at = text.find("\"SystemModstamp\":\"");
+    REQUIRE(at != std::string::npos);
+    text.replace(at + 18, 4, "2099");  // the first account's stamp, in the future
+    Write(accounts, text);
+  }
+  engine::RunReport third;
+  REQUIRE(engine::Run(p, systems, st.get(), engine::RunOptions{}, third, error));
+  CHECK(third.maps[0].written + third.maps[0].data_quality.count + third.maps[0].held.count == 1);
+  engine::RunOptions full;
+  full.full = true;
+  engine::RunReport all;
+  REQUIRE(engine::Run(p, systems, st.get(), full, all, error));
+  CHECK(all.maps[0].written == rep.maps[0].written);
+  CHECK(all.maps[0].skipped.count == 0);
   fs::remove_all(d);
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 namespace crmx::state {
@@ -58,6 +59,26 @@ void BindText(sqlite3_stmt* s, int i, const std::string& t) {
   sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
 }
 
+// A one-off statement with its text parameters bound; finalized when it goes.
+class Query {
+ public:
+  Query(sqlite3* db, const char* sql, std::initializer_list<std::string> texts) {
+    sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
+    int i = 0;
+    for (const std::string& t : texts) BindText(s_, ++i, t);
+  }
+  ~Query() { sqlite3_finalize(s_); }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  // Steps to the next row: false when there is none (or the statement was not a query).
+  bool Row() { return sqlite3_step(s_) == SQLITE_ROW; }
+  std::string Text(int col) const { return reinterpret_cast<const char*>(sqlite3_column_text(s_, col)); }
+  sqlite3_stmt* get() { return s_; }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
 }  // namespace
 
 std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::string& error) {
@@ -84,72 +105,43 @@ StateStore::~StateStore() {
 }
 
 int64_t StateStore::BeginRun(const std::string& plan_hash) {
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_, "INSERT INTO runs (started, plan_hash) VALUES (?, ?)", -1, &s, nullptr);
-  BindText(s, 1, Now());
-  BindText(s, 2, plan_hash);
-  sqlite3_step(s);
-  sqlite3_finalize(s);
+  Query(db_, "INSERT INTO runs (started, plan_hash) VALUES (?, ?)", {Now(), plan_hash}).Row();
   return sqlite3_last_insert_rowid(db_);
 }
 
 void StateStore::FinishRun(int64_t run, const std::string& summary_json) {
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_, "UPDATE runs SET finished = ?, summary = ? WHERE run = ?", -1, &s, nullptr);
-  BindText(s, 1, Now());
-  BindText(s, 2, summary_json);
-  sqlite3_bind_int64(s, 3, run);
-  sqlite3_step(s);
-  sqlite3_finalize(s);
+  Query q(db_, "UPDATE runs SET finished = ?, summary = ? WHERE run = ?", {Now(), summary_json});
+  sqlite3_bind_int64(q.get(), 3, run);
+  q.Row();
 }
 
 std::unordered_map<std::string, std::string> StateStore::LoadXref(const std::string& map) {
   std::unordered_map<std::string, std::string> out;
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_, "SELECT source_key, target_id FROM xref WHERE map = ?", -1, &s, nullptr);
-  BindText(s, 1, map);
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
-  }
-  sqlite3_finalize(s);
+  Query q(db_, "SELECT source_key, target_id FROM xref WHERE map = ?", {map});
+  while (q.Row()) out[q.Text(0)] = q.Text(1);
   return out;
 }
 
 std::string StateStore::LoadCursor(const std::string& map) {
-  std::string out;
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_, "SELECT value FROM cursors WHERE map = ?", -1, &s, nullptr);
-  BindText(s, 1, map);
-  if (sqlite3_step(s) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-  sqlite3_finalize(s);
-  return out;
+  Query q(db_, "SELECT value FROM cursors WHERE map = ?", {map});
+  return q.Row() ? q.Text(0) : std::string();
 }
 
 void StateStore::SaveCursor(const std::string& map, const std::string& value) {
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_,
-                     "INSERT INTO cursors (map, value, updated) VALUES (?, ?, ?) "
-                     "ON CONFLICT(map) DO UPDATE SET value = excluded.value, updated = excluded.updated",
-                     -1, &s, nullptr);
-  BindText(s, 1, map);
-  BindText(s, 2, value);
-  BindText(s, 3, Now());
-  sqlite3_step(s);
-  sqlite3_finalize(s);
+  Query(db_,
+        "INSERT INTO cursors (map, value, updated) VALUES (?, ?, ?) "
+        "ON CONFLICT(map) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+        {map, value, Now()})
+      .Row();
 }
 
 std::unordered_set<std::string> StateStore::LastRunKeys(const std::string& map, const std::string& queue) {
   std::unordered_set<std::string> out;
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_,
-                     "SELECT record_id FROM queue WHERE map = ? AND queue = ? AND run = "
-                     "(SELECT max(run) FROM queue WHERE map = ?)",
-                     -1, &s, nullptr);
-  BindText(s, 1, map);
-  BindText(s, 2, queue);
-  BindText(s, 3, map);
-  while (sqlite3_step(s) == SQLITE_ROW) out.insert(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-  sqlite3_finalize(s);
+  Query q(db_,
+          "SELECT record_id FROM queue WHERE map = ? AND queue = ? AND run = "
+          "(SELECT max(run) FROM queue WHERE map = ?)",
+          {map, queue, map});
+  while (q.Row()) out.insert(q.Text(0));
   return out;
 }
 

@@ -70,7 +70,9 @@ std::string Quote(std::string_view text) {
   return out;
 }
 
-std::string Trim(std::string_view text) {
+std::string Trim(std::string_view text) { return std::string(TrimView(text)); }
+
+std::string_view TrimView(std::string_view text) {
   // Fast path: ASCII at both ends (the ASCII characters with White_Space are \t \n \v \f \r and
   // space). Anything else takes the Unicode scan below.
   auto ascii_space = [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
@@ -78,7 +80,7 @@ std::string Trim(std::string_view text) {
   while (b < e && static_cast<unsigned char>(text[b]) < 0x80 && ascii_space(static_cast<unsigned char>(text[b]))) ++b;
   while (e > b && static_cast<unsigned char>(text[e - 1]) < 0x80 && ascii_space(static_cast<unsigned char>(text[e - 1]))) --e;
   if ((b == e || static_cast<unsigned char>(text[b]) < 0x80) && (e == b || static_cast<unsigned char>(text[e - 1]) < 0x80))
-    return std::string(text.substr(b, e - b));
+    return text.substr(b, e - b);
   size_t begin = 0;
   while (begin < text.size()) {
     size_t next = begin;
@@ -90,7 +92,7 @@ std::string Trim(std::string_view text) {
   while (i < text.size()) {
     if (!u_isUWhiteSpace(Next(text, &i))) end = i;
   }
-  return std::string(text.substr(begin, end - begin));
+  return text.substr(begin, end - begin);
 }
 
 std::string Upper(std::string_view text) { return MapCase(text, [](UChar32 c) { return u_toupper(c); }); }

@@ -20,6 +20,8 @@ namespace crmx::stdlib {
 // Removes leading and trailing Unicode white space (the White_Space property: spaces, tabs, line
 // breaks, U+00A0 no-break space, U+3000 ideographic space, ...).
 std::string Trim(std::string_view text);
+// The same, as a view of `text` (no copy).
+std::string_view TrimView(std::string_view text);
 // Simple (one-to-one) Unicode case mapping, code point by code point, locale-independent: the
 // result has as many code points as the input ("straße" -> "STRASSE" is *not* done: "STRAßE").
 std::string Upper(std::string_view text);

@@ -437,12 +437,14 @@ Value VM::CallExtension(Builtin b, Value* args, size_t n) {
   auto text = [&](size_t i) { return IsText(args[i]); };
   switch (b) {
     case Builtin::kTrim:
+      if (!text(0)) break;
+      // Trimmed borrowed text borrows the same bytes (no copy): it lives as long as its input.
+      if (x.IsBorrowed()) return Value::StringView(stdlib::TrimView(x.AsText()));
+      return Str(stdlib::Trim(x.AsText()));
     case Builtin::kUpper:
     case Builtin::kLower:
       if (!text(0)) break;
-      return Str(b == Builtin::kTrim    ? stdlib::Trim(x.AsText())
-                 : b == Builtin::kUpper ? stdlib::Upper(x.AsText())
-                                        : stdlib::Lower(x.AsText()));
+      return Str(b == Builtin::kUpper ? stdlib::Upper(x.AsText()) : stdlib::Lower(x.AsText()));
     case Builtin::kTruncate:
       if (!text(0) || args[1].kind() != Kind::kInt) break;
       return Str(stdlib::Truncate(x.AsText(), args[1].AsInt()));

@@ -17,6 +17,15 @@ TEST_CASE("text: trim strips Unicode white space only at the ends") {
   CHECK(Trim("é ") == "é");
 }
 
+TEST_CASE("text: TrimView is Trim without the copy: a view of its input") {
+  for (std::string text : {"  a b  ", "\t\r\n a \n", "\u00a0\u2003a\u3000", "", "   ", "x", " \u00e9t\u00e9 ", "\u3000 a"}) {
+    std::string_view v = TrimView(text);
+    CHECK(std::string(v) == Trim(text));
+    CHECK(v.data() >= text.data());
+    CHECK(v.data() + v.size() <= text.data() + text.size());
+  }
+}
+
 TEST_CASE("text: upper and lower keep the code point count") {
   CHECK(Upper("abc xyz") == "ABC XYZ");
   CHECK(Upper("straße") == "STRAßE");

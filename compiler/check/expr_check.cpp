@@ -899,4 +899,17 @@ void ExprChecker::CheckFits(const Expr& value, const Typed& typed, const Type& t
   }
 }
 
+Typed CheckStandaloneExpr(const ast::Expr& e, const std::unordered_map<std::string, Typed>& vars,
+                          std::vector<Typed>& types, diag::DiagnosticSink& sink) {
+  TypeEnv env;
+  env.sink = &sink;
+  env.types = &types;
+  env.used_modules = {"std.text", "std.geo", "std.phone", "std.money", "std.time", "std.id"};
+  Scope scope;
+  scope.assigned = &vars;
+  ExprChecker checker(env, scope);
+  checker.set_failures_handled();
+  return checker.Check(e);
+}
+
 }  // namespace crmx::check

@@ -124,4 +124,11 @@ class ExprChecker {
   int handled_ = 0;
 };
 
+// Checks a standalone expression (`crmxc eval`, tests): every standard module in scope without
+// `use`, `vars` as named inputs, failures of fallible calls allowed (the value is the error).
+// `types` receives the type of each expression by Expr::id (sized by the caller); diagnostics
+// go to `sink`. Returns the expression's type.
+Typed CheckStandaloneExpr(const ast::Expr& e, const std::unordered_map<std::string, Typed>& vars,
+                          std::vector<Typed>& types, diag::DiagnosticSink& sink);
+
 }  // namespace crmx::check

@@ -357,16 +357,8 @@ Outcome Evaluate(const Request& req) {
 
   std::vector<check::Typed> typed(parsed.expr_count, check::Typed::Error());
   if (req.check) {
-    check::TypeEnv env;
-    env.sink = &sink;
-    env.types = &typed;
     // eval is for trying functions: every standard module is in scope without `use`.
-    env.used_modules = {"std.text", "std.geo", "std.phone", "std.money", "std.time", "std.id"};
-    check::Scope scope;
-    scope.assigned = &scope_vars;
-    check::ExprChecker checker(env, scope);
-    checker.set_failures_handled();
-    check::Typed t = checker.Check(*parsed.expr);
+    check::Typed t = check::CheckStandaloneExpr(*parsed.expr, scope_vars, typed, sink);
     if (sink.has_errors()) {
       out.phase = "check";
       out.error = FirstError(sink);

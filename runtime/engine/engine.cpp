@@ -267,6 +267,7 @@ class MapRun {
   }
 
   void Prepare() {
+    id_at_ = IndexOf(map_.projection.fields, kIdField);
     for (const plan::SharedValue& v : map_.shared) shared_.push_back(Bind(v.program, v.bindings));
     shared_values_.resize(map_.shared.size());
     shared_ready_.assign(map_.shared.size(), false);
@@ -301,10 +302,9 @@ class MapRun {
         return p->second[s.field];
       }
       case plan::BindingKind::kChildren: {
-        size_t id = IndexOf(map_.projection.fields, kIdField);
-        if (s.index >= related_.size() || id >= map_.projection.fields.size()) return Value::List({});
+        if (s.index >= related_.size() || id_at_ >= map_.projection.fields.size()) return Value::List({});
         const Related& r = related_[s.index];
-        auto g = r.children.find(KeyText(row[id]));
+        auto g = r.children.find(KeyText(row[id_at_]));
         return g == r.children.end() ? Value::List({}) : Value::List(g->second);
       }
       case plan::BindingKind::kAssigned: return s.index < out_.size() ? out_[s.index] : Value::Null();
@@ -466,6 +466,7 @@ class MapRun {
   std::vector<size_t> out_index_;  // per step: its target field's position in out_
   std::optional<size_t> key_step_;
   std::vector<Related> related_;
+  size_t id_at_ = 0;  // the source's Id in the projection (children join on it)
   std::vector<Value> tables_;
   // Per record.
   std::vector<Value> inputs_;

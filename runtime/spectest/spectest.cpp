@@ -243,42 +243,10 @@ TestResult RunOne(const plan::Plan& plan, const plan::SpecTest& t) {
   return r;
 }
 
-void ShowTo(std::string& out, const Value& v) {
-  switch (v.kind()) {
-    case Kind::kDecimal: out += v.AsDecimal().ToString(); return;
-    case Kind::kList: {
-      out += '[';
-      for (size_t i = 0; i < v.AsList().size(); ++i) {
-        if (i) out += ", ";
-        ShowTo(out, v.AsList()[i]);
-      }
-      out += ']';
-      return;
-    }
-    case Kind::kMap: {
-      out += '{';
-      bool first = true;
-      for (const auto& [k, x] : v.AsMap().entries) {
-        out += first ? "" : ", ";
-        first = false;
-        ShowTo(out, k);
-        out += ": ";
-        ShowTo(out, x);
-      }
-      out += '}';
-      return;
-    }
-    default: out += value::Display(v); return;
-  }
-}
 
 }  // namespace
 
-std::string ShowValue(const Value& v) {
-  std::string out;
-  ShowTo(out, v);
-  return out;
-}
+std::string ShowValue(const Value& v) { return value::Display(v, /*decimal_suffix=*/false); }
 
 std::vector<TestResult> RunSpecTests(const plan::Plan& plan, const Options& options) {
   std::vector<TestResult> out;

@@ -480,7 +480,7 @@ void Quote(std::string& out, std::string_view s, char q) {
   out += q;
 }
 
-void DisplayTo(std::string& out, const Value& v) {
+void DisplayTo(std::string& out, const Value& v, bool decimal_suffix) {
   switch (v.kind()) {
     case Kind::kNull: out += "null"; return;
     case Kind::kBool: out += v.AsBool() ? "true" : "false"; return;
@@ -493,7 +493,7 @@ void DisplayTo(std::string& out, const Value& v) {
       out += d;
       return;
     }
-    case Kind::kDecimal: out += v.AsDecimal().ToString() + "m"; return;
+    case Kind::kDecimal: out += v.AsDecimal().ToString() + (decimal_suffix ? "m" : ""); return;
     case Kind::kString: Quote(out, v.AsText(), '"'); return;
     case Kind::kBytes: out += 'b'; Quote(out, v.AsText(), '"'); return;
     case Kind::kList: {
@@ -502,7 +502,7 @@ void DisplayTo(std::string& out, const Value& v) {
       for (const Value& x : v.AsList()) {
         if (!first) out += ", ";
         first = false;
-        DisplayTo(out, x);
+        DisplayTo(out, x, decimal_suffix);
       }
       out += ']';
       return;
@@ -513,9 +513,9 @@ void DisplayTo(std::string& out, const Value& v) {
       for (const auto& [k, x] : v.AsMap().entries) {
         if (!first) out += ", ";
         first = false;
-        DisplayTo(out, k);
+        DisplayTo(out, k, decimal_suffix);
         out += ": ";
-        DisplayTo(out, x);
+        DisplayTo(out, x, decimal_suffix);
       }
       out += '}';
       return;
@@ -529,9 +529,9 @@ void DisplayTo(std::string& out, const Value& v) {
 
 }  // namespace
 
-std::string Display(const Value& v) {
+std::string Display(const Value& v, bool decimal_suffix) {
   std::string out;
-  DisplayTo(out, v);
+  DisplayTo(out, v, decimal_suffix);
   return out;
 }
 

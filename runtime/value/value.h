@@ -239,8 +239,9 @@ const char* TypeName(const Value& v);
 
 // Text of the value for people and for `crmxc eval`: 1, 2u, 1.5, 19.99m, "text" (quoted,
 // escaped), b"..", [1, 2], {"k": 1}, timestamp("2024-01-01T00:00:00Z"), duration("1.5s"),
-// int (types), error(reason).
-std::string Display(const Value& v);
+// int (types), error(reason). Without `decimal_suffix`, decimals are written as a spec writes
+// them in a record literal (19.99, not 19.99m).
+std::string Display(const Value& v, bool decimal_suffix = true);
 
 // Go's strconv.FormatFloat(d, 'g', -1, 64), which CEL's `string(double)` follows: "1.5",
 // "1e+06", "1e-05", "NaN", "+Inf", "-Inf".

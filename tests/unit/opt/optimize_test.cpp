@@ -39,15 +39,7 @@ Lowered LowerBoth(const std::string& text, bool check = true) {
       {"n", check::Typed{check::Type(check::TypeKind::kInt), false}},
       {"m", check::Typed{check::Type::Decimal(std::nullopt, std::nullopt), false}}};
   if (check) {
-    check::TypeEnv env;
-    env.sink = &sink;
-    env.types = &types;
-    env.used_modules = {"std.text", "std.geo", "std.phone", "std.money", "std.time", "std.id"};
-    check::Scope scope;
-    scope.assigned = &vars;
-    check::ExprChecker checker(env, scope);
-    checker.set_failures_handled();
-    checker.Check(*parsed.expr);
+    check::CheckStandaloneExpr(*parsed.expr, vars, types, sink);
     if (sink.has_errors()) return out;
   }
   lower::LowerOptions opts;

@@ -23,15 +23,7 @@ std::string Eval(const std::string& text, bool check = true) {
   std::vector<check::Typed> types(parsed.expr_count, check::Typed::Error());
   std::unordered_map<std::string, check::Typed> vars{{"x", check::Typed{check::Type(check::TypeKind::kInt), false}}};
   if (check) {
-    check::TypeEnv env;
-    env.sink = &sink;
-    env.types = &types;
-    env.used_modules = {"std.text", "std.geo", "std.phone", "std.money", "std.time", "std.id"};
-    check::Scope scope;
-    scope.assigned = &vars;
-    check::ExprChecker checker(env, scope);
-    checker.set_failures_handled();
-    checker.Check(*parsed.expr);
+    check::CheckStandaloneExpr(*parsed.expr, vars, types, sink);
     if (sink.has_errors()) return "check error: " + sink.diagnostics().front().message;
   }
   lower::LowerOptions opts;

@@ -1,0 +1,417 @@
+// Defines the profile reader of profile.h: the YAML shape (which keys a target, a system and an
+// auth method may have), the check that secrets are references, and their resolution from the
+// environment or from files beside the profile. Every message names the key path
+// (`targets.dev.crm.auth.client_secret`) and the reference, never a value.
+#include "runtime/profile/profile.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+namespace crmx::profile {
+namespace {
+
+const std::vector<std::string> kKinds = {"salesforce", "netsuite", "files", "sqlite"};
+
+// The keys whose values are credentials: they must be references. NetSuite's consumer key and
+// token id are credentials too (with the secrets, they log in).
+const std::set<std::string> kSecretKeys = {"client_secret", "private_key", "consumer_secret", "token_secret",
+                                           "password",      "refresh_token", "consumer_key", "token_id"};
+
+struct Method {
+  std::string name;
+  std::string kind;  // the system kind it logs in to
+  std::vector<std::string> required;
+  std::vector<std::string> optional;
+};
+
+// The auth methods and their keys (besides `method`). docs/profiles.md lists the same.
+const std::vector<Method> kMethods = {
+    {"oauth2_client_credentials", "salesforce", {"client_id", "client_secret"}, {"token_url"}},
+    {"jwt_bearer", "salesforce", {"client_id", "username", "private_key"}, {"audience", "token_url"}},
+    {"oauth2_m2m", "netsuite", {"client_id", "certificate_id", "private_key"}, {"token_url", "scope", "alg"}},
+    {"tba", "netsuite", {"consumer_key", "consumer_secret", "token_id", "token_secret"}, {"realm"}},
+};
+
+const std::vector<std::string> kSystemKeys = {"kind", "base_url", "api_version", "account_id", "path",
+                                              "concurrency", "timeout_ms", "auth", "options"};
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+bool IsReference(const std::string& value) { return value.starts_with("env:") || value.starts_with("file:"); }
+
+// Collects every problem of a file (capped), each with its position.
+class Reader {
+ public:
+  Reader(std::string file, std::filesystem::path dir) : file_(std::move(file)), dir_(std::move(dir)) {}
+
+  void Error(const YAML::Node& at, const std::string& message) {
+    if (errors_.size() >= kMaxErrors) return;
+    std::string where = file_;
+    if (at.IsDefined() && at.Mark().line >= 0) {
+      where += ":" + std::to_string(at.Mark().line + 1) + ":" + std::to_string(at.Mark().column + 1);
+    }
+    errors_.push_back(where + ": " + message);
+  }
+  bool Failed() const { return !errors_.empty(); }
+  std::string Message() const {
+    std::string out;
+    for (const auto& e : errors_) {
+      if (!out.empty()) out += "\n";
+      out += e;
+    }
+    return out;
+  }
+
+  // The scalar at `node` as text, or an error naming `path`.
+  bool Scalar(const YAML::Node& node, const std::string& path, std::string& out) {
+    if (!node.IsScalar()) {
+      Error(node, "`" + path + "` must be a single value");
+      return false;
+    }
+    out = node.Scalar();
+    return true;
+  }
+
+  bool Int(const YAML::Node& node, const std::string& path, int& out) {
+    std::string text;
+    if (!Scalar(node, path, text)) return false;
+    char* end = nullptr;
+    errno = 0;
+    long v = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno != 0 || v < 0 || v > 1000000) {
+      Error(node, "`" + path + "` must be a whole number, not `" + text + "`");
+      return false;
+    }
+    out = static_cast<int>(v);
+    return true;
+  }
+
+  // Resolves `env:NAME` or `file:PATH` (relative to the profile's directory; trailing newlines
+  // trimmed). The message names the reference, never what was read.
+  bool Resolve(const YAML::Node& at, const std::string& path, const std::string& reference, std::string& value) {
+    if (reference.starts_with("env:")) {
+      std::string name = reference.substr(4);
+      const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
+      if (v == nullptr) {
+        Error(at, "`" + path + "`: environment variable `" + name + "` (from `" + reference + "`) is not set");
+        return false;
+      }
+      if (*v == '\0') {
+        Error(at, "`" + path + "`: environment variable `" + name + "` (from `" + reference + "`) is empty");
+        return false;
+      }
+      value = v;
+      return true;
+    }
+    std::filesystem::path file = reference.substr(5);
+    if (file.is_relative()) file = dir_ / file;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      Error(at, "`" + path + "`: cannot read `" + reference + "` (" + file.string() + ": " + std::strerror(errno) + ")");
+      return false;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    value = text.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    if (value.empty()) {
+      Error(at, "`" + path + "`: `" + reference + "` is empty");
+      return false;
+    }
+    return true;
+  }
+
+  void ReadAuth(const YAML::Node& node, const std::string& path, const std::string& kind, bool resolve, Auth& auth) {
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map with `method` and its keys");
+      return;
+    }
+    std::vector<std::string> names;
+    for (const auto& m : kMethods) names.push_back(m.name);
+    const YAML::Node method_node = node["method"];
+    if (!method_node.IsDefined()) {
+      Error(node, "`" + path + "` has no `method` (one of: " + Join(names) + ")");
+      return;
+    }
+    if (!Scalar(method_node, path + ".method", auth.method)) return;
+    const Method* method = nullptr;
+    for (const auto& m : kMethods) {
+      if (m.name == auth.method) method = &m;
+    }
+    if (method == nullptr) {
+      Error(method_node, "`" + path + ".method`: `" + auth.method + "` is not an auth method (one of: " + Join(names) + ")");
+      return;
+    }
+    if (!kind.empty() && method->kind != kind) {
+      Error(method_node, "`" + path + ".method`: `" + auth.method + "` logs in to " + method->kind + ", not " + kind);
+    }
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      if (key == "method") continue;
+      if (!Contains(method->required, key) && !Contains(method->optional, key)) {
+        std::vector<std::string> keys = method->required;
+        keys.insert(keys.end(), method->optional.begin(), method->optional.end());
+        Error(entry.first, "`" + key_path + "` is not a key of auth method " + auth.method + " (expected: " + Join(keys) + ")");
+        continue;
+      }
+      std::string value;
+      if (!Scalar(entry.second, key_path, value)) continue;
+      seen.insert(key);
+      bool secret = kSecretKeys.count(key) > 0;
+      if (secret && !IsReference(value)) {
+        Error(entry.second, "`" + key_path + "` must be a reference (env:NAME or file:PATH), not a literal secret");
+        continue;
+      }
+      if (IsReference(value)) {
+        // Any reference is resolved and kept as a secret (a client_id may come from the environment too).
+        std::string resolved;
+        if (resolve && !Resolve(entry.second, key_path, value, resolved)) continue;
+        auth.secrets[key] = Secret(value, resolved);
+      } else {
+        auth.params[key] = value;
+      }
+    }
+    for (const auto& key : method->required) {
+      if (seen.count(key) == 0) Error(node, "`" + path + "` needs `" + key + "` for auth method " + auth.method);
+    }
+  }
+
+  void ReadSystem(const YAML::Node& node, const std::string& path, const std::string& name, bool resolve,
+                  SystemProfile& system) {
+    system.name = name;
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map with `kind` and its settings");
+      return;
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      const YAML::Node& value = entry.second;
+      if (!Contains(kSystemKeys, key)) {
+        Error(entry.first, "`" + key_path + "` is not a system key (expected: " + Join(kSystemKeys) + ")");
+      } else if (key == "kind") {
+        if (Scalar(value, key_path, system.kind) && !Contains(kKinds, system.kind)) {
+          Error(value, "`" + key_path + "`: `" + system.kind + "` is not a kind of system (one of: " + Join(kKinds) + ")");
+        }
+      } else if (key == "base_url") {
+        if (Scalar(value, key_path, system.base_url)) {
+          while (system.base_url.ends_with("/")) system.base_url.pop_back();
+        }
+      } else if (key == "api_version") {
+        Scalar(value, key_path, system.api_version);
+      } else if (key == "account_id") {
+        Scalar(value, key_path, system.account_id);
+      } else if (key == "path") {
+        Scalar(value, key_path, system.path);
+      } else if (key == "concurrency") {
+        Int(value, key_path, system.concurrency);
+      } else if (key == "timeout_ms") {
+        Int(value, key_path, system.timeout_ms);
+      } else if (key == "options") {
+        if (!value.IsMap()) {
+          Error(value, "`" + key_path + "` must be a map of names to values");
+          continue;
+        }
+        for (const auto& option : value) {
+          std::string option_name = option.first.as<std::string>();
+          std::string text;
+          if (Scalar(option.second, key_path + "." + option_name, text)) system.options[option_name] = text;
+        }
+      }
+    }
+    if (system.kind.empty()) {
+      if (!node["kind"].IsDefined()) Error(node, "`" + path + "` has no `kind` (one of: " + Join(kKinds) + ")");
+      return;
+    }
+    bool api = system.kind == "salesforce" || system.kind == "netsuite";
+    if (api) {
+      if (system.kind == "netsuite" && system.account_id.empty()) {
+        Error(node, "`" + path + "` needs `account_id` (netsuite)");
+      }
+      if (system.base_url.empty() && system.kind == "netsuite" && !system.account_id.empty()) {
+        // NetSuite's account-specific domain: "1234567_SB1" -> "1234567-sb1".
+        std::string host = system.account_id;
+        for (char& c : host) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        system.base_url = "https://" + host + ".suitetalk.api.netsuite.com";
+      }
+      if (system.base_url.empty()) Error(node, "`" + path + "` needs `base_url` (" + system.kind + ")");
+      const YAML::Node auth = node["auth"];
+      if (!auth.IsDefined()) {
+        Error(node, "`" + path + "` needs `auth` (" + system.kind + ")");
+      } else {
+        ReadAuth(auth, path + ".auth", system.kind, resolve, system.auth);
+      }
+    } else {
+      if (system.path.empty()) Error(node, "`" + path + "` needs `path` (" + system.kind + ")");
+      if (node["auth"].IsDefined()) Error(node["auth"], "`" + path + ".auth`: a " + system.kind + " system has no login");
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxErrors = 50;
+  std::string file_;
+  std::filesystem::path dir_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+std::string Auth::Param(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
+}
+
+const Secret* Auth::FindSecret(const std::string& name) const {
+  auto it = secrets.find(name);
+  return it == secrets.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+bool ParseRoot(const std::string& yaml, const std::string& file, const std::string& target, Target& out,
+               std::string& error) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    error = file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+            ": not valid YAML: " + e.msg;
+    return false;
+  }
+  std::filesystem::path dir = std::filesystem::path(file).parent_path();
+  Reader reader(file, dir);
+  if (!root.IsMap()) {
+    error = file + ": a profile file is a map with `targets` (and `default_target`)";
+    return false;
+  }
+  std::string default_target;
+  YAML::Node targets;
+  for (const auto& entry : root) {
+    std::string key = entry.first.as<std::string>();
+    if (key == "default_target") {
+      reader.Scalar(entry.second, key, default_target);
+    } else if (key == "targets") {
+      targets = entry.second;
+    } else {
+      reader.Error(entry.first, "`" + key + "` is not a profile key (expected: default_target, targets)");
+    }
+  }
+  if (!targets.IsDefined() || !targets.IsMap() || targets.size() == 0) {
+    reader.Error(targets.IsDefined() ? targets : root, "`targets` must be a map of target names to systems");
+    error = reader.Message();
+    return false;
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : targets) names.push_back(entry.first.as<std::string>());
+
+  std::string chosen = target.empty() ? default_target : target;
+  if (chosen.empty()) {
+    if (names.size() == 1) {
+      chosen = names.front();
+    } else {
+      reader.Error(root, "no target given and no `default_target` (targets: " + Join(names) + ")");
+    }
+  } else if (!Contains(names, chosen)) {
+    reader.Error(target.empty() ? root["default_target"] : root,
+                 "target `" + chosen + "` is not in the file (targets: " + Join(names) + ")");
+  }
+
+  // Every target is checked for shape (a typo in `prod` shows while testing `dev`); only the
+  // chosen target's secrets are read.
+  for (const auto& entry : targets) {
+    std::string name = entry.first.as<std::string>();
+    std::string path = "targets." + name;
+    if (!entry.second.IsMap()) {
+      reader.Error(entry.second, "`" + path + "` must be a map of system names to systems");
+      continue;
+    }
+    bool selected = name == chosen;
+    Target parsed;
+    parsed.name = name;
+    parsed.file = file;
+    for (const auto& system_entry : entry.second) {
+      std::string system_name = system_entry.first.as<std::string>();
+      SystemProfile system;
+      reader.ReadSystem(system_entry.second, path + "." + system_name, system_name, selected, system);
+      parsed.systems[system_name] = std::move(system);
+    }
+    if (selected) out = std::move(parsed);
+  }
+  if (reader.Failed()) {
+    out = Target{};
+    error = reader.Message();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Parse(const std::string& yaml, const std::string& file, const std::string& target, Target& out,
+           std::string& error) {
+  out = Target{};
+  try {
+    return ParseRoot(yaml, file, target, out, error);
+  } catch (const YAML::Exception& e) {
+    // A key that is not text (a list or map used as a key), and the like.
+    out = Target{};
+    error = file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+            ": unexpected YAML: " + e.msg;
+    return false;
+  }
+}
+
+bool Load(const std::string& path, const std::string& target, Target& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot read the profile file (" + std::strerror(errno) + ")";
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path, target, out, error);
+}
+
+std::string Redact(const Target& target, std::string text) {
+  // Longest values first, so a secret that contains another is replaced whole.
+  std::vector<const Secret*> secrets;
+  for (const auto& [name, system] : target.systems) {
+    for (const auto& [key, secret] : system.auth.secrets) {
+      if (!secret.Reveal().empty()) secrets.push_back(&secret);
+    }
+  }
+  std::sort(secrets.begin(), secrets.end(),
+            [](const Secret* a, const Secret* b) { return a->Reveal().size() > b->Reveal().size(); });
+  for (const Secret* secret : secrets) {
+    const std::string& value = secret->Reveal();
+    std::string replacement = "[secret " + secret->Describe() + "]";
+    for (size_t at = text.find(value); at != std::string::npos; at = text.find(value, at + replacement.size())) {
+      text.replace(at, value.size(), replacement);
+    }
+  }
+  return text;
+}
+
+}  // namespace crmx::profile

@@ -1,0 +1,77 @@
+// Defines profiles: where the systems of a spec are and how to log in to them, per target
+// (like dbt's profiles.yml). A profile file (`crmx.profiles.yaml` beside the spec, or
+// --profiles FILE) names targets; each target gives, per system of the spec, its kind, base
+// URL, API version, account id and auth method. Secrets are references, `env:NAME` or
+// `file:PATH`, resolved when the profile is loaded; a literal secret in the file is refused.
+// docs/profiles.md shows the format.
+//
+// A Secret never prints its value: Describe() names the reference, and nothing in this
+// library puts a value into an error message.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace crmx::profile {
+
+class Secret {
+ public:
+  Secret() = default;
+  Secret(std::string reference, std::string value) : reference_(std::move(reference)), value_(std::move(value)) {}
+  // The value, for the one place that sends it (an auth header, a signature key).
+  const std::string& Reveal() const { return value_; }
+  // "env:SF_CLIENT_SECRET": what messages may show.
+  const std::string& Describe() const { return reference_; }
+  bool empty() const { return value_.empty(); }
+
+ private:
+  std::string reference_;
+  std::string value_;
+};
+
+struct Auth {
+  // salesforce: "oauth2_client_credentials", "jwt_bearer";
+  // netsuite: "oauth2_m2m" (client credentials with a signed JWT), "tba" (OAuth 1.0a HMAC-SHA256).
+  std::string method;
+  std::map<std::string, std::string> params;  // not secret: client_id, username, certificate_id, token_url, scope
+  std::map<std::string, Secret> secrets;      // client_secret, private_key, consumer_secret, token_secret, ...
+  // The parameter or secret `name`, "" when absent.
+  std::string Param(const std::string& name) const;
+  const Secret* FindSecret(const std::string& name) const;
+};
+
+struct SystemProfile {
+  std::string name;  // the spec's system name: "crm"
+  std::string kind;  // "salesforce", "netsuite", "files", "sqlite"
+  std::string base_url;     // API systems: where to log in / call ("https://login.salesforce.com")
+  std::string api_version;  // "v61.0"
+  std::string account_id;   // NetSuite: "1234567_SB1"
+  std::string path;         // files / sqlite: the directory or database
+  Auth auth;
+  int concurrency = 0;  // requests in flight at most; 0: the connector's default
+  int timeout_ms = 0;   // per request; 0: the client's default
+  std::map<std::string, std::string> options;  // anything else the system's section sets
+};
+
+struct Target {
+  std::string name;
+  std::string file;  // the profile file it came from
+  std::map<std::string, SystemProfile> systems;
+};
+
+// Loads target `target` ("" = the file's `default_target`) of the profile file at `path`,
+// resolving every secret reference. False with `error` (naming file, target, system and key,
+// never a secret's value) when the file or a reference cannot be read or a key is malformed.
+bool Load(const std::string& path, const std::string& target, Target& out, std::string& error);
+// The same from YAML text (`file` names it in messages).
+bool Parse(const std::string& yaml, const std::string& file, const std::string& target, Target& out,
+           std::string& error);
+
+// Replaces every occurrence of a secret value of `target` in `text` by its reference
+// ("[secret env:SF_CLIENT_SECRET]"): the last guard on messages that quote a server's answer.
+std::string Redact(const Target& target, std::string text);
+
+}  // namespace crmx::profile

@@ -1,0 +1,98 @@
+// Defines the part of `crmx-emulate` both vendors share: the command-line options, the
+// interface a vendor implements (Vendor), and Serve, which runs the HTTP server: it binds
+// 127.0.0.1, prints `listening on http://127.0.0.1:PORT`, routes every call through one
+// dispatch (inspection endpoints, concurrency limit, faults, then the vendor), and stops on
+// SIGTERM/SIGINT.
+//
+// A call's path through Dispatch (server.cpp), in order:
+//   /_emulator/*      -> inspection, never faulted, no auth
+//   token endpoint    -> the vendor, never faulted, not counted against limits
+//   API call          -> sequence number; concurrency limit (429); --latency-ms; fault plan;
+//                        then the vendor under the state lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "emulators/exact_json.h"
+#include "emulators/faults.h"
+#include "emulators/store.h"
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace crmx::emulate {
+
+struct Options {
+  std::string vendor;        // "salesforce" or "netsuite"
+  int port = 0;              // 0: a free port
+  std::string data_dir;      // seed records, one Object.jsonl per object (optional)
+  std::string schemas_dir;   // *.describe.json (salesforce) or crmx schema JSON (netsuite)
+  double fault_rate = 0;     // share of API calls that fail (0..1)
+  uint64_t fault_seed = 1;
+  int fault_delay_ms = 3000; // how long a timeout or slow fault holds the call
+  int64_t api_limit = 15000; // Salesforce: API calls allowed (Sforce-Limit-Info)
+  int concurrency = 5;       // NetSuite: calls in flight allowed
+  std::string limit_style = "429";  // NetSuite: "429" (REST) or "sss" (400 SSS_REQUEST_LIMIT_EXCEEDED)
+  std::string idempotency = "conflict";  // NetSuite: a repeated idempotency key: "conflict" or "replay"
+  int latency_ms = 0;        // added to every API call (lets tests hold calls in flight)
+  int page_size = 2000;      // Salesforce: default query batch
+  std::string date_format = "M/D/YYYY";  // NetSuite: how SuiteQL writes date and datetime columns
+  std::string client_id = "crmx-test-client";
+  std::string client_secret = "crmx-test-secret";
+  std::string consumer_key = "crmx-test-consumer-key";
+  std::string consumer_secret = "crmx-test-consumer-secret";
+  std::string token_id = "crmx-test-token-id";
+  std::string token_secret = "crmx-test-token-secret";
+};
+
+// What a vendor handler gets besides the request: the state and the call's identity.
+struct CallContext {
+  Store& store;
+  const Options& options;
+  std::string base_url;    // "http://127.0.0.1:PORT"
+  uint64_t seq = 0;        // the API call's sequence number
+  std::string request_id;  // "req-<seq>" (a vendor may replace it with an idempotency key)
+};
+
+class Vendor {
+ public:
+  virtual ~Vendor() = default;
+  // Reads the schemas and seeds the store; notes are printed on stderr.
+  virtual bool Load(Store& store, std::vector<std::string>& notes, std::string& error) = 0;
+  virtual bool IsTokenEndpoint(const httplib::Request& req) const = 0;
+  // A short name of the endpoint for /_emulator/stats ("query", "upsert", "token").
+  virtual std::string Endpoint(const httplib::Request& req) const = 0;
+  // Whether this vendor limits calls in flight (NetSuite does; Salesforce's limit on
+  // long-running calls is not emulated).
+  virtual bool LimitsConcurrency() const = 0;
+  // Answers one call; runs under the state lock.
+  virtual void Handle(const httplib::Request& req, httplib::Response& res, CallContext& ctx) = 0;
+  // The vendor's answer when a call is refused before it runs: `status` 429 or 503 from the
+  // fault plan, or `concurrency` true when too many calls are in flight.
+  virtual void Refuse(int status, bool concurrency, httplib::Response& res) = 0;
+  virtual void ExpireTokens() = 0;
+  // Forgets per-run state on POST /_emulator/reset (query cursors, idempotency keys); issued
+  // tokens, used nonces and id counters stay (new ids are never reused).
+  virtual void Reset() = 0;
+  // Vendor figures for /_emulator/stats ({"api_usage": 12}).
+  virtual Json Stats() const = 0;
+};
+
+std::unique_ptr<Vendor> MakeSalesforce(const Options& options);
+std::unique_ptr<Vendor> MakeNetSuite(const Options& options);
+
+// Runs the server until SIGTERM or SIGINT; the process's exit code.
+int Serve(const Options& options, Vendor& vendor);
+
+// Helpers the vendors share.
+void SetJson(httplib::Response& res, int status, const Json& body);
+std::string UrlEncode(std::string_view s);  // RFC 3986 unreserved kept, everything else %XX
+
+}  // namespace crmx::emulate

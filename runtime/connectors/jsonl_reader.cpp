@@ -1,11 +1,23 @@
 // Defines the JSON Lines reader of the directory connector: one JSON object a line, parsed
-// with simdjson On Demand. Only the projected keys are converted; the others are skipped
-// without building anything. Strings without escapes are borrowed from the line (no copy);
-// numbers in decimal fields are read from their digits, exactly.
+// with simdjson On Demand (a UTF-8 byte-order mark before the first line is skipped). Only the
+// projected keys are converted; the others are skipped without building anything. Strings
+// without escapes are borrowed from the line (no copy). A dotted field reads a nested value
+// ("MetaData.LastUpdatedTime"), or a key that holds the dots.
+//
+// Conversion follows the field's type, and a value never goes through a double unless the
+// field is a double: a number is read from its token's digits (FromText: a decimal keeps every
+// digit, a string field keeps the number's text, an int field refuses a fraction); a string
+// is FromText's ("12.50" in a decimal field is 12.50, "true" in a bool field is true); a bool
+// in a string field is its text. What does not convert is an error value naming the field and
+// the value (FromText's wording: "Amount: `lots` is not a decimal number"), an object or array
+// where a scalar is expected included. In a field of type `any`, objects and arrays are maps
+// and lists, and numbers are ints, exact decimals (up to 38 digits) or, beyond, doubles. A
+// number that is not JSON ("01", "1.2.3") makes its line a bad line ("malformed JSON").
 #include <simdjson.h>
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "runtime/connectors/internal.h"
 #include "runtime/connectors/line_source.h"
@@ -60,8 +72,61 @@ std::string_view TrimRight(std::string_view s) {
   return s;
 }
 
-// Any JSON value as an owned Value (lists and maps of fields typed `any`).
-Value Generic(od::value v, bool& ok) {
+// A JSON number token per the JSON grammar: simdjson On Demand hands out the token of a
+// number it has not parsed ("1.2.3", "01"), and the reader converts the text itself.
+bool IsJsonNumber(std::string_view t) {
+  const char* p = t.data();
+  const char* end = p + t.size();
+  auto digit = [](const char* c) { return static_cast<unsigned>(*c - '0') < 10; };
+  if (p < end && *p == '-') ++p;
+  if (p == end || !digit(p)) return false;
+  if (*p == '0') {
+    ++p;
+  } else {
+    while (++p < end && digit(p)) {
+    }
+  }
+  if (p < end && *p == '.') {
+    if (++p == end || !digit(p)) return false;
+    while (++p < end && digit(p)) {
+    }
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    if (++p < end && (*p == '+' || *p == '-')) ++p;
+    if (p == end || !digit(p)) return false;
+    while (++p < end && digit(p)) {
+    }
+  }
+  return p == end;
+}
+
+// Cheaper than IsJsonNumber, for the conversions that parse the number anyway (which refuse
+// "1.2.3", "-" and "1e"): refuses what they would accept and JSON does not, leading zeros
+// ("01") and a final point ("1."); lets "1.e5" through.
+bool NotPlainlyMalformed(std::string_view t) {
+  if (t.empty() || t.back() < '0' || t.back() > '9') return false;
+  size_t i = t[0] == '-' ? 1 : 0;
+  return !(t.size() > i + 1 && t[i] == '0' && t[i + 1] >= '0' && t[i + 1] <= '9');
+}
+
+// A JSON number in a field of type `any`: an int when it is an integer that fits, else an
+// exact decimal when it fits decimal::Decimal (38 digits), else (beyond 38 digits or an
+// exponent out of its range) a double. Never read through a double when a decimal holds it.
+Value AnyNumber(std::string_view token, std::string_view field) {
+  int64_t i = 0;
+  auto r = std::from_chars(token.data(), token.data() + token.size(), i);
+  if (r.ec == std::errc() && r.ptr == token.data() + token.size()) return Value::Int(i);
+  if (auto d = decimal::Decimal::Parse(token)) return Value::Dec(*d);
+  double x = 0;
+  auto rd = std::from_chars(token.data(), token.data() + token.size(), x);
+  if (rd.ec == std::errc() && rd.ptr == token.data() + token.size()) return Value::Double(x);
+  return Value::Error(std::string(field) + ": `" + std::string(token.substr(0, 40)) + (token.size() > 40 ? "...`" : "`") +
+                      " is out of the range of a number");
+}
+
+// Any JSON value as an owned Value (lists and maps of fields typed `any`); numbers as
+// AnyNumber.
+Value Generic(od::value v, std::string_view field, bool& ok) {
   od::json_type t;
   if (v.type().get(t)) {
     ok = false;
@@ -75,14 +140,12 @@ Value Generic(od::value v, bool& ok) {
       return Value::Bool(b);
     }
     case od::json_type::number: {
-      od::number n;
-      if (v.get_number().get(n)) {
+      std::string_view token = TrimRight(v.raw_json_token());
+      if (!IsJsonNumber(token)) {
         ok = false;
         return Value::Null();
       }
-      if (n.is_int64()) return Value::Int(n.get_int64());
-      if (n.is_uint64()) return Value::Uint(n.get_uint64());
-      return Value::Double(n.get_double());
+      return AnyNumber(token, field);
     }
     case od::json_type::string: {
       std::string_view s;
@@ -102,7 +165,7 @@ Value Generic(od::value v, bool& ok) {
           ok = false;
           break;
         }
-        items.push_back(Generic(x, ok));
+        items.push_back(Generic(x, field, ok));
       }
       return Value::List(std::move(items));
     }
@@ -113,14 +176,14 @@ Value Generic(od::value v, bool& ok) {
         ok = false;
         return Value::Null();
       }
-      for (auto field : o) {
+      for (auto f : o) {
         std::string_view k;
-        if (field.unescaped_key().get(k)) {
+        if (f.unescaped_key().get(k)) {
           ok = false;
           break;
         }
         std::string key(k);
-        entries.emplace_back(Value::String(std::move(key)), Generic(field.value(), ok));
+        entries.emplace_back(Value::String(std::move(key)), Generic(f.value(), field, ok));
       }
       return Value::Map(std::move(entries));
     }
@@ -129,12 +192,73 @@ Value Generic(od::value v, bool& ok) {
   return Value::Null();
 }
 
+// The projection as a tree of keys. A plain field is a key under the root; a dotted field
+// ("MetaData.LastUpdatedTime") is both a key under the root (a key may hold dots) and a path
+// of nodes (`LastUpdatedTime` under `MetaData`).
+struct PathNode {
+  std::string key;
+  int field = -1;         // the projected field this key's value is, -1 when none
+  std::vector<int> kids;  // nodes of the keys under it (dotted fields only)
+};
+
 class JsonlReader : public LineRecordReader {
  public:
   JsonlReader(std::FILE* f, std::string name, const ReadRequest& req)
-      : LineRecordReader(f, simdjson::SIMDJSON_PADDING, std::move(name), req), index_(req.fields) {}
+      : LineRecordReader(f, simdjson::SIMDJSON_PADDING, std::move(name), req), index_(RootKeys(req.fields)) {}
 
  private:
+  // Builds nodes_ and returns the keys under the root, in node order (root_[i] is the node of
+  // key i).
+  std::vector<std::string> RootKeys(const std::vector<std::string>& fields) {
+    std::vector<std::string> keys;
+    auto kid = [&](std::vector<int>* kids, std::string_view key) {
+      if (kids == nullptr) {
+        for (size_t i = 0; i < keys.size(); ++i)
+          if (keys[i] == key) return root_[i];
+        keys.emplace_back(key);
+        root_.push_back(static_cast<int>(nodes_.size()));
+        nodes_.push_back(PathNode{std::string(key), -1, {}});
+        return root_.back();
+      }
+      for (int k : *kids)
+        if (nodes_[static_cast<size_t>(k)].key == key) return k;
+      int k = static_cast<int>(nodes_.size());
+      kids->push_back(k);
+      nodes_.push_back(PathNode{std::string(key), -1, {}});
+      return k;
+    };
+    // First every field's own key, so that key i is field i (the path Decode takes when no
+    // field is dotted); then the paths of the dotted ones.
+    for (size_t f = 0; f < fields.size(); ++f) {
+      keys.push_back(fields[f]);
+      root_.push_back(static_cast<int>(nodes_.size()));
+      nodes_.push_back(PathNode{fields[f], static_cast<int>(f), {}});
+    }
+    for (size_t f = 0; f < fields.size(); ++f) {
+      const std::string& name = fields[f];
+      if (name.find('.') == std::string::npos) continue;
+      nested_ = true;
+      int at = -1;
+      size_t from = 0;
+      for (;;) {
+        size_t dot = name.find('.', from);
+        std::string_view seg = std::string_view(name).substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+        // kid() grows nodes_: the kids are copied out and back rather than pointed to.
+        int k = at < 0 ? kid(nullptr, seg) : -1;
+        if (at >= 0) {
+          std::vector<int> kids = nodes_[static_cast<size_t>(at)].kids;
+          k = kid(&kids, seg);
+          nodes_[static_cast<size_t>(at)].kids = std::move(kids);
+        }
+        at = k;
+        if (dot == std::string::npos) break;
+        from = dot + 1;
+      }
+      nodes_[static_cast<size_t>(at)].field = static_cast<int>(f);
+    }
+    return keys;
+  }
+
   void Record(std::string_view line, int64_t number, size_t room, RecordBatch& out) override {
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;  // blank lines are not records
     size_t base = out.values.size();
@@ -165,13 +289,22 @@ class JsonlReader : public LineRecordReader {
       return false;
     }
     if (auto e = doc.get_object().get(obj)) return fail(e);
+    line_end_ = line.data() + room;
     for (auto field : obj) {
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return fail(e);
       int i = index_.Find(key);
       if (i < 0) continue;
-      size_t at = static_cast<size_t>(i);
-      if (auto e = Convert(field.value(), req_.types[at], req_.fields[at], out, out.values[base + at])) return fail(e);
+      if (!nested_) {
+        // Keys 0..n-1 are the fields: no node to look at.
+        if (auto e = Convert(field.value(), static_cast<size_t>(i), out, base)) return fail(e);
+        continue;
+      }
+      const PathNode& node = nodes_[static_cast<size_t>(root_[static_cast<size_t>(i)])];
+      simdjson::error_code e = node.kids.empty()
+                                   ? Convert(field.value(), static_cast<size_t>(node.field), out, base)
+                                   : Descend(field.value(), node, out, base);
+      if (e) return fail(e);
     }
     const char* rest = nullptr;
     if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {  // not at the end
@@ -181,68 +314,143 @@ class JsonlReader : public LineRecordReader {
     return true;
   }
 
-  // One projected value, converted by the field's type.
-  simdjson::error_code Convert(od::value v, FieldType type, const std::string& field, RecordBatch& out, Value& dst) {
+  // The value of a key with dotted fields under it: each nested field's value, and the value
+  // itself when it is projected too (then it is read twice, from its text).
+  [[gnu::noinline]] simdjson::error_code Descend(od::value v, const PathNode& node, RecordBatch& out, size_t base) {
     od::json_type t;
     if (auto e = v.type().get(t)) return e;
-    if (t == od::json_type::null) {
-      dst = Value::Null();
-      return simdjson::SUCCESS;
+    if (t != od::json_type::object) {
+      // Not an object: the nested fields have no value.
+      return node.field >= 0 ? ConvertNested(v, static_cast<size_t>(node.field), out, base) : simdjson::SUCCESS;
     }
+    od::object o;
+    if (auto e = v.get_object().get(o)) return e;
+    if (node.field >= 0) {
+      // Rare (a projection with both `MetaData` and `MetaData.X`): read the object's text
+      // twice with a parser of its own.
+      std::string_view text;
+      if (auto e = o.raw_json().get(text)) return e;
+      od::parser p;
+      od::document d;
+      size_t room = static_cast<size_t>(line_end_ - text.data());
+      od::value whole;
+      if (auto e = p.iterate(text.data(), text.size(), room).get(d)) return e;
+      if (auto e = d.get_value().get(whole)) return e;
+      if (auto e = ConvertNested(whole, static_cast<size_t>(node.field), out, base)) return e;
+      if (auto e = p.iterate(text.data(), text.size(), room).get(d)) return e;
+      if (auto e = d.get_object().get(o)) return e;
+      return Kids(o, node, out, base);
+    }
+    return Kids(o, node, out, base);
+  }
+
+  simdjson::error_code Kids(od::object o, const PathNode& node, RecordBatch& out, size_t base) {
+    for (auto field : o) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return e;
+      const PathNode* kid = nullptr;
+      for (int k : node.kids)
+        if (nodes_[static_cast<size_t>(k)].key == key) kid = &nodes_[static_cast<size_t>(k)];
+      if (kid == nullptr) continue;
+      simdjson::error_code e = kid->kids.empty()
+                                   ? ConvertNested(field.value(), static_cast<size_t>(kid->field), out, base)
+                                   : Descend(field.value(), *kid, out, base);
+      if (e) return e;
+    }
+    return simdjson::SUCCESS;
+  }
+
+  // A nested value: Convert, out of the hot loop.
+  [[gnu::noinline]] simdjson::error_code ConvertNested(od::value v, size_t at, RecordBatch& out, size_t base) {
+    return Convert(v, at, out, base);
+  }
+
+  // One projected value (field `at` of the request, in the record at `base`), converted by the
+  // field's type. Inlined into Decode's loop with only strings and null (most of W1's values)
+  // on its path: a call per field, or a larger body, costs W1 5-8% more instructions.
+  [[gnu::always_inline]] simdjson::error_code Convert(od::value v, size_t at, RecordBatch& out, size_t base) {
+    od::json_type t;
+    if (auto e = v.type().get(t)) return e;
     if (t == od::json_type::string) {
       std::string_view raw = TrimRight(v.raw_json_token());
-      std::string_view text;
-      if (raw.size() >= 2 && raw.substr(1, raw.size() - 2).find('\\') == std::string_view::npos) {
-        text = raw.substr(1, raw.size() - 2);  // no escapes: borrow from the line
-      } else {
+      // No escapes: borrow from the line (a view built directly: substr's range check keeps
+      // GCC from inlining it here).
+      std::string_view text(raw.data() + 1, raw.size() >= 2 ? raw.size() - 2 : 0);
+      if (raw.size() < 2 || std::memchr(text.data(), '\\', text.size()) != nullptr) {
         std::string_view s;
         if (auto e = v.get_string().get(s)) return e;
         text = out.arena.emplace_back(s);
       }
-      dst = FromText(text, type, field);
+      out.values[base + at] = FromText(text, req_.types[at], req_.fields[at]);
       return simdjson::SUCCESS;
     }
-    if (t == od::json_type::number) {
-      std::string_view token = TrimRight(v.raw_json_token());
-      if (type == FieldType::kDecimal) {
-        if (auto d = decimal::Decimal::Parse(token)) {
-          dst = Value::Dec(*d);
-          return simdjson::SUCCESS;
-        }
-        double x = 0;
-        if (auto e = v.get_double().get(x)) return e;
-        auto d = decimal::Decimal::FromDouble(x);  // an exponent form such as 1e6
-        dst = d ? Value::Dec(*d) : Value::Error(field + ": `" + std::string(token) + "` is not a decimal number");
-        return simdjson::SUCCESS;
-      }
-      if (type == FieldType::kString) {
-        dst = Value::StringView(token);
-        return simdjson::SUCCESS;
-      }
-      if (type == FieldType::kInt || type == FieldType::kAny) {
-        int64_t i = 0;
-        auto r = std::from_chars(token.data(), token.data() + token.size(), i);
-        if (r.ec == std::errc() && r.ptr == token.data() + token.size()) {
-          dst = Value::Int(i);
-          return simdjson::SUCCESS;
-        }
-        if (type == FieldType::kInt) {
-          dst = Value::Error(field + ": `" + std::string(token) + "` is not an integer");
-          return simdjson::SUCCESS;
-        }
-      }
-      double x = 0;
-      if (auto e = v.get_double().get(x)) return e;
-      dst = Value::Double(x);
+    if (t == od::json_type::null) {
+      out.values[base + at] = Value::Null();
       return simdjson::SUCCESS;
     }
-    bool ok = true;
-    dst = Generic(v, ok);
-    return ok ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
+    return ConvertOther(v, t, at, out, base);
   }
 
+  // Convert's numbers, bools, objects and arrays.
+  [[gnu::noinline]] simdjson::error_code ConvertOther(od::value v, od::json_type t, size_t at, RecordBatch& out,
+                                                      size_t base) {
+    FieldType type = req_.types[at];
+    const std::string& field = req_.fields[at];
+    Value& dst = out.values[base + at];
+    if (t == od::json_type::number) {
+      // From the token's digits: a decimal keeps every digit; a string field keeps the text.
+      std::string_view token = TrimRight(v.raw_json_token());
+      if (type == FieldType::kDecimal || type == FieldType::kInt || type == FieldType::kDouble || type == FieldType::kAny
+              ? !NotPlainlyMalformed(token)
+              : !IsJsonNumber(token))
+        return simdjson::NUMBER_ERROR;
+      if (type == FieldType::kDecimal) {
+        // Parse first, FromText (for its message) only when it fails: W1's revenue is a number.
+        auto d = decimal::Decimal::Parse(token);
+        dst = d ? Value::Dec(*d) : FromText(token, type, field);
+        return simdjson::SUCCESS;
+      }
+      dst = type == FieldType::kAny ? AnyNumber(token, field) : FromText(token, type, field);
+      return simdjson::SUCCESS;
+    }
+    if (t == od::json_type::boolean) {
+      bool b = false;
+      if (auto e = v.get_bool().get(b)) return e;
+      // A string field keeps the text; a typed field other than bool says what it got.
+      dst = type == FieldType::kAny || type == FieldType::kBool ? Value::Bool(b) : FromText(b ? "true" : "false", type, field);
+      return simdjson::SUCCESS;
+    }
+    if (type == FieldType::kAny) {
+      bool ok = true;
+      dst = Generic(v, field, ok);
+      return ok ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
+    }
+    // An object or array where a scalar was expected: an error value naming the field and
+    // showing the JSON.
+    std::string_view text;
+    if (t == od::json_type::object) {
+      od::object o;
+      if (auto e = v.get_object().get(o)) return e;
+      if (auto e = o.raw_json().get(text)) return e;
+    } else {
+      od::array a;
+      if (auto e = v.get_array().get(a)) return e;
+      if (auto e = a.raw_json().get(text)) return e;
+    }
+    text = TrimRight(text);
+    dst = type == FieldType::kString
+              ? Value::Error(field + ": `" + std::string(text.substr(0, 40)) + (text.size() > 40 ? "...`" : "`") +
+                             " is not a string")
+              : FromText(text, type, field);
+    return simdjson::SUCCESS;
+  }
+
+  std::vector<PathNode> nodes_;
+  std::vector<int> root_;  // per key of index_: its node
+  bool nested_ = false;    // a field is dotted: keys lead to nodes
   FieldIndex index_;
   od::parser parser_;
+  const char* line_end_ = nullptr;  // how far the current line's buffer may be read
 };
 
 }  // namespace

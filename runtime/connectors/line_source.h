@@ -2,7 +2,8 @@
 // readers. A line handed out stays valid (in place in the buffer) until Refill(), which the
 // readers call only between batches: the values of a batch may borrow text from their lines.
 // The buffer keeps `padding` readable bytes after the data (simdjson reads up to 64 bytes past
-// the end of a document).
+// the end of a document). A UTF-8 byte-order mark at the start of the file (Excel, Salesforce
+// Data Loader) is skipped: it is not part of the first line.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,7 @@ class LineSource {
   // line longer than it.
   bool Refill(std::string& error) {
     if (eof_ && pos_ >= have_) return false;
+    bool first = done_ == 0 && pos_ == 0 && have_ == 0 && !eof_;
     std::memmove(buf_.data(), buf_.data() + pos_, have_ - pos_);
     have_ -= pos_;
     done_ += pos_;
@@ -69,7 +71,22 @@ class LineSource {
     }
     have_ += n;
     std::memset(buf_.data() + have_, 0, padding_);
+    // Checked once, on the first chunk (which holds the whole start of the file).
+    if (first && have_ >= 3 && std::memcmp(buf_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
     return have_ > 0;
+  }
+
+  // For readers whose records span lines (CSV quoted cells): the bytes read and not yet
+  // consumed, valid until Refill; AtEnd() when no more bytes will follow them.
+  std::string_view Unread() const { return std::string_view(buf_.data() + pos_, have_ - pos_); }
+  bool AtEnd() const { return eof_; }
+  // Consumes the first `bytes` of Unread(), which hold `lines` lines (a record spanning
+  // lines); returns the 1-based number of the first of them.
+  int64_t Consume(size_t bytes, int64_t lines) {
+    pos_ += bytes;
+    int64_t first = line_ + 1;
+    line_ += lines;
+    return first;
   }
 
   uint64_t done() const { return done_ + pos_; }

@@ -66,7 +66,7 @@ void Step(std::ostream& out, size_t i, const plan::Step& s) {
   out << "  step " << i << ": " << plan::StepKindName(s.kind);
   if (!s.target.empty()) out << " " << s.target;
   if (s.kind == plan::StepKind::kRequire) out << " else \"" << s.reason << "\"";
-  if (s.kind == plan::StepKind::kRef) out << " = ref(" << s.ref_map << ", ...)";
+  if (s.kind == plan::StepKind::kRef) out << (s.local ? " (local: not a target field)" : " = ref(" + s.ref_map + ", ...)");
   if (s.flag) out << " flag \"" << *s.flag << "\"";
   out << "\n";
   Program(out, s.program, s.bindings, "    ");
@@ -80,7 +80,27 @@ void Projection(std::ostream& out, const plan::Projection& p) {
   out << "  projection: " << Join(p.fields) << "\n";
   for (const plan::Relation& r : p.relations) {
     out << "    " << (r.child ? "children " : "parent ") << r.name << " (" << r.object << (r.child ? " by " : " via ")
-        << r.via << "): " << Join(r.fields) << "\n";
+        << r.via << (r.child ? " = " : " -> ") << (r.id_field.empty() ? "(no id field)" : r.id_field)
+        << "): " << Join(r.fields) << "\n";
+  }
+}
+
+// Record identity, and the target fields a writer does more with than write a flat value:
+// nested (`CustomerRef.value`), references to another record, sublists, list elements.
+void Identity(std::ostream& out, const plan::Map& m) {
+  out << "  identity: source " << (m.source_id.empty() ? "(none)" : m.source_id) << ", target "
+      << (m.target_id.empty() ? "(none)" : m.target_id) << "\n";
+  for (const plan::TargetField& f : m.target_fields) {
+    std::vector<std::string> facts;
+    if (f.path.size() > 1) facts.push_back("nested " + Join(f.path, " > "));
+    if (f.reference) facts.push_back("reference");
+    if (!f.sublist.empty()) facts.push_back("sublist " + f.sublist);
+    if (!f.element.empty()) {
+      std::vector<std::string> names;
+      for (const plan::TargetField& e : f.element) names.push_back(e.name + (e.reference ? " (reference)" : ""));
+      facts.push_back("elements " + Join(names));
+    }
+    if (!facts.empty()) out << "  target " << f.name << ": " << Join(facts, "; ") << "\n";
   }
 }
 
@@ -144,6 +164,7 @@ void Map(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {
   out << "  depends on: " << Join(m.depends_on) << "\n";
   Batches(out, plan, m);
   Projection(out, m.projection);
+  Identity(out, m);
   if (!m.cursor.empty()) out << "  changes: " << m.cursor << " (records not changed since the last run are skipped)\n";
   for (const plan::SharedValue& v : m.shared) {
     out << "  shared " << v.name << " (computed once per record, at its first use)\n";

@@ -55,23 +55,141 @@ plan::FieldType WireType(const schema::Field* f) {
   }
 }
 
+std::vector<std::string> SplitPath(const std::string& name) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1)
+    out.push_back(name.substr(start, dot - start));
+  out.push_back(name.substr(start));
+  return out;
+}
+
+// The object a kObject type (or a list of them) holds: inline or named in `schema`.
+const schema::Object* NestedObject(const schema::Type& t, const schema::Schema* schema) {
+  const schema::Type* type = &t;
+  if (type->kind == schema::TypeKind::kList && type->element) type = type->element.get();
+  if (type->kind != schema::TypeKind::kObject) return nullptr;
+  if (type->object) return type->object.get();
+  return schema ? schema->FindObject(type->object_name) : nullptr;
+}
+
+// The field a dotted path names, through object-typed fields ("MetaData.LastUpdatedTime",
+// "CustomerRef.value"); nullptr when a segment is missing or not an object.
+const schema::Field* FieldAt(const schema::Object* object, const std::string& path, const schema::Schema* schema) {
+  std::vector<std::string> parts = SplitPath(path);
+  const schema::Field* f = nullptr;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (object == nullptr) return nullptr;
+    f = object->FindField(parts[i]);
+    if (f == nullptr) return nullptr;
+    if (i + 1 < parts.size()) {
+      if (f->type.kind != schema::TypeKind::kObject) return nullptr;
+      object = NestedObject(f->type, schema);
+    }
+  }
+  return f;
+}
+
+// The object's own id field per its schema: its first key field, else the first field of
+// kind `id`, else (OpenAPI and JSON Schema imports mark neither: HubSpot, QuickBooks) a
+// scalar field named `id` or `Id`; empty when there is none.
+std::string IdField(const schema::Object* o) {
+  if (o == nullptr) return {};
+  for (const std::string& k : o->key_fields)
+    if (o->FindField(k)) return k;
+  for (const schema::Field& f : o->fields)
+    if (f.key) return f.name;
+  for (const schema::Field& f : o->fields)
+    if (f.type.kind == schema::TypeKind::kId) return f.name;
+  for (const char* name : {"id", "Id"}) {
+    const schema::Field* f = o->FindField(name);
+    if (f && f->type.kind != schema::TypeKind::kObject && f->type.kind != schema::TypeKind::kList &&
+        f->type.kind != schema::TypeKind::kMap)
+      return name;
+  }
+  return {};
+}
+
+// The keys of the object literals an assigned value builds its list elements from
+// (`Items.map(li, {item: ..., quantity: ...})`, `[{...}, {...}]`), in first-seen order.
+void LiteralKeys(const Expr& e, std::vector<std::string>& out) {
+  auto add = [&](const MapExpr& lit) {
+    for (const MapEntry& en : lit.entries) {
+      std::string k;
+      if (en.field_key) k = en.field_key->text;
+      else if (const auto* l = en.key ? en.key->As<LiteralExpr>() : nullptr; l && l->literal == LiteralKind::String)
+        k = l->string_value;
+      if (!k.empty() && std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+    }
+  };
+  if (const auto* c = e.As<CallExpr>(); c && c->function.text == "map" && !c->args.empty()) {
+    if (const auto* lit = c->args.back()->As<MapExpr>()) add(*lit);
+  } else if (const auto* l = e.As<ListExpr>()) {
+    for (const ExprPtr& x : l->elements)
+      if (const auto* lit = x->As<MapExpr>()) add(*lit);
+  } else if (const auto* co = e.As<CoalesceExpr>()) {
+    LiteralKeys(*co->value, out);
+    LiteralKeys(*co->fallback, out);
+  } else if (const auto* cd = e.As<ConditionalExpr>()) {
+    LiteralKeys(*cd->then, out);
+    LiteralKeys(*cd->otherwise, out);
+  }
+}
+
+// A target field's facts from its schema field (null: not in the schema). `depth` bounds the
+// lists of lists described (a schema may be recursive through named objects).
+plan::TargetField MakeTargetField(const std::string& name, const schema::Field* f, const schema::Schema* schema,
+                                  const Expr* value, bool ref, int depth = 0) {
+  plan::TargetField t;
+  t.name = name;
+  t.path = SplitPath(name);
+  t.type = WireType(f);
+  if (f && t.type == plan::FieldType::kDecimal && f->scale && !f->scale_variable) t.scale = static_cast<int>(*f->scale);
+  t.reference = ref || (f && f->type.kind == schema::TypeKind::kReference);
+  if (f == nullptr) return t;
+  if (auto s = f->extensions.find("sublist"); s != f->extensions.end()) t.sublist = s->second;
+  if (f->type.kind == schema::TypeKind::kList && depth < 3) {
+    const schema::Object* row = NestedObject(f->type, schema);
+    if (row == nullptr) return t;
+    if (t.sublist.empty()) {
+      if (auto s = row->extensions.find("sublist"); s != row->extensions.end()) t.sublist = s->second;
+    }
+    std::vector<std::string> keys;
+    if (value) LiteralKeys(*value, keys);
+    if (keys.empty())
+      for (const schema::Field& x : row->fields) keys.push_back(x.name);
+    // In the row's schema order, then the keys it does not list.
+    for (const schema::Field& x : row->fields)
+      if (std::find(keys.begin(), keys.end(), x.name) != keys.end())
+        t.element.push_back(MakeTargetField(x.name, &x, schema, nullptr, false, depth + 1));
+    for (const std::string& k : keys)
+      if (row->FindField(k) == nullptr) t.element.push_back(MakeTargetField(k, nullptr, schema, nullptr, false, depth + 1));
+  }
+  return t;
+}
+
 // The assigned target fields in the target schema's order, then the others in step order.
-std::vector<plan::TargetField> TargetFields(const plan::Map& m, const schema::Object* target) {
+// `values`: per target, the expression assigned (for a list's element fields).
+std::vector<plan::TargetField> TargetFields(const plan::Map& m, const schema::Object* target, const schema::Schema* schema,
+                                           const std::map<std::string, const Expr*>& values) {
   std::vector<std::string> assigned;
   for (const plan::Step& s : m.steps)
-    if (s.kind != plan::StepKind::kRequire && !s.target.empty() &&
+    if (s.kind != plan::StepKind::kRequire && !s.local && !s.target.empty() &&
         std::find(assigned.begin(), assigned.end(), s.target) == assigned.end())
       assigned.push_back(s.target);
   std::vector<plan::TargetField> out;
   auto add = [&](const std::string& name) {
-    const schema::Field* f = target ? target->FindField(name) : nullptr;
-    plan::TargetField t{name, WireType(f), std::nullopt};
-    if (f && t.type == plan::FieldType::kDecimal && f->scale && !f->scale_variable) t.scale = static_cast<int>(*f->scale);
-    out.push_back(std::move(t));
+    const schema::Field* f = FieldAt(target, name, schema);
+    auto v = values.find(name);
+    bool ref = std::any_of(m.steps.begin(), m.steps.end(),
+                           [&](const plan::Step& s) { return s.kind == plan::StepKind::kRef && s.target == name; });
+    out.push_back(MakeTargetField(name, f, schema, v == values.end() ? nullptr : v->second, ref));
   };
   if (target) {
+    // Nested targets ("CustomerRef.value") come with their first segment's field.
     for (const schema::Field& f : target->fields)
-      if (std::find(assigned.begin(), assigned.end(), f.name) != assigned.end()) add(f.name);
+      for (const std::string& a : assigned)
+        if (RootName(a) == f.name) add(a);
   }
   for (const std::string& a : assigned) {
     bool have = std::any_of(out.begin(), out.end(), [&](const plan::TargetField& t) { return t.name == a; });
@@ -124,6 +242,14 @@ class MapContext {
       opts.inputs.push_back(n);
       AddBinding(bindings, b);
     }
+    // The `ref`s inside it resolved by earlier local steps (HoistRefs): loaded by name.
+    for (const auto& [node, name] : hoisted_) {
+      if (!Holds(e, node)) continue;
+      opts.substitutes.emplace_back(node, name);
+      if (std::find(opts.inputs.begin(), opts.inputs.end(), name) != opts.inputs.end()) continue;
+      opts.inputs.push_back(name);
+      AddBinding(bindings, plan::Binding{name, plan::BindingKind::kAssigned, "", name});
+    }
     // The map's shared values this expression holds: loaded, not computed again.
     for (const auto& [node, name] : shared_) {
       if (!Holds(e, node)) continue;
@@ -154,14 +280,49 @@ class MapContext {
 
   void Assigned(const std::string& field) { assigned_.insert(field); }
 
+  // The `ref(...)`s inside `e` but not `e` itself, outside macro bodies (a `ref` of a macro
+  // variable is per element: not supported), in evaluation order.
+  static void NestedRefs(const Expr& e, bool top, std::vector<const RefExpr*>& out) {
+    if (const auto* r = e.As<RefExpr>(); r && !top) {
+      out.push_back(r);
+      return;
+    }
+    if (const auto* c = e.As<CallExpr>(); c && IsMacro(*c)) {
+      NestedRefs(*c->receiver, false, out);
+      return;
+    }
+    EachChildExpr(e, [&](const Expr& c) { NestedRefs(c, false, out); });
+  }
+
+  // Each `ref` inside `value` as a local kRef step (plan::Step::local) the statement then
+  // loads: `CustomerRef = {value: ref(account_to_customer, AccountId)}`.
+  std::vector<plan::Step> HoistRefs(const Expr& value) {
+    std::vector<const RefExpr*> refs;
+    NestedRefs(value, true, refs);
+    std::vector<plan::Step> out;
+    for (const RefExpr* r : refs) {
+      plan::Step step;
+      step.kind = plan::StepKind::kRef;
+      step.local = true;
+      step.target = check::ExprChecker::Text(*r);
+      step.ref_map = r->map.text;
+      step.program = Lower(*r->source_id, step.bindings);
+      hoisted_.emplace_back(r, step.target);
+      assigned_.insert(step.target);
+      out.push_back(std::move(step));
+    }
+    return out;
+  }
+
   // The source's change cursor (plan::Map::cursor): the first of the fields systems stamp on
   // every change that the source object has as a datetime; read with the projection.
   std::string Cursor() {
     static const char* const kCursors[] = {"SystemModstamp", "LastModifiedDate", "lastModifiedDate",
-                                           "hs_lastmodifieddate", "updatedAt", "UpdatedDateUTC"};
+                                           "hs_lastmodifieddate", "updatedAt", "UpdatedDateUTC",
+                                           "MetaData.LastUpdatedTime"};
     if (source_ == nullptr) return {};
     for (const char* name : kCursors) {
-      const schema::Field* f = source_->FindField(name);
+      const schema::Field* f = FieldAt(source_, name, SourceSchema());
       if (f && f->type.kind == schema::TypeKind::kDateTime) {
         fields_.insert(name);
         return name;
@@ -187,7 +348,7 @@ class MapContext {
   plan::Projection TakeProjection() {
     plan::Projection p;
     p.fields.assign(fields_.begin(), fields_.end());
-    for (const std::string& f : p.fields) p.types.push_back(WireType(source_ ? source_->FindField(f) : nullptr));
+    for (const std::string& f : p.fields) p.types.push_back(WireType(FieldAt(source_, f, SourceSchema())));
     for (auto& [name, rel] : relations_) {
       plan::Relation r = rel.first;
       r.fields.assign(rel.second.begin(), rel.second.end());
@@ -196,6 +357,14 @@ class MapContext {
       p.relations.push_back(std::move(r));
     }
     return p;
+  }
+
+  // The source object's own id field (plan::Map::source_id).
+  std::string SourceId() const { return IdField(source_); }
+
+  const schema::Schema* SourceSchema() const {
+    const check::LoadedSystem* s = in_.systems->Find(decl_.source.system.text);
+    return s ? &s->schema : nullptr;
   }
 
  private:
@@ -237,8 +406,9 @@ class MapContext {
         b.kind = plan::BindingKind::kChildren;
         b.relation = n;
         auto& rel = relations_[n];
-        rel.first = plan::Relation{n, true, c->child_object, c->field, {}, {}};
-        fields_.insert("Id");  // children find their parent by its Id
+        rel.first = plan::Relation{n, true, c->child_object, c->field, SourceId(), {}, {}};
+        // Children find their parent by its own id (Salesforce `Id`).
+        if (!SourceId().empty()) fields_.insert(SourceId());
         return true;
       }
       if (assigned_.count(n)) {
@@ -254,6 +424,16 @@ class MapContext {
       return false;
     }
     std::string rel = n.substr(0, dot), field = n.substr(dot + 1);
+    // A nested value of the source's own object-typed field (`MetaData.LastUpdatedTime`): one
+    // projected field, read at that path.
+    if (const schema::Field* root = source_ ? source_->FindField(rel) : nullptr;
+        root && root->type.kind == schema::TypeKind::kObject) {
+      if (FieldAt(source_, n, SourceSchema()) == nullptr) return false;
+      b.kind = plan::BindingKind::kField;
+      b.field = n;
+      fields_.insert(n);
+      return true;
+    }
     if (field.find('.') != std::string::npos) return false;
     const schema::Object* target = nullptr;
     if (const schema::Field* ref = ParentRef(rel, &target)) {
@@ -263,7 +443,7 @@ class MapContext {
       b.field = field;
       fields_.insert(ref->name);
       auto& r = relations_[rel];
-      r.first = plan::Relation{rel, false, target->name, ref->name, {}, {}};
+      r.first = plan::Relation{rel, false, target->name, ref->name, IdField(target), {}, {}};
       r.second.insert(field);
       return true;
     }
@@ -351,10 +531,12 @@ class MapContext {
         Collect(*e.As<CoalesceExpr>()->fallback, vars, names, false);
         return;
       case ExprKind::Ref:
+        if (std::any_of(hoisted_.begin(), hoisted_.end(), [&](const auto& h) { return h.first == &e; })) return;
         if (!top) {
           errors_.push_back("map `" + decl_.name.text +
-                            "`: `ref(...)` inside a larger expression is not supported by this version of "
-                            "`crmxc build`; assign it on its own (`field = ref(map, id)`)");
+                            "`: `ref(...)` is built in the value of an assignment (alone or inside it), not in a "
+                            "`require`, a `when` or per list element (a macro's body) by this version of `crmxc "
+                            "build`; assign it on its own (`field = ref(map, id)`)");
         }
         Collect(*e.As<RefExpr>()->source_id, vars, names, false);
         return;
@@ -368,6 +550,7 @@ class MapContext {
   std::vector<std::string>& errors_;
   std::set<std::string> assigned_;
   std::vector<std::pair<const Expr*, std::string>> shared_;  // occurrence -> shared value name
+  std::vector<std::pair<const Expr*, std::string>> hoisted_;  // nested `ref` -> its local step's name
   std::set<std::string> fields_;
   std::map<std::string, std::pair<plan::Relation, std::set<std::string>>> relations_;
 };
@@ -591,6 +774,11 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
           m.depends_on.push_back(step.ref_map);
       } else {
         step.kind = st.kind == MapStmtKind::Key ? plan::StepKind::kKey : plan::StepKind::kAssign;
+        for (plan::Step& local : ctx.HoistRefs(*st.value)) {
+          if (std::find(m.depends_on.begin(), m.depends_on.end(), local.ref_map) == m.depends_on.end())
+            m.depends_on.push_back(local.ref_map);
+          m.steps.push_back(std::move(local));
+        }
         step.program = ctx.Lower(*st.value, step.bindings);
         if (st.flag) {
           step.flag = *st.flag;
@@ -641,8 +829,26 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
       p.syncs.push_back(std::move(sync));
     }
     m.cursor = ctx.Cursor();
+    m.source_id = ctx.SourceId();
     m.projection = ctx.TakeProjection();
-    m.target_fields = TargetFields(m, in.systems->FindObject(decl->target));
+    // A join needs the id field of the records it matches: the parent's own, or the source's
+    // for children (plan::Relation::id_field).
+    for (const plan::Relation& r : m.projection.relations) {
+      if (!r.id_field.empty()) continue;
+      errors.push_back("map `" + m.name + "` reads " + (r.child ? "the children `" : "the parent `") + r.name +
+                       "`, but the schema of `" + (r.child ? m.source.object : r.object) +
+                       "` names no id field (a `key` field or a field of type `id`) to join on");
+    }
+    const schema::Object* target_object = in.systems->FindObject(decl->target);
+    const check::LoadedSystem* target_system = in.systems->Find(decl->target.system.text);
+    m.target_id = IdField(target_object);
+    std::map<std::string, const Expr*> values;
+    for (const MapStmt& st : decl->stmts) {
+      std::string t;
+      for (const Name& n : st.target) t += (t.empty() ? "" : ".") + n.text;
+      if (!t.empty() && st.value) values[t] = st.value.get();
+    }
+    m.target_fields = TargetFields(m, target_object, target_system ? &target_system->schema : nullptr, values);
     AssignBatchSizes(m, p.systems);
     maps.push_back(std::move(m));
   }

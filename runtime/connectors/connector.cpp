@@ -83,6 +83,10 @@ bool ParseDateTime(std::string_view t, value::Time& out) {
 }  // namespace
 
 Value FromText(std::string_view text, FieldType type, std::string_view field) {
+  if (type == FieldType::kString || type == FieldType::kAny) return Value::StringView(text);
+  // Empty text in a typed field is no value, not a malformed one: a CSV's `""`, the "" systems
+  // send for an empty amount or date.
+  if (text.empty()) return Value::Null();
   switch (type) {
     case FieldType::kAny:
     case FieldType::kString:
@@ -168,6 +172,37 @@ void AppendField(std::string& out, const Value& v, const plan::TargetField& fiel
       return;
     }
   }
+  // A list of objects whose element fields the plan describes (order lines): each member at
+  // its own field's scale and form.
+  if (!field.element.empty() && v.kind() == Kind::kList) {
+    out.push_back('[');
+    bool first = true;
+    for (const Value& x : v.AsList()) {
+      if (!first) out.push_back(',');
+      first = false;
+      if (x.kind() != Kind::kMap) {
+        AppendJson(out, x);
+        continue;
+      }
+      out.push_back('{');
+      bool first_member = true;
+      for (const auto& [k, m] : x.AsMap().entries) {
+        if (!first_member) out.push_back(',');
+        first_member = false;
+        std::string name = k.kind() == Kind::kString ? std::string(k.AsText()) : value::Display(k);
+        AppendJsonString(out, name);
+        out.push_back(':');
+        const plan::TargetField* member = nullptr;
+        for (const plan::TargetField& e : field.element)
+          if (e.name == name) member = &e;
+        if (member) AppendField(out, m, *member);
+        else AppendJson(out, m);
+      }
+      out.push_back('}');
+    }
+    out.push_back(']');
+    return;
+  }
   AppendJson(out, v, field.scale.value_or(-1));
 }
 
@@ -226,6 +261,19 @@ void AppendJson(std::string& out, const Value& v, int scale) {
       return;
   }
   out += "null";
+}
+
+std::string WriteResult::Describe() const {
+  std::string out;
+  if (http_status != 0) out += "HTTP " + std::to_string(http_status) + ": ";
+  if (!code.empty()) out += code + ": ";
+  out += message.empty() ? std::string("no reason given") : message;
+  if (!fields.empty()) {
+    out += " (";
+    for (size_t i = 0; i < fields.size(); ++i) out += (i ? ", " : "") + fields[i];
+    out += ")";
+  }
+  return out;
 }
 
 std::unique_ptr<Connector> Open(const std::string& where, std::string& error) {

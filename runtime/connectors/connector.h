@@ -33,13 +33,22 @@ struct BadLine {
 
 struct ReadRequest {
   std::string object;
-  std::vector<std::string> fields;     // the projection
+  // The projection. A dotted name reads a nested value: "MetaData.LastUpdatedTime" is the
+  // `LastUpdatedTime` key of the record's `MetaData` object.
+  std::vector<std::string> fields;
   std::vector<plan::FieldType> types;  // per field: what its values are converted to
   size_t batch = 1024;                 // records per batch, at most
   // Conditions of the sync's `when` the read may apply (runtime/plan/pushdown.h): a record
-  // one of them is false for may be left out. The SQLite connector puts them in its query;
-  // the file connectors read every line anyway and leave them to the engine.
+  // one of them is false for may be left out. The SQLite connector and the API connectors put
+  // them in their query; the file connectors read every line and leave them to the engine.
   std::vector<plan::SourceCondition> pushdown;
+  // Change cursor: when `cursor` (one of `fields`) is set and `since` is not empty (RFC 3339),
+  // the read may leave out records whose cursor is before `since` (API connectors ask the
+  // system for `cursor >= since`, ordered by the cursor). The engine still compares.
+  std::string cursor;
+  std::string since;
+  // The object's own id field per the schema ("Id", "id"), for connectors that key reads by it.
+  std::string id_field;
 };
 
 // Up to ReadRequest::batch records: field values row by row in the request's field order.
@@ -78,6 +87,8 @@ class RecordReader {
   virtual uint64_t Filtered() const { return 0; }
   // What the read asks its source, for tests and `--verbose` messages ("SELECT ... FROM ...").
   virtual std::string Query() const { return {}; }
+  // Calls made to the system so far (requests sent, pages and logins included).
+  virtual uint64_t Calls() const { return 0; }
   const std::string& error() const { return error_; }
 
  protected:
@@ -86,21 +97,75 @@ class RecordReader {
 
 struct WriteRequest {
   std::string object;
+  // The match key: the target field the map's `key` assigns (an external id: upserts by it).
   std::string key_field;
   // The fields every record supplies, in this order (the target schema's order); the key
-  // field is one of them.
+  // field is one of them. A TargetField says how it nests (path), whether it holds another
+  // record's id (reference) and the vendor's own name for it (wire).
   std::vector<plan::TargetField> fields;
+  // The target object's own id field per the schema ("id" for NetSuite, "Id" for Salesforce);
+  // empty when the schema names none.
+  std::string id_field;
+  // Records per call the plan asks for (plan::Map::write_batch); 0: the connector's default.
+  size_t batch = 0;
 };
 
+// What the target system said about one record's write.
+struct WriteResult {
+  uint64_t tag = 0;  // the tag the record was added with
+  bool ok = false;
+  // ok: the record's own id in the target system (Salesforce Id, NetSuite internal id,
+  // SQLite row id, a JSONL record's id field), what a `ref` to it resolves to.
+  std::string id;
+  bool created = false;  // ok: created (true) or updated
+  // Not ok: the system's answer, for the error queue (and for issue 9's classification).
+  int http_status = 0;              // 0 when no HTTP response arrived (or not an API)
+  std::string code;                 // vendor code: "REQUIRED_FIELD_MISSING", "USER_ERROR", "timeout"
+  std::string message;              // the vendor's message, never a secret
+  std::vector<std::string> fields;  // fields the system named
+  bool retriable = false;           // the failure may succeed when sent again
+  // "Customer: REQUIRED_FIELD_MISSING: Required fields are missing: [companyName] (companyName)".
+  std::string Describe() const;
+};
+
+// Writes records in batches: Add buffers a record and, when a batch is full, sends it;
+// Flush sends the rest. Every added record gets exactly one WriteResult, appended to `done`
+// by the Add or Flush call that sent it. False (with `error`) only when the writer cannot go
+// on at all (a local I/O failure); a failed request is a failed result per record.
 class RecordWriter {
  public:
   virtual ~RecordWriter() = default;
-  // Inserts or updates the record whose key field equals this record's (`values` in the
-  // request's field order). `id`, when not null, receives the record's id in this system
-  // (SQLite: its integer id; files: the key value).
-  virtual bool Upsert(const value::Value* values, std::string* id, std::string& error) = 0;
-  // Makes the writes durable (files: renamed into place; SQLite: committed).
-  virtual bool Commit(std::string& error) = 0;
+  // Upserts the record whose key field equals this record's (`values` in the request's field
+  // order; the writer copies what it keeps: `values` may borrow from the source batch).
+  virtual bool Add(const value::Value* values, uint64_t tag, std::vector<WriteResult>& done, std::string& error) = 0;
+  virtual bool Flush(std::vector<WriteResult>& done, std::string& error) = 0;
+  // Makes the writes durable (files: renamed into place; SQLite: committed). API writes are
+  // durable when their result says ok: Commit only flushes.
+  virtual bool Commit(std::vector<WriteResult>& done, std::string& error) = 0;
+  // Calls made to the system so far (requests sent, logins included), for the run's figures.
+  virtual uint64_t Calls() const { return 0; }
+};
+
+// A writer that writes one record at a time, with its result at once (files, SQLite, the
+// spec tests' memory): implements Add/Flush/Commit through WriteOne and Finish.
+class RowWriter : public RecordWriter {
+ public:
+  bool Add(const value::Value* values, uint64_t tag, std::vector<WriteResult>& done, std::string& error) final {
+    WriteResult r;
+    r.tag = tag;
+    if (!WriteOne(values, r, error)) return false;
+    done.push_back(std::move(r));
+    return true;
+  }
+  bool Flush(std::vector<WriteResult>&, std::string&) final { return true; }
+  bool Commit(std::vector<WriteResult>&, std::string& error) final { return Finish(error); }
+
+ protected:
+  // Writes one record: `r.ok` and `r.id`, or `r.ok` false with the reason in `r.message`.
+  // False only when the writer cannot go on (then `error` says why).
+  virtual bool WriteOne(const value::Value* values, WriteResult& r, std::string& error) = 0;
+  // Makes the writes durable.
+  virtual bool Finish(std::string& error) = 0;
 };
 
 class Connector {
@@ -112,6 +177,12 @@ class Connector {
   // database with no table for it has no records yet (a reader with nothing to read).
   virtual std::unique_ptr<RecordReader> OpenReader(const ReadRequest& req, std::string& error) = 0;
   virtual std::unique_ptr<RecordWriter> OpenWriter(const WriteRequest& req, std::string& error) = 0;
+  // An API: every write costs a call and stamps the record as changed in the system. The engine
+  // then keeps what it last wrote per record and does not send an unchanged record again.
+  virtual bool Remote() const { return false; }
+  // The system's usage and limits as its last response reported them ("api-usage=25/15000"
+  // from Salesforce's Sforce-Limit-Info), for the run's figures; empty when it reports none.
+  virtual std::string Limits() const { return {}; }
 };
 
 // Opens `where`: "sqlite:PATH", "dir:PATH", a path ending in .db/.sqlite/.sqlite3 (SQLite,

@@ -8,15 +8,27 @@
 // the last line of each key, and merges the older file's records (a record written again gets
 // the new values of the written fields and keeps its others). Memory stays flat however many
 // records a run writes; only the compaction's suspects and merged keys are held.
+//
+// Fields nest by their path (nesting.h): `CustomerRef.value` is written {"CustomerRef":
+// {"value": ...}}. The merge splices the new members into the older line's JSON text: the
+// members it does not write keep their bytes (the digits of `9999999999999999.99`, `8700.0`)
+// and their order; a member written again is replaced in place, a new one appended.
+//
+// Record identity: when the target has an id field (WriteRequest::id_field) the map does not
+// write, a record keeps the id its line already has, else it gets the next integer after the
+// largest numeric id of the file (as a string, like NetSuite's internal ids), written into the
+// line last; that id is the record's result id. Only then are the keys of the older file and
+// of this run held in memory (a hash and an id each).
 #include <simdjson.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "runtime/connectors/internal.h"
+#include "runtime/connectors/nesting.h"
 
 namespace crmx::connectors {
 
@@ -76,17 +88,177 @@ class Bloom {
   std::vector<uint64_t> words_;
 };
 
-class JsonlWriter : public RecordWriter {
+// A small scanner of JSON text, for splicing members into an existing line without
+// re-serialising what is not changed. It trusts the text is JSON (lines that are not objects
+// are not merged into).
+size_t SkipSpace(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  return i;
+}
+
+// Past the end of the string starting at `i` (its opening quote); npos when unterminated.
+size_t StringEnd(std::string_view s, size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') ++i;
+    else if (s[i] == '"') return i + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Past the end of the JSON value starting at `i`; npos when malformed.
+size_t ValueEnd(std::string_view s, size_t i) {
+  if (i >= s.size()) return std::string_view::npos;
+  if (s[i] == '"') return StringEnd(s, i);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    while (i < s.size()) {
+      char c = s[i];
+      if (c == '"') {
+        i = StringEnd(s, i);
+        if (i == std::string_view::npos) return i;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) return i + 1;
+      }
+      ++i;
+    }
+    return std::string_view::npos;
+  }
+  size_t start = i;
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+         s[i] != '\n')
+    ++i;
+  return i == start ? std::string_view::npos : i;
+}
+
+struct JsonMember {
+  std::string_view key;  // the key's JSON text, quotes included
+  size_t value_begin = 0, value_end = 0;
+};
+
+// The members of the object `s` (from its first non-space character), and where its closing
+// brace is; false when `s` is not a JSON object.
+bool ObjectMembers(std::string_view s, std::vector<JsonMember>& out, size_t& close) {
+  out.clear();
+  size_t i = SkipSpace(s, 0);
+  if (i >= s.size() || s[i] != '{') return false;
+  i = SkipSpace(s, i + 1);
+  if (i < s.size() && s[i] == '}') {
+    close = i;
+    return true;
+  }
+  while (i < s.size()) {
+    if (s[i] != '"') return false;
+    size_t key_end = StringEnd(s, i);
+    if (key_end == std::string_view::npos) return false;
+    JsonMember m;
+    m.key = s.substr(i, key_end - i);
+    i = SkipSpace(s, key_end);
+    if (i >= s.size() || s[i] != ':') return false;
+    i = SkipSpace(s, i + 1);
+    m.value_begin = i;
+    m.value_end = ValueEnd(s, i);
+    if (m.value_end == std::string_view::npos) return false;
+    out.push_back(m);
+    i = SkipSpace(s, m.value_end);
+    if (i < s.size() && s[i] == '}') {
+      close = i;
+      return true;
+    }
+    if (i >= s.size() || s[i] != ',') return false;
+    i = SkipSpace(s, i + 1);
+  }
+  return false;
+}
+
+// `old_text` (an object) with the members of `new_text` (an object) spliced in: a member of
+// both gets the new value in place (objects the writer nests, `nodes`, are spliced member by
+// member), a new member is appended; the rest of `old_text` is kept byte for byte. `new_text`
+// when `old_text` is not an object.
+std::string SpliceMembers(std::string_view old_text, std::string_view new_text, const std::vector<FieldNode>& nodes) {
+  std::vector<JsonMember> olds, news;
+  size_t old_close = 0, new_close = 0;
+  if (!ObjectMembers(old_text, olds, old_close) || !ObjectMembers(new_text, news, new_close))
+    return std::string(new_text);
+  struct Edit {
+    size_t begin, end;
+    std::string text;
+  };
+  std::vector<Edit> edits;
+  std::string appended;
+  for (const JsonMember& n : news) {
+    std::string_view value = new_text.substr(n.value_begin, n.value_end - n.value_begin);
+    const JsonMember* o = nullptr;
+    for (const JsonMember& x : olds)
+      if (x.key == n.key) o = &x;
+    if (o == nullptr) {
+      if (!olds.empty() || !appended.empty()) appended.push_back(',');
+      appended.append(n.key);
+      appended.push_back(':');
+      appended.append(value);
+      continue;
+    }
+    const FieldNode* node = nullptr;
+    for (const FieldNode& f : nodes) {
+      std::string quoted;
+      AppendJsonString(quoted, f.name);
+      if (quoted == n.key) node = &f;
+    }
+    std::string_view before = old_text.substr(o->value_begin, o->value_end - o->value_begin);
+    if (node && !node->leaf() && !before.empty() && before[0] == '{' && !value.empty() && value[0] == '{')
+      edits.push_back(Edit{o->value_begin, o->value_end, SpliceMembers(before, value, node->children)});
+    else
+      edits.push_back(Edit{o->value_begin, o->value_end, std::string(value)});
+  }
+  std::string out(old_text);
+  out.insert(old_close, appended);
+  for (auto e = edits.rbegin(); e != edits.rend(); ++e) out.replace(e->begin, e->end - e->begin, e->text);
+  return out;
+}
+
+// A numeric id's value ("17" -> 17); nullopt when the text is not all digits.
+std::optional<uint64_t> NumericId(std::string_view t) {
+  if (t.empty() || t.size() > 19) return std::nullopt;
+  uint64_t n = 0;
+  for (char c : t) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
+
+class JsonlWriter : public RowWriter {
  public:
   JsonlWriter(std::string path, const WriteRequest& req, std::FILE* out, size_t key)
       : path_(std::move(path)), tmp_(path_ + ".tmp"), req_(req), out_(out), key_(key) {
     std::error_code ec;
     existed_ = fs::exists(path_, ec);
-    for (const plan::TargetField& f : req_.fields) {
+    nodes_ = NestFields(req_.fields);
+    for (const FieldNode& n : nodes_) {
       std::string prefix;
-      AppendJsonString(prefix, f.name);
+      AppendJsonString(prefix, n.name);
       prefixes_.push_back(prefix + ":");
     }
+    first_is_key_ = !nodes_.empty() && nodes_[0].leaf() && nodes_[0].field == key_;
+    for (size_t i = 0; i < req_.fields.size(); ++i)
+      if (!req_.id_field.empty() && req_.fields[i].name == req_.id_field) written_id_ = i;
+    assign_ids_ = !req_.id_field.empty() && written_id_ >= req_.fields.size();
+    if (assign_ids_) AppendJsonString(id_prefix_, req_.id_field);
+  }
+
+  // Reads the ids the older file's lines have, by key (only when the writer assigns ids).
+  bool LoadIds(std::string& error) {
+    if (!assign_ids_ || !existed_) return true;
+    return EachLine(path_, [&](const std::string& key, const std::string& line) {
+      if (key.empty()) return true;
+      std::string id = FieldOfLine(line, req_.id_field);
+      if (id.empty()) return true;
+      if (auto n = NumericId(id)) next_id_ = std::max(next_id_, *n + 1);
+      ids_[HashKey(key)] = std::move(id);
+      return true;
+    }, error);
   }
   ~JsonlWriter() override {
     if (out_ != nullptr) {
@@ -96,11 +268,11 @@ class JsonlWriter : public RecordWriter {
     }
   }
 
-  bool Upsert(const Value* values, std::string* id, std::string& error) override {
+  bool WriteOne(const Value* values, WriteResult& r, std::string& error) override {
     const Value& key = values[key_];
     if (key.IsNull() || key.IsError()) {
-      error = "no value for the key `" + req_.key_field + "`";
-      return false;
+      r.message = "no value for the key `" + req_.key_field + "`";
+      return true;
     }
     // A string key is hashed in place; others through their JSON text.
     std::string other;
@@ -109,21 +281,37 @@ class JsonlWriter : public RecordWriter {
     if (bloom_.TestAndSet(h)) suspects_.insert(h);
     line_.clear();
     line_.push_back('{');
-    for (size_t i = 0; i < req_.fields.size(); ++i) {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
       if (i) line_.push_back(',');
       line_ += prefixes_[i];
-      AppendField(line_, values[i], req_.fields[i]);
+      const FieldNode& n = nodes_[i];
+      if (n.leaf()) AppendField(line_, values[n.field], req_.fields[n.field]);
+      else AppendNested(line_, n.children, req_.fields, values);
+    }
+    // The record's own id: the one it has (this run or the older file), else the next one.
+    if (assign_ids_) {
+      auto [it, fresh] = ids_.try_emplace(h);
+      if (fresh) it->second = std::to_string(next_id_++);
+      r.id = it->second;
+      if (!nodes_.empty()) line_.push_back(',');
+      line_ += id_prefix_;
+      line_.push_back(':');
+      AppendJsonString(line_, r.id);
+    } else if (written_id_ < req_.fields.size()) {
+      r.id = KeyText(values[written_id_]);
+    } else {
+      r.id.assign(text);
     }
     line_ += "}\n";
     if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) {
       error = "cannot write " + tmp_;
       return false;
     }
-    if (id) id->assign(text);
+    r.ok = true;
     return true;
   }
 
-  bool Commit(std::string& error) override {
+  bool Finish(std::string& error) override {
     bool ok = std::fclose(out_) == 0;
     out_ = nullptr;
     if (!ok) {
@@ -146,7 +334,7 @@ class JsonlWriter : public RecordWriter {
   std::string KeyOfLine(const std::string& line) {
     // Lines this writer wrote with the key first (`{"key":"text",...`): the text without a
     // parser, unless it has escapes.
-    if (key_ == 0 && line.size() > prefixes_[0].size() + 2 && line[0] == '{' &&
+    if (first_is_key_ && line.size() > prefixes_[0].size() + 2 && line[0] == '{' &&
         line.compare(1, prefixes_[0].size(), prefixes_[0]) == 0 && line[prefixes_[0].size() + 1] == '"') {
       size_t start = prefixes_[0].size() + 2;
       size_t end = line.find_first_of("\"\\", start);
@@ -157,7 +345,31 @@ class JsonlWriter : public RecordWriter {
     simdjson::ondemand::document doc;
     if (key_parser_.iterate(padded_.data(), line.size(), padded_.size()).get(doc)) return {};
     simdjson::ondemand::value v;
-    if (doc.find_field_unordered(req_.key_field).get(v)) return {};
+    if (doc.find_field_unordered(KeyMember()).get(v)) return {};
+    // A nested key (`ref.id`): down its path.
+    for (size_t d = 1; d < key_path_.size(); ++d)
+      if (v.find_field_unordered(key_path_[d]).get(v)) return {};
+    std::string_view text;
+    if (!v.get_string().get(text)) return std::string(text);
+    std::string_view token = v.raw_json_token();
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    return token == "null" ? std::string() : std::string(token);
+  }
+
+  const std::string& KeyMember() {
+    if (key_path_.empty()) key_path_ = PathOf(req_.fields[key_]);
+    return key_path_[0];
+  }
+
+  // The text of the top-level field `name` of a JSON line (a string's text, other values'
+  // JSON); "" when absent, null or not an object.
+  std::string FieldOfLine(const std::string& line, const std::string& name) {
+    padded_.assign(line);
+    padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+    simdjson::ondemand::document doc;
+    if (key_parser_.iterate(padded_.data(), line.size(), padded_.size()).get(doc)) return {};
+    simdjson::ondemand::value v;
+    if (doc.find_field_unordered(name).get(v)) return {};
     std::string_view text;
     if (!v.get_string().get(text)) return std::string(text);
     std::string_view token = v.raw_json_token();
@@ -212,7 +424,7 @@ class JsonlWriter : public RecordWriter {
     for (const auto& [k, n] : count) duplicates = duplicates || n > 1;
     if (!duplicates && new_keys.empty() && !existed_) return true;  // false alarms only
     // The new lines of the keys written again, to merge into the old records.
-    std::unordered_map<std::string, nlohmann::json> updates;
+    std::unordered_map<std::string, std::string> updates;
     std::string merged = tmp_ + ".merge";
     std::FILE* out = std::fopen(merged.c_str(), "wb");
     if (out == nullptr) {
@@ -225,7 +437,7 @@ class JsonlWriter : public RecordWriter {
     bool ok = true;
     if (!new_keys.empty()) {
       ok = EachLine(tmp_, [&](const std::string& key, const std::string& line) {
-        if (new_keys.count(key)) updates[key] = nlohmann::json::parse(line);  // the last line of the key wins
+        if (new_keys.count(key)) updates[key] = line;  // the last line of the key wins
         return true;
       }, error);
     }
@@ -233,9 +445,8 @@ class JsonlWriter : public RecordWriter {
       ok = EachLine(path_, [&](const std::string& key, const std::string& line) {
         auto u = updates.find(key);
         if (u == updates.end()) return put(line);
-        nlohmann::json rec = nlohmann::json::parse(line, nullptr, false);
-        for (auto f = u->second.begin(); f != u->second.end(); ++f) rec[f.key()] = f.value();
-        return put(rec.dump());
+        // The new members spliced into the old line's text: the rest keeps its bytes.
+        return put(SpliceMembers(line, u->second, nodes_));
       }, error);
     }
     if (ok) {
@@ -262,7 +473,16 @@ class JsonlWriter : public RecordWriter {
   std::FILE* out_;
   size_t key_;
   bool existed_ = false;
-  std::vector<std::string> prefixes_;  // per field: `"name":`
+  std::vector<FieldNode> nodes_;        // the record's members, nested by path
+  std::vector<std::string> prefixes_;  // per member of nodes_: `"name":`
+  bool first_is_key_ = false;          // the first member is the key field
+  std::vector<std::string> key_path_;
+  // Record identity (WriteRequest::id_field).
+  size_t written_id_ = static_cast<size_t>(-1);  // the id field among the written fields
+  bool assign_ids_ = false;                        // the writer assigns ids
+  std::string id_prefix_;                          // the id field as a JSON string
+  std::unordered_map<uint64_t, std::string> ids_;  // key hash -> id (older file and this run)
+  uint64_t next_id_ = 1;
   std::string line_;
   Bloom bloom_;
   std::unordered_set<uint64_t> suspects_;
@@ -287,7 +507,9 @@ std::unique_ptr<RecordWriter> OpenJsonlWriter(const std::string& path, const Wri
     return nullptr;
   }
   std::setvbuf(out, nullptr, _IOFBF, 1 << 20);
-  return std::make_unique<JsonlWriter>(path, req, out, key);
+  auto w = std::make_unique<JsonlWriter>(path, req, out, key);
+  if (!w->LoadIds(error)) return nullptr;
+  return w;
 }
 
 }  // namespace crmx::connectors

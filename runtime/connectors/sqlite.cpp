@@ -1,5 +1,14 @@
-// Defines the SQLite connector: one table per object, named as the object; column `id`
-// (INTEGER PRIMARY KEY) is the record's id in this system, the other columns are fields.
+// Defines the SQLite connector: one table per object, named as the object; an INTEGER
+// PRIMARY KEY column is the record's id in this system (what a write returns and a `ref`
+// resolves to), the other columns are fields. The id column of a table a writer creates is
+// named after the target's id field when the map does not write that field (`id` for
+// NetSuite, `Id` for Salesforce), else `crmx_id`; a table created by an older crmx-run keeps
+// its `id`. SQLite names are case-insensitive: a written field named as the id column in
+// another case (`Id` and `id`) is refused with an explanation rather than written into it.
+// A nested target field (`BillAddr.City`, plan::TargetField::path) is stored in the column
+// of its first segment, holding the object as JSON text; fields sharing a first segment
+// share the object; a read of a dotted projection field takes the value out with
+// json_extract.
 // Reads step one prepared SELECT of the projected columns, a batch at a time. A writer creates
 // the table and any missing column, and upserts on the key column (a unique index) with one
 // prepared statement, in one transaction committed by Commit. Values: int/bool INTEGER,
@@ -7,10 +16,12 @@
 // maps TEXT holding JSON.
 #include <sqlite3.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 
 #include "runtime/connectors/internal.h"
+#include "runtime/connectors/nesting.h"
 #include "runtime/plan/pushdown.h"
 
 namespace crmx::connectors {
@@ -111,6 +122,33 @@ uint64_t Count(sqlite3* db, const std::string& sql, const std::vector<Value>& pa
   return sqlite3_step(st.get()) == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(st.get(), 0)) : 0;
 }
 
+// What a read selects for the projected field `f`: its column, or for a dotted name whose
+// first segment is a column holding JSON (`BillAddr.City`), the nested value (a decimal's
+// JSON text, so its digits stay exact); NULL otherwise.
+std::string ColumnExpr(const std::string& f, plan::FieldType type, const std::set<std::string>& cols) {
+  if (cols.count(f)) return Quote(f);
+  size_t dot = f.find('.');
+  if (dot == std::string::npos || !cols.count(f.substr(0, dot))) return "NULL";
+  std::string path = "$";
+  for (size_t start = dot + 1;;) {
+    size_t next = f.find('.', start);
+    std::string part = f.substr(start, next == std::string::npos ? std::string::npos : next - start);
+    path += ".\"";
+    for (char c : part) {
+      if (c == '"' || c == '\\') path.push_back('\\');
+      if (c == '\'') path.push_back('\'');
+      path.push_back(c);
+    }
+    path += "\"";
+    if (next == std::string::npos) break;
+    start = next + 1;
+  }
+  std::string col = Quote(f.substr(0, dot));
+  std::string value = type == plan::FieldType::kDecimal ? "(" + col + " -> '" + path + "')"
+                                                        : "json_extract(" + col + ", '" + path + "')";
+  return "CASE WHEN json_valid(" + col + ") THEN " + value + " END";
+}
+
 class SqliteReader : public RecordReader {
  public:
   SqliteReader(sqlite3* db, const ReadRequest& req) : db_(db), req_(req) {}
@@ -125,7 +163,8 @@ class SqliteReader : public RecordReader {
     total_ = where.empty() ? all : Count(db_, "SELECT count(*)" + from + where, filter.params);
     filtered_ = all - total_;
     query_ = "SELECT rowid";
-    for (const std::string& f : req_.fields) query_ += ", " + (cols.count(f) ? Quote(f) : std::string("NULL"));
+    for (size_t i = 0; i < req_.fields.size(); ++i)
+      query_ += ", " + ColumnExpr(req_.fields[i], i < req_.types.size() ? req_.types[i] : plan::FieldType::kAny, cols);
     query_ += from + where + " ORDER BY rowid";
     if (sqlite3_prepare_v2(db_, query_.c_str(), -1, &st_, nullptr) != SQLITE_OK) {
       error = std::string("cannot read ") + req_.object + ": " + sqlite3_errmsg(db_);
@@ -171,7 +210,7 @@ class SqliteReader : public RecordReader {
   std::string query_;
 };
 
-class SqliteWriter : public RecordWriter {
+class SqliteWriter : public RowWriter {
  public:
   SqliteWriter(sqlite3* db, const WriteRequest& req) : db_(db), req_(req) {}
   ~SqliteWriter() override {
@@ -180,29 +219,47 @@ class SqliteWriter : public RecordWriter {
   }
 
   // The table, its columns, the unique index on the key, the upsert statement, a transaction.
-  bool Prepare(std::set<std::string> known, std::string& error) {
+  // `known`: the table's columns (empty: no table yet); `pk`: its INTEGER PRIMARY KEY column.
+  bool Prepare(std::set<std::string> known, std::string pk, std::string& error) {
     const std::string& object = req_.object;
-    if (!Exec("CREATE TABLE IF NOT EXISTS " + Quote(object) + " (id INTEGER PRIMARY KEY AUTOINCREMENT)", error)) return false;
-    for (const plan::TargetField& f : req_.fields) {
-      if (known.count(f.name)) continue;
-      if (!Exec("ALTER TABLE " + Quote(object) + " ADD COLUMN " + Quote(f.name), error)) return false;
-      known.insert(f.name);
+    nodes_ = NestFields(req_.fields);
+    if (known.empty()) pk = RowIdColumn();
+    if (pk.empty()) pk = "rowid";
+    for (const FieldNode& n : nodes_) {
+      if (Lower(n.name) == Lower(pk)) {
+        error = "cannot write " + object + "." + n.name + ": the table's row id column is `" + pk +
+                "` and SQLite column names ignore case (write into a new database: its id column is then `crmx_id`)";
+        return false;
+      }
+    }
+    if (!Exec("CREATE TABLE IF NOT EXISTS " + Quote(object) + " (" + Quote(pk) + " INTEGER PRIMARY KEY AUTOINCREMENT)", error))
+      return false;
+    for (const FieldNode& n : nodes_) {
+      if (known.count(n.name)) continue;
+      if (!Exec("ALTER TABLE " + Quote(object) + " ADD COLUMN " + Quote(n.name), error)) return false;
+      known.insert(n.name);
     }
     if (!Exec("CREATE UNIQUE INDEX IF NOT EXISTS " + Quote(object + "__" + req_.key_field) + " ON " + Quote(object) +
                   " (" + Quote(req_.key_field) + ")",
               error))
       return false;
+    // One parameter per column: a nested object is bound as its JSON text; when the row is
+    // there already, its JSON is patched (json_patch), so members not written stay.
     std::string cols, params, updates;
-    for (size_t i = 0; i < req_.fields.size(); ++i) {
-      const std::string& n = req_.fields[i].name;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      const std::string& n = nodes_[i].name;
       cols += (i ? ", " : "") + Quote(n);
       params += i ? ", ?" : "?";
-      if (n != req_.key_field) updates += (updates.empty() ? "" : ", ") + Quote(n) + " = excluded." + Quote(n);
+      if (n == req_.key_field) continue;
+      std::string value = nodes_[i].leaf() ? "excluded." + Quote(n)
+                                           : "CASE WHEN json_valid(" + Quote(n) + ") THEN json_patch(" + Quote(n) +
+                                                 ", excluded." + Quote(n) + ") ELSE excluded." + Quote(n) + " END";
+      updates += (updates.empty() ? "" : ", ") + Quote(n) + " = " + value;
     }
     // With nothing to update, a no-op update still returns the row's id.
     if (updates.empty()) updates = Quote(req_.key_field) + " = excluded." + Quote(req_.key_field);
     std::string sql = "INSERT INTO " + Quote(object) + " (" + cols + ") VALUES (" + params + ") ON CONFLICT(" +
-                      Quote(req_.key_field) + ") DO UPDATE SET " + updates + " RETURNING id";
+                      Quote(req_.key_field) + ") DO UPDATE SET " + updates + " RETURNING " + Quote(pk);
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK) {
       error = std::string("cannot write ") + object + ": " + sqlite3_errmsg(db_);
       return false;
@@ -211,17 +268,26 @@ class SqliteWriter : public RecordWriter {
     return in_tx_;
   }
 
-  bool Upsert(const Value* values, std::string* id, std::string& error) override {
-    for (size_t i = 0; i < req_.fields.size(); ++i) {
-      if (req_.fields[i].name == req_.key_field && values[i].IsNull()) {
-        error = "no value for the key `" + req_.key_field + "`";
-        return false;
+  bool WriteOne(const Value* values, WriteResult& r, std::string& error) override {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      const FieldNode& n = nodes_[i];
+      if (!n.leaf()) {
+        json_.clear();
+        AppendNested(json_, n.children, req_.fields, values);
+        sqlite3_bind_text(st_, static_cast<int>(i + 1), json_.data(), static_cast<int>(json_.size()), SQLITE_TRANSIENT);
+        continue;
       }
-      Bind(st_, static_cast<int>(i + 1), values[i], req_.fields[i]);
+      if (req_.fields[n.field].name == req_.key_field && values[n.field].IsNull()) {
+        sqlite3_reset(st_);
+        sqlite3_clear_bindings(st_);
+        r.message = "no value for the key `" + req_.key_field + "`";
+        return true;
+      }
+      Bind(st_, static_cast<int>(i + 1), values[n.field], req_.fields[n.field]);
     }
     int rc = sqlite3_step(st_);
     bool ok = rc == SQLITE_ROW;
-    if (ok && id) *id = std::to_string(sqlite3_column_int64(st_, 0));
+    if (ok) r.id = std::to_string(sqlite3_column_int64(st_, 0));
     while (rc == SQLITE_ROW) rc = sqlite3_step(st_);
     sqlite3_reset(st_);
     sqlite3_clear_bindings(st_);
@@ -229,10 +295,11 @@ class SqliteWriter : public RecordWriter {
       error = std::string("cannot write ") + req_.object + ": " + sqlite3_errmsg(db_);
       return false;
     }
+    r.ok = true;
     return true;
   }
 
-  bool Commit(std::string& error) override {
+  bool Finish(std::string& error) override {
     if (!in_tx_) return true;
     in_tx_ = false;
     return Exec("COMMIT", error);
@@ -249,8 +316,27 @@ class SqliteWriter : public RecordWriter {
     return true;
   }
 
+  static std::string Lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }
+
+  // The id column of a table this writer creates: the target's id field when the map does not
+  // write it, else `crmx_id` (also when the map writes a field named `id` in any case).
+  std::string RowIdColumn() const {
+    bool writes_id = false, writes_plain_id = false;
+    for (const FieldNode& n : nodes_) {
+      writes_id = writes_id || (!req_.id_field.empty() && Lower(n.name) == Lower(req_.id_field));
+      writes_plain_id = writes_plain_id || Lower(n.name) == "id";
+    }
+    if (!req_.id_field.empty() && !writes_id) return req_.id_field;
+    return writes_plain_id || writes_id ? "crmx_id" : "id";
+  }
+
   sqlite3* db_;
   WriteRequest req_;
+  std::vector<FieldNode> nodes_;
+  std::string json_;
   sqlite3_stmt* st_ = nullptr;
   bool in_tx_ = false;
 };
@@ -272,16 +358,24 @@ class SqliteConnector : public Connector {
 
   std::unique_ptr<RecordWriter> OpenWriter(const WriteRequest& req, std::string& error) override {
     auto w = std::make_unique<SqliteWriter>(db_, req);
-    if (!w->Prepare(Columns(req.object), error)) return nullptr;
+    std::string pk;
+    std::set<std::string> cols = Columns(req.object, &pk);
+    if (!w->Prepare(std::move(cols), pk, error)) return nullptr;
     return w;
   }
 
  private:
-  std::set<std::string> Columns(const std::string& object) {
+  // The table's columns; `pk`, when given, receives its INTEGER PRIMARY KEY column ("" when none).
+  std::set<std::string> Columns(const std::string& object, std::string* pk = nullptr) {
     std::set<std::string> cols;
     Stmt st(db_, "PRAGMA table_info(" + Quote(object) + ")");
-    while (st.ok() && sqlite3_step(st.get()) == SQLITE_ROW)
-      cols.insert(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1)));
+    while (st.ok() && sqlite3_step(st.get()) == SQLITE_ROW) {
+      std::string name = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1));
+      const unsigned char* type = sqlite3_column_text(st.get(), 2);
+      if (pk && sqlite3_column_int(st.get(), 5) == 1 && type && std::string(reinterpret_cast<const char*>(type)) == "INTEGER")
+        *pk = name;
+      cols.insert(std::move(name));
+    }
     return cols;
   }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -20,11 +21,10 @@ namespace {
 using connectors::RecordBatch;
 using value::Value;
 
-// The id field of the records a relation joins on (Salesforce's `Id`). See docs/operations.md.
-constexpr const char* kIdField = "Id";
 constexpr size_t kDefaultBatch = 1024;
 constexpr const char* kFilteredReason = "left out by the source query (`when` pushed down)";
 constexpr const char* kUnchangedReason = "unchanged since the last run";
+constexpr const char* kSameOutputReason = "already written with these values";
 
 std::string KeyText(const Value& v) {
   if (v.kind() == value::Kind::kString) return std::string(v.AsText());
@@ -74,7 +74,9 @@ struct Related {
 };
 
 // kUnchanged: skipped because its cursor says it did not change since the last run.
-enum class Status { kWritten, kSkipped, kUnchanged, kDataQuality, kHeld, kWaiting, kError };
+// kSent: handed to the target's writer; it becomes kWritten or kError when the write's
+// result comes back (API writers send a batch of records per call).
+enum class Status { kWritten, kSkipped, kUnchanged, kDataQuality, kHeld, kWaiting, kError, kSent };
 
 const char* QueueName(Status s) {
   switch (s) {
@@ -84,7 +86,8 @@ const char* QueueName(Status s) {
     case Status::kError: return "error";
     case Status::kSkipped:
     case Status::kUnchanged: return "skipped";
-    case Status::kWritten: return "written";
+    case Status::kWritten:
+    case Status::kSent: return "written";
   }
   return "error";
 }
@@ -107,20 +110,35 @@ class MapRun {
     if (!ReadRelated(source, rep, error)) return false;
     for (const plan::Table& t : plan_.tables) tables_.push_back(Value::Map(t.entries));
     Prepare();
-    connectors::ReadRequest req{map_.source.object, map_.projection.fields, map_.projection.types,
-                                map_.read_batch > 0 ? static_cast<size_t>(map_.read_batch) : kDefaultBatch,
-                                sync_ ? sync_->pushdown : std::vector<plan::SourceCondition>{}};
+    connectors::ReadRequest req;
+    req.object = map_.source.object;
+    req.fields = map_.projection.fields;
+    req.types = map_.projection.types;
+    req.batch = map_.read_batch > 0 ? static_cast<size_t>(map_.read_batch) : kDefaultBatch;
+    if (sync_) req.pushdown = sync_->pushdown;
+    PrepareCursor();
+    // API connectors ask the system only for records at or after the previous run's newest
+    // cursor (ties included); the engine still compares every record's cursor.
+    if (watermark_ && retry_.empty()) {
+      req.cursor = map_.cursor;
+      req.since = value::FormatTimestamp(*watermark_);
+    }
+    req.id_field = map_.source_id;
     std::unique_ptr<connectors::RecordReader> reader = source.OpenReader(req, error);
     if (!reader) return false;
     std::string key_field;
     for (const plan::Step& s : map_.steps) if (s.kind == plan::StepKind::kKey && key_field.empty()) key_field = s.target;
-    connectors::WriteRequest wreq{map_.target.object, key_field, map_.target_fields};
+    connectors::WriteRequest wreq{map_.target.object, key_field, map_.target_fields, map_.target_id,
+                                  map_.write_batch > 0 ? static_cast<size_t>(map_.write_batch) : 0};
     std::unique_ptr<connectors::RecordWriter> writer;
     if (!key_field.empty()) {
       writer = target.OpenWriter(wreq, error);
       if (!writer) return false;
     }
-    PrepareCursor();
+    // Into an API, a record whose output is what an earlier run wrote is not sent again (it
+    // would cost a call and stamp the record as changed: the echo a sync back would see).
+    remember_written_ = state_ != nullptr && target.Remote();
+    if (remember_written_ && !options_.full) written_ = state_->LoadWritten(map_.name);
     if (state_) state_->Begin();
     RecordBatch batch;
     Progress progress{&map_.name, 0, 0, reader->Total(), false};
@@ -129,14 +147,19 @@ class MapRun {
       for (const connectors::BadLine& b : batch.bad) Add(rep.error, QueueItem{"", b.file, b.line, Reasons(b), {}}, Status::kError);
       for (size_t i = 0; i < batch.size(); ++i) {
         Status s = Process(rep, batch.Row(i), batch.file, batch.lines[i], writer.get());
-        if (keep_ids_ && !key_.empty()) outcome[key_] = s;
+        if (keep_ids_ && !key_.empty() && s != Status::kSent) outcome[key_] = s;
+        if (!write_error_.empty()) {
+          error = write_error_;
+          return false;
+        }
       }
+      Settle(rep, outcome);
       progress.records = rep.input_lines;
       progress.done = reader->Done();
       if (options_.progress) options_.progress(progress);
     }
     if (!reader->error().empty()) {
-      error = "reading " + map_.source.object + ": " + reader->error();
+      error = "reading " + map_.source.system + "." + map_.source.object + ": " + reader->error();
       return false;
     }
     // Records the source query left out (pushdown of `when`): skipped, without being read.
@@ -145,7 +168,15 @@ class MapRun {
       rep.skipped.count += filtered;
       rep.skipped.by_reason[kFilteredReason] += filtered;
     }
-    if (writer && !writer->Commit(error)) return false;
+    if (writer) {
+      if (!writer->Commit(results_, error)) return false;
+      Settle(rep, outcome);
+      for (const auto& [tag, p] : pending_)
+        error += "internal: the writer gave no result for " + p.item.key + "; ";
+      if (!pending_.empty()) return false;
+      rep.calls_target += writer->Calls();
+    }
+    rep.calls_source += reader->Calls();
     if (state_ && !map_.cursor.empty() && newest_.seconds != value::kMinTimestampSeconds - 1)
       state_->SaveCursor(map_.name, value::FormatTimestamp(newest_));
     if (state_) state_->Commit();
@@ -161,14 +192,23 @@ class MapRun {
       rel.relation = &r;
       std::vector<std::string> fields = r.fields;
       std::vector<plan::FieldType> types = r.types;
-      const std::string& join = r.child ? r.via : kIdField;
+      // Children point to the source by `via`; a parent is found by its own id field.
+      const std::string& join = r.child ? r.via : r.id_field;
+      if (join.empty()) {
+        error = "the plan names no id field for " + r.object + " (relation " + r.name + ")";
+        return false;
+      }
       size_t join_at = IndexOf(fields, join);
       if (join_at == fields.size()) {
         fields.push_back(join);
         types.push_back(plan::FieldType::kString);
       }
       if (!r.child) rel.via = IndexOf(map_.projection.fields, r.via);
-      connectors::ReadRequest req{r.object, fields, types, kDefaultBatch, {}};
+      connectors::ReadRequest req;
+      req.object = r.object;
+      req.fields = fields;
+      req.types = types;
+      req.batch = kDefaultBatch;
       std::unique_ptr<connectors::RecordReader> reader = source.OpenReader(req, error);
       if (!reader) return false;
       RecordBatch batch;
@@ -189,7 +229,7 @@ class MapRun {
         }
       }
       if (!reader->error().empty()) {
-        error = "reading " + r.object + ": " + reader->error();
+        error = "reading " + map_.source.system + "." + r.object + ": " + reader->error();
         return false;
       }
       related_.push_back(std::move(rel));
@@ -215,12 +255,7 @@ class MapRun {
               if (related_[i].relation->name == x.relation) s.index = i;
             if (s.index < related_.size()) s.field = IndexOf(related_[s.index].relation->fields, x.field);
             break;
-          case plan::BindingKind::kAssigned: {
-            s.index = map_.target_fields.size();
-            for (size_t i = 0; i < map_.target_fields.size(); ++i)
-              if (map_.target_fields[i].name == x.field) s.index = i;
-            break;
-          }
+          case plan::BindingKind::kAssigned: s.index = OutIndex(x.field); break;
           case plan::BindingKind::kTable: {
             s.index = plan_.tables.size();
             for (size_t i = 0; i < plan_.tables.size(); ++i)
@@ -266,8 +301,25 @@ class MapRun {
     return std::tie(t.seconds, t.nanos) <= std::tie(watermark_->seconds, watermark_->nanos);
   }
 
+  // Where a record's value of an assigned target field, or of a local step (a `ref` inside a
+  // larger expression), is kept in out_: target fields first, then the locals.
+  size_t OutIndex(const std::string& name) const {
+    for (size_t i = 0; i < map_.target_fields.size(); ++i)
+      if (map_.target_fields[i].name == name) return i;
+    size_t local = map_.target_fields.size();
+    for (const plan::Step& s : map_.steps) {
+      if (!s.local) continue;
+      if (s.target == name) return local;
+      ++local;
+    }
+    return std::numeric_limits<size_t>::max();
+  }
+
   void Prepare() {
-    id_at_ = IndexOf(map_.projection.fields, kIdField);
+    size_t locals = 0;
+    for (const plan::Step& s : map_.steps) locals += s.local ? 1 : 0;
+    out_.resize(map_.target_fields.size() + locals);
+    id_at_ = map_.source_id.empty() ? map_.projection.fields.size() : IndexOf(map_.projection.fields, map_.source_id);
     for (const plan::SharedValue& v : map_.shared) shared_.push_back(Bind(v.program, v.bindings));
     shared_values_.resize(map_.shared.size());
     shared_ready_.assign(map_.shared.size(), false);
@@ -278,14 +330,10 @@ class MapRun {
     for (const plan::Step& s : map_.steps) {
       steps_.push_back(Bind(s.program, s.bindings));
       probes_.push_back(s.flag_probe ? Bind(*s.flag_probe, s.bindings) : Bound{});
-      size_t out = map_.target_fields.size();
-      for (size_t i = 0; i < map_.target_fields.size(); ++i)
-        if (map_.target_fields[i].name == s.target) out = i;
-      out_index_.push_back(out);
+      out_index_.push_back(OutIndex(s.target));
     }
     for (size_t i = 0; i < map_.steps.size(); ++i)
       if (map_.steps[i].kind == plan::StepKind::kKey) key_step_ = i;
-    out_.resize(map_.target_fields.size());
   }
 
   Value Input(const Slot& s, const Value* row) {
@@ -386,6 +434,12 @@ class MapRun {
       key_ = KeyText(key_value);
     }
     if (Unchanged(row)) return Queue(rep.skipped, Status::kUnchanged, file, line, {kUnchangedReason});
+    // A field the connector could not convert (`Amount: "lots" is not a decimal number`) makes
+    // the record an error, before `when` or `??` could take the value for a missing one.
+    std::vector<std::string> bad;
+    for (size_t f = 0; f < map_.projection.fields.size(); ++f)
+      if (row[f].IsError()) bad.push_back(row[f].ErrorReason());
+    if (!bad.empty()) return Queue(rep.error, Status::kError, file, line, std::move(bad));
     for (size_t i = 0; i < when_.size(); ++i) {
       if (!Eval(when_[i], row).IsTrue()) return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
     }
@@ -432,25 +486,92 @@ class MapRun {
       if (out_index_[i] < out_.size()) out_[out_index_[i]] = std::move(v);
     }
     if (writer == nullptr) return Queue(rep.error, Status::kError, file, line, {"the map has no key: cannot upsert"});
-    std::string write_error;
-    if (!writer->Upsert(out_.data(), keep_ids_ ? &target_id_ : nullptr, write_error)) {
-      return Queue(rep.error, Status::kError, file, line, {"write failed: " + write_error});
+    std::string hash;
+    if (remember_written_ && !key_.empty()) {
+      hash = OutputHash();
+      auto seen = written_.find(key_);
+      if (seen != written_.end() && seen->second == hash)
+        return Queue(rep.skipped, Status::kUnchanged, file, line, {kSameOutputReason});
     }
-    ++rep.written;
-    for (const std::string* f : flags_) {
-      ++rep.flags_on_written[*f];
-      for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, key_, *f);
-    }
-    for (size_t i = 0; i < out_.size(); ++i) {
+    // The record goes to the writer; what happens next is decided by its result (Settle).
+    Pending p;
+    p.hash = std::move(hash);
+    p.item = QueueItem{key_, file, line, {}, {}};
+    if (key_step_ && out_index_[*key_step_] < out_.size()) p.external_id = KeyText(out_[out_index_[*key_step_]]);
+    p.flags = flags_;
+    for (size_t i = 0; i < map_.target_fields.size(); ++i) {
       if (out_[i].kind() == value::Kind::kList)
-        rep.list_items_written[map_.target_fields[i].name] += static_cast<int64_t>(out_[i].AsList().size());
+        p.list_items.emplace_back(i, static_cast<int64_t>(out_[i].AsList().size()));
     }
-    if (keep_ids_ && !key_.empty()) {
-      xrefs_[map_.name][key_] = target_id_;
-      if (state_) state_->PutXref(map_.name, key_, target_id_);
+    uint64_t tag = next_tag_++;
+    pending_.emplace(tag, std::move(p));
+    if (!writer->Add(out_.data(), tag, results_, write_error_)) {
+      write_error_ = "writing " + map_.target.object + ": " + write_error_;
     }
-    return Status::kWritten;
+    return Status::kSent;
   }
+
+  // Applies the write results that came back: a written record counts, raises its flags and
+  // enters the id cross-reference with the target's own id; a failed one goes to the error
+  // queue with what the system said.
+  void Settle(MapReport& rep, Outcomes& outcome) {
+    for (connectors::WriteResult& r : results_) {
+      auto it = pending_.find(r.tag);
+      if (it == pending_.end()) continue;
+      Pending p = std::move(it->second);
+      pending_.erase(it);
+      Status status = Status::kWritten;
+      if (!r.ok) {
+        p.item.reasons = {"write failed: " + r.Describe()};
+        p.item.fields = r.fields;
+        Add(rep.error, std::move(p.item), Status::kError);
+        status = Status::kError;
+      } else {
+        ++rep.written;
+        for (const std::string* f : p.flags) {
+          ++rep.flags_on_written[*f];
+          for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, p.item.key, *f);
+        }
+        for (const auto& [i, n] : p.list_items) rep.list_items_written[map_.target_fields[i].name] += n;
+        if (!p.hash.empty()) {
+          state_->PutWritten(map_.name, p.item.key, p.hash);
+          written_[p.item.key] = p.hash;
+        }
+        if (keep_ids_ && !p.item.key.empty()) {
+          // What a `ref` to this record resolves to: its own id in the target (the external
+          // id, the key, is kept alongside in the state file).
+          xrefs_[map_.name][p.item.key] = r.id;
+          if (state_) state_->PutXref(map_.name, p.item.key, r.id, p.external_id);
+        }
+      }
+      if (keep_ids_ && !p.item.key.empty()) outcome[p.item.key] = status;
+    }
+    results_.clear();
+  }
+
+  // A hash of the target record in out_ (its fields as the writers encode them), hex.
+  std::string OutputHash() {
+    hash_text_.clear();
+    for (size_t i = 0; i < out_.size(); ++i) {
+      connectors::AppendField(hash_text_, out_[i], map_.target_fields[i]);
+      hash_text_.push_back('\x1f');
+    }
+    // FNV-1a, 64 bits: a changed record is sent again unless its hash collides (2^-64).
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : hash_text_) h = (h ^ c) * 1099511628211ull;
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+  }
+
+  // A record handed to the writer, waiting for its result.
+  struct Pending {
+    std::string hash;  // OutputHash, when kept
+    QueueItem item;
+    std::string external_id;  // the value the key field was written with
+    std::vector<const std::string*> flags;
+    std::vector<std::pair<size_t, int64_t>> list_items;  // target field index -> items
+  };
 
   const plan::Plan& plan_;
   const plan::Map& map_;
@@ -466,11 +587,12 @@ class MapRun {
   std::vector<size_t> out_index_;  // per step: its target field's position in out_
   std::optional<size_t> key_step_;
   std::vector<Related> related_;
-  size_t id_at_ = 0;  // the source's Id in the projection (children join on it)
+  size_t id_at_ = 0;  // the source's own id (Map::source_id) in the projection: children join on it
   std::vector<Value> tables_;
   // Per record.
   std::vector<Value> inputs_;
-  std::vector<Value> out_;  // the target record, in Map::target_fields order
+  // The target record, in Map::target_fields order, then the local steps' values.
+  std::vector<Value> out_;
   std::vector<Value> shared_values_;  // per Map::shared: its value for the current record
   std::vector<bool> shared_ready_;
   // Change detection.
@@ -479,7 +601,16 @@ class MapRun {
   std::unordered_set<std::string> retry_;  // keys left waiting by the previous run
   value::Time newest_;                     // the newest cursor this run read
   std::vector<const std::string*> flags_;
-  std::string key_, target_id_;
+  std::string key_;
+  // Writes handed to the writer and their results.
+  std::unordered_map<uint64_t, Pending> pending_;
+  std::vector<connectors::WriteResult> results_;
+  uint64_t next_tag_ = 0;
+  // Maps into an API: the output hash last written per key (state table `written`).
+  bool remember_written_ = false;
+  std::unordered_map<std::string, std::string> written_;
+  std::string hash_text_;
+  std::string write_error_;  // the writer cannot go on: the run stops
 };
 
 nlohmann::json BucketJson(const Bucket& b, bool records) {
@@ -561,10 +692,13 @@ std::string ReportJson(const RunReport& r) {
                                   {"related_bad_lines", related},
                                   {"failure_rate", rate},
                                   {"judgement", Judge(rate)}};
+    if (m.calls_source || m.calls_target)
+      maps[m.name]["api_calls"] = nlohmann::json{{"source", m.calls_source}, {"target", m.calls_target}};
   }
   nlohmann::json j{{"integration", r.integration}, {"plan_hash", r.plan_hash}, {"run", r.run},
                    {"state", r.state_path}, {"maps", maps}};
   if (!r.queues_dir.empty()) j["queues"] = r.queues_dir;
+  if (!r.limits.empty()) j["limits"] = r.limits;
   return j.dump(2) + "\n";
 }
 
@@ -606,6 +740,12 @@ std::string ReportText(const RunReport& r) {
       out += "\n";
     }
   }
+  for (const MapReport& m : r.maps) {
+    if (m.calls_source || m.calls_target)
+      out += "  " + m.name + " api calls: " + std::to_string(m.calls_source) + " reading " + m.source + ", " +
+             std::to_string(m.calls_target) + " writing " + m.target + "\n";
+  }
+  for (const auto& [system, limits] : r.limits) out += "  " + system + " limits: " + limits + "\n";
   out += "\nfailure rate = (data-quality + held + waiting + error) / (lines - skipped): under 1% good, 1-5% warning, "
          "over 5% red\n";
   if (!r.queues_dir.empty()) {

@@ -49,6 +49,9 @@ struct MapReport {
   // Malformed lines of related objects (parents, children) read for this map: not records of
   // this map, so in no bucket; the map whose source they are reports them as errors.
   std::vector<QueueItem> related_bad_lines;
+  // API calls made for this map (pages, writes and logins), source and target side.
+  uint64_t calls_source = 0;
+  uint64_t calls_target = 0;
   // (data_quality + held + waiting + error) / (input_lines - skipped); 0 when nothing ran.
   double FailureRate() const;
 };
@@ -60,6 +63,8 @@ struct RunReport {
   std::string state_path;
   std::string queues_dir;
   std::vector<MapReport> maps;
+  // Per API system: its usage and limits as its last response reported them.
+  std::map<std::string, std::string> limits;
 };
 
 // "good" (< 1%), "warning" (1% to 5%), "red" (> 5%).

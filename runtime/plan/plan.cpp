@@ -322,6 +322,41 @@ std::vector<Binding> DecodeBindings(const json& a) {
   return out;
 }
 
+// A target field: `path` only when the name has a dot, `reference`/`sublist`/`element` only
+// when set (docs/plan-format.md).
+json EncodeTargetField(const TargetField& t) {
+  json o{{"name", t.name}, {"type", FieldTypeName(t.type)}};
+  if (t.scale) o["scale"] = *t.scale;
+  if (t.path.size() > 1) o["path"] = t.path;
+  if (t.reference) o["reference"] = true;
+  if (!t.sublist.empty()) o["sublist"] = t.sublist;
+  if (!t.element.empty()) {
+    json e = json::array();
+    for (const TargetField& x : t.element) e.push_back(EncodeTargetField(x));
+    o["element"] = e;
+  }
+  return o;
+}
+
+TargetField DecodeTargetField(const json& t, const std::string& map) {
+  TargetField f;
+  f.name = t.at("name").get<std::string>();
+  if (!ParseFieldType(t.at("type").get<std::string>(), f.type)) Bad("unknown field type in map `" + map + "`");
+  if (t.contains("scale")) f.scale = t["scale"].get<int>();
+  if (t.contains("path")) {
+    f.path = t["path"].get<std::vector<std::string>>();
+    std::string joined;
+    for (const std::string& s : f.path) joined += (joined.empty() ? "" : ".") + s;
+    if (f.path.empty() || joined != f.name) Bad("target field `" + f.name + "` of map `" + map + "`: its path does not spell its name");
+  } else {
+    f.path = {f.name};
+  }
+  f.reference = t.value("reference", false);
+  f.sublist = t.value("sublist", "");
+  for (const json& e : t.value("element", json::array())) f.element.push_back(DecodeTargetField(e, map));
+  return f;
+}
+
 json EncodeConditions(const std::vector<SourceCondition>& cs) {
   json a = json::array();
   for (const SourceCondition& c : cs)
@@ -442,14 +477,10 @@ json Body(const Plan& p) {
   for (const Map& m : p.maps) {
     json rels = json::array();
     for (const Relation& r : m.projection.relations)
-      rels.push_back(json{{"name", r.name}, {"child", r.child}, {"object", r.object}, {"via", r.via}, {"fields", r.fields},
-                          {"types", EncodeTypes(r.types)}});
+      rels.push_back(json{{"name", r.name}, {"child", r.child}, {"object", r.object}, {"via", r.via},
+                          {"id_field", r.id_field}, {"fields", r.fields}, {"types", EncodeTypes(r.types)}});
     json targets = json::array();
-    for (const TargetField& t : m.target_fields) {
-      json o{{"name", t.name}, {"type", FieldTypeName(t.type)}};
-      if (t.scale) o["scale"] = *t.scale;
-      targets.push_back(o);
-    }
+    for (const TargetField& t : m.target_fields) targets.push_back(EncodeTargetField(t));
     json steps = json::array();
     for (const Step& s : m.steps) {
       json o{{"kind", StepKindName(s.kind)}, {"program", EncodeProgram(s.program)}, {"bindings", EncodeBindings(s.bindings)}};
@@ -458,6 +489,7 @@ json Body(const Plan& p) {
       if (s.flag) o["flag"] = *s.flag;
       if (s.flag_probe) o["flag_probe"] = EncodeProgram(*s.flag_probe);
       if (!s.ref_map.empty()) o["ref_map"] = s.ref_map;
+      if (s.local) o["local"] = true;
       steps.push_back(o);
     }
     json shared = json::array();
@@ -474,6 +506,8 @@ json Body(const Plan& p) {
                         {"shared", shared},
                         {"steps", steps}});
     if (!m.cursor.empty()) maps.back()["cursor"] = m.cursor;
+    if (!m.source_id.empty()) maps.back()["source_id"] = m.source_id;
+    if (!m.target_id.empty()) maps.back()["target_id"] = m.target_id;
     maps.back()["read_batch"] = m.read_batch;
     maps.back()["write_batch"] = m.write_batch;
   }
@@ -533,18 +567,15 @@ void FromBody(const json& b, Plan& p) {
     m.projection.types = DecodeTypes(mj.at("projection").at("types"), m.projection.fields.size());
     for (const json& r : mj.at("projection").at("relations")) {
       Relation rel{r.at("name").get<std::string>(), r.at("child").get<bool>(), r.at("object").get<std::string>(),
-                   r.at("via").get<std::string>(), r.at("fields").get<std::vector<std::string>>(), {}};
+                   r.at("via").get<std::string>(), r.at("id_field").get<std::string>(),
+                   r.at("fields").get<std::vector<std::string>>(), {}};
       rel.types = DecodeTypes(r.at("types"), rel.fields.size());
       m.projection.relations.push_back(std::move(rel));
     }
-    for (const json& t : mj.at("target_fields")) {
-      TargetField f;
-      f.name = t.at("name").get<std::string>();
-      if (!ParseFieldType(t.at("type").get<std::string>(), f.type)) Bad("unknown field type in map `" + m.name + "`");
-      if (t.contains("scale")) f.scale = t["scale"].get<int>();
-      m.target_fields.push_back(std::move(f));
-    }
+    for (const json& t : mj.at("target_fields")) m.target_fields.push_back(DecodeTargetField(t, m.name));
     m.cursor = mj.value("cursor", "");
+    m.source_id = mj.value("source_id", "");
+    m.target_id = mj.value("target_id", "");
     for (const json& v : mj.value("shared", json::array()))
       m.shared.push_back(SharedValue{v.at("name").get<std::string>(), DecodeProgram(v.at("program")),
                                      DecodeBindings(v.at("bindings"))});
@@ -566,6 +597,7 @@ void FromBody(const json& b, Plan& p) {
       if (sj.contains("flag")) s.flag = sj["flag"].get<std::string>();
       if (sj.contains("flag_probe")) s.flag_probe = DecodeProgram(sj["flag_probe"]);
       s.ref_map = sj.value("ref_map", "");
+      s.local = sj.value("local", false);
       m.steps.push_back(std::move(s));
     }
     m.read_batch = mj.value("read_batch", int64_t{0});

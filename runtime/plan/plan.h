@@ -19,7 +19,7 @@
 
 namespace crmx::plan {
 
-inline constexpr int kPlanVersion = 2;
+inline constexpr int kPlanVersion = 3;
 
 struct Budget {
   std::string metric;  // api_calls, concurrency, requests
@@ -72,6 +72,7 @@ struct Relation {
   bool child = false;  // true: child records point to the source record through `via`
   std::string object;  // the related object ("Account", "OpportunityLineItem")
   std::string via;     // parent: the source's reference field (AccountId); child: the child's field (OpportunityId)
+  std::string id_field;  // parent: the parent object's own id field ("Id"), what `via` holds
   std::vector<std::string> fields;  // the related object's fields read (projection), sorted
   std::vector<FieldType> types;     // per field of `fields`
 };
@@ -86,9 +87,20 @@ struct Projection {
 // A target field a map writes: the assigned fields in the target schema's order (fields the
 // schema does not list come last, in step order), with what a writer needs to encode them.
 struct TargetField {
-  std::string name;
+  std::string name;  // as the spec writes it: "companyName", "CustomerRef.value"
+  // `name` split at its dots: {"CustomerRef", "value"}. A writer nests the value there (an
+  // object per level), never a flat key with a dot in it.
+  std::vector<std::string> path;
   FieldType type = FieldType::kAny;
   std::optional<int> scale;  // decimals: digits after the point the target stores
+  // The field holds another record's id in the target system (a schema `reference`:
+  // NetSuite `entity`, QuickBooks `CustomerRef.value`). NetSuite's REST writes it {"id": v}.
+  bool reference = false;
+  // The vendor's own name or form when it differs from `name`, from the schema's extensions:
+  // a NetSuite sublist ("item" for SalesOrder.lines, written {"item": {"items": [...]}}).
+  std::string sublist;
+  // A list of objects (order lines): the fields of its elements, with the same facts.
+  std::vector<TargetField> element;
 };
 
 enum class StepKind { kKey, kRequire, kAssign, kRef };
@@ -105,6 +117,10 @@ struct Step {
   // or fails. Absent: the flag fires on every record.
   std::optional<vm::Program> flag_probe;
   std::string ref_map;  // kRef: the map whose id cross-reference resolves the id
+  // kRef of a `ref` inside a larger expression (`CustomerRef = {value: ref(m, AccountId)}`):
+  // the resolved id is not a target field but a value of the record that later steps load
+  // by `target` (a kAssigned binding). Unresolved, the record waits as for any `ref`.
+  bool local = false;
   std::vector<Binding> bindings;  // one per program input (and flag_probe input), by name
 };
 
@@ -155,6 +171,11 @@ struct Map {
   // with the projection: a run with a state file skips records not changed since the last run
   // (docs/operations.md). Empty: every run reads every record.
   std::string cursor;
+  // Record identity from the schemas: the source object's own id field ("Id" for Salesforce,
+  // "id" for NetSuite; children join on it) and the target object's ("id"): what a `ref` to
+  // this map's records resolves to is the target's own id. Empty when the schema names none.
+  std::string source_id;
+  std::string target_id;
   // Records per call: per read of the source, per write to the target (docs/plan-format.md
   // says how they are chosen).
   int64_t read_batch = 0;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "runtime/connectors/nesting.h"
+
 namespace crmx::spectest {
 
 namespace {
@@ -24,6 +26,26 @@ const Value* FindField(const Fields& record, const std::string& name) {
   for (const auto& [n, v] : record)
     if (n == name) return &v;
   return nullptr;
+}
+
+// The value at a dotted path ("properties.name": the `name` entry of the record's
+// `properties` map), as the JSON Lines reader reads a nested field; null when absent.
+const Value* FindPath(const Fields& record, const std::string& path) {
+  if (const Value* v = FindField(record, path)) return v;
+  size_t dot = path.find('.');
+  if (dot == std::string::npos) return nullptr;
+  const Value* v = FindField(record, path.substr(0, dot));
+  while (v != nullptr && dot != std::string::npos) {
+    size_t next = path.find('.', dot + 1);
+    std::string part = path.substr(dot + 1, next == std::string::npos ? std::string::npos : next - dot - 1);
+    if (v->kind() != Kind::kMap) return nullptr;
+    const Value* found = nullptr;
+    for (const auto& [k, x] : v->AsMap().entries)
+      if (k.kind() == Kind::kString && k.AsText() == part) found = &x;
+    v = found;
+    dot = next;
+  }
+  return v;
 }
 
 // A number as the JSON Lines reader converts its token (jsonl_reader.cpp, Convert).
@@ -59,7 +81,7 @@ class MemoryReader : public connectors::RecordReader {
     size_t batch = std::max<size_t>(req_.batch, 1);
     for (; next_ < records_.size() && out.size() < batch; ++next_) {
       for (size_t f = 0; f < req_.fields.size(); ++f) {
-        const Value* v = FindField(records_[next_], req_.fields[f]);
+        const Value* v = FindPath(records_[next_], req_.fields[f]);
         FieldType type = f < req_.types.size() ? req_.types[f] : FieldType::kAny;
         out.values.push_back(v ? ConvertAsRead(*v, type, req_.fields[f]) : Value::Null());
       }
@@ -79,32 +101,49 @@ class MemoryReader : public connectors::RecordReader {
 
 }  // namespace
 
-// Writes are kept aside until Commit, then upserted into the connector's records.
-class MemoryWriter : public connectors::RecordWriter {
+// Writes are kept aside until Commit, then upserted into the connector's records. Fields nest
+// by their path (`BillAddr.City` is the `City` entry of the record's `BillAddr` map). When the
+// target has an id field the map does not write, a record keeps the id it has, else gets the
+// next of "1", "2", ... of its object (as the JSON Lines writer numbers them).
+class MemoryWriter : public connectors::RowWriter {
  public:
-  MemoryWriter(MemoryConnector& owner, const connectors::WriteRequest& req) : owner_(owner), req_(req) {}
-
-  bool Upsert(const Value* values, std::string* id, std::string& error) override {
-    Write w{req_.object, {}, {}};
+  MemoryWriter(MemoryConnector& owner, const connectors::WriteRequest& req)
+      : owner_(owner), req_(req), nodes_(connectors::NestFields(req.fields)) {
+    assign_ids_ = !req_.id_field.empty();
     for (size_t i = 0; i < req_.fields.size(); ++i) {
-      const std::string& name = req_.fields[i].name;
-      if (name == req_.key_field) {
-        if (values[i].IsNull()) {
-          error = "no value for the key `" + req_.key_field + "`";
-          return false;
-        }
-        w.key = KeyText(values[i]);
+      if (req_.fields[i].name == req_.key_field) key_ = i;
+      if (req_.fields[i].name == req_.id_field) {
+        assign_ids_ = false;
+        written_id_ = i;
       }
-      w.fields.emplace_back(name, values[i].Owned());
     }
-    if (id) *id = w.key;
+  }
+
+  bool WriteOne(const Value* values, connectors::WriteResult& r, std::string&) override {
+    Write w{req_.object, {}, {}};
+    if (key_ >= req_.fields.size() || values[key_].IsNull()) {
+      r.message = "no value for the key `" + req_.key_field + "`";
+      return true;
+    }
+    w.key = KeyText(values[key_]);
+    for (const connectors::FieldNode& n : nodes_)
+      w.fields.emplace_back(n.name, n.leaf() ? values[n.field].Owned() : connectors::NestedValue(n.children, values));
+    if (assign_ids_) {
+      r.id = owner_.IdOf(req_.object, req_.key_field, req_.id_field, w.key);
+      w.fields.emplace_back(req_.id_field, Value::String(r.id));
+    } else if (written_id_ < req_.fields.size()) {
+      r.id = KeyText(values[written_id_]);
+    } else {
+      r.id = w.key;
+    }
+    r.ok = true;
     pending_.push_back(w.fields);
     owner_.writes_.push_back(std::move(w));
     return true;
   }
 
-  bool Commit(std::string&) override {
-    for (const Fields& f : pending_) owner_.Upsert(req_.object, req_.key_field, f);
+  bool Finish(std::string&) override {
+    for (const Fields& f : pending_) owner_.Upsert(req_.object, req_.key_field, f, &nodes_);
     pending_.clear();
     return true;
   }
@@ -112,8 +151,32 @@ class MemoryWriter : public connectors::RecordWriter {
  private:
   MemoryConnector& owner_;
   connectors::WriteRequest req_;
+  std::vector<connectors::FieldNode> nodes_;
+  size_t key_ = static_cast<size_t>(-1);
+  size_t written_id_ = static_cast<size_t>(-1);
+  bool assign_ids_ = false;
   std::vector<Fields> pending_;
 };
+
+std::string MemoryConnector::IdOf(const std::string& object, const std::string& key_field, const std::string& id_field,
+                                  const std::string& key) {
+  std::string& id = ids_[object][key];
+  if (!id.empty()) return id;
+  // A record already there (given, or written before) keeps its id.
+  uint64_t& next = next_id_[object];
+  for (const Fields& r : objects_[object]) {
+    const Value* have = FindField(r, key_field);
+    const Value* rid = FindField(r, id_field);
+    if (rid == nullptr || rid->IsNull()) continue;
+    std::string text = KeyText(*rid);
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size()) next = std::max(next, n);
+    if (have != nullptr && KeyText(*have) == key) id = text;
+  }
+  if (id.empty()) id = std::to_string(++next);
+  return id;
+}
 
 Value ConvertAsRead(const Value& v, FieldType type, const std::string& field) {
   if (v.kind() == Kind::kString) return connectors::FromText(v.AsText(), type, field).Owned();
@@ -133,7 +196,33 @@ std::unique_ptr<connectors::RecordWriter> MemoryConnector::OpenWriter(const conn
   return std::make_unique<MemoryWriter>(*this, req);
 }
 
-void MemoryConnector::Upsert(const std::string& object, const std::string& key_field, const Fields& record) {
+namespace {
+
+// `written` merged into `have` (both maps): the members `nodes` nests are merged in turn, the
+// others replaced; members of `have` not written stay.
+Value MergeNested(const Value& have, const Value& written, const std::vector<connectors::FieldNode>& nodes) {
+  std::vector<std::pair<Value, Value>> entries = have.AsMap().entries;
+  for (const auto& [k, v] : written.AsMap().entries) {
+    auto it = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return value::Equal(e.first, k); });
+    if (it == entries.end()) {
+      entries.emplace_back(k, v);
+      continue;
+    }
+    const connectors::FieldNode* node = nullptr;
+    for (const connectors::FieldNode& n : nodes)
+      if (k.kind() == Kind::kString && n.name == k.AsText()) node = &n;
+    if (node && !node->leaf() && it->second.kind() == Kind::kMap && v.kind() == Kind::kMap)
+      it->second = MergeNested(it->second, v, node->children);
+    else
+      it->second = v;
+  }
+  return Value::Map(std::move(entries));
+}
+
+}  // namespace
+
+void MemoryConnector::Upsert(const std::string& object, const std::string& key_field, const Fields& record,
+                             const std::vector<connectors::FieldNode>* nodes) {
   const Value* key = FindField(record, key_field);
   std::vector<Fields>& records = objects_[object];
   for (Fields& r : records) {
@@ -141,7 +230,19 @@ void MemoryConnector::Upsert(const std::string& object, const std::string& key_f
     if (key == nullptr || have == nullptr || KeyText(*have) != KeyText(*key)) continue;
     for (const auto& [name, v] : record) {
       auto it = std::find_if(r.begin(), r.end(), [&](const auto& f) { return f.first == name; });
-      if (it != r.end()) it->second = v; else r.emplace_back(name, v);
+      if (it == r.end()) {
+        r.emplace_back(name, v);
+        continue;
+      }
+      // A nested object written by paths (`BillAddr.City`) keeps the members not written.
+      const connectors::FieldNode* node = nullptr;
+      if (nodes)
+        for (const connectors::FieldNode& n : *nodes)
+          if (n.name == name) node = &n;
+      if (node && !node->leaf() && it->second.kind() == Kind::kMap && v.kind() == Kind::kMap)
+        it->second = MergeNested(it->second, v, node->children);
+      else
+        it->second = v;
     }
     return;
   }

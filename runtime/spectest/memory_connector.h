@@ -8,7 +8,10 @@
 //   not applied (the file connectors do not apply them either), so a record a `when` skips is
 //   skipped by the engine with that conjunct's reason, which a failing test then shows;
 // - a write upserts by the key field: a record written again gets the new values of the
-//   written fields and keeps its others; the writes become readable at Commit, as a
+//   written fields and keeps its others; fields nest by their path (`BillAddr.City`); a
+//   target with an id field the map does not write gets ids "1", "2", ... per object (as
+//   the JSON Lines writer numbers them), what a `ref` to the record resolves to; the writes
+//   become readable at Commit, as a
 //   directory's file is renamed into place then. Every upsert is also kept, in order, for the
 //   tests' expectations.
 #pragma once
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "runtime/connectors/connector.h"
+#include "runtime/connectors/nesting.h"
 
 namespace crmx::spectest {
 
@@ -54,12 +58,20 @@ class MemoryConnector : public connectors::Connector {
 
  private:
   friend class MemoryWriter;
-  // Upserts `record` into `object` by `key_field` (the writers' Commit).
-  void Upsert(const std::string& object, const std::string& key_field, const Fields& record);
+  // Upserts `record` into `object` by `key_field` (the writers' Commit). `nodes` (may be null):
+  // how the writer nested the fields; a nested object is merged member by member.
+  void Upsert(const std::string& object, const std::string& key_field, const Fields& record,
+              const std::vector<connectors::FieldNode>* nodes = nullptr);
+  // The id (`id_field`) of `object`'s record whose key is `key`: the one it has, else the next
+  // of "1", "2", ... (after the largest numeric id of the object's records).
+  std::string IdOf(const std::string& object, const std::string& key_field, const std::string& id_field,
+                   const std::string& key);
 
   std::string system_;
   std::map<std::string, std::vector<Fields>> objects_;
   std::vector<Write> writes_;
+  std::map<std::string, std::map<std::string, std::string>> ids_;  // object -> key -> id assigned
+  std::map<std::string, uint64_t> next_id_;                        // object -> the last number used
 };
 
 // `v` as a field of type `type` reads from a JSON Lines file: what the connectors make of

@@ -84,15 +84,40 @@ std::string Joined(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
+const Value* Entry(const Value& map, std::string_view name) {
+  if (map.kind() != Kind::kMap) return nullptr;
+  for (const auto& [k, x] : map.AsMap().entries)
+    if (k.kind() == Kind::kString && k.AsText() == name) return &x;
+  return nullptr;
+}
+
+// An expected object (`CustomerRef: {value: "1"}`) matches a written one that has at least
+// its entries, each as expected; other values must be equal.
 bool SameValue(const Value& expected, const Value& got) {
   if (expected.IsNull() || got.IsNull()) return expected.IsNull() && got.IsNull();
+  if (expected.kind() == Kind::kMap && got.kind() == Kind::kMap) {
+    for (const auto& [k, want] : expected.AsMap().entries) {
+      const Value* have = k.kind() == Kind::kString ? Entry(got, k.AsText()) : nullptr;
+      if (have == nullptr ? !want.IsNull() : !SameValue(want, *have)) return false;
+    }
+    return true;
+  }
   return value::Equal(expected, got);
 }
 
+// A written field by name; a dotted name (`BillAddr.City`) reads inside the nested object.
 const Value* Find(const Fields& fields, const std::string& name) {
   for (const auto& [n, v] : fields)
     if (n == name) return &v;
-  return nullptr;
+  size_t dot = name.find('.');
+  if (dot == std::string::npos) return nullptr;
+  const Value* v = Find(fields, name.substr(0, dot));
+  while (v != nullptr && dot != std::string::npos) {
+    size_t next = name.find('.', dot + 1);
+    v = Entry(*v, std::string_view(name).substr(dot + 1, next == std::string::npos ? std::string::npos : next - dot - 1));
+    dot = next;
+  }
+  return v;
 }
 
 // The fields of `e` that `w` does not have as expected.

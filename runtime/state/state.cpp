@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS xref (
   map TEXT NOT NULL,
   source_key TEXT NOT NULL,
   target_id TEXT NOT NULL,
+  external_id TEXT,
   updated TEXT NOT NULL,
   PRIMARY KEY (map, source_key)
 );
@@ -43,6 +44,13 @@ CREATE TABLE IF NOT EXISTS cursors (
   map TEXT PRIMARY KEY,
   value TEXT NOT NULL,
   updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS written (
+  map TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (map, source_key)
 );
 )sql";
 
@@ -79,6 +87,13 @@ class Query {
   sqlite3_stmt* s_ = nullptr;
 };
 
+bool HasColumn(sqlite3* db, const std::string& table, const std::string& column) {
+  Query q(db, ("PRAGMA table_info(" + table + ")").c_str(), {});
+  while (q.Row())
+    if (q.Text(1) == column) return true;
+  return false;
+}
+
 }  // namespace
 
 std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::string& error) {
@@ -95,10 +110,44 @@ std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::strin
     sqlite3_close(db);
     return nullptr;
   }
+  // Migrations of files an earlier crmx-run wrote: columns added since.
+  if (!HasColumn(db, "xref", "external_id") &&
+      sqlite3_exec(db, "ALTER TABLE xref ADD COLUMN external_id TEXT", nullptr, nullptr, &msg) != SQLITE_OK) {
+    error = "cannot migrate the state file `" + path + "`: " + (msg ? msg : "");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return nullptr;
+  }
   return std::unique_ptr<StateStore>(new StateStore(db, path));
 }
 
+std::string StateStore::XrefExternalId(const std::string& map, const std::string& source_key) {
+  Query q(db_, "SELECT external_id FROM xref WHERE map = ? AND source_key = ?", {map, source_key});
+  if (!q.Row() || sqlite3_column_type(q.get(), 0) == SQLITE_NULL) return {};
+  return q.Text(0);
+}
+
+std::unordered_map<std::string, std::string> StateStore::LoadWritten(const std::string& map) {
+  std::unordered_map<std::string, std::string> out;
+  Query q(db_, "SELECT source_key, hash FROM written WHERE map = ?", {map});
+  while (q.Row()) out[q.Text(0)] = q.Text(1);
+  return out;
+}
+
+void StateStore::PutWritten(const std::string& map, const std::string& source_key, const std::string& hash) {
+  sqlite3_stmt* s = Cached(put_written_,
+                           "INSERT INTO written (map, source_key, hash, updated) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT(map, source_key) DO UPDATE SET hash = excluded.hash, updated = excluded.updated");
+  BindText(s, 1, map);
+  BindText(s, 2, source_key);
+  BindText(s, 3, hash);
+  BindText(s, 4, Now());
+  sqlite3_step(s);
+  sqlite3_reset(s);
+}
+
 StateStore::~StateStore() {
+  sqlite3_finalize(put_written_);
   sqlite3_finalize(put_xref_);
   sqlite3_finalize(add_queue_);
   sqlite3_close(db_);
@@ -150,15 +199,18 @@ sqlite3_stmt* StateStore::Cached(sqlite3_stmt*& slot, const char* sql) {
   return slot;
 }
 
-void StateStore::PutXref(const std::string& map, const std::string& source_key, const std::string& target_id) {
+void StateStore::PutXref(const std::string& map, const std::string& source_key, const std::string& target_id,
+                         const std::string& external_id) {
   sqlite3_stmt* s = Cached(put_xref_,
-                           "INSERT INTO xref (map, source_key, target_id, updated) VALUES (?, ?, ?, ?) "
+                           "INSERT INTO xref (map, source_key, target_id, updated, external_id) VALUES (?, ?, ?, ?, ?) "
                            "ON CONFLICT(map, source_key) DO UPDATE SET target_id = excluded.target_id, "
-                           "updated = excluded.updated");
+                           "updated = excluded.updated, external_id = excluded.external_id");
   BindText(s, 1, map);
   BindText(s, 2, source_key);
   BindText(s, 3, target_id);
   BindText(s, 4, Now());
+  if (external_id.empty()) sqlite3_bind_null(s, 5);
+  else BindText(s, 5, external_id);
   sqlite3_step(s);
   sqlite3_reset(s);
 }

@@ -1,5 +1,5 @@
 // Defines the state store of crmx-run: a SQLite file holding the id cross-reference of every
-// map (source key -> id in the target system), the queues a run leaves (data-quality, held,
+// map (source key -> id in the target system, with the external id written), the queues a run leaves (data-quality, held,
 // waiting, error), each map's change cursor, and the run history. The tables are described in docs/operations.md.
 #pragma once
 
@@ -40,8 +40,17 @@ class StateStore {
   void FinishRun(int64_t run, const std::string& summary_json);
   // The id cross-reference of `map`, as persisted by earlier runs and this one.
   std::unordered_map<std::string, std::string> LoadXref(const std::string& map);
-  void PutXref(const std::string& map, const std::string& source_key, const std::string& target_id);
+  // `target_id`: the record's own id in the target system (what a `ref` resolves to);
+  // `external_id`: the value of the map's key field written with it (the external id).
+  void PutXref(const std::string& map, const std::string& source_key, const std::string& target_id,
+               const std::string& external_id = {});
+  // The external id kept with `map`'s record `source_key`; "" when none is known.
+  std::string XrefExternalId(const std::string& map, const std::string& source_key);
   void AddQueueEntry(int64_t run, const QueueEntry& e);
+  // What was last written for each of `map`'s records (a hash of the target record's fields),
+  // for maps into an API: a record whose output did not change is not sent again.
+  std::unordered_map<std::string, std::string> LoadWritten(const std::string& map);
+  void PutWritten(const std::string& map, const std::string& source_key, const std::string& hash);
   // The change cursor of `map`: the latest value of its source's cursor field (RFC 3339) a run
   // read; "" before the first run.
   std::string LoadCursor(const std::string& map);
@@ -58,6 +67,7 @@ class StateStore {
   sqlite3_stmt* Cached(sqlite3_stmt*& slot, const char* sql);
   sqlite3* db_;
   sqlite3_stmt* put_xref_ = nullptr;
+  sqlite3_stmt* put_written_ = nullptr;
   sqlite3_stmt* add_queue_ = nullptr;
   std::string path_;
 };

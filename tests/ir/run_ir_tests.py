@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 # Specs outside tests/ir: expected output name -> spec, relative to the repository root.
 EXTERNAL = {
     "acme_north_star": "examples/acme-salesforce-netsuite/acme.crmx",
+    "nested": "tests/unit/engine/nested/nested.crmx",
 }
 
 

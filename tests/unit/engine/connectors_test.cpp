@@ -15,6 +15,7 @@
 #include "compiler/driver/pipeline.h"
 #include "compiler/ir/plan_builder.h"
 #include "runtime/connectors/connector.h"
+#include "tests/unit/support/writer.h"
 #include "tests/unit/support/example_spec.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/queue_files.h"
@@ -53,7 +54,7 @@ struct ReadAll {
 bool Read(connectors::Connector& c, const std::string& object, const std::vector<std::string>& fields, ReadAll& out,
           std::string& error, std::vector<plan::FieldType> types = {}, size_t batch = 1024) {
   if (types.empty()) types.assign(fields.size(), plan::FieldType::kAny);
-  auto r = c.OpenReader(connectors::ReadRequest{object, fields, types, batch, {}}, error);
+  auto r = c.OpenReader(connectors::ReadRequest{object, fields, types, batch, {}, {}, {}, {}}, error);
   if (!r) return false;
   connectors::RecordBatch b;
   while (r->Next(b)) {
@@ -71,9 +72,23 @@ bool Read(connectors::Connector& c, const std::string& object, const std::vector
   return error.empty();
 }
 
+plan::TargetField Target(const std::string& name, plan::FieldType type, std::optional<int> scale = std::nullopt) {
+  plan::TargetField f;
+  f.name = name;
+  f.path = {name};
+  f.type = type;
+  f.scale = scale;
+  return f;
+}
+
 std::vector<plan::TargetField> Targets(const std::vector<std::string>& names) {
   std::vector<plan::TargetField> out;
-  for (const std::string& n : names) out.push_back(plan::TargetField{n, plan::FieldType::kAny, std::nullopt});
+  for (const std::string& n : names) {
+    plan::TargetField f;
+    f.name = n;
+    f.path = {n};
+    out.push_back(f);
+  }
   return out;
 }
 
@@ -164,10 +179,10 @@ TEST_CASE("dates and datetimes: read as timestamps, written back as their schema
   CHECK(connectors::FromText("yesterday", T::kDateTime, "CreatedDate").IsError());
   Value day = connectors::FromText("2024-05-05", T::kDate, "d");
   std::string out;
-  connectors::AppendField(out, day, plan::TargetField{"d", T::kDate, std::nullopt});
+  connectors::AppendField(out, day, Target("d", T::kDate));
   CHECK(out == "\"2024-05-05\"");
   out.clear();
-  connectors::AppendField(out, day, plan::TargetField{"d", T::kDateTime, std::nullopt});
+  connectors::AppendField(out, day, Target("d", T::kDateTime));
   CHECK(out == "\"2024-05-05T00:00:00Z\"");
 }
 
@@ -178,53 +193,53 @@ TEST_CASE("the JSONL writer: one line per key, the last write wins, an older fil
   REQUIRE(c);
   using value::Value;
   {
-    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id", "name", "amount"})}, error);
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id", "name", "amount"}), {}, 0}, error);
     REQUIRE_MESSAGE(w, error);
     std::vector<Value> a{Value::String("A"), Value::String("Ann \"x\"\n"), Value::Dec(*decimal::Decimal::Parse("1.5"))};
     std::vector<Value> b{Value::String("B"), Value::Null(), Value::Int(7)};
     std::vector<Value> a2{Value::String("A"), Value::String("Ann 2"), Value::Null()};
     std::string id;
-    REQUIRE(w->Upsert(a.data(), &id, error));
+    id = testing::PutOk(*w, a.data());
     CHECK(id == "A");
-    REQUIRE(w->Upsert(b.data(), nullptr, error));
-    REQUIRE(w->Upsert(a2.data(), nullptr, error));  // the same key again in the same run
+    testing::PutOk(*w, b.data());
+    testing::PutOk(*w, a2.data());  // the same key again in the same run
     std::vector<Value> nokey{Value::Null(), Value::String("x"), Value::Null()};
-    CHECK_FALSE(w->Upsert(nokey.data(), nullptr, error));
+    error = testing::PutFails(*w, nokey.data());
     CHECK(error == "no value for the key `id`");
     CHECK_FALSE(fs::exists(d / "Customer.jsonl"));  // nothing in place before Commit
-    REQUIRE(w->Commit(error));
+    REQUIRE(testing::CommitAll(*w, error));
   }
   CHECK(ReadFile(d / "Customer.jsonl") ==
         "{\"id\":\"B\",\"name\":null,\"amount\":7}\n{\"id\":\"A\",\"name\":\"Ann 2\",\"amount\":null}\n");
   {
     // A second run writes some fields of A and a new C: A keeps its other fields.
-    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id", "status"})}, error);
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id", "status"}), {}, 0}, error);
     REQUIRE(w);
     std::vector<Value> a{Value::String("A"), Value::String("paid")};
     std::vector<Value> cc{Value::String("C"), Value::String("open")};
-    REQUIRE(w->Upsert(a.data(), nullptr, error));
-    REQUIRE(w->Upsert(cc.data(), nullptr, error));
-    REQUIRE(w->Commit(error));
+    testing::PutOk(*w, a.data());
+    testing::PutOk(*w, cc.data());
+    REQUIRE(testing::CommitAll(*w, error));
   }
   CHECK(ReadFile(d / "Customer.jsonl") ==
         "{\"id\":\"B\",\"name\":null,\"amount\":7}\n"
-        "{\"amount\":null,\"id\":\"A\",\"name\":\"Ann 2\",\"status\":\"paid\"}\n"
+        "{\"id\":\"A\",\"name\":\"Ann 2\",\"amount\":null,\"status\":\"paid\"}\n"
         "{\"id\":\"C\",\"status\":\"open\"}\n");
   {
     // A writer never committed leaves the file as it was.
-    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id"})}, error);
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id"}), {}, 0}, error);
     std::vector<Value> x{Value::String("X")};
-    REQUIRE(w->Upsert(x.data(), nullptr, error));
+    testing::PutOk(*w, x.data());
   }
   CHECK(ReadFile(d / "Customer.jsonl").find("\"X\"") == std::string::npos);
   CHECK_FALSE(fs::exists(d / "Customer.jsonl.tmp"));
   // Decimals at the target's scale.
   {
-    std::vector<plan::TargetField> f{{"id", plan::FieldType::kString, std::nullopt}, {"usd", plan::FieldType::kDecimal, 2}};
-    auto w = c->OpenWriter(connectors::WriteRequest{"Money", "id", f}, error);
+    std::vector<plan::TargetField> f{Target("id", plan::FieldType::kString), Target("usd", plan::FieldType::kDecimal, 2)};
+    auto w = c->OpenWriter(connectors::WriteRequest{"Money", "id", f, {}, 0}, error);
     std::vector<Value> m{Value::String("M"), Value::Dec(*decimal::Decimal::Parse("915125"))};
-    REQUIRE(w->Upsert(m.data(), nullptr, error));
-    REQUIRE(w->Commit(error));
+    testing::PutOk(*w, m.data());
+    REQUIRE(testing::CommitAll(*w, error));
   }
   CHECK(ReadFile(d / "Money.jsonl") == "{\"id\":\"M\",\"usd\":915125.00}\n");
   fs::remove_all(d);
@@ -259,15 +274,15 @@ TEST_CASE("a SQLite database: upsert on the key, projected reads") {
   using value::Value;
   std::string id1, id2, id3;
   {
-    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "externalId", Targets({"externalId", "companyName", "lines"})}, error);
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "externalId", Targets({"externalId", "companyName", "lines"}), {}, 0}, error);
     REQUIRE_MESSAGE(w, error);
     std::vector<Value> a{Value::String("A"), Value::String("Acme"), Value::List({Value::Int(1)})};
     std::vector<Value> b{Value::String("B"), Value::Null(), Value::Null()};
     std::vector<Value> a2{Value::String("A"), Value::String("Acme 2"), Value::Null()};
-    REQUIRE(w->Upsert(a.data(), &id1, error));
-    REQUIRE(w->Upsert(b.data(), &id2, error));
-    REQUIRE(w->Upsert(a2.data(), &id3, error));
-    REQUIRE(w->Commit(error));
+    id1 = testing::PutOk(*w, a.data());
+    id2 = testing::PutOk(*w, b.data());
+    id3 = testing::PutOk(*w, a2.data());
+    REQUIRE(testing::CommitAll(*w, error));
   }
   CHECK(id1 == id3);  // the same record: idempotent upsert
   CHECK(id1 != id2);
@@ -292,18 +307,18 @@ TEST_CASE("a SQLite read: the query selects the projected columns and applies th
   using value::Value;
   {
     // (Not `Id`: SQLite column names ignore case, and `id` is the table's own id column.)
-    auto w = c->OpenWriter(connectors::WriteRequest{"Opportunity", "OppId", Targets({"OppId", "StageName", "Name", "Notes"})}, error);
+    auto w = c->OpenWriter(connectors::WriteRequest{"Opportunity", "OppId", Targets({"OppId", "StageName", "Name", "Notes"}), {}, 0}, error);
     REQUIRE_MESSAGE(w, error);
     const char* stages[] = {"Closed Won", "Prospecting", "Closed Won", "Closed Lost", "Closed Won"};
     for (int i = 0; i < 5; ++i) {
       std::vector<Value> rec{Value::String("O" + std::to_string(i)), Value::String(stages[i]), Value::String("n"),
                              Value::String("long text")};
-      REQUIRE(w->Upsert(rec.data(), nullptr, error));
+      testing::PutOk(*w, rec.data());
     }
-    REQUIRE(w->Commit(error));
+    REQUIRE(testing::CommitAll(*w, error));
   }
   plan::SourceCondition won{"StageName", plan::FilterOp::kEq, Value::String("Closed Won"), 0};
-  connectors::ReadRequest req{"Opportunity", {"OppId", "StageName"}, {plan::FieldType::kString, plan::FieldType::kString}, 2, {won}};
+  connectors::ReadRequest req{"Opportunity", {"OppId", "StageName"}, {plan::FieldType::kString, plan::FieldType::kString}, 2, {won}, {}, {}, {}};
   auto r = c->OpenReader(req, error);
   REQUIRE_MESSAGE(r, error);
   CHECK(r->Query().rfind("SELECT rowid, \"OppId\", \"StageName\" FROM \"Opportunity\" WHERE ", 0) == 0);

@@ -24,7 +24,25 @@ plan::Plan SamplePlan() {
   m.target = {"erp", "Customer"};
   m.projection.fields = {"Id", "Name"};
   m.projection.types = {plan::FieldType::kString, plan::FieldType::kString};
-  m.target_fields = {{"externalId", plan::FieldType::kString, std::nullopt}, {"total", plan::FieldType::kDecimal, 2}};
+  auto target = [](const std::string& name, std::vector<std::string> path, plan::FieldType type, std::optional<int> scale) {
+    plan::TargetField f;
+    f.name = name;
+    f.path = std::move(path);
+    f.type = type;
+    f.scale = scale;
+    return f;
+  };
+  m.target_fields = {target("externalId", {"externalId"}, plan::FieldType::kString, std::nullopt),
+                     target("total", {"total"}, plan::FieldType::kDecimal, 2),
+                     target("CustomerRef.value", {"CustomerRef", "value"}, plan::FieldType::kString, std::nullopt),
+                     target("lines", {"lines"}, plan::FieldType::kAny, std::nullopt)};
+  m.target_fields[2].reference = true;
+  m.target_fields[3].sublist = "item";
+  m.target_fields[3].element = {target("rate", {"rate"}, plan::FieldType::kDecimal, 2)};
+  m.source_id = "Id";
+  m.target_id = "id";
+  m.projection.relations.push_back(
+      plan::Relation{"Owner", false, "User", "OwnerId", "Id", {"Name"}, {plan::FieldType::kString}});
   plan::Step key;
   key.kind = plan::StepKind::kKey;
   key.target = "externalId";
@@ -66,8 +84,23 @@ TEST_CASE("a plan round-trips through its file format") {
   REQUIRE(back.maps.size() == 1);
   CHECK(back.maps[0].projection.fields == std::vector<std::string>{"Id", "Name"});
   CHECK(back.maps[0].projection.types == std::vector<plan::FieldType>{plan::FieldType::kString, plan::FieldType::kString});
-  REQUIRE(back.maps[0].target_fields.size() == 2);
+  REQUIRE(back.maps[0].target_fields.size() == 4);
   CHECK(back.maps[0].target_fields[1].scale == std::optional<int>(2));
+  // Version 3: nesting, references, sublists, list elements, record identity.
+  const plan::TargetField& ref = back.maps[0].target_fields[2];
+  CHECK(ref.path == std::vector<std::string>{"CustomerRef", "value"});
+  CHECK(ref.reference);
+  CHECK(back.maps[0].target_fields[0].path == std::vector<std::string>{"externalId"});
+  CHECK_FALSE(back.maps[0].target_fields[0].reference);
+  const plan::TargetField& lines = back.maps[0].target_fields[3];
+  CHECK(lines.sublist == "item");
+  REQUIRE(lines.element.size() == 1);
+  CHECK(lines.element[0].name == "rate");
+  CHECK(lines.element[0].scale == std::optional<int>(2));
+  CHECK(back.maps[0].source_id == "Id");
+  CHECK(back.maps[0].target_id == "id");
+  REQUIRE(back.maps[0].projection.relations.size() == 1);
+  CHECK(back.maps[0].projection.relations[0].id_field == "Id");
   REQUIRE(back.maps[0].steps.size() == 2);
   const vm::Program& prog = back.maps[0].steps[1].program;
   REQUIRE(prog.constants.size() == 4);

@@ -13,6 +13,7 @@
 #include "runtime/spectest/report.h"
 #include "runtime/spectest/spectest.h"
 #include "tests/unit/support/example_spec.h"
+#include "tests/unit/support/writer.h"
 
 namespace {
 
@@ -67,9 +68,10 @@ TEST_CASE("the plan carries the spec's tests, given values typed by the schema")
   REQUIRE(won.expect.size() == 1);
   CHECK(won.expect[0].kind == plan::ExpectKind::kRecord);
   CHECK(won.expect[0].object == "SalesOrder");
-  const Value* total = FieldOf(won.expect[0].fields, "total");
-  REQUIRE(total != nullptr);
-  CHECK(total->kind() == Kind::kDecimal);
+  const Value* currency = FieldOf(won.expect[0].fields, "currency");
+  REQUIRE(currency != nullptr);
+  CHECK(currency->kind() == Kind::kString);
+  CHECK(FieldOf(won.expect[0].fields, "total") == nullptr);
   REQUIRE(p.tests[1].expect.size() == 1);
   CHECK(p.tests[1].expect[0].kind == plan::ExpectKind::kException);
   CHECK(p.tests[1].expect[0].text == "missing Name");
@@ -108,6 +110,9 @@ TEST_CASE("the memory connector reads the requested fields, converted, in batche
                               {plan::FieldType::kDecimal, plan::FieldType::kString, plan::FieldType::kString,
                                plan::FieldType::kInt},
                               2,
+                              {},
+                              {},
+                              {},
                               {}};
   std::string error;
   auto reader = c.OpenReader(req, error);
@@ -129,7 +134,7 @@ TEST_CASE("the memory connector reads the requested fields, converted, in batche
   CHECK(amounts[0].kind() == Kind::kDecimal);
   CHECK(amounts[4].AsDecimal().ToString() == "14");
   // An object nobody gave reads as empty.
-  auto none = c.OpenReader(connectors::ReadRequest{"Contact", {"Id"}, {plan::FieldType::kString}, 10, {}}, error);
+  auto none = c.OpenReader(connectors::ReadRequest{"Contact", {"Id"}, {plan::FieldType::kString}, 10, {}, {}, {}, {}}, error);
   REQUIRE(none != nullptr);
   CHECK_FALSE(none->Next(batch));
 }
@@ -150,21 +155,27 @@ TEST_CASE("the memory connector converts as the JSON Lines reader does") {
 TEST_CASE("the memory connector upserts by key at commit and keeps every write") {
   spectest::MemoryConnector c("erp");
   c.Add("Customer", {{"externalId", Value::String("k1")}, {"creditLimit", Value::Int(5)}});
-  connectors::WriteRequest req{"Customer", "externalId",
-                               {{"externalId", plan::FieldType::kString, {}}, {"companyName", plan::FieldType::kString, {}}}};
+  connectors::WriteRequest req{"Customer", "externalId", {}, {}, 0};
+  for (const char* name : {"externalId", "companyName"}) {
+    plan::TargetField f;
+    f.name = name;
+    f.path = {name};
+    f.type = plan::FieldType::kString;
+    req.fields.push_back(f);
+  }
   std::string error, id;
   auto w = c.OpenWriter(req, error);
   REQUIRE(w != nullptr);
   Value rec1[] = {Value::String("k1"), Value::String("Acme")};
   Value rec2[] = {Value::String("k2"), Value::String("Globex")};
   Value no_key[] = {Value::Null(), Value::String("Nobody")};
-  REQUIRE(w->Upsert(rec1, &id, error));
+  id = testing::PutOk(*w, rec1);
   CHECK(id == "k1");
-  REQUIRE(w->Upsert(rec2, &id, error));
-  CHECK_FALSE(w->Upsert(no_key, &id, error));
+  id = testing::PutOk(*w, rec2);
+  error = testing::PutFails(*w, no_key);
   CHECK(error.find("externalId") != std::string::npos);
   CHECK(c.Records("Customer").size() == 1);  // not committed yet
-  REQUIRE(w->Commit(error));
+  REQUIRE(testing::CommitAll(*w, error));
   const auto& records = c.Records("Customer");
   REQUIRE(records.size() == 2);
   // k1 got the written field and kept its other one.
@@ -276,4 +287,67 @@ TEST_CASE("the reports: a summary line, JUnit XML escaped") {
   CHECK(xml.find("name=\"ok &lt;one&gt;\"/>") != std::string::npos);
   CHECK(xml.find("name=\"bad &amp; &quot;two&quot;\"") != std::string::npos);
   CHECK(spectest::XmlEscape(std::string("a\x01z")) == "a\\x01z");
+}
+
+TEST_CASE("nested objects are expected by their entries; a ref is the target's own id") {
+  plan::Plan p = BuildSpec("tests/unit/engine/nested/nested.crmx");
+  REQUIRE(p.tests.size() == 1);
+  auto results = spectest::RunSpecTests(p, {});
+  REQUIRE(results.size() == 1);
+  CHECK_MESSAGE(results[0].passed, spectest::FailureText(results[0]));
+  // The memory system numbered the customer "1": the invoice's CustomerRef holds that.
+  CHECK(Mentions(results[0].happened, "CustomerRef: {\"value\": \"1\"}"));
+  CHECK(Mentions(results[0].happened, "BillAddr: {\"City\": \"Berlin\", \"Line1\": \"n/a\"}"));
+  // An expected object matches by its entries: one entry is enough ...
+  plan::Expectation& customer = p.tests[0].expect[0];
+  REQUIRE(customer.fields[2].first == "BillAddr");
+  customer.fields[2].second = Value::Map({{Value::String("City"), Value::String("Berlin")}});
+  CHECK(spectest::RunSpecTests(p, {})[0].passed);
+  // ... but each must be as expected.
+  customer.fields[2].second = Value::Map({{Value::String("City"), Value::String("Paris")}});
+  CHECK_FALSE(spectest::RunSpecTests(p, {})[0].passed);
+  customer.fields[2].second = Value::Map({{Value::String("Zip"), Value::String("10115")}});
+  CHECK_FALSE(spectest::RunSpecTests(p, {})[0].passed);
+  // A dotted field name reads inside the written object.
+  customer.fields[2] = {"BillAddr.City", Value::String("Berlin")};
+  CHECK(spectest::RunSpecTests(p, {})[0].passed);
+  // The CRM's key is not what a ref resolves to.
+  plan::Plan q = BuildSpec("tests/unit/engine/nested/nested.crmx");
+  plan::Expectation& invoice = q.tests[0].expect[1];
+  REQUIRE(invoice.fields[1].first == "CustomerRef");
+  invoice.fields[1].second = Value::Map({{Value::String("value"), Value::String("c1")}});
+  auto failed = spectest::RunSpecTests(q, {});
+  CHECK_FALSE(failed[0].passed);
+}
+
+TEST_CASE("the memory connector writes nested fields and numbers records of a target with an id field") {
+  spectest::MemoryConnector c("erp");
+  c.Add("Invoice", {{"Id", Value::String("7")},
+                    {"externalId", Value::String("k1")},
+                    {"CustomerRef", Value::Map({{Value::String("name"), Value::String("Acme")},
+                                                {Value::String("value"), Value::String("3")}})}});
+  connectors::WriteRequest req{"Invoice", "externalId", {}, "Id", 0};
+  for (const char* name : {"externalId", "CustomerRef.value"}) {
+    plan::TargetField f;
+    f.name = name;
+    f.path = std::string(name) == "externalId" ? std::vector<std::string>{"externalId"}
+                                               : std::vector<std::string>{"CustomerRef", "value"};
+    req.fields.push_back(f);
+  }
+  std::string error;
+  auto w = c.OpenWriter(req, error);
+  REQUIRE(w != nullptr);
+  Value k1[] = {Value::String("k1"), Value::String("9")};
+  Value k2[] = {Value::String("k2"), Value::String("4")};
+  CHECK(testing::PutOk(*w, k1) == "7");  // the id it has
+  CHECK(testing::PutOk(*w, k2) == "8");  // the next after the largest
+  REQUIRE(testing::CommitAll(*w, error));
+  const auto& records = c.Records("Invoice");
+  REQUIRE(records.size() == 2);
+  const Value* ref = FieldOf(records[0], "CustomerRef");
+  REQUIRE(ref != nullptr);
+  // The written member replaced, the other kept.
+  CHECK(value::Display(*ref) == "{\"name\": \"Acme\", \"value\": \"9\"}");
+  CHECK(value::Display(*FieldOf(records[1], "CustomerRef")) == "{\"value\": \"4\"}");
+  CHECK(value::Display(*FieldOf(records[1], "Id")) == "\"8\"");
 }

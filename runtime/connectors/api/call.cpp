@@ -1,0 +1,214 @@
+// Defines the API connectors' calls (call.h): the session, the retry loop and the one table of
+// retriable failures.
+#include "runtime/connectors/api/call.h"
+
+#include <algorithm>
+#include <charconv>
+#include <thread>
+
+namespace crmx::connectors::api {
+
+namespace {
+
+// Vendor codes that mean "try again later": limits, locks, concurrency.
+constexpr std::string_view kRetriableCodes[] = {
+    "REQUEST_LIMIT_EXCEEDED",      // Salesforce: API request limit, or too many concurrent requests
+    "UNABLE_TO_LOCK_ROW",          // Salesforce: a record locked by another transaction
+    "SERVER_UNAVAILABLE",          // Salesforce
+    "SSS_REQUEST_LIMIT_EXCEEDED",  // NetSuite: request rate
+    "CONCURRENCY_LIMIT_EXCEEDED",  // NetSuite: the account's concurrency governance
+    "timeout", "connection reset", "connection refused", "connection failed", "dns",
+};
+
+std::string TrimCopy(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool ReadRetriable(const http::Response& r) {
+  return r.status == 0 || r.status == 429 || r.status == 502 || r.status == 503 || r.status == 504;
+}
+
+}  // namespace
+
+bool Retriable(long status, std::string_view code) {
+  if (status == 0 || status == 429 || status == 502 || status == 503 || status == 504) return true;
+  return std::find(std::begin(kRetriableCodes), std::end(kRetriableCodes), code) != std::end(kRetriableCodes);
+}
+
+std::chrono::milliseconds RetryAfter(const http::Response& response) {
+  std::string v = TrimCopy(response.Header("Retry-After"));
+  int64_t seconds = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || seconds < 0)
+    return std::chrono::milliseconds(-1);
+  return std::chrono::milliseconds(std::min<int64_t>(seconds, 86400) * 1000);
+}
+
+bool ParseLimitInfo(std::string_view header, int64_t& used, int64_t& max) {
+  // "api-usage=25/15000" possibly beside other entries ("per-app-api-usage=...").
+  size_t at = 0;
+  while ((at = header.find("api-usage=", at)) != std::string_view::npos) {
+    bool own = at == 0 || header[at - 1] == ' ' || header[at - 1] == ',' || header[at - 1] == ';';
+    at += 10;
+    if (!own) continue;
+    std::string_view rest = header.substr(at);
+    auto r1 = std::from_chars(rest.data(), rest.data() + rest.size(), used);
+    if (r1.ec != std::errc() || r1.ptr == rest.data() + rest.size() || *r1.ptr != '/') return false;
+    auto r2 = std::from_chars(r1.ptr + 1, rest.data() + rest.size(), max);
+    return r2.ec == std::errc();
+  }
+  return false;
+}
+
+void LimitsTracker::Observe(const http::Response& response) {
+  std::string h = response.Header("Sforce-Limit-Info");
+  if (h.empty()) return;
+  int64_t used = 0, max = 0;
+  bool parsed = ParseLimitInfo(h, used, max);
+  std::lock_guard<std::mutex> lock(mu_);
+  latest_ = TrimCopy(h);
+  if (parsed) {
+    used_ = used;
+    max_ = max;
+  }
+}
+
+std::string LimitsTracker::Latest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return latest_;
+}
+int64_t LimitsTracker::Used() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return used_;
+}
+int64_t LimitsTracker::Max() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return max_;
+}
+
+Session::Session(profile::SystemProfile system, std::unique_ptr<http::Client> auth_client,
+                 std::unique_ptr<auth::Authenticator> authenticator, bool use_instance_url)
+    : sleep([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }),
+      system_(std::move(system)),
+      auth_client_(std::move(auth_client)),
+      auth_(std::move(authenticator)),
+      use_instance_url_(use_instance_url) {}
+
+bool Session::Base(std::string& base, std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (use_instance_url_ && auth_ && auth_->InstanceUrl().empty()) {
+    // Not logged in yet: the login says where the API is.
+    http::Request probe;
+    probe.url = system_.base_url;
+    if (!auth_->Authorize(probe, error)) return false;
+  }
+  base = use_instance_url_ && auth_ && !auth_->InstanceUrl().empty() ? auth_->InstanceUrl() : system_.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return true;
+}
+
+bool Session::Authorize(http::Request& req, std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!auth_) return true;
+  return auth_->Authorize(req, error);
+}
+
+void Session::Invalidate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auth_) auth_->Invalidate();
+}
+
+uint64_t Session::Logins() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return auth_ ? auth_->Logins() : 0;
+}
+
+http::Options Session::ClientOptions() const {
+  http::Options o;
+  if (system_.timeout_ms > 0) o.timeout = std::chrono::milliseconds(system_.timeout_ms);
+  return o;
+}
+
+CallResult Call(Session& session, http::Client& client, const http::Request& req, RetryMode mode,
+                std::atomic<uint64_t>& calls, const std::function<bool(const http::Response&)>& not_applied) {
+  CallResult out;
+  bool relogged = false;
+  std::chrono::milliseconds backoff = session.policy.backoff;
+  for (;;) {
+    uint64_t logins_before = session.Logins();
+    http::Request r = req;
+    std::string error;
+    if (!r.url.empty() && r.url.front() == '/') {
+      std::string base;
+      if (!session.Base(base, error)) {
+        calls += session.Logins() - logins_before;
+        out.response = http::Response{};
+        out.login_error = error;
+        return out;
+      }
+      r.url = base + r.url;
+    }
+    if (!session.Authorize(r, error)) {
+      calls += session.Logins() - logins_before;
+      out.response = http::Response{};
+      out.login_error = error;
+      return out;
+    }
+    calls += session.Logins() - logins_before;
+    out.response = client.Send(r);
+    ++calls;
+    ++out.attempts;
+    session.limits.Observe(out.response);
+    if (out.response.status == 401 && !relogged) {
+      // The token expired or was revoked (Salesforce INVALID_SESSION_ID): log in once more.
+      relogged = true;
+      session.Invalidate();
+      continue;
+    }
+    bool again = (mode == RetryMode::kRead && ReadRetriable(out.response)) || (not_applied && not_applied(out.response));
+    if (!again || out.attempts >= session.policy.attempts) return out;
+    std::chrono::milliseconds wait = RetryAfter(out.response);
+    if (wait.count() < 0) {
+      wait = backoff;
+      backoff *= 2;
+    }
+    session.sleep(std::min(wait, session.policy.max_wait));
+  }
+}
+
+WriteResult FailedWrite(uint64_t tag, const CallResult& call, std::string code, std::string message,
+                        std::vector<std::string> fields) {
+  WriteResult r;
+  r.tag = tag;
+  r.ok = false;
+  r.http_status = static_cast<int>(call.response.status);
+  if (!call.login_error.empty()) {
+    r.code = "LOGIN_FAILED";
+    r.message = call.login_error;
+    // A refused credential stays refused; a token endpoint that did not answer, or answered
+    // 429/5xx, may answer later (the auth library's messages say which: auth/bearer.cpp).
+    bool refused = call.login_error.find("login refused") != std::string::npos ||
+                   call.login_error.find("cannot build") != std::string::npos;
+    bool busy = call.login_error.find("HTTP 429") != std::string::npos ||
+                call.login_error.find("HTTP 5") != std::string::npos;
+    r.retriable = !refused || busy;
+    return r;
+  }
+  if (call.response.status == 0) {
+    const std::string& t = call.response.transport_error;
+    size_t colon = t.find(": ");
+    r.code = colon == std::string::npos ? t : t.substr(0, colon);
+    r.message = t.empty() ? std::string("no answer") : t;
+    r.retriable = true;
+    return r;
+  }
+  r.code = std::move(code);
+  r.message = std::move(message);
+  r.fields = std::move(fields);
+  r.retriable = Retriable(call.response.status, r.code);
+  return r;
+}
+
+}  // namespace crmx::connectors::api

@@ -1,0 +1,588 @@
+// Defines the NetSuite REST connector (netsuite.h): SuiteQL reads, upserts by external id on
+// up to `concurrency` threads.
+#include "runtime/connectors/netsuite/netsuite.h"
+
+#include <algorithm>
+#include <optional>
+#include <thread>
+
+#include "runtime/connectors/api/batch_writer.h"
+#include "runtime/connectors/nesting.h"
+#include "runtime/plan/pushdown.h"
+
+namespace crmx::connectors::netsuite {
+
+namespace {
+
+using plan::FieldType;
+using plan::FilterOp;
+using value::Kind;
+using value::Value;
+
+constexpr size_t kDefaultWriteBatch = 50;
+constexpr size_t kMaxPage = 1000;  // SuiteQL's largest `limit`
+constexpr int kDefaultConcurrency = 5;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+// A column or table name SuiteQL reads as a name (no dots: relationships are not read here).
+bool SafeName(std::string_view f) {
+  if (f.empty()) return false;
+  return std::all_of(f.begin(), f.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool IsNumberType(FieldType t) { return t == FieldType::kInt || t == FieldType::kDecimal || t == FieldType::kDouble; }
+
+// An instant as SuiteQL text: TO_DATE for a date field, TO_TIMESTAMP for a datetime field.
+std::optional<std::string> TimeLiteral(value::Time t, FieldType type) {
+  if (t.nanos != 0) return std::nullopt;
+  std::string text = value::FormatTimestamp(t);  // "2024-01-01T00:00:00Z"
+  if (text.size() != 20) return std::nullopt;
+  if (type == FieldType::kDate) {
+    if (text.compare(10, 10, "T00:00:00Z") != 0) return std::nullopt;
+    return "TO_DATE('" + text.substr(0, 10) + "', 'YYYY-MM-DD')";
+  }
+  if (type == FieldType::kDateTime)
+    return "TO_TIMESTAMP('" + text.substr(0, 10) + " " + text.substr(11, 8) + "', 'YYYY-MM-DD HH24:MI:SS')";
+  return std::nullopt;
+}
+
+// A constant as a SuiteQL literal for a field of type `type`, when SuiteQL compares them as
+// the VM does.
+std::optional<std::string> Literal(const Value& k, FieldType type) {
+  switch (k.kind()) {
+    case Kind::kString:
+      // Oracle stores '' as NULL: an empty string is left to the engine.
+      if (type == FieldType::kString && !k.AsText().empty()) return QuoteSuiteQl(k.AsText());
+      return std::nullopt;
+    case Kind::kBool:
+      if (type == FieldType::kBool) return std::string(k.AsBool() ? "'T'" : "'F'");
+      return std::nullopt;
+    case Kind::kInt:
+      if (IsNumberType(type)) return std::to_string(k.AsInt());
+      return std::nullopt;
+    case Kind::kUint:
+      if (IsNumberType(type)) return std::to_string(k.AsUint());
+      return std::nullopt;
+    case Kind::kDecimal:
+      if (IsNumberType(type)) return k.AsDecimal().ToString();
+      return std::nullopt;
+    case Kind::kDouble: {
+      if (!IsNumberType(type)) return std::nullopt;
+      auto d = decimal::Decimal::FromDouble(k.AsDouble());
+      if (!d) return std::nullopt;
+      return d->ToString();
+    }
+    case Kind::kTimestamp: return TimeLiteral(k.AsTime(), type);
+    default: return std::nullopt;
+  }
+}
+
+const char* SqlOperator(FilterOp op) {
+  switch (op) {
+    case FilterOp::kEq: return "=";
+    case FilterOp::kNe: return "<>";
+    case FilterOp::kLt: return "<";
+    case FilterOp::kLe: return "<=";
+    case FilterOp::kGt: return ">";
+    case FilterOp::kGe: return ">=";
+    case FilterOp::kIn: return "IN";
+  }
+  return "=";
+}
+
+// The SuiteQL of one pushdown condition, or nothing when SuiteQL could leave out a record the
+// VM keeps. NULL fails every SQL comparison: `OR col IS NULL` where the VM keeps nulls.
+// String orderings depend on the account's collation: not pushed.
+std::optional<std::string> ConditionSql(const plan::SourceCondition& c, FieldType type) {
+  if (!SafeName(c.field) || type == FieldType::kAny) return std::nullopt;
+  std::string col = Lower(c.field);
+  const Value& k = c.value;
+  std::optional<bool> on_null = plan::Evaluate(c, Value::Null());
+  if (c.op == FilterOp::kIn) {
+    if (k.kind() != Kind::kList) return std::nullopt;
+    std::vector<std::string> items;
+    bool has_null = false;
+    for (const Value& x : k.AsList()) {
+      if (x.IsNull()) {
+        has_null = true;
+      } else if (auto lit = Literal(x, type)) {
+        items.push_back(*lit);
+      } else if (x.kind() == Kind::kString && x.AsText().empty() && type == FieldType::kString) {
+        return std::nullopt;  // '' is NULL in SuiteQL: left to the engine
+      }
+    }
+    if (items.empty()) return has_null ? std::optional<std::string>(col + " IS NULL") : std::nullopt;
+    std::string sql = col + " IN (";
+    for (size_t i = 0; i < items.size(); ++i) sql += (i ? ", " : "") + items[i];
+    sql += ")";
+    return has_null || on_null != false ? "(" + sql + " OR " + col + " IS NULL)" : sql;
+  }
+  if (k.IsNull()) {
+    if (c.op == FilterOp::kEq) return col + " IS NULL";
+    if (c.op == FilterOp::kNe) return col + " IS NOT NULL";
+    return std::nullopt;
+  }
+  if ((k.kind() == Kind::kString || k.kind() == Kind::kBool) && c.op != FilterOp::kEq && c.op != FilterOp::kNe)
+    return std::nullopt;
+  std::optional<std::string> lit = Literal(k, type);
+  if (!lit) return std::nullopt;
+  std::string sql = col + " " + SqlOperator(c.op) + " " + *lit;
+  return on_null == false ? sql : "(" + sql + " OR " + col + " IS NULL)";
+}
+
+// NetSuite's error body: {"type","title","status","o:errorDetails":[{"detail","o:errorPath",
+// "o:errorCode"}]}.
+void ReadErrorBody(const std::string& body, std::string& code, std::string& message, std::vector<std::string>& fields) {
+  api::JsonNode root;
+  std::string error;
+  if (!api::ParseJson(body, root, error) || root.type != api::JsonNode::Type::kObject) {
+    message = body.substr(0, 300);
+    return;
+  }
+  if (const api::JsonNode* details = root.Find("o:errorDetails")) {
+    for (const api::JsonNode& d : details->items) {
+      const api::JsonNode* c = d.Find("o:errorCode");
+      if (code.empty() && c != nullptr) code = c->Text();
+      if (const api::JsonNode* m = d.Find("detail")) message += (message.empty() ? "" : "; ") + m->Text();
+      if (const api::JsonNode* p = d.Find("o:errorPath"); p != nullptr && !p->Text().empty()) fields.push_back(p->Text());
+    }
+  }
+  if (message.empty())
+    if (const api::JsonNode* t = root.Find("title")) message = t->Text();
+  // The token endpoint's form.
+  if (code.empty())
+    if (const api::JsonNode* e = root.Find("error")) code = e->Text();
+}
+
+std::string DescribeFailure(const api::CallResult& call) {
+  if (!call.login_error.empty()) return "login failed: " + call.login_error;
+  if (call.response.status == 0) return call.response.transport_error;
+  std::string code, message;
+  std::vector<std::string> fields;
+  ReadErrorBody(call.response.body, code, message, fields);
+  return "HTTP " + std::to_string(call.response.status) + (code.empty() ? "" : ": " + code) +
+         (message.empty() ? "" : ": " + message);
+}
+
+// A SuiteQL column's value as a field of `type` (booleans are "T" and "F").
+Value ColumnValue(const api::JsonNode& n, FieldType type, const std::string& field) {
+  if (type == FieldType::kBool && n.type == api::JsonNode::Type::kString) {
+    if (n.text == "T") return Value::Bool(true);
+    if (n.text == "F") return Value::Bool(false);
+  }
+  // A datetime without a zone ("2024-01-02 03:04:05"): read as UTC, the zone the cursor's
+  // TO_TIMESTAMP literal is written in.
+  if (type == FieldType::kDateTime && n.type == api::JsonNode::Type::kString && n.text.size() == 19 &&
+      (n.text[10] == ' ' || n.text[10] == 'T'))
+    return FromText(n.text + "Z", type, field).Owned();
+  return api::NodeValue(n, type, field);
+}
+
+// Real accounts answer date and datetime columns in the user's date format ("3/1/2024", the
+// time of day dropped), so the reader selects them through TO_CHAR unless the profile says
+// `suiteql_dates: raw` (an account whose format is ISO).
+bool DatesToChar(const api::Session& session) {
+  auto at = session.system().options.find("suiteql_dates");
+  return at == session.system().options.end() || at->second != "raw";
+}
+
+class NetSuiteReader : public RecordReader {
+ public:
+  NetSuiteReader(std::shared_ptr<api::Session> session, const ReadRequest& req)
+      : session_(std::move(session)), req_(req), client_(session_->ClientOptions()),
+        query_(BuildSuiteQl(req, DatesToChar(*session_))),
+        limit_(std::clamp<size_t>(req.batch, 1, kMaxPage)) {}
+
+  bool Next(RecordBatch& out) override {
+    out.Clear();
+    out.width = req_.fields.size();
+    out.file = "netsuite:" + req_.object;
+    size_t batch = std::max<size_t>(req_.batch, 1);
+    while (out.size() < batch) {
+      const api::JsonNode* items = page_.Find("items");
+      if (items != nullptr && pos_ < items->items.size()) {
+        const api::JsonNode& row = items->items[pos_++];
+        for (size_t i = 0; i < req_.fields.size(); ++i) {
+          const api::JsonNode* n = row.FindIgnoreCase(req_.fields[i]);
+          FieldType t = i < req_.types.size() ? req_.types[i] : FieldType::kAny;
+          out.values.push_back(n ? ColumnValue(*n, t, req_.fields[i]) : Value::Null());
+        }
+        out.lines.push_back(static_cast<int64_t>(++done_));
+        continue;
+      }
+      if (finished_) break;
+      if (!Fetch()) return false;
+    }
+    return out.size() > 0;
+  }
+  uint64_t Done() const override { return done_; }
+  uint64_t Total() const override { return total_; }
+  std::string Query() const override { return query_; }
+  uint64_t Calls() const override { return calls_; }
+
+ private:
+  bool Fetch() {
+    http::Request r;
+    r.method = "POST";
+    r.url = "/services/rest/query/v1/suiteql?limit=" + std::to_string(limit_) + "&offset=" + std::to_string(offset_);
+    r.headers = {{"Prefer", "transient"}, {"Content-Type", "application/json"}, {"Accept", "application/json"}};
+    r.body = "{\"q\":";
+    AppendJsonString(r.body, query_);
+    r.body += "}";
+    api::CallResult call = api::Call(*session_, client_, r, api::RetryMode::kRead, calls_, NotApplied);
+    if (!call.response.Ok()) {
+      error_ = "NetSuite query of " + req_.object + " failed: " + DescribeFailure(call);
+      return false;
+    }
+    std::string parse_error;
+    if (!api::ParseJson(call.response.body, page_, parse_error)) {
+      error_ = "NetSuite query of " + req_.object + ": " + parse_error;
+      return false;
+    }
+    pos_ = 0;
+    const api::JsonNode* more = page_.Find("hasMore");
+    const api::JsonNode* items = page_.Find("items");
+    if (const api::JsonNode* total = page_.Find("totalResults"))
+      total_ = std::strtoull(total->Text().c_str(), nullptr, 10);
+    offset_ += limit_;
+    finished_ = more == nullptr || more->Text() != "true" || items == nullptr || items->items.empty();
+    return true;
+  }
+
+  std::shared_ptr<api::Session> session_;
+  ReadRequest req_;
+  http::Client client_;
+  std::string query_;
+  size_t limit_;
+  size_t offset_ = 0;
+  api::JsonNode page_;
+  size_t pos_ = 0;
+  bool finished_ = false;
+  uint64_t done_ = 0, total_ = 0;
+  std::atomic<uint64_t> calls_{0};
+};
+
+class NetSuiteWriter : public api::BatchWriter {
+ public:
+  NetSuiteWriter(std::shared_ptr<api::Session> session, const WriteRequest& req)
+      // NetSuite takes one record per request (the plan's write_batch is 1): the batch is what
+      // the lanes share, so it is at least kDefaultWriteBatch records.
+      : api::BatchWriter(req, std::max(req.batch, kDefaultWriteBatch)), session_(std::move(session)),
+        lanes_(static_cast<size_t>(session_->system().concurrency > 0 ? session_->system().concurrency
+                                                                      : kDefaultConcurrency)) {}
+
+ private:
+  // The batch's upserts on up to `lanes_` threads, each with its own client; results in the
+  // order the records were added. The rows are only read by the threads (a Value's reference
+  // count is not atomic: nothing here copies one).
+  void SendBatch(const std::vector<std::vector<Value>>& rows, const std::vector<uint64_t>& tags,
+                 std::vector<WriteResult>& done) override {
+    size_t n = rows.size();
+    size_t lanes = std::min(lanes_, n);
+    while (clients_.size() < lanes) clients_.push_back(std::make_unique<http::Client>(session_->ClientOptions()));
+    std::vector<std::string> keys(n);
+    for (size_t i = 0; i < n; ++i) keys[i] = KeyText(rows[i][static_cast<size_t>(key())]);
+    std::vector<WriteResult> results(n);
+    std::atomic<size_t> next{0};
+    auto lane = [&](size_t l) {
+      for (size_t i = next++; i < n; i = next++) results[i] = SendOne(*clients_[l], rows[i].data(), keys[i], tags[i]);
+    };
+    if (lanes <= 1) {
+      lane(0);
+    } else {
+      std::vector<std::thread> threads;
+      for (size_t l = 0; l < lanes; ++l) threads.emplace_back(lane, l);
+      for (std::thread& t : threads) t.join();
+    }
+    done.insert(done.end(), std::make_move_iterator(results.begin()), std::make_move_iterator(results.end()));
+  }
+
+  WriteResult SendOne(http::Client& client, const Value* values, const std::string& key, uint64_t tag) {
+    http::Request r;
+    r.method = "PUT";
+    r.url = UpsertPath(req_, key);
+    r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+    r.body = BuildRecordBody(req_, values);
+    api::CallResult call = api::Call(*session_, client, r, api::RetryMode::kWrite, calls_, NotApplied);
+    return ParseRecordAnswer(call, tag);
+  }
+
+  std::shared_ptr<api::Session> session_;
+  size_t lanes_;
+  std::vector<std::unique_ptr<http::Client>> clients_;
+};
+
+class NetSuiteConnector : public Connector {
+ public:
+  explicit NetSuiteConnector(std::shared_ptr<api::Session> session) : session_(std::move(session)) {}
+  std::string Describe() const override { return "netsuite " + session_->system().base_url; }
+  bool Remote() const override { return true; }
+  std::unique_ptr<RecordReader> OpenReader(const ReadRequest& req, std::string& error) override {
+    if (!SafeName(req.object)) {
+      error = "`" + req.object + "` is not a NetSuite record type";
+      return nullptr;
+    }
+    for (const std::string& f : req.fields) {
+      if (!SafeName(f)) {
+        error = "`" + f + "` is not a SuiteQL column of " + req.object + " (joined fields are not read by SuiteQL here)";
+        return nullptr;
+      }
+    }
+    return std::make_unique<NetSuiteReader>(session_, req);
+  }
+  std::unique_ptr<RecordWriter> OpenWriter(const WriteRequest& req, std::string& error) override {
+    if (!SafeName(req.object)) {
+      error = "`" + req.object + "` is not a NetSuite record type";
+      return nullptr;
+    }
+    return std::make_unique<NetSuiteWriter>(session_, req);
+  }
+
+ private:
+  std::shared_ptr<api::Session> session_;
+};
+
+// A reference's value: the internal id as text.
+void AppendReference(std::string& out, const Value& v, const plan::TargetField& f) {
+  if (v.IsNull()) {
+    out += "null";
+    return;
+  }
+  out += "{\"id\":";
+  switch (v.kind()) {
+    case Kind::kString: AppendJsonString(out, v.AsText()); break;
+    case Kind::kInt: AppendJsonString(out, std::to_string(v.AsInt())); break;
+    case Kind::kUint: AppendJsonString(out, std::to_string(v.AsUint())); break;
+    case Kind::kDecimal: AppendJsonString(out, v.AsDecimal().ToString()); break;
+    default: AppendField(out, v, f);
+  }
+  out += "}";
+}
+
+void EncodeValue(std::string& out, const plan::TargetField& f, const Value& v) {
+  if (f.reference) {
+    AppendReference(out, v, f);
+    return;
+  }
+  AppendField(out, v, f);
+}
+
+// The value of element field `f` in a line (a map keyed by the element fields' names).
+const Value* LineValue(const Value& line, const plan::TargetField& f) {
+  if (line.kind() != Kind::kMap) return nullptr;
+  for (const auto& [k, v] : line.AsMap().entries)
+    if (k.kind() == Kind::kString && k.AsText() == f.name) return &v;
+  // A nested path in nested maps.
+  const Value* at = &line;
+  for (const std::string& step : f.path) {
+    if (at->kind() != Kind::kMap) return nullptr;
+    const Value* found = nullptr;
+    for (const auto& [k, v] : at->AsMap().entries)
+      if (k.kind() == Kind::kString && k.AsText() == step) found = &v;
+    if (found == nullptr) return nullptr;
+    at = found;
+  }
+  return f.path.empty() ? nullptr : at;
+}
+
+// `{"items":[{line}, ...]}` for a sublist's lines.
+void AppendSublist(std::string& out, const plan::TargetField& f, const Value& lines) {
+  out += "{\"items\":[";
+  bool first = true;
+  for (const Value& line : lines.AsList()) {
+    if (!first) out.push_back(',');
+    first = false;
+    if (f.element.empty()) {
+      AppendJson(out, line);
+      continue;
+    }
+    std::vector<const plan::TargetField*> fields;
+    std::vector<const Value*> values;
+    for (const plan::TargetField& e : f.element) {
+      if (const Value* v = LineValue(line, e)) {
+        fields.push_back(&e);
+        values.push_back(v);
+      }
+    }
+    out.push_back('{');
+    AppendNestedMembers(out, NestFields(fields), [&](std::string& o, size_t i) { EncodeValue(o, *fields[i], *values[i]); });
+    out.push_back('}');
+  }
+  out += "]}";
+}
+
+}  // namespace
+
+ObjectTable TableFor(const std::string& object) {
+  // Transactions live in one SuiteQL table, told apart by `type`; their REST record types
+  // are the lower-camel names.
+  struct Known {
+    const char* object;
+    const char* table;
+    const char* filter;
+    const char* record;
+  };
+  static const Known kKnown[] = {
+      {"customer", "customer", "", "customer"},
+      {"contact", "contact", "", "contact"},
+      {"vendor", "vendor", "", "vendor"},
+      {"employee", "employee", "", "employee"},
+      {"salesorder", "transaction", "type = 'SalesOrd'", "salesOrder"},
+      {"invoice", "transaction", "type = 'CustInvc'", "invoice"},
+      {"estimate", "transaction", "type = 'Estimate'", "estimate"},
+      {"opportunity", "transaction", "type = 'Opprtnty'", "opportunity"},
+      {"cashsale", "transaction", "type = 'CashSale'", "cashSale"},
+      {"creditmemo", "transaction", "type = 'CustCred'", "creditMemo"},
+      {"customerpayment", "transaction", "type = 'CustPymt'", "customerPayment"},
+      {"purchaseorder", "transaction", "type = 'PurchOrd'", "purchaseOrder"},
+      {"vendorbill", "transaction", "type = 'VendBill'", "vendorBill"},
+      {"returnauthorization", "transaction", "type = 'RtnAuth'", "returnAuthorization"},
+      {"itemfulfillment", "transaction", "type = 'ItemShip'", "itemFulfillment"},
+  };
+  std::string lower = Lower(object);
+  for (const Known& k : kKnown)
+    if (lower == k.object) return ObjectTable{k.table, k.filter, k.record};
+  // Anything else (custom records: customrecord_x): the table is the lowercase name, the
+  // record type the name with a lowercase first letter.
+  std::string record = object;
+  if (!record.empty() && record[0] >= 'A' && record[0] <= 'Z') record[0] = static_cast<char>(record[0] + 32);
+  return ObjectTable{lower, "", record};
+}
+
+std::string QuoteSuiteQl(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string BuildSuiteQl(const ReadRequest& req, bool dates_to_char) {
+  ObjectTable t = TableFor(req.object);
+  std::string q = "SELECT ";
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < req.fields.size(); ++i) {
+    std::string col = Lower(req.fields[i]);
+    if (std::find(seen.begin(), seen.end(), col) != seen.end()) continue;
+    FieldType type = i < req.types.size() ? req.types[i] : FieldType::kAny;
+    std::string item = col;
+    if (dates_to_char && type == FieldType::kDate) item = "TO_CHAR(" + col + ", 'YYYY-MM-DD') AS " + col;
+    if (dates_to_char && type == FieldType::kDateTime)
+      item = "TO_CHAR(" + col + ", 'YYYY-MM-DD\"T\"HH24:MI:SS') AS " + col;
+    q += (seen.empty() ? "" : ", ") + item;
+    seen.push_back(col);
+  }
+  if (seen.empty()) q += "id";
+  q += " FROM " + t.table;
+  std::vector<std::string> where;
+  if (!t.filter.empty()) where.push_back(t.filter);
+  for (const plan::SourceCondition& c : req.pushdown) {
+    auto at = std::find(req.fields.begin(), req.fields.end(), c.field);
+    if (at == req.fields.end()) continue;
+    size_t i = static_cast<size_t>(at - req.fields.begin());
+    if (auto sql = ConditionSql(c, i < req.types.size() ? req.types[i] : FieldType::kAny)) where.push_back(*sql);
+  }
+  bool cursor = !req.cursor.empty() && SafeName(req.cursor);
+  value::Time since;
+  if (cursor && !req.since.empty() && value::ParseTimestamp(req.since, since)) {
+    // Whole seconds, rounded down: `>=` keeps the ties.
+    since.nanos = 0;
+    if (auto lit = TimeLiteral(since, FieldType::kDateTime)) where.push_back(Lower(req.cursor) + " >= " + *lit);
+  }
+  for (size_t i = 0; i < where.size(); ++i) q += (i ? " AND " : " WHERE ") + where[i];
+  // Offset paging needs a stable order.
+  if (cursor) {
+    q += " ORDER BY " + Lower(req.cursor);
+  } else if (!req.id_field.empty() && SafeName(req.id_field)) {
+    q += " ORDER BY " + Lower(req.id_field);
+  }
+  return q;
+}
+
+std::string UpsertPath(const WriteRequest& req, std::string_view external_id) {
+  std::string path = "/services/rest/record/v1/" + TableFor(req.object).record_type + "/eid:" + http::UrlEncode(external_id);
+  std::string replace;
+  for (const plan::TargetField& f : req.fields)
+    if (!f.sublist.empty() && replace.find(f.sublist) == std::string::npos)
+      replace += (replace.empty() ? "" : ",") + f.sublist;
+  // Without `replace`, an update adds the lines to those already there.
+  if (!replace.empty()) path += "?replace=" + http::UrlEncode(replace);
+  return path;
+}
+
+std::string BuildRecordBody(const WriteRequest& req, const Value* values) {
+  std::vector<const plan::TargetField*> fields;
+  std::vector<const Value*> vals;
+  std::string sublists;
+  for (size_t i = 0; i < req.fields.size(); ++i) {
+    const plan::TargetField& f = req.fields[i];
+    // The key is in the URL (eid:...): the record's body leaves it out.
+    if (f.name == req.key_field) continue;
+    if (!f.sublist.empty()) {
+      if (values[i].kind() != Kind::kList) continue;  // no lines given: the sublist is left as it is
+      sublists += ",";
+      AppendJsonString(sublists, f.sublist);
+      sublists += ":";
+      AppendSublist(sublists, f, values[i]);
+      continue;
+    }
+    fields.push_back(&f);
+    vals.push_back(&values[i]);
+  }
+  std::string out = "{";
+  AppendNestedMembers(out, NestFields(fields), [&](std::string& o, size_t i) { EncodeValue(o, *fields[i], *vals[i]); });
+  if (fields.empty() && !sublists.empty()) sublists.erase(0, 1);
+  return out + sublists + "}";
+}
+
+std::string IdFromLocation(std::string_view location) {
+  size_t q = location.find_first_of("?#");
+  if (q != std::string_view::npos) location = location.substr(0, q);
+  while (!location.empty() && location.back() == '/') location.remove_suffix(1);
+  size_t slash = location.rfind('/');
+  std::string_view id = slash == std::string_view::npos ? location : location.substr(slash + 1);
+  if (id.rfind("eid:", 0) == 0) return {};  // not an internal id
+  return std::string(id);
+}
+
+WriteResult ParseRecordAnswer(const api::CallResult& call, uint64_t tag) {
+  const http::Response& resp = call.response;
+  if (!call.login_error.empty() || resp.status == 0) return api::FailedWrite(tag, call, "", "");
+  if (resp.Ok()) {
+    WriteResult r;
+    r.tag = tag;
+    r.ok = true;
+    r.id = IdFromLocation(resp.Header("Location"));
+    // A 201 says created; NetSuite answers 204 to both, so `created` stays false then.
+    r.created = resp.status == 201;
+    return r;
+  }
+  std::string code, message;
+  std::vector<std::string> fields;
+  ReadErrorBody(resp.body, code, message, fields);
+  return api::FailedWrite(tag, call, code, message, fields);
+}
+
+bool NotApplied(const http::Response& response) {
+  if (response.status == 429) return true;
+  if (response.status < 400) return false;
+  std::string code, message;
+  std::vector<std::string> fields;
+  ReadErrorBody(response.body, code, message, fields);
+  return code == "SSS_REQUEST_LIMIT_EXCEEDED" || code == "CONCURRENCY_LIMIT_EXCEEDED";
+}
+
+std::unique_ptr<Connector> Open(std::shared_ptr<api::Session> session) {
+  return std::make_unique<NetSuiteConnector>(std::move(session));
+}
+
+}  // namespace crmx::connectors::netsuite

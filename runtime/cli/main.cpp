@@ -1,7 +1,12 @@
 // Defines `crmx-run`, the runtime: executes a plan built by `crmxc build`.
 //
-//   crmx-run run PLAN --system crm=DIR_OR_DB --system erp=DIR_OR_DB [--state FILE] [--queues DIR]
-//                     [--report text|json] [--progress auto|always|never] [--full]
+//   crmx-run run PLAN [--profiles FILE] [--target T] [--system crm=DIR_OR_DB ...] [--state FILE]
+//                     [--queues DIR] [--report text|json] [--progress auto|always|never] [--full]
+//   crmx-run check-connection PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...]
+//
+// Systems come from the profile's target (crmx.profiles.yaml: where each system is and how to
+// log in; docs/profiles.md); `--system NAME=WHERE` overrides one with a local directory or
+// SQLite database.
 //
 // Exit status: 0 the run completed (records in queues are not a failure of the run; the
 // summary judges them), 1 the run could not be completed (plan refused, system unreadable),
@@ -17,10 +22,12 @@
 #include <map>
 #include <memory>
 
+#include "runtime/connectors/api/open_api.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/queue_files.h"
 #include "runtime/plan/plan.h"
+#include "runtime/profile/profile.h"
 #include "runtime/state/state.h"
 
 namespace {
@@ -31,6 +38,8 @@ using namespace crmx;
 struct RunOptions {
   std::string plan;
   std::vector<std::string> systems;
+  std::string profiles;
+  std::string target;
   std::string state;
   std::string report = "text";
   std::string queues;
@@ -71,16 +80,27 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
-int RunCommand(const RunOptions& opt) {
-  plan::Plan p;
-  std::string error;
-  if (!plan::ReadPlanFile(opt.plan, p, error)) {
-    std::cerr << "error: " << error << "\n";
-    return 1;
-  }
+// The profile file: --profiles, else crmx.profiles.yaml in the working directory, else beside
+// the plan; "" when there is none (then every system needs --system).
+std::string FindProfiles(const RunOptions& opt) {
+  if (!opt.profiles.empty()) return opt.profiles;
+  std::error_code ec;
+  for (const fs::path& p : {fs::path("crmx.profiles.yaml"), fs::path(opt.plan).parent_path() / "crmx.profiles.yaml"})
+    if (fs::exists(p, ec)) return p.string();
+  return {};
+}
+
+// The connectors of the plan's systems, from the profile's target and --system overrides.
+struct OpenSystems {
   std::map<std::string, std::unique_ptr<connectors::Connector>> owned;
-  std::map<std::string, std::string> where;
+  std::map<std::string, std::string> where;  // name -> what it is, for messages and the state path
   engine::Systems systems;
+  profile::Target target;  // empty when no profile was read
+};
+
+int Open(const RunOptions& opt, const plan::Plan& p, OpenSystems& out) {
+  std::string error;
+  std::map<std::string, std::string> overrides;
   for (const std::string& s : opt.systems) {
     size_t eq = s.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -94,21 +114,77 @@ int RunCommand(const RunOptions& opt) {
       std::cerr << "\n";
       return 2;
     }
-    std::unique_ptr<connectors::Connector> c = connectors::Open(s.substr(eq + 1), error);
-    if (!c) {
-      std::cerr << "error: system " << name << ": " << error << "\n";
+    overrides[name] = s.substr(eq + 1);
+  }
+  bool need_profile = false;
+  for (const plan::System& x : p.systems) need_profile = need_profile || !overrides.count(x.name);
+  std::string profiles = FindProfiles(opt);
+  if (need_profile && !profiles.empty()) {
+    if (!profile::Load(profiles, opt.target, out.target, error)) {
+      std::cerr << "error: " << error << "\n";
       return 1;
     }
-    systems.by_name[name] = c.get();
-    where[name] = s.substr(eq + 1);
-    owned[name] = std::move(c);
+  } else if (!opt.target.empty() && profiles.empty()) {
+    std::cerr << "error: --target " << opt.target << " needs a profile file (--profiles FILE, or crmx.profiles.yaml)\n";
+    return 2;
   }
+  for (const plan::System& x : p.systems) {
+    std::unique_ptr<connectors::Connector> c;
+    std::string where;
+    if (auto o = overrides.find(x.name); o != overrides.end()) {
+      where = o->second;
+      c = connectors::Open(where, error);
+    } else if (auto t = out.target.systems.find(x.name); t != out.target.systems.end()) {
+      const profile::SystemProfile& sp = t->second;
+      if (sp.kind == "files" || sp.kind == "sqlite") {
+        where = (sp.kind == "files" ? "dir:" : "sqlite:") + sp.path;
+        c = connectors::Open(where, error);
+      } else {
+        if (!x.kind.empty() && x.kind != sp.kind) {
+          std::cerr << "error: system " << x.name << " is `" << x.kind << "` in the spec but `" << sp.kind
+                    << "` in target " << out.target.name << " of " << out.target.file << "\n";
+          return 1;
+        }
+        where = sp.kind + " " + sp.base_url;
+        c = connectors::OpenApi(sp, error);
+      }
+    } else {
+      continue;  // a system no map uses may be absent; the engine names the one a map needs
+    }
+    if (!c) {
+      std::cerr << "error: system " << x.name << ": " << profile::Redact(out.target, error) << "\n";
+      return 1;
+    }
+    out.systems.by_name[x.name] = c.get();
+    out.where[x.name] = where;
+    out.owned[x.name] = std::move(c);
+  }
+  return 0;
+}
+
+int RunCommand(const RunOptions& opt) {
+  plan::Plan p;
+  std::string error;
+  if (!plan::ReadPlanFile(opt.plan, p, error)) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  OpenSystems open;
+  if (int rc = Open(opt, p, open)) return rc;
+  auto& where = open.where;
+  auto& systems = open.systems;
   // The state file: --state, else next to the ERP (the last system given that is not the CRM).
   std::string state_path = opt.state;
   if (state_path.empty()) {
-    std::string anchor = where.count("erp") ? where["erp"] : where.empty() ? "." : where.rbegin()->second;
+    // Beside the ERP's local store; with API systems, beside the profile file (else here).
+    std::string anchor;
+    for (const auto& [name, w] : where)
+      if (w.rfind("sqlite:", 0) == 0 || w.rfind("dir:", 0) == 0 || w.find(' ') == std::string::npos)
+        if (anchor.empty() || name == "erp") anchor = w;
     if (anchor.rfind("sqlite:", 0) == 0) anchor = anchor.substr(7);
     if (anchor.rfind("dir:", 0) == 0) anchor = anchor.substr(4);
+    if (anchor.empty()) anchor = open.target.file.empty() ? std::string(".") : fs::path(open.target.file).parent_path().string();
+    if (anchor.empty()) anchor = ".";
     std::error_code ec;
     fs::path base = fs::is_directory(anchor, ec) ? fs::path(anchor) : fs::path(anchor).parent_path();
     std::string stem = fs::is_directory(anchor, ec) ? "crmx" : fs::path(anchor).stem().string();
@@ -137,8 +213,12 @@ int RunCommand(const RunOptions& opt) {
     options.progress = [&bar](const engine::Progress& pr) { bar.Update(pr); };
   }
   if (!engine::Run(p, systems, st.get(), options, report, error)) {
-    std::cerr << "error: " << error << "\n";
+    std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
     return 1;
+  }
+  for (const auto& [name, c] : open.owned) {
+    std::string limits = c->Limits();
+    if (!limits.empty()) report.limits[name] = limits;
   }
   if (opt.report == "json") {
     std::cout << engine::ReportJson(report);
@@ -146,6 +226,75 @@ int RunCommand(const RunOptions& opt) {
     std::cout << engine::ReportText(report);
   }
   return 0;
+}
+
+// Logs in to each system of the plan and reads one page of one object it reads or writes
+// (like `dbt debug`); says what works. Exit 1 when any system fails.
+int CheckConnection(const RunOptions& opt) {
+  plan::Plan p;
+  std::string error;
+  if (!plan::ReadPlanFile(opt.plan, p, error)) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  OpenSystems open;
+  if (int rc = Open(opt, p, open)) return rc;
+  if (!open.target.name.empty()) std::cout << "profile " << open.target.file << ", target " << open.target.name << "\n";
+  int failed = 0;
+  for (const plan::System& x : p.systems) {
+    auto c = open.systems.by_name.find(x.name);
+    if (c == open.systems.by_name.end()) {
+      std::cout << "  " << x.name << ": not configured (no --system and no entry in the profile's target)\n";
+      ++failed;
+      continue;
+    }
+    // The first object a map reads from this system, else one it writes.
+    const plan::Map* use = nullptr;
+    bool as_source = true;
+    for (const plan::Map& m : p.maps)
+      if (!use && m.source.system == x.name) use = &m;
+    if (!use) {
+      for (const plan::Map& m : p.maps)
+        if (!use && m.target.system == x.name) use = &m;
+      as_source = false;
+    }
+    if (!use) {
+      std::cout << "  " << x.name << ": " << open.where[x.name] << ": no map uses it\n";
+      continue;
+    }
+    connectors::ReadRequest req;
+    req.object = as_source ? use->source.object : use->target.object;
+    std::string id = as_source ? use->source_id : use->target_id;
+    if (id.empty()) id = as_source ? "Id" : "id";
+    req.fields = {id};
+    req.types = {plan::FieldType::kString};
+    req.id_field = id;
+    req.batch = 200;
+    auto start = std::chrono::steady_clock::now();
+    std::unique_ptr<connectors::RecordReader> r = c->second->OpenReader(req, error);
+    connectors::RecordBatch batch;
+    bool ok = r != nullptr;
+    if (ok) {
+      r->Next(batch);
+      ok = r->error().empty();
+      if (!ok) error = r->error();
+    }
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (!ok) {
+      std::cout << "  " << x.name << ": " << open.where[x.name] << ": FAILED reading " << req.object << ": "
+                << profile::Redact(open.target, error) << "\n";
+      ++failed;
+      continue;
+    }
+    std::cout << "  " << x.name << ": " << open.where[x.name] << ": ok, read " << batch.size() << " record"
+              << (batch.size() == 1 ? "" : "s") << " of " << req.object << " in " << static_cast<long>(ms) << " ms";
+    if (uint64_t calls = r->Calls()) std::cout << ", " << calls << " call" << (calls == 1 ? "" : "s");
+    std::string limits = c->second->Limits();
+    if (!limits.empty()) std::cout << ", limits " << limits;
+    std::cout << "\n";
+  }
+  std::cout << (failed ? "check-connection: " + std::to_string(failed) + " system(s) failed\n" : "check-connection: all systems ok\n");
+  return failed ? 1 : 0;
 }
 
 }  // namespace
@@ -159,10 +308,15 @@ int main(int argc, char** argv) {
   auto opt = std::make_shared<RunOptions>();
   CLI::App* run = app.add_subcommand("run", "Runs every map of a plan once, in dependency order, and prints the summary");
   run->add_option("plan", opt->plan, "The plan file (crmxc build SPEC -o PLAN)")->required();
-  run->add_option("--system", opt->systems,
-                  "NAME=WHERE for each system: a directory of Object.jsonl / Object.csv files, or a SQLite "
-                  "database (.db/.sqlite, or sqlite:PATH)")
-      ->required();
+  auto add_systems = [](CLI::App* cmd, RunOptions& o) {
+    cmd->add_option("--system", o.systems,
+                    "NAME=WHERE: runs system NAME on a local directory of Object.jsonl / Object.csv files or a "
+                    "SQLite database (.db/.sqlite, or sqlite:PATH) instead of its profile entry");
+    cmd->add_option("--profiles", o.profiles,
+                    "The profile file (default: crmx.profiles.yaml here, else beside the plan; docs/profiles.md)");
+    cmd->add_option("--target", o.target, "The profile's target (default: the file's default_target)");
+  };
+  add_systems(run, *opt);
   run->add_option("--state", opt->state, "The state file (SQLite; default: next to the ERP's database)");
   run->add_option("--report", opt->report, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   run->add_option("--queues", opt->queues,
@@ -173,6 +327,12 @@ int main(int argc, char** argv) {
   run->add_flag("--full", opt->full,
                 "Look at every source record, not only those changed since the last run (docs/operations.md)");
   run->callback([opt, &exit_code] { exit_code = RunCommand(*opt); });
+  auto copt = std::make_shared<RunOptions>();
+  CLI::App* check = app.add_subcommand(
+      "check-connection", "Logs in to each system of a plan and reads one page: says what works (docs/profiles.md)");
+  check->add_option("plan", copt->plan, "The plan file (crmxc build SPEC -o PLAN)")->required();
+  add_systems(check, *copt);
+  check->callback([copt, &exit_code] { exit_code = CheckConnection(*copt); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

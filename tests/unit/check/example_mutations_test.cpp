@@ -39,7 +39,7 @@ TEST_CASE("each single mistake in the example yields exactly its one diagnostic"
       // (`companyName` would also be reported as required and unmapped, E04xx: a second, true finding.)
       {"misspelled target field", "state       = state_code", "stat        = state_code", "E0301"},
       {"misspelled relationship path", "currency_of(Account.BillingCountry)", "currency_of(Account.BillingCntry)", "E0301"},
-      {"string into decimal", "total     = Amount", "total     = Name", "E0307"},
+      {"string into decimal", "rate: li.UnitPrice,", "rate: li.Name,", "E0307"},
       {"nullable into required without fallback",
        "subsidiary  = Subsidiary__c ?? subsidiary_by_country[country] ?? hold \"Pending Review\"",
        "subsidiary  = Subsidiary__c", "E0308"},

@@ -232,6 +232,7 @@ class MapRun {
         error = "reading " + map_.source.system + "." + r.object + ": " + reader->error();
         return false;
       }
+      rep.calls_source += reader->Calls();
       related_.push_back(std::move(rel));
     }
     return true;

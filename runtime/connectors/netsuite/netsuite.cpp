@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "runtime/connectors/api/batch_writer.h"
+#include "runtime/connectors/api/paged_reader.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/plan/pushdown.h"
 
@@ -194,42 +195,23 @@ bool DatesToChar(const api::Session& session) {
   return at == session.system().options.end() || at->second != "raw";
 }
 
-class NetSuiteReader : public RecordReader {
+class NetSuiteReader : public api::PagedReader {
  public:
   NetSuiteReader(std::shared_ptr<api::Session> session, const ReadRequest& req)
-      : session_(std::move(session)), req_(req), client_(session_->ClientOptions()),
-        query_(BuildSuiteQl(req, DatesToChar(*session_))),
+      : api::PagedReader(session, req, BuildSuiteQl(req, DatesToChar(*session)), "items", "netsuite:" + req.object),
         limit_(std::clamp<size_t>(req.batch, 1, kMaxPage)) {}
 
-  bool Next(RecordBatch& out) override {
-    out.Clear();
-    out.width = req_.fields.size();
-    out.file = "netsuite:" + req_.object;
-    size_t batch = std::max<size_t>(req_.batch, 1);
-    while (out.size() < batch) {
-      const api::JsonNode* items = page_.Find("items");
-      if (items != nullptr && pos_ < items->items.size()) {
-        const api::JsonNode& row = items->items[pos_++];
-        for (size_t i = 0; i < req_.fields.size(); ++i) {
-          const api::JsonNode* n = row.FindIgnoreCase(req_.fields[i]);
-          FieldType t = i < req_.types.size() ? req_.types[i] : FieldType::kAny;
-          out.values.push_back(n ? ColumnValue(*n, t, req_.fields[i]) : Value::Null());
-        }
-        out.lines.push_back(static_cast<int64_t>(++done_));
-        continue;
-      }
-      if (finished_) break;
-      if (!Fetch()) return false;
-    }
-    return out.size() > 0;
-  }
-  uint64_t Done() const override { return done_; }
-  uint64_t Total() const override { return total_; }
-  std::string Query() const override { return query_; }
-  uint64_t Calls() const override { return calls_; }
-
  private:
-  bool Fetch() {
+  bool Take(const api::JsonNode& row, std::vector<Value>& values) override {
+    for (size_t i = 0; i < req_.fields.size(); ++i) {
+      const api::JsonNode* n = row.FindIgnoreCase(req_.fields[i]);
+      FieldType t = i < req_.types.size() ? req_.types[i] : FieldType::kAny;
+      values.push_back(n ? ColumnValue(*n, t, req_.fields[i]) : Value::Null());
+    }
+    return true;
+  }
+
+  bool Fetch() override {
     http::Request r;
     r.method = "POST";
     r.url = "/services/rest/query/v1/suiteql?limit=" + std::to_string(limit_) + "&offset=" + std::to_string(offset_);
@@ -247,7 +229,6 @@ class NetSuiteReader : public RecordReader {
       error_ = "NetSuite query of " + req_.object + ": " + parse_error;
       return false;
     }
-    pos_ = 0;
     const api::JsonNode* more = page_.Find("hasMore");
     const api::JsonNode* items = page_.Find("items");
     if (const api::JsonNode* total = page_.Find("totalResults"))
@@ -257,17 +238,8 @@ class NetSuiteReader : public RecordReader {
     return true;
   }
 
-  std::shared_ptr<api::Session> session_;
-  ReadRequest req_;
-  http::Client client_;
-  std::string query_;
   size_t limit_;
   size_t offset_ = 0;
-  api::JsonNode page_;
-  size_t pos_ = 0;
-  bool finished_ = false;
-  uint64_t done_ = 0, total_ = 0;
-  std::atomic<uint64_t> calls_{0};
 };
 
 class NetSuiteWriter : public api::BatchWriter {

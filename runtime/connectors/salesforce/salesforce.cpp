@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "runtime/connectors/api/batch_writer.h"
+#include "runtime/connectors/api/paged_reader.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/plan/pushdown.h"
 
@@ -156,38 +157,20 @@ std::string DescribeFailure(const api::CallResult& call) {
          (message.empty() ? "" : ": " + message);
 }
 
-class SalesforceReader : public RecordReader {
+class SalesforceReader : public api::PagedReader {
  public:
   SalesforceReader(std::shared_ptr<api::Session> session, const ReadRequest& req)
-      : session_(std::move(session)), req_(req), client_(session_->ClientOptions()), query_(BuildSoql(req)) {}
-
-  bool Next(RecordBatch& out) override {
-    out.Clear();
-    out.width = req_.fields.size();
-    out.file = "salesforce:" + req_.object;
-    size_t batch = std::max<size_t>(req_.batch, 1);
-    while (out.size() < batch) {
-      const api::JsonNode* records = page_.Find("records");
-      if (records != nullptr && pos_ < records->items.size()) {
-        const api::JsonNode& record = records->items[pos_++];
-        if (!Fresh(record)) continue;
-        api::AppendRow(record, req_.fields, req_.types, out.values);
-        out.lines.push_back(static_cast<int64_t>(++done_));
-        continue;
-      }
-      if (finished_) break;
-      if (!Fetch()) return false;
-    }
-    return out.size() > 0;
-  }
-  uint64_t Done() const override { return done_; }
-  uint64_t Total() const override { return total_; }
-  std::string Query() const override { return query_; }
-  uint64_t Calls() const override { return calls_; }
+      : api::PagedReader(std::move(session), req, BuildSoql(req), "records", "salesforce:" + req.object) {}
 
  private:
+  bool Take(const api::JsonNode& record, std::vector<Value>& values) override {
+    if (!Fresh(record)) return false;
+    api::AppendRow(record, req_.fields, req_.types, values);
+    return true;
+  }
+
   // The next page: the query's first, then each nextRecordsUrl, until `done`.
-  bool Fetch() {
+  bool Fetch() override {
     http::Request r;
     r.method = "GET";
     r.url = next_url_.empty()
@@ -213,7 +196,6 @@ class SalesforceReader : public RecordReader {
       error_ = "Salesforce query of " + req_.object + ": " + parse_error;
       return false;
     }
-    pos_ = 0;
     const api::JsonNode* done = page_.Find("done");
     const api::JsonNode* next = page_.Find("nextRecordsUrl");
     if (const api::JsonNode* total = page_.Find("totalSize"))
@@ -251,20 +233,11 @@ class SalesforceReader : public RecordReader {
     return std::find(req.fields.begin(), req.fields.end(), id) != req.fields.end() ? id : "";
   }
 
-  std::shared_ptr<api::Session> session_;
-  ReadRequest req_;
-  http::Client client_;
-  std::string query_;
   std::string id_column_ = IdColumn(req_);
   std::unordered_set<uint64_t> handed_out_;
   uint64_t skip_ = 0;
   int restarts_ = 0;
-  api::JsonNode page_;
-  size_t pos_ = 0;
   std::string next_url_;
-  bool finished_ = false;
-  uint64_t done_ = 0, total_ = 0;
-  std::atomic<uint64_t> calls_{0};
 };
 
 class SalesforceWriter : public api::BatchWriter {

@@ -24,12 +24,6 @@
 namespace crmx::emulate {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // One field of a record type, from a crmx normalized schema.
 struct NsField {
   std::string name;    // the REST name ("companyName"; a sublist's is its sublist id, "item")

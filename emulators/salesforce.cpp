@@ -24,12 +24,6 @@
 namespace crmx::emulate {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // One field of an object's describe, the parts the emulator checks.
 struct Field {
   std::string name, type, relationship;

@@ -2,6 +2,7 @@
 // endpoints under /_emulator/.
 #include "emulators/server.h"
 
+#include <cctype>
 #include <pthread.h>
 #include <signal.h>
 
@@ -40,6 +41,12 @@ void Lines(httplib::Response& res, const std::vector<std::string>& lines) {
 void SetJson(httplib::Response& res, int status, const Json& body) {
   res.status = status;
   res.set_content(DumpExact(body), "application/json;charset=UTF-8");
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 std::string UrlEncode(std::string_view s) {

@@ -94,5 +94,6 @@ int Serve(const Options& options, Vendor& vendor);
 // Helpers the vendors share.
 void SetJson(httplib::Response& res, int status, const Json& body);
 std::string UrlEncode(std::string_view s);  // RFC 3986 unreserved kept, everything else %XX
+std::string Lower(std::string_view s);      // ASCII lowercase (names match in any case)
 
 }  // namespace crmx::emulate

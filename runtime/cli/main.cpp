@@ -98,8 +98,13 @@ struct OpenSystems {
   profile::Target target;  // empty when no profile was read
 };
 
-int Open(const RunOptions& opt, const plan::Plan& p, OpenSystems& out) {
+// Reads the plan into `p` and opens its systems; 0, else the exit status (the reason printed).
+int Open(const RunOptions& opt, plan::Plan& p, OpenSystems& out) {
   std::string error;
+  if (!plan::ReadPlanFile(opt.plan, p, error)) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
   std::map<std::string, std::string> overrides;
   for (const std::string& s : opt.systems) {
     size_t eq = s.find('=');
@@ -165,10 +170,6 @@ int Open(const RunOptions& opt, const plan::Plan& p, OpenSystems& out) {
 int RunCommand(const RunOptions& opt) {
   plan::Plan p;
   std::string error;
-  if (!plan::ReadPlanFile(opt.plan, p, error)) {
-    std::cerr << "error: " << error << "\n";
-    return 1;
-  }
   OpenSystems open;
   if (int rc = Open(opt, p, open)) return rc;
   auto& where = open.where;
@@ -233,10 +234,6 @@ int RunCommand(const RunOptions& opt) {
 int CheckConnection(const RunOptions& opt) {
   plan::Plan p;
   std::string error;
-  if (!plan::ReadPlanFile(opt.plan, p, error)) {
-    std::cerr << "error: " << error << "\n";
-    return 1;
-  }
   OpenSystems open;
   if (int rc = Open(opt, p, open)) return rc;
   if (!open.target.name.empty()) std::cout << "profile " << open.target.file << ", target " << open.target.name << "\n";

@@ -86,6 +86,7 @@ def run_once(a, work, plan, crm, faults, seed):
             "exit": code,
             "accounts_read": report["account_to_customer"]["input_lines"],
             "customers_written": report["account_to_customer"]["written"],
+            "account_read_calls": report["account_to_customer"].get("api_calls", {}).get("source"),
             "customer_write_errors": len(written_err),
             "customers_in_netsuite": len(in_ns),
             "orders_written": report["won_to_order"]["written"],
@@ -117,6 +118,9 @@ def main():
     figures, f = run_once(a, work, plan, crm, 0, 0)
     failures += f
     want_read = 299 + a.accounts
+    # 2,299 accounts at Salesforce's largest batch (2,000): a login and two pages at least.
+    if (figures.get("account_read_calls") or 0) < 3:
+        failures.append(f"no faults: the accounts came in {figures.get('account_read_calls')} calls, not over several pages")
     if figures.get("accounts_read") != want_read or figures.get("customers_written") != 268 + a.accounts:
         failures.append(f"no faults: read {figures.get('accounts_read')} of {want_read} accounts, "
                         f"wrote {figures.get('customers_written')} of {268 + a.accounts}")

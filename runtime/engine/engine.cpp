@@ -139,7 +139,7 @@ class MapRun {
     // would cost a call and stamp the record as changed: the echo a sync back would see).
     remember_written_ = state_ != nullptr && target.Remote();
     if (remember_written_ && !options_.full) written_ = state_->LoadWritten(map_.name);
-    if (state_) state_->Begin();
+    if (state_ && !state_->Begin()) return StateFailed(error);
     RecordBatch batch;
     Progress progress{&map_.name, 0, 0, reader->Total(), false};
     while (reader->Next(batch)) {
@@ -154,6 +154,7 @@ class MapRun {
         }
       }
       Settle(rep, outcome);
+      if (state_ && !state_->ok()) return StateFailed(error);
       progress.records = rep.input_lines;
       progress.done = reader->Done();
       if (options_.progress) options_.progress(progress);
@@ -179,13 +180,20 @@ class MapRun {
     rep.calls_source += reader->Calls();
     if (state_ && !map_.cursor.empty() && newest_.seconds != value::kMinTimestampSeconds - 1)
       state_->SaveCursor(map_.name, value::FormatTimestamp(newest_));
-    if (state_) state_->Commit();
+    if (state_ && !state_->Commit()) return StateFailed(error);
     progress.finished = true;
     if (options_.progress) options_.progress(progress);
     return true;
   }
 
  private:
+  // A state call failed (docs/operations.md, "The state file"): the map stops (Run rolls
+  // back its state writes).
+  bool StateFailed(std::string& error) {
+    error = state_->error();
+    return false;
+  }
+
   bool ReadRelated(connectors::Connector& source, MapReport& rep, std::string& error) {
     for (const plan::Relation& r : map_.projection.relations) {
       Related rel;
@@ -494,57 +502,75 @@ class MapRun {
       if (seen != written_.end() && seen->second == hash)
         return Queue(rep.skipped, Status::kUnchanged, file, line, {kSameOutputReason});
     }
-    // The record goes to the writer; what happens next is decided by its result (Settle).
+    // The record goes to the writer; what happens next is decided by its result.
+    uint64_t tag = next_tag_++;
+    size_t before = results_.size();
+    if (!writer->Add(out_.data(), tag, results_, write_error_)) {
+      write_error_ = "writing " + map_.target.object + ": " + write_error_;
+      return Status::kError;
+    }
+    list_items_.clear();
+    for (size_t i = 0; i < map_.target_fields.size(); ++i) {
+      if (out_[i].kind() == value::Kind::kList)
+        list_items_.emplace_back(i, static_cast<int64_t>(out_[i].AsList().size()));
+    }
+    std::string external_id;
+    if (keep_ids_ && key_step_ && out_index_[*key_step_] < out_.size()) external_id = KeyText(out_[out_index_[*key_step_]]);
+    // A writer that answered at once (files, SQLite, memory): concluded here.
+    if (results_.size() == before + 1 && results_.back().tag == tag) {
+      connectors::WriteResult r = std::move(results_.back());
+      results_.pop_back();
+      return Conclude(rep, r, key_, file, line, flags_, list_items_, hash, external_id);
+    }
+    // An API writer sends batches: the record waits for its result (Settle).
     Pending p;
     p.hash = std::move(hash);
     p.item = QueueItem{key_, file, line, {}, {}};
-    if (key_step_ && out_index_[*key_step_] < out_.size()) p.external_id = KeyText(out_[out_index_[*key_step_]]);
+    p.external_id = std::move(external_id);
     p.flags = flags_;
-    for (size_t i = 0; i < map_.target_fields.size(); ++i) {
-      if (out_[i].kind() == value::Kind::kList)
-        p.list_items.emplace_back(i, static_cast<int64_t>(out_[i].AsList().size()));
-    }
-    uint64_t tag = next_tag_++;
+    p.list_items = list_items_;
     pending_.emplace(tag, std::move(p));
-    if (!writer->Add(out_.data(), tag, results_, write_error_)) {
-      write_error_ = "writing " + map_.target.object + ": " + write_error_;
-    }
     return Status::kSent;
   }
 
-  // Applies the write results that came back: a written record counts, raises its flags and
-  // enters the id cross-reference with the target's own id; a failed one goes to the error
-  // queue with what the system said.
+  // What a record whose write result came back leads to: written (counted, its flags raised,
+  // its output hash and its own id in the target kept) or, refused, the error queue with what
+  // the system said.
+  Status Conclude(MapReport& rep, connectors::WriteResult& r, const std::string& key, const std::string& file,
+                  int64_t line, const std::vector<const std::string*>& flags,
+                  const std::vector<std::pair<size_t, int64_t>>& list_items, const std::string& hash,
+                  const std::string& external_id) {
+    if (!r.ok) {
+      Add(rep.error, QueueItem{key, file, line, {"write failed: " + r.Describe()}, std::move(r.fields)}, Status::kError);
+      return Status::kError;
+    }
+    ++rep.written;
+    for (const std::string* f : flags) {
+      ++rep.flags_on_written[*f];
+      for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, key, *f);
+    }
+    for (const auto& [i, n] : list_items) rep.list_items_written[map_.target_fields[i].name] += n;
+    if (!hash.empty()) {
+      state_->PutWritten(map_.name, key, hash);
+      written_[key] = hash;
+    }
+    if (keep_ids_ && !key.empty()) {
+      // What a `ref` to this record resolves to: its own id in the target (the external id,
+      // the key, is kept alongside in the state file).
+      xrefs_[map_.name][key] = r.id;
+      if (state_) state_->PutXref(map_.name, key, r.id, external_id);
+    }
+    return Status::kWritten;
+  }
+
+  // Concludes the records whose results came back from a batch.
   void Settle(MapReport& rep, Outcomes& outcome) {
     for (connectors::WriteResult& r : results_) {
       auto it = pending_.find(r.tag);
       if (it == pending_.end()) continue;
       Pending p = std::move(it->second);
       pending_.erase(it);
-      Status status = Status::kWritten;
-      if (!r.ok) {
-        p.item.reasons = {"write failed: " + r.Describe()};
-        p.item.fields = r.fields;
-        Add(rep.error, std::move(p.item), Status::kError);
-        status = Status::kError;
-      } else {
-        ++rep.written;
-        for (const std::string* f : p.flags) {
-          ++rep.flags_on_written[*f];
-          for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, p.item.key, *f);
-        }
-        for (const auto& [i, n] : p.list_items) rep.list_items_written[map_.target_fields[i].name] += n;
-        if (!p.hash.empty()) {
-          state_->PutWritten(map_.name, p.item.key, p.hash);
-          written_[p.item.key] = p.hash;
-        }
-        if (keep_ids_ && !p.item.key.empty()) {
-          // What a `ref` to this record resolves to: its own id in the target (the external
-          // id, the key, is kept alongside in the state file).
-          xrefs_[map_.name][p.item.key] = r.id;
-          if (state_) state_->PutXref(map_.name, p.item.key, r.id, p.external_id);
-        }
-      }
+      Status status = Conclude(rep, r, p.item.key, p.item.file, p.item.line, p.flags, p.list_items, p.hash, p.external_id);
       if (keep_ids_ && !p.item.key.empty()) outcome[p.item.key] = status;
     }
     results_.clear();
@@ -611,6 +637,7 @@ class MapRun {
   bool remember_written_ = false;
   std::unordered_map<std::string, std::string> written_;
   std::string hash_text_;
+  std::vector<std::pair<size_t, int64_t>> list_items_;  // per record: list-valued target fields' sizes
   std::string write_error_;  // the writer cannot go on: the run stops
 };
 
@@ -649,6 +676,10 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   for (const plan::Map& m : plan.maps) {
     if (state && !m.referenced_by.empty()) xrefs[m.name] = state->LoadXref(m.name);
   }
+  if (state && !state->ok()) {
+    error = state->error();
+    return false;
+  }
   for (const plan::Map& m : plan.maps) {
     auto src = systems.by_name.find(m.source.system);
     auto dst = systems.by_name.find(m.target.system);
@@ -660,6 +691,8 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
     MapRun run(plan, m, options, state, report.run, outcomes, xrefs);
     MapReport rep;
     if (!run.Run(*src->second, *dst->second, rep, outcomes[m.name], error)) {
+      // Nothing of a map that failed is kept in the state file.
+      if (state) state->Rollback();
       error = "map `" + m.name + "`: " + error;
       return false;
     }
@@ -668,7 +701,10 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   for (QueueSink* s : options.sinks) {
     if (!s->Finish(error)) return false;
   }
-  if (state) state->FinishRun(report.run, ReportJson(report));
+  if (state && !state->FinishRun(report.run, ReportJson(report))) {
+    error = state->error();
+    return false;
+  }
   return true;
 }
 

@@ -2,6 +2,7 @@
 //
 //   crmx-run run PLAN [--profiles FILE] [--target T] [--system crm=DIR_OR_DB ...] [--state FILE]
 //                     [--queues DIR] [--report text|json] [--progress auto|always|never] [--full]
+//                     [--wait]
 //   crmx-run check-connection PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...]
 //
 // Systems come from the profile's target (crmx.profiles.yaml: where each system is and how to
@@ -9,8 +10,8 @@
 // SQLite database.
 //
 // Exit status: 0 the run completed (records in queues are not a failure of the run; the
-// summary judges them), 1 the run could not be completed (plan refused, system unreadable),
-// 2 usage error. docs/operations.md describes the queues and the state file.
+// summary judges them), 1 the run could not be completed (plan refused, system unreadable,
+// the state file in use by another run, not writable or full), 2 usage error. docs/operations.md describes the queues and the state file.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -45,6 +46,7 @@ struct RunOptions {
   std::string queues;
   std::string progress = "auto";
   bool full = false;
+  bool wait = false;  // for the state file, when another run holds it
 };
 
 // A one-line progress bar on stderr, redrawn at most ten times a second: the map, the share of
@@ -191,7 +193,22 @@ int RunCommand(const RunOptions& opt) {
     std::string stem = fs::is_directory(anchor, ec) ? "crmx" : fs::path(anchor).stem().string();
     state_path = (base.empty() ? fs::path(".") : base) / (stem + ".crmx-state.db");
   }
-  std::unique_ptr<state::StateStore> st = state::StateStore::Open(state_path, error);
+  // The state in a system's own database would mix its tables into the system's.
+  std::error_code ec;
+  for (const auto& [name, w] : where) {
+    std::string db = w.rfind("sqlite:", 0) == 0 ? w.substr(7) : w;
+    bool same = fs::equivalent(db, state_path, ec) || fs::weakly_canonical(db, ec) == fs::weakly_canonical(state_path, ec);
+    if (!fs::is_directory(db, ec) && same) {
+      std::cerr << "error: `" << state_path << "` is the " << name << " system's database; give the state its own file (--state FILE)\n";
+      return 1;
+    }
+  }
+  state::OpenOptions state_options;
+  state_options.wait = opt.wait;
+  state_options.waiting = [&state_path](const std::string& holder) {
+    std::cerr << "waiting for the run holding " << state_path << " (" << holder << ")\n";
+  };
+  std::unique_ptr<state::StateStore> st = state::StateStore::Open(state_path, error, state_options);
   if (!st) {
     std::cerr << "error: " << error << "\n";
     return 1;
@@ -323,6 +340,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run->add_flag("--full", opt->full,
                 "Look at every source record, not only those changed since the last run (docs/operations.md)");
+  run->add_flag("--wait", opt->wait,
+                "When another run holds the state file, wait for it to end (default: exit 1 naming its pid)");
   run->callback([opt, &exit_code] { exit_code = RunCommand(*opt); });
   auto copt = std::make_shared<RunOptions>();
   CLI::App* check = app.add_subcommand(

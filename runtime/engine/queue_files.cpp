@@ -1,6 +1,10 @@
 // Defines the queue files (queue_files.h).
 #include "runtime/engine/queue_files.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 namespace crmx::engine {
@@ -33,10 +37,11 @@ std::unique_ptr<QueueFiles> QueueFiles::Open(const std::string& dir, std::string
   std::unique_ptr<QueueFiles> q(new QueueFiles());
   q->dir_ = dir;
   for (int f = 0; f < kFiles; ++f) {
-    std::string path = (std::filesystem::path(dir) / kNames[f]).string();
-    q->files_[f] = std::fopen(path.c_str(), "wb");
+    q->final_[f] = (std::filesystem::path(dir) / kNames[f]).string();
+    q->temp_[f] = q->final_[f] + ".tmp-" + std::to_string(::getpid());
+    q->files_[f] = std::fopen(q->temp_[f].c_str(), "wb");
     if (q->files_[f] == nullptr) {
-      error = "cannot write the queue file " + path;
+      error = "cannot write the queue file " + q->temp_[f] + ": " + std::strerror(errno);
       return nullptr;
     }
   }
@@ -46,6 +51,12 @@ std::unique_ptr<QueueFiles> QueueFiles::Open(const std::string& dir, std::string
 QueueFiles::~QueueFiles() {
   for (std::FILE* f : files_)
     if (f) std::fclose(f);
+  // A run that did not finish: the previous run's files stay.
+  if (!finished_) {
+    std::error_code ec;
+    for (const std::string& t : temp_)
+      if (!t.empty()) std::filesystem::remove(t, ec);
+  }
 }
 
 void QueueFiles::Write(File f) {
@@ -81,8 +92,18 @@ bool QueueFiles::Finish(std::string& error) {
     if (f && std::fclose(f) != 0) failed_ = true;
     f = nullptr;
   }
-  if (failed_) error = "cannot write the queue files in " + dir_;
-  return !failed_;
+  if (failed_) {
+    error = "cannot write the queue files in " + dir_;
+    return false;
+  }
+  for (int f = 0; f < kFiles; ++f) {
+    if (std::rename(temp_[f].c_str(), final_[f].c_str()) != 0) {
+      error = "cannot replace the queue file " + final_[f] + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  finished_ = true;
+  return true;
 }
 
 }  // namespace crmx::engine

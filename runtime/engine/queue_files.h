@@ -7,6 +7,9 @@
 //   flags.jsonl    flags on written records       {"map","key","flag"}
 // Every file is created (empty when nothing was queued) and replaced by each run; lines are in
 // the order the records were read. `key` is null when the record has none.
+//
+// A run writes `NAME.tmp-PID` files and renames them into place in Finish: a run that fails
+// (or never finishes) leaves the previous run's files as they were, and its temporaries go.
 #pragma once
 
 #include <cstdio>
@@ -19,12 +22,13 @@ namespace crmx::engine {
 
 class QueueFiles : public QueueSink {
  public:
-  // Opens the five files in `dir` (created when missing). Null with `error` on failure.
+  // Opens the five temporaries in `dir` (created when missing). Null with `error` on failure.
   static std::unique_ptr<QueueFiles> Open(const std::string& dir, std::string& error);
   ~QueueFiles() override;
 
   void Add(const std::string& map, const std::string& queue, const QueueItem& item) override;
   void Flag(const std::string& map, const std::string& key, const std::string& flag) override;
+  // Closes the temporaries and renames them over the queue files.
   bool Finish(std::string& error) override;
 
  private:
@@ -33,7 +37,9 @@ class QueueFiles : public QueueSink {
   void Write(File f);
 
   std::string dir_;
+  std::string final_[kFiles], temp_[kFiles];  // the queue files and their temporaries
   std::FILE* files_[kFiles] = {};
+  bool finished_ = false;
   std::string line_;
   bool failed_ = false;
 };

@@ -1,0 +1,343 @@
+// Tests of the state file's reliability (docs/operations.md, "The state file"): a write SQLite
+// refuses stops the run with its message and leaves the state as before the map; one run at a
+// time per state file; the file's version and its migrations; a state path that is some other
+// database is refused; a failed run leaves the previous queue files in place.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "runtime/connectors/connector.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/queue_files.h"
+#include "runtime/state/state.h"
+#include "tests/unit/support/example_spec.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace crmx;
+
+fs::path Fresh(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("crmx_state_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs SQL on `path` with a connection of the test's own.
+void Exec(const fs::path& path, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(path.string().c_str(), &h) == SQLITE_OK);
+  char* msg = nullptr;
+  int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &msg);
+  std::string text = msg ? msg : "";
+  sqlite3_free(msg);
+  sqlite3_close(h);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, text);
+}
+
+// The first column of the first row of `sql` on `path`, as text ("" when no row).
+std::string Scalar(const fs::path& path, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open_v2(path.string().c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+    out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return out;
+}
+
+// The small spec of tests/unit/engine/mini (two maps, the second `ref`s the first).
+struct Mini {
+  plan::Plan plan = testing::BuildSpecPlanOrFail(std::string(CRMX_SOURCE_DIR) + "/tests/unit/engine/mini/mini.crmx");
+  std::unique_ptr<connectors::Connector> crm, erp;
+  engine::Systems systems;
+  explicit Mini(const fs::path& d) {
+    std::string error;
+    crm = connectors::Open(std::string(CRMX_SOURCE_DIR) + "/tests/unit/engine/mini/crm", error);
+    erp = connectors::Open((d / "erp.db").string(), error);
+    REQUIRE_MESSAGE(crm, error);
+    REQUIRE_MESSAGE(erp, error);
+    systems.by_name["crm"] = crm.get();
+    systems.by_name["erp"] = erp.get();
+  }
+  bool Run(state::StateStore* st, std::string& error, engine::QueueSink* sink = nullptr) {
+    engine::RunOptions options;
+    if (sink) options.sinks.push_back(sink);
+    engine::RunReport report;
+    return engine::Run(plan, systems, st, options, report, error);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a state file another connection has locked: the run fails with SQLite's message and the path") {
+  fs::path d = Fresh("locked");
+  fs::path path = d / "state.db";
+  std::string error;
+  {
+    auto st = state::StateStore::Open(path.string(), error);
+    REQUIRE_MESSAGE(st, error);
+  }
+  Mini mini(d);
+  state::OpenOptions options;
+  options.busy_timeout_ms = 100;
+  auto st = state::StateStore::Open(path.string(), error, options);
+  REQUIRE_MESSAGE(st, error);
+  // Someone else (a `sqlite3` shell, a backup) holds the write lock for the whole run.
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(path.string().c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  error.clear();
+  bool ran = mini.Run(st.get(), error);
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  CHECK_FALSE(ran);
+  CHECK_MESSAGE(error.find("state " + path.string() + ": database is locked") != std::string::npos, error);
+  st.reset();
+  CHECK(Scalar(path, "SELECT count(*) FROM xref") == "0");
+  CHECK(Scalar(path, "SELECT count(*) FROM queue") == "0");
+  fs::remove_all(d);
+}
+
+// Fills the last page of the state file's `xref` table with rows of another map, so the next
+// row needs a new page (which a store opened with max_page_count cannot add).
+void FillXrefPage(const fs::path& path) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(path.string().c_str(), &h) == SQLITE_OK);
+  auto pages = [h] {
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(h, "PRAGMA page_count", -1, &s, nullptr);
+    sqlite3_step(s);
+    int64_t n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+  };
+  int n = 0;
+  for (size_t size : {1000, 300, 100, 30, 10, 1}) {
+    while (true) {
+      int64_t before = pages();
+      std::string sql = "SAVEPOINT f; INSERT INTO xref (map, source_key, target_id, updated) VALUES ('f', '" +
+                        std::to_string(n++) + "', '" + std::string(size, 'x') + "', '')";
+      REQUIRE(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+      bool grew = pages() > before;
+      sqlite3_exec(h, grew ? "ROLLBACK TO f; RELEASE f" : "RELEASE f", nullptr, nullptr, nullptr);
+      if (grew) break;
+    }
+  }
+  sqlite3_close(h);
+}
+
+TEST_CASE("a full disk in the middle of a map: the run fails, and nothing of the map is kept in the state") {
+  fs::path d = Fresh("full");
+  fs::path path = d / "state.db";
+  std::string error;
+  {
+    auto st = state::StateStore::Open(path.string(), error);
+    REQUIRE_MESSAGE(st, error);
+  }
+  FillXrefPage(path);
+  std::string xref_before = Scalar(path, "SELECT count(*) || ':' || group_concat(source_key) FROM xref");
+  Mini mini(d);
+  // The file cannot grow: the first map's queue rows fit, its first cross-reference does not.
+  state::OpenOptions options;
+  options.max_page_count = 1;
+  auto st = state::StateStore::Open(path.string(), error, options);
+  REQUIRE_MESSAGE(st, error);
+  fs::path queues = d / "queues";
+  fs::create_directories(queues);
+  std::ofstream(queues / "held.jsonl") << "{\"previous\":true}\n";
+  auto sink = engine::QueueFiles::Open(queues.string(), error);
+  REQUIRE(sink);
+  error.clear();
+  CHECK_FALSE(mini.Run(st.get(), error, sink.get()));
+  CHECK(error == "map `acct`: state " + path.string() + ": database or disk is full");
+  CHECK_FALSE(st->ok());
+  // Every later write is refused too.
+  CHECK_FALSE(st->PutXref("acct", "Z", "1"));
+  sink.reset();
+  st.reset();
+  // As before the map: no cross-reference, no queue row of the failed run.
+  CHECK(Scalar(path, "SELECT count(*) || ':' || group_concat(source_key) FROM xref") == xref_before);
+  CHECK(Scalar(path, "SELECT count(*) FROM queue") == "0");
+  // The previous queue files stay.
+  CHECK(Slurp(queues / "held.jsonl") == "{\"previous\":true}\n");
+  // With room again, the same run completes.
+  st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  CHECK_MESSAGE(mini.Run(st.get(), error), error);
+  CHECK(st->LoadXref("acct").size() == 3);
+  st.reset();
+  fs::remove_all(d);
+}
+
+TEST_CASE("one run at a time: a second store on the same state file is refused, naming the holder's pid") {
+  fs::path d = Fresh("lock");
+  fs::path path = d / "state.db";
+  std::string error;
+  auto first = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(first, error);
+  auto second = state::StateStore::Open(path.string(), error);
+  CHECK_FALSE(second);
+  CHECK_MESSAGE(error.find("state file " + path.string() + " is in use by another run (pid " +
+                           std::to_string(::getpid()) + ", started ") == 0,
+                error);
+  // Released with the first store: the next one opens.
+  first.reset();
+  second.reset();
+  error.clear();
+  auto third = state::StateStore::Open(path.string(), error);
+  CHECK_MESSAGE(third, error);
+  third.reset();
+  fs::remove_all(d);
+}
+
+TEST_CASE("one run at a time: with `wait`, the second store waits for the first to end") {
+  fs::path d = Fresh("wait");
+  fs::path path = d / "state.db";
+  std::string error;
+  auto first = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(first, error);
+  std::string holder;
+  state::OpenOptions options;
+  options.wait = true;
+  options.waiting = [&holder](const std::string& h) { holder = h; };
+  std::thread release([&first] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    first.reset();
+  });
+  std::string error2;
+  auto second = state::StateStore::Open(path.string(), error2, options);
+  release.join();
+  CHECK_MESSAGE(second, error2);
+  CHECK(holder.find("pid " + std::to_string(::getpid()) + ", started ") == 0);
+  second.reset();
+  fs::remove_all(d);
+}
+
+TEST_CASE("the state file's version: a new file is version 1") {
+  fs::path d = Fresh("version_new");
+  fs::path path = d / "state.db";
+  std::string error;
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  st.reset();
+  CHECK(Scalar(path, "PRAGMA user_version") == "1");
+  fs::remove_all(d);
+}
+
+TEST_CASE("the state file's version: an unversioned file (before versions) migrates to version 1, rows kept") {
+  fs::path d = Fresh("version_old");
+  fs::path path = d / "state.db";
+  // The tables as crmx-run wrote them before the version, xref without `external_id`.
+  Exec(path,
+       "CREATE TABLE runs (run INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT, "
+       "plan_hash TEXT NOT NULL, summary TEXT);"
+       "CREATE TABLE xref (map TEXT NOT NULL, source_key TEXT NOT NULL, target_id TEXT NOT NULL, "
+       "updated TEXT NOT NULL, PRIMARY KEY (map, source_key));"
+       "CREATE TABLE queue (run INTEGER NOT NULL, map TEXT NOT NULL, queue TEXT NOT NULL, record_id TEXT NOT NULL, "
+       "file TEXT, line INTEGER, reasons TEXT NOT NULL, fields TEXT, status TEXT NOT NULL DEFAULT 'open');"
+       "CREATE TABLE cursors (map TEXT PRIMARY KEY, value TEXT NOT NULL, updated TEXT NOT NULL);"
+       "CREATE TABLE written (map TEXT NOT NULL, source_key TEXT NOT NULL, hash TEXT NOT NULL, "
+       "updated TEXT NOT NULL, PRIMARY KEY (map, source_key));"
+       "INSERT INTO runs (started, finished, plan_hash) VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'h');"
+       "INSERT INTO xref VALUES ('acct', 'A1', '7', '2026-01-01T00:00:00Z');"
+       "INSERT INTO cursors VALUES ('acct', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');");
+  std::string error;
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  CHECK(st->LoadXref("acct").at("A1") == "7");
+  CHECK(st->LoadCursor("acct") == "2026-01-01T00:00:00Z");
+  st->PutXref("acct", "A2", "8", "A2");
+  CHECK(st->XrefExternalId("acct", "A2") == "A2");
+  CHECK(st->BeginRun("h2") == 2);
+  st.reset();
+  CHECK(Scalar(path, "PRAGMA user_version") == "1");
+  fs::remove_all(d);
+}
+
+TEST_CASE("the state file's version: a file of a newer crmx-run is refused") {
+  fs::path d = Fresh("version_newer");
+  fs::path path = d / "state.db";
+  std::string error;
+  {
+    auto st = state::StateStore::Open(path.string(), error);
+    REQUIRE_MESSAGE(st, error);
+  }
+  Exec(path, "PRAGMA user_version = 3");
+  error.clear();
+  auto st = state::StateStore::Open(path.string(), error);
+  CHECK_FALSE(st);
+  CHECK(error == "state file " + path.string() +
+                     " was written by a newer crmx-run (state version 3; this one reads up to 1)");
+  st.reset();
+  // Left as it was.
+  CHECK(Scalar(path, "PRAGMA user_version") == "3");
+  fs::remove_all(d);
+}
+
+TEST_CASE("a SQLite file with tables that are not the state's is refused as a state file") {
+  fs::path d = Fresh("foreign");
+  fs::path path = d / "erp.db";
+  Exec(path, "CREATE TABLE Customer (id INTEGER PRIMARY KEY, externalId TEXT); INSERT INTO Customer VALUES (1, 'A1');");
+  std::string error;
+  auto st = state::StateStore::Open(path.string(), error);
+  CHECK_FALSE(st);
+  CHECK_MESSAGE(error.find("give the state its own file") != std::string::npos, error);
+  st.reset();
+  // Nothing of the state's was added to it.
+  CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'xref'") == "0");
+  fs::remove_all(d);
+}
+
+TEST_CASE("queue files: a run that does not finish leaves the previous run's files in place") {
+  fs::path d = Fresh("queues");
+  std::string error;
+  {
+    auto q = engine::QueueFiles::Open(d.string(), error);
+    REQUIRE_MESSAGE(q, error);
+    q->Add("acct", "held", engine::QueueItem{"A1", "Account.jsonl", 1, {"Pending Review"}, {}});
+    REQUIRE(q->Finish(error));
+  }
+  std::string held = Slurp(d / "held.jsonl");
+  REQUIRE(held.find("\"key\":\"A1\"") != std::string::npos);
+  {
+    // The next run fails before its end: its queue files are never finished.
+    auto q = engine::QueueFiles::Open(d.string(), error);
+    REQUIRE_MESSAGE(q, error);
+    q->Add("acct", "held", engine::QueueItem{"A9", "Account.jsonl", 9, {"Pending Review"}, {}});
+  }
+  CHECK(Slurp(d / "held.jsonl") == held);
+  {
+    auto q = engine::QueueFiles::Open(d.string(), error);
+    REQUIRE_MESSAGE(q, error);
+    q->Add("acct", "held", engine::QueueItem{"A2", "Account.jsonl", 2, {"Pending Review"}, {}});
+    REQUIRE(q->Finish(error));
+  }
+  CHECK(Slurp(d / "held.jsonl").find("\"key\":\"A2\"") != std::string::npos);
+  CHECK(Slurp(d / "held.jsonl").find("\"key\":\"A1\"") == std::string::npos);
+  // Only the five queue files: no temporary left behind.
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(d)) {
+    (void)e;
+    ++files;
+  }
+  CHECK(files == 5);
+  fs::remove_all(d);
+}

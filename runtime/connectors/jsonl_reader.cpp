@@ -13,6 +13,12 @@
 // where a scalar is expected included. In a field of type `any`, objects and arrays are maps
 // and lists, and numbers are ints, exact decimals (up to 38 digits) or, beyond, doubles. A
 // number that is not JSON ("01", "1.2.3") makes its line a bad line ("malformed JSON").
+//
+// Nesting: a value of an `any` field becomes nested maps and lists by recursion, so it may be
+// at most kMaxNesting arrays/objects deep; a deeper one is an error value naming the field
+// ("Name: nested deeper than 64 levels") and the read goes on. Values the projection does not
+// read, and values of typed fields (their JSON text is kept), are skipped by simdjson without
+// recursion, at any depth.
 #include <simdjson.h>
 
 #include <charconv>
@@ -124,9 +130,23 @@ Value AnyNumber(std::string_view token, std::string_view field) {
                       " is out of the range of a number");
 }
 
+// How many arrays and objects deep a value of an `any` field may be: its conversion recurses
+// once a level (a record's own nesting is a few levels; 64 is far more than any needs, and
+// far less than a thread's stack holds).
+constexpr int kMaxNesting = 64;
+
+// Generic's outcome besides its value: `ok` false makes the line a bad line; `too_deep` makes
+// the field an error value.
+struct GenericStatus {
+  bool ok = true;
+  bool too_deep = false;
+};
+
 // Any JSON value as an owned Value (lists and maps of fields typed `any`); numbers as
-// AnyNumber.
-Value Generic(od::value v, std::string_view field, bool& ok) {
+// AnyNumber. `depth`: the arrays and objects around `v`. Stops (too_deep) beyond kMaxNesting,
+// leaving the rest of the value to simdjson, which skips it without recursion.
+Value Generic(od::value v, std::string_view field, GenericStatus& st, int depth) {
+  bool& ok = st.ok;
   od::json_type t;
   if (v.type().get(t)) {
     ok = false;
@@ -153,6 +173,10 @@ Value Generic(od::value v, std::string_view field, bool& ok) {
       return Value::String(std::string(s));
     }
     case od::json_type::array: {
+      if (depth >= kMaxNesting) {
+        st.too_deep = true;
+        return Value::Null();
+      }
       std::vector<Value> items;
       od::array a;
       if (v.get_array().get(a)) {
@@ -165,11 +189,16 @@ Value Generic(od::value v, std::string_view field, bool& ok) {
           ok = false;
           break;
         }
-        items.push_back(Generic(x, field, ok));
+        items.push_back(Generic(x, field, st, depth + 1));
+        if (st.too_deep) break;
       }
       return Value::List(std::move(items));
     }
     case od::json_type::object: {
+      if (depth >= kMaxNesting) {
+        st.too_deep = true;
+        return Value::Null();
+      }
       std::vector<std::pair<Value, Value>> entries;
       od::object o;
       if (v.get_object().get(o)) {
@@ -183,7 +212,8 @@ Value Generic(od::value v, std::string_view field, bool& ok) {
           break;
         }
         std::string key(k);
-        entries.emplace_back(Value::String(std::move(key)), Generic(f.value(), field, ok));
+        entries.emplace_back(Value::String(std::move(key)), Generic(f.value(), field, st, depth + 1));
+        if (st.too_deep) break;
       }
       return Value::Map(std::move(entries));
     }
@@ -421,9 +451,10 @@ class JsonlReader : public LineRecordReader {
       return simdjson::SUCCESS;
     }
     if (type == FieldType::kAny) {
-      bool ok = true;
-      dst = Generic(v, field, ok);
-      return ok ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
+      GenericStatus st;
+      dst = Generic(v, field, st, 0);
+      if (st.too_deep) dst = Value::Error(field + ": nested deeper than " + std::to_string(kMaxNesting) + " levels");
+      return st.ok ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
     }
     // An object or array where a scalar was expected: an error value naming the field and
     // showing the JSON.

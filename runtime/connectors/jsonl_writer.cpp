@@ -19,9 +19,26 @@
 // largest numeric id of the file (as a string, like NetSuite's internal ids), written into the
 // line last; that id is the record's result id. Only then are the keys of the older file and
 // of this run held in memory (a hash and an id each).
+//
+// Lines of the older file that are not JSON: the merge never loses their bytes. A line whose
+// members the splice scanner can delimit is merged like any other, whatever its values
+// (`"Amount":NaN`, `"IsWon":tru`, `1e400`: the reader skips members it does not read, so the
+// merged line reads as the record); the members written again replace theirs. A line the
+// scanner cannot delimit (cut off, not an object) is kept byte for byte; when its key can be
+// read and the run writes that key, the new record is appended as a line of its own (the
+// reader reports the old line as a bad line and reads the new one: one record per key). A
+// line whose key cannot be read is kept as it was and never matched.
+//
+// Durability: Commit fsyncs `Object.jsonl.tmp`, renames it into place and fsyncs the
+// directory; a failure of any step is the commit's error (the .tmp file removed).
 #include <simdjson.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <unordered_map>
@@ -173,6 +190,19 @@ bool ObjectMembers(std::string_view s, std::vector<JsonMember>& out, size_t& clo
   return false;
 }
 
+// Flushes the file or directory `path` to the disk (fsync); false with `error` when it cannot.
+bool SyncPath(const std::string& path, bool directory, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) {
+    error = "cannot sync " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  bool ok = ::fsync(fd) == 0;
+  if (!ok) error = "cannot sync " + path + ": " + std::strerror(errno);
+  ::close(fd);
+  return ok;
+}
+
 // `old_text` (an object) with the members of `new_text` (an object) spliced in: a member of
 // both gets the new value in place (objects the writer nests, `nodes`, are spliced member by
 // member), a new member is appended; the rest of `old_text` is kept byte for byte. `new_text`
@@ -314,18 +344,25 @@ class JsonlWriter : public RowWriter {
   bool Finish(std::string& error) override {
     bool ok = std::fclose(out_) == 0;
     out_ = nullptr;
+    std::error_code ec;
+    auto fail = [&] {
+      fs::remove(tmp_, ec);  // the old file stays as it was
+      return false;
+    };
     if (!ok) {
       error = "cannot write " + tmp_;
-      return false;
+      return fail();
     }
-    if ((existed_ || !suspects_.empty()) && !Compact(error)) return false;
-    std::error_code ec;
+    if ((existed_ || !suspects_.empty()) && !Compact(error)) return fail();
+    // The data on the disk before the name points at it, and the name on the disk after.
+    if (!SyncPath(tmp_, false, error)) return fail();
     fs::rename(tmp_, path_, ec);
     if (ec) {
       error = "cannot replace " + path_ + ": " + ec.message();
-      return false;
+      return fail();
     }
-    return true;
+    std::string dir = fs::path(path_).parent_path().string();
+    return SyncPath(dir.empty() ? "." : dir, true, error);
   }
 
  private:
@@ -441,17 +478,25 @@ class JsonlWriter : public RowWriter {
         return true;
       }, error);
     }
+    // Keys whose new line was spliced into an old line (not a line the scanner cannot read).
+    std::unordered_set<std::string> merged_keys;
     if (ok && existed_) {
+      std::vector<JsonMember> members;
+      size_t close = 0;
       ok = EachLine(path_, [&](const std::string& key, const std::string& line) {
         auto u = updates.find(key);
         if (u == updates.end()) return put(line);
+        // Not an object the scanner can delimit: kept byte for byte, the new line written
+        // below as a record of its own.
+        if (!ObjectMembers(line, members, close)) return put(line);
+        merged_keys.insert(key);
         // The new members spliced into the old line's text: the rest keeps its bytes.
         return put(SpliceMembers(line, u->second, nodes_));
       }, error);
     }
     if (ok) {
       ok = EachLine(tmp_, [&](const std::string& key, const std::string& line) {
-        if (updates.count(key)) return true;  // merged into the old record above
+        if (merged_keys.count(key)) return true;  // merged into the old record above
         auto c = count.find(key);
         if (c != count.end() && --c->second > 0) return true;  // a later line of this key follows
         return put(line);

@@ -75,13 +75,16 @@ struct StringObject : HeapObject {
 };
 
 struct ListObject : HeapObject {
-  ListObject() : HeapObject(Kind::kList) {}
+  // Defined after Value (below): clang needs Value complete for ~vector<Value>.
+  ListObject();
+  ~ListObject() override;
   std::vector<Value> items;
 };
 
 // Entries in insertion order; keys are unique under CEL equality (1, 1u and 1.0 are one key).
 struct MapObject : HeapObject {
-  MapObject() : HeapObject(Kind::kMap) {}
+  MapObject();
+  ~MapObject() override;
   std::vector<std::pair<Value, Value>> entries;
   // The entry with key `key`, or null.
   const Value* Find(const Value& key) const;
@@ -260,5 +263,10 @@ bool ParseDuration(std::string_view text, Time& out);
 // seconds (durations) or 0..1e9 (timestamps). False on int64 overflow.
 bool MakeDuration(int64_t seconds, int64_t nanos, Time& out);
 bool MakeTimestamp(int64_t seconds, int64_t nanos, Time& out);
+
+inline ListObject::ListObject() : HeapObject(Kind::kList) {}
+inline ListObject::~ListObject() = default;
+inline MapObject::MapObject() : HeapObject(Kind::kMap) {}
+inline MapObject::~MapObject() = default;
 
 }  // namespace crmx::value

@@ -1,9 +1,11 @@
-// Defines `fuzz_replay`: runs LLVMFuzzerTestOneInput (fuzz_parse.cpp) on every file of a
-// corpus directory, so the normal test suite (any compiler, no libFuzzer) re-checks every
-// input the fuzzer once found interesting. A crashing input crashes this program, which fails
-// the CTest test fuzz_corpus_replay.
+// Defines `fuzz_replay`: runs LLVMFuzzerTestOneInput (fuzz_parse.cpp; in fuzz_replay_jsonl,
+// fuzz_replay_csv and fuzz_replay_api the runtime's targets, fuzz_jsonl.cpp, ...) on every
+// file of a corpus directory, so the normal test suite (any compiler, no libFuzzer) re-checks
+// every input the fuzzer once found interesting. A crashing input crashes this program, which
+// fails the CTest test (fuzz_corpus_replay, fuzz_jsonl_replay, ...).
 //
-// Usage: fuzz_replay [DIR|FILE]...   (default: the committed corpus, tests/fuzz/corpus)
+// Usage: fuzz_replay [DIR|FILE]...   (default: the target's committed corpus, tests/fuzz/corpus
+// for fuzz_parse, corpus_jsonl/ for fuzz_jsonl, ...)
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/support/files.h"
 #include "compiler/check/type_check.h"
 #include "compiler/driver/pipeline.h"
 #include "compiler/ir/plan_builder.h"
@@ -26,17 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace crmx;
 
-fs::path TempDir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("crmx_engine_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path TempDir(const std::string& name) { return testing::FreshDir("engine_test", name); }
 
-void Write(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
+void Write(const fs::path& p, const std::string& text) { testing::WriteWhole(p, text); }
 
 std::string Text(const value::Value& v) { return value::Display(v); }
 
@@ -92,10 +85,7 @@ std::vector<plan::TargetField> Targets(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string ReadFile(const fs::path& p) { return testing::ReadWhole(p); }
 
 }  // namespace
 

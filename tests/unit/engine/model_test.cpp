@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/unit/support/files.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
 #include "runtime/state/state.h"
@@ -22,24 +23,11 @@ namespace fs = std::filesystem;
 using namespace crmx;
 using value::Value;
 
-fs::path TempDir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("crmx_model_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path TempDir(const std::string& name) { return testing::FreshDir("model_test", name); }
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Slurp(const fs::path& p) { return testing::ReadWhole(p); }
 
-void Put(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
+void Put(const fs::path& p, const std::string& text) { testing::WriteWhole(p, text); }
 
 plan::TargetField Field(const std::string& name, plan::FieldType type = plan::FieldType::kAny,
                         std::optional<int> scale = std::nullopt) {

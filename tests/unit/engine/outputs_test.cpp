@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/support/files.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
 #include "runtime/state/state.h"
@@ -18,16 +19,12 @@ namespace fs = std::filesystem;
 using namespace crmx;
 
 fs::path Fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("crmx_outputs_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
+  fs::path d = testing::FreshDir("outputs_test", name);
   fs::create_directories(d / "crm");
   return d;
 }
 
-void Write(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
+void Write(const fs::path& p, const std::string& text) { testing::WriteWhole(p, text); }
 
 // A SQLite target that says it is an API (Connector::Remote) and counts the records it is sent.
 class RemoteSqlite : public connectors::Connector {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "tests/unit/support/files.h"
 #include "runtime/connectors/connector.h"
 #include "tests/unit/support/writer.h"
 
@@ -17,22 +18,11 @@ namespace fs = std::filesystem;
 using namespace crmx;
 using value::Value;
 
-fs::path TempDir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("crmx_robust_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path TempDir(const std::string& name) { return testing::FreshDir("robust_test", name); }
 
-void Write(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
+void Write(const fs::path& p, const std::string& text) { testing::WriteWhole(p, text); }
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string ReadFile(const fs::path& p) { return testing::ReadWhole(p); }
 
 std::string Nested(size_t depth, const std::string& inner = "1") {
   return std::string(depth, '[') + inner + std::string(depth, ']');

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/unit/support/files.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/queue_files.h"
@@ -23,19 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace crmx;
 
-fs::path Fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("crmx_state_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path Fresh(const std::string& name) { return testing::FreshDir("state_test", name); }
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Slurp(const fs::path& p) { return testing::ReadWhole(p); }
 
 // Runs SQL on `path` with a connection of the test's own.
 void Exec(const fs::path& path, const std::string& sql) {

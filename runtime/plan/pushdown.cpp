@@ -55,19 +55,6 @@ Value Param(const Value& v) { return v.kind() == Kind::kBool ? Value::Int(v.AsBo
 
 bool Bindable(const Value& v) { return v.kind() != Kind::kDouble || std::isfinite(v.AsDouble()); }
 
-const char* SqlOperator(FilterOp op) {
-  switch (op) {
-    case FilterOp::kEq: return "=";
-    case FilterOp::kNe: return "<>";
-    case FilterOp::kLt: return "<";
-    case FilterOp::kLe: return "<=";
-    case FilterOp::kGt: return ">";
-    case FilterOp::kGe: return ">=";
-    case FilterOp::kIn: return "IN";
-  }
-  return "=";
-}
-
 // `F IN (...)` for a value of `kind`: the elements of that kind (others never equal it), or
 // nothing when an element of another number kind could equal it (1 == 1.0 in CEL) and SQLite
 // would have to agree on how.
@@ -126,6 +113,19 @@ std::optional<std::string> ConditionSql(const SourceCondition& c, FieldType type
 }
 
 }  // namespace
+
+const char* SqlOperator(FilterOp op) {
+  switch (op) {
+    case FilterOp::kEq: return "=";
+    case FilterOp::kNe: return "<>";
+    case FilterOp::kLt: return "<";
+    case FilterOp::kLe: return "<=";
+    case FilterOp::kGt: return ">";
+    case FilterOp::kGe: return ">=";
+    case FilterOp::kIn: return "IN";
+  }
+  return "=";
+}
 
 const char* FilterOpName(FilterOp op) {
   switch (op) {

@@ -23,6 +23,8 @@ namespace crmx::plan {
 
 // "==", "!=", "<", "<=", ">", ">=", "in": the plan file's spelling.
 const char* FilterOpName(FilterOp op);
+// "=", "<>", "<", "<=", ">", ">=", "IN": SQL's spelling (SQLite, SuiteQL; SOQL takes them too).
+const char* SqlOperator(FilterOp op);
 bool ParseFilterOp(const std::string& name, FilterOp& out);
 
 // The condition applied to one field value, exactly as the VM's `==`, `<`, `in`, ...

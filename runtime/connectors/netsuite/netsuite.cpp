@@ -8,6 +8,7 @@
 
 #include "runtime/connectors/api/batch_writer.h"
 #include "runtime/connectors/api/paged_reader.h"
+#include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/plan/pushdown.h"
 
@@ -39,7 +40,6 @@ bool SafeName(std::string_view f) {
   });
 }
 
-bool IsNumberType(FieldType t) { return t == FieldType::kInt || t == FieldType::kDecimal || t == FieldType::kDouble; }
 
 // An instant as SuiteQL text: TO_DATE for a date field, TO_TIMESTAMP for a datetime field.
 std::optional<std::string> TimeLiteral(value::Time t, FieldType type) {
@@ -67,36 +67,12 @@ std::optional<std::string> Literal(const Value& k, FieldType type) {
       if (type == FieldType::kBool) return std::string(k.AsBool() ? "'T'" : "'F'");
       return std::nullopt;
     case Kind::kInt:
-      if (IsNumberType(type)) return std::to_string(k.AsInt());
-      return std::nullopt;
     case Kind::kUint:
-      if (IsNumberType(type)) return std::to_string(k.AsUint());
-      return std::nullopt;
     case Kind::kDecimal:
-      if (IsNumberType(type)) return k.AsDecimal().ToString();
-      return std::nullopt;
-    case Kind::kDouble: {
-      if (!IsNumberType(type)) return std::nullopt;
-      auto d = decimal::Decimal::FromDouble(k.AsDouble());
-      if (!d) return std::nullopt;
-      return d->ToString();
-    }
+    case Kind::kDouble: return api::NumberLiteral(k, type);
     case Kind::kTimestamp: return TimeLiteral(k.AsTime(), type);
     default: return std::nullopt;
   }
-}
-
-const char* SqlOperator(FilterOp op) {
-  switch (op) {
-    case FilterOp::kEq: return "=";
-    case FilterOp::kNe: return "<>";
-    case FilterOp::kLt: return "<";
-    case FilterOp::kLe: return "<=";
-    case FilterOp::kGt: return ">";
-    case FilterOp::kGe: return ">=";
-    case FilterOp::kIn: return "IN";
-  }
-  return "=";
 }
 
 // The SuiteQL of one pushdown condition, or nothing when SuiteQL could leave out a record the
@@ -135,7 +111,7 @@ std::optional<std::string> ConditionSql(const plan::SourceCondition& c, FieldTyp
     return std::nullopt;
   std::optional<std::string> lit = Literal(k, type);
   if (!lit) return std::nullopt;
-  std::string sql = col + " " + SqlOperator(c.op) + " " + *lit;
+  std::string sql = col + " " + plan::SqlOperator(c.op) + " " + *lit;
   return on_null == false ? sql : "(" + sql + " OR " + col + " IS NULL)";
 }
 

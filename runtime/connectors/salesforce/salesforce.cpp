@@ -7,6 +7,7 @@
 
 #include "runtime/connectors/api/batch_writer.h"
 #include "runtime/connectors/api/paged_reader.h"
+#include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/plan/pushdown.h"
 
@@ -26,7 +27,6 @@ std::string ApiVersion(const std::string& v) {
   return v.front() == 'v' ? v : "v" + v;
 }
 
-bool IsNumberType(FieldType t) { return t == FieldType::kInt || t == FieldType::kDecimal || t == FieldType::kDouble; }
 
 // A constant as a SOQL literal for a field of type `type`, when SOQL compares the two as the
 // VM does (numbers with numbers, strings with strings, dates and datetimes as instants).
@@ -40,20 +40,9 @@ std::optional<std::string> Literal(const Value& k, FieldType type) {
       if (type == FieldType::kBool) return std::string(k.AsBool() ? "true" : "false");
       return std::nullopt;
     case Kind::kInt:
-      if (IsNumberType(type)) return std::to_string(k.AsInt());
-      return std::nullopt;
     case Kind::kUint:
-      if (IsNumberType(type)) return std::to_string(k.AsUint());
-      return std::nullopt;
     case Kind::kDecimal:
-      if (IsNumberType(type)) return k.AsDecimal().ToString();
-      return std::nullopt;
-    case Kind::kDouble: {
-      if (!IsNumberType(type)) return std::nullopt;
-      auto d = decimal::Decimal::FromDouble(k.AsDouble());  // NaN and infinities stay with the engine
-      if (!d) return std::nullopt;
-      return d->ToString();
-    }
+    case Kind::kDouble: return api::NumberLiteral(k, type);
     case Kind::kTimestamp: {
       value::Time t = k.AsTime();
       if (t.nanos != 0) return std::nullopt;
@@ -67,18 +56,8 @@ std::optional<std::string> Literal(const Value& k, FieldType type) {
   }
 }
 
-const char* SoqlOperator(FilterOp op) {
-  switch (op) {
-    case FilterOp::kEq: return "=";
-    case FilterOp::kNe: return "!=";
-    case FilterOp::kLt: return "<";
-    case FilterOp::kLe: return "<=";
-    case FilterOp::kGt: return ">";
-    case FilterOp::kGe: return ">=";
-    case FilterOp::kIn: return "IN";
-  }
-  return "=";
-}
+// SOQL's operators: SQL's, with `!=` as the docs write it.
+const char* SoqlOperator(FilterOp op) { return op == FilterOp::kNe ? "!=" : plan::SqlOperator(op); }
 
 // A field name SOQL reads as a name: letters, digits, `_` and the dots of relationships.
 bool SafeName(const std::string& f) {

@@ -283,6 +283,11 @@ std::unique_ptr<Connector> Open(const std::string& where, std::string& error) {
   if (fs::is_directory(where, ec)) return OpenFiles(where, error);
   std::string ext = fs::path(where).extension().string();
   if (ext == ".db" || ext == ".sqlite" || ext == ".sqlite3") return OpenSqlite(where, error);
+  if (!fs::exists(where, ec)) {
+    error = "`" + where + "` does not exist: give an existing directory of JSONL/CSV files (create it first), or a "
+            "SQLite database (.db, .sqlite, .sqlite3, or sqlite:PATH: created when missing)";
+    return nullptr;
+  }
   error = "`" + where + "` is neither a directory of JSONL/CSV files nor a SQLite database (.db, .sqlite, "
           "or prefix it with sqlite: / dir:)";
   return nullptr;

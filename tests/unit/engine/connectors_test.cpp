@@ -256,6 +256,17 @@ TEST_CASE("a CSV directory: typed cells, empty cells null, bad lines") {
   fs::remove_all(d);
 }
 
+TEST_CASE("a system path that does not exist is named as missing, not as the wrong kind") {
+  std::string error;
+  fs::path missing = TempDir("missing_target") / "erp";
+  CHECK(connectors::Open(missing.string(), error) == nullptr);
+  CHECK(error.find("`" + missing.string() + "` does not exist") == 0);
+  CHECK(error.find("neither") == std::string::npos);
+  // A SQLite path is still created when missing.
+  auto db = connectors::Open((TempDir("missing_db") / "erp.db").string(), error);
+  CHECK(db != nullptr);
+}
+
 TEST_CASE("a SQLite database: upsert on the key, projected reads") {
   fs::path d = TempDir("sqlite");
   std::string error;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -57,6 +58,24 @@ class PagedReader : public RecordReader {
   // Replaces page_ with the next page and sets finished_ (and total_ when the answer says);
   // false with error_ when the page cannot be had.
   virtual bool Fetch() = 0;
+
+  // Makes `call`'s answer the current page and reads its row count from `total_key`. False
+  // with error_ ("<vendor> query of <object> failed: ...") when the call failed (`describe`
+  // says how, from the vendor's error body) or the answer is not JSON.
+  bool AcceptPage(const CallResult& call, const char* vendor, std::string (*describe)(const CallResult&),
+                  const char* total_key) {
+    if (!call.response.Ok()) {
+      error_ = std::string(vendor) + " query of " + req_.object + " failed: " + describe(call);
+      return false;
+    }
+    std::string parse_error;
+    if (!ParseJson(call.response.body, page_, parse_error)) {
+      error_ = std::string(vendor) + " query of " + req_.object + ": " + parse_error;
+      return false;
+    }
+    if (const JsonNode* total = page_.Find(total_key)) total_ = std::strtoull(total->Text().c_str(), nullptr, 10);
+    return true;
+  }
 
   std::shared_ptr<Session> session_;
   const ReadRequest req_;

@@ -196,19 +196,9 @@ class NetSuiteReader : public api::PagedReader {
     AppendJsonString(r.body, query_);
     r.body += "}";
     api::CallResult call = api::Call(*session_, client_, r, api::RetryMode::kRead, calls_, NotApplied);
-    if (!call.response.Ok()) {
-      error_ = "NetSuite query of " + req_.object + " failed: " + DescribeFailure(call);
-      return false;
-    }
-    std::string parse_error;
-    if (!api::ParseJson(call.response.body, page_, parse_error)) {
-      error_ = "NetSuite query of " + req_.object + ": " + parse_error;
-      return false;
-    }
+    if (!AcceptPage(call, "NetSuite", DescribeFailure, "totalResults")) return false;
     const api::JsonNode* more = page_.Find("hasMore");
     const api::JsonNode* items = page_.Find("items");
-    if (const api::JsonNode* total = page_.Find("totalResults"))
-      total_ = std::strtoull(total->Text().c_str(), nullptr, 10);
     offset_ += limit_;
     finished_ = more == nullptr || more->Text() != "true" || items == nullptr || items->items.empty();
     return true;

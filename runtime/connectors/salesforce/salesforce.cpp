@@ -166,19 +166,9 @@ class SalesforceReader : public api::PagedReader {
       skip_ = done_;
       return Fetch();
     }
-    if (!call.response.Ok()) {
-      error_ = "Salesforce query of " + req_.object + " failed: " + DescribeFailure(call);
-      return false;
-    }
-    std::string parse_error;
-    if (!api::ParseJson(call.response.body, page_, parse_error)) {
-      error_ = "Salesforce query of " + req_.object + ": " + parse_error;
-      return false;
-    }
+    if (!AcceptPage(call, "Salesforce", DescribeFailure, "totalSize")) return false;
     const api::JsonNode* done = page_.Find("done");
     const api::JsonNode* next = page_.Find("nextRecordsUrl");
-    if (const api::JsonNode* total = page_.Find("totalSize"))
-      total_ = std::strtoull(total->Text().c_str(), nullptr, 10);
     next_url_ = next != nullptr ? next->Text() : "";
     finished_ = (done != nullptr && done->Text() == "true") || next_url_.empty();
     return true;

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/ast/dump.h"
 #include "compiler/check/expr_check.h"
 #include "compiler/ir/batch_sizes.h"
 #include "compiler/ir/shared_calls.h"
@@ -147,6 +148,9 @@ plan::TargetField MakeTargetField(const std::string& name, const schema::Field* 
   if (f && t.type == plan::FieldType::kDecimal && f->scale && !f->scale_variable) t.scale = static_cast<int>(*f->scale);
   t.reference = ref || (f && f->type.kind == schema::TypeKind::kReference);
   if (f == nullptr) return t;
+  // Createable and not said to be updateable (a schema that says nothing of either leaves it
+  // an ordinary field).
+  t.create_only = f->createable.value_or(false) && !f->updateable.value_or(false);
   if (auto s = f->extensions.find("sublist"); s != f->extensions.end()) t.sublist = s->second;
   if (f->type.kind == schema::TypeKind::kList && depth < 3) {
     const schema::Object* row = NestedObject(f->type, schema);
@@ -822,9 +826,18 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
                                  s.retry->backoff_args_ms, s.retry->jitter};
       }
       for (const ExhaustedAction& a : s.on_exhausted) {
-        sync.on_exhausted.push_back(a.kind == ExhaustedActionKind::DeadLetter ? "dead_letter"
-                                    : a.kind == ExhaustedActionKind::Notify   ? "notify"
-                                                                              : "hold: " + a.reason);
+        if (a.kind != ExhaustedActionKind::Notify) {
+          sync.on_exhausted.push_back(a.kind == ExhaustedActionKind::DeadLetter ? "dead_letter" : "hold: " + a.reason);
+          continue;
+        }
+        // One "notify: WHO" per target: a string literal's text, otherwise the expression
+        // (`owner_of(crm.Opportunity)`) for the always-on runtime to resolve.
+        for (const ExprPtr& t : a.targets) {
+          const auto* lit = t->As<LiteralExpr>();
+          sync.on_exhausted.push_back("notify: " + (lit && lit->literal == LiteralKind::String ? lit->string_value
+                                                                                               : ExprToString(t.get())));
+        }
+        if (a.targets.empty()) sync.on_exhausted.push_back("notify");
       }
       p.syncs.push_back(std::move(sync));
     }

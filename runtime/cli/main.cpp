@@ -2,7 +2,7 @@
 //
 //   crmx-run run PLAN [--profiles FILE] [--target T] [--system crm=DIR_OR_DB ...] [--state FILE]
 //                     [--queues DIR] [--report text|json] [--progress auto|always|never] [--full]
-//                     [--wait]
+//                     [--wait] [--retry-wait DURATION]
 //   crmx-run check-connection PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...]
 //
 // Systems come from the profile's target (crmx.profiles.yaml: where each system is and how to
@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +26,7 @@
 
 #include "runtime/connectors/api/open_api.h"
 #include "runtime/connectors/connector.h"
+#include "runtime/engine/crash_points.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/queue_files.h"
 #include "runtime/plan/plan.h"
@@ -47,7 +49,22 @@ struct RunOptions {
   std::string progress = "auto";
   bool full = false;
   bool wait = false;  // for the state file, when another run holds it
+  std::string retry_wait = "60s";
 };
+
+// "90s", "500ms", "2m", "1h", "0": milliseconds, or -1 when the text is none of those.
+int64_t DurationMs(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 12) return -1;
+  int64_t n = std::stoll(text.substr(0, i));
+  std::string unit = text.substr(i);
+  if (unit == "ms") return n;
+  if (unit == "s" || (unit.empty() && n == 0)) return n * 1000;
+  if (unit == "m") return n * 60000;
+  if (unit == "h") return n * 3600000;
+  return -1;
+}
 
 // A one-line progress bar on stderr, redrawn at most ten times a second: the map, the share of
 // its input read (when the size is known), records so far and the rate.
@@ -226,6 +243,11 @@ int RunCommand(const RunOptions& opt) {
     report.queues_dir = opt.queues;
   }
   options.full = opt.full;
+  options.retry_wait_ms = DurationMs(opt.retry_wait);
+  if (options.retry_wait_ms < 0) {
+    std::cerr << "error: --retry-wait takes a duration (0, 500ms, 30s, 5m, 1h), got `" << opt.retry_wait << "`\n";
+    return 2;
+  }
   ProgressBar bar;
   if (opt.progress == "always" || (opt.progress == "auto" && isatty(STDERR_FILENO))) {
     options.progress = [&bar](const engine::Progress& pr) { bar.Update(pr); };
@@ -342,7 +364,16 @@ int main(int argc, char** argv) {
                 "Look at every source record, not only those changed since the last run (docs/operations.md)");
   run->add_flag("--wait", opt->wait,
                 "When another run holds the state file, wait for it to end (default: exit 1 naming its pid)");
+  run->add_option("--retry-wait", opt->retry_wait,
+                  "How long the run waits for failed writes that fall due again (default 60s; 0: none); later ones "
+                  "stay in the state's ledger for the next run (docs/operations.md)");
   run->callback([opt, &exit_code] { exit_code = RunCommand(*opt); });
+  CLI::App* crash = app.add_subcommand("crash-points", "Lists the named crash points of the delivery code "
+                                                       "(CRMX_CRASH_AT=NAME:N, for crash-safety tests)");
+  crash->group("");  // for tests: not in the help
+  crash->callback([] {
+    for (const std::string& n : engine::CrashPointNames()) std::cout << n << "\n";
+  });
   auto copt = std::make_shared<RunOptions>();
   CLI::App* check = app.add_subcommand(
       "check-connection", "Logs in to each system of a plan and reads one page: says what works (docs/profiles.md)");

@@ -124,6 +124,7 @@ struct WriteResult {
   std::string message;              // the vendor's message, never a secret
   std::vector<std::string> fields;  // fields the system named
   bool retriable = false;           // the failure may succeed when sent again
+  int64_t retry_after_ms = -1;      // the wait the system asked for (Retry-After), -1: none
   // "Customer: REQUIRED_FIELD_MISSING: Required fields are missing: [companyName] (companyName)".
   std::string Describe() const;
 };

@@ -2,16 +2,20 @@
 #include "runtime/engine/engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdio>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "runtime/engine/crash_points.h"
+#include "runtime/engine/retry_policy.h"
 #include "runtime/vm/vm.h"
 
 namespace crmx::engine {
@@ -25,6 +29,20 @@ constexpr size_t kDefaultBatch = 1024;
 constexpr const char* kFilteredReason = "left out by the source query (`when` pushed down)";
 constexpr const char* kUnchangedReason = "unchanged since the last run";
 constexpr const char* kSameOutputReason = "already written with these values";
+constexpr const char* kDecidedReason = "already decided in this run with these values";
+constexpr const char* kDeadReason = "dead-lettered with these values (crmx-run queue replay sends it again)";
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string TimeText(int64_t ms) {
+  value::Time t;
+  t.seconds = ms / 1000;
+  t.nanos = static_cast<int32_t>((ms % 1000) * 1000000);
+  return value::FormatTimestamp(t);
+}
 
 std::string KeyText(const Value& v) {
   if (v.kind() == value::Kind::kString) return std::string(v.AsText());
@@ -76,7 +94,10 @@ struct Related {
 // kUnchanged: skipped because its cursor says it did not change since the last run.
 // kSent: handed to the target's writer; it becomes kWritten or kError when the write's
 // result comes back (API writers send a batch of records per call).
-enum class Status { kWritten, kSkipped, kUnchanged, kDataQuality, kHeld, kWaiting, kError, kSent };
+// kRetrying: a write that failed retriably, due again later; kDeadLetter: a write whose
+// retries are exhausted or whose failure is not retriable (docs/operations.md, "Retries and
+// dead letters").
+enum class Status { kWritten, kSkipped, kUnchanged, kDataQuality, kHeld, kWaiting, kError, kSent, kRetrying, kDeadLetter };
 
 const char* QueueName(Status s) {
   switch (s) {
@@ -84,6 +105,8 @@ const char* QueueName(Status s) {
     case Status::kHeld: return "held";
     case Status::kWaiting: return "waiting";
     case Status::kError: return "error";
+    case Status::kRetrying: return "retrying";
+    case Status::kDeadLetter: return "dead_letter";
     case Status::kSkipped:
     case Status::kUnchanged: return "skipped";
     case Status::kWritten:
@@ -94,6 +117,25 @@ const char* QueueName(Status s) {
 
 using Outcomes = std::unordered_map<std::string, Status>;  // source key -> where it ended
 using Xref = std::unordered_map<std::string, std::string>;   // source key -> target id
+
+// A delivery (a write into an API) not concluded yet: decided by this run or left open by an
+// earlier one.
+struct Open {
+  int64_t id = 0;    // in the ledger (0 without a state file)
+  uint64_t gen = 0;  // which decision of the key: a result for an older one is ignored
+  std::vector<Value> values;  // owned, in Map::target_fields order
+  std::vector<std::string> flags;
+  std::string hash, idem, external_id, source_id, file;
+  int64_t line = 0;
+  std::string state;   // in_flight, pending, failed, dead
+  int64_t attempts = 0;  // sends whose result came back
+  int64_t due_ms = 0;    // failed: when it may be sent again
+  std::string reason;    // the last failure
+  bool sent = false;         // handed to the writer by this run
+  bool in_batch = false;     // in decided_
+  bool decided_run = false;  // decided (or confirmed) by a record of this run
+  bool earlier = false;      // left open by an earlier run
+};
 
 class MapRun {
  public:
@@ -135,16 +177,22 @@ class MapRun {
       writer = target.OpenWriter(wreq, error);
       if (!writer) return false;
     }
-    // Into an API, a record whose output is what an earlier run wrote is not sent again (it
+    // Into an API every write is a delivery (docs/operations.md, "The delivery ledger"): kept
+    // until its result is recorded, sent again when it failed retriably, dead-lettered when it
+    // cannot succeed. A record whose output is what an earlier run wrote is not sent again (it
     // would cost a call and stamp the record as changed: the echo a sync back would see).
-    remember_written_ = state_ != nullptr && target.Remote();
-    if (remember_written_ && !options_.full) written_ = state_->LoadWritten(map_.name);
+    remote_ = target.Remote();
+    policy_ = PolicyOf(sync_);
+    remember_written_ = state_ != nullptr && remote_;
+    if (remember_written_ && !options_.full && options_.only.empty()) written_ = state_->LoadWritten(map_.name);
+    if (remember_written_ && options_.only.empty()) dead_ = state_->LoadDead(map_.name);
+    if (remote_ && state_ && !LoadOpen(error)) return false;
     if (state_ && !state_->Begin()) return StateFailed(error);
     RecordBatch batch;
     Progress progress{&map_.name, 0, 0, reader->Total(), false};
     while (reader->Next(batch)) {
       rep.input_lines += static_cast<int64_t>(batch.size() + batch.bad.size());
-      for (const connectors::BadLine& b : batch.bad) Add(rep.error, QueueItem{"", b.file, b.line, Reasons(b), {}}, Status::kError);
+      for (const connectors::BadLine& b : batch.bad) Add(rep.error, QueueItem{"", b.file, b.line, Reasons(b), {}, {}}, Status::kError);
       for (size_t i = 0; i < batch.size(); ++i) {
         Status s = Process(rep, batch.Row(i), batch.file, batch.lines[i], writer.get());
         if (keep_ids_ && !key_.empty() && s != Status::kSent) outcome[key_] = s;
@@ -153,7 +201,7 @@ class MapRun {
           return false;
         }
       }
-      Settle(rep, outcome);
+      if (remote_ && !Deliver(rep, outcome, writer.get(), error)) return false;
       if (state_ && !state_->ok()) return StateFailed(error);
       progress.records = rep.input_lines;
       progress.done = reader->Done();
@@ -170,16 +218,33 @@ class MapRun {
       rep.skipped.by_reason[kFilteredReason] += filtered;
     }
     if (writer) {
+      if (remote_) {
+        if (!writer->Flush(results_, error)) return false;
+        if (!SettleDurably(rep, outcome, "after_send_before_commit", "after_result_commit", error)) return false;
+        if (!RetryPass(rep, outcome, writer.get(), error)) return false;
+      }
       if (!writer->Commit(results_, error)) return false;
-      Settle(rep, outcome);
-      for (const auto& [tag, p] : pending_)
-        error += "internal: the writer gave no result for " + p.item.key + "; ";
-      if (!pending_.empty()) return false;
+      if (remote_) {
+        if (!SettleDurably(rep, outcome, "after_send_before_commit", "after_result_commit", error)) return false;
+      } else {
+        Settle(rep, outcome);
+        if (state_) CrashPoint("after_writer_commit_before_state_commit");
+      }
+      std::string lost;
+      for (const auto& [tag, at] : tags_) lost += "internal: the writer gave no result for " + at.first + "; ";
+      if (!lost.empty()) {
+        error = lost;
+        return false;
+      }
       rep.calls_target += writer->Calls();
+      FinishOpen(rep);
     }
     rep.calls_source += reader->Calls();
-    if (state_ && !map_.cursor.empty() && newest_.seconds != value::kMinTimestampSeconds - 1)
+    if (state_) CrashPoint("before_cursor_save");
+    if (state_ && !map_.cursor.empty() && newest_.seconds != value::kMinTimestampSeconds - 1 && options_.only.empty()) {
       state_->SaveCursor(map_.name, value::FormatTimestamp(newest_));
+      state_->SaveCursorKeys(map_.name, newest_keys_);
+    }
     if (state_ && !state_->Commit()) return StateFailed(error);
     progress.finished = true;
     if (options_.progress) options_.progress(progress);
@@ -221,7 +286,7 @@ class MapRun {
       if (!reader) return false;
       RecordBatch batch;
       while (reader->Next(batch)) {
-        for (const connectors::BadLine& b : batch.bad) rep.related_bad_lines.push_back(QueueItem{"", b.file, b.line, Reasons(b), {}});
+        for (const connectors::BadLine& b : batch.bad) rep.related_bad_lines.push_back(QueueItem{"", b.file, b.line, Reasons(b), {}, {}});
         for (size_t i = 0; i < batch.size(); ++i) {
           const Value* row = batch.Row(i);
           std::string id = KeyText(row[join_at]);
@@ -292,22 +357,32 @@ class MapRun {
     if (map_.cursor.empty() || state_ == nullptr) return;
     std::string saved = state_->LoadCursor(map_.name);
     value::Time t;
-    if (!options_.full && !saved.empty() && value::ParseTimestamp(saved, t)) {
+    if (!options_.full && options_.only.empty() && !saved.empty() && value::ParseTimestamp(saved, t)) {
       watermark_ = t;
       retry_ = state_->LastRunKeys(map_.name, "waiting");
+      at_watermark_ = state_->LoadCursorKeys(map_.name);
     }
   }
 
   // Whether the record's cursor says it did not change since the last run (and it is not a
-  // record to retry). Notes the newest cursor seen.
+  // record to retry). Notes the newest cursor seen and the keys read at it. A record at the
+  // watermark's own stamp is unchanged only when the last run read it (cursor ties: another
+  // record may have arrived with the same stamp after that run's read).
   bool Unchanged(const Value* row) {
     if (cursor_at_ >= map_.projection.fields.size()) return false;
     const Value& c = row[cursor_at_];
     if (c.kind() != value::Kind::kTimestamp) return false;  // no cursor: look at it
     value::Time t = c.AsTime();
-    if (std::tie(t.seconds, t.nanos) > std::tie(newest_.seconds, newest_.nanos)) newest_ = t;
+    auto stamp = std::tie(t.seconds, t.nanos);
+    if (stamp > std::tie(newest_.seconds, newest_.nanos)) {
+      newest_ = t;
+      newest_keys_.clear();
+    }
+    if (stamp == std::tie(newest_.seconds, newest_.nanos)) newest_keys_.insert(key_);
     if (!watermark_ || retry_.count(key_)) return false;
-    return std::tie(t.seconds, t.nanos) <= std::tie(watermark_->seconds, watermark_->nanos);
+    auto mark = std::tie(watermark_->seconds, watermark_->nanos);
+    if (stamp == mark) return at_watermark_.count(key_) > 0;
+    return stamp < mark;
   }
 
   // Where a record's value of an assigned target field, or of a local step (a `ref` inside a
@@ -392,8 +467,11 @@ class MapRun {
     if (status == Status::kSkipped || status == Status::kUnchanged) return;
     const char* queue = QueueName(status);
     if (state_) {
-      state_->AddQueueEntry(run_, state::QueueEntry{map_.name, queue, item.key, item.file, item.line, item.reasons,
-                                                    item.fields});
+      state::QueueEntry e{map_.name, queue, item.key, item.file, item.line, item.reasons, item.fields};
+      state_->AddQueueEntry(run_, e);
+      // The queues as they stand: a record without a key is known by where it was read.
+      if (e.record_id.empty()) e.record_id = item.file + ":" + std::to_string(item.line);
+      state_->PutItem(run_, e, item.source_id);
     }
     for (QueueSink* s : options_.sinks) s->Add(map_.name, queue, item);
     if (b.samples.size() < options_.samples) b.samples.push_back(std::move(item));
@@ -401,7 +479,8 @@ class MapRun {
 
   Status Queue(Bucket& b, Status status, const std::string& file, int64_t line, std::vector<std::string> reasons,
                std::vector<std::string> fields = {}) {
-    Add(b, QueueItem{key_, file, line, std::move(reasons), std::move(fields)}, status);
+    QueueItem item{key_, file, line, std::move(reasons), std::move(fields), SourceId()};
+    Add(b, std::move(item), status);
     return status;
   }
 
@@ -435,6 +514,7 @@ class MapRun {
   Status Process(MapReport& rep, const Value* row, const std::string& file, int64_t line,
                  connectors::RecordWriter* writer) {
     key_.clear();
+    cur_row_ = row;
     std::fill(out_.begin(), out_.end(), Value::Null());
     std::fill(shared_ready_.begin(), shared_ready_.end(), false);
     Value key_value;
@@ -449,8 +529,16 @@ class MapRun {
     for (size_t f = 0; f < map_.projection.fields.size(); ++f)
       if (row[f].IsError()) bad.push_back(row[f].ErrorReason());
     if (!bad.empty()) return Queue(rep.error, Status::kError, file, line, std::move(bad));
+    if (!options_.only.empty() && !Selected(row)) return Status::kUnchanged;
     for (size_t i = 0; i < when_.size(); ++i) {
-      if (!Eval(when_[i], row).IsTrue()) return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
+      Value w = Eval(when_[i], row);
+      // A condition that cannot be evaluated (`Amount > 0` of "1,000.00") says nothing about
+      // the record: it is an error record, not a skipped one.
+      if (w.IsError()) return Queue(rep.error, Status::kError, file, line, {"when: " + w.ErrorReason()});
+      if (!w.IsTrue()) {
+        if (state_ && !key_.empty()) state_->ClearItems(map_.name, key_, true);
+        return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
+      }
     }
     // Every require, in order: all failing reasons go with the record.
     std::vector<std::string> reasons, fields;
@@ -496,84 +584,406 @@ class MapRun {
     }
     if (writer == nullptr) return Queue(rep.error, Status::kError, file, line, {"the map has no key: cannot upsert"});
     std::string hash;
+    if (state_ || remote_) hash = OutputHash();
     if (remember_written_ && !key_.empty()) {
-      hash = OutputHash();
       auto seen = written_.find(key_);
       if (seen != written_.end() && seen->second == hash)
         return Queue(rep.skipped, Status::kUnchanged, file, line, {kSameOutputReason});
+      // A dead letter is sent again when its record changes or a person replays it, not by
+      // every run (it stays in the dead-letter queue).
+      auto dead = dead_.find(key_);
+      if (dead != dead_.end() && dead->second == hash)
+        return Queue(rep.skipped, Status::kUnchanged, file, line, {kDeadReason});
     }
-    // The record goes to the writer; what happens next is decided by its result.
+    std::string external_id;
+    if (key_step_ && out_index_[*key_step_] < out_.size()) external_id = KeyText(out_[out_index_[*key_step_]]);
+    if (remote_) return Decide(rep, file, line, std::move(hash), std::move(external_id));
+    // A writer that answers at once (files, SQLite, memory): concluded here, in the map's one
+    // transaction with the state.
     uint64_t tag = next_tag_++;
     size_t before = results_.size();
     if (!writer->Add(out_.data(), tag, results_, write_error_)) {
       write_error_ = "writing " + map_.target.object + ": " + write_error_;
       return Status::kError;
     }
+    if (results_.size() != before + 1 || results_.back().tag != tag) {
+      write_error_ = "internal: the writer of " + map_.target.object + " did not answer at once";
+      return Status::kError;
+    }
+    connectors::WriteResult r = std::move(results_.back());
+    results_.pop_back();
+    if (!r.ok) {
+      // A local write that failed will fail again (the file or database refused the record).
+      std::vector<std::string> why{"write failed: " + r.Describe(), "not retriable"};
+      if (state_) {
+        state::Delivery d = Delivery(key_, hash, external_id, file, line, "in_flight");
+        int64_t id = state_->Decide(d);
+        state_->Settle(id, "dead", 0, AttemptOf(r, {}), run_);
+      }
+      return Queue(rep.dead_letter, Status::kDeadLetter, file, line, std::move(why), std::move(r.fields));
+    }
+    if (state_) {
+      state::Delivery d = Delivery(key_, hash, external_id, file, line, "done");
+      d.attempts = 1;
+      state_->Decide(d);
+    }
     list_items_.clear();
     for (size_t i = 0; i < map_.target_fields.size(); ++i) {
       if (out_[i].kind() == value::Kind::kList)
         list_items_.emplace_back(i, static_cast<int64_t>(out_[i].AsList().size()));
     }
-    std::string external_id;
-    if (keep_ids_ && key_step_ && out_index_[*key_step_] < out_.size()) external_id = KeyText(out_[out_index_[*key_step_]]);
-    // A writer that answered at once (files, SQLite, memory): concluded here.
-    if (results_.size() == before + 1 && results_.back().tag == tag) {
-      connectors::WriteResult r = std::move(results_.back());
-      results_.pop_back();
-      return Conclude(rep, r, key_, file, line, flags_, list_items_, hash, external_id);
-    }
-    // An API writer sends batches: the record waits for its result (Settle).
-    Pending p;
-    p.hash = std::move(hash);
-    p.item = QueueItem{key_, file, line, {}, {}};
-    p.external_id = std::move(external_id);
-    p.flags = flags_;
-    p.list_items = list_items_;
-    pending_.emplace(tag, std::move(p));
-    return Status::kSent;
-  }
-
-  // What a record whose write result came back leads to: written (counted, its flags raised,
-  // its output hash and its own id in the target kept) or, refused, the error queue with what
-  // the system said.
-  Status Conclude(MapReport& rep, connectors::WriteResult& r, const std::string& key, const std::string& file,
-                  int64_t line, const std::vector<const std::string*>& flags,
-                  const std::vector<std::pair<size_t, int64_t>>& list_items, const std::string& hash,
-                  const std::string& external_id) {
-    if (!r.ok) {
-      Add(rep.error, QueueItem{key, file, line, {"write failed: " + r.Describe()}, std::move(r.fields)}, Status::kError);
-      return Status::kError;
-    }
-    ++rep.written;
-    for (const std::string* f : flags) {
-      ++rep.flags_on_written[*f];
-      for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, key, *f);
-    }
-    for (const auto& [i, n] : list_items) rep.list_items_written[map_.target_fields[i].name] += n;
-    if (!hash.empty()) {
-      state_->PutWritten(map_.name, key, hash);
-      written_[key] = hash;
-    }
-    if (keep_ids_ && !key.empty()) {
-      // What a `ref` to this record resolves to: its own id in the target (the external id,
-      // the key, is kept alongside in the state file).
-      xrefs_[map_.name][key] = r.id;
-      if (state_) state_->PutXref(map_.name, key, r.id, external_id);
-    }
+    Written(rep, key_, flags_, list_items_, external_id, r.id);
     return Status::kWritten;
   }
 
-  // Concludes the records whose results came back from a batch.
+  // A ledger row for the current record.
+  state::Delivery Delivery(const std::string& key, const std::string& hash, const std::string& external_id,
+                           const std::string& file, int64_t line, const char* st) const {
+    state::Delivery d;
+    d.map = map_.name;
+    d.source_key = key;
+    d.source_id = SourceId();
+    d.hash = hash;
+    d.state = st;
+    d.external_id = external_id;
+    d.file = file;
+    d.line = line;
+    d.run = run_;
+    return d;
+  }
+
+  // The current source record's own id, "" when the map's source has none.
+  std::string SourceId() const { return cur_row_ && id_at_ < map_.projection.fields.size() ? KeyText(cur_row_[id_at_]) : ""; }
+
+  // A replay (RunOptions::only): whether the current record is one of those asked for, by
+  // its key or its source id.
+  bool Selected(const Value* row) const {
+    auto it = options_.only.find(map_.name);
+    if (it == options_.only.end()) return false;
+    if (it->second.count(key_)) return true;
+    return id_at_ < map_.projection.fields.size() && it->second.count(KeyText(row[id_at_])) > 0;
+  }
+
+  static state::Attempt AttemptOf(const connectors::WriteResult& r, std::string request) {
+    state::Attempt a;
+    a.ok = r.ok;
+    a.http_status = r.http_status;
+    a.code = r.code;
+    a.message = r.message;
+    a.fields = r.fields;
+    a.request = std::move(request);
+    a.retriable = r.retriable;
+    return a;
+  }
+
+  // What a written record leads to: counted, its flags raised, its own id in the target kept
+  // for `ref`s, and out of every queue it was in.
+  void Written(MapReport& rep, const std::string& key, const std::vector<const std::string*>& flags,
+               const std::vector<std::pair<size_t, int64_t>>& list_items, const std::string& external_id,
+               const std::string& target_id) {
+    ++rep.written;
+    if (state_ && !key.empty()) state_->ClearItems(map_.name, key, true);
+    for (const std::string* f : flags) {
+      ++rep.flags_on_written[*f];
+      for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, key, *f);
+      if (state_) state_->PutItem(run_, state::QueueEntry{map_.name, "flag", key, "", 0, {*f}, {}});
+    }
+    for (const auto& [i, n] : list_items) rep.list_items_written[map_.target_fields[i].name] += n;
+    if (keep_ids_ && !key.empty()) {
+      // What a `ref` to this record resolves to: its own id in the target (the external id,
+      // the key, is kept alongside in the state file).
+      xrefs_[map_.name][key] = target_id;
+      if (state_) state_->PutXref(map_.name, key, target_id, external_id);
+    }
+  }
+
+  // A record whose write is a delivery (into an API): its values are kept until its result
+  // comes back; Deliver records the batch's decisions in the ledger, then sends them.
+  Status Decide(MapReport& rep, const std::string& file, int64_t line, std::string hash, std::string external_id) {
+    auto it = open_.find(key_);
+    if (it != open_.end() && it->second.hash == hash && it->second.state != "dead") {
+      // The same write is already open: decided by an earlier run (the retry pass sends it
+      // when due) or by an earlier record of this run with the same key.
+      if (it->second.decided_run) return Queue(rep.skipped, Status::kUnchanged, file, line, {kDecidedReason});
+      it->second.decided_run = true;
+      it->second.file = file;
+      it->second.line = line;
+      return Status::kSent;
+    }
+    Open& o = open_[key_];
+    int64_t id = o.id;
+    o = Open{};
+    o.id = id;
+    o.gen = ++gen_;
+    o.values.assign(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(map_.target_fields.size()));
+    for (Value& v : o.values) v = v.Owned();
+    for (const std::string* f : flags_) o.flags.push_back(*f);
+    o.hash = std::move(hash);
+    o.external_id = std::move(external_id);
+    o.source_id = SourceId();
+    o.file = file;
+    o.line = line;
+    o.state = "in_flight";
+    o.decided_run = true;
+    if (!o.in_batch) {
+      o.in_batch = true;
+      decided_.push_back(key_);
+    }
+    return Status::kSent;
+  }
+
+  // The payload of a delivery in the ledger: its values (the plan's typed JSON codec) and flags.
+  static std::string Payload(const std::vector<Value>& values, const std::vector<std::string>& flags) {
+    nlohmann::json j{{"values", nlohmann::json::parse(plan::ValueToJsonText(Value::List(values)))}, {"flags", flags}};
+    return j.dump();
+  }
+
+  // The open deliveries earlier runs left (a crash, retries not yet due, a budget's pause).
+  bool LoadOpen(std::string& error) {
+    for (state::Delivery& d : state_->OpenDeliveries(map_.name)) {
+      Open o;
+      o.id = d.id;
+      o.gen = ++gen_;
+      o.hash = d.hash;
+      o.external_id = d.external_id;
+      o.source_id = d.source_id;
+      o.file = d.file;
+      o.line = d.line;
+      o.state = d.state;
+      o.attempts = d.attempts;
+      o.due_ms = d.due_ms;
+      o.idem = d.idem_key;
+      o.earlier = true;
+      if (!d.last_code.empty() || !d.last_message.empty())
+        o.reason = "write failed: " + d.last_code + (d.last_message.empty() ? "" : ": " + d.last_message);
+      std::string why;
+      Value list;
+      try {
+        nlohmann::json j = nlohmann::json::parse(d.payload);
+        if (!plan::ValueFromJsonText(j.at("values").dump(), list, why)) throw std::runtime_error(why);
+        for (const auto& f : j.at("flags")) o.flags.push_back(f.get<std::string>());
+      } catch (const std::exception& e) {
+        error = "state " + state_->path() + ": the ledger's delivery " + std::to_string(d.id) + " (" + map_.name + " " +
+                d.source_key + ") has an unreadable payload: " + e.what();
+        return false;
+      }
+      if (list.kind() != value::Kind::kList || list.AsList().size() != map_.target_fields.size()) {
+        error = "state " + state_->path() + ": the ledger's delivery " + std::to_string(d.id) + " (" + map_.name + " " +
+                d.source_key + ") was decided for other target fields; the plan changed under an open delivery";
+        return false;
+      }
+      o.values.assign(list.AsList().begin(), list.AsList().end());
+      open_[d.source_key] = std::move(o);
+    }
+    return state_->ok() || StateFailed(error);
+  }
+
+  // Records the batch's decisions in the ledger (one transaction), then hands them to the
+  // writer and records the results that came back.
+  bool Deliver(MapReport& rep, Outcomes& outcome, connectors::RecordWriter* writer, std::string& error) {
+    if (decided_.empty()) return true;
+    if (state_) {
+      for (const std::string& key : decided_) {
+        Open& o = open_[key];
+        state::Delivery d;
+        d.map = map_.name;
+        d.source_key = key;
+        d.source_id = o.source_id;
+        d.hash = o.hash;
+        d.idem_key = state::IdempotencyKey(map_.name, key, o.hash);
+        o.idem = d.idem_key;
+        d.state = "in_flight";
+        d.payload = Payload(o.values, o.flags);
+        d.external_id = o.external_id;
+        d.file = o.file;
+        d.line = o.line;
+        d.run = run_;
+        o.id = state_->Decide(d);
+      }
+      CrashPoint("after_decide_before_commit");
+      if (!Checkpoint()) return StateFailed(error);
+      CrashPoint("after_commit_before_send");
+    }
+    for (const std::string& key : decided_) {
+      Open& o = open_[key];
+      o.in_batch = false;
+      if (!Send(key, o, writer)) return false;
+    }
+    decided_.clear();
+    return SettleDurably(rep, outcome, "after_send_before_commit", "after_result_commit", error);
+  }
+
+  bool Send(const std::string& key, Open& o, connectors::RecordWriter* writer) {
+    uint64_t tag = next_tag_++;
+    tags_[tag] = {key, o.gen};
+    o.sent = true;
+    if (!writer->Add(o.values.data(), tag, results_, write_error_)) {
+      write_error_ = "writing " + map_.target.object + ": " + write_error_;
+      return false;
+    }
+    return true;
+  }
+
+  bool Checkpoint() { return state_->Commit() && state_->Begin(); }
+
+  // Concludes the results that came back and commits them (crash point `before` between).
+  bool SettleDurably(MapReport& rep, Outcomes& outcome, const char* before, const char* after, std::string& error) {
+    if (results_.empty()) return true;
+    if (state_) CrashPoint(before);
+    Settle(rep, outcome);
+    if (!write_error_.empty()) {
+      error = write_error_;
+      return false;
+    }
+    if (state_) {
+      if (!Checkpoint()) return StateFailed(error);
+      CrashPoint(after);
+    }
+    return true;
+  }
+
+  // Concludes the deliveries whose results came back.
   void Settle(MapReport& rep, Outcomes& outcome) {
     for (connectors::WriteResult& r : results_) {
-      auto it = pending_.find(r.tag);
-      if (it == pending_.end()) continue;
-      Pending p = std::move(it->second);
-      pending_.erase(it);
-      Status status = Conclude(rep, r, p.item.key, p.item.file, p.item.line, p.flags, p.list_items, p.hash, p.external_id);
-      if (keep_ids_ && !p.item.key.empty()) outcome[p.item.key] = status;
+      auto t = tags_.find(r.tag);
+      if (t == tags_.end()) continue;
+      auto [key, gen] = std::move(t->second);
+      tags_.erase(t);
+      auto o = open_.find(key);
+      if (o == open_.end() || o->second.gen != gen) continue;  // superseded by a later decision
+      Status status = Conclude(rep, key, o->second, r);
+      if (status == Status::kRetrying) continue;
+      if (keep_ids_) outcome[key] = status;
+      open_.erase(o);
     }
     results_.clear();
+  }
+
+  // A delivery's result: written; failed and due again (retriable, retries left); or dead
+  // (docs/operations.md, "Retries and dead letters").
+  Status Conclude(MapReport& rep, const std::string& key, Open& o, connectors::WriteResult& r) {
+    ++o.attempts;
+    if (r.ok) {
+      if (state_) {
+        state_->Settle(o.id, "done", 0, AttemptOf(r, {}), run_);
+        written_[key] = o.hash;
+      }
+      std::vector<const std::string*> flags;
+      for (const std::string& f : o.flags) flags.push_back(&f);
+      std::vector<std::pair<size_t, int64_t>> list_items;
+      for (size_t i = 0; i < o.values.size(); ++i)
+        if (o.values[i].kind() == value::Kind::kList) list_items.emplace_back(i, static_cast<int64_t>(o.values[i].AsList().size()));
+      Written(rep, key, flags, list_items, o.external_id, r.id);
+      return Status::kWritten;
+    }
+    std::string reason = "write failed: " + r.Describe();
+    state::Attempt a = AttemptOf(r, RequestSummary(o));
+    if (o.idem.empty()) o.idem = state::IdempotencyKey(map_.name, key, o.hash);
+    if (r.retriable && o.attempts <= policy_.retries) {
+      int64_t wait = BackoffMs(policy_, o.attempts, o.idem, r.retry_after_ms);
+      o.state = "failed";
+      o.due_ms = Now() + wait;
+      o.reason = reason;
+      a.wait_ms = wait;
+      if (state_) state_->Settle(o.id, "failed", o.due_ms, a, run_);
+      return Status::kRetrying;
+    }
+    o.state = "dead";
+    std::vector<std::string> reasons{reason, r.retriable ? "retries exhausted: " + std::to_string(o.attempts) + " sends failed"
+                                                         : "not retriable"};
+    std::vector<std::string> notify;
+    std::string hold;
+    if (sync_) {
+      for (const std::string& act : sync_->on_exhausted) {
+        if (act.rfind("notify", 0) == 0) notify.push_back(act.size() > 8 ? act.substr(8) : "");
+        if (act.rfind("hold: ", 0) == 0) hold = act.substr(6);
+      }
+    }
+    if (state_) {
+      state_->Settle(o.id, "dead", 0, a, run_, notify.empty() ? std::string() : nlohmann::json(notify).dump());
+      for (const std::string& who : notify)
+        state_->AddEvent(run_, "notify", map_.name, key, who, map_.name + " " + key + ": " + reason);
+    }
+    QueueItem item{key, o.file, o.line, reasons, r.fields, o.source_id};
+    if (!hold.empty()) {
+      item.reasons.insert(item.reasons.begin(), hold);
+      Add(rep.held, std::move(item), Status::kHeld);
+      return Status::kHeld;
+    }
+    Add(rep.dead_letter, std::move(item), Status::kDeadLetter);
+    return Status::kDeadLetter;
+  }
+
+  // What a failed send carried, for the dead-letter queue: the target record's fields.
+  std::string RequestSummary(const Open& o) const {
+    nlohmann::json j = nlohmann::json::object();
+    for (size_t i = 0; i < o.values.size() && i < map_.target_fields.size(); ++i)
+      j[map_.target_fields[i].name] = o.values[i].kind() == value::Kind::kString ? std::string(o.values[i].AsText())
+                                      : o.values[i].IsNull()                      ? std::string("null")
+                                                                                  : value::Display(o.values[i]);
+    return map_.target.object + " " + j.dump();
+  }
+
+  int64_t Now() const { return options_.now_ms ? options_.now_ms() : WallMs(); }
+
+  void Sleep(int64_t ms) {
+    if (options_.sleep_ms) options_.sleep_ms(ms);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+
+  // Sends again what is due: the deliveries this run saw fail, and those earlier runs left
+  // (failed and due, or in flight when a run died). Waits for retries that fall due within
+  // RunOptions::retry_wait_ms; later ones stay in the ledger for the next run.
+  bool RetryPass(MapReport& rep, Outcomes& outcome, connectors::RecordWriter* writer, std::string& error) {
+    int64_t deadline = Now() + options_.retry_wait_ms;
+    while (true) {
+      int64_t now = Now();
+      std::vector<std::pair<int64_t, std::string>> due;  // (ledger id, key)
+      int64_t next = std::numeric_limits<int64_t>::max();
+      for (auto& [key, o] : open_) {
+        if (o.state == "dead" || (o.sent && o.state != "failed")) continue;
+        if (!options_.only.empty() && !o.decided_run) continue;  // a replay sends only what it decided
+        if (o.state == "failed" && o.due_ms > now) {
+          next = std::min(next, o.due_ms);
+          continue;
+        }
+        due.emplace_back(o.id, key);
+      }
+      if (due.empty()) {
+        if (next == std::numeric_limits<int64_t>::max() || next > deadline) return true;
+        Sleep(next - now);
+        continue;
+      }
+      std::sort(due.begin(), due.end());
+      for (const auto& [id, key] : due) {
+        Open& o = open_[key];
+        if (o.attempts > 0) ++rep.retries;
+        o.state = "in_flight";
+        if (!Send(key, o, writer)) {
+          error = write_error_;
+          return false;
+        }
+      }
+      if (!writer->Flush(results_, error)) return false;
+      if (!SettleDurably(rep, outcome, "in_retry_after_send", "after_result_commit", error)) return false;
+    }
+  }
+
+  // The deliveries still open when the map ends: due again later (the `retrying` queue).
+  void FinishOpen(MapReport& rep) {
+    std::vector<std::pair<int64_t, std::string>> left;
+    for (const auto& [key, o] : open_)
+      if (o.state != "dead" && (o.decided_run || o.earlier)) left.emplace_back(o.id, key);
+    std::sort(left.begin(), left.end());
+    for (const auto& [id, key] : left) {
+      const Open& o = open_[key];
+      std::vector<std::string> reasons{o.reason.empty() ? std::string("not sent yet") : o.reason};
+      if (o.state == "failed")
+        reasons.push_back("send " + std::to_string(o.attempts + 1) + " of " + std::to_string(policy_.retries + 1) +
+                          " due at " + TimeText(o.due_ms));
+      QueueItem item{key, o.file, o.line, std::move(reasons), {}, o.source_id};
+      Add(rep.retrying, std::move(item), Status::kRetrying);
+    }
   }
 
   // A hash of the target record in out_ (its fields as the writers encode them), hex.
@@ -591,14 +1001,6 @@ class MapRun {
     return buf;
   }
 
-  // A record handed to the writer, waiting for its result.
-  struct Pending {
-    std::string hash;  // OutputHash, when kept
-    QueueItem item;
-    std::string external_id;  // the value the key field was written with
-    std::vector<const std::string*> flags;
-    std::vector<std::pair<size_t, int64_t>> list_items;  // target field index -> items
-  };
 
   const plan::Plan& plan_;
   const plan::Map& map_;
@@ -627,15 +1029,26 @@ class MapRun {
   std::optional<value::Time> watermark_;   // the previous run's newest cursor
   std::unordered_set<std::string> retry_;  // keys left waiting by the previous run
   value::Time newest_;                     // the newest cursor this run read
+  std::unordered_set<std::string> newest_keys_;   // the keys read at newest_
+  std::unordered_set<std::string> at_watermark_;  // the keys the last run read at the watermark
   std::vector<const std::string*> flags_;
   std::string key_;
   // Writes handed to the writer and their results.
-  std::unordered_map<uint64_t, Pending> pending_;
   std::vector<connectors::WriteResult> results_;
   uint64_t next_tag_ = 0;
+  // Deliveries (writes into an API): by key; the keys decided in the current batch; the
+  // writer's tags -> (key, decision).
+  bool remote_ = false;
+  RetryPolicy policy_;
+  std::unordered_map<std::string, Open> open_;
+  std::vector<std::string> decided_;
+  std::unordered_map<uint64_t, std::pair<std::string, uint64_t>> tags_;
+  uint64_t gen_ = 0;
+  const Value* cur_row_ = nullptr;
   // Maps into an API: the output hash last written per key (state table `written`).
   bool remember_written_ = false;
   std::unordered_map<std::string, std::string> written_;
+  std::unordered_map<std::string, std::string> dead_;  // dead-lettered output hashes
   std::string hash_text_;
   std::vector<std::pair<size_t, int64_t>> list_items_;  // per record: list-valued target fields' sizes
   std::string write_error_;  // the writer cannot go on: the run stops
@@ -660,7 +1073,9 @@ nlohmann::json BucketJson(const Bucket& b, bool records) {
 double MapReport::FailureRate() const {
   int64_t ran = input_lines - skipped.count;
   if (ran <= 0) return 0;
-  return static_cast<double>(data_quality.count + held.count + waiting.count + error.count) / static_cast<double>(ran);
+  return static_cast<double>(data_quality.count + held.count + waiting.count + error.count + retrying.count +
+                             dead_letter.count) /
+         static_cast<double>(ran);
 }
 
 const char* Judge(double r) { return r < 0.01 ? "good" : r <= 0.05 ? "warning" : "red"; }
@@ -681,6 +1096,7 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
     return false;
   }
   for (const plan::Map& m : plan.maps) {
+    if (!options.only.empty() && !options.only.count(m.name)) continue;
     auto src = systems.by_name.find(m.source.system);
     auto dst = systems.by_name.find(m.target.system);
     if (src == systems.by_name.end() || dst == systems.by_name.end()) {
@@ -700,6 +1116,9 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   }
   for (QueueSink* s : options.sinks) {
     if (!s->Finish(error)) return false;
+  }
+  if (state) {
+    for (const auto& [st, n] : state->LedgerCounts()) report.ledger[st] = n;
   }
   if (state && !state->FinishRun(report.run, ReportJson(report))) {
     error = state->error();
@@ -724,6 +1143,9 @@ std::string ReportJson(const RunReport& r) {
                                   {"held", BucketJson(m.held, true)},
                                   {"waiting", BucketJson(m.waiting, true)},
                                   {"error", BucketJson(m.error, true)},
+                                  {"retrying", BucketJson(m.retrying, true)},
+                                  {"dead_letter", BucketJson(m.dead_letter, true)},
+                                  {"retries", m.retries},
                                   {"flags_on_written", m.flags_on_written},
                                   {"list_items_written", m.list_items_written},
                                   {"related_bad_lines", related},
@@ -736,6 +1158,7 @@ std::string ReportJson(const RunReport& r) {
                    {"state", r.state_path}, {"maps", maps}};
   if (!r.queues_dir.empty()) j["queues"] = r.queues_dir;
   if (!r.limits.empty()) j["limits"] = r.limits;
+  if (!r.ledger.empty()) j["ledger"] = r.ledger;
   return j.dump(2) + "\n";
 }
 
@@ -744,16 +1167,17 @@ std::string ReportText(const RunReport& r) {
   if (!r.state_path.empty()) out += ", run " + std::to_string(r.run) + ", state " + r.state_path;
   out += "\n\n";
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%-22s %7s %8s %8s %13s %6s %8s %6s  %s\n", "map", "lines", "written", "skipped",
-                "data-quality", "held", "waiting", "error", "failure rate");
+  std::snprintf(buf, sizeof buf, "%-22s %7s %8s %8s %13s %6s %8s %6s %9s %5s  %s\n", "map", "lines", "written",
+                "skipped", "data-quality", "held", "waiting", "error", "retrying", "dead", "failure rate");
   out += buf;
   for (const MapReport& m : r.maps) {
     double rate = m.FailureRate();
-    std::snprintf(buf, sizeof buf, "%-22s %7lld %8lld %8lld %13lld %6lld %8lld %6lld  %5.1f%% %s\n", m.name.c_str(),
-                  static_cast<long long>(m.input_lines), static_cast<long long>(m.written),
+    std::snprintf(buf, sizeof buf, "%-22s %7lld %8lld %8lld %13lld %6lld %8lld %6lld %9lld %5lld  %5.1f%% %s\n",
+                  m.name.c_str(), static_cast<long long>(m.input_lines), static_cast<long long>(m.written),
                   static_cast<long long>(m.skipped.count), static_cast<long long>(m.data_quality.count),
                   static_cast<long long>(m.held.count), static_cast<long long>(m.waiting.count),
-                  static_cast<long long>(m.error.count), rate * 100, Judge(rate));
+                  static_cast<long long>(m.error.count), static_cast<long long>(m.retrying.count),
+                  static_cast<long long>(m.dead_letter.count), rate * 100, Judge(rate));
     out += buf;
   }
   out += "\n";
@@ -769,6 +1193,9 @@ std::string ReportText(const RunReport& r) {
     reasons("held", m.held);
     reasons("waiting", m.waiting);
     reasons("error", m.error);
+    reasons("retrying", m.retrying);
+    reasons("dead letter", m.dead_letter);
+    if (m.retries > 0) out += "  " + m.name + " re-sends: " + std::to_string(m.retries) + "\n";
     for (const QueueItem& q : m.related_bad_lines)
       out += "  " + m.name + " note: related " + q.file + " line " + std::to_string(q.line) + ": " + q.reasons.front() + " (skipped)\n";
     if (!m.flags_on_written.empty()) {
@@ -783,8 +1210,16 @@ std::string ReportText(const RunReport& r) {
              std::to_string(m.calls_target) + " writing " + m.target + "\n";
   }
   for (const auto& [system, limits] : r.limits) out += "  " + system + " limits: " + limits + "\n";
-  out += "\nfailure rate = (data-quality + held + waiting + error) / (lines - skipped): under 1% good, 1-5% warning, "
-         "over 5% red\n";
+  if (!r.ledger.empty()) {
+    out += "  ledger:";
+    for (const char* st : {"done", "in_flight", "pending", "failed", "dead"}) {
+      auto it = r.ledger.find(st);
+      out += std::string(" ") + st + " " + std::to_string(it == r.ledger.end() ? 0 : it->second) + ";";
+    }
+    out += "\n";
+  }
+  out += "\nfailure rate = (data-quality + held + waiting + error + retrying + dead letter) / (lines - skipped): under "
+         "1% good, 1-5% warning, over 5% red\n";
   if (!r.queues_dir.empty()) {
     out += "queues: " + r.queues_dir + "/{quality,held,waiting,errors,flags}.jsonl\n";
   }

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "runtime/connectors/connector.h"
@@ -28,6 +29,7 @@ struct QueueItem {
   int64_t line = 0;
   std::vector<std::string> reasons;
   std::vector<std::string> fields;  // data-quality: the fields the failing requires read
+  std::string source_id;            // the source record's own id, when known
 };
 
 struct Bucket {
@@ -43,6 +45,10 @@ struct MapReport {
   int64_t input_lines = 0;
   int64_t written = 0;
   Bucket skipped, data_quality, held, waiting, error;
+  // Writes into an API that failed: due again later (retrying) or given up (dead_letter:
+  // retries exhausted, or a failure that is not retriable). `retries`: re-sends this run.
+  Bucket retrying, dead_letter;
+  int64_t retries = 0;
   std::map<std::string, int64_t> flags_on_written;
   // Items of list-valued fields on written records (`lines` of an order: its order lines).
   std::map<std::string, int64_t> list_items_written;
@@ -65,6 +71,8 @@ struct RunReport {
   std::vector<MapReport> maps;
   // Per API system: its usage and limits as its last response reported them.
   std::map<std::string, std::string> limits;
+  // The delivery ledger after the run: deliveries per state (with a state file).
+  std::map<std::string, int64_t> ledger;
 };
 
 // "good" (< 1%), "warning" (1% to 5%), "red" (> 5%).
@@ -100,6 +108,15 @@ struct RunOptions {
   std::function<void(const Progress&)> progress;  // called after every batch
   // Look at every record, changed since the last run or not (the cursors still advance).
   bool full = false;
+  // How long a run waits for failed writes that fall due again (`--retry-wait`); those due
+  // later stay in the ledger for the next run.
+  int64_t retry_wait_ms = 60000;
+  // A replay (`crmx-run queue replay`): only these maps, and in each only the records whose
+  // key or source id is listed, every one of them evaluated again (no cursor).
+  std::map<std::string, std::unordered_set<std::string>> only;
+  // The clock (Unix ms) and the wait, for tests; the system's when unset.
+  std::function<int64_t()> now_ms;
+  std::function<void(int64_t)> sleep_ms;
 };
 
 // Runs every map of `plan` in order. False with `error` on a fatal problem (a system with no

@@ -11,7 +11,8 @@ namespace crmx::engine {
 
 namespace {
 
-constexpr const char* kNames[] = {"quality.jsonl", "held.jsonl", "waiting.jsonl", "errors.jsonl", "flags.jsonl"};
+constexpr const char* kNames[] = {"quality.jsonl",  "held.jsonl",         "waiting.jsonl", "errors.jsonl",
+                                  "retrying.jsonl", "dead_letters.jsonl", "flags.jsonl"};
 
 void AppendStrings(std::string& out, const std::vector<std::string>& items) {
   out.push_back('[');
@@ -65,7 +66,12 @@ void QueueFiles::Write(File f) {
 }
 
 void QueueFiles::Add(const std::string& map, const std::string& queue, const QueueItem& item) {
-  File f = queue == "data_quality" ? kQuality : queue == "held" ? kHeld : queue == "waiting" ? kWaiting : kErrors;
+  File f = queue == "data_quality" ? kQuality
+           : queue == "held"       ? kHeld
+           : queue == "waiting"    ? kWaiting
+           : queue == "retrying"   ? kRetrying
+           : queue == "dead_letter" ? kDeadLetters
+                                   : kErrors;
   line_.clear();
   AppendKey(line_, map, item.key);
   line_ += ",\"file\":";

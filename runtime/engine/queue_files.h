@@ -3,7 +3,9 @@
 //   quality.jsonl  records failing a `require`   {"map","key","file","line","reasons","fields"}
 //   held.jsonl     records parked by `hold`       {"map","key","file","line","reasons"}
 //   waiting.jsonl  records whose `ref` is missing {"map","key","file","line","reasons"}
-//   errors.jsonl   malformed lines, failed writes {"map","key","file","line","reasons"}
+//   errors.jsonl   malformed lines, expression errors {"map","key","file","line","reasons"}
+//   retrying.jsonl writes that failed and are due again  {"map","key","file","line","reasons"}
+//   dead_letters.jsonl writes given up (retries exhausted, not retriable) {... "reasons","fields"}
 //   flags.jsonl    flags on written records       {"map","key","flag"}
 // Every file is created (empty when nothing was queued) and replaced by each run; lines are in
 // the order the records were read. `key` is null when the record has none.
@@ -22,7 +24,7 @@ namespace crmx::engine {
 
 class QueueFiles : public QueueSink {
  public:
-  // Opens the five temporaries in `dir` (created when missing). Null with `error` on failure.
+  // Opens the temporaries in `dir` (created when missing). Null with `error` on failure.
   static std::unique_ptr<QueueFiles> Open(const std::string& dir, std::string& error);
   ~QueueFiles() override;
 
@@ -32,7 +34,7 @@ class QueueFiles : public QueueSink {
   bool Finish(std::string& error) override;
 
  private:
-  enum File { kQuality, kHeld, kWaiting, kErrors, kFlags, kFiles };
+  enum File { kQuality, kHeld, kWaiting, kErrors, kRetrying, kDeadLetters, kFlags, kFiles };
   QueueFiles() = default;
   void Write(File f);
 

@@ -329,6 +329,7 @@ json EncodeTargetField(const TargetField& t) {
   if (t.scale) o["scale"] = *t.scale;
   if (t.path.size() > 1) o["path"] = t.path;
   if (t.reference) o["reference"] = true;
+  if (t.create_only) o["create_only"] = true;
   if (!t.sublist.empty()) o["sublist"] = t.sublist;
   if (!t.element.empty()) {
     json e = json::array();
@@ -352,6 +353,7 @@ TargetField DecodeTargetField(const json& t, const std::string& map) {
     f.path = {f.name};
   }
   f.reference = t.value("reference", false);
+  f.create_only = t.value("create_only", false);
   f.sublist = t.value("sublist", "");
   for (const json& e : t.value("element", json::array())) f.element.push_back(DecodeTargetField(e, map));
   return f;

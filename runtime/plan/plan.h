@@ -96,6 +96,9 @@ struct TargetField {
   // The field holds another record's id in the target system (a schema `reference`:
   // NetSuite `entity`, QuickBooks `CustomerRef.value`). NetSuite's REST writes it {"id": v}.
   bool reference = false;
+  // The schema lets a create set it but not an update (NetSuite `subsidiary`: createable,
+  // not updateable). A writer leaves it out when the record turns out to exist already.
+  bool create_only = false;
   // The vendor's own name or form when it differs from `name`, from the schema's extensions:
   // a NetSuite sublist ("item" for SalesOrder.lines, written {"item": {"items": [...]}}).
   std::string sublist;

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 namespace crmx::state {
 
@@ -58,6 +59,109 @@ CREATE TABLE IF NOT EXISTS written (
   updated TEXT NOT NULL,
   PRIMARY KEY (map, source_key)
 );
+)sql";
+
+// Version 2: the delivery ledger, the queues as they stand, flags, events, API usage, the
+// keys read at the cursor's stamp, and what people did to queued records. `written` folds
+// into `deliveries` (state done).
+const char* kSchema2 = R"sql(
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  map TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  source_id TEXT,
+  idem_key TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  due INTEGER,
+  payload TEXT,
+  external_id TEXT,
+  target_id TEXT,
+  file TEXT,
+  line INTEGER,
+  run INTEGER NOT NULL,
+  decided TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  last_status INTEGER,
+  last_code TEXT,
+  last_message TEXT,
+  last_fields TEXT,
+  last_request TEXT,
+  notify TEXT,
+  UNIQUE (map, source_key)
+);
+CREATE INDEX deliveries_open ON deliveries (map, state);
+CREATE TABLE attempts (
+  delivery INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  run INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  http_status INTEGER,
+  code TEXT,
+  message TEXT,
+  retriable INTEGER,
+  wait_ms INTEGER
+);
+CREATE INDEX attempts_by_delivery ON attempts (delivery);
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  map TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  source_id TEXT,
+  reasons TEXT NOT NULL,
+  fields TEXT,
+  file TEXT,
+  line INTEGER,
+  first_run INTEGER NOT NULL,
+  last_run INTEGER NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open',
+  note TEXT,
+  actor TEXT,
+  acted TEXT,
+  UNIQUE (map, record_id, queue)
+);
+CREATE TABLE actions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  item INTEGER,
+  map TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  action TEXT NOT NULL,
+  note TEXT,
+  actor TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  run INTEGER,
+  kind TEXT NOT NULL,
+  map TEXT,
+  record_id TEXT,
+  target TEXT,
+  message TEXT NOT NULL,
+  delivered TEXT
+);
+CREATE TABLE usage (
+  system TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  amount INTEGER NOT NULL,
+  PRIMARY KEY (system, metric, window_start)
+);
+CREATE TABLE cursor_keys (
+  map TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  PRIMARY KEY (map, source_key)
+);
+INSERT INTO deliveries (map, source_key, idem_key, hash, state, attempts, run, decided, updated)
+  SELECT map, source_key, '', hash, 'done', 1, 0, updated, updated FROM written;
+DROP TABLE written;
 )sql";
 
 std::string Now() {
@@ -122,8 +226,10 @@ bool Exec(sqlite3* db, const char* sql, std::string& error) {
 
 // The tables of a state file (any version); a file with others is some other database.
 bool IsStateTable(const std::string& name) {
-  return name == "runs" || name == "xref" || name == "queue" || name == "cursors" || name == "written" ||
-         name.rfind("sqlite_", 0) == 0;
+  for (const char* t : {"runs", "xref", "queue", "cursors", "written", "deliveries", "attempts", "items", "actions",
+                        "events", "usage", "cursor_keys"})
+    if (name == t) return true;
+  return name.rfind("sqlite_", 0) == 0;
 }
 
 // `PRAGMA application_id` of a state file: "crmx".
@@ -144,8 +250,10 @@ bool MigrateTo1(sqlite3* db, std::string& error) {
   return has_external_id || Exec(db, "ALTER TABLE xref ADD COLUMN external_id TEXT", error);
 }
 
+bool MigrateTo2(sqlite3* db, std::string& error) { return Exec(db, kSchema2, error); }
+
 using Migration = bool (*)(sqlite3*, std::string&);
-constexpr Migration kMigrations[kVersion] = {MigrateTo1};  // [v]: from version v to v + 1
+constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2};  // [v]: from version v to v + 1
 
 // Takes the run lock of the state file at `path`: an exclusive flock on PATH.lock, which then
 // says who holds it. The descriptor, or -1 with `error`.
@@ -311,30 +419,255 @@ std::string StateStore::XrefExternalId(const std::string& map, const std::string
   return q.Text(0);
 }
 
-std::unordered_map<std::string, std::string> StateStore::LoadWritten(const std::string& map) {
+std::unordered_map<std::string, std::string> StateStore::Hashes(const std::string& map, const char* state) {
   if (!ok()) return {};
   std::unordered_map<std::string, std::string> out;
-  Query q(db_, "SELECT source_key, hash FROM written WHERE map = ?", {map});
+  Query q(db_, "SELECT source_key, hash FROM deliveries WHERE map = ? AND state = ?", {map, state});
   while (q.Row()) out[q.Text(0)] = q.Text(1);
   if (!q.ok()) Fail();
   return out;
 }
 
-bool StateStore::PutWritten(const std::string& map, const std::string& source_key, const std::string& hash) {
+std::unordered_map<std::string, std::string> StateStore::LoadWritten(const std::string& map) { return Hashes(map, "done"); }
+
+std::unordered_map<std::string, std::string> StateStore::LoadDead(const std::string& map) { return Hashes(map, "dead"); }
+
+std::string IdempotencyKey(const std::string& map, const std::string& source_key, const std::string& hash) {
+  std::string text = map + '\x1f' + source_key + '\x1f' + hash;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < 16 && i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 15]);
+  }
+  return out;
+}
+
+namespace {
+void BindOptional(sqlite3_stmt* s, int i, const std::string& t) {
+  if (t.empty()) sqlite3_bind_null(s, i);
+  else BindText(s, i, t);
+}
+}  // namespace
+
+int64_t StateStore::Decide(const Delivery& d) {
+  if (!ok()) return 0;
+  sqlite3_stmt* s = Cached(decide_,
+                           "INSERT INTO deliveries (map, source_key, source_id, idem_key, hash, state, attempts, payload, "
+                           "external_id, file, line, run, decided, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, "
+                           "?10, ?11, ?12, ?12) "
+                           "ON CONFLICT(map, source_key) DO UPDATE SET source_id = excluded.source_id, "
+                           "attempts = CASE WHEN deliveries.hash = excluded.hash AND deliveries.state <> 'done' "
+                           "THEN deliveries.attempts ELSE 0 END, "
+                           "idem_key = excluded.idem_key, hash = excluded.hash, state = excluded.state, due = NULL, "
+                           "payload = excluded.payload, external_id = excluded.external_id, file = excluded.file, "
+                           "line = excluded.line, run = excluded.run, decided = excluded.decided, "
+                           "updated = excluded.updated, notify = NULL RETURNING id");
+  if (s == nullptr) return 0;
+  BindText(s, 1, d.map);
+  BindText(s, 2, d.source_key);
+  BindOptional(s, 3, d.source_id);
+  BindText(s, 4, d.idem_key.empty() ? IdempotencyKey(d.map, d.source_key, d.hash) : d.idem_key);
+  BindText(s, 5, d.hash);
+  BindText(s, 6, d.state);
+  BindOptional(s, 7, d.payload);
+  BindOptional(s, 8, d.external_id);
+  BindOptional(s, 9, d.file);
+  sqlite3_bind_int64(s, 10, d.line);
+  sqlite3_bind_int64(s, 11, d.run);
+  BindText(s, 12, Now());
+  int rc = sqlite3_step(s);
+  int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  if (rc == SQLITE_ROW) rc = sqlite3_step(s);
+  if (rc != SQLITE_DONE) {
+    Fail();
+    id = 0;
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return id;
+}
+
+bool StateStore::Settle(int64_t id, const std::string& state, int64_t due_ms, const Attempt& a, int64_t run,
+                        const std::string& notify_json) {
   if (!ok()) return false;
-  sqlite3_stmt* s = Cached(put_written_,
-                           "INSERT INTO written (map, source_key, hash, updated) VALUES (?, ?, ?, ?) "
-                           "ON CONFLICT(map, source_key) DO UPDATE SET hash = excluded.hash, updated = excluded.updated");
+  sqlite3_stmt* s = Cached(settle_,
+                           "UPDATE deliveries SET state = ?2, attempts = attempts + 1, due = ?3, updated = ?4, "
+                           "payload = CASE WHEN ?2 = 'done' THEN NULL ELSE payload END, "
+                           "last_status = ?5, last_code = ?6, last_message = ?7, last_fields = ?8, last_request = ?9, "
+                           "notify = ?10 WHERE id = ?1");
   if (s == nullptr) return false;
-  BindText(s, 1, map);
-  BindText(s, 2, source_key);
-  BindText(s, 3, hash);
-  BindText(s, 4, Now());
+  sqlite3_bind_int64(s, 1, id);
+  BindText(s, 2, state);
+  if (state == "failed") sqlite3_bind_int64(s, 3, due_ms);
+  else sqlite3_bind_null(s, 3);
+  std::string now = Now();
+  BindText(s, 4, now);
+  if (a.ok) {
+    for (int i = 5; i <= 9; ++i) sqlite3_bind_null(s, i);
+  } else {
+    sqlite3_bind_int64(s, 5, a.http_status);
+    BindOptional(s, 6, a.code);
+    BindOptional(s, 7, a.message);
+    BindText(s, 8, nlohmann::json(a.fields).dump());
+    BindOptional(s, 9, a.request);
+  }
+  BindOptional(s, 10, notify_json);
+  if (!Step(s)) return false;
+  // The attempts of done deliveries are not kept one by one (a ledger of every success would
+  // grow with every record written); failures are, for `crmx-run queue show`.
+  if (a.ok) return true;
+  sqlite3_stmt* t = Cached(attempt_,
+                           "INSERT INTO attempts (delivery, attempt, run, at, ok, http_status, code, message, retriable, "
+                           "wait_ms) VALUES (?1, (SELECT attempts FROM deliveries WHERE id = ?1), ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8)");
+  if (t == nullptr) return false;
+  sqlite3_bind_int64(t, 1, id);
+  sqlite3_bind_int64(t, 2, run);
+  BindText(t, 3, now);
+  sqlite3_bind_int64(t, 4, a.http_status);
+  BindOptional(t, 5, a.code);
+  BindOptional(t, 6, a.message);
+  sqlite3_bind_int(t, 7, a.retriable ? 1 : 0);
+  sqlite3_bind_int64(t, 8, a.wait_ms);
+  return Step(t);
+}
+
+std::vector<Delivery> StateStore::OpenDeliveries(const std::string& map) {
+  std::vector<Delivery> out;
+  if (!ok()) return out;
+  Query q(db_,
+          "SELECT id, source_key, source_id, idem_key, hash, state, attempts, due, payload, external_id, file, line, run, "
+          "last_status, last_code, last_message, last_fields, last_request FROM deliveries "
+          "WHERE map = ? AND state IN ('pending', 'in_flight', 'failed') ORDER BY id",
+          {map});
+  while (q.Row()) {
+    Delivery d;
+    d.map = map;
+    d.id = sqlite3_column_int64(q.get(), 0);
+    d.source_key = q.Text(1);
+    d.source_id = q.Text(2);
+    d.idem_key = q.Text(3);
+    d.hash = q.Text(4);
+    d.state = q.Text(5);
+    d.attempts = sqlite3_column_int64(q.get(), 6);
+    d.due_ms = sqlite3_column_int64(q.get(), 7);
+    d.payload = q.Text(8);
+    d.external_id = q.Text(9);
+    d.file = q.Text(10);
+    d.line = sqlite3_column_int64(q.get(), 11);
+    d.run = sqlite3_column_int64(q.get(), 12);
+    d.last_status = sqlite3_column_int(q.get(), 13);
+    d.last_code = q.Text(14);
+    d.last_message = q.Text(15);
+    d.last_fields = q.Text(16);
+    d.last_request = q.Text(17);
+    out.push_back(std::move(d));
+  }
+  if (!q.ok()) Fail();
+  return out;
+}
+
+std::unordered_map<std::string, int64_t> StateStore::LedgerCounts() {
+  std::unordered_map<std::string, int64_t> out;
+  for (const char* st : {"pending", "in_flight", "done", "failed", "dead"}) out[st] = 0;
+  if (!ok()) return out;
+  Query q(db_, "SELECT state, count(*) FROM deliveries GROUP BY state", {});
+  while (q.Row()) out[q.Text(0)] = sqlite3_column_int64(q.get(), 1);
+  if (!q.ok()) Fail();
+  return out;
+}
+
+bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& source_id) {
+  if (!ok()) return false;
+  // A record is in one queue at a time (flags apart): it leaves the others when it is put.
+  if (e.queue != "flag" && !ClearItems(e.map, e.record_id, false)) return false;
+  sqlite3_stmt* s = Cached(put_item_,
+                           "INSERT INTO items (map, record_id, queue, source_id, reasons, fields, file, line, first_run, "
+                           "last_run, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?10) "
+                           "ON CONFLICT(map, record_id, queue) DO UPDATE SET source_id = excluded.source_id, "
+                           "reasons = excluded.reasons, fields = excluded.fields, file = excluded.file, "
+                           "line = excluded.line, last_run = excluded.last_run, last_seen = excluded.last_seen, "
+                           "status = 'open'");
+  if (s == nullptr) return false;
+  BindText(s, 1, e.map);
+  BindText(s, 2, e.record_id);
+  BindText(s, 3, e.queue);
+  BindOptional(s, 4, source_id);
+  BindText(s, 5, nlohmann::json(e.reasons).dump());
+  BindText(s, 6, nlohmann::json(e.fields).dump());
+  BindOptional(s, 7, e.file);
+  sqlite3_bind_int64(s, 8, e.line);
+  sqlite3_bind_int64(s, 9, run);
+  BindText(s, 10, Now());
   return Step(s);
 }
 
+bool StateStore::ClearItems(const std::string& map, const std::string& record_id, bool flags_too) {
+  if (!ok()) return false;
+  sqlite3_stmt* s = flags_too ? Cached(clear_items_flags_, "DELETE FROM items WHERE map = ? AND record_id = ?")
+                              : Cached(clear_items_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue <> 'flag'");
+  if (s == nullptr) return false;
+  BindText(s, 1, map);
+  BindText(s, 2, record_id);
+  return Step(s);
+}
+
+bool StateStore::AddEvent(int64_t run, const std::string& kind, const std::string& map, const std::string& record_id,
+                          const std::string& target, const std::string& message) {
+  if (!ok()) return false;
+  Query q(db_, "INSERT INTO events (at, kind, map, record_id, target, message, run) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {Now(), kind, map, record_id, target, message});
+  if (q.ok()) sqlite3_bind_int64(q.get(), 7, run);
+  return q.Done() || Fail();
+}
+
+int64_t StateStore::Usage(const std::string& system, const std::string& metric, int64_t window_start) {
+  if (!ok()) return 0;
+  Query q(db_, "SELECT amount FROM usage WHERE system = ? AND metric = ? AND window_start = ?", {system, metric});
+  if (q.ok()) sqlite3_bind_int64(q.get(), 3, window_start);
+  if (q.Row()) return sqlite3_column_int64(q.get(), 0);
+  if (!q.ok()) Fail();
+  return 0;
+}
+
+bool StateStore::AddUsage(const std::string& system, const std::string& metric, int64_t window_start, int64_t amount) {
+  if (!ok()) return false;
+  Query q(db_,
+          "INSERT INTO usage (system, metric, window_start, amount) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT(system, metric, window_start) DO UPDATE SET amount = amount + excluded.amount",
+          {system, metric});
+  if (q.ok()) {
+    sqlite3_bind_int64(q.get(), 3, window_start);
+    sqlite3_bind_int64(q.get(), 4, amount);
+  }
+  return q.Done() || Fail();
+}
+
+std::unordered_set<std::string> StateStore::LoadCursorKeys(const std::string& map) {
+  std::unordered_set<std::string> out;
+  if (!ok()) return out;
+  Query q(db_, "SELECT source_key FROM cursor_keys WHERE map = ?", {map});
+  while (q.Row()) out.insert(q.Text(0));
+  if (!q.ok()) Fail();
+  return out;
+}
+
+bool StateStore::SaveCursorKeys(const std::string& map, const std::unordered_set<std::string>& keys) {
+  if (!ok()) return false;
+  Query del(db_, "DELETE FROM cursor_keys WHERE map = ?", {map});
+  if (!del.Done()) return Fail();
+  for (const std::string& k : keys) {
+    Query q(db_, "INSERT INTO cursor_keys (map, source_key) VALUES (?, ?)", {map, k});
+    if (!q.Done()) return Fail();
+  }
+  return true;
+}
+
 StateStore::~StateStore() {
-  sqlite3_finalize(put_written_);
+  for (sqlite3_stmt* st : {decide_, settle_, attempt_, put_item_, clear_items_, clear_items_flags_}) sqlite3_finalize(st);
   sqlite3_finalize(put_xref_);
   sqlite3_finalize(add_queue_);
   // An open transaction (a map that failed) is rolled back by the close.

@@ -25,6 +25,46 @@ struct sqlite3_stmt;
 
 namespace crmx::state {
 
+// A write a map decided (docs/operations.md, "The delivery ledger"): one row per map and
+// record key, its state one of "pending" (decided, not yet handed to the sender: a budget
+// paused it), "in_flight" (handed to the sender, no result recorded), "done", "failed" (a
+// retriable failure; sent again at `due`) or "dead" (retries exhausted or not retriable: the
+// dead-letter queue).
+struct Delivery {
+  int64_t id = 0;
+  std::string map;
+  std::string source_key;  // the record's key (what the target's key field is written with)
+  std::string source_id;   // the source record's own id (what a replay reads it by)
+  std::string idem_key;    // hex: deterministic over (map, source_key, hash)
+  std::string hash;        // the target record's output hash
+  std::string state;
+  int64_t attempts = 0;  // sends whose result was recorded
+  int64_t due_ms = 0;    // failed: when the next send is due (Unix ms)
+  std::string payload;   // the target record as JSON (runtime/engine/payload.h); empty once done
+  std::string external_id;
+  std::string file;
+  int64_t line = 0;
+  int64_t run = 0;  // the run that decided it
+  // The last failure: what the system said (and the request, without secrets).
+  int last_status = 0;
+  std::string last_code, last_message, last_fields, last_request;
+};
+
+// One send's result, as recorded in the ledger (table `attempts`).
+struct Attempt {
+  bool ok = false;
+  int http_status = 0;
+  std::string code, message;
+  std::vector<std::string> fields;
+  std::string request;  // failed: what was sent (a summary without secrets)
+  bool retriable = false;
+  int64_t wait_ms = 0;  // failed and retriable: the wait before the next send
+};
+
+// The idempotency key of a decided write: hex SHA-256 over map, key and output hash, the
+// first 32 digits. The same decision always gets the same key.
+std::string IdempotencyKey(const std::string& map, const std::string& source_key, const std::string& hash);
+
 struct QueueEntry {
   std::string map;
   std::string queue;      // "data_quality", "held", "waiting", "error"
@@ -37,7 +77,7 @@ struct QueueEntry {
 
 // The version of the state file's tables this crmx-run writes (PRAGMA user_version); files of
 // an older version are migrated when opened, files of a newer one are refused.
-inline constexpr int kVersion = 1;
+inline constexpr int kVersion = 2;
 
 struct OpenOptions {
   // When another run holds the state file: wait for it to end (`crmx-run run --wait`) instead
@@ -64,6 +104,9 @@ class StateStore {
   StateStore& operator=(const StateStore&) = delete;
 
   const std::string& path() const { return path_; }
+  // The open SQLite connection, for the tools that work the queues between runs
+  // (runtime/state/queue_book.h, `crmx-run queue`): they hold this store, and so the lock.
+  sqlite3* db() const { return db_; }
   // False once a SQLite call failed; error() is "state PATH: MESSAGE" of the first failure.
   // Every write after it is refused (returns false), reads return nothing.
   bool ok() const { return error_.empty(); }
@@ -81,10 +124,39 @@ class StateStore {
   // The external id kept with `map`'s record `source_key`; "" when none is known.
   std::string XrefExternalId(const std::string& map, const std::string& source_key);
   bool AddQueueEntry(int64_t run, const QueueEntry& e);
-  // What was last written for each of `map`'s records (a hash of the target record's fields),
-  // for maps into an API: a record whose output did not change is not sent again.
+  // What was last written for each of `map`'s records (the output hash of its done
+  // delivery), for maps into an API: a record whose output did not change is not sent again.
   std::unordered_map<std::string, std::string> LoadWritten(const std::string& map);
-  bool PutWritten(const std::string& map, const std::string& source_key, const std::string& hash);
+  // The output hash of each of `map`'s dead-lettered deliveries: a record that evaluates to the
+  // same output is not sent again by a run (only by a replay, or once it changes).
+  std::unordered_map<std::string, std::string> LoadDead(const std::string& map);
+  // The ledger (docs/operations.md, "The delivery ledger").
+  // Records `d` as `map`'s decided write for d.source_key, replacing an earlier decision of
+  // the same key (its attempts carry over when the output hash is the same); d.state is
+  // "in_flight", "pending" or "done". The delivery's id, 0 on a failure (see ok()).
+  int64_t Decide(const Delivery& d);
+  // Records a send's result: done (payload dropped), failed (due at `due_ms`) or dead, with
+  // the attempt's details.
+  bool Settle(int64_t id, const std::string& state, int64_t due_ms, const Attempt& a, int64_t run,
+              const std::string& notify_json = {});
+  // The open deliveries (pending, in_flight, failed) of `map`, payload included, oldest first.
+  std::vector<Delivery> OpenDeliveries(const std::string& map);
+  // Deliveries in each state, over every map: {"done": n, ...}.
+  std::unordered_map<std::string, int64_t> LedgerCounts();
+  // The queues as they stand (table `items`): a queued record is put (or moved) into `queue`;
+  // a record that left every queue (written, skipped by `when`) is cleared, flags apart.
+  bool PutItem(int64_t run, const QueueEntry& e, const std::string& source_id = {});
+  bool ClearItems(const std::string& map, const std::string& record_id, bool flags_too);
+  // An event for the always-on runtime (issue 10) to deliver: a notify, a budget warning.
+  bool AddEvent(int64_t run, const std::string& kind, const std::string& map, const std::string& record_id,
+                const std::string& target, const std::string& message);
+  // API usage per system and metric in the window starting at `window_start` (Unix ms).
+  int64_t Usage(const std::string& system, const std::string& metric, int64_t window_start);
+  bool AddUsage(const std::string& system, const std::string& metric, int64_t window_start, int64_t amount);
+  // The keys read at the cursor's stamp (table cursor_keys): a later read at the same stamp
+  // skips those and takes the others (records that arrived with the same stamp).
+  std::unordered_set<std::string> LoadCursorKeys(const std::string& map);
+  bool SaveCursorKeys(const std::string& map, const std::unordered_set<std::string>& keys);
   // The change cursor of `map`: the latest value of its source's cursor field (RFC 3339) a run
   // read; "" before the first run.
   std::string LoadCursor(const std::string& map);
@@ -104,13 +176,20 @@ class StateStore {
   sqlite3_stmt* Cached(sqlite3_stmt*& slot, const char* sql);
   // Steps a write statement to its end and resets it; false (and failed) on an error.
   bool Step(sqlite3_stmt* s);
+  // source_key -> output hash of `map`'s deliveries in `state`.
+  std::unordered_map<std::string, std::string> Hashes(const std::string& map, const char* state);
   // Records SQLite's current error as the store's first failure; returns false.
   bool Fail();
   sqlite3* db_;
   int lock_fd_;  // PATH.lock, flock'ed exclusively while the store lives
   std::string error_;
   sqlite3_stmt* put_xref_ = nullptr;
-  sqlite3_stmt* put_written_ = nullptr;
+  sqlite3_stmt* decide_ = nullptr;
+  sqlite3_stmt* settle_ = nullptr;
+  sqlite3_stmt* attempt_ = nullptr;
+  sqlite3_stmt* put_item_ = nullptr;
+  sqlite3_stmt* clear_items_ = nullptr;
+  sqlite3_stmt* clear_items_flags_ = nullptr;
   sqlite3_stmt* add_queue_ = nullptr;
   std::string path_;
 };

@@ -10,15 +10,40 @@ namespace crmx::connectors::api {
 
 namespace {
 
-// Vendor codes that mean "try again later": limits, locks, concurrency.
+// THE table of failures (docs/operations.md, "Which failures are retried"): what a failed
+// write's HTTP status or vendor code means for the delivery ledger. Retriable: sent again per
+// the sync's retry policy, then dead-lettered. Not retriable: dead-lettered at once, for a
+// person to fix the data or the spec. A code in neither list is not retriable (a failure we do
+// not know is not sent again blindly); its status decides when the status is retriable.
 constexpr std::string_view kRetriableCodes[] = {
     "REQUEST_LIMIT_EXCEEDED",      // Salesforce: API request limit, or too many concurrent requests
     "UNABLE_TO_LOCK_ROW",          // Salesforce: a record locked by another transaction
     "SERVER_UNAVAILABLE",          // Salesforce
+    "INVALID_SESSION_ID",          // Salesforce: the token expired (after the one re-login)
     "SSS_REQUEST_LIMIT_EXCEEDED",  // NetSuite: request rate
     "CONCURRENCY_LIMIT_EXCEEDED",  // NetSuite: the account's concurrency governance
+    "INVALID_LOGIN",               // NetSuite: token expired or a replayed nonce (after the one re-login)
     "timeout", "connection reset", "connection refused", "connection failed", "dns",
 };
+
+}  // namespace
+
+const std::vector<FailureClass>& FailureTable() {
+  static const std::vector<FailureClass> table = [] {
+    std::vector<FailureClass> t;
+    for (long s : {0L, 401L, 429L, 502L, 503L, 504L}) t.push_back({s, "", true});
+    for (std::string_view c : kRetriableCodes) t.push_back({0, c, true});
+    for (std::string_view c : {"REQUIRED_FIELD_MISSING", "INVALID_FIELD", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                               "DUPLICATE_VALUE", "STRING_TOO_LONG", "FIELD_INTEGRITY_EXCEPTION",
+                               "INVALID_FIELD_FOR_INSERT_UPDATE", "MALFORMED_ID", "INVALID_TYPE", "INVALID_CONTENT",
+                               "USER_ERROR", "INVALID_KEY_OR_REF", "NONEXISTENT_ID", "INVALID_PARAMETER"})
+      t.push_back({0, c, false});
+    return t;
+  }();
+  return table;
+}
+
+namespace {
 
 std::string TrimCopy(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -33,7 +58,7 @@ bool ReadRetriable(const http::Response& r) {
 }  // namespace
 
 bool Retriable(long status, std::string_view code) {
-  if (status == 0 || status == 429 || status == 502 || status == 503 || status == 504) return true;
+  if (status == 0 || status == 401 || status == 429 || status == 502 || status == 503 || status == 504) return true;
   return std::find(std::begin(kRetriableCodes), std::end(kRetriableCodes), code) != std::end(kRetriableCodes);
 }
 
@@ -208,6 +233,7 @@ WriteResult FailedWrite(uint64_t tag, const CallResult& call, std::string code, 
   r.message = std::move(message);
   r.fields = std::move(fields);
   r.retriable = Retriable(call.response.status, r.code);
+  r.retry_after_ms = RetryAfter(call.response).count();
   return r;
 }
 

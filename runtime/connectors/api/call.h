@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/auth/auth.h"
 #include "runtime/connectors/connector.h"
@@ -26,10 +27,20 @@
 namespace crmx::connectors::api {
 
 // True when a failure with this HTTP status (0: no answer) or vendor code may succeed when
-// sent again: no answer, 429, 502/503/504, and the vendors' limit and lock codes
-// (REQUEST_LIMIT_EXCEEDED, UNABLE_TO_LOCK_ROW, SSS_REQUEST_LIMIT_EXCEEDED,
-// CONCURRENCY_LIMIT_EXCEEDED). Validation failures are not.
+// sent again: no answer, 401 (after the one re-login: log in again later), 429, 502/503/504,
+// and the vendors' limit, lock and session codes (FailureTable). Validation failures are not,
+// nor is a code the table does not know.
 bool Retriable(long status, std::string_view code);
+
+// One row of the failure table: an HTTP status (code empty) or a vendor code (status 0).
+struct FailureClass {
+  long status = 0;
+  std::string_view code;
+  bool retriable = false;
+};
+// Every failure the connectors classify, retriable or not, as documented in
+// docs/operations.md ("Which failures are retried"); tests check the two agree.
+const std::vector<FailureClass>& FailureTable();
 
 // The wait an answer asks for (Retry-After in seconds; an HTTP date is not read), -1 when
 // it asks for none.

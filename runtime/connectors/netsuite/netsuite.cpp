@@ -250,7 +250,12 @@ class NetSuiteWriter : public api::BatchWriter {
     r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
     r.body = BuildRecordBody(req_, values);
     api::CallResult call = api::Call(*session_, client, r, api::RetryMode::kWrite, calls_, NotApplied);
-    return ParseRecordAnswer(call, tag);
+    WriteResult result = ParseRecordAnswer(call, tag);
+    if (!RefusedCreateOnly(req_, result)) return result;
+    // The record exists (created by a send whose answer was lost, or by an earlier run): the
+    // update leaves out what only a create may set.
+    r.body = BuildRecordBody(req_, values, true);
+    return ParseRecordAnswer(api::Call(*session_, client, r, api::RetryMode::kWrite, calls_, NotApplied), tag);
   }
 
   std::shared_ptr<api::Session> session_;
@@ -457,14 +462,22 @@ std::string UpsertPath(const WriteRequest& req, std::string_view external_id) {
   return path;
 }
 
-std::string BuildRecordBody(const WriteRequest& req, const Value* values) {
+bool RefusedCreateOnly(const WriteRequest& req, const WriteResult& r) {
+  if (r.ok || r.http_status != 400) return false;
+  for (const std::string& named : r.fields)
+    for (const plan::TargetField& f : req.fields)
+      if (f.create_only && (Lower(named) == Lower(f.name) || Lower(named) == Lower(f.path.front()))) return true;
+  return false;
+}
+
+std::string BuildRecordBody(const WriteRequest& req, const Value* values, bool existing) {
   std::vector<const plan::TargetField*> fields;
   std::vector<const Value*> vals;
   std::string sublists;
   for (size_t i = 0; i < req.fields.size(); ++i) {
     const plan::TargetField& f = req.fields[i];
     // The key is in the URL (eid:...): the record's body leaves it out.
-    if (f.name == req.key_field) continue;
+    if (f.name == req.key_field || (existing && f.create_only)) continue;
     if (!f.sublist.empty()) {
       if (values[i].kind() != Kind::kList) continue;  // no lines given: the sublist is left as it is
       sublists += ",";

@@ -46,8 +46,14 @@ std::string BuildSuiteQl(const ReadRequest& req, bool dates_to_char = false);
 std::string UpsertPath(const WriteRequest& req, std::string_view external_id);
 
 // The record's JSON body: every field but the key, references as {"id": "..."}, sublists as
-// {"item": {"items": [...]}}, nested paths as nested objects.
-std::string BuildRecordBody(const WriteRequest& req, const value::Value* values);
+// {"item": {"items": [...]}}, nested paths as nested objects. `existing`: the record exists,
+// its create-only fields (plan::TargetField::create_only) are left out.
+std::string BuildRecordBody(const WriteRequest& req, const value::Value* values, bool existing = false);
+
+// Whether a refused upsert named a create-only field of `req` (NetSuite's USER_ERROR "You do
+// not have permissions to set a value for element subsidiary ... either when a record is
+// created or updated"): the record exists, the same write without those fields may succeed.
+bool RefusedCreateOnly(const WriteRequest& req, const WriteResult& r);
 
 // "1234" from "https://.../record/v1/customer/1234"; "" when there is none.
 std::string IdFromLocation(std::string_view location);

@@ -9,11 +9,13 @@ With `--faults 0.3` on both emulators (timeouts, resets before and after a write
 503, slow answers), for each seed:
 - crmx-run either completes (exit 0) or fails saying why (exit 1, a read that kept failing);
 - every source record read ends in exactly one outcome (written, skipped, data-quality, held,
-  waiting, error), and a record whose write failed is in the error queue with the vendor's reason
-  (an HTTP status, a vendor code or a transport failure), never silently gone;
+  waiting, error, retrying, dead letter); a write that failed was sent again (the sync's retry
+  policy, or the default one) and one that never succeeded is in the retrying or dead-letter
+  queue with the vendor's reason (an HTTP status, a vendor code or a transport failure), never
+  silently gone;
 - every record reported written is in NetSuite, and no key was created twice there;
-- a record in the error queue may have been applied anyway (a reset after the write): upserts by
-  external id make that harmless, and the next run (issue 9's retries) settles it.
+- a dead-lettered record may have been applied anyway (a reset after the write): upserts by
+  external id make that harmless.
 Prints the figures per seed."""
 import argparse
 import collections
@@ -54,7 +56,7 @@ def run_once(a, work, plan, crm, faults, seed):
         queues = os.path.join(d, "queues")
         code, out, err = harness.run([a.crmx_run, "run", plan, "--profiles", profile, "--state",
                                       os.path.join(d, "state.db"), "--queues", queues, "--report", "json",
-                                      "--progress", "never"], check=False)
+                                      "--progress", "never", "--retry-wait", "20s"], check=False)
         sf_stats = json.loads(sf.get("/_emulator/stats"))
         ns_stats = json.loads(ns.get("/_emulator/stats"))
         if code == 1:
@@ -66,9 +68,11 @@ def run_once(a, work, plan, crm, faults, seed):
             failures.append(f"exit {code}: {err}")
             return {"exit": code}, failures
         report = json.loads(out)["maps"]
-        errors = [json.loads(l) for l in open(os.path.join(queues, "errors.jsonl")) if l.strip()]
+        errors = [json.loads(l) for q in ("retrying.jsonl", "dead_letters.jsonl")
+                  for l in open(os.path.join(queues, q)) if l.strip()]
         for name, m in report.items():
-            total = m["written"] + sum(m[b]["count"] for b in ("skipped", "data_quality", "held", "waiting", "error"))
+            total = m["written"] + sum(m[b]["count"] for b in ("skipped", "data_quality", "held", "waiting", "error",
+                                                               "retrying", "dead_letter"))
             if total != m["input_lines"]:
                 failures.append(f"{name}: {m['input_lines']} read, {total} outcomes")
         for e in errors:
@@ -91,6 +95,9 @@ def run_once(a, work, plan, crm, faults, seed):
             "customers_in_netsuite": len(in_ns),
             "orders_written": report["won_to_order"]["written"],
             "order_errors": report["won_to_order"]["error"]["count"],
+            "re_sends": sum(m["retries"] for m in report.values()),
+            "retrying": sum(m["retrying"]["count"] for m in report.values()),
+            "dead_letters": sum(m["dead_letter"]["count"] for m in report.values()),
             "errors_applied_anyway": len(written_err & in_ns),
             "salesforce_faults": sf_stats.get("faults"),
             "netsuite_faults": ns_stats.get("faults"),

@@ -222,18 +222,18 @@ TEST_CASE("one run at a time: with `wait`, the second store waits for the first 
   fs::remove_all(d);
 }
 
-TEST_CASE("the state file's version: a new file is version 1") {
+TEST_CASE("the state file's version: a new file is version 2") {
   fs::path d = Fresh("version_new");
   fs::path path = d / "state.db";
   std::string error;
   auto st = state::StateStore::Open(path.string(), error);
   REQUIRE_MESSAGE(st, error);
   st.reset();
-  CHECK(Scalar(path, "PRAGMA user_version") == "1");
+  CHECK(Scalar(path, "PRAGMA user_version") == "2");
   fs::remove_all(d);
 }
 
-TEST_CASE("the state file's version: an unversioned file (before versions) migrates to version 1, rows kept") {
+TEST_CASE("the state file's version: an unversioned file (before versions) migrates to version 2, rows kept") {
   fs::path d = Fresh("version_old");
   fs::path path = d / "state.db";
   // The tables as crmx-run wrote them before the version, xref without `external_id`.
@@ -249,17 +249,22 @@ TEST_CASE("the state file's version: an unversioned file (before versions) migra
        "updated TEXT NOT NULL, PRIMARY KEY (map, source_key));"
        "INSERT INTO runs (started, finished, plan_hash) VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'h');"
        "INSERT INTO xref VALUES ('acct', 'A1', '7', '2026-01-01T00:00:00Z');"
-       "INSERT INTO cursors VALUES ('acct', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');");
+       "INSERT INTO cursors VALUES ('acct', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');"
+       "INSERT INTO written VALUES ('acct', 'A1', 'abc123', '2026-01-01T00:00:00Z');");
   std::string error;
   auto st = state::StateStore::Open(path.string(), error);
   REQUIRE_MESSAGE(st, error);
   CHECK(st->LoadXref("acct").at("A1") == "7");
+  // Version 2: what was written is a done delivery of the ledger.
+  CHECK(st->LoadWritten("acct").at("A1") == "abc123");
+  CHECK(st->LedgerCounts().at("done") == 1);
   CHECK(st->LoadCursor("acct") == "2026-01-01T00:00:00Z");
   st->PutXref("acct", "A2", "8", "A2");
   CHECK(st->XrefExternalId("acct", "A2") == "A2");
   CHECK(st->BeginRun("h2") == 2);
   st.reset();
-  CHECK(Scalar(path, "PRAGMA user_version") == "1");
+  CHECK(Scalar(path, "PRAGMA user_version") == "2");
+  CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'written'") == "0");
   fs::remove_all(d);
 }
 
@@ -276,7 +281,7 @@ TEST_CASE("the state file's version: a file of a newer crmx-run is refused") {
   auto st = state::StateStore::Open(path.string(), error);
   CHECK_FALSE(st);
   CHECK(error == "state file " + path.string() +
-                     " was written by a newer crmx-run (state version 3; this one reads up to 1)");
+                     " was written by a newer crmx-run (state version 3; this one reads up to 2)");
   st.reset();
   // Left as it was.
   CHECK(Scalar(path, "PRAGMA user_version") == "3");
@@ -303,7 +308,7 @@ TEST_CASE("queue files: a run that does not finish leaves the previous run's fil
   {
     auto q = engine::QueueFiles::Open(d.string(), error);
     REQUIRE_MESSAGE(q, error);
-    q->Add("acct", "held", engine::QueueItem{"A1", "Account.jsonl", 1, {"Pending Review"}, {}});
+    q->Add("acct", "held", engine::QueueItem{"A1", "Account.jsonl", 1, {"Pending Review"}, {}, {}});
     REQUIRE(q->Finish(error));
   }
   std::string held = Slurp(d / "held.jsonl");
@@ -312,23 +317,23 @@ TEST_CASE("queue files: a run that does not finish leaves the previous run's fil
     // The next run fails before its end: its queue files are never finished.
     auto q = engine::QueueFiles::Open(d.string(), error);
     REQUIRE_MESSAGE(q, error);
-    q->Add("acct", "held", engine::QueueItem{"A9", "Account.jsonl", 9, {"Pending Review"}, {}});
+    q->Add("acct", "held", engine::QueueItem{"A9", "Account.jsonl", 9, {"Pending Review"}, {}, {}});
   }
   CHECK(Slurp(d / "held.jsonl") == held);
   {
     auto q = engine::QueueFiles::Open(d.string(), error);
     REQUIRE_MESSAGE(q, error);
-    q->Add("acct", "held", engine::QueueItem{"A2", "Account.jsonl", 2, {"Pending Review"}, {}});
+    q->Add("acct", "held", engine::QueueItem{"A2", "Account.jsonl", 2, {"Pending Review"}, {}, {}});
     REQUIRE(q->Finish(error));
   }
   CHECK(Slurp(d / "held.jsonl").find("\"key\":\"A2\"") != std::string::npos);
   CHECK(Slurp(d / "held.jsonl").find("\"key\":\"A1\"") == std::string::npos);
-  // Only the five queue files: no temporary left behind.
+  // Only the seven queue files: no temporary left behind.
   int files = 0;
   for (const auto& e : fs::directory_iterator(d)) {
     (void)e;
     ++files;
   }
-  CHECK(files == 5);
+  CHECK(files == 7);
   fs::remove_all(d);
 }

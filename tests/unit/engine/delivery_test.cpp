@@ -1,0 +1,430 @@
+// Tests of durable delivery (docs/operations.md, "The delivery ledger", "Retries and dead
+// letters"): into an API every write is a delivery in the state's ledger; a retriable failure is
+// sent again per the sync's policy (now, when due within the run's wait, or by a later run), an
+// exhausted or non-retriable one is dead-lettered with the system's reason and its notify
+// targets recorded; the queues in the state are the queues as they stand; a change cursor
+// never skips a record that arrived with the last stamp read.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+
+#include "runtime/connectors/connector.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/retry_policy.h"
+#include "runtime/state/state.h"
+#include "tests/unit/support/example_spec.h"
+#include "tests/unit/support/files.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace crmx;
+using connectors::WriteResult;
+
+fs::path Fresh(const std::string& name) {
+  fs::path d = testing::FreshDir("delivery_test", name);
+  fs::create_directories(d / "crm");
+  testing::WriteWhole(d / "crm" / "Opportunity.jsonl", "");
+  return d;
+}
+
+// How the fake API answers the n-th send (1-based) of the record with key `key`: nullopt
+// writes it (into SQLite underneath), otherwise the failure given.
+using Script = std::function<std::optional<WriteResult>(const std::string& key, int n)>;
+
+WriteResult Failure(int status, const std::string& code, bool retriable) {
+  WriteResult r;
+  r.http_status = status;
+  r.code = code;
+  r.message = code == "REQUIRED_FIELD_MISSING" ? "Required fields are missing: [companyName]" : "try later";
+  r.retriable = retriable;
+  return r;
+}
+
+// A SQLite target that says it is an API (Connector::Remote), answers per the script and
+// counts the sends of each key. Its writer batches (results come back at Flush), as an API's.
+class FakeApi : public connectors::Connector {
+ public:
+  FakeApi(std::unique_ptr<connectors::Connector> inner, Script script) : inner_(std::move(inner)), script_(std::move(script)) {}
+  std::string Describe() const override { return "fake api"; }
+  bool Remote() const override { return true; }
+  std::unique_ptr<connectors::RecordReader> OpenReader(const connectors::ReadRequest& req, std::string& error) override {
+    return inner_->OpenReader(req, error);
+  }
+  std::unique_ptr<connectors::RecordWriter> OpenWriter(const connectors::WriteRequest& req, std::string& error) override {
+    auto w = inner_->OpenWriter(req, error);
+    if (!w) return nullptr;
+    size_t key_at = 0;
+    for (size_t i = 0; i < req.fields.size(); ++i)
+      if (req.fields[i].name == req.key_field) key_at = i;
+    return std::make_unique<Writer>(std::move(w), *this, key_at);
+  }
+  std::map<std::string, int> sends;
+
+ private:
+  class Writer : public connectors::RecordWriter {
+   public:
+    Writer(std::unique_ptr<connectors::RecordWriter> w, FakeApi& api, size_t key_at) : w_(std::move(w)), api_(api), key_at_(key_at) {}
+    bool Add(const value::Value* v, uint64_t tag, std::vector<WriteResult>& done, std::string& e) override {
+      std::string key(v[key_at_].AsText());
+      int n = ++api_.sends[key];
+      if (auto fail = api_.script_(key, n)) {
+        fail->tag = tag;
+        held_.push_back(*fail);
+        return true;
+      }
+      std::vector<WriteResult> r;
+      if (!w_->Add(v, tag, r, e)) return false;
+      held_.insert(held_.end(), r.begin(), r.end());
+      return true;
+    }
+    bool Flush(std::vector<WriteResult>& done, std::string& e) override {
+      done.insert(done.end(), held_.begin(), held_.end());
+      held_.clear();
+      return w_->Flush(done, e);
+    }
+    bool Commit(std::vector<WriteResult>& done, std::string& e) override {
+      return Flush(done, e) && w_->Commit(done, e);
+    }
+
+   private:
+    std::unique_ptr<connectors::RecordWriter> w_;
+    FakeApi& api_;
+    size_t key_at_;
+    std::vector<WriteResult> held_;
+  };
+  std::unique_ptr<connectors::Connector> inner_;
+  Script script_;
+};
+
+struct Clock {
+  int64_t now = 1'800'000'000'000;  // Unix ms
+  int64_t slept = 0;
+};
+
+struct Result {
+  engine::RunReport report;
+  std::string error;
+  bool ok = false;
+};
+
+plan::Plan MiniPlan() {
+  return testing::BuildSpecPlanOrFail(std::string(CRMX_SOURCE_DIR) + "/tests/unit/engine/mini/mini.crmx");
+}
+
+Result RunOnce(const fs::path& d, const plan::Plan& p, connectors::Connector& erp, Clock& clock, int64_t retry_wait_ms) {
+  Result r;
+  auto crm = connectors::Open((d / "crm").string(), r.error);
+  REQUIRE(crm);
+  auto st = state::StateStore::Open((d / "state.db").string(), r.error);
+  REQUIRE_MESSAGE(st, r.error);
+  engine::Systems systems;
+  systems.by_name["crm"] = crm.get();
+  systems.by_name["erp"] = &erp;
+  engine::RunOptions options;
+  options.retry_wait_ms = retry_wait_ms;
+  options.now_ms = [&clock] { return clock.now; };
+  options.sleep_ms = [&clock](int64_t ms) {
+    clock.now += ms;
+    clock.slept += ms;
+  };
+  r.ok = engine::Run(p, systems, st.get(), options, r.report, r.error);
+  return r;
+}
+
+std::string Scalar(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.string().c_str(), &h) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE_MESSAGE(sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK, sqlite3_errmsg(h));
+  std::string out;
+  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return out;
+}
+
+const char* kTwoAccounts =
+    "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"PaymentTerms__c\":\"Net 15\"}\n"
+    "{\"Id\":\"A2\",\"Name\":\"Globex\",\"BillingCountry\":\"US\",\"PaymentTerms__c\":\"Net 30\"}\n";
+
+}  // namespace
+
+TEST_CASE("the retry policy: exponential, linear and fixed waits, capped, jittered within half, Retry-After honoured") {
+  engine::RetryPolicy p;
+  p.backoff = "exponential";
+  p.base_ms = 2000;
+  p.cap_ms = 600000;
+  p.jitter = false;
+  CHECK(engine::BackoffMs(p, 1, "k", -1) == 2000);
+  CHECK(engine::BackoffMs(p, 2, "k", -1) == 4000);
+  CHECK(engine::BackoffMs(p, 5, "k", -1) == 32000);
+  CHECK(engine::BackoffMs(p, 30, "k", -1) == 600000);
+  CHECK(engine::BackoffMs(p, 1, "k", 90000) == 90000);  // Retry-After: 90
+  p.backoff = "linear";
+  CHECK(engine::BackoffMs(p, 3, "k", -1) == 6000);
+  p.backoff = "fixed";
+  CHECK(engine::BackoffMs(p, 7, "k", -1) == 2000);
+  p.backoff = "exponential";
+  p.jitter = true;
+  std::set<int64_t> seen;
+  for (int i = 0; i < 50; ++i) {
+    int64_t w = engine::BackoffMs(p, 3, "key" + std::to_string(i), -1);
+    CHECK(w >= 4000);
+    CHECK(w <= 8000);
+    seen.insert(w);
+  }
+  CHECK(seen.size() > 10);  // spread, not one value
+  CHECK(engine::BackoffMs(p, 3, "same", -1) == engine::BackoffMs(p, 3, "same", -1));  // a restart keeps it
+  // The plan's policy: `retry 5 backoff exponential(2s, 10m) jitter`; none: the default.
+  plan::Sync s;
+  s.retry = plan::Retry{5, "exponential", {2000, 600000}, true};
+  engine::RetryPolicy from = engine::PolicyOf(&s);
+  CHECK(from.retries == 5);
+  CHECK(from.base_ms == 2000);
+  CHECK(from.cap_ms == 600000);
+  CHECK(engine::PolicyOf(nullptr).retries == 3);
+}
+
+TEST_CASE("a retriable failure is sent again within the run and written; the ledger ends done") {
+  fs::path d = Fresh("retried");
+  testing::WriteWhole(d / "crm" / "Account.jsonl", kTwoAccounts);
+  std::string error;
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string& key, int n) -> std::optional<WriteResult> {
+    if (key == "A1" && n <= 2) return Failure(503, "SERVER_UNAVAILABLE", true);
+    return std::nullopt;
+  });
+  Clock clock;
+  Result r = RunOnce(d, MiniPlan(), erp, clock, 60000);
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const engine::MapReport& acct = r.report.maps[0];
+  CHECK(acct.written == 2);
+  CHECK(acct.retries == 2);
+  CHECK(acct.retrying.count == 0);
+  CHECK(acct.dead_letter.count == 0);
+  CHECK(erp.sends["A1"] == 3);
+  CHECK(erp.sends["A2"] == 1);
+  // The default policy waits exponential(1s, 1m) with jitter: 0.5-1 s, then 1-2 s.
+  CHECK(clock.slept >= 1500);
+  CHECK(clock.slept <= 3000);
+  CHECK(r.report.ledger["done"] == 2);
+  CHECK(r.report.ledger["failed"] == 0);
+  CHECK(Scalar(d / "state.db", "SELECT count(*) FROM attempts") == "2");
+  CHECK(Scalar(d / "state.db", "SELECT group_concat(code) FROM attempts") == "SERVER_UNAVAILABLE,SERVER_UNAVAILABLE");
+  CHECK(Scalar(d / "state.db", "SELECT attempts FROM deliveries WHERE source_key = 'A1'") == "3");
+  CHECK(Scalar(d / "state.db", "SELECT count(*) FROM deliveries WHERE payload IS NOT NULL") == "0");
+}
+
+TEST_CASE("retries exhausted: the record is dead-lettered with the system's reason, its notify targets recorded") {
+  fs::path d = Fresh("exhausted");
+  testing::WriteWhole(d / "crm" / "Account.jsonl", kTwoAccounts);
+  std::string error;
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string& key, int) -> std::optional<WriteResult> {
+    if (key == "A2") return Failure(429, "REQUEST_LIMIT_EXCEEDED", true);
+    return std::nullopt;
+  });
+  plan::Plan p = MiniPlan();
+  for (plan::Sync& s : p.syncs) {
+    if (s.map != "acct") continue;
+    s.retry = plan::Retry{2, "exponential", {10, 100}, false};
+    s.on_exhausted = {"dead_letter", "notify: finance-ops"};
+  }
+  Clock clock;
+  Result r = RunOnce(d, p, erp, clock, 60000);
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const engine::MapReport& acct = r.report.maps[0];
+  CHECK(acct.written == 1);
+  CHECK(erp.sends["A2"] == 3);  // the first send and 2 retries
+  CHECK(acct.retries == 2);
+  CHECK(clock.slept == 30);  // 10 ms, then 20 ms
+  REQUIRE(acct.dead_letter.count == 1);
+  REQUIRE(acct.dead_letter.samples.size() == 1);
+  CHECK(acct.dead_letter.samples[0].key == "A2");
+  CHECK(acct.dead_letter.samples[0].reasons.at(0) == "write failed: HTTP 429: REQUEST_LIMIT_EXCEEDED: try later");
+  CHECK(acct.dead_letter.samples[0].reasons.at(1) == "retries exhausted: 3 sends failed");
+  CHECK(r.report.ledger["dead"] == 1);
+  fs::path db = d / "state.db";
+  CHECK(Scalar(db, "SELECT target || ' ' || kind FROM events") == "finance-ops notify");
+  CHECK(Scalar(db, "SELECT queue FROM items WHERE record_id = 'A2'") == "dead_letter");
+  CHECK(Scalar(db, "SELECT notify FROM deliveries WHERE source_key = 'A2'") == "[\"finance-ops\"]");
+  CHECK(Scalar(db, "SELECT last_code || ' ' || last_status FROM deliveries WHERE source_key = 'A2'") ==
+        "REQUEST_LIMIT_EXCEEDED 429");
+  CHECK(Scalar(db, "SELECT last_request FROM deliveries WHERE source_key = 'A2'").find("\"companyName\":\"Globex\"") !=
+        std::string::npos);
+  // A later run does not send a dead letter again while its record is unchanged.
+  Result again = RunOnce(d, p, erp, clock, 60000);
+  REQUIRE_MESSAGE(again.ok, again.error);
+  CHECK(erp.sends["A2"] == 3);
+}
+
+TEST_CASE("a failure that is not retriable is dead-lettered at once, after one send") {
+  fs::path d = Fresh("not_retriable");
+  testing::WriteWhole(d / "crm" / "Account.jsonl", kTwoAccounts);
+  std::string error;
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string& key, int) -> std::optional<WriteResult> {
+    if (key == "A1") return Failure(400, "REQUIRED_FIELD_MISSING", false);
+    return std::nullopt;
+  });
+  Clock clock;
+  Result r = RunOnce(d, MiniPlan(), erp, clock, 60000);
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const engine::MapReport& acct = r.report.maps[0];
+  CHECK(erp.sends["A1"] == 1);
+  CHECK(acct.retries == 0);
+  CHECK(clock.slept == 0);
+  REQUIRE(acct.dead_letter.count == 1);
+  CHECK(acct.dead_letter.samples[0].reasons.at(1) == "not retriable");
+  CHECK(acct.error.count == 0);
+}
+
+TEST_CASE("a retry due after the run's wait stays in the ledger; a later run sends it when due, not before") {
+  fs::path d = Fresh("due_later");
+  testing::WriteWhole(d / "crm" / "Account.jsonl", kTwoAccounts);
+  std::string error;
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string& key, int n) -> std::optional<WriteResult> {
+    if (key == "A1" && n == 1) return Failure(0, "timeout", true);
+    return std::nullopt;
+  });
+  plan::Plan p = MiniPlan();
+  for (plan::Sync& s : p.syncs)
+    if (s.map == "acct") s.retry = plan::Retry{5, "fixed", {600000}, false};  // 10 minutes
+  Clock clock;
+  Result first = RunOnce(d, p, erp, clock, /*retry_wait_ms=*/30000);
+  REQUIRE_MESSAGE(first.ok, first.error);
+  CHECK(first.report.maps[0].written == 1);
+  REQUIRE(first.report.maps[0].retrying.count == 1);
+  CHECK(first.report.maps[0].retrying.samples[0].key == "A1");
+  CHECK(first.report.ledger["failed"] == 1);
+  CHECK(clock.slept == 0);
+  CHECK(Scalar(d / "state.db", "SELECT queue FROM items WHERE record_id = 'A1'") == "retrying");
+  // Five minutes later: not due yet.
+  clock.now += 300000;
+  Result second = RunOnce(d, p, erp, clock, 30000);
+  REQUIRE_MESSAGE(second.ok, second.error);
+  CHECK(erp.sends["A1"] == 1);
+  CHECK(second.report.maps[0].retrying.count == 1);
+  // Ten minutes after the failure: due, sent, written; out of the queues.
+  clock.now += 300001;
+  Result third = RunOnce(d, p, erp, clock, 30000);
+  REQUIRE_MESSAGE(third.ok, third.error);
+  CHECK(erp.sends["A1"] == 2);
+  CHECK(third.report.maps[0].written == 1);
+  CHECK(third.report.maps[0].retrying.count == 0);
+  CHECK(third.report.ledger["failed"] == 0);
+  CHECK(Scalar(d / "state.db", "SELECT count(*) FROM items WHERE record_id = 'A1'") == "0");
+}
+
+TEST_CASE("a delivery left in flight by a run that died is sent by the next run, from the ledger") {
+  fs::path d = Fresh("in_flight");
+  // The source no longer has the record: what was decided is still delivered.
+  testing::WriteWhole(d / "crm" / "Account.jsonl", "");
+  std::string error;
+  plan::Plan p = MiniPlan();
+  const plan::Map* acct = p.FindMap("acct");
+  REQUIRE(acct);
+  {
+    auto st = state::StateStore::Open((d / "state.db").string(), error);
+    REQUIRE_MESSAGE(st, error);
+    std::vector<value::Value> values(acct->target_fields.size(), value::Value::Null());
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (acct->target_fields[i].name == "externalId") values[i] = value::Value::String("A9");
+      if (acct->target_fields[i].name == "companyName") values[i] = value::Value::String("Initech");
+    }
+    state::Delivery dl;
+    dl.map = "acct";
+    dl.source_key = "A9";
+    dl.hash = "h";
+    dl.state = "in_flight";
+    dl.payload = "{\"values\":" + plan::ValueToJsonText(value::Value::List(values)) + ",\"flags\":[]}";
+    dl.run = 1;
+    CHECK(st->Decide(dl) > 0);
+  }
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string&, int) { return std::nullopt; });
+  Clock clock;
+  Result r = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(erp.sends["A9"] == 1);
+  CHECK(r.report.maps[0].written == 1);
+  CHECK(r.report.ledger["done"] == 1);
+  CHECK(r.report.ledger["in_flight"] == 0);
+}
+
+TEST_CASE("a `when` that cannot be evaluated makes the record an error, not a skipped one") {
+  fs::path d = Fresh("when_error");
+  testing::WriteWhole(d / "crm" / "Account.jsonl", kTwoAccounts);
+  // Amount null: `Amount > 0` has no answer (CEL: no overload for null > int).
+  testing::WriteWhole(d / "crm" / "Opportunity.jsonl",
+                      "{\"Id\":\"O1\",\"AccountId\":\"A1\",\"StageName\":\"Closed Won\",\"Amount\":null}\n");
+  std::string error;
+  auto erp = connectors::Open((d / "erp.db").string(), error);
+  REQUIRE(erp);
+  Clock clock;
+  Result r = RunOnce(d, MiniPlan(), *erp, clock, 0);
+  REQUIRE_MESSAGE(r.ok, r.error);
+  const engine::MapReport& opp = r.report.maps[1];
+  CHECK(opp.skipped.count == 0);
+  REQUIRE(opp.error.count == 1);
+  CHECK(opp.error.samples[0].key == "O1");
+  CHECK(opp.error.samples[0].reasons.at(0).rfind("when: ", 0) == 0);
+}
+
+TEST_CASE("the queues in the state are the queues as they stand: a record still held is listed after the next run") {
+  fs::path d = Fresh("items_present");
+  // A3's country has no subsidiary: held. Unchanged, the second run does not read it again.
+  std::string accounts =
+      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n"
+      "{\"Id\":\"A3\",\"Name\":\"Initech\",\"BillingCountry\":\"FR\",\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n";
+  testing::WriteWhole(d / "crm" / "Account.jsonl", accounts);
+  std::string error;
+  auto erp = connectors::Open((d / "erp.db").string(), error);
+  REQUIRE(erp);
+  Clock clock;
+  plan::Plan p = MiniPlan();
+  REQUIRE(p.FindMap("acct")->cursor == "SystemModstamp");
+  Result first = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(first.ok, first.error);
+  CHECK(first.report.maps[0].held.count == 1);
+  Result second = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(second.ok, second.error);
+  CHECK(second.report.maps[0].held.count == 0);  // not read again: unchanged
+  fs::path db = d / "state.db";
+  CHECK(Scalar(db, "SELECT queue || ' ' || reasons || ' ' || first_run || '-' || last_run FROM items WHERE record_id = 'A3'") ==
+        "held [\"Pending Review\"] 1-1");
+  CHECK(Scalar(db, "SELECT count(*) FROM items WHERE queue = 'flag' AND record_id = 'A1'") == "1");  // default terms
+  // Fixed at the source (a country with a subsidiary): written, out of the held queue.
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A3\",\"Name\":\"Initech\",\"BillingCountry\":\"DE\",\"SystemModstamp\":\"2026-02-01T00:00:00Z\"}\n");
+  Result third = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(third.ok, third.error);
+  CHECK(third.report.maps[0].written == 1);
+  CHECK(Scalar(db, "SELECT count(*) FROM items WHERE record_id = 'A3' AND queue <> 'flag'") == "0");
+}
+
+TEST_CASE("cursor ties: a record that arrives with the last stamp read is not skipped; those read are") {
+  fs::path d = Fresh("cursor_ties");
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T10:00:00Z\"}\n");
+  std::string error;
+  auto erp = connectors::Open((d / "erp.db").string(), error);
+  REQUIRE(erp);
+  Clock clock;
+  plan::Plan p = MiniPlan();
+  Result first = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(first.ok, first.error);
+  CHECK(first.report.maps[0].written == 1);
+  // A2 committed in the same second as A1, after the first run read.
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T10:00:00Z\"}\n"
+                      "{\"Id\":\"A2\",\"Name\":\"Globex\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T10:00:00Z\"}\n");
+  Result second = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(second.ok, second.error);
+  CHECK(second.report.maps[0].written == 1);  // A2
+  CHECK(second.report.maps[0].skipped.by_reason["unchanged since the last run"] == 1);  // A1
+  Result third = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(third.ok, third.error);
+  CHECK(third.report.maps[0].written == 0);
+  CHECK(third.report.maps[0].skipped.by_reason["unchanged since the last run"] == 2);
+}

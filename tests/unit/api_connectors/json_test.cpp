@@ -2,6 +2,10 @@
 // rows by projection, the limits header, Retry-After and the retriable-failure table.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+#include <string>
+
 #include "runtime/connectors/api/call.h"
 #include "runtime/connectors/api/json.h"
 
@@ -117,4 +121,29 @@ TEST_CASE("one table says which failures are worth sending again") {
   CHECK_FALSE(api::Retriable(400, "REQUIRED_FIELD_MISSING"));
   CHECK_FALSE(api::Retriable(400, "USER_ERROR"));
   CHECK_FALSE(api::Retriable(404, "NOT_FOUND"));
+  CHECK(api::Retriable(401, "INVALID_SESSION_ID"));
+  CHECK(api::Retriable(401, "INVALID_LOGIN"));
+}
+
+TEST_CASE("the failure table: each row classifies as Retriable says, and docs/operations.md lists it") {
+  std::ifstream in(std::string(CRMX_SOURCE_DIR) + "/docs/operations.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  size_t at = doc.find("### Which failures are retried");
+  REQUIRE(at != std::string::npos);
+  std::string table = doc.substr(at, doc.find("\n### ", at + 1) - at);
+  int rows = 0;
+  for (const api::FailureClass& f : api::FailureTable()) {
+    ++rows;
+    if (f.code.empty()) {
+      CHECK(api::Retriable(f.status, "") == f.retriable);
+      bool listed = f.status == 0 || table.find(std::to_string(f.status)) != std::string::npos;
+      CHECK_MESSAGE(listed, f.status);
+    } else {
+      CHECK_MESSAGE(api::Retriable(400, f.code) == f.retriable, f.code);
+      CHECK_MESSAGE(table.find("`" + std::string(f.code) + "`") != std::string::npos, f.code);
+    }
+  }
+  CHECK(rows > 20);
 }

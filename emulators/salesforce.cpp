@@ -391,7 +391,9 @@ class Salesforce : public Vendor {
     }
     std::vector<const Json*> rows;
     for (const auto& r : store_->Records(o->name)) {
-      if (!all && r.contains("IsDeleted") && r["IsDeleted"] == true) continue;
+      // query leaves deleted records out before WHERE, so even `WHERE IsDeleted = true` finds
+      // none; queryAll keeps them.
+      if (!all && IsDeleted(r)) continue;
       if (q.where && !Matches(*q.where, [&](const std::string& f) { return Resolve(*o, r, f); }, Dialect::kSoql)) continue;
       rows.push_back(&r);
     }
@@ -448,11 +450,21 @@ class Salesforce : public Vendor {
     SetJson(res, 200, body);
   }
 
+  // GET or DELETE sobjects/{Object}/{Id}. A deleted record stays in the store (the recycle
+  // bin) with IsDeleted true: queryAll returns it, query and GET do not, and a second DELETE
+  // answers 404 ENTITY_IS_DELETED.
   void Record(httplib::Response& res, CallContext& ctx, const std::string& version, const std::string& object,
               const std::string& id, bool remove) {
     const SObject* o = Object(object);
     Json* record = o ? FindById(o->name, id) : nullptr;
-    if (!record || (record->contains("IsDeleted") && (*record)["IsDeleted"] == true)) {
+    if (record && remove && IsDeleted(*record)) {
+      // The body client libraries see for a record already in the recycle bin (django-salesforce
+      // accepts exactly this 404 as "deleted before"); Salesforce's REST guide only says 404.
+      return SetJson(res, 404, Json::array({Json{{"message", "entity is deleted"},
+                                                 {"errorCode", "ENTITY_IS_DELETED"},
+                                                 {"fields", Json::array()}}}));
+    }
+    if (!record || IsDeleted(*record)) {
       return SetJson(res, 404, Error("NOT_FOUND", "The requested resource does not exist"));
     }
     if (!remove) {
@@ -461,10 +473,19 @@ class Salesforce : public Vendor {
       for (auto it = record->begin(); it != record->end(); ++it) out[it.key()] = it.value();
       return SetJson(res, 200, out);
     }
+    // A delete is a change: SystemModstamp moves (getDeleted's deletedDate is read from it), so
+    // a read from a SystemModstamp cursor with queryAll sees the deletion.
     (*record)["IsDeleted"] = true;
+    const std::string now = NowSalesforce();
+    for (const char* f : {"LastModifiedDate", "SystemModstamp"}) {
+      if (o->Find(f)) (*record)[f] = now;
+    }
+    if (o->Find("LastModifiedById")) (*record)["LastModifiedById"] = "005Em0000000001AAA";
     ctx.store.Log({NowRfc3339(), o->name, "", ScalarText(record->value("Id", Json())).value_or(""), "deleted", ctx.request_id});
     res.status = 204;
   }
+
+  static bool IsDeleted(const Json& record) { return record.contains("IsDeleted") && record["IsDeleted"] == true; }
 
   // The three sObject Collections writes: upsert by a key field, create, update by Id.
   enum class Op { kUpsert, kCreate, kUpdate };
@@ -510,7 +531,7 @@ class Salesforce : public Vendor {
         auto v = r.contains(key_field->name) ? ScalarText(r[key_field->name]) : std::nullopt;
         if (!v || !(by_id ? v->substr(0, 15) == key_text->substr(0, 15) : *v == *key_text)) continue;
         // A deleted record is in the recycle bin: upserts do not match it, updates are refused.
-        if (r.contains("IsDeleted") && r["IsDeleted"] == true) {
+        if (IsDeleted(r)) {
           deleted = true;
           continue;
         }

@@ -166,6 +166,7 @@ void Map(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {
   Projection(out, m.projection);
   Identity(out, m);
   if (!m.cursor.empty()) out << "  changes: " << m.cursor << " (records not changed since the last run are skipped)\n";
+  if (!m.deleted_field.empty()) out << "  deletions: " << m.deleted_field << " (a record deleted at the source is flagged, not written)\n";
   for (const plan::SharedValue& v : m.shared) {
     out << "  shared " << v.name << " (computed once per record, at its first use)\n";
     Program(out, v.program, v.bindings, "    ");

@@ -321,13 +321,31 @@ class MapContext {
   // The source's change cursor (plan::Map::cursor): the first of the fields systems stamp on
   // every change that the source object has as a datetime; read with the projection.
   std::string Cursor() {
+    std::string name = CursorOf(source_);
+    if (!name.empty()) fields_.insert(name);
+    return name;
+  }
+
+  // The change cursor of `object` of the source system: the first of these it has as a datetime.
+  std::string CursorOf(const schema::Object* object) const {
     static const char* const kCursors[] = {"SystemModstamp", "LastModifiedDate", "lastModifiedDate",
                                            "hs_lastmodifieddate", "updatedAt", "UpdatedDateUTC",
                                            "MetaData.LastUpdatedTime"};
-    if (source_ == nullptr) return {};
+    if (object == nullptr) return {};
     for (const char* name : kCursors) {
+      const schema::Field* f = FieldAt(object, name, SourceSchema());
+      if (f && f->type.kind == schema::TypeKind::kDateTime) return name;
+    }
+    return {};
+  }
+
+  // The source object's deletion marker (Salesforce `IsDeleted`, HubSpot `archived`): a boolean
+  // read with the projection, so that a record deleted at the source is noticed.
+  std::string DeletedField() {
+    if (source_ == nullptr) return {};
+    for (const char* name : {"IsDeleted", "archived"}) {
       const schema::Field* f = FieldAt(source_, name, SourceSchema());
-      if (f && f->type.kind == schema::TypeKind::kDateTime) {
+      if (f && f->type.kind == schema::TypeKind::kBool) {
         fields_.insert(name);
         return name;
       }
@@ -355,8 +373,14 @@ class MapContext {
     for (const std::string& f : p.fields) p.types.push_back(WireType(FieldAt(source_, f, SourceSchema())));
     for (auto& [name, rel] : relations_) {
       plan::Relation r = rel.first;
-      r.fields.assign(rel.second.begin(), rel.second.end());
       const schema::Object* obj = FindObject(decl_.source.system.text, r.object);
+      // A changed child (an order line) makes its parent changed: children are read with their
+      // cursor.
+      if (r.child) {
+        r.cursor = CursorOf(obj);
+        if (!r.cursor.empty()) rel.second.insert(r.cursor);
+      }
+      r.fields.assign(rel.second.begin(), rel.second.end());
       for (const std::string& f : r.fields) r.types.push_back(WireType(obj ? obj->FindField(f) : nullptr));
       p.relations.push_back(std::move(r));
     }
@@ -410,7 +434,7 @@ class MapContext {
         b.kind = plan::BindingKind::kChildren;
         b.relation = n;
         auto& rel = relations_[n];
-        rel.first = plan::Relation{n, true, c->child_object, c->field, SourceId(), {}, {}};
+        rel.first = plan::Relation{n, true, c->child_object, c->field, SourceId(), {}, {}, {}};
         // Children find their parent by its own id (Salesforce `Id`).
         if (!SourceId().empty()) fields_.insert(SourceId());
         return true;
@@ -447,7 +471,7 @@ class MapContext {
       b.field = field;
       fields_.insert(ref->name);
       auto& r = relations_[rel];
-      r.first = plan::Relation{rel, false, target->name, ref->name, IdField(target), {}, {}};
+      r.first = plan::Relation{rel, false, target->name, ref->name, IdField(target), {}, {}, {}};
       r.second.insert(field);
       return true;
     }
@@ -842,6 +866,7 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
       p.syncs.push_back(std::move(sync));
     }
     m.cursor = ctx.Cursor();
+    m.deleted_field = ctx.DeletedField();
     m.source_id = ctx.SourceId();
     m.projection = ctx.TakeProjection();
     // A join needs the id field of the records it matches: the parent's own, or the source's

@@ -30,6 +30,7 @@ constexpr const char* kFilteredReason = "left out by the source query (`when` pu
 constexpr const char* kUnchangedReason = "unchanged since the last run";
 constexpr const char* kSameOutputReason = "already written with these values";
 constexpr const char* kDecidedReason = "already decided in this run with these values";
+constexpr const char* kTombstoneReason = "deleted at the source: not written again";
 constexpr const char* kDeadReason = "dead-lettered with these values (crmx-run queue replay sends it again)";
 
 int64_t WallMs() {
@@ -97,7 +98,9 @@ struct Related {
 // kRetrying: a write that failed retriably, due again later; kDeadLetter: a write whose
 // retries are exhausted or whose failure is not retriable (docs/operations.md, "Retries and
 // dead letters").
-enum class Status { kWritten, kSkipped, kUnchanged, kDataQuality, kHeld, kWaiting, kError, kSent, kRetrying, kDeadLetter };
+// kDeleted: deleted at the source, flagged for review (docs/operations.md, "Deletions").
+enum class Status { kWritten, kSkipped, kUnchanged, kDataQuality, kHeld, kWaiting, kError, kSent, kRetrying, kDeadLetter,
+                    kDeleted };
 
 const char* QueueName(Status s) {
   switch (s) {
@@ -107,6 +110,7 @@ const char* QueueName(Status s) {
     case Status::kError: return "error";
     case Status::kRetrying: return "retrying";
     case Status::kDeadLetter: return "dead_letter";
+    case Status::kDeleted: return "deleted";
     case Status::kSkipped:
     case Status::kUnchanged: return "skipped";
     case Status::kWritten:
@@ -149,6 +153,7 @@ class MapRun {
     rep.name = map_.name;
     rep.source = map_.source.system + "." + map_.source.object;
     rep.target = map_.target.system + "." + map_.target.object;
+    PrepareCursor();
     if (!ReadRelated(source, rep, error)) return false;
     for (const plan::Table& t : plan_.tables) tables_.push_back(Value::Map(t.entries));
     Prepare();
@@ -158,10 +163,9 @@ class MapRun {
     req.types = map_.projection.types;
     req.batch = map_.read_batch > 0 ? static_cast<size_t>(map_.read_batch) : kDefaultBatch;
     if (sync_) req.pushdown = sync_->pushdown;
-    PrepareCursor();
     // API connectors ask the system only for records at or after the previous run's newest
     // cursor (ties included); the engine still compares every record's cursor.
-    if (watermark_ && retry_.empty()) {
+    if (watermark_ && retry_.empty() && touched_.empty()) {
       req.cursor = map_.cursor;
       req.since = value::FormatTimestamp(*watermark_);
     }
@@ -277,6 +281,7 @@ class MapRun {
         types.push_back(plan::FieldType::kString);
       }
       if (!r.child) rel.via = IndexOf(map_.projection.fields, r.via);
+      size_t child_cursor = r.child && !r.cursor.empty() ? IndexOf(fields, r.cursor) : fields.size();
       connectors::ReadRequest req;
       req.object = r.object;
       req.fields = fields;
@@ -291,6 +296,11 @@ class MapRun {
           const Value* row = batch.Row(i);
           std::string id = KeyText(row[join_at]);
           if (r.child) {
+            // A child changed since the last run: its parent is looked at again.
+            if (watermark_ && child_cursor < fields.size() && row[child_cursor].kind() == value::Kind::kTimestamp) {
+              value::Time t = row[child_cursor].AsTime();
+              if (std::tie(t.seconds, t.nanos) > std::tie(watermark_->seconds, watermark_->nanos)) touched_.insert(id);
+            }
             std::vector<std::pair<Value, Value>> entries;
             for (size_t f = 0; f < r.fields.size(); ++f) entries.emplace_back(Value::String(r.fields[f]), row[f].Owned());
             rel.children[id].push_back(Value::Map(std::move(entries)));
@@ -353,6 +363,8 @@ class MapRun {
   // and the records to look at again whatever their cursor (those left waiting).
   void PrepareCursor() {
     cursor_at_ = IndexOf(map_.projection.fields, map_.cursor);
+    deleted_at_ = map_.deleted_field.empty() ? map_.projection.fields.size() : IndexOf(map_.projection.fields, map_.deleted_field);
+    if (state_) tombstones_ = state_->LoadTombstones(map_.name);
     newest_.seconds = value::kMinTimestampSeconds - 1;
     if (map_.cursor.empty() || state_ == nullptr) return;
     std::string saved = state_->LoadCursor(map_.name);
@@ -380,6 +392,7 @@ class MapRun {
     }
     if (stamp == std::tie(newest_.seconds, newest_.nanos)) newest_keys_.insert(key_);
     if (!watermark_ || retry_.count(key_)) return false;
+    if (!touched_.empty() && id_at_ < map_.projection.fields.size() && touched_.count(KeyText(row[id_at_]))) return false;
     auto mark = std::tie(watermark_->seconds, watermark_->nanos);
     if (stamp == mark) return at_watermark_.count(key_) > 0;
     return stamp < mark;
@@ -523,6 +536,10 @@ class MapRun {
       key_ = KeyText(key_value);
     }
     if (Unchanged(row)) return Queue(rep.skipped, Status::kUnchanged, file, line, {kUnchangedReason});
+    if (deleted_at_ < map_.projection.fields.size() && row[deleted_at_].kind() == value::Kind::kBool &&
+        row[deleted_at_].AsBool())
+      return Deleted(rep, file, line);
+    if (!key_.empty() && tombstones_.count(key_)) return Queue(rep.skipped, Status::kUnchanged, file, line, {kTombstoneReason});
     // A field the connector could not convert (`Amount: "lots" is not a decimal number`) makes
     // the record an error, before `when` or `??` could take the value for a missing one.
     std::vector<std::string> bad;
@@ -634,6 +651,26 @@ class MapRun {
     }
     Written(rep, key_, flags_, list_items_, external_id, r.id);
     return Status::kWritten;
+  }
+
+  // A record deleted at the source: flagged for review (the `deleted` queue) and remembered, so
+  // that no run writes it again; a delivery of it still open is given up. What the target gets
+  // is for the spec to say; until it can, the target's record is left as it is.
+  Status Deleted(MapReport& rep, const std::string& file, int64_t line) {
+    if (key_.empty() || tombstones_.count(key_)) return Queue(rep.skipped, Status::kUnchanged, file, line, {kTombstoneReason});
+    tombstones_.insert(key_);
+    if (state_) state_->AddTombstone(run_, map_.name, key_, SourceId());
+    auto o = open_.find(key_);
+    if (o != open_.end()) {
+      state::Attempt a;
+      a.code = "DELETED_AT_SOURCE";
+      a.message = "the source record was deleted before this write was delivered";
+      if (state_ && o->second.id) state_->Settle(o->second.id, "dead", 0, a, run_);
+      open_.erase(o);
+    }
+    return Queue(rep.deleted, Status::kDeleted, file, line,
+                 {"deleted in " + map_.source.system + "." + map_.source.object +
+                  "; the " + map_.target.system + "." + map_.target.object + " record is left as it is: review it"});
   }
 
   // A ledger row for the current record.
@@ -1026,11 +1063,14 @@ class MapRun {
   std::vector<bool> shared_ready_;
   // Change detection.
   size_t cursor_at_ = 0;                   // the cursor's position in the projection
+  size_t deleted_at_ = 0;                  // the deletion marker's (Map::deleted_field)
+  std::unordered_set<std::string> tombstones_;  // keys deleted at the source
   std::optional<value::Time> watermark_;   // the previous run's newest cursor
   std::unordered_set<std::string> retry_;  // keys left waiting by the previous run
   value::Time newest_;                     // the newest cursor this run read
   std::unordered_set<std::string> newest_keys_;   // the keys read at newest_
   std::unordered_set<std::string> at_watermark_;  // the keys the last run read at the watermark
+  std::unordered_set<std::string> touched_;       // source ids whose children changed since the watermark
   std::vector<const std::string*> flags_;
   std::string key_;
   // Writes handed to the writer and their results.
@@ -1145,6 +1185,7 @@ std::string ReportJson(const RunReport& r) {
                                   {"error", BucketJson(m.error, true)},
                                   {"retrying", BucketJson(m.retrying, true)},
                                   {"dead_letter", BucketJson(m.dead_letter, true)},
+                                  {"deleted", BucketJson(m.deleted, true)},
                                   {"retries", m.retries},
                                   {"flags_on_written", m.flags_on_written},
                                   {"list_items_written", m.list_items_written},
@@ -1195,6 +1236,7 @@ std::string ReportText(const RunReport& r) {
     reasons("error", m.error);
     reasons("retrying", m.retrying);
     reasons("dead letter", m.dead_letter);
+    reasons("deleted at the source", m.deleted);
     if (m.retries > 0) out += "  " + m.name + " re-sends: " + std::to_string(m.retries) + "\n";
     for (const QueueItem& q : m.related_bad_lines)
       out += "  " + m.name + " note: related " + q.file + " line " + std::to_string(q.line) + ": " + q.reasons.front() + " (skipped)\n";

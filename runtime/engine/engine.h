@@ -48,6 +48,8 @@ struct MapReport {
   // Writes into an API that failed: due again later (retrying) or given up (dead_letter:
   // retries exhausted, or a failure that is not retriable). `retries`: re-sends this run.
   Bucket retrying, dead_letter;
+  // Records deleted at the source, flagged for review (not written).
+  Bucket deleted;
   int64_t retries = 0;
   std::map<std::string, int64_t> flags_on_written;
   // Items of list-valued fields on written records (`lines` of an order: its order lines).

@@ -12,7 +12,7 @@ namespace crmx::engine {
 namespace {
 
 constexpr const char* kNames[] = {"quality.jsonl",  "held.jsonl",         "waiting.jsonl", "errors.jsonl",
-                                  "retrying.jsonl", "dead_letters.jsonl", "flags.jsonl"};
+                                  "retrying.jsonl", "dead_letters.jsonl", "deleted.jsonl", "flags.jsonl"};
 
 void AppendStrings(std::string& out, const std::vector<std::string>& items) {
   out.push_back('[');
@@ -71,6 +71,7 @@ void QueueFiles::Add(const std::string& map, const std::string& queue, const Que
            : queue == "waiting"    ? kWaiting
            : queue == "retrying"   ? kRetrying
            : queue == "dead_letter" ? kDeadLetters
+           : queue == "deleted"    ? kDeleted
                                    : kErrors;
   line_.clear();
   AppendKey(line_, map, item.key);

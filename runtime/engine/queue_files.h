@@ -6,6 +6,7 @@
 //   errors.jsonl   malformed lines, expression errors {"map","key","file","line","reasons"}
 //   retrying.jsonl writes that failed and are due again  {"map","key","file","line","reasons"}
 //   dead_letters.jsonl writes given up (retries exhausted, not retriable) {... "reasons","fields"}
+//   deleted.jsonl  records deleted at the source   {"map","key","file","line","reasons"}
 //   flags.jsonl    flags on written records       {"map","key","flag"}
 // Every file is created (empty when nothing was queued) and replaced by each run; lines are in
 // the order the records were read. `key` is null when the record has none.
@@ -34,7 +35,7 @@ class QueueFiles : public QueueSink {
   bool Finish(std::string& error) override;
 
  private:
-  enum File { kQuality, kHeld, kWaiting, kErrors, kRetrying, kDeadLetters, kFlags, kFiles };
+  enum File { kQuality, kHeld, kWaiting, kErrors, kRetrying, kDeadLetters, kDeleted, kFlags, kFiles };
   QueueFiles() = default;
   void Write(File f);
 

@@ -478,9 +478,11 @@ json Body(const Plan& p) {
   json maps = json::array();
   for (const Map& m : p.maps) {
     json rels = json::array();
-    for (const Relation& r : m.projection.relations)
+    for (const Relation& r : m.projection.relations) {
       rels.push_back(json{{"name", r.name}, {"child", r.child}, {"object", r.object}, {"via", r.via},
                           {"id_field", r.id_field}, {"fields", r.fields}, {"types", EncodeTypes(r.types)}});
+      if (!r.cursor.empty()) rels.back()["cursor"] = r.cursor;
+    }
     json targets = json::array();
     for (const TargetField& t : m.target_fields) targets.push_back(EncodeTargetField(t));
     json steps = json::array();
@@ -508,6 +510,7 @@ json Body(const Plan& p) {
                         {"shared", shared},
                         {"steps", steps}});
     if (!m.cursor.empty()) maps.back()["cursor"] = m.cursor;
+    if (!m.deleted_field.empty()) maps.back()["deleted_field"] = m.deleted_field;
     if (!m.source_id.empty()) maps.back()["source_id"] = m.source_id;
     if (!m.target_id.empty()) maps.back()["target_id"] = m.target_id;
     maps.back()["read_batch"] = m.read_batch;
@@ -570,12 +573,14 @@ void FromBody(const json& b, Plan& p) {
     for (const json& r : mj.at("projection").at("relations")) {
       Relation rel{r.at("name").get<std::string>(), r.at("child").get<bool>(), r.at("object").get<std::string>(),
                    r.at("via").get<std::string>(), r.at("id_field").get<std::string>(),
-                   r.at("fields").get<std::vector<std::string>>(), {}};
+                   r.at("fields").get<std::vector<std::string>>(), {}, {}};
       rel.types = DecodeTypes(r.at("types"), rel.fields.size());
+      rel.cursor = r.value("cursor", "");
       m.projection.relations.push_back(std::move(rel));
     }
     for (const json& t : mj.at("target_fields")) m.target_fields.push_back(DecodeTargetField(t, m.name));
     m.cursor = mj.value("cursor", "");
+    m.deleted_field = mj.value("deleted_field", "");
     m.source_id = mj.value("source_id", "");
     m.target_id = mj.value("target_id", "");
     for (const json& v : mj.value("shared", json::array()))

@@ -75,6 +75,9 @@ struct Relation {
   std::string id_field;  // parent: the parent object's own id field ("Id"), what `via` holds
   std::vector<std::string> fields;  // the related object's fields read (projection), sorted
   std::vector<FieldType> types;     // per field of `fields`
+  // Children: their change cursor (one of `fields`): a child changed since the last run makes
+  // its parent changed. Empty for parents, or when the child object has none.
+  std::string cursor;
 };
 
 // The fields of its source a map reads: its own fields and those of related records.
@@ -174,6 +177,10 @@ struct Map {
   // with the projection: a run with a state file skips records not changed since the last run
   // (docs/operations.md). Empty: every run reads every record.
   std::string cursor;
+  // The source's deletion marker (Salesforce `IsDeleted`, HubSpot `archived`), read with the
+  // projection: a record read with it true was deleted at the source (docs/operations.md,
+  // "Deletions"). Empty when the source object has none.
+  std::string deleted_field;
   // Record identity from the schemas: the source object's own id field ("Id" for Salesforce,
   // "id" for NetSuite; children join on it) and the target object's ("id"): what a `ref` to
   // this map's records resolves to is the target's own id. Empty when the schema names none.

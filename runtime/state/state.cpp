@@ -154,6 +154,14 @@ CREATE TABLE usage (
   amount INTEGER NOT NULL,
   PRIMARY KEY (system, metric, window_start)
 );
+CREATE TABLE tombstones (
+  map TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  source_id TEXT,
+  run INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  PRIMARY KEY (map, source_key)
+);
 CREATE TABLE cursor_keys (
   map TEXT NOT NULL,
   source_key TEXT NOT NULL,
@@ -227,7 +235,7 @@ bool Exec(sqlite3* db, const char* sql, std::string& error) {
 // The tables of a state file (any version); a file with others is some other database.
 bool IsStateTable(const std::string& name) {
   for (const char* t : {"runs", "xref", "queue", "cursors", "written", "deliveries", "attempts", "items", "actions",
-                        "events", "usage", "cursor_keys"})
+                        "events", "usage", "cursor_keys", "tombstones"})
     if (name == t) return true;
   return name.rfind("sqlite_", 0) == 0;
 }
@@ -642,6 +650,27 @@ bool StateStore::AddUsage(const std::string& system, const std::string& metric, 
   if (q.ok()) {
     sqlite3_bind_int64(q.get(), 3, window_start);
     sqlite3_bind_int64(q.get(), 4, amount);
+  }
+  return q.Done() || Fail();
+}
+
+std::unordered_set<std::string> StateStore::LoadTombstones(const std::string& map) {
+  std::unordered_set<std::string> out;
+  if (!ok()) return out;
+  Query q(db_, "SELECT source_key FROM tombstones WHERE map = ?", {map});
+  while (q.Row()) out.insert(q.Text(0));
+  if (!q.ok()) Fail();
+  return out;
+}
+
+bool StateStore::AddTombstone(int64_t run, const std::string& map, const std::string& source_key,
+                              const std::string& source_id) {
+  if (!ok()) return false;
+  Query q(db_, "INSERT OR IGNORE INTO tombstones (map, source_key, source_id, run, at) VALUES (?, ?, ?, ?, ?)",
+          {map, source_key, source_id});
+  if (q.ok()) {
+    sqlite3_bind_int64(q.get(), 4, run);
+    BindText(q.get(), 5, Now());
   }
   return q.Done() || Fail();
 }

@@ -153,6 +153,9 @@ class StateStore {
   // API usage per system and metric in the window starting at `window_start` (Unix ms).
   int64_t Usage(const std::string& system, const std::string& metric, int64_t window_start);
   bool AddUsage(const std::string& system, const std::string& metric, int64_t window_start, int64_t amount);
+  // Records deleted at the source (table `tombstones`): never written again by a run.
+  std::unordered_set<std::string> LoadTombstones(const std::string& map);
+  bool AddTombstone(int64_t run, const std::string& map, const std::string& source_key, const std::string& source_id);
   // The keys read at the cursor's stamp (table cursor_keys): a later read at the same stamp
   // skips those and takes the others (records that arrived with the same stamp).
   std::unordered_set<std::string> LoadCursorKeys(const std::string& map);

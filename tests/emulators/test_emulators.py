@@ -344,14 +344,82 @@ def check_sf_upsert(ctx):
     expect("12345678901234567.25" in raw and "9999999999999999.99" in raw, "records endpoint keeps digits")
 
 
+def sf_now():
+    """Now in Salesforce's datetime form, whose text order is time order."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}+0000"
+
+
 def check_sf_delete_and_query_all(ctx):
+    """DELETE puts a record in the recycle bin: query leaves it out, queryAll returns it with
+    IsDeleted true and a new SystemModstamp; a second DELETE is 404 ENTITY_IS_DELETED."""
     sf, token = ctx["sf"], ctx["sf_token"]
-    r = call("DELETE", sf.base + f"{V}/sobjects/Account/001Hp0000000003AAA", headers={"Authorization": "Bearer " + token})
-    expect(r.status == 204, r.body)
-    q = "SELECT Id, IsDeleted FROM Account WHERE Id = '001Hp0000000003AAA'"
+    auth = {"Authorization": "Bearer " + token}
+    gone = "001Hp0000000003AAA"
+    rows = sf_query(sf, token, f"SELECT Id, SystemModstamp FROM Account WHERE Id = '{gone}'").json()["records"]
+    expect(len(rows) == 1, rows)
+    stamp_before = rows[0]["SystemModstamp"]  # null: the fixture seeds none
+    journal_before = len(call("GET", sf.base + "/_emulator/journal").body.splitlines())
+    started = sf_now()
+    time.sleep(0.01)
+    r = call("DELETE", sf.base + f"{V}/sobjects/Account/{gone}", headers=auth)
+    expect(r.status == 204 and r.body == "", f"{r.status} {r.body}")
+    journal = [json.loads(line) for line in call("GET", sf.base + "/_emulator/journal").body.splitlines()]
+    expect(len(journal) == journal_before + 1 and journal[-1]["op"] == "deleted" and journal[-1]["id"] == gone
+           and journal[-1]["object"] == "Account", journal[-1:])
+
+    # query leaves it out, even when the WHERE asks for deleted records (Salesforce: "The same
+    # query using Query instead of QueryAll would return no records").
+    q = f"SELECT Id, IsDeleted, SystemModstamp, LastModifiedDate FROM Account WHERE Id = '{gone}'"
     expect(sf_query(sf, token, q).json()["totalSize"] == 0, "query leaves deleted records out")
+    r = sf_query(sf, token, "SELECT Id FROM Account WHERE IsDeleted = true")
+    expect(r.status == 200 and r.json()["totalSize"] == 0, "query with IsDeleted = true: " + r.body[:300])
+    # queryAll returns it, deleted, stamped at the delete.
     r = sf_query(sf, token, q, path="queryAll")
-    expect(r.json()["totalSize"] == 1 and r.json()["records"][0]["IsDeleted"] is True, r.body)
+    body = r.json()
+    expect(body["totalSize"] == 1 and body["records"][0]["IsDeleted"] is True, r.body)
+    rec = body["records"][0]
+    expect(rec["SystemModstamp"] is not None and rec["SystemModstamp"] != stamp_before
+           and rec["SystemModstamp"] > started, f"SystemModstamp {stamp_before} -> {rec['SystemModstamp']} (delete at {started})")
+    expect(rec["LastModifiedDate"] == rec["SystemModstamp"], rec)
+    r = sf_query(sf, token, "SELECT Id FROM Account WHERE IsDeleted = true", path="queryAll")
+    expect([x["Id"] for x in r.json()["records"]] == [gone], r.body[:300])
+    r = sf_query(sf, token, f"SELECT Id FROM Account WHERE SystemModstamp >= {started}", path="queryAll")
+    expect([x["Id"] for x in r.json()["records"]] == [gone], "a cursor read sees the deletion: " + r.body[:300])
+
+    # queryAll pages as query does; the nextRecordsUrl says query, and either resource reads it.
+    live = sf_query(sf, token, "SELECT Id FROM Account").json()["totalSize"]
+    r = sf_query(sf, token, "SELECT Id, IsDeleted FROM Account", path="queryAll",
+                 headers={"Sforce-Query-Options": "batchSize=1000"})
+    body = r.json()
+    expect(body["totalSize"] == live + 1 and body["done"] is False and len(body["records"]) == 1000, r.body[:300])
+    records = body["records"]
+    pages = 1
+    while not body["done"]:
+        url = body["nextRecordsUrl"]
+        expect(url.startswith(V + "/query/01g"), f"nextRecordsUrl {url}")
+        if pages == 1:
+            url = url.replace(V + "/query/", V + "/queryAll/")  # QueryAll More Results
+        body = call("GET", sf.base + url, headers=auth).json()
+        records += body["records"]
+        pages += 1
+    ids = [x["Id"] for x in records]
+    expect(pages == 3 and len(ids) == live + 1 and len(set(ids)) == len(ids), f"{pages} pages, {len(ids)} records")
+    expect([x["Id"] for x in records if x["IsDeleted"]] == [gone], "the deleted record once, IsDeleted true")
+
+    # Deleted is not gone: a second DELETE and a GET say so; an update by Id is refused.
+    r = call("DELETE", sf.base + f"{V}/sobjects/Account/{gone}", headers=auth)
+    expect(r.status == 404 and r.json() == [{"message": "entity is deleted", "errorCode": "ENTITY_IS_DELETED",
+                                             "fields": []}], f"second DELETE: {r.status} {r.body}")
+    r = call("GET", sf.base + f"{V}/sobjects/Account/{gone}", headers=auth)
+    expect(r.status == 404 and r.json()[0]["errorCode"] == "NOT_FOUND", f"GET: {r.status} {r.body}")
+    r = call("DELETE", sf.base + f"{V}/sobjects/Account/001Hp9999999999AAA", headers=auth)
+    expect(r.status == 404 and r.json()[0]["errorCode"] == "NOT_FOUND", f"unknown: {r.status} {r.body}")
+    r = call("PATCH", sf.base + f"{V}/composite/sobjects", headers=auth,
+             body={"allOrNone": False, "records": [acct(Id=gone, Name="back?")]})
+    expect(r.json()[0]["errors"][0]["statusCode"] == "ENTITY_IS_DELETED", r.body)
+    expect(len(call("GET", sf.base + "/_emulator/journal").body.splitlines()) == journal_before + 1,
+           "refused calls write nothing")
 
 
 def check_sf_api_limit(ctx):

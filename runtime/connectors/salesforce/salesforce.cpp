@@ -2,6 +2,7 @@
 #include "runtime/connectors/salesforce/salesforce.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <unordered_set>
 
@@ -152,9 +153,9 @@ class SalesforceReader : public api::PagedReader {
   bool Fetch() override {
     http::Request r;
     r.method = "GET";
-    r.url = next_url_.empty()
-                ? "/services/data/" + ApiVersion(session_->system().api_version) + "/query?q=" + http::UrlEncode(query_)
-                : next_url_;
+    r.url = next_url_.empty() ? "/services/data/" + ApiVersion(session_->system().api_version) + "/" + resource_ +
+                                    "?q=" + http::UrlEncode(query_)
+                              : next_url_;
     size_t batch_size = std::clamp<size_t>(req_.batch, 200, 2000);
     r.headers = {{"Accept", "application/json"}, {"Sforce-Query-Options", "batchSize=" + std::to_string(batch_size)}};
     api::CallResult call = api::Call(*session_, client_, r, api::RetryMode::kRead, calls_);
@@ -202,6 +203,7 @@ class SalesforceReader : public api::PagedReader {
     return std::find(req.fields.begin(), req.fields.end(), id) != req.fields.end() ? id : "";
   }
 
+  const std::string resource_ = QueryResource(req_);  // "query" or "queryAll"
   std::string id_column_ = IdColumn(req_);
   std::unordered_set<uint64_t> handed_out_;
   uint64_t skip_ = 0;
@@ -318,6 +320,16 @@ std::string BuildSoql(const ReadRequest& req) {
   for (size_t i = 0; i < where.size(); ++i) q += (i ? " AND " : " WHERE ") + where[i];
   if (cursor) q += " ORDER BY " + req.cursor;
   return q;
+}
+
+std::string QueryResource(const ReadRequest& req) {
+  for (const std::string& f : req.fields) {
+    if (f.size() == 9 && std::equal(f.begin(), f.end(), "isdeleted", [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        }))
+      return "queryAll";
+  }
+  return "query";
 }
 
 std::string WritePath(const std::string& api_version, const WriteRequest& req) {

@@ -1,7 +1,8 @@
 // Defines the Salesforce REST connector: reads with SOQL through the query resource (paged by
-// nextRecordsUrl), writes with sObject Collections (upsert by external id, or update by Id
-// when the map's key is the record Id itself), 200 records a request, each record's result
-// mapped back to its tag. Every answer's Sforce-Limit-Info is kept (Connector::Limits).
+// nextRecordsUrl; queryAll when the read asks for IsDeleted), writes with sObject Collections
+// (upsert by external id, or update by Id when the map's key is the record Id itself), 200
+// records a request, each record's result mapped back to its tag. Every answer's
+// Sforce-Limit-Info is kept (Connector::Limits).
 //
 // The query and body builders and the answer parsers are exposed for the unit tests.
 #pragma once
@@ -25,6 +26,12 @@ std::string QuoteSoql(std::string_view s, bool like = false);
 // the object, WHERE the pushdown conditions SOQL decides as the VM would and the change
 // cursor (`cursor >= since`, a datetime literal), ORDER BY the cursor.
 std::string BuildSoql(const ReadRequest& req);
+
+// The query resource a read goes to: "queryAll" when the projection reads `IsDeleted` (any
+// case; a relationship's `Parent.IsDeleted` does not count), so records deleted at the source
+// (in the recycle bin, or merged) come back with IsDeleted true; otherwise "query", which
+// leaves them out. The SOQL, paging and cursor are the same for both.
+std::string QueryResource(const ReadRequest& req);
 
 // The upsert URL path (`/services/data/vXX/composite/sobjects/Object/KeyField`), or the
 // update path (`.../composite/sobjects`) when the key is the object's Id.

@@ -8,8 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <httplib.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 
 #include "runtime/connectors/api/open_api.h"
@@ -196,6 +200,105 @@ TEST_CASE("emulator: Salesforce reads with pushdown and cursor, and writes ERP s
       CHECK(r.id == won[r.tag]);
     }
   }
+}
+
+TEST_CASE("emulator: a Salesforce record deleted at the source comes back from queryAll, with IsDeleted and a new stamp") {
+  if (!Wanted()) return;
+  Emulator emu({"salesforce", "--port", "0", "--data", kExample + "/data/crm", "--schemas",
+                kExample + "/schemas/salesforce", "--page-size", "200"});
+  REQUIRE_FALSE(emu.url().empty());
+  SystemProfile p;
+  p.name = "crm";
+  p.kind = "salesforce";
+  p.base_url = emu.url();
+  p.api_version = "v61.0";
+  p.auth.method = "oauth2_client_credentials";
+  p.auth.params["client_id"] = "crmx-test-client";
+  p.auth.secrets["client_secret"] = Secret("env:X", "crmx-test-secret");
+  std::string error;
+  auto conn = connectors::OpenApi(p, error);
+  REQUIRE_MESSAGE(conn, error);
+
+  // Every account by Id (and its stamp), with or without IsDeleted in the projection.
+  struct Row {
+    std::string id, stamp;
+    bool deleted = false;
+  };
+  auto read = [&](bool with_deleted, const std::string& since) {
+    connectors::ReadRequest req;
+    req.object = "Account";
+    req.fields = {"Id", "SystemModstamp"};
+    req.types = {FieldType::kString, FieldType::kString};
+    if (with_deleted) {
+      req.fields.push_back("IsDeleted");
+      req.types.push_back(FieldType::kBool);
+    }
+    req.id_field = "Id";
+    req.batch = 100;
+    req.cursor = "SystemModstamp";
+    req.since = since;
+    auto reader = conn->OpenReader(req, error);
+    REQUIRE(reader);
+    std::vector<Row> rows;
+    connectors::RecordBatch b;
+    while (reader->Next(b)) {
+      for (size_t i = 0; i < b.size(); ++i) {
+        Row r{std::string(b.Row(i)[0].AsText()), std::string(b.Row(i)[1].AsText())};
+        if (with_deleted) r.deleted = b.Row(i)[2].AsBool();
+        rows.push_back(r);
+      }
+    }
+    CHECK_MESSAGE(reader->error() == "", reader->error());
+    return rows;
+  };
+  std::vector<Row> before = read(false, "");
+  const size_t seeded = before.size();  // the seed's accounts (a malformed line is skipped)
+  REQUIRE(seeded > 1);
+  const Row victim = before[seeded / 2];
+
+  // Delete it with the sObject Rows resource, as a user would.
+  httplib::Client http(emu.url());
+  auto login = http.Post("/services/oauth2/token",
+                         "grant_type=client_credentials&client_id=crmx-test-client&client_secret=crmx-test-secret",
+                         "application/x-www-form-urlencoded");
+  REQUIRE(login);
+  const std::string body = login->body;
+  const size_t at = body.find("\"access_token\":\"") + 16;
+  const httplib::Headers auth = {{"Authorization", "Bearer " + body.substr(at, body.find('"', at) - at)}};
+  const std::string path = "/services/data/v61.0/sobjects/Account/" + victim.id;
+  std::time_t t = std::time(nullptr) - 2;
+  char since[32];
+  std::strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  auto del = http.Delete(path, auth);
+  REQUIRE(del);
+  CHECK(del->status == 204);
+  // A second delete: 404 ENTITY_IS_DELETED.
+  auto again = http.Delete(path, auth);
+  REQUIRE(again);
+  CHECK(again->status == 404);
+  CHECK(again->body.find("ENTITY_IS_DELETED") != std::string::npos);
+
+  // query (no IsDeleted in the projection) leaves it out.
+  std::vector<Row> live = read(false, "");
+  CHECK(live.size() == seeded - 1);
+  CHECK(std::none_of(live.begin(), live.end(), [&](const Row& r) { return r.id == victim.id; }));
+
+  // queryAll (IsDeleted projected) returns it, deleted, with a SystemModstamp newer than before.
+  std::vector<Row> all = read(true, "");
+  CHECK(all.size() == seeded);
+  auto found = std::find_if(all.begin(), all.end(), [&](const Row& r) { return r.id == victim.id; });
+  REQUIRE(found != all.end());
+  CHECK(found->deleted);
+  CHECK(found->stamp > victim.stamp);  // same format (2024-09-02T19:40:10.000+0000): text order is time order
+  CHECK(std::count_if(all.begin(), all.end(), [](const Row& r) { return r.deleted; }) == 1);
+
+  // A cursor read from just before the delete sees the deletion (and only it: the seed is older).
+  std::vector<Row> changed = read(true, since);
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0].id == victim.id);
+  CHECK(changed[0].deleted);
+  CHECK(read(false, since).empty());
+  MESSAGE("salesforce delete of " << victim.id << ": SystemModstamp " << victim.stamp << " -> " << found->stamp);
 }
 
 TEST_CASE("emulator: NetSuite upserts customers and a sales order with lines, then reads them with SuiteQL") {

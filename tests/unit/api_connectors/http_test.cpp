@@ -245,6 +245,113 @@ TEST_CASE("Salesforce: a lost query locator restarts the query without handing a
   CHECK(v.Requests("/services/data/v61.0/query").size() == 4);  // query, lost locator, query again, locator
 }
 
+TEST_CASE("Salesforce: a read that projects IsDeleted uses queryAll and hands out deleted records; others use query") {
+  FakeVendor* self = nullptr;
+  FakeVendor v([&](const Seen& s) -> Answer {
+    if (s.path == "/services/oauth2/token") return {200, TokenBody(*self, 1), {}};
+    // queryAll: a live record and one in the recycle bin; its nextRecordsUrl says `query`, as
+    // Salesforce's does (the locator carries on the queryAll).
+    if (s.path == "/services/data/v61.0/queryAll")
+      return {200,
+              R"({"totalSize":3,"done":false,"nextRecordsUrl":"/services/data/v61.0/query/01gALL-2","records":[
+                {"attributes":{"type":"Account"},"Id":"001A","Name":"Live","IsDeleted":false,"SystemModstamp":"2024-01-02T00:00:00.000+0000"},
+                {"attributes":{"type":"Account"},"Id":"001B","Name":"Gone","IsDeleted":true,"SystemModstamp":"2024-03-04T05:06:07.000+0000"}]})",
+              {}};
+    if (s.path == "/services/data/v61.0/query/01gALL-2")
+      return {200,
+              R"({"totalSize":3,"done":true,"records":[
+                {"attributes":{"type":"Account"},"Id":"001C","Name":"Also gone","IsDeleted":true,"SystemModstamp":"2024-03-05T00:00:00.000+0000"}]})",
+              {}};
+    if (s.path == "/services/data/v61.0/query")
+      return {200, R"({"totalSize":1,"done":true,"records":[{"attributes":{"type":"Account"},"Id":"001A","Name":"Live"}]})", {}};
+    return {404, R"([{"errorCode":"NOT_FOUND","message":"no such resource"}])", {}};
+  });
+  self = &v;
+  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  connectors::ReadRequest req;
+  req.object = "Account";
+  req.fields = {"Id", "Name", "IsDeleted", "SystemModstamp"};
+  req.types = {FieldType::kString, FieldType::kString, FieldType::kBool, FieldType::kDateTime};
+  req.id_field = "Id";
+  req.cursor = "SystemModstamp";
+  req.since = "2024-01-01T00:00:00Z";
+  std::string error;
+  auto reader = conn->OpenReader(req, error);
+  REQUIRE(reader);
+  size_t batches = 0;
+  auto rows = ReadAll(*reader, batches);
+  CHECK(reader->error() == "");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0][0].AsText() == "001A");
+  CHECK(rows[0][2].AsBool() == false);
+  CHECK(rows[1][0].AsText() == "001B");
+  CHECK(rows[1][2].AsBool() == true);
+  CHECK(rows[2][0].AsText() == "001C");
+  CHECK(rows[2][2].AsBool() == true);
+  auto calls = v.Requests("/services/data/");
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].path == "/services/data/v61.0/queryAll");
+  // The same SOQL as a query would send: the cursor with ties, ordered by it.
+  CHECK(calls[0].Param("q") ==
+        "SELECT Id, Name, IsDeleted, SystemModstamp FROM Account WHERE SystemModstamp >= 2024-01-01T00:00:00Z"
+        " ORDER BY SystemModstamp");
+  CHECK(calls[1].path == "/services/data/v61.0/query/01gALL-2");
+
+  // Without IsDeleted in the projection: the query resource, which leaves deleted records out.
+  req.fields = {"Id", "Name"};
+  req.types = {FieldType::kString, FieldType::kString};
+  req.cursor.clear();
+  req.since.clear();
+  reader = conn->OpenReader(req, error);
+  REQUIRE(reader);
+  rows = ReadAll(*reader, batches);
+  CHECK(reader->error() == "");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0][0].AsText() == "001A");
+  calls = v.Requests("/services/data/");
+  REQUIRE(calls.size() == 3);
+  CHECK(calls[2].path == "/services/data/v61.0/query");
+  CHECK(calls[2].Param("q") == "SELECT Id, Name FROM Account");
+}
+
+TEST_CASE("Salesforce: a lost queryAll locator restarts the queryAll, not a query") {
+  std::atomic<int> pages{0};
+  FakeVendor* self = nullptr;
+  FakeVendor v([&](const Seen& s) -> Answer {
+    if (s.path == "/services/oauth2/token") return {200, TokenBody(*self, 1), {}};
+    if (s.path == "/services/data/v61.0/queryAll")
+      return {200,
+              R"({"totalSize":2,"done":false,"nextRecordsUrl":"/services/data/v61.0/query/01g-1","records":[{"Id":"001A","IsDeleted":true}]})",
+              {}};
+    if (s.path == "/services/data/v61.0/query/01g-1") {
+      if (++pages == 1) return {400, R"([{"errorCode":"INVALID_QUERY_LOCATOR","message":"invalid query locator"}])", {}};
+      return {200, R"({"totalSize":2,"done":true,"records":[{"Id":"001B","IsDeleted":false}]})", {}};
+    }
+    return {404, R"([{"errorCode":"NOT_FOUND","message":"no such resource"}])", {}};
+  });
+  self = &v;
+  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  connectors::ReadRequest req;
+  req.object = "Account";
+  req.fields = {"Id", "IsDeleted"};
+  req.types = {FieldType::kString, FieldType::kBool};
+  req.id_field = "Id";
+  std::string error;
+  auto reader = conn->OpenReader(req, error);
+  size_t batches = 0;
+  auto rows = ReadAll(*reader, batches);
+  CHECK(reader->error() == "");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0][0].AsText() == "001A");
+  CHECK(rows[0][1].AsBool());
+  CHECK(rows[1][0].AsText() == "001B");
+  std::vector<std::string> paths;
+  for (const Seen& s : v.Requests("/services/data/")) paths.push_back(s.path);
+  // The first queryAll, the lost locator, the queryAll again (never a query), the locator.
+  CHECK(paths == std::vector<std::string>{"/services/data/v61.0/queryAll", "/services/data/v61.0/query/01g-1",
+                                          "/services/data/v61.0/queryAll", "/services/data/v61.0/query/01g-1"});
+}
+
 TEST_CASE("Salesforce: writes go 200 to a collection upsert, each result back to its record") {
   FakeVendor* self = nullptr;
   FakeVendor v([&](const Seen& s) -> Answer {

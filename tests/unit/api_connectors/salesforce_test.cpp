@@ -111,6 +111,30 @@ TEST_CASE("a name with a quote, a backslash, a percent and a newline stays one S
   CHECK(like.text == name);
 }
 
+TEST_CASE("a read that projects IsDeleted goes to queryAll with the same SOQL; any other read to query") {
+  ReadRequest req = Opportunities();
+  CHECK(sf::QueryResource(req) == "query");
+  // A parent's deletion marker is a field of the parent: the read still leaves deleted rows out.
+  req.fields.push_back("Account.IsDeleted");
+  req.types.push_back(FieldType::kBool);
+  CHECK(sf::QueryResource(req) == "query");
+  for (const char* name : {"IsDeleted", "isdeleted", "ISDELETED"}) {
+    ReadRequest r = req;
+    r.fields.push_back(name);
+    r.types.push_back(FieldType::kBool);
+    CHECK(sf::QueryResource(r) == "queryAll");
+  }
+  req.fields.push_back("IsDeleted");
+  req.types.push_back(FieldType::kBool);
+  req.cursor = "SystemModstamp";
+  req.since = "2024-01-01T00:00:00Z";
+  req.pushdown = {SourceCondition{"StageName", FilterOp::kEq, Value::String("Closed Won"), 0}};
+  CHECK(sf::BuildSoql(req) ==
+        "SELECT Account.Name, Amount, CloseDate, Id, IsWon, StageName, SystemModstamp, Account.IsDeleted, IsDeleted"
+        " FROM Opportunity WHERE StageName = 'Closed Won' AND SystemModstamp >= 2024-01-01T00:00:00Z"
+        " ORDER BY SystemModstamp");
+}
+
 TEST_CASE("an upsert by external id goes to the collection of its field; a key of Id updates by Id") {
   WriteRequest req;
   req.object = "Customer__c";

@@ -342,13 +342,14 @@ TEST_CASE("the projection: a plan reads only the fields its maps use") {
   CHECK(p.maps[1].depends_on == std::vector<std::string>{"account_to_customer"});
   const plan::Map& a = p.maps[0];
   // The fields its statements read, and the change cursor.
-  CHECK(a.projection.fields == std::vector<std::string>{"BillingCountry", "BillingState", "Id", "Name",
+  CHECK(a.projection.fields == std::vector<std::string>{"BillingCountry", "BillingState", "Id", "IsDeleted", "Name",
                                                         "PaymentTerms__c", "Phone", "ShippingCountry",
                                                         "ShippingState", "Subsidiary__c", "SystemModstamp"});
   CHECK(a.cursor == "SystemModstamp");
+  CHECK(a.deleted_field == "IsDeleted");
   const plan::Map& o = p.maps[1];
   CHECK(o.projection.fields ==
-        std::vector<std::string>{"AccountId", "Amount", "CurrencyIsoCode", "Id", "StageName", "SystemModstamp"});
+        std::vector<std::string>{"AccountId", "Amount", "CurrencyIsoCode", "Id", "IsDeleted", "StageName", "SystemModstamp"});
   REQUIRE(o.projection.relations.size() == 2);
   CHECK(o.projection.relations[0].name == "Account");
   CHECK(o.projection.relations[0].via == "AccountId");
@@ -356,7 +357,8 @@ TEST_CASE("the projection: a plan reads only the fields its maps use") {
   CHECK(o.projection.relations[1].name == "OpportunityLineItems");
   CHECK(o.projection.relations[1].child);
   CHECK(o.projection.relations[1].via == "OpportunityId");
-  CHECK(o.projection.relations[1].fields == std::vector<std::string>{"ProductCode", "Quantity", "UnitPrice"});
+  CHECK(o.projection.relations[1].fields == std::vector<std::string>{"ProductCode", "Quantity", "SystemModstamp", "UnitPrice"});
+  CHECK(o.projection.relations[1].cursor == "SystemModstamp");
   CHECK(p.FindSync("won_to_order")->when.size() == 2);
   CHECK(p.FindSync("won_to_order")->when[0].reason == "StageName is not Closed Won");
   CHECK(p.FindSync("won_to_order")->when[1].reason == "Amount is not > 0");
@@ -371,8 +373,8 @@ TEST_CASE("the projection: a plan reads only the fields its maps use") {
   REQUIRE(Read(*c, "Account", a.projection.fields, projected, error, a.projection.types));
   CHECK(ReadFile(std::string(CRMX_SOURCE_DIR) + "/examples/acme-salesforce-netsuite/data/crm/Account.jsonl")
             .find("\"BillingCity\"") != std::string::npos);  // a field the file has and the map does not read
-  CHECK(projected.width == 10);
-  CHECK(projected.records[0].size() == 10);
+  CHECK(projected.width == 11);
+  CHECK(projected.records[0].size() == 11);
   CHECK(projected.records.size() + projected.bad.size() == 300);
   CHECK(projected.bad.size() == 1);
 }

@@ -428,3 +428,86 @@ TEST_CASE("cursor ties: a record that arrives with the last stamp read is not sk
   CHECK(third.report.maps[0].written == 0);
   CHECK(third.report.maps[0].skipped.by_reason["unchanged since the last run"] == 2);
 }
+
+TEST_CASE("deletions: a record deleted at the source is flagged for review, not written, and never written again") {
+  fs::path d = Fresh("deletions");
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"IsDeleted\":false}\n"
+                      "{\"Id\":\"A2\",\"Name\":\"Globex\",\"BillingCountry\":\"US\",\"IsDeleted\":false}\n");
+  std::string error;
+  // A2's first send is lost; then A2 is deleted at the source before its retry is due.
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string& key, int n) -> std::optional<WriteResult> {
+    if (key == "A2" && n == 1) return Failure(0, "timeout", true);
+    return std::nullopt;
+  });
+  plan::Plan p = MiniPlan();
+  REQUIRE(p.FindMap("acct")->deleted_field == "IsDeleted");
+  Clock clock;
+  Result first = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(first.ok, first.error);
+  CHECK(first.report.maps[0].written == 1);
+  CHECK(first.report.maps[0].retrying.count == 1);
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"IsDeleted\":true}\n"
+                      "{\"Id\":\"A2\",\"Name\":\"Globex\",\"BillingCountry\":\"US\",\"IsDeleted\":true}\n");
+  clock.now += 3600000;
+  Result second = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(second.ok, second.error);
+  const engine::MapReport& acct = second.report.maps[0];
+  CHECK(acct.written == 0);
+  REQUIRE(acct.deleted.count == 2);
+  CHECK(acct.deleted.samples[0].reasons.at(0) ==
+        "deleted in crm.Account; the erp.Customer record is left as it is: review it");
+  CHECK(erp.sends["A2"] == 1);  // the open delivery was given up, not sent
+  fs::path db = d / "state.db";
+  CHECK(Scalar(db, "SELECT count(*) FROM items WHERE queue = 'deleted'") == "2");
+  CHECK(Scalar(db, "SELECT state || ' ' || last_code FROM deliveries WHERE source_key = 'A2'") == "dead DELETED_AT_SOURCE");
+  // Back in the source as a live record (an old export, a restore): still not written.
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A2\",\"Name\":\"Globex Corp\",\"BillingCountry\":\"US\",\"IsDeleted\":false}\n");
+  Result third = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(third.ok, third.error);
+  CHECK(third.report.maps[0].written == 0);
+  CHECK(third.report.maps[0].skipped.by_reason["deleted at the source: not written again"] == 1);
+  CHECK(erp.sends["A2"] == 1);
+}
+
+TEST_CASE("a changed child re-syncs its parent: an order line changed since the last run sends its order again") {
+  fs::path d = testing::FreshDir("delivery_test", "child_changes");
+  fs::copy(std::string(CRMX_SOURCE_DIR) + "/examples/acme-salesforce-netsuite/data/crm", d / "crm");
+  fs::create_directories(d / "erp");
+  plan::Plan p = testing::BuildSpecPlanOrFail(testing::kExample);
+  const plan::Map* won = p.FindMap("won_to_order");
+  REQUIRE(won);
+  bool lines_have_cursor = false;
+  for (const plan::Relation& r : won->projection.relations) lines_have_cursor = lines_have_cursor || (r.child && r.cursor == "SystemModstamp");
+  REQUIRE(lines_have_cursor);
+  std::string error;
+  auto erp = connectors::Open((d / "erp").string(), error);
+  REQUIRE_MESSAGE(erp, error);
+  Clock clock;
+  Result first = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(first.ok, first.error);
+  int64_t orders = first.report.maps[1].written;
+  CHECK(orders > 100);
+  Result second = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(second.ok, second.error);
+  CHECK(second.report.maps[1].written == 0);
+  // One line of a written order changes (quantity and stamp); its opportunity does not.
+  std::string orders_text = testing::ReadWhole(d / "erp" / "SalesOrder.jsonl");
+  std::string opp = orders_text.substr(orders_text.find("\"externalId\":\"") + 14, 18);
+  std::string lines = testing::ReadWhole(d / "crm" / "OpportunityLineItem.jsonl");
+  size_t at = lines.find("\"OpportunityId\":\"" + opp + "\"");
+  REQUIRE(at != std::string::npos);
+  size_t q = lines.find("\"Quantity\":", at);
+  REQUIRE(q != std::string::npos);
+  lines.insert(q + 11, "1");  // 2.0 -> 12.0
+  size_t stamp = lines.find("\"SystemModstamp\":\"", at);
+  REQUIRE(stamp != std::string::npos);
+  REQUIRE(stamp < lines.find('\n', at));
+  lines.replace(stamp + 18, 4, "2030");
+  testing::WriteWhole(d / "crm" / "OpportunityLineItem.jsonl", lines);
+  Result third = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(third.ok, third.error);
+  CHECK(third.report.maps[1].written == 1);
+}

@@ -42,7 +42,7 @@ plan::Plan SamplePlan() {
   m.source_id = "Id";
   m.target_id = "id";
   m.projection.relations.push_back(
-      plan::Relation{"Owner", false, "User", "OwnerId", "Id", {"Name"}, {plan::FieldType::kString}});
+      plan::Relation{"Owner", false, "User", "OwnerId", "Id", {"Name"}, {plan::FieldType::kString}, {}});
   plan::Step key;
   key.kind = plan::StepKind::kKey;
   key.target = "externalId";

@@ -24,6 +24,8 @@
 #include <map>
 #include <memory>
 
+#include "runtime/cli/queue_command.h"  // crmx-run queue (issue 9 section 3)
+#include "runtime/cli/systems.h"
 #include "runtime/connectors/api/open_api.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/crash_points.h"
@@ -51,20 +53,6 @@ struct RunOptions {
   bool wait = false;  // for the state file, when another run holds it
   std::string retry_wait = "60s";
 };
-
-// "90s", "500ms", "2m", "1h", "0": milliseconds, or -1 when the text is none of those.
-int64_t DurationMs(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0 || i > 12) return -1;
-  int64_t n = std::stoll(text.substr(0, i));
-  std::string unit = text.substr(i);
-  if (unit == "ms") return n;
-  if (unit == "s" || (unit.empty() && n == 0)) return n * 1000;
-  if (unit == "m") return n * 60000;
-  if (unit == "h") return n * 3600000;
-  return -1;
-}
 
 // A one-line progress bar on stderr, redrawn at most ten times a second: the map, the share of
 // its input read (when the size is known), records so far and the rate.
@@ -99,127 +87,20 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
-// The profile file: --profiles, else crmx.profiles.yaml in the working directory, else beside
-// the plan; "" when there is none (then every system needs --system).
-std::string FindProfiles(const RunOptions& opt) {
-  if (!opt.profiles.empty()) return opt.profiles;
-  std::error_code ec;
-  for (const fs::path& p : {fs::path("crmx.profiles.yaml"), fs::path(opt.plan).parent_path() / "crmx.profiles.yaml"})
-    if (fs::exists(p, ec)) return p.string();
-  return {};
-}
+// The systems of the plan, as every command that runs one opens them (systems.h).
+cli::SystemArgs SystemArgsOf(const RunOptions& opt) { return {opt.plan, opt.systems, opt.profiles, opt.target}; }
 
-// The connectors of the plan's systems, from the profile's target and --system overrides.
-struct OpenSystems {
-  std::map<std::string, std::unique_ptr<connectors::Connector>> owned;
-  std::map<std::string, std::string> where;  // name -> what it is, for messages and the state path
-  engine::Systems systems;
-  profile::Target target;  // empty when no profile was read
-};
-
-// Reads the plan into `p` and opens its systems; 0, else the exit status (the reason printed).
-int Open(const RunOptions& opt, plan::Plan& p, OpenSystems& out) {
-  std::string error;
-  if (!plan::ReadPlanFile(opt.plan, p, error)) {
-    std::cerr << "error: " << error << "\n";
-    return 1;
-  }
-  std::map<std::string, std::string> overrides;
-  for (const std::string& s : opt.systems) {
-    size_t eq = s.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::cerr << "error: --system takes NAME=DIR_OR_DB, got `" << s << "`\n";
-      return 2;
-    }
-    std::string name = s.substr(0, eq);
-    if (p.FindSystem(name) == nullptr) {
-      std::cerr << "error: the plan has no system `" << name << "`; its systems are";
-      for (const plan::System& x : p.systems) std::cerr << " " << x.name;
-      std::cerr << "\n";
-      return 2;
-    }
-    overrides[name] = s.substr(eq + 1);
-  }
-  bool need_profile = false;
-  for (const plan::System& x : p.systems) need_profile = need_profile || !overrides.count(x.name);
-  std::string profiles = FindProfiles(opt);
-  if (need_profile && !profiles.empty()) {
-    if (!profile::Load(profiles, opt.target, out.target, error)) {
-      std::cerr << "error: " << error << "\n";
-      return 1;
-    }
-  } else if (!opt.target.empty() && profiles.empty()) {
-    std::cerr << "error: --target " << opt.target << " needs a profile file (--profiles FILE, or crmx.profiles.yaml)\n";
-    return 2;
-  }
-  for (const plan::System& x : p.systems) {
-    std::unique_ptr<connectors::Connector> c;
-    std::string where;
-    if (auto o = overrides.find(x.name); o != overrides.end()) {
-      where = o->second;
-      c = connectors::Open(where, error);
-    } else if (auto t = out.target.systems.find(x.name); t != out.target.systems.end()) {
-      const profile::SystemProfile& sp = t->second;
-      if (sp.kind == "files" || sp.kind == "sqlite") {
-        where = (sp.kind == "files" ? "dir:" : "sqlite:") + sp.path;
-        c = connectors::Open(where, error);
-      } else {
-        if (!x.kind.empty() && x.kind != sp.kind) {
-          std::cerr << "error: system " << x.name << " is `" << x.kind << "` in the spec but `" << sp.kind
-                    << "` in target " << out.target.name << " of " << out.target.file << "\n";
-          return 1;
-        }
-        where = sp.kind + " " + sp.base_url;
-        c = connectors::OpenApi(sp, error);
-      }
-    } else {
-      continue;  // a system no map uses may be absent; the engine names the one a map needs
-    }
-    if (!c) {
-      std::cerr << "error: system " << x.name << ": " << profile::Redact(out.target, error) << "\n";
-      return 1;
-    }
-    out.systems.by_name[x.name] = c.get();
-    out.where[x.name] = where;
-    out.owned[x.name] = std::move(c);
-  }
-  return 0;
-}
+int Open(const RunOptions& opt, plan::Plan& p, cli::OpenSystems& out) { return cli::OpenPlanAndSystems(SystemArgsOf(opt), p, out); }
 
 int RunCommand(const RunOptions& opt) {
   plan::Plan p;
   std::string error;
-  OpenSystems open;
+  cli::OpenSystems open;
   if (int rc = Open(opt, p, open)) return rc;
-  auto& where = open.where;
   auto& systems = open.systems;
-  // The state file: --state, else next to the ERP (the last system given that is not the CRM).
-  std::string state_path = opt.state;
-  if (state_path.empty()) {
-    // Beside the ERP's local store; with API systems, beside the profile file (else here).
-    std::string anchor;
-    for (const auto& [name, w] : where)
-      if (w.rfind("sqlite:", 0) == 0 || w.rfind("dir:", 0) == 0 || w.find(' ') == std::string::npos)
-        if (anchor.empty() || name == "erp") anchor = w;
-    if (anchor.rfind("sqlite:", 0) == 0) anchor = anchor.substr(7);
-    if (anchor.rfind("dir:", 0) == 0) anchor = anchor.substr(4);
-    if (anchor.empty()) anchor = open.target.file.empty() ? std::string(".") : fs::path(open.target.file).parent_path().string();
-    if (anchor.empty()) anchor = ".";
-    std::error_code ec;
-    fs::path base = fs::is_directory(anchor, ec) ? fs::path(anchor) : fs::path(anchor).parent_path();
-    std::string stem = fs::is_directory(anchor, ec) ? "crmx" : fs::path(anchor).stem().string();
-    state_path = (base.empty() ? fs::path(".") : base) / (stem + ".crmx-state.db");
-  }
-  // The state in a system's own database would mix its tables into the system's.
-  std::error_code ec;
-  for (const auto& [name, w] : where) {
-    std::string db = w.rfind("sqlite:", 0) == 0 ? w.substr(7) : w;
-    bool same = fs::equivalent(db, state_path, ec) || fs::weakly_canonical(db, ec) == fs::weakly_canonical(state_path, ec);
-    if (!fs::is_directory(db, ec) && same) {
-      std::cerr << "error: `" << state_path << "` is the " << name << " system's database; give the state its own file (--state FILE)\n";
-      return 1;
-    }
-  }
+  // The state file: --state, else next to the ERP's local store (systems.h).
+  std::string state_path = opt.state.empty() ? cli::DefaultStatePath(open) : opt.state;
+  if (int rc = cli::CheckStateNotSystem(open, state_path)) return rc;
   state::OpenOptions state_options;
   state_options.wait = opt.wait;
   state_options.waiting = [&state_path](const std::string& holder) {
@@ -243,7 +124,7 @@ int RunCommand(const RunOptions& opt) {
     report.queues_dir = opt.queues;
   }
   options.full = opt.full;
-  options.retry_wait_ms = DurationMs(opt.retry_wait);
+  options.retry_wait_ms = cli::DurationMs(opt.retry_wait);
   if (options.retry_wait_ms < 0) {
     std::cerr << "error: --retry-wait takes a duration (0, 500ms, 30s, 5m, 1h), got `" << opt.retry_wait << "`\n";
     return 2;
@@ -273,7 +154,7 @@ int RunCommand(const RunOptions& opt) {
 int CheckConnection(const RunOptions& opt) {
   plan::Plan p;
   std::string error;
-  OpenSystems open;
+  cli::OpenSystems open;
   if (int rc = Open(opt, p, open)) return rc;
   if (!open.target.name.empty()) std::cout << "profile " << open.target.file << ", target " << open.target.name << "\n";
   int failed = 0;
@@ -347,7 +228,8 @@ int main(int argc, char** argv) {
   auto add_systems = [](CLI::App* cmd, RunOptions& o) {
     cmd->add_option("--system", o.systems,
                     "NAME=WHERE: runs system NAME on a local directory of Object.jsonl / Object.csv files or a "
-                    "SQLite database (.db/.sqlite, or sqlite:PATH) instead of its profile entry");
+                    "SQLite database (.db/.sqlite, or sqlite:PATH) instead of its profile entry")
+        ->allow_extra_args(false);  // one value per --system: the plan may follow
     cmd->add_option("--profiles", o.profiles,
                     "The profile file (default: crmx.profiles.yaml here, else beside the plan; docs/profiles.md)");
     cmd->add_option("--target", o.target, "The profile's target (default: the file's default_target)");
@@ -380,6 +262,9 @@ int main(int argc, char** argv) {
   check->add_option("plan", copt->plan, "The plan file (crmxc build SPEC -o PLAN)")->required();
   add_systems(check, *copt);
   check->callback([copt, &exit_code] { exit_code = CheckConnection(*copt); });
+  // ---- crmx-run queue: list, show, resolve, discard, replay (runtime/cli/queue_command.h) ----
+  crmx::cli::AddQueueCommand(app, exit_code);
+  // ---- end crmx-run queue ----
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -196,7 +196,9 @@ class MapRun {
     Progress progress{&map_.name, 0, 0, reader->Total(), false};
     while (reader->Next(batch)) {
       rep.input_lines += static_cast<int64_t>(batch.size() + batch.bad.size());
-      for (const connectors::BadLine& b : batch.bad) Add(rep.error, QueueItem{"", b.file, b.line, Reasons(b), {}, {}}, Status::kError);
+      if (options_.only.empty()) {
+        for (const connectors::BadLine& b : batch.bad) Add(rep.error, QueueItem{"", b.file, b.line, Reasons(b), {}, {}}, Status::kError);
+      }
       for (size_t i = 0; i < batch.size(); ++i) {
         Status s = Process(rep, batch.Row(i), batch.file, batch.lines[i], writer.get());
         if (keep_ids_ && !key_.empty() && s != Status::kSent) outcome[key_] = s;
@@ -371,7 +373,7 @@ class MapRun {
     value::Time t;
     if (!options_.full && options_.only.empty() && !saved.empty() && value::ParseTimestamp(saved, t)) {
       watermark_ = t;
-      retry_ = state_->LastRunKeys(map_.name, "waiting");
+      retry_ = state_->OpenItemKeys(map_.name, "waiting");
       at_watermark_ = state_->LoadCursorKeys(map_.name);
     }
   }
@@ -535,6 +537,8 @@ class MapRun {
       key_value = Eval(steps_[*key_step_], row);
       key_ = KeyText(key_value);
     }
+    // A replay (RunOptions::only) looks at the records asked for and leaves the others alone.
+    if (!options_.only.empty() && !Selected(row)) return Status::kUnchanged;
     if (Unchanged(row)) return Queue(rep.skipped, Status::kUnchanged, file, line, {kUnchangedReason});
     if (deleted_at_ < map_.projection.fields.size() && row[deleted_at_].kind() == value::Kind::kBool &&
         row[deleted_at_].AsBool())
@@ -546,7 +550,6 @@ class MapRun {
     for (size_t f = 0; f < map_.projection.fields.size(); ++f)
       if (row[f].IsError()) bad.push_back(row[f].ErrorReason());
     if (!bad.empty()) return Queue(rep.error, Status::kError, file, line, std::move(bad));
-    if (!options_.only.empty() && !Selected(row)) return Status::kUnchanged;
     for (size_t i = 0; i < when_.size(); ++i) {
       Value w = Eval(when_[i], row);
       // A condition that cannot be evaluated (`Amount > 0` of "1,000.00") says nothing about
@@ -1010,7 +1013,7 @@ class MapRun {
   void FinishOpen(MapReport& rep) {
     std::vector<std::pair<int64_t, std::string>> left;
     for (const auto& [key, o] : open_)
-      if (o.state != "dead" && (o.decided_run || o.earlier)) left.emplace_back(o.id, key);
+      if (o.state != "dead" && (o.decided_run || (o.earlier && options_.only.empty()))) left.emplace_back(o.id, key);
     std::sort(left.begin(), left.end());
     for (const auto& [id, key] : left) {
       const Open& o = open_[key];

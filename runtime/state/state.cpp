@@ -1,6 +1,8 @@
 // Defines the state store (state.h).
 #include "runtime/state/state.h"
 
+#include "runtime/state/statement.h"
+
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -123,7 +125,8 @@ CREATE TABLE items (
   note TEXT,
   actor TEXT,
   acted TEXT,
-  UNIQUE (map, record_id, queue)
+  flag TEXT NOT NULL DEFAULT '',
+  UNIQUE (map, record_id, queue, flag)
 );
 CREATE TABLE actions (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -185,44 +188,7 @@ void BindText(sqlite3_stmt* s, int i, const std::string& t) {
   sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
 }
 
-// A one-off statement with its text parameters bound; finalized when it goes. A failure to
-// prepare or to step is kept (ok()): the caller records SQLite's message.
-class Query {
- public:
-  Query(sqlite3* db, const char* sql, std::initializer_list<std::string> texts) {
-    ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK;
-    int i = 0;
-    if (ok_)
-      for (const std::string& t : texts) BindText(s_, ++i, t);
-  }
-  ~Query() { sqlite3_finalize(s_); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-  // Steps to the next row: false when there is none, or on an error (then ok() is false).
-  bool Row() {
-    if (!ok_) return false;
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    ok_ = rc == SQLITE_DONE;
-    return false;
-  }
-  // Runs a statement that returns no rows: false on an error.
-  bool Done() {
-    while (Row()) {
-    }
-    return ok_;
-  }
-  bool ok() const { return ok_; }
-  std::string Text(int col) const {
-    const unsigned char* t = sqlite3_column_text(s_, col);
-    return t ? reinterpret_cast<const char*>(t) : "";
-  }
-  sqlite3_stmt* get() { return s_; }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-  bool ok_ = false;
-};
+using Query = Statement;
 
 bool Exec(sqlite3* db, const char* sql, std::string& error) {
   char* msg = nullptr;
@@ -590,12 +556,20 @@ std::unordered_map<std::string, int64_t> StateStore::LedgerCounts() {
 
 bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& source_id) {
   if (!ok()) return false;
-  // A record is in one queue at a time (flags apart): it leaves the others when it is put.
-  if (e.queue != "flag" && !ClearItems(e.map, e.record_id, false)) return false;
+  // A record is in one queue at a time (flags apart): it leaves the others when it is put; its
+  // row in this queue stays (its id, when it was first seen, what people noted).
+  if (e.queue != "flag") {
+    sqlite3_stmt* c = Cached(leave_queues_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue NOT IN ('flag', ?)");
+    if (c == nullptr) return false;
+    BindText(c, 1, e.map);
+    BindText(c, 2, e.record_id);
+    BindText(c, 3, e.queue);
+    if (!Step(c)) return false;
+  }
   sqlite3_stmt* s = Cached(put_item_,
                            "INSERT INTO items (map, record_id, queue, source_id, reasons, fields, file, line, first_run, "
-                           "last_run, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?10) "
-                           "ON CONFLICT(map, record_id, queue) DO UPDATE SET source_id = excluded.source_id, "
+                           "last_run, first_seen, last_seen, flag) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?10, ?11) "
+                           "ON CONFLICT(map, record_id, queue, flag) DO UPDATE SET source_id = excluded.source_id, "
                            "reasons = excluded.reasons, fields = excluded.fields, file = excluded.file, "
                            "line = excluded.line, last_run = excluded.last_run, last_seen = excluded.last_seen, "
                            "status = 'open'");
@@ -610,6 +584,8 @@ bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& so
   sqlite3_bind_int64(s, 8, e.line);
   sqlite3_bind_int64(s, 9, run);
   BindText(s, 10, Now());
+  // A record may carry several flags: one row each.
+  BindText(s, 11, e.queue == "flag" && !e.reasons.empty() ? e.reasons.front() : std::string());
   return Step(s);
 }
 
@@ -696,7 +672,8 @@ bool StateStore::SaveCursorKeys(const std::string& map, const std::unordered_set
 }
 
 StateStore::~StateStore() {
-  for (sqlite3_stmt* st : {decide_, settle_, attempt_, put_item_, clear_items_, clear_items_flags_}) sqlite3_finalize(st);
+  for (sqlite3_stmt* st : {decide_, settle_, attempt_, put_item_, clear_items_, clear_items_flags_, leave_queues_})
+    sqlite3_finalize(st);
   sqlite3_finalize(put_xref_);
   sqlite3_finalize(add_queue_);
   // An open transaction (a map that failed) is rolled back by the close.
@@ -747,13 +724,11 @@ bool StateStore::SaveCursor(const std::string& map, const std::string& value) {
   return q.Done() || Fail();
 }
 
-std::unordered_set<std::string> StateStore::LastRunKeys(const std::string& map, const std::string& queue) {
+std::unordered_set<std::string> StateStore::OpenItemKeys(const std::string& map, const std::string& queue) {
   if (!ok()) return {};
   std::unordered_set<std::string> out;
-  Query q(db_,
-          "SELECT record_id FROM queue WHERE map = ? AND queue = ? AND run = "
-          "(SELECT max(run) FROM queue WHERE map = ?)",
-          {map, queue, map});
+  // The queues as they stand: a replay of one record does not make the others forgotten.
+  Query q(db_, "SELECT record_id FROM items WHERE map = ? AND queue = ? AND status = 'open'", {map, queue});
   while (q.Row()) out.insert(q.Text(0));
   if (!q.ok()) Fail();
   return out;

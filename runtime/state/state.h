@@ -164,8 +164,8 @@ class StateStore {
   // read; "" before the first run.
   std::string LoadCursor(const std::string& map);
   bool SaveCursor(const std::string& map, const std::string& value);
-  // The keys of `map`'s records in `queue` ("waiting") after the latest run that queued any.
-  std::unordered_set<std::string> LastRunKeys(const std::string& map, const std::string& queue);
+  // The keys of `map`'s records open in `queue` ("waiting") as the queues stand (table items).
+  std::unordered_set<std::string> OpenItemKeys(const std::string& map, const std::string& queue);
   // Batches the writes of a map in one transaction. Commit fails (and rolls back) when any
   // write since Begin failed; Rollback drops the writes since Begin (a map that failed).
   bool Begin();
@@ -193,6 +193,7 @@ class StateStore {
   sqlite3_stmt* put_item_ = nullptr;
   sqlite3_stmt* clear_items_ = nullptr;
   sqlite3_stmt* clear_items_flags_ = nullptr;
+  sqlite3_stmt* leave_queues_ = nullptr;
   sqlite3_stmt* add_queue_ = nullptr;
   std::string path_;
 };

@@ -387,13 +387,21 @@ TEST_CASE("the queues in the state are the queues as they stand: a record still 
   Result first = RunOnce(d, p, *erp, clock, 0);
   REQUIRE_MESSAGE(first.ok, first.error);
   CHECK(first.report.maps[0].held.count == 1);
+  fs::path db = d / "state.db";
+  std::string held_id = Scalar(db, "SELECT id FROM items WHERE record_id = 'A3'");
   Result second = RunOnce(d, p, *erp, clock, 0);
   REQUIRE_MESSAGE(second.ok, second.error);
   CHECK(second.report.maps[0].held.count == 0);  // not read again: unchanged
-  fs::path db = d / "state.db";
   CHECK(Scalar(db, "SELECT queue || ' ' || reasons || ' ' || first_run || '-' || last_run FROM items WHERE record_id = 'A3'") ==
         "held [\"Pending Review\"] 1-1");
   CHECK(Scalar(db, "SELECT count(*) FROM items WHERE queue = 'flag' AND record_id = 'A1'") == "1");  // default terms
+  // Queued again (the record changed, still held): the same item, its first sighting kept.
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A3\",\"Name\":\"Initech SA\",\"BillingCountry\":\"FR\",\"SystemModstamp\":\"2026-01-15T00:00:00Z\"}\n");
+  Result requeued = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(requeued.ok, requeued.error);
+  CHECK(requeued.report.maps[0].held.count == 1);
+  CHECK(Scalar(db, "SELECT id || ' ' || first_run || '-' || last_run FROM items WHERE record_id = 'A3'") == held_id + " 1-3");
   // Fixed at the source (a country with a subsidiary): written, out of the held queue.
   testing::WriteWhole(d / "crm" / "Account.jsonl",
                       "{\"Id\":\"A3\",\"Name\":\"Initech\",\"BillingCountry\":\"DE\",\"SystemModstamp\":\"2026-02-01T00:00:00Z\"}\n");

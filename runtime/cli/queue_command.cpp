@@ -1,0 +1,959 @@
+// Defines `crmx-run queue` (queue_command.h).
+#include "runtime/cli/queue_command.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+#include "runtime/cli/systems.h"
+#include "runtime/connectors/connector.h"
+#include "runtime/engine/engine.h"
+#include "runtime/plan/plan.h"
+#include "runtime/profile/profile.h"
+#include "runtime/state/queue_book.h"
+#include "runtime/state/state.h"
+#include "runtime/value/value.h"
+
+namespace crmx::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;  // members in the order written
+
+const std::vector<std::string> kQueues = {"data_quality", "held", "waiting", "error", "retrying", "dead_letter", "flag"};
+
+// Options every queue command has.
+struct Common {
+  std::string state;
+  bool wait = false;
+  std::string format = "text";
+};
+
+struct Filter {
+  std::string queue, map, reason, since;
+  std::string status = "open";
+};
+
+struct ListArgs {
+  Common c;
+  Filter f;
+};
+
+struct ItemArgs {
+  Common c;
+  int64_t id = 0;
+  std::string note;
+  bool force = false;
+};
+
+struct ReplayArgs {
+  Common c;
+  Filter f;
+  std::vector<std::string> args;  // ID... PLAN, or PLAN with --all-matching
+  bool all_matching = false;
+  bool dry_run = false;
+  bool force = false;
+  std::string retry_wait = "60s";
+  SystemArgs sys;
+};
+
+// Who acts: $CRMX_ACTOR, else $USER, else the login name.
+std::string Actor() {
+  for (const char* var : {"CRMX_ACTOR", "USER"})
+    if (const char* v = std::getenv(var); v && *v) return v;
+  if (const char* l = getlogin(); l && *l) return l;
+  if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) return pw->pw_name;
+  return "uid " + std::to_string(geteuid());
+}
+
+std::string UtcText(int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// --since: "24h", "7d", "30m", "90s" (that long ago), a date (midnight UTC) or an RFC 3339
+// time, as the state file writes times ("2026-12-06T04:00:00Z"); "" when the text is none.
+std::string SinceText(const std::string& text) {
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i > 0 && i < 10 && i + 1 == text.size()) {
+    int64_t n = std::stoll(text.substr(0, i));
+    switch (text[i]) {
+      case 's': return UtcText(now - n);
+      case 'm': return UtcText(now - n * 60);
+      case 'h': return UtcText(now - n * 3600);
+      case 'd': return UtcText(now - n * 86400);
+      default: break;
+    }
+  }
+  value::Time t;
+  std::string full = text.size() == 10 ? text + "T00:00:00Z" : text;
+  if (value::ParseTimestamp(full, t)) return UtcText(t.seconds);
+  return {};
+}
+
+std::string Underscores(std::string s) {
+  std::replace(s.begin(), s.end(), '-', '_');
+  return s;
+}
+
+// Opens the state file `path` (it must exist: a queue command creates none), locked; 0 or the
+// exit status (said on stderr).
+int OpenState(const std::string& path, bool wait, std::unique_ptr<state::StateStore>& out) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    std::cerr << "error: state file " << path << " does not exist (a run with --state " << path << " creates it)\n";
+    return 1;
+  }
+  state::OpenOptions o;
+  o.wait = wait;
+  o.waiting = [&path](const std::string& holder) {
+    std::cerr << "waiting for the run holding " << path << " (" << holder << ")\n";
+  };
+  std::string error;
+  out = state::StateStore::Open(path, error, o);
+  if (!out) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+bool ToFilter(const Filter& f, state::ItemFilter& out) {
+  out.queue = f.queue;
+  out.map = f.map;
+  out.reason = f.reason;
+  out.status = f.status;
+  if (!f.since.empty()) {
+    out.since = SinceText(f.since);
+    if (out.since.empty()) {
+      std::cerr << "error: --since takes a time (2026-12-06, 2026-12-06T04:00:00Z) or how long ago (90s, 30m, 24h, 7d), got `"
+                << f.since << "`\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+json ItemJson(const state::Item& it) {
+  json j{{"id", it.id},
+         {"map", it.map},
+         {"record", it.record_id},
+         {"queue", it.queue},
+         {"status", it.status},
+         {"reason", it.reasons.empty() ? std::string() : it.reasons.front()},
+         {"reasons", it.reasons},
+         {"fields", it.fields},
+         {"source_id", it.source_id.empty() ? json(nullptr) : json(it.source_id)},
+         {"file", it.file.empty() ? json(nullptr) : json(it.file)},
+         {"line", it.line == 0 ? json(nullptr) : json(it.line)},
+         {"attempts", it.attempts < 0 ? json(nullptr) : json(it.attempts)},
+         {"first_run", it.first_run},
+         {"last_run", it.last_run},
+         {"first_seen", it.first_seen},
+         {"last_seen", it.last_seen}};
+  if (!it.delivery_state.empty()) j["delivery"] = it.delivery_state;
+  j["note"] = it.note.empty() ? json(nullptr) : json(it.note);
+  j["actor"] = it.actor.empty() ? json(nullptr) : json(it.actor);
+  j["acted"] = it.acted.empty() ? json(nullptr) : json(it.acted);
+  return j;
+}
+
+// A table for people: columns padded to their widest cell, the last one not.
+std::string Table(const std::vector<std::vector<std::string>>& rows, const std::set<size_t>& right = {}) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t c = 0; c < r.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], r[c].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t c = 0; c < r.size(); ++c) {
+      bool last = c + 1 == r.size();
+      std::string pad(width[c] - r[c].size(), ' ');
+      line += right.count(c) ? pad + r[c] : (last ? r[c] : r[c] + pad);
+      if (!last) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string StatusWords(const Filter& f) { return f.status == "all" ? std::string("in any status") : f.status; }
+
+// ------------------------------------------------------------------------------------- list
+
+int List(const ListArgs& a) {
+  state::ItemFilter f;
+  if (!ToFilter(a.f, f)) return 2;
+  std::unique_ptr<state::StateStore> st;
+  if (int rc = OpenState(a.c.state, a.c.wait, st)) return rc;
+  std::vector<state::Item> items;
+  std::string error;
+  if (!state::ListItems(*st, f, items, error)) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  if (a.c.format == "json") {
+    json arr = json::array();
+    for (const state::Item& it : items) arr.push_back(ItemJson(it));
+    std::cout << arr.dump(2) << "\n";
+    return 0;
+  }
+  if (items.empty()) {
+    std::cout << "no items " << StatusWords(a.f) << (a.f.queue.empty() ? std::string() : " in " + a.f.queue)
+              << (a.f.map.empty() ? std::string() : " of " + a.f.map) << " in " << st->path() << "\n";
+    return 0;
+  }
+  bool show_status = a.f.status != "open";
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> head{"id", "map", "record", "queue"};
+  if (show_status) head.push_back("status");
+  for (const char* h : {"attempts", "last seen", "reason"}) head.push_back(h);
+  rows.push_back(head);
+  std::map<std::string, int64_t> per_queue;
+  for (const state::Item& it : items) {
+    std::vector<std::string> r{std::to_string(it.id), it.map, it.record_id, it.queue};
+    if (show_status) r.push_back(it.status);
+    r.push_back(it.attempts < 0 ? "-" : std::to_string(it.attempts));
+    r.push_back(it.last_seen);
+    std::string reason = it.reasons.empty() ? std::string() : it.reasons.front();
+    if (it.reasons.size() > 1) reason += " (+" + std::to_string(it.reasons.size() - 1) + " more)";
+    r.push_back(reason);
+    rows.push_back(std::move(r));
+    ++per_queue[it.queue];
+  }
+  std::set<size_t> right{0, show_status ? 5u : 4u};
+  std::cout << Table(rows, right);
+  std::cout << "\n" << items.size() << " item" << (items.size() == 1 ? "" : "s") << " " << StatusWords(a.f) << ":";
+  bool first = true;
+  for (const auto& [q, n] : per_queue) {
+    std::cout << (first ? " " : ", ") << q << " " << n;
+    first = false;
+  }
+  std::cout << " (crmx-run queue show ID for one)\n";
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------- show
+
+int Show(const ItemArgs& a) {
+  std::unique_ptr<state::StateStore> st;
+  if (int rc = OpenState(a.c.state, a.c.wait, st)) return rc;
+  state::ItemDetail d;
+  std::string error;
+  if (!state::GetItemDetail(*st, a.id, d, error)) {
+    std::vector<state::ActionRow> past;
+    if (error.empty()) state::ItemActions(*st, a.id, past, error);
+    if (!error.empty()) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+    if (past.empty()) {
+      std::cerr << "error: there is no item " << a.id << " in " << st->path() << " (crmx-run queue list shows them)\n";
+      return 2;
+    }
+    // An item whose record left the queue (written, skipped, moved): what was done to it.
+    const state::ActionRow& f = past.front();
+    if (a.c.format == "json") {
+      json actions = json::array();
+      for (const state::ActionRow& x : past)
+        actions.push_back({{"id", x.id}, {"item", x.item}, {"queue", x.queue}, {"action", x.action}, {"note", x.note},
+                           {"actor", x.actor}, {"at", x.at}});
+      std::cout << json{{"id", a.id}, {"map", f.map}, {"record", f.record_id}, {"queue", f.queue}, {"status", "gone"},
+                        {"actions", actions}}.dump(2)
+                << "\n";
+      return 0;
+    }
+    std::cout << "item " << a.id << ": " << f.map << " " << f.record_id << " (" << f.queue
+              << ") is no longer in a queue: its record left it\nactions:\n";
+    for (const state::ActionRow& x : past)
+      std::cout << "  " << x.at << "  " << x.action << " by " << x.actor << (x.note.empty() ? "" : ": " + x.note) << "\n";
+    return 0;
+  }
+  const state::Item& it = d.item;
+  if (a.c.format == "json") {
+    json j = ItemJson(it);
+    if (d.delivery) {
+      const state::Delivery& dl = d.delivery->d;
+      json attempts = json::array();
+      for (const state::AttemptRow& x : d.delivery->attempts)
+        attempts.push_back({{"attempt", x.attempt},
+                            {"run", x.run},
+                            {"at", x.at},
+                            {"ok", x.ok},
+                            {"http_status", x.http_status},
+                            {"code", x.code},
+                            {"message", x.message},
+                            {"retriable", x.retriable},
+                            {"wait_ms", x.wait_ms}});
+      json fields = json::parse(dl.last_fields.empty() ? "[]" : dl.last_fields, nullptr, false);
+      j["delivery"] = {{"id", dl.id},
+                       {"state", dl.state},
+                       {"attempts", dl.attempts},
+                       {"due", dl.due_ms ? json(state::MsText(dl.due_ms)) : json(nullptr)},
+                       {"decided", d.delivery->decided},
+                       {"run", dl.run},
+                       {"updated", d.delivery->updated},
+                       {"external_id", dl.external_id},
+                       {"idempotency_key", dl.idem_key},
+                       {"payload", dl.payload.empty() ? json(nullptr) : json(dl.payload)},
+                       {"last_failure",
+                        dl.last_status == 0 && dl.last_code.empty() && dl.last_message.empty()
+                            ? json(nullptr)
+                            : json{{"status", dl.last_status},
+                                   {"code", dl.last_code},
+                                   {"message", dl.last_message},
+                                   {"fields", fields.is_discarded() ? json(dl.last_fields) : fields},
+                                   {"request", dl.last_request}}},
+                       {"failed_sends", attempts}};
+    } else {
+      j["delivery"] = nullptr;
+    }
+    json actions = json::array();
+    for (const state::ActionRow& x : d.actions)
+      actions.push_back({{"id", x.id}, {"item", x.item}, {"queue", x.queue}, {"action", x.action}, {"note", x.note},
+                         {"actor", x.actor}, {"at", x.at}});
+    j["actions"] = actions;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::ostringstream o;
+  o << "item " << it.id << ": " << it.map << " " << it.record_id << "\n";
+  o << "  queue       " << it.queue << "\n";
+  o << "  status      " << it.status;
+  if (it.status != "open") o << " by " << it.actor << " at " << it.acted << (it.note.empty() ? "" : ": " + it.note);
+  o << "\n";
+  if (!it.source_id.empty()) o << "  source id   " << it.source_id << "\n";
+  if (!it.file.empty()) o << "  read from   " << it.file << (it.line ? " line " + std::to_string(it.line) : "") << "\n";
+  o << "  first seen  " << it.first_seen << " (run " << it.first_run << ")\n";
+  o << "  last seen   " << it.last_seen << " (run " << it.last_run << ")\n";
+  for (size_t i = 0; i < it.reasons.size(); ++i) o << (i == 0 ? "  reasons     " : "              ") << it.reasons[i] << "\n";
+  if (it.reasons.empty()) o << "  reasons     (none)\n";
+  if (!it.fields.empty()) {
+    o << "  fields      ";
+    for (size_t i = 0; i < it.fields.size(); ++i) o << (i ? ", " : "") << it.fields[i];
+    o << "\n";
+  }
+  if (d.delivery) {
+    const state::Delivery& dl = d.delivery->d;
+    o << "delivery " << dl.id << ": " << dl.state << ", " << dl.attempts << " send" << (dl.attempts == 1 ? "" : "s")
+      << " with a result\n";
+    o << "  decided     " << d.delivery->decided << " (run " << dl.run << "), updated " << d.delivery->updated << "\n";
+    if (dl.due_ms) o << "  due         " << state::MsText(dl.due_ms) << "\n";
+    if (!dl.external_id.empty()) o << "  external id " << dl.external_id << "\n";
+    if (dl.last_status != 0 || !dl.last_code.empty() || !dl.last_message.empty()) {
+      o << "  last failure";
+      if (dl.last_status) o << " HTTP " << dl.last_status;
+      if (!dl.last_code.empty()) o << " " << dl.last_code;
+      if (!dl.last_message.empty()) o << ": " << dl.last_message;
+      o << "\n";
+      json fields = json::parse(dl.last_fields.empty() ? "[]" : dl.last_fields, nullptr, false);
+      if (fields.is_array() && !fields.empty()) {
+        o << "  fields named";
+        for (const auto& f : fields) o << " " << (f.is_string() ? f.get<std::string>() : f.dump());
+        o << "\n";
+      }
+      if (!dl.last_request.empty()) o << "  request     " << dl.last_request << "\n";
+    }
+    if (!d.delivery->attempts.empty()) {
+      o << "  failed sends:\n";
+      std::vector<std::vector<std::string>> rows{{"#", "at", "run", "status", "answer", "then"}};
+      for (const state::AttemptRow& x : d.delivery->attempts) {
+        std::string answer = x.code + (x.message.empty() ? "" : (x.code.empty() ? "" : ": ") + x.message);
+        std::string then = x.retriable ? (x.wait_ms ? "retriable, next in " + std::to_string(x.wait_ms) + " ms" : "retriable")
+                                       : "not retriable";
+        rows.push_back({std::to_string(x.attempt), x.at, std::to_string(x.run),
+                        x.http_status ? "HTTP " + std::to_string(x.http_status) : "no answer", answer, then});
+      }
+      std::istringstream t(Table(rows));
+      for (std::string line; std::getline(t, line);) o << "    " << line << "\n";
+    }
+    if (!dl.payload.empty()) o << "  payload     " << dl.payload << "\n";
+    if (dl.state == "dead") o << "  (dead: no run sends it again; crmx-run queue replay sends it through the current plan)\n";
+  }
+  if (d.actions.empty()) {
+    o << "actions: none\n";
+  } else {
+    o << "actions:\n";
+    for (const state::ActionRow& x : d.actions)
+      o << "  " << x.at << "  " << x.action << " by " << x.actor << " (item " << x.item << ", " << x.queue << ")"
+        << (x.note.empty() ? "" : ": " + x.note) << "\n";
+  }
+  std::cout << o.str();
+  return 0;
+}
+
+// ---------------------------------------------------------------------- resolve and discard
+
+int ActOn(const ItemArgs& a, const std::string& status) {
+  std::unique_ptr<state::StateStore> st;
+  if (int rc = OpenState(a.c.state, a.c.wait, st)) return rc;
+  state::ActResult r;
+  bool refused = false;
+  std::string error, actor = Actor();
+  if (!state::Act(*st, a.id, status, a.note, actor, a.force, r, refused, error)) {
+    std::cerr << "error: " << error << "\n";
+    return refused ? 2 : 1;
+  }
+  const state::Item& it = r.before;
+  std::optional<state::Item> now = state::GetItem(*st, a.id, error);
+  std::cout << "item " << it.id << " (" << it.map << " " << it.record_id << ", " << it.queue << ") " << status << " by "
+            << actor << " at " << (now ? now->acted : state::NowText()) << ": " << a.note << "\n";
+  if (status == "discarded" && (it.queue == "retrying" || it.queue == "dead_letter")) {
+    if (r.delivery_killed && r.delivery_before != "dead")
+      std::cout << "its delivery (" << r.delivery_before
+                << ") is now dead, its payload kept: no run sends it again (crmx-run queue show " << it.id
+                << " shows it; crmx-run queue replay sends the record again through the current plan)\n";
+    else if (r.delivery_killed)
+      std::cout << "its delivery stays dead, its payload kept: no run sends it again\n";
+    else
+      std::cout << "it has no open delivery" << (r.delivery_before.empty() ? "" : " (" + r.delivery_before + ")")
+                << ": nothing to stop\n";
+  }
+  return 0;
+}
+
+// -------------------------------------------------------------------------------- replay
+
+// Every queued record the replayed run reports.
+class CaptureSink : public engine::QueueSink {
+ public:
+  struct Entry {
+    std::string map, queue;
+    engine::QueueItem item;
+  };
+  void Add(const std::string& map, const std::string& queue, const engine::QueueItem& item) override {
+    entries.push_back({map, queue, item});
+  }
+  void Flag(const std::string&, const std::string&, const std::string&) override {}
+  bool Finish(std::string&) override { return true; }
+  std::vector<Entry> entries;
+};
+
+// A write a dry run would have made.
+struct Recorded {
+  std::string system, object, key;
+  std::vector<std::pair<std::string, std::string>> fields;  // name, value as JSON text
+};
+
+std::string KeyText(const value::Value& v) {
+  if (v.kind() == value::Kind::kString) return std::string(v.AsText());
+  if (v.IsNull()) return {};
+  return value::Display(v);
+}
+
+// The writer of a dry run: answers every record ok, at once, and keeps what it would have
+// written; sends nothing.
+class RecordingWriter : public connectors::RowWriter {
+ public:
+  RecordingWriter(connectors::WriteRequest req, std::string system, std::vector<Recorded>& out,
+                  std::function<std::string(const std::string& key)> id_of)
+      : req_(std::move(req)), system_(std::move(system)), out_(out), id_of_(std::move(id_of)) {}
+
+ protected:
+  bool WriteOne(const value::Value* values, connectors::WriteResult& r, std::string&) override {
+    Recorded w{system_, req_.object, {}, {}};
+    std::string id;
+    for (size_t i = 0; i < req_.fields.size(); ++i) {
+      std::string text;
+      connectors::AppendField(text, values[i], req_.fields[i]);
+      if (req_.fields[i].name == req_.key_field) w.key = KeyText(values[i]);
+      if (!req_.id_field.empty() && req_.fields[i].name == req_.id_field && !values[i].IsNull()) id = KeyText(values[i]);
+      w.fields.emplace_back(req_.fields[i].name, std::move(text));
+    }
+    if (id.empty()) id = id_of_(w.key);
+    r.ok = true;
+    r.id = id.empty() ? "(new)" : id;
+    out_.push_back(std::move(w));
+    return true;
+  }
+  bool Finish(std::string&) override { return true; }
+
+ private:
+  connectors::WriteRequest req_;
+  std::string system_;
+  std::vector<Recorded>& out_;
+  std::function<std::string(const std::string&)> id_of_;
+};
+
+// A system in a dry run: reads from the real one, writes into a RecordingWriter.
+class RecordingConnector : public connectors::Connector {
+ public:
+  RecordingConnector(connectors::Connector& real, std::string system, std::vector<Recorded>& out,
+                     std::function<std::string(const std::string& object, const std::string& key)> id_of)
+      : real_(real), system_(std::move(system)), out_(out), id_of_(std::move(id_of)) {}
+  std::string Describe() const override { return real_.Describe() + " (dry run: writes recorded, not sent)"; }
+  std::unique_ptr<connectors::RecordReader> OpenReader(const connectors::ReadRequest& req, std::string& error) override {
+    return real_.OpenReader(req, error);
+  }
+  std::unique_ptr<connectors::RecordWriter> OpenWriter(const connectors::WriteRequest& req, std::string&) override {
+    std::string object = req.object;
+    auto id_of = id_of_;
+    return std::make_unique<RecordingWriter>(req, system_, out_,
+                                             [id_of, object](const std::string& key) { return id_of(object, key); });
+  }
+  bool Remote() const override { return real_.Remote(); }
+  std::string Limits() const override { return real_.Limits(); }
+
+ private:
+  connectors::Connector& real_;
+  std::string system_;
+  std::vector<Recorded>& out_;
+  std::function<std::string(const std::string&, const std::string&)> id_of_;
+};
+
+// A temporary directory, removed with what it holds when it goes.
+class TempDir {
+ public:
+  bool Make(std::string& error) {
+    std::error_code ec;
+    fs::path dir = fs::temp_directory_path(ec);  // $TMPDIR, else /tmp
+    if (ec) {
+      error = "no temporary directory for the dry run's copy of the state: " + ec.message() + " (set TMPDIR)";
+      return false;
+    }
+    std::string tmpl = (dir / "crmx-replay-XXXXXX").string();
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()) == nullptr) {
+      error = "cannot create a temporary directory for the dry run's copy of the state: " + std::string(std::strerror(errno));
+      return false;
+    }
+    path_ = buf.data();
+    return true;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// What became of a replayed item.
+struct Outcome {
+  state::Item item;
+  std::string kind;  // written, queued, skipped, not_read, not_in_plan, no_key
+  std::string queue;
+  std::vector<std::string> reasons;
+  int64_t new_item = 0;
+  std::string target, target_id;
+  const Recorded* write = nullptr;  // a dry run: what it would have written
+  // The record's delivery before the replay: a delivery left open by an earlier run is sent
+  // again without a new decision (its `run` stays), its attempts grow.
+  std::string delivery_state;
+  int64_t delivery_attempts = 0;
+};
+
+std::string Describe(const Outcome& o, bool dry) {
+  if (o.kind == "written") {
+    std::string s = (dry ? "would be written to " : "written to ") + o.target;
+    if (!o.target_id.empty() && o.target_id != "(new)") s += " (id " + o.target_id + ")";
+    return s;
+  }
+  if (o.kind == "queued") {
+    std::string s = (dry ? "would go back to " : "back in ") + o.queue;
+    if (!dry && o.new_item) s += " as item " + std::to_string(o.new_item);
+    std::string r;
+    for (const std::string& x : o.reasons) r += (r.empty() ? "" : "; ") + x;
+    return s + (r.empty() ? std::string() : ": " + r);
+  }
+  if (o.kind == "skipped") return dry ? "would be skipped: the sync's `when` no longer holds for it (it would leave the queue)"
+                                      : "skipped: the sync's `when` no longer holds for it; it left the queue";
+  if (o.kind == "not_read")
+    return "not evaluated: the source gave no record with key " + o.item.record_id +
+           (o.item.source_id.empty() || o.item.source_id == o.item.record_id ? std::string() : " or id " + o.item.source_id) +
+           ", or the run skipped it (deleted at the source); the item stays as it was";
+  if (o.kind == "not_in_plan") return "not replayed: the plan has no map " + o.item.map;
+  return "not replayed: the record has no key nor source id (a line that could not be read); fix the line, the next run reads it";
+}
+
+int Replay(const ReplayArgs& a) {
+  // The selection: item ids then the plan, or the plan alone with --all-matching.
+  std::vector<int64_t> ids;
+  SystemArgs sys = a.sys;
+  if (a.all_matching) {
+    if (a.args.size() != 1) {
+      std::cerr << "error: queue replay --all-matching takes the plan only (the filters select the items), got "
+                << a.args.size() << " arguments\n";
+      return 2;
+    }
+  } else {
+    if (a.args.size() < 2) {
+      std::cerr << "error: queue replay takes ID... PLAN (or --all-matching [--queue Q --map M --reason TEXT] PLAN)\n";
+      return 2;
+    }
+    for (size_t i = 0; i + 1 < a.args.size(); ++i) {
+      const std::string& t = a.args[i];
+      if (t.empty() || t.size() > 18 || !std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+        std::cerr << "error: `" << t << "` is not an item id (crmx-run queue list shows them); queue replay takes ID... PLAN\n";
+        return 2;
+      }
+      ids.push_back(std::stoll(t));
+    }
+    if (!a.f.queue.empty() || !a.f.map.empty() || !a.f.reason.empty() || !a.f.since.empty() || a.f.status != "open") {
+      std::cerr << "error: --queue, --map, --reason, --since and --status select items with --all-matching, not with IDs\n";
+      return 2;
+    }
+  }
+  sys.plan = a.args.back();
+  int64_t retry_wait = DurationMs(a.retry_wait);
+  if (retry_wait < 0) {
+    std::cerr << "error: --retry-wait takes a duration (0, 500ms, 30s, 5m, 1h), got `" << a.retry_wait << "`\n";
+    return 2;
+  }
+  state::ItemFilter filter;
+  if (a.all_matching && !ToFilter(a.f, filter)) return 2;
+  plan::Plan p;
+  OpenSystems open;
+  if (int rc = OpenPlanAndSystems(sys, p, open)) return rc;
+  std::string state_path = a.c.state.empty() ? DefaultStatePath(open) : a.c.state;
+  if (int rc = CheckStateNotSystem(open, state_path)) return rc;
+  std::unique_ptr<state::StateStore> st;
+  if (int rc = OpenState(state_path, a.c.wait, st)) return rc;
+  std::string error;
+  // The items, every one checked before anything runs.
+  std::vector<state::Item> items;
+  if (a.all_matching) {
+    if (!state::ListItems(*st, filter, items, error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+  } else {
+    for (int64_t id : ids) {
+      std::optional<state::Item> it = state::GetItem(*st, id, error);
+      if (!it) {
+        if (!error.empty()) {
+          std::cerr << "error: " << error << "\n";
+          return 1;
+        }
+        std::cerr << "error: there is no item " << id << " in " << st->path() << " (crmx-run queue list shows them)\n";
+        return 2;
+      }
+      if (it->status != "open" && !a.force) {
+        std::cerr << "error: item " << id << " (" << it->map << " " << it->record_id << ") is " << it->status << " by "
+                  << it->actor << " at " << it->acted << "; --force to replay it anyway\n";
+        return 2;
+      }
+      if (std::none_of(items.begin(), items.end(), [&](const state::Item& x) { return x.id == id; })) items.push_back(*it);
+    }
+  }
+  bool json_out = a.c.format == "json";
+  if (items.empty()) {
+    if (json_out) std::cout << json{{"dry_run", a.dry_run}, {"run", nullptr}, {"records", json::array()}}.dump(2) << "\n";
+    else std::cout << "nothing to replay: no items " << StatusWords(a.f) << " match in " << st->path() << "\n";
+    return 0;
+  }
+  // What the engine evaluates again: per map, the records' keys and source ids.
+  std::vector<Outcome> outcomes;
+  engine::RunOptions options;
+  for (const state::Item& it : items) {
+    Outcome o;
+    o.item = it;
+    const plan::Map* m = p.FindMap(it.map);
+    if (m == nullptr) {
+      o.kind = "not_in_plan";
+    } else if (it.source_id.empty() && !it.file.empty() && it.record_id == it.file + ":" + std::to_string(it.line)) {
+      o.kind = "no_key";
+    } else {
+      auto& keys = options.only[it.map];
+      keys.insert(it.record_id);
+      if (!it.source_id.empty()) keys.insert(it.source_id);
+      o.target = m->target.system + "." + m->target.object;
+    }
+    outcomes.push_back(std::move(o));
+  }
+  // A dry run: the state's copy, and every system's writes recorded instead of sent.
+  TempDir tmp;
+  std::unique_ptr<state::StateStore> copy;
+  std::vector<Recorded> recorded;
+  std::map<std::string, std::unique_ptr<connectors::Connector>> recorders;
+  state::StateStore* run_state = st.get();
+  engine::Systems systems = open.systems;
+  if (a.dry_run && !options.only.empty()) {
+    std::error_code ec;
+    for (const auto& [name, w] : open.where) {
+      std::string db = w.rfind("sqlite:", 0) == 0 ? w.substr(7) : w;
+      std::string ext = fs::path(db).extension().string();
+      bool sqlite = w.rfind("sqlite:", 0) == 0 || ext == ".db" || ext == ".sqlite" || ext == ".sqlite3";
+      if (sqlite && !fs::exists(db, ec)) {
+        std::cerr << "error: system " << name << ": `" << db << "` does not exist; a dry run creates nothing\n";
+        return 1;
+      }
+    }
+    if (!tmp.Make(error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+    std::string copy_path = (fs::path(tmp.path()) / "state.db").string();
+    if (!state::BackupTo(*st, copy_path, error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+    copy = state::StateStore::Open(copy_path, error);
+    if (!copy) {
+      std::cerr << "error: the copy of the state: " << error << "\n";
+      return 1;
+    }
+    run_state = copy.get();
+    // The id a recorded write answers: the one the record already has in the target, if known.
+    state::StateStore* cs = copy.get();
+    for (auto& [name, conn] : systems.by_name) {
+      std::string system = name;
+      auto id_of = [cs, &p, system](const std::string& object, const std::string& key) {
+        std::vector<std::string> maps;
+        for (const plan::Map& m : p.maps)
+          if (m.target.system == system && m.target.object == object) maps.push_back(m.name);
+        return state::TargetIdByKey(*cs, maps, key);
+      };
+      auto rec = std::make_unique<RecordingConnector>(*conn, name, recorded, id_of);
+      conn = rec.get();
+      recorders[name] = std::move(rec);
+    }
+  }
+  engine::RunReport report;
+  CaptureSink capture;
+  if (!options.only.empty()) {
+    // A failed delivery replayed is sent now, not when its retry falls due.
+    int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    for (Outcome& o : outcomes) {
+      if (!o.kind.empty()) continue;
+      int64_t run = 0;
+      bool ok = state::DeliveryState(*run_state, o.item.map, o.item.record_id, o.delivery_state, run,
+                                     o.delivery_attempts, error) &&
+                (o.item.queue != "retrying" || state::DueNow(*run_state, o.item.map, o.item.record_id, now_ms, error));
+      if (!ok) {
+        std::cerr << "error: " << error << "\n";
+        return 1;
+      }
+    }
+    options.sinks.push_back(&capture);
+    // Sent even when the target already has these values: the person asked for it.
+    options.full = true;
+    options.retry_wait_ms = retry_wait;
+    if (!engine::Run(p, systems, run_state, options, report, error)) {
+      std::cerr << "error: replay failed: " << profile::Redact(open.target, error) << "\n";
+      return 1;
+    }
+  }
+  // What became of each record.
+  for (Outcome& o : outcomes) {
+    if (!o.kind.empty()) continue;
+    const state::Item& it = o.item;
+    const CaptureSink::Entry* hit = nullptr;
+    for (const CaptureSink::Entry& e : capture.entries) {
+      if (e.map != it.map) continue;
+      bool same = e.item.key.empty() ? e.item.file + ":" + std::to_string(e.item.line) == it.record_id || (!it.source_id.empty() && e.item.source_id == it.source_id)
+                                     : e.item.key == it.record_id || (!it.source_id.empty() && e.item.source_id == it.source_id);
+      if (same) hit = &e;
+    }
+    if (hit) {
+      o.kind = "queued";
+      o.queue = hit->queue;
+      o.reasons = hit->item.reasons;
+      std::string rid = hit->item.key.empty() ? hit->item.file + ":" + std::to_string(hit->item.line) : hit->item.key;
+      o.new_item = state::FindItem(*run_state, it.map, rid, hit->queue, error);
+      continue;
+    }
+    std::string dstate;
+    int64_t drun = 0, dattempts = 0;
+    if (!state::DeliveryState(*run_state, it.map, it.record_id, dstate, drun, dattempts, error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+    if (dstate == "done" && (drun == report.run || o.delivery_state != "done" || dattempts > o.delivery_attempts)) {
+      o.kind = "written";
+      o.target_id = state::TargetId(*run_state, it.map, it.record_id);
+      const plan::Map* m = p.FindMap(it.map);
+      for (const Recorded& w : recorded)
+        if (m && w.system == m->target.system && w.object == m->target.object && w.key == it.record_id) o.write = &w;
+      continue;
+    }
+    bool still = state::FindItem(*run_state, it.map, it.record_id, it.queue, error) != 0;
+    if (!error.empty()) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+    o.kind = still ? "not_read" : "skipped";
+  }
+  // The history: a replay action per item replayed (not in a dry run: it changes nothing).
+  std::string actor = Actor();
+  if (!a.dry_run) {
+    for (const Outcome& o : outcomes) {
+      if (o.kind == "not_in_plan" || o.kind == "no_key") continue;
+      if (!state::AddAction(*st, o.item, "replay", Describe(o, false) + " (run " + std::to_string(report.run) + ")", actor,
+                            error)) {
+        std::cerr << "error: " << error << "\n";
+        return 1;
+      }
+    }
+  }
+  if (json_out) {
+    std::string out = "{\"dry_run\":" + std::string(a.dry_run ? "true" : "false") +
+                      ",\"run\":" + (report.run ? std::to_string(report.run) : std::string("null")) +
+                      ",\"plan_hash\":" + json(report.plan_hash).dump() + ",\"state\":" + json(st->path()).dump() +
+                      ",\"records\":[";
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      const Outcome& o = outcomes[i];
+      json j{{"item", o.item.id},         {"map", o.item.map},   {"record", o.item.record_id},
+             {"queue_before", o.item.queue}, {"outcome", o.kind}, {"message", Describe(o, a.dry_run)}};
+      if (o.kind == "queued") {
+        j["queue"] = o.queue;
+        j["reasons"] = o.reasons;
+        if (!a.dry_run) j["new_item"] = o.new_item;
+      }
+      if (o.kind == "written") {
+        j["target"] = o.target;
+        j["target_id"] = o.target_id.empty() ? json(nullptr) : json(o.target_id);
+      }
+      std::string text = j.dump();
+      if (o.write) {
+        // The values as the writer encodes them (decimals keep their digits: no double).
+        text.pop_back();
+        text += ",\"fields\":{";
+        for (size_t f = 0; f < o.write->fields.size(); ++f)
+          text += (f ? "," : "") + json(o.write->fields[f].first).dump() + ":" + o.write->fields[f].second;
+        text += "}}";
+      }
+      out += (i ? "," : "") + text;
+    }
+    out += "]}";
+    std::cout << json::parse(out).dump(2) << "\n";
+    return 0;
+  }
+  std::ostringstream o;
+  if (a.dry_run)
+    o << "dry run of " << outcomes.size() << " item" << (outcomes.size() == 1 ? "" : "s") << " through " << sys.plan
+      << ": nothing was sent and " << st->path() << " was not changed (the run used a copy, now deleted)\n";
+  else
+    o << "replay of " << outcomes.size() << " item" << (outcomes.size() == 1 ? "" : "s") << " through " << sys.plan << ", run "
+      << report.run << ", state " << st->path() << "\n";
+  std::map<std::string, int64_t> counts;
+  for (const Outcome& x : outcomes) {
+    ++counts[x.kind == "queued" ? "back in a queue" : x.kind == "written" ? (a.dry_run ? "would be written" : "written") : x.kind == "skipped" ? "skipped" : "not replayed"];
+    o << "  item " << x.item.id << "  " << x.item.map << " " << x.item.record_id << " (" << x.item.queue
+      << "): " << Describe(x, a.dry_run) << "\n";
+    if (x.write)
+      for (const auto& [name, text] : x.write->fields) o << "      " << name << " = " << text << "\n";
+  }
+  o << "\n";
+  bool first = true;
+  for (const auto& [what, n] : counts) {
+    o << (first ? "" : ", ") << n << " " << what;
+    first = false;
+  }
+  o << "\n";
+  std::cout << o.str();
+  return 0;
+}
+
+void AddCommon(CLI::App* cmd, Common& c, bool state_required) {
+  auto* s = cmd->add_option("--state", c.state,
+                            state_required ? "The state file (the one `crmx-run run --state` wrote)"
+                                           : "The state file (default: as `crmx-run run` finds it, next to the ERP's database)");
+  if (state_required) s->required();
+  cmd->add_flag("--wait", c.wait, "When a run holds the state file, wait for it to end (default: exit 1 naming it)");
+  cmd->add_option("--format", c.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+}
+
+void AddFilter(CLI::App* cmd, Filter& f) {
+  cmd->add_option("--queue", f.queue, "Only this queue: data_quality, held, waiting, error, retrying, dead_letter, flag "
+                                      "(default: every queue but flag)")
+      ->transform(Underscores)
+      ->check(CLI::IsMember(kQueues));
+  cmd->add_option("--map", f.map, "Only this map's records");
+  cmd->add_option("--reason", f.reason, "Only items with a reason containing TEXT (any case)");
+  cmd->add_option("--since", f.since, "Only items seen at or after T: 2026-12-06, 2026-12-06T04:00:00Z, or 24h, 7d ago");
+  cmd->add_option("--status", f.status, "open (default), resolved, discarded or all")
+      ->check(CLI::IsMember({"open", "resolved", "discarded", "all"}));
+}
+
+}  // namespace
+
+void AddQueueCommand(CLI::App& app, int& exit_code) {
+  CLI::App* queue = app.add_subcommand(
+      "queue", "Works the queues of a state file: list, show, resolve, discard, replay (docs/operations.md)");
+  queue->require_subcommand(1);
+
+  auto list = std::make_shared<ListArgs>();
+  CLI::App* l = queue->add_subcommand("list", "Lists the queued records (open ones by default), newest first");
+  AddCommon(l, list->c, true);
+  AddFilter(l, list->f);
+  l->callback([list, &exit_code] { exit_code = List(*list); });
+
+  auto show = std::make_shared<ItemArgs>();
+  CLI::App* s = queue->add_subcommand("show", "Shows an item: its reasons and fields, its delivery and attempts, what was done");
+  s->add_option("id", show->id, "The item's id (crmx-run queue list)")->required();
+  AddCommon(s, show->c, true);
+  s->callback([show, &exit_code] { exit_code = Show(*show); });
+
+  for (const char* verb : {"resolve", "discard"}) {
+    auto act = std::make_shared<ItemArgs>();
+    bool discard = std::string(verb) == "discard";
+    CLI::App* c = queue->add_subcommand(
+        verb, discard ? "Discards an item (a retrying or dead-letter record's delivery becomes dead: never sent again "
+                        "automatically)"
+                      : "Marks an item resolved (fixed elsewhere)");
+    c->add_option("id", act->id, "The item's id (crmx-run queue list)")->required();
+    c->add_option("--note", act->note, "Why (kept with who and when)")->required();
+    c->add_flag("--force", act->force, "Act on an item already resolved or discarded");
+    AddCommon(c, act->c, true);
+    std::string status = discard ? "discarded" : "resolved";
+    c->callback([act, status, &exit_code] { exit_code = ActOn(*act, status); });
+  }
+
+  auto replay = std::make_shared<ReplayArgs>();
+  CLI::App* r = queue->add_subcommand(
+      "replay", "Runs queued records again through the current plan (ID... PLAN, or --all-matching [filters] PLAN)");
+  r->add_option("args", replay->args, "ID... PLAN: the items, then the plan file (crmxc build SPEC -o PLAN)")->required();
+  r->add_flag("--all-matching", replay->all_matching,
+              "Replay every item the filters select (--queue, --map, --reason, --since, --status), as `queue list` shows them");
+  AddFilter(r, replay->f);
+  r->add_flag("--dry-run", replay->dry_run,
+              "Change nothing: run on a copy of the state, with every write recorded instead of sent, and print what "
+              "would be written");
+  r->add_flag("--force", replay->force, "Replay items already resolved or discarded");
+  r->add_option("--retry-wait", replay->retry_wait,
+                "How long the replay waits for failed writes that fall due again (default 60s; 0: none)");
+  r->add_option("--system", replay->sys.systems,
+                "NAME=WHERE: runs system NAME on a local directory or SQLite database instead of its profile entry")
+      ->allow_extra_args(false);  // one value per --system: the item ids and the plan may follow
+  r->add_option("--profiles", replay->sys.profiles,
+                "The profile file (default: crmx.profiles.yaml here, else beside the plan; docs/profiles.md)");
+  r->add_option("--target", replay->sys.target, "The profile's target (default: the file's default_target)");
+  AddCommon(r, replay->c, false);
+  r->callback([replay, &exit_code] { exit_code = Replay(*replay); });
+}
+
+}  // namespace crmx::cli

@@ -108,6 +108,9 @@ struct WriteRequest {
   std::string id_field;
   // Records per call the plan asks for (plan::Map::write_batch); 0: the connector's default.
   size_t batch = 0;
+  // At most this many requests in flight (the system's `budget concurrency K`); 0: the
+  // connector's own limit.
+  size_t concurrency = 0;
 };
 
 // What the target system said about one record's write.

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "runtime/engine/budgets.h"
 #include "runtime/engine/crash_points.h"
 #include "runtime/engine/retry_policy.h"
 #include "runtime/vm/vm.h"
@@ -144,9 +145,10 @@ struct Open {
 class MapRun {
  public:
   MapRun(const plan::Plan& plan, const plan::Map& map, const RunOptions& options, state::StateStore* state,
-         int64_t run, const std::map<std::string, Outcomes>& outcomes, std::map<std::string, Xref>& xrefs)
+         int64_t run, const std::map<std::string, Outcomes>& outcomes, std::map<std::string, Xref>& xrefs,
+         BudgetBook& budgets)
       : plan_(plan), map_(map), options_(options), state_(state), run_(run), outcomes_(outcomes), xrefs_(xrefs),
-        keep_ids_(!map.referenced_by.empty()) {}
+        budgets_(budgets), keep_ids_(!map.referenced_by.empty()) {}
 
   bool Run(connectors::Connector& source, connectors::Connector& target, MapReport& rep, Outcomes& outcome,
            std::string& error) {
@@ -154,7 +156,10 @@ class MapRun {
     rep.source = map_.source.system + "." + map_.source.object;
     rep.target = map_.target.system + "." + map_.target.object;
     PrepareCursor();
+    source_ = &source;
+    target_ = &target;
     if (!ReadRelated(source, rep, error)) return false;
+    related_calls_ = rep.calls_source;
     for (const plan::Table& t : plan_.tables) tables_.push_back(Value::Map(t.entries));
     Prepare();
     connectors::ReadRequest req;
@@ -175,7 +180,11 @@ class MapRun {
     std::string key_field;
     for (const plan::Step& s : map_.steps) if (s.kind == plan::StepKind::kKey && key_field.empty()) key_field = s.target;
     connectors::WriteRequest wreq{map_.target.object, key_field, map_.target_fields, map_.target_id,
-                                  map_.write_batch > 0 ? static_cast<size_t>(map_.write_batch) : 0};
+                                  map_.write_batch > 0 ? static_cast<size_t>(map_.write_batch) : 0, 0};
+    if (const plan::System* sys = plan_.FindSystem(map_.target.system)) {
+      for (const plan::Budget& b : sys->budgets)
+        if (b.metric == "concurrency" && b.amount > 0) wreq.concurrency = static_cast<size_t>(b.amount);
+    }
     std::unique_ptr<connectors::RecordWriter> writer;
     if (!key_field.empty()) {
       writer = target.OpenWriter(wreq, error);
@@ -192,9 +201,17 @@ class MapRun {
     if (remember_written_ && options_.only.empty()) dead_ = state_->LoadDead(map_.name);
     if (remote_ && state_ && !LoadOpen(error)) return false;
     if (state_ && !state_->Begin()) return StateFailed(error);
+    reader_ = reader.get();
+    writer_ = writer.get();
     RecordBatch batch;
     Progress progress{&map_.name, 0, 0, reader->Total(), false};
-    while (reader->Next(batch)) {
+    while (true) {
+      // A source whose budget is spent is not read further (the cursor stays where it was).
+      if (std::string why = budgets_.Paused(map_.source.system); !why.empty()) {
+        budget_stopped_ = why;
+        break;
+      }
+      if (!reader->Next(batch)) break;
       rep.input_lines += static_cast<int64_t>(batch.size() + batch.bad.size());
       if (options_.only.empty()) {
         for (const connectors::BadLine& b : batch.bad) Add(rep.error, QueueItem{"", b.file, b.line, Reasons(b), {}, {}}, Status::kError);
@@ -208,6 +225,7 @@ class MapRun {
         }
       }
       if (remote_ && !Deliver(rep, outcome, writer.get(), error)) return false;
+      SyncCalls();
       if (state_ && !state_->ok()) return StateFailed(error);
       progress.records = rep.input_lines;
       progress.done = reader->Done();
@@ -216,6 +234,9 @@ class MapRun {
     if (!reader->error().empty()) {
       error = "reading " + map_.source.system + "." + map_.source.object + ": " + reader->error();
       return false;
+    }
+    if (!budget_stopped_.empty()) {
+      rep.notes.push_back("reading stopped: " + budget_stopped_);
     }
     // Records the source query left out (pushdown of `when`): skipped, without being read.
     if (auto filtered = static_cast<int64_t>(reader->Filtered()); filtered > 0) {
@@ -246,8 +267,11 @@ class MapRun {
       FinishOpen(rep);
     }
     rep.calls_source += reader->Calls();
+    SyncCalls();
+    budgets_.Record();
     if (state_) CrashPoint("before_cursor_save");
-    if (state_ && !map_.cursor.empty() && newest_.seconds != value::kMinTimestampSeconds - 1 && options_.only.empty()) {
+    if (state_ && !map_.cursor.empty() && newest_.seconds != value::kMinTimestampSeconds - 1 && options_.only.empty() &&
+        budget_stopped_.empty()) {
       state_->SaveCursor(map_.name, value::FormatTimestamp(newest_));
       state_->SaveCursorKeys(map_.name, newest_keys_);
     }
@@ -822,6 +846,8 @@ class MapRun {
   // writer and records the results that came back.
   bool Deliver(MapReport& rep, Outcomes& outcome, connectors::RecordWriter* writer, std::string& error) {
     if (decided_.empty()) return true;
+    // The target's budget spent: the decisions wait in the ledger (pending) for the next window.
+    std::string paused = budgets_.Paused(map_.target.system);
     if (state_) {
       for (const std::string& key : decided_) {
         Open& o = open_[key];
@@ -832,7 +858,7 @@ class MapRun {
         d.hash = o.hash;
         d.idem_key = state::IdempotencyKey(map_.name, key, o.hash);
         o.idem = d.idem_key;
-        d.state = "in_flight";
+        d.state = paused.empty() ? "in_flight" : "pending";
         d.payload = Payload(o.values, o.flags);
         d.external_id = o.external_id;
         d.file = o.file;
@@ -847,6 +873,11 @@ class MapRun {
     for (const std::string& key : decided_) {
       Open& o = open_[key];
       o.in_batch = false;
+      if (!paused.empty()) {
+        o.state = "pending";
+        o.reason = paused;
+        continue;
+      }
       if (!Send(key, o, writer)) return false;
     }
     decided_.clear();
@@ -864,7 +895,23 @@ class MapRun {
     return true;
   }
 
-  bool Checkpoint() { return state_->Commit() && state_->Begin(); }
+  bool Checkpoint() {
+    SyncCalls();
+    budgets_.Record();
+    return state_->Commit() && state_->Begin();
+  }
+
+  // Counts the calls the map made since the last count against the systems' budgets.
+  void SyncCalls() {
+    uint64_t source_calls = related_calls_ + (reader_ ? reader_->Calls() : 0);
+    uint64_t target_calls = writer_ ? writer_->Calls() : 0;
+    budgets_.Add(map_.source.system, static_cast<int64_t>(source_calls - source_seen_));
+    budgets_.Add(map_.target.system, static_cast<int64_t>(target_calls - target_seen_));
+    source_seen_ = source_calls;
+    target_seen_ = target_calls;
+    if (source_) budgets_.Observe(map_.source.system, source_->Limits());
+    if (target_) budgets_.Observe(map_.target.system, target_->Limits());
+  }
 
   // Concludes the results that came back and commits them (crash point `before` between).
   bool SettleDurably(MapReport& rep, Outcomes& outcome, const char* before, const char* after, std::string& error) {
@@ -994,6 +1041,13 @@ class MapRun {
         Sleep(next - now);
         continue;
       }
+      if (std::string paused = budgets_.Paused(map_.target.system); !paused.empty()) {
+        for (const auto& [id, key] : due) {
+          Open& o = open_[key];
+          if (o.state != "failed") o.reason = paused;
+        }
+        return true;
+      }
       std::sort(due.begin(), due.end());
       for (const auto& [id, key] : due) {
         Open& o = open_[key];
@@ -1049,6 +1103,13 @@ class MapRun {
   int64_t run_;
   const std::map<std::string, Outcomes>& outcomes_;
   std::map<std::string, Xref>& xrefs_;
+  BudgetBook& budgets_;
+  connectors::Connector* source_ = nullptr;
+  connectors::Connector* target_ = nullptr;
+  connectors::RecordReader* reader_ = nullptr;
+  connectors::RecordWriter* writer_ = nullptr;
+  uint64_t related_calls_ = 0, source_seen_ = 0, target_seen_ = 0;  // calls counted against budgets
+  std::string budget_stopped_;  // why the read stopped early (a budget), "" when it did not
   bool keep_ids_;  // another map `ref`s this one: keep its outcomes and id cross-reference
   vm::VM vm_;
   const plan::Sync* sync_ = nullptr;
@@ -1131,6 +1192,7 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   report.run = state ? state->BeginRun(report.plan_hash) : 0;
   std::map<std::string, Outcomes> outcomes;
   std::map<std::string, Xref> xrefs;
+  BudgetBook budgets(plan, state, report.run, options.now_ms ? options.now_ms() : WallMs());
   for (const plan::Map& m : plan.maps) {
     if (state && !m.referenced_by.empty()) xrefs[m.name] = state->LoadXref(m.name);
   }
@@ -1147,7 +1209,7 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
               (src == systems.by_name.end() ? m.source.system : m.target.system) + "`: pass --system NAME=DIR_OR_DB";
       return false;
     }
-    MapRun run(plan, m, options, state, report.run, outcomes, xrefs);
+    MapRun run(plan, m, options, state, report.run, outcomes, xrefs, budgets);
     MapReport rep;
     if (!run.Run(*src->second, *dst->second, rep, outcomes[m.name], error)) {
       // Nothing of a map that failed is kept in the state file.
@@ -1163,6 +1225,7 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   if (state) {
     for (const auto& [st, n] : state->LedgerCounts()) report.ledger[st] = n;
   }
+  report.budgets = budgets.Summary();
   if (state && !state->FinishRun(report.run, ReportJson(report))) {
     error = state->error();
     return false;
@@ -1190,6 +1253,7 @@ std::string ReportJson(const RunReport& r) {
                                   {"dead_letter", BucketJson(m.dead_letter, true)},
                                   {"deleted", BucketJson(m.deleted, true)},
                                   {"retries", m.retries},
+                                  {"notes", m.notes},
                                   {"flags_on_written", m.flags_on_written},
                                   {"list_items_written", m.list_items_written},
                                   {"related_bad_lines", related},
@@ -1203,6 +1267,7 @@ std::string ReportJson(const RunReport& r) {
   if (!r.queues_dir.empty()) j["queues"] = r.queues_dir;
   if (!r.limits.empty()) j["limits"] = r.limits;
   if (!r.ledger.empty()) j["ledger"] = r.ledger;
+  if (!r.budgets.empty()) j["budgets"] = r.budgets;
   return j.dump(2) + "\n";
 }
 
@@ -1255,6 +1320,9 @@ std::string ReportText(const RunReport& r) {
              std::to_string(m.calls_target) + " writing " + m.target + "\n";
   }
   for (const auto& [system, limits] : r.limits) out += "  " + system + " limits: " + limits + "\n";
+  for (const auto& [system, used] : r.budgets) out += "  " + system + " budget: " + used + "\n";
+  for (const MapReport& m : r.maps)
+    for (const std::string& n : m.notes) out += "  " + m.name + " note: " + n + "\n";
   if (!r.ledger.empty()) {
     out += "  ledger:";
     for (const char* st : {"done", "in_flight", "pending", "failed", "dead"}) {

@@ -51,6 +51,8 @@ struct MapReport {
   // Records deleted at the source, flagged for review (not written).
   Bucket deleted;
   int64_t retries = 0;
+  // What the run says of the map besides its counts ("reading stopped: paused: crm budget ...").
+  std::vector<std::string> notes;
   std::map<std::string, int64_t> flags_on_written;
   // Items of list-valued fields on written records (`lines` of an order: its order lines).
   std::map<std::string, int64_t> list_items_written;
@@ -75,6 +77,8 @@ struct RunReport {
   std::map<std::string, std::string> limits;
   // The delivery ledger after the run: deliveries per state (with a state file).
   std::map<std::string, int64_t> ledger;
+  // Per system with an api_calls budget: its use in the current window.
+  std::map<std::string, std::string> budgets;
 };
 
 // "good" (< 1%), "warning" (1% to 5%), "red" (> 5%).

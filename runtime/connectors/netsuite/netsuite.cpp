@@ -215,7 +215,10 @@ class NetSuiteWriter : public api::BatchWriter {
       // the lanes share, so it is at least kDefaultWriteBatch records.
       : api::BatchWriter(req, std::max(req.batch, kDefaultWriteBatch)), session_(std::move(session)),
         lanes_(static_cast<size_t>(session_->system().concurrency > 0 ? session_->system().concurrency
-                                                                      : kDefaultConcurrency)) {}
+                                                                      : kDefaultConcurrency)) {
+    // The spec's `budget concurrency K` bounds the profile's (or the default) lanes.
+    if (req.concurrency > 0) lanes_ = std::min(lanes_, req.concurrency);
+  }
 
  private:
   // The batch's upserts on up to `lanes_` threads, each with its own client; results in the

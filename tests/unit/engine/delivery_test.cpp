@@ -60,7 +60,9 @@ class FakeApi : public connectors::Connector {
     size_t key_at = 0;
     for (size_t i = 0; i < req.fields.size(); ++i)
       if (req.fields[i].name == req.key_field) key_at = i;
-    return std::make_unique<Writer>(std::move(w), *this, key_at);
+    auto writer = std::make_unique<Writer>(std::move(w), *this, key_at);
+    writer->base_ = writer->Calls();  // a writer counts its own calls
+    return writer;
   }
   std::map<std::string, int> sends;
 
@@ -89,6 +91,12 @@ class FakeApi : public connectors::Connector {
     bool Commit(std::vector<WriteResult>& done, std::string& e) override {
       return Flush(done, e) && w_->Commit(done, e);
     }
+    uint64_t Calls() const override {
+      uint64_t n = 0;
+      for (const auto& [k, c] : api_.sends) n += static_cast<uint64_t>(c);
+      return n - base_;
+    }
+    uint64_t base_ = 0;
 
    private:
     std::unique_ptr<connectors::RecordWriter> w_;
@@ -518,4 +526,49 @@ TEST_CASE("a changed child re-syncs its parent: an order line changed since the 
   Result third = RunOnce(d, p, *erp, clock, 0);
   REQUIRE_MESSAGE(third.ok, third.error);
   CHECK(third.report.maps[1].written == 1);
+}
+
+TEST_CASE("budgets: api_calls per 24h across runs; the warn level records an event, the budget pauses sending until the next window") {
+  fs::path d = Fresh("budgets");
+  testing::WriteWhole(d / "crm" / "Account.jsonl", kTwoAccounts);
+  std::string error;
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string&, int) { return std::nullopt; });
+  plan::Plan p = MiniPlan();
+  for (plan::System& s : p.systems)
+    if (s.name == "erp") s.budgets = {plan::Budget{"api_calls", 3, 86400000, 50.0}, plan::Budget{"concurrency", 2, {}, {}}};
+  Clock clock;
+  clock.now = 1'800'000'000'000 - 1'800'000'000'000 % 86400000 + 3600000;  // 01:00 UTC
+  Result first = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(first.ok, first.error);
+  CHECK(first.report.maps[0].written == 2);
+  fs::path db = d / "state.db";
+  CHECK(Scalar(db, "SELECT amount FROM usage WHERE system = 'erp'") == "2");
+  CHECK(Scalar(db, "SELECT kind FROM events") == "budget_warn");  // 2 of 3 is past 50%
+  CHECK(first.report.budgets.at("erp").rfind("api_calls 2 of 3 per 24h", 0) == 0);
+  // Both accounts change: the first batch is sent (3 of 3 would be reached after it, not before).
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme 2\",\"BillingCountry\":\"US\"}\n"
+                      "{\"Id\":\"A2\",\"Name\":\"Globex 2\",\"BillingCountry\":\"US\"}\n");
+  clock.now += 60000;
+  Result second = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(second.ok, second.error);
+  CHECK(second.report.maps[0].written == 2);
+  CHECK(Scalar(db, "SELECT amount FROM usage WHERE system = 'erp'") == "4");
+  // Spent: a third change waits in the ledger, pending, with the reason.
+  testing::WriteWhole(d / "crm" / "Account.jsonl", "{\"Id\":\"A1\",\"Name\":\"Acme 3\",\"BillingCountry\":\"US\"}\n");
+  clock.now += 60000;
+  Result third = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(third.ok, third.error);
+  CHECK(third.report.maps[0].written == 0);
+  REQUIRE(third.report.maps[0].retrying.count == 1);
+  CHECK(third.report.maps[0].retrying.samples[0].reasons.at(0).rfind("paused: erp budget api_calls 3 per 24h reached (4 used)", 0) == 0);
+  CHECK(third.report.ledger["pending"] == 1);
+  CHECK(erp.sends["A1"] == 2);
+  // The next window: sent, nothing lost.
+  clock.now += 86400000;
+  Result fourth = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(fourth.ok, fourth.error);
+  CHECK(fourth.report.maps[0].written == 1);
+  CHECK(erp.sends["A1"] == 3);
+  CHECK(fourth.report.ledger["pending"] == 0);
 }

@@ -170,7 +170,7 @@ class MapRun {
     if (sync_) req.pushdown = sync_->pushdown;
     // API connectors ask the system only for records at or after the previous run's newest
     // cursor (ties included); the engine still compares every record's cursor.
-    if (watermark_ && retry_.empty() && touched_.empty()) {
+    if (watermark_ && retry_.empty() && touched_.empty() && resync_.empty()) {
       req.cursor = map_.cursor;
       req.since = value::FormatTimestamp(*watermark_);
     }
@@ -185,6 +185,8 @@ class MapRun {
       for (const plan::Budget& b : sys->budgets)
         if (b.metric == "concurrency" && b.amount > 0) wreq.concurrency = static_cast<size_t>(b.amount);
     }
+    if (state_ && !key_field.empty() && options_.only.empty() && !options_.full && !CheckInStep(target, key_field, rep, error))
+      return false;
     std::unique_ptr<connectors::RecordWriter> writer;
     if (!key_field.empty()) {
       writer = target.OpenWriter(wreq, error);
@@ -198,6 +200,7 @@ class MapRun {
     policy_ = PolicyOf(sync_);
     remember_written_ = state_ != nullptr && remote_;
     if (remember_written_ && !options_.full && options_.only.empty()) written_ = state_->LoadWritten(map_.name);
+    for (const std::string& k : resync_) written_.erase(k);
     if (remember_written_ && options_.only.empty()) dead_ = state_->LoadDead(map_.name);
     if (remote_ && state_ && !LoadOpen(error)) return false;
     if (state_ && !state_->Begin()) return StateFailed(error);
@@ -282,6 +285,62 @@ class MapRun {
   }
 
  private:
+  // State and target out of step (docs/operations.md, "State and target out of step"): the
+  // target restored from a backup, or emptied, while the state file stayed. Asks the target
+  // for a sample of the records the state says were written (the latest 50, by key); when any
+  // is missing, reads every key the target has and writes again each record it lacks, whatever
+  // its cursor or output hash says.
+  bool CheckInStep(connectors::Connector& target, const std::string& key_field, MapReport& rep, std::string& error) {
+    std::vector<std::string> sample = state_->DoneKeys(map_.name, 50);
+    if (sample.empty()) return state_->ok() || StateFailed(error);
+    std::unordered_set<std::string> found;
+    auto read_keys = [&](const std::vector<std::string>* only) {
+      connectors::ReadRequest req;
+      req.object = map_.target.object;
+      req.fields = {key_field};
+      req.types = {plan::FieldType::kString};
+      req.id_field = map_.target_id;
+      req.batch = kDefaultBatch;
+      if (only) {
+        std::vector<Value> values;
+        for (const std::string& k : *only) values.push_back(Value::String(k));
+        plan::SourceCondition c;
+        c.field = key_field;
+        c.op = plan::FilterOp::kIn;
+        c.value = Value::List(std::move(values));
+        req.pushdown.push_back(std::move(c));
+      }
+      std::string why;
+      std::unique_ptr<connectors::RecordReader> reader = target.OpenReader(req, why);
+      if (!reader) return why;  // an object the target does not have yet: nothing of it is there
+      RecordBatch batch;
+      while (reader->Next(batch))
+        for (size_t i = 0; i < batch.size(); ++i) found.insert(KeyText(batch.Row(i)[0]));
+      rep.calls_target += reader->Calls();
+      return reader->error();
+    };
+    std::string failed = read_keys(&sample);
+    size_t missing = 0;
+    for (const std::string& k : sample) missing += found.count(k) ? 0 : 1;
+    if (missing == 0 && failed.empty()) return true;
+    found.clear();
+    if (failed.empty()) failed = read_keys(nullptr);
+    // A local object that cannot be read is gone (its file deleted); an API that does not
+    // answer says nothing about what it has.
+    if (!failed.empty() && (target.Remote() || !found.empty())) {
+      error = "checking that " + map_.target.system + "." + map_.target.object + " still has what the state says was written: " + failed;
+      return false;
+    }
+    for (const auto& [key, hash] : state_->LoadWritten(map_.name))
+      if (!found.count(key)) resync_.insert(key);
+    if (!state_->ok()) return StateFailed(error);
+    if (resync_.empty()) return true;
+    rep.notes.push_back(std::to_string(resync_.size()) + " record(s) the state says were written are not in " +
+                        map_.target.system + "." + map_.target.object +
+                        " (restored from a backup, or deleted there?): written again");
+    return true;
+  }
+
   // A state call failed (docs/operations.md, "The state file"): the map stops (Run rolls
   // back its state writes).
   bool StateFailed(std::string& error) {
@@ -417,7 +476,7 @@ class MapRun {
       newest_keys_.clear();
     }
     if (stamp == std::tie(newest_.seconds, newest_.nanos)) newest_keys_.insert(key_);
-    if (!watermark_ || retry_.count(key_)) return false;
+    if (!watermark_ || retry_.count(key_) || resync_.count(key_)) return false;
     if (!touched_.empty() && id_at_ < map_.projection.fields.size() && touched_.count(KeyText(row[id_at_]))) return false;
     auto mark = std::tie(watermark_->seconds, watermark_->nanos);
     if (stamp == mark) return at_watermark_.count(key_) > 0;
@@ -1135,6 +1194,7 @@ class MapRun {
   std::unordered_set<std::string> newest_keys_;   // the keys read at newest_
   std::unordered_set<std::string> at_watermark_;  // the keys the last run read at the watermark
   std::unordered_set<std::string> touched_;       // source ids whose children changed since the watermark
+  std::unordered_set<std::string> resync_;        // keys written earlier that the target no longer has
   std::vector<const std::string*> flags_;
   std::string key_;
   // Writes handed to the writer and their results.

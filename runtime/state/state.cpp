@@ -404,6 +404,17 @@ std::unordered_map<std::string, std::string> StateStore::Hashes(const std::strin
 
 std::unordered_map<std::string, std::string> StateStore::LoadWritten(const std::string& map) { return Hashes(map, "done"); }
 
+std::vector<std::string> StateStore::DoneKeys(const std::string& map, int64_t limit) {
+  std::vector<std::string> out;
+  if (!ok()) return out;
+  Query q(db_, "SELECT source_key FROM deliveries WHERE map = ? AND state = 'done' ORDER BY updated DESC, id DESC LIMIT ?",
+          {map});
+  q.Bind(2, limit);
+  while (q.Row()) out.push_back(q.Text(0));
+  if (!q.ok()) Fail();
+  return out;
+}
+
 std::unordered_map<std::string, std::string> StateStore::LoadDead(const std::string& map) { return Hashes(map, "dead"); }
 
 std::string IdempotencyKey(const std::string& map, const std::string& source_key, const std::string& hash) {

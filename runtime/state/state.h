@@ -127,6 +127,8 @@ class StateStore {
   // What was last written for each of `map`'s records (the output hash of its done
   // delivery), for maps into an API: a record whose output did not change is not sent again.
   std::unordered_map<std::string, std::string> LoadWritten(const std::string& map);
+  // Keys of `map`'s done deliveries, the latest first, at most `limit`.
+  std::vector<std::string> DoneKeys(const std::string& map, int64_t limit);
   // The output hash of each of `map`'s dead-lettered deliveries: a record that evaluates to the
   // same output is not sent again by a run (only by a replay, or once it changes).
   std::unordered_map<std::string, std::string> LoadDead(const std::string& map);

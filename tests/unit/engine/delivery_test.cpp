@@ -572,3 +572,49 @@ TEST_CASE("budgets: api_calls per 24h across runs; the warn level records an eve
   CHECK(erp.sends["A1"] == 3);
   CHECK(fourth.report.ledger["pending"] == 0);
 }
+
+TEST_CASE("state and target out of step: records the target no longer has are said and written again") {
+  fs::path d = Fresh("out_of_step");
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n"
+                      "{\"Id\":\"A2\",\"Name\":\"Globex\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n");
+  fs::create_directories(d / "erp");
+  std::string error;
+  plan::Plan p = MiniPlan();
+  Clock clock;
+  {
+    auto erp = connectors::Open((d / "erp").string(), error);
+    REQUIRE_MESSAGE(erp, error);
+    Result first = RunOnce(d, p, *erp, clock, 0);
+    REQUIRE_MESSAGE(first.ok, first.error);
+    CHECK(first.report.maps[0].written == 2);
+    Result second = RunOnce(d, p, *erp, clock, 0);
+    REQUIRE_MESSAGE(second.ok, second.error);
+    CHECK(second.report.maps[0].written == 0);  // unchanged: skipped
+  }
+  // The target is restored from an older backup that lacks A2.
+  std::string customers = testing::ReadWhole(d / "erp" / "Customer.jsonl");
+  testing::WriteWhole(d / "erp" / "Customer.jsonl", customers.substr(0, customers.find('\n') + 1));
+  REQUIRE(testing::ReadWhole(d / "erp" / "Customer.jsonl").find("A2") == std::string::npos);
+  {
+    auto erp = connectors::Open((d / "erp").string(), error);
+    REQUIRE_MESSAGE(erp, error);
+    Result third = RunOnce(d, p, *erp, clock, 0);
+    REQUIRE_MESSAGE(third.ok, third.error);
+    CHECK(third.report.maps[0].written == 1);
+    REQUIRE(third.report.maps[0].notes.size() == 1);
+    CHECK(third.report.maps[0].notes[0] ==
+          "1 record(s) the state says were written are not in erp.Customer (restored from a backup, or deleted there?): "
+          "written again");
+  }
+  CHECK(testing::ReadWhole(d / "erp" / "Customer.jsonl").find("\"externalId\":\"A2\"") != std::string::npos);
+  // The target file deleted altogether: both written again.
+  fs::remove(d / "erp" / "Customer.jsonl");
+  {
+    auto erp = connectors::Open((d / "erp").string(), error);
+    REQUIRE_MESSAGE(erp, error);
+    Result fourth = RunOnce(d, p, *erp, clock, 0);
+    REQUIRE_MESSAGE(fourth.ok, fourth.error);
+    CHECK(fourth.report.maps[0].written == 2);
+  }
+}

@@ -52,6 +52,7 @@ struct RunOptions {
   bool full = false;
   bool wait = false;  // for the state file, when another run holds it
   std::string retry_wait = "60s";
+  bool no_state = false;
 };
 
 // A one-line progress bar on stderr, redrawn at most ten times a second: the map, the share of
@@ -98,18 +99,26 @@ int RunCommand(const RunOptions& opt) {
   cli::OpenSystems open;
   if (int rc = Open(opt, p, open)) return rc;
   auto& systems = open.systems;
-  // The state file: --state, else next to the ERP's local store (systems.h).
-  std::string state_path = opt.state.empty() ? cli::DefaultStatePath(open) : opt.state;
-  if (int rc = cli::CheckStateNotSystem(open, state_path)) return rc;
-  state::OpenOptions state_options;
-  state_options.wait = opt.wait;
-  state_options.waiting = [&state_path](const std::string& holder) {
-    std::cerr << "waiting for the run holding " << state_path << " (" << holder << ")\n";
-  };
-  std::unique_ptr<state::StateStore> st = state::StateStore::Open(state_path, error, state_options);
-  if (!st) {
-    std::cerr << "error: " << error << "\n";
-    return 1;
+  // The state file: --state, else next to the ERP's local store (systems.h); none with
+  // --no-state (a one-off run: no cursors, no ledger, no cross-reference kept).
+  std::unique_ptr<state::StateStore> st;
+  if (opt.no_state && !opt.state.empty()) {
+    std::cerr << "error: --state and --no-state contradict each other\n";
+    return 2;
+  }
+  if (!opt.no_state) {
+    std::string state_path = opt.state.empty() ? cli::DefaultStatePath(open) : opt.state;
+    if (int rc = cli::CheckStateNotSystem(open, state_path)) return rc;
+    state::OpenOptions state_options;
+    state_options.wait = opt.wait;
+    state_options.waiting = [&state_path](const std::string& holder) {
+      std::cerr << "waiting for the run holding " << state_path << " (" << holder << ")\n";
+    };
+    st = state::StateStore::Open(state_path, error, state_options);
+    if (!st) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
   }
   engine::RunReport report;
   engine::RunOptions options;
@@ -246,6 +255,9 @@ int main(int argc, char** argv) {
                 "Look at every source record, not only those changed since the last run (docs/operations.md)");
   run->add_flag("--wait", opt->wait,
                 "When another run holds the state file, wait for it to end (default: exit 1 naming its pid)");
+  run->add_flag("--no-state", opt->no_state,
+                "Keep no state file: every record is looked at, failed writes are retried only within this run, "
+                "nothing is remembered for the next one (docs/operations.md)");
   run->add_option("--retry-wait", opt->retry_wait,
                   "How long the run waits for failed writes that fall due again (default 60s; 0: none); later ones "
                   "stay in the state's ledger for the next run (docs/operations.md)");

@@ -450,6 +450,7 @@ class MapRun {
     cursor_at_ = IndexOf(map_.projection.fields, map_.cursor);
     deleted_at_ = map_.deleted_field.empty() ? map_.projection.fields.size() : IndexOf(map_.projection.fields, map_.deleted_field);
     if (state_) tombstones_ = state_->LoadTombstones(map_.name);
+    if (state_) item_keys_ = state_->ItemKeys(map_.name);
     newest_.seconds = value::kMinTimestampSeconds - 1;
     if (map_.cursor.empty() || state_ == nullptr) return;
     std::string saved = state_->LoadCursor(map_.name);
@@ -639,7 +640,7 @@ class MapRun {
       // the record: it is an error record, not a skipped one.
       if (w.IsError()) return Queue(rep.error, Status::kError, file, line, {"when: " + w.ErrorReason()});
       if (!w.IsTrue()) {
-        if (state_ && !key_.empty()) state_->ClearItems(map_.name, key_, true);
+        if (state_ && !key_.empty() && item_keys_.count(key_)) state_->ClearItems(map_.name, key_, true);
         return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
       }
     }
@@ -725,11 +726,7 @@ class MapRun {
       }
       return Queue(rep.dead_letter, Status::kDeadLetter, file, line, std::move(why), std::move(r.fields));
     }
-    if (state_) {
-      state::Delivery d = Delivery(key_, hash, external_id, file, line, "done");
-      d.attempts = 1;
-      state_->Decide(d);
-    }
+    if (state_) state_->PutDone(map_.name, key_, SourceId(), hash, run_);
     list_items_.clear();
     for (size_t i = 0; i < map_.target_fields.size(); ++i) {
       if (out_[i].kind() == value::Kind::kList)
@@ -805,7 +802,7 @@ class MapRun {
                const std::vector<std::pair<size_t, int64_t>>& list_items, const std::string& external_id,
                const std::string& target_id) {
     ++rep.written;
-    if (state_ && !key.empty()) state_->ClearItems(map_.name, key, true);
+    if (state_ && !key.empty() && item_keys_.count(key)) state_->ClearItems(map_.name, key, true);
     for (const std::string* f : flags) {
       ++rep.flags_on_written[*f];
       for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, key, *f);
@@ -1188,6 +1185,7 @@ class MapRun {
   size_t cursor_at_ = 0;                   // the cursor's position in the projection
   size_t deleted_at_ = 0;                  // the deletion marker's (Map::deleted_field)
   std::unordered_set<std::string> tombstones_;  // keys deleted at the source
+  std::unordered_set<std::string> item_keys_;   // keys in a queue when the map started (to clear)
   std::optional<value::Time> watermark_;   // the previous run's newest cursor
   std::unordered_set<std::string> retry_;  // keys left waiting by the previous run
   value::Time newest_;                     // the newest cursor this run read

@@ -176,12 +176,18 @@ DROP TABLE written;
 )sql";
 
 std::string Now() {
+  // Formatted once per second (a run stamps every row it writes).
+  thread_local std::time_t last = -1;
+  thread_local std::string text;
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  if (t == last) return text;
   char buf[32];
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  last = t;
+  text = buf;
+  return text;
 }
 
 void BindText(sqlite3_stmt* s, int i, const std::string& t) {
@@ -438,6 +444,34 @@ void BindOptional(sqlite3_stmt* s, int i, const std::string& t) {
 }
 }  // namespace
 
+bool StateStore::PutDone(const std::string& map, const std::string& source_key, const std::string& source_id,
+                         const std::string& hash, int64_t run) {
+  if (!ok()) return false;
+  sqlite3_stmt* s = Cached(put_done_,
+                           "INSERT INTO deliveries (map, source_key, source_id, idem_key, hash, state, attempts, run, decided, "
+                           "updated) VALUES (?1, ?2, ?3, '', ?4, 'done', 1, ?5, ?6, ?6) "
+                           "ON CONFLICT(map, source_key) DO UPDATE SET source_id = excluded.source_id, idem_key = '', "
+                           "hash = excluded.hash, state = 'done', attempts = 1, due = NULL, payload = NULL, "
+                           "run = excluded.run, decided = excluded.decided, updated = excluded.updated, notify = NULL");
+  if (s == nullptr) return false;
+  BindText(s, 1, map);
+  BindText(s, 2, source_key);
+  BindOptional(s, 3, source_id);
+  BindText(s, 4, hash);
+  sqlite3_bind_int64(s, 5, run);
+  BindText(s, 6, Now());
+  return Step(s);
+}
+
+std::unordered_set<std::string> StateStore::ItemKeys(const std::string& map) {
+  std::unordered_set<std::string> out;
+  if (!ok()) return out;
+  Query q(db_, "SELECT DISTINCT record_id FROM items WHERE map = ?", {map});
+  while (q.Row()) out.insert(q.Text(0));
+  if (!q.ok()) Fail();
+  return out;
+}
+
 int64_t StateStore::Decide(const Delivery& d) {
   if (!ok()) return 0;
   sqlite3_stmt* s = Cached(decide_,
@@ -683,7 +717,7 @@ bool StateStore::SaveCursorKeys(const std::string& map, const std::unordered_set
 }
 
 StateStore::~StateStore() {
-  for (sqlite3_stmt* st : {decide_, settle_, attempt_, put_item_, clear_items_, clear_items_flags_, leave_queues_})
+  for (sqlite3_stmt* st : {decide_, settle_, attempt_, put_item_, clear_items_, clear_items_flags_, leave_queues_, put_done_})
     sqlite3_finalize(st);
   sqlite3_finalize(put_xref_);
   sqlite3_finalize(add_queue_);

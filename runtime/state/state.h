@@ -137,6 +137,12 @@ class StateStore {
   // the same key (its attempts carry over when the output hash is the same); d.state is
   // "in_flight", "pending" or "done". The delivery's id, 0 on a failure (see ok()).
   int64_t Decide(const Delivery& d);
+  // A write a local target (files, SQLite) took at once: a done delivery, in the map's one
+  // transaction (no payload, no idempotency key: nothing is sent again).
+  bool PutDone(const std::string& map, const std::string& source_key, const std::string& source_id,
+               const std::string& hash, int64_t run);
+  // The record ids of `map` in any queue (flags included), to clear only those.
+  std::unordered_set<std::string> ItemKeys(const std::string& map);
   // Records a send's result: done (payload dropped), failed (due at `due_ms`) or dead, with
   // the attempt's details.
   bool Settle(int64_t id, const std::string& state, int64_t due_ms, const Attempt& a, int64_t run,
@@ -196,6 +202,7 @@ class StateStore {
   sqlite3_stmt* clear_items_ = nullptr;
   sqlite3_stmt* clear_items_flags_ = nullptr;
   sqlite3_stmt* leave_queues_ = nullptr;
+  sqlite3_stmt* put_done_ = nullptr;
   sqlite3_stmt* add_queue_ = nullptr;
   std::string path_;
 };

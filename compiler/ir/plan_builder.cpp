@@ -765,6 +765,10 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
   for (const auto& [m, dir] : in.imports) add_tables(*m, dir);
   add_tables(root, in.spec_dir);
 
+  // `conflicts latest_wins grace 60s audit`: how a run settles a field both directions write.
+  for (const ConflictsDecl* c : root.All<ConflictsDecl>())
+    p.conflicts = plan::Conflicts{c->strategy.text, c->grace_ms.value_or(0), c->audit};
+
   // Syncs by map name.
   std::map<std::string, const SyncDecl*> syncs;
   for (const SyncDecl* s : root.All<SyncDecl>()) syncs[s->map.text] = s;

@@ -24,7 +24,8 @@
 #include <map>
 #include <memory>
 
-#include "runtime/cli/queue_command.h"  // crmx-run queue (issue 9 section 3)
+#include "runtime/cli/queue_command.h"
+#include "runtime/cli/state_commands.h"  // crmx-run queue (issue 9 section 3)
 #include "runtime/cli/systems.h"
 #include "runtime/connectors/api/open_api.h"
 #include "runtime/connectors/connector.h"
@@ -276,6 +277,7 @@ int main(int argc, char** argv) {
   check->callback([copt, &exit_code] { exit_code = CheckConnection(*copt); });
   // ---- crmx-run queue: list, show, resolve, discard, replay (runtime/cli/queue_command.h) ----
   crmx::cli::AddQueueCommand(app, exit_code);
+  crmx::cli::AddAuditCommand(app, exit_code);
   // ---- end crmx-run queue ----
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 // Defines `crmx-run queue` (queue_command.h).
 #include "runtime/cli/queue_command.h"
+#include "runtime/cli/state_commands.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -33,6 +34,49 @@
 #include "runtime/value/value.h"
 
 namespace crmx::cli {
+
+// Shared with the other commands over the state file (state_commands.h).
+int OpenState(const std::string& path, bool wait, std::unique_ptr<state::StateStore>& out) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    std::cerr << "error: state file " << path << " does not exist (a run with --state " << path << " creates it)\n";
+    return 1;
+  }
+  state::OpenOptions o;
+  o.wait = wait;
+  o.waiting = [&path](const std::string& holder) {
+    std::cerr << "waiting for the run holding " << path << " (" << holder << ")\n";
+  };
+  std::string error;
+  out = state::StateStore::Open(path, error, o);
+  if (!out) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& rows, const std::set<size_t>& right) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t c = 0; c < r.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], r[c].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t c = 0; c < r.size(); ++c) {
+      bool last = c + 1 == r.size();
+      std::string pad(width[c] - r[c].size(), ' ');
+      line += right.count(c) ? pad + r[c] : (last ? r[c] : r[c] + pad);
+      if (!last) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
 
 namespace {
 
@@ -121,27 +165,6 @@ std::string Underscores(std::string s) {
   return s;
 }
 
-// Opens the state file `path` (it must exist: a queue command creates none), locked; 0 or the
-// exit status (said on stderr).
-int OpenState(const std::string& path, bool wait, std::unique_ptr<state::StateStore>& out) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    std::cerr << "error: state file " << path << " does not exist (a run with --state " << path << " creates it)\n";
-    return 1;
-  }
-  state::OpenOptions o;
-  o.wait = wait;
-  o.waiting = [&path](const std::string& holder) {
-    std::cerr << "waiting for the run holding " << path << " (" << holder << ")\n";
-  };
-  std::string error;
-  out = state::StateStore::Open(path, error, o);
-  if (!out) {
-    std::cerr << "error: " << error << "\n";
-    return 1;
-  }
-  return 0;
-}
 
 bool ToFilter(const Filter& f, state::ItemFilter& out) {
   out.queue = f.queue;
@@ -183,28 +206,6 @@ json ItemJson(const state::Item& it) {
   return j;
 }
 
-// A table for people: columns padded to their widest cell, the last one not.
-std::string Table(const std::vector<std::vector<std::string>>& rows, const std::set<size_t>& right = {}) {
-  std::vector<size_t> width;
-  for (const auto& r : rows)
-    for (size_t c = 0; c < r.size(); ++c) {
-      if (width.size() <= c) width.push_back(0);
-      width[c] = std::max(width[c], r[c].size());
-    }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t c = 0; c < r.size(); ++c) {
-      bool last = c + 1 == r.size();
-      std::string pad(width[c] - r[c].size(), ' ');
-      line += right.count(c) ? pad + r[c] : (last ? r[c] : r[c] + pad);
-      if (!last) line += "  ";
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
-}
 
 std::string StatusWords(const Filter& f) { return f.status == "all" ? std::string("in any status") : f.status; }
 

@@ -162,6 +162,7 @@ class MapRun {
     related_calls_ = rep.calls_source;
     for (const plan::Table& t : plan_.tables) tables_.push_back(Value::Map(t.entries));
     Prepare();
+    if (!PrepareConflicts(target, rep, error)) return false;
     connectors::ReadRequest req;
     req.object = map_.source.object;
     req.fields = map_.projection.fields;
@@ -687,6 +688,7 @@ class MapRun {
       if (out_index_[i] < out_.size()) out_[out_index_[i]] = std::move(v);
     }
     if (writer == nullptr) return Queue(rep.error, Status::kError, file, line, {"the map has no key: cannot upsert"});
+    if (!two_way_.empty()) Settle2Way(row);
     std::string hash;
     if (state_ || remote_) hash = OutputHash();
     if (remember_written_ && !key_.empty()) {
@@ -727,6 +729,7 @@ class MapRun {
       return Queue(rep.dead_letter, Status::kDeadLetter, file, line, std::move(why), std::move(r.fields));
     }
     if (state_) state_->PutDone(map_.name, key_, SourceId(), hash, run_);
+    KeepTwoWay(key_, out_.data());
     list_items_.clear();
     for (size_t i = 0; i < map_.target_fields.size(); ++i) {
       if (out_[i].kind() == value::Kind::kList)
@@ -754,6 +757,170 @@ class MapRun {
     return Queue(rep.deleted, Status::kDeleted, file, line,
                  {"deleted in " + map_.source.system + "." + map_.source.object +
                   "; the " + map_.target.system + "." + map_.target.object + " record is left as it is: review it"});
+  }
+
+  // Conflicts (docs/operations.md, "Conflicts"): the target fields this map writes that another
+  // map copies back the other way (T.f from S.g here, S.g from T.f there), with no owner. With
+  // `conflicts latest_wins`, the target's current values of those fields are read before the
+  // map writes, and per record each such field is settled against what this map last wrote.
+  struct TwoWay {
+    size_t out = 0;           // the target field's index in out_
+    std::string field;        // T.f
+    std::string from;         // S.g
+    std::string reverse_map;  // the map that copies T.f into S.g
+  };
+  struct TargetNow {
+    std::vector<Value> values;  // per TwoWay, owned
+    std::optional<value::Time> changed;
+  };
+
+  bool PrepareConflicts(connectors::Connector& target, MapReport& rep, std::string& error) {
+    if (!plan_.conflicts || plan_.conflicts->strategy != "latest_wins") return true;
+    std::string key_field, reverse_cursor;
+    std::vector<plan::FieldType> types;
+    for (const plan::Step& s : map_.steps)
+      if (s.kind == plan::StepKind::kKey && key_field.empty()) key_field = s.target;
+    auto reads = [](const plan::Step& s, const std::string& field) {
+      for (const plan::Binding& b : s.bindings)
+        if (b.kind == plan::BindingKind::kField && b.field == field) return true;
+      return false;
+    };
+    for (const plan::Map& r : plan_.maps) {
+      if (&r == &map_ || r.source.system != map_.target.system || r.source.object != map_.target.object ||
+          r.target.system != map_.source.system || r.target.object != map_.source.object)
+        continue;
+      for (size_t i = 0; i < map_.steps.size(); ++i) {
+        const plan::Step& s = map_.steps[i];
+        if (s.kind != plan::StepKind::kAssign || out_index_[i] >= map_.target_fields.size()) continue;
+        for (const plan::Step& t : r.steps) {
+          if (t.kind != plan::StepKind::kAssign || !reads(t, s.target) || !reads(s, t.target)) continue;
+          two_way_.push_back(TwoWay{out_index_[i], s.target, t.target, r.name});
+          size_t at = IndexOf(r.projection.fields, s.target);
+          types.push_back(at < r.projection.types.size() ? r.projection.types[at] : plan::FieldType::kAny);
+          if (reverse_cursor.empty()) reverse_cursor = r.cursor;
+        }
+      }
+    }
+    if (two_way_.empty() || key_field.empty()) return true;
+    connectors::ReadRequest req;
+    req.object = map_.target.object;
+    req.fields = {key_field};
+    req.types = {plan::FieldType::kString};
+    for (size_t i = 0; i < two_way_.size(); ++i) {
+      req.fields.push_back(two_way_[i].field);
+      req.types.push_back(types[i]);
+    }
+    if (!reverse_cursor.empty()) {
+      req.fields.push_back(reverse_cursor);
+      req.types.push_back(plan::FieldType::kDateTime);
+    }
+    req.id_field = map_.target_id;
+    req.batch = kDefaultBatch;
+    std::string why;
+    std::unique_ptr<connectors::RecordReader> reader = target.OpenReader(req, why);
+    if (reader) {
+      RecordBatch batch;
+      while (reader->Next(batch)) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          const Value* row = batch.Row(i);
+          TargetNow& now = target_now_[KeyText(row[0])];
+          for (size_t f = 0; f < two_way_.size(); ++f) now.values.push_back(row[1 + f].Owned());
+          if (!reverse_cursor.empty() && row[1 + two_way_.size()].kind() == value::Kind::kTimestamp)
+            now.changed = row[1 + two_way_.size()].AsTime();
+        }
+      }
+      why = reader->error();
+      rep.calls_target += reader->Calls();
+    }
+    // A local object not there yet has no record to conflict with; an API that does not answer
+    // leaves the conflicts undecidable: the map stops rather than overwrite.
+    if (!why.empty() && (target.Remote() || !target_now_.empty())) {
+      error = "reading " + map_.target.system + "." + map_.target.object + " to settle conflicts: " + why;
+      return false;
+    }
+    if (state_) last_written_ = state_->LoadFieldValues(map_.name);
+    return true;
+  }
+
+  // Settles the current record's two-way fields in out_: the source's change, the target's,
+  // or, when both changed since this map last wrote the field, the latest one (within the
+  // grace window, the source's: this map is the record's direction). Audited when asked.
+  void Settle2Way(const Value* row) {
+    auto t = target_now_.find(key_);
+    if (t == target_now_.end()) return;  // not in the target yet: created from the source
+    std::optional<value::Time> source_changed;
+    if (cursor_at_ < map_.projection.fields.size() && row[cursor_at_].kind() == value::Kind::kTimestamp)
+      source_changed = row[cursor_at_].AsTime();
+    auto last = last_written_.find(key_);
+    for (size_t i = 0; i < two_way_.size(); ++i) {
+      Value& now = out_[two_way_[i].out];
+      const Value& there = t->second.values[i];
+      std::string now_text = plan::ValueToJsonText(now), there_text = plan::ValueToJsonText(there);
+      if (now_text == there_text) continue;
+      std::string base;
+      bool has_base = false;
+      if (last != last_written_.end()) {
+        auto b = last->second.find(two_way_[i].field);
+        if (b != last->second.end()) {
+          base = b->second;
+          has_base = true;
+        }
+      }
+      bool target_moved = !has_base || there_text != base;
+      bool source_moved = !has_base || now_text != base;
+      if (!target_moved) continue;  // only the source changed: its value goes
+      if (!source_moved) {          // only the target changed: it stays
+        now = there;
+        continue;
+      }
+      const std::string& src = map_.source.system;
+      const std::string& dst = map_.target.system;
+      std::string rule, winner;
+      const std::optional<value::Time>& tc = t->second.changed;
+      if (!source_changed || !tc) {
+        winner = src;
+        rule = "latest_wins: no change time on " + (source_changed ? dst : src) + "; " + src +
+               " wins (the record's direction, " + map_.name + ")";
+      } else {
+        int64_t s_ms = source_changed->seconds * 1000 + source_changed->nanos / 1000000;
+        int64_t t_ms = tc->seconds * 1000 + tc->nanos / 1000000;
+        std::string times = src + " changed at " + value::FormatTimestamp(*source_changed) + ", " + dst + " at " +
+                            value::FormatTimestamp(*tc);
+        if (std::llabs(s_ms - t_ms) <= plan_.conflicts->grace_ms) {
+          winner = src;
+          rule = "within grace " + std::to_string(plan_.conflicts->grace_ms / 1000) + "s (" + times + "): " + src +
+                 " wins (the record's direction, " + map_.name + ")";
+        } else {
+          winner = s_ms > t_ms ? src : dst;
+          rule = "latest_wins: " + times + ": " + winner + "'s is later";
+        }
+      }
+      std::string source_text = now_text;
+      if (winner == dst) now = there;
+      if (state_ && plan_.conflicts->audit) {
+        state::AuditEntry e;
+        e.map = map_.name;
+        e.record_id = key_;
+        e.field = two_way_[i].field;
+        e.base = base;
+        e.source_value = source_text;
+        e.target_value = there_text;
+        e.written = plan::ValueToJsonText(now);
+        e.winner = winner;
+        e.rule = rule;
+        state_->AddAudit(run_, e);
+      }
+    }
+  }
+
+  // What this map wrote into its two-way fields, for the next run's comparison.
+  void KeepTwoWay(const std::string& key, const Value* values) {
+    if (!state_ || two_way_.empty() || key.empty()) return;
+    for (const TwoWay& w : two_way_) {
+      std::string text = plan::ValueToJsonText(values[w.out]);
+      state_->PutFieldValue(map_.name, key, w.field, text);
+      last_written_[key][w.field] = text;
+    }
   }
 
   // A ledger row for the current record.
@@ -1011,6 +1178,7 @@ class MapRun {
         state_->Settle(o.id, "done", 0, AttemptOf(r, {}), run_);
         written_[key] = o.hash;
       }
+      KeepTwoWay(key, o.values.data());
       std::vector<const std::string*> flags;
       for (const std::string& f : o.flags) flags.push_back(&f);
       std::vector<std::pair<size_t, int64_t>> list_items;
@@ -1193,6 +1361,10 @@ class MapRun {
   std::unordered_set<std::string> at_watermark_;  // the keys the last run read at the watermark
   std::unordered_set<std::string> touched_;       // source ids whose children changed since the watermark
   std::unordered_set<std::string> resync_;        // keys written earlier that the target no longer has
+  // Conflicts: the two-way fields, the target's current values of them, what this map last wrote.
+  std::vector<TwoWay> two_way_;
+  std::unordered_map<std::string, TargetNow> target_now_;
+  std::unordered_map<std::string, std::unordered_map<std::string, std::string>> last_written_;
   std::vector<const std::string*> flags_;
   std::string key_;
   // Writes handed to the writer and their results.

@@ -6,9 +6,12 @@
 #include <openssl/evp.h>
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 namespace crmx::plan {
 
@@ -98,6 +101,28 @@ struct FormatError {
 };
 
 [[noreturn]] void Bad(const std::string& m) { throw FormatError{m}; }
+
+// An integer member of type T: a JSON integer in T's range. nlohmann's get<T>() casts any
+// number, and casting a float outside T's range (`"scale": 1e300`) is undefined behaviour.
+template <typename T>
+T Integer(const json& j, const char* member) {
+  if (j.is_number_unsigned()) {
+    if (std::in_range<T>(j.get<uint64_t>())) return static_cast<T>(j.get<uint64_t>());
+  } else if (j.is_number_integer()) {
+    if (std::in_range<T>(j.get<int64_t>())) return static_cast<T>(j.get<int64_t>());
+  } else if (j.is_number_float()) {
+    Bad(std::string("`") + member + "` is not an integer: " + j.dump());
+  } else {
+    Bad(std::string("`") + member + "` is " + j.type_name() + ", not an integer");
+  }
+  Bad(std::string("`") + member + "` is out of range: " + j.dump());
+}
+
+// An optional integer member of object `o`: `fallback` when absent.
+template <typename T>
+T Integer(const json& o, const char* member, T fallback) {
+  return o.contains(member) ? Integer<T>(o.at(member), member) : fallback;
+}
 
 const char* const kTypeNames[] = {"int", "uint", "double", "decimal", "string", "bool", "bytes", "list", "map",
                                   "null_type", "type", "dyn", "error", "google.protobuf.Timestamp",
@@ -223,8 +248,11 @@ Value DecodeValue(const json& j) {
 }
 
 vm::Op OpFromName(const std::string& name) {
-  for (int i = 0; i <= static_cast<int>(vm::Op::kFail); ++i) {
-    if (name == vm::OpName(static_cast<vm::Op>(i))) return static_cast<vm::Op>(i);
+  // Every opcode OpName names (not only those up to kFail: the two-variable macros' kIterPair,
+  // kAppendPairLocal and kPairsToMap come after it); "?" is OpName's answer for no opcode.
+  for (int i = 0; i <= UINT8_MAX; ++i) {
+    const char* known = vm::OpName(static_cast<vm::Op>(i));
+    if (std::string_view(known) != "?" && name == known) return static_cast<vm::Op>(i);
   }
   Bad("unknown opcode `" + name + "` (a plan from another crmx version?)");
 }
@@ -246,7 +274,7 @@ vm::Program DecodeProgram(const json& j) {
   for (const json& in : j.at("code")) {
     vm::Instr ins{};
     ins.op = OpFromName(in.at(0).get<std::string>());
-    ins.a = in.at(1).get<uint16_t>();
+    ins.a = Integer<uint16_t>(in.at(1), "code");
     if (ins.op == vm::Op::kCall) {
       vm::Builtin b;
       size_t lo = 0, hi = 0;
@@ -254,13 +282,13 @@ vm::Program DecodeProgram(const json& j) {
       if (!vm::FindBuiltin(name, b, lo, hi)) Bad("unknown builtin `" + name + "`");
       ins.arg = static_cast<int32_t>(b);
     } else {
-      ins.arg = in.at(2).get<int32_t>();
+      ins.arg = Integer<int32_t>(in.at(2), "code");
     }
     p.code.push_back(ins);
   }
   for (const json& c : j.at("constants")) p.constants.push_back(DecodeValue(c));
   p.input_names = j.at("inputs").get<std::vector<std::string>>();
-  p.local_count = j.at("locals").get<uint32_t>();
+  p.local_count = Integer<uint32_t>(j.at("locals"), "locals");
   for (const vm::Instr& in : p.code) {
     if ((in.op == vm::Op::kConst || in.op == vm::Op::kSelect || in.op == vm::Op::kHas || in.op == vm::Op::kFail) &&
         (in.arg < 0 || static_cast<size_t>(in.arg) >= p.constants.size()))
@@ -343,7 +371,7 @@ TargetField DecodeTargetField(const json& t, const std::string& map) {
   TargetField f;
   f.name = t.at("name").get<std::string>();
   if (!ParseFieldType(t.at("type").get<std::string>(), f.type)) Bad("unknown field type in map `" + map + "`");
-  if (t.contains("scale")) f.scale = t["scale"].get<int>();
+  if (t.contains("scale")) f.scale = Integer<int>(t["scale"], "scale");
   if (t.contains("path")) {
     f.path = t["path"].get<std::vector<std::string>>();
     std::string joined;
@@ -373,7 +401,7 @@ std::vector<SourceCondition> DecodeConditions(const json& a, size_t when_parts) 
     c.field = o.at("field").get<std::string>();
     if (!ParseFilterOp(o.at("op").get<std::string>(), c.op)) Bad("unknown pushdown operator `" + o.at("op").dump() + "`");
     c.value = DecodeValue(o.at("value"));
-    c.when = o.at("when").get<size_t>();
+    c.when = Integer<size_t>(o.at("when"), "when");
     if (c.when >= when_parts) Bad("a pushdown condition names `when` conjunct " + std::to_string(c.when) + " of " +
                                   std::to_string(when_parts));
     out.push_back(std::move(c));
@@ -531,8 +559,11 @@ json Body(const Plan& p) {
     }
     syncs.push_back(o);
   }
-  return json{{"integration", p.integration}, {"spec_version", p.spec_version}, {"systems", systems},
-              {"tables", tables}, {"maps", maps}, {"syncs", syncs}, {"tests", EncodeTests(p.tests)}};
+  json body{{"integration", p.integration}, {"spec_version", p.spec_version}, {"systems", systems},
+            {"tables", tables}, {"maps", maps}, {"syncs", syncs}, {"tests", EncodeTests(p.tests)}};
+  if (p.conflicts)
+    body["conflicts"] = json{{"strategy", p.conflicts->strategy}, {"grace_ms", p.conflicts->grace_ms}, {"audit", p.conflicts->audit}};
+  return body;
 }
 
 void FromBody(const json& b, Plan& p) {
@@ -542,12 +573,12 @@ void FromBody(const json& b, Plan& p) {
     System sys;
     sys.name = s.at("name").get<std::string>();
     sys.kind = s.at("kind").get<std::string>();
-    if (s.contains("batch")) sys.batch = s["batch"].get<int64_t>();
+    if (s.contains("batch")) sys.batch = Integer<int64_t>(s["batch"], "batch");
     for (const json& bo : s.value("budgets", json::array())) {
       Budget bu;
       bu.metric = bo.at("metric").get<std::string>();
-      bu.amount = bo.at("amount").get<int64_t>();
-      if (bo.contains("period_ms")) bu.period_ms = bo["period_ms"].get<int64_t>();
+      bu.amount = Integer<int64_t>(bo.at("amount"), "amount");
+      if (bo.contains("period_ms")) bu.period_ms = Integer<int64_t>(bo["period_ms"], "period_ms");
       if (bo.contains("warn_at_percent")) bu.warn_at_percent = bo["warn_at_percent"].get<double>();
       sys.budgets.push_back(bu);
     }
@@ -607,23 +638,30 @@ void FromBody(const json& b, Plan& p) {
       s.local = sj.value("local", false);
       m.steps.push_back(std::move(s));
     }
-    m.read_batch = mj.value("read_batch", int64_t{0});
-    m.write_batch = mj.value("write_batch", int64_t{0});
+    m.read_batch = Integer(mj, "read_batch", int64_t{0});
+    m.write_batch = Integer(mj, "write_batch", int64_t{0});
     p.maps.push_back(std::move(m));
+  }
+  if (b.contains("conflicts")) {
+    const json& c = b["conflicts"];
+    p.conflicts = Conflicts{c.at("strategy").get<std::string>(), Integer<int64_t>(c.at("grace_ms"), "grace_ms"),
+                            c.at("audit").get<bool>()};
   }
   for (const json& sj : b.at("syncs")) {
     Sync s;
     s.map = sj.at("map").get<std::string>();
     s.trigger = sj.at("trigger").get<std::string>();
-    s.every_ms = sj.value("every_ms", int64_t{0});
+    s.every_ms = Integer(sj, "every_ms", int64_t{0});
     s.daily_at = sj.value("daily_at", "");
     for (const json& w : sj.at("when"))
       s.when.push_back(WhenPart{w.at("reason").get<std::string>(), DecodeProgram(w.at("program")),
                                 DecodeBindings(w.at("bindings"))});
     if (sj.contains("retry")) {
       const json& r = sj["retry"];
-      s.retry = Retry{r.at("attempts").get<int64_t>(), r.at("backoff").get<std::string>(),
-                      r.at("backoff_args_ms").get<std::vector<int64_t>>(), r.at("jitter").get<bool>()};
+      s.retry = Retry{Integer<int64_t>(r.at("attempts"), "attempts"), r.at("backoff").get<std::string>(), {},
+                      r.at("jitter").get<bool>()};
+      if (!r.at("backoff_args_ms").is_array()) Bad("`backoff_args_ms` is not an array");
+      for (const json& a : r.at("backoff_args_ms")) s.retry->backoff_args_ms.push_back(Integer<int64_t>(a, "backoff_args_ms"));
     }
     s.on_exhausted = sj.value("on_exhausted", std::vector<std::string>{});
     s.pushdown = DecodeConditions(sj.value("pushdown", json::array()), s.when.size());
@@ -641,6 +679,34 @@ std::string Sha256Hex(const std::string& text) {
 
 std::string HashOfBody(const json& body) { return "sha256:" + Sha256Hex(body.dump()); }
 
+// How deep arrays and objects may nest in a plan file. nlohmann::json parses any depth, but
+// dump() (the content hash), DecodeValue and EncodeValue recurse once a level: a file nested
+// 100,000 deep overflowed the stack. The deepest plan crmxc writes is far shallower: the front
+// end refuses expressions nested past 256 levels (compiler/syntax/parser.h), and a CEL value
+// takes at most 3 levels of JSON a level ({"map": [[key, value]]}), so 3 * 256 and the ~10
+// levels around a constant stay under the limit.
+constexpr size_t kMaxPlanNesting = 1000;
+
+// The deepest nesting of arrays and objects in JSON text (brackets inside strings skipped).
+size_t JsonNesting(const std::string& text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest) deepest = depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 }  // namespace
 
 std::string ContentHash(const Plan& plan) { return HashOfBody(Body(plan)); }
@@ -654,6 +720,10 @@ std::string WritePlan(const Plan& plan) {
 }
 
 bool ReadPlan(const std::string& text, Plan& out, std::string& error) {
+  if (JsonNesting(text) > kMaxPlanNesting) {
+    error = "malformed plan: arrays and objects nested deeper than " + std::to_string(kMaxPlanNesting) + " levels";
+    return false;
+  }
   json file = json::parse(text, nullptr, false);
   if (file.is_discarded() || !file.is_object()) {
     error = "not a plan file: not a JSON object";
@@ -670,6 +740,12 @@ bool ReadPlan(const std::string& text, Plan& out, std::string& error) {
   }
   if (!file.contains("plan") || !file["plan"].is_object()) {
     error = "malformed plan: no `plan` body";
+    return false;
+  }
+  // value() would throw (outside the try below) on a `content_hash` that is not a string.
+  if (file.contains("content_hash") && !file["content_hash"].is_string()) {
+    error = "malformed plan: `content_hash` is " + std::string(file["content_hash"].type_name()) +
+            ", not the string \"sha256:...\"";
     return false;
   }
   std::string stated = file.value("content_hash", "");

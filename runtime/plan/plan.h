@@ -238,6 +238,14 @@ struct SpecTest {
   std::vector<Expectation> expect;  // in the spec's order
 };
 
+// `conflicts latest_wins grace 60s audit` (docs/operations.md, "Conflicts"): a field two maps
+// copy into each other (T.f from S.g, S.g from T.f) with no owner is settled per record.
+struct Conflicts {
+  std::string strategy;  // "latest_wins"
+  int64_t grace_ms = 0;
+  bool audit = false;  // every settled conflict recorded (state table `audit`, crmx-run audit)
+};
+
 struct Plan {
   std::string compiler;  // "crmxc 0.1.0"
   std::string integration;
@@ -247,6 +255,7 @@ struct Plan {
   std::vector<Map> maps;  // dependency order: a map comes after the maps it refs
   std::vector<Sync> syncs;
   std::vector<SpecTest> tests;  // the spec's tests, in spec order
+  std::optional<Conflicts> conflicts;
 
   const Map* FindMap(const std::string& name) const;
   const Table* FindTable(const std::string& name) const;

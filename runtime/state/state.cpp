@@ -157,6 +157,27 @@ CREATE TABLE usage (
   amount INTEGER NOT NULL,
   PRIMARY KEY (system, metric, window_start)
 );
+CREATE TABLE field_values (
+  map TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  field TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (map, source_key, field)
+);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  run INTEGER NOT NULL,
+  map TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  base TEXT,
+  source_value TEXT,
+  target_value TEXT,
+  written TEXT,
+  winner TEXT NOT NULL,
+  rule TEXT NOT NULL
+);
 CREATE TABLE tombstones (
   map TEXT NOT NULL,
   source_key TEXT NOT NULL,
@@ -207,7 +228,7 @@ bool Exec(sqlite3* db, const char* sql, std::string& error) {
 // The tables of a state file (any version); a file with others is some other database.
 bool IsStateTable(const std::string& name) {
   for (const char* t : {"runs", "xref", "queue", "cursors", "written", "deliveries", "attempts", "items", "actions",
-                        "events", "usage", "cursor_keys", "tombstones"})
+                        "events", "usage", "cursor_keys", "tombstones", "field_values", "audit"})
     if (name == t) return true;
   return name.rfind("sqlite_", 0) == 0;
 }
@@ -694,6 +715,62 @@ bool StateStore::AddTombstone(int64_t run, const std::string& map, const std::st
     BindText(q.get(), 5, Now());
   }
   return q.Done() || Fail();
+}
+
+std::unordered_map<std::string, std::unordered_map<std::string, std::string>> StateStore::LoadFieldValues(
+    const std::string& map) {
+  std::unordered_map<std::string, std::unordered_map<std::string, std::string>> out;
+  if (!ok()) return out;
+  Query q(db_, "SELECT source_key, field, value FROM field_values WHERE map = ?", {map});
+  while (q.Row()) out[q.Text(0)][q.Text(1)] = q.Text(2);
+  if (!q.ok()) Fail();
+  return out;
+}
+
+bool StateStore::PutFieldValue(const std::string& map, const std::string& source_key, const std::string& field,
+                               const std::string& value) {
+  if (!ok()) return false;
+  Query q(db_,
+          "INSERT INTO field_values (map, source_key, field, value) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT(map, source_key, field) DO UPDATE SET value = excluded.value",
+          {map, source_key, field, value});
+  return q.Done() || Fail();
+}
+
+bool StateStore::AddAudit(int64_t run, const AuditEntry& e) {
+  if (!ok()) return false;
+  Query q(db_,
+          "INSERT INTO audit (at, map, record_id, field, base, source_value, target_value, written, winner, rule, run) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {Now(), e.map, e.record_id, e.field, e.base, e.source_value, e.target_value, e.written, e.winner, e.rule});
+  q.Bind(11, run);
+  return q.Done() || Fail();
+}
+
+std::vector<AuditEntry> StateStore::Audit(const std::string& map) {
+  std::vector<AuditEntry> out;
+  if (!ok()) return out;
+  Query q(db_,
+          "SELECT at, run, map, record_id, field, base, source_value, target_value, written, winner, rule FROM audit "
+          "WHERE ? = '' OR map = ? ORDER BY id",
+          {map, map});
+  while (q.Row()) {
+    AuditEntry e;
+    e.at = q.Text(0);
+    e.run = q.Int(1);
+    e.map = q.Text(2);
+    e.record_id = q.Text(3);
+    e.field = q.Text(4);
+    e.base = q.Text(5);
+    e.source_value = q.Text(6);
+    e.target_value = q.Text(7);
+    e.written = q.Text(8);
+    e.winner = q.Text(9);
+    e.rule = q.Text(10);
+    out.push_back(std::move(e));
+  }
+  if (!q.ok()) Fail();
+  return out;
 }
 
 std::unordered_set<std::string> StateStore::LoadCursorKeys(const std::string& map) {

@@ -65,6 +65,20 @@ struct Attempt {
 // first 32 digits. The same decision always gets the same key.
 std::string IdempotencyKey(const std::string& map, const std::string& source_key, const std::string& hash);
 
+// A settled conflict (table `audit`, `crmx-run audit`): a field two maps copy into each other,
+// changed on both sides since the last sync; values as the plan's typed JSON.
+struct AuditEntry {
+  std::string at;
+  int64_t run = 0;
+  std::string map, record_id, field;
+  std::string base;          // what the map last wrote ("" when it never did)
+  std::string source_value;  // what the source says now
+  std::string target_value;  // what the target has now
+  std::string written;       // what the run wrote (or kept)
+  std::string winner;        // the system whose value stands
+  std::string rule;          // "latest_wins: ...", "within grace 60s: ..."
+};
+
 struct QueueEntry {
   std::string map;
   std::string queue;      // "data_quality", "held", "waiting", "error"
@@ -164,6 +178,14 @@ class StateStore {
   // Records deleted at the source (table `tombstones`): never written again by a run.
   std::unordered_set<std::string> LoadTombstones(const std::string& map);
   bool AddTombstone(int64_t run, const std::string& map, const std::string& source_key, const std::string& source_id);
+  // Conflicts: the value each map last wrote into a field two maps copy into each other
+  // (source_key -> field -> typed JSON), and the audit of the conflicts settled.
+  std::unordered_map<std::string, std::unordered_map<std::string, std::string>> LoadFieldValues(const std::string& map);
+  bool PutFieldValue(const std::string& map, const std::string& source_key, const std::string& field,
+                     const std::string& value);
+  bool AddAudit(int64_t run, const AuditEntry& e);
+  // Every entry of `map` ("": of every map), oldest first.
+  std::vector<AuditEntry> Audit(const std::string& map);
   // The keys read at the cursor's stamp (table cursor_keys): a later read at the same stamp
   // skips those and takes the others (records that arrived with the same stamp).
   std::unordered_set<std::string> LoadCursorKeys(const std::string& map);

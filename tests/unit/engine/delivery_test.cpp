@@ -618,3 +618,119 @@ TEST_CASE("state and target out of step: records the target no longer has are sa
     CHECK(fourth.report.maps[0].written == 2);
   }
 }
+
+namespace {
+
+// The Customer line of `key` in the ERP directory with `edit` applied to its text.
+void EditLine(const fs::path& file, const std::string& key, const std::function<std::string(std::string)>& edit) {
+  std::string text = testing::ReadWhole(file);
+  size_t at = text.find("\"" + key + "\"");
+  REQUIRE(at != std::string::npos);
+  size_t begin = text.rfind('\n', at);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  size_t end = text.find('\n', at);
+  text.replace(begin, end - begin, edit(text.substr(begin, end - begin)));
+  testing::WriteWhole(file, text);
+}
+
+std::string Field(const std::string& text, const std::string& key, const std::string& field) {
+  size_t at = text.find("\"" + key + "\"");
+  REQUIRE(at != std::string::npos);
+  size_t begin = text.rfind('\n', at);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  std::string line = text.substr(begin, text.find('\n', at) - begin);
+  size_t f = line.find("\"" + field + "\":\"");
+  if (f == std::string::npos) return "";
+  f += field.size() + 4;
+  return line.substr(f, line.find('"', f) - f);
+}
+
+}  // namespace
+
+TEST_CASE("conflicts: the seed's race (address changed in the CRM at 2:01 PM, terms in the ERP at 2:02 PM) keeps both; "
+          "a field changed on both sides goes to the latest change, within the grace window to the record's direction; "
+          "every settlement audited") {
+  fs::path d = Fresh("conflicts");
+  fs::create_directories(d / "erp");
+  fs::path accounts = d / "crm" / "Account.jsonl", customers = d / "erp" / "Customer.jsonl";
+  testing::WriteWhole(accounts,
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingState\":\"CA\",\"PaymentTerms__c\":\"Net 30\","
+                      "\"SystemModstamp\":\"2026-03-02T09:00:00Z\"}\n");
+  plan::Plan p = testing::BuildSpecPlanOrFail(std::string(CRMX_SOURCE_DIR) + "/tests/unit/engine/conflicts/conflicts.crmx");
+  REQUIRE(p.conflicts);
+  CHECK(p.conflicts->grace_ms == 60000);
+  Clock clock;
+  auto run = [&] {
+    std::string error;
+    auto erp = connectors::Open((d / "erp").string(), error);
+    REQUIRE_MESSAGE(erp, error);
+    Result r = RunOnce(d, p, *erp, clock, 0);
+    REQUIRE_MESSAGE(r.ok, r.error);
+    return r;
+  };
+  run();
+  CHECK(Field(testing::ReadWhole(customers), "A1", "terms") == "Net 30");
+  // 2:01 PM the address changes in the CRM; 2:02 PM the terms in the ERP.
+  EditLine(accounts, "A1", [](std::string l) {
+    l.replace(l.find("\"CA\""), 4, "\"NV\"");
+    l.replace(l.find("09:00:00Z"), 9, "14:01:00Z");
+    return l;
+  });
+  EditLine(customers, "A1", [](std::string l) {
+    l.replace(l.find("\"Net 30\""), 8, "\"Net 60\"");
+    return l.substr(0, l.size() - 1) + ",\"lastModifiedDate\":\"2026-03-02T14:02:00Z\"}";
+  });
+  run();
+  std::string cust = testing::ReadWhole(customers), acct = testing::ReadWhole(accounts);
+  CHECK(Field(cust, "A1", "state") == "NV");         // the CRM's change went over
+  CHECK(Field(cust, "A1", "terms") == "Net 60");     // the ERP's change stayed
+  CHECK(Field(acct, "A1", "PaymentTerms__c") == "Net 60");  // and went back to the CRM
+  fs::path db = d / "state.db";
+  CHECK(Scalar(db, "SELECT count(*) FROM audit") == "0");  // one side each: no conflict
+  // Both change the terms: CRM 3:01 PM (Net 45), ERP 3:05 PM (Net 15): the ERP's is later.
+  EditLine(accounts, "A1", [](std::string l) {
+    l.replace(l.find("\"Net 60\""), 8, "\"Net 45\"");
+    l.replace(l.find("14:01:00Z"), 9, "15:01:00Z");
+    return l;
+  });
+  EditLine(customers, "A1", [](std::string l) {
+    l.replace(l.find("\"Net 60\""), 8, "\"Net 15\"");
+    l.replace(l.find("14:02:00Z"), 9, "15:05:00Z");
+    return l;
+  });
+  run();
+  cust = testing::ReadWhole(customers);
+  acct = testing::ReadWhole(accounts);
+  CHECK(Field(cust, "A1", "terms") == "Net 15");
+  CHECK(Field(acct, "A1", "PaymentTerms__c") == "Net 15");
+  CHECK(Scalar(db, "SELECT winner || ' | ' || source_value || ' | ' || target_value || ' | ' || written || ' | ' || rule "
+                   "FROM audit WHERE map = 'account_to_customer'") ==
+        "erp | \"Net 45\" | \"Net 15\" | \"Net 15\" | latest_wins: crm changed at 2026-03-02T15:01:00Z, erp at "
+        "2026-03-02T15:05:00Z: erp's is later");
+  CHECK(Scalar(db, "SELECT base FROM audit WHERE map = 'account_to_customer'") == "\"Net 60\"");
+  // Both again, 30 seconds apart (CRM 4:00:00 Net 90, ERP 4:00:30 Net 10): within the grace
+  // window the record's direction (the CRM's account_to_customer) wins.
+  EditLine(accounts, "A1", [](std::string l) {
+    l.replace(l.find("\"Net 15\""), 8, "\"Net 90\"");
+    l.replace(l.find("15:01:00Z"), 9, "16:00:00Z");
+    return l;
+  });
+  EditLine(customers, "A1", [](std::string l) {
+    l.replace(l.find("\"Net 15\""), 8, "\"Net 10\"");
+    l.replace(l.find("15:05:00Z"), 9, "16:00:30Z");
+    return l;
+  });
+  run();
+  cust = testing::ReadWhole(customers);
+  acct = testing::ReadWhole(accounts);
+  CHECK(Field(cust, "A1", "terms") == "Net 90");
+  CHECK(Field(acct, "A1", "PaymentTerms__c") == "Net 90");
+  CHECK(Scalar(db, "SELECT winner || ' | ' || rule FROM audit WHERE map = 'account_to_customer' ORDER BY id DESC LIMIT 1") ==
+        "crm | within grace 60s (crm changed at 2026-03-02T16:00:00Z, erp at 2026-03-02T16:00:30Z): crm wins (the "
+        "record's direction, account_to_customer)");
+  // Settled: a further run changes nothing on either side.
+  std::string before_c = testing::ReadWhole(customers), before_a = testing::ReadWhole(accounts);
+  run();
+  CHECK(testing::ReadWhole(customers) == before_c);
+  CHECK(Field(testing::ReadWhole(accounts), "A1", "PaymentTerms__c") == "Net 90");
+}

@@ -202,7 +202,7 @@ class MapRun {
     remember_written_ = state_ != nullptr && remote_;
     if (remember_written_ && !options_.full && options_.only.empty()) written_ = state_->LoadWritten(map_.name);
     for (const std::string& k : resync_) written_.erase(k);
-    if (remember_written_ && options_.only.empty()) dead_ = state_->LoadDead(map_.name);
+    if (remember_written_ && options_.only.empty() && !options_.plan_changed) dead_ = state_->LoadDead(map_.name);
     if (remote_ && state_ && !LoadOpen(error)) return false;
     if (state_ && !state_->Begin()) return StateFailed(error);
     reader_ = reader.get();
@@ -459,6 +459,12 @@ class MapRun {
     if (!options_.full && options_.only.empty() && !saved.empty() && value::ParseTimestamp(saved, t)) {
       watermark_ = t;
       retry_ = state_->OpenItemKeys(map_.name, "waiting");
+      // A changed plan (a fixed spec, a new table entry) may decide the queued records
+      // otherwise: they are looked at again whatever their cursor.
+      if (options_.plan_changed) {
+        for (const char* q : {"data_quality", "held", "error", "dead_letter"})
+          for (const std::string& k : state_->OpenItemKeys(map_.name, q)) retry_.insert(k);
+      }
       at_watermark_ = state_->LoadCursorKeys(map_.name);
     }
   }
@@ -1423,6 +1429,11 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   std::map<std::string, Outcomes> outcomes;
   std::map<std::string, Xref> xrefs;
   BudgetBook budgets(plan, state, report.run, options.now_ms ? options.now_ms() : WallMs());
+  RunOptions run_options = options;
+  if (state) {
+    std::string previous = state->PreviousPlanHash(report.run);
+    run_options.plan_changed = !previous.empty() && previous != report.plan_hash;
+  }
   for (const plan::Map& m : plan.maps) {
     if (state && !m.referenced_by.empty()) xrefs[m.name] = state->LoadXref(m.name);
   }
@@ -1439,7 +1450,7 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
               (src == systems.by_name.end() ? m.source.system : m.target.system) + "`: pass --system NAME=DIR_OR_DB";
       return false;
     }
-    MapRun run(plan, m, options, state, report.run, outcomes, xrefs, budgets);
+    MapRun run(plan, m, run_options, state, report.run, outcomes, xrefs, budgets);
     MapReport rep;
     if (!run.Run(*src->second, *dst->second, rep, outcomes[m.name], error)) {
       // Nothing of a map that failed is kept in the state file.

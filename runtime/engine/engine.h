@@ -120,6 +120,9 @@ struct RunOptions {
   // A replay (`crmx-run queue replay`): only these maps, and in each only the records whose
   // key or source id is listed, every one of them evaluated again (no cursor).
   std::map<std::string, std::unordered_set<std::string>> only;
+  // Set by Run: the plan is not the one the previous run ran (its records in data-quality,
+  // held, error and dead letters are looked at again).
+  bool plan_changed = false;
   // The clock (Unix ms) and the wait, for tests; the system's when unset.
   std::function<int64_t()> now_ms;
   std::function<void(int64_t)> sleep_ms;

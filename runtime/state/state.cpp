@@ -846,6 +846,15 @@ bool StateStore::SaveCursor(const std::string& map, const std::string& value) {
   return q.Done() || Fail();
 }
 
+std::string StateStore::PreviousPlanHash(int64_t run) {
+  if (!ok()) return {};
+  Query q(db_, "SELECT plan_hash FROM runs WHERE run < ? AND finished IS NOT NULL ORDER BY run DESC LIMIT 1", {});
+  q.Bind(1, run);
+  if (q.Row()) return q.Text(0);
+  if (!q.ok()) Fail();
+  return {};
+}
+
 std::unordered_set<std::string> StateStore::OpenItemKeys(const std::string& map, const std::string& queue) {
   if (!ok()) return {};
   std::unordered_set<std::string> out;

@@ -734,3 +734,29 @@ TEST_CASE("conflicts: the seed's race (address changed in the CRM at 2:01 PM, te
   CHECK(testing::ReadWhole(customers) == before_c);
   CHECK(Field(testing::ReadWhole(accounts), "A1", "PaymentTerms__c") == "Net 90");
 }
+
+TEST_CASE("a changed plan looks again at the records it queued: a held record is written once the table knows its country") {
+  fs::path d = Fresh("plan_changed");
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A3\",\"Name\":\"Initech\",\"BillingCountry\":\"FR\",\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n");
+  std::string error;
+  auto erp = connectors::Open((d / "erp.db").string(), error);
+  REQUIRE(erp);
+  Clock clock;
+  plan::Plan p = MiniPlan();
+  Result first = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(first.ok, first.error);
+  CHECK(first.report.maps[0].held.count == 1);
+  // The same plan again: unchanged, not looked at.
+  Result same = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(same.ok, same.error);
+  CHECK(same.report.maps[0].held.count == 0);
+  CHECK(same.report.maps[0].written == 0);
+  // The spec's table gains France: a new plan.
+  for (plan::Table& t : p.tables)
+    if (t.name == "subsidiary_by_country") t.entries.emplace_back(value::Value::String("FR"), value::Value::String("Acme France"));
+  Result changed = RunOnce(d, p, *erp, clock, 0);
+  REQUIRE_MESSAGE(changed.ok, changed.error);
+  CHECK(changed.report.maps[0].written == 1);
+  CHECK(Scalar(d / "state.db", "SELECT count(*) FROM items WHERE record_id = 'A3' AND queue = 'held'") == "0");
+}

@@ -455,8 +455,10 @@ class CaptureSink : public engine::QueueSink {
     entries.push_back({map, queue, item});
   }
   void Flag(const std::string&, const std::string&, const std::string&) override {}
+  void Written(const std::string& map, const std::string& key) override { written.insert(map + '\x1f' + key); }
   bool Finish(std::string&) override { return true; }
   std::vector<Entry> entries;
+  std::set<std::string> written;  // map \x1f key of every record the replay wrote
 };
 
 // A write a dry run would have made.
@@ -793,7 +795,8 @@ int Replay(const ReplayArgs& a) {
       std::cerr << "error: " << error << "\n";
       return 1;
     }
-    if (dstate == "done" && (drun == report.run || o.delivery_state != "done" || dattempts > o.delivery_attempts)) {
+    if (capture.written.count(it.map + '\x1f' + it.record_id) ||
+        (dstate == "done" && (drun == report.run || o.delivery_state != "done" || dattempts > o.delivery_attempts))) {
       o.kind = "written";
       o.target_id = state::TargetId(*run_state, it.map, it.record_id);
       const plan::Map* m = p.FindMap(it.map);

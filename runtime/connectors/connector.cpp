@@ -1,5 +1,7 @@
 // Defines connectors::Open, the typed conversion of text fields and the JSON writing shared by
 // the connectors and the queue files.
+#include <sys/stat.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -8,6 +10,13 @@
 #include "runtime/connectors/internal.h"
 
 namespace crmx::connectors {
+
+std::string FileFingerprint(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "missing";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
 
 namespace fs = std::filesystem;
 using plan::FieldType;

@@ -187,7 +187,15 @@ class Connector {
   // The system's usage and limits as its last response reported them ("api-usage=25/15000"
   // from Salesforce's Sforce-Limit-Info), for the run's figures; empty when it reports none.
   virtual std::string Limits() const { return {}; }
+  // What `object` looks like from outside, for a local store (files, SQLite): a text that
+  // changes when anyone writes it ("ino:size:mtime" of its file; "missing"). The engine keeps it
+  // after its own writes; a different one at the next run means someone else wrote or restored
+  // the target. "" for an API (the engine asks it for the records instead).
+  virtual std::string Fingerprint(const std::string& object) const { return {}; }
 };
+
+// "INODE:SIZE:MTIME_NS" of the file at `path`, "missing" when there is none.
+std::string FileFingerprint(const std::string& path);
 
 // Opens `where`: "sqlite:PATH", "dir:PATH", a path ending in .db/.sqlite/.sqlite3 (SQLite,
 // created when missing), or an existing directory (files). Null with `error` otherwise.

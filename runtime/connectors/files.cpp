@@ -16,6 +16,11 @@ class FileConnector : public Connector {
   explicit FileConnector(std::string dir) : dir_(std::move(dir)) {}
 
   std::string Describe() const override { return "directory " + dir_; }
+  std::string Fingerprint(const std::string& object) const override {
+    std::error_code ec;
+    fs::path csv = fs::path(dir_) / (object + ".csv");
+    return FileFingerprint((fs::is_regular_file(csv, ec) ? csv : fs::path(dir_) / (object + ".jsonl")).string());
+  }
 
   std::unique_ptr<RecordReader> OpenReader(const ReadRequest& req, std::string& error) override {
     fs::path jsonl = fs::path(dir_) / (req.object + ".jsonl");

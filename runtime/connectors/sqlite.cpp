@@ -347,6 +347,8 @@ class SqliteConnector : public Connector {
   ~SqliteConnector() override { sqlite3_close(db_); }
 
   std::string Describe() const override { return "sqlite " + path_; }
+  // The database file as a whole (a write to any table changes it).
+  std::string Fingerprint(const std::string&) const override { return FileFingerprint(path_); }
 
   std::unique_ptr<RecordReader> OpenReader(const ReadRequest& req, std::string& error) override {
     std::set<std::string> cols = Columns(req.object);

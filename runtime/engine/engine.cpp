@@ -186,8 +186,9 @@ class MapRun {
       for (const plan::Budget& b : sys->budgets)
         if (b.metric == "concurrency" && b.amount > 0) wreq.concurrency = static_cast<size_t>(b.amount);
     }
-    if (state_ && !key_field.empty() && options_.only.empty() && !options_.full && !CheckInStep(target, key_field, rep, error))
-      return false;
+    if (state_ && !key_field.empty() && options_.only.empty() && !options_.full) {
+      if (target.Remote() ? !CheckInStep(target, key_field, rep, error) : !CheckLocalInStep(target, rep, error)) return false;
+    }
     std::unique_ptr<connectors::RecordWriter> writer;
     if (!key_field.empty()) {
       writer = target.OpenWriter(wreq, error);
@@ -342,6 +343,19 @@ class MapRun {
     return true;
   }
 
+  // A local target (files, SQLite) written in one transaction with the state: its fingerprint
+  // after this map last wrote it is kept; a different one now means someone else wrote it, or
+  // restored it from a backup, or deleted it: every record is looked at again, whatever its
+  // cursor (writes are upserts on the key: the same records, not second ones).
+  bool CheckLocalInStep(connectors::Connector& target, MapReport& rep, std::string& error) {
+    if (!options_.changed_targets.count(map_.name)) return true;
+    resync_all_ = true;
+    rep.notes.push_back(map_.target.system + "." + map_.target.object +
+                        " changed outside crmx since the last run (written, restored from a backup, or deleted): every "
+                        "record looked at again");
+    return true;
+  }
+
   // A state call failed (docs/operations.md, "The state file"): the map stops (Run rolls
   // back its state writes).
   bool StateFailed(std::string& error) {
@@ -484,7 +498,7 @@ class MapRun {
       newest_keys_.clear();
     }
     if (stamp == std::tie(newest_.seconds, newest_.nanos)) newest_keys_.insert(key_);
-    if (!watermark_ || retry_.count(key_) || resync_.count(key_)) return false;
+    if (!watermark_ || resync_all_ || retry_.count(key_) || resync_.count(key_)) return false;
     if (!touched_.empty() && id_at_ < map_.projection.fields.size() && touched_.count(KeyText(row[id_at_]))) return false;
     auto mark = std::tie(watermark_->seconds, watermark_->nanos);
     if (stamp == mark) return at_watermark_.count(key_) > 0;
@@ -696,7 +710,7 @@ class MapRun {
     if (writer == nullptr) return Queue(rep.error, Status::kError, file, line, {"the map has no key: cannot upsert"});
     if (!two_way_.empty()) Settle2Way(row);
     std::string hash;
-    if (state_ || remote_) hash = OutputHash();
+    if (remote_) hash = OutputHash();
     if (remember_written_ && !key_.empty()) {
       auto seen = written_.find(key_);
       if (seen != written_.end() && seen->second == hash)
@@ -734,7 +748,6 @@ class MapRun {
       }
       return Queue(rep.dead_letter, Status::kDeadLetter, file, line, std::move(why), std::move(r.fields));
     }
-    if (state_) state_->PutDone(map_.name, key_, SourceId(), hash, run_);
     KeepTwoWay(key_, out_.data());
     list_items_.clear();
     for (size_t i = 0; i < map_.target_fields.size(); ++i) {
@@ -976,6 +989,7 @@ class MapRun {
                const std::string& target_id) {
     ++rep.written;
     if (state_ && !key.empty() && item_keys_.count(key)) state_->ClearItems(map_.name, key, true);
+    for (QueueSink* sink : options_.sinks) sink->Written(map_.name, key);
     for (const std::string* f : flags) {
       ++rep.flags_on_written[*f];
       for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, key, *f);
@@ -1367,6 +1381,7 @@ class MapRun {
   std::unordered_set<std::string> at_watermark_;  // the keys the last run read at the watermark
   std::unordered_set<std::string> touched_;       // source ids whose children changed since the watermark
   std::unordered_set<std::string> resync_;        // keys written earlier that the target no longer has
+  bool resync_all_ = false;                       // a local target changed outside crmx: look at every record
   // Conflicts: the two-way fields, the target's current values of them, what this map last wrote.
   std::vector<TwoWay> two_way_;
   std::unordered_map<std::string, TargetNow> target_now_;
@@ -1430,9 +1445,20 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   std::map<std::string, Xref> xrefs;
   BudgetBook budgets(plan, state, report.run, options.now_ms ? options.now_ms() : WallMs());
   RunOptions run_options = options;
+  // Local targets (files, SQLite) as they are before any map writes, against what the last
+  // run that completed left (CheckLocalInStep); kept again when this run completes.
+  std::map<std::string, std::pair<connectors::Connector*, const plan::Map*>> local_targets;
   if (state) {
     std::string previous = state->PreviousPlanHash(report.run);
     run_options.plan_changed = !previous.empty() && previous != report.plan_hash;
+    for (const plan::Map& m : plan.maps) {
+      auto dst = systems.by_name.find(m.target.system);
+      if (dst == systems.by_name.end() || dst->second->Remote()) continue;
+      local_targets[m.name] = {dst->second, &m};
+      std::string before = state->LoadTargetMark(m.name);
+      std::string now = dst->second->Fingerprint(m.target.object);
+      if (!before.empty() && !now.empty() && before != now) run_options.changed_targets.insert(m.name);
+    }
   }
   for (const plan::Map& m : plan.maps) {
     if (state && !m.referenced_by.empty()) xrefs[m.name] = state->LoadXref(m.name);
@@ -1465,6 +1491,7 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   }
   if (state) {
     for (const auto& [st, n] : state->LedgerCounts()) report.ledger[st] = n;
+    for (const auto& [name, t] : local_targets) state->SaveTargetMark(name, t.first->Fingerprint(t.second->target.object));
   }
   report.budgets = budgets.Summary();
   if (state && !state->FinishRun(report.run, ReportJson(report))) {

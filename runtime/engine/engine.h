@@ -95,6 +95,8 @@ class QueueSink {
   // `queue`: "data_quality", "held", "waiting", "error".
   virtual void Add(const std::string& map, const std::string& queue, const QueueItem& item) = 0;
   virtual void Flag(const std::string& map, const std::string& key, const std::string& flag) = 0;
+  // A record written (the write's result came back ok); most sinks keep only the queues.
+  virtual void Written(const std::string& map, const std::string& key) {}
   // Flushes; false with `error` when the entries could not be kept.
   virtual bool Finish(std::string& error) = 0;
 };
@@ -123,6 +125,9 @@ struct RunOptions {
   // Set by Run: the plan is not the one the previous run ran (its records in data-quality,
   // held, error and dead letters are looked at again).
   bool plan_changed = false;
+  // Set by Run: the maps whose local target changed outside crmx since the last run completed
+  // (its file's fingerprint differs): every record is looked at again.
+  std::unordered_set<std::string> changed_targets;
   // The clock (Unix ms) and the wait, for tests; the system's when unset.
   std::function<int64_t()> now_ms;
   std::function<void(int64_t)> sleep_ms;

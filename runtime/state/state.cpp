@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -93,7 +94,7 @@ CREATE TABLE deliveries (
   notify TEXT,
   UNIQUE (map, source_key)
 );
-CREATE INDEX deliveries_open ON deliveries (map, state);
+CREATE INDEX deliveries_open ON deliveries (map) WHERE state IN ('pending', 'in_flight', 'failed');
 CREATE TABLE attempts (
   delivery INTEGER NOT NULL,
   attempt INTEGER NOT NULL,
@@ -178,6 +179,11 @@ CREATE TABLE audit (
   winner TEXT NOT NULL,
   rule TEXT NOT NULL
 );
+CREATE TABLE target_marks (
+  map TEXT PRIMARY KEY,
+  mark TEXT NOT NULL,
+  updated TEXT NOT NULL
+);
 CREATE TABLE tombstones (
   map TEXT NOT NULL,
   source_key TEXT NOT NULL,
@@ -211,6 +217,37 @@ std::string Now() {
   return text;
 }
 
+// A JSON array of strings, as nlohmann's dump() writes it (the reasons and fields columns),
+// without building a JSON tree per row: a run writes one for every queued or flagged record.
+std::string StringsJson(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (unsigned char c : items[i]) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
 void BindText(sqlite3_stmt* s, int i, const std::string& t) {
   sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
 }
@@ -228,7 +265,7 @@ bool Exec(sqlite3* db, const char* sql, std::string& error) {
 // The tables of a state file (any version); a file with others is some other database.
 bool IsStateTable(const std::string& name) {
   for (const char* t : {"runs", "xref", "queue", "cursors", "written", "deliveries", "attempts", "items", "actions",
-                        "events", "usage", "cursor_keys", "tombstones", "field_values", "audit"})
+                        "events", "usage", "cursor_keys", "tombstones", "field_values", "audit", "target_marks"})
     if (name == t) return true;
   return name.rfind("sqlite_", 0) == 0;
 }
@@ -552,7 +589,7 @@ bool StateStore::Settle(int64_t id, const std::string& state, int64_t due_ms, co
     sqlite3_bind_int64(s, 5, a.http_status);
     BindOptional(s, 6, a.code);
     BindOptional(s, 7, a.message);
-    BindText(s, 8, nlohmann::json(a.fields).dump());
+    BindText(s, 8, StringsJson(a.fields));
     BindOptional(s, 9, a.request);
   }
   BindOptional(s, 10, notify_json);
@@ -644,8 +681,8 @@ bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& so
   BindText(s, 2, e.record_id);
   BindText(s, 3, e.queue);
   BindOptional(s, 4, source_id);
-  BindText(s, 5, nlohmann::json(e.reasons).dump());
-  BindText(s, 6, nlohmann::json(e.fields).dump());
+  BindText(s, 5, StringsJson(e.reasons));
+  BindText(s, 6, StringsJson(e.fields));
   BindOptional(s, 7, e.file);
   sqlite3_bind_int64(s, 8, e.line);
   sqlite3_bind_int64(s, 9, run);
@@ -846,6 +883,23 @@ bool StateStore::SaveCursor(const std::string& map, const std::string& value) {
   return q.Done() || Fail();
 }
 
+std::string StateStore::LoadTargetMark(const std::string& map) {
+  if (!ok()) return {};
+  Query q(db_, "SELECT mark FROM target_marks WHERE map = ?", {map});
+  if (q.Row()) return q.Text(0);
+  if (!q.ok()) Fail();
+  return {};
+}
+
+bool StateStore::SaveTargetMark(const std::string& map, const std::string& mark) {
+  if (!ok()) return false;
+  Query q(db_,
+          "INSERT INTO target_marks (map, mark, updated) VALUES (?, ?, ?) "
+          "ON CONFLICT(map) DO UPDATE SET mark = excluded.mark, updated = excluded.updated",
+          {map, mark, Now()});
+  return q.Done() || Fail();
+}
+
 std::string StateStore::PreviousPlanHash(int64_t run) {
   if (!ok()) return {};
   Query q(db_, "SELECT plan_hash FROM runs WHERE run < ? AND finished IS NOT NULL ORDER BY run DESC LIMIT 1", {});
@@ -903,8 +957,8 @@ bool StateStore::AddQueueEntry(int64_t run, const QueueEntry& e) {
   BindText(s, 4, e.record_id);
   BindText(s, 5, e.file);
   sqlite3_bind_int64(s, 6, e.line);
-  BindText(s, 7, nlohmann::json(e.reasons).dump());
-  BindText(s, 8, nlohmann::json(e.fields).dump());
+  BindText(s, 7, StringsJson(e.reasons));
+  BindText(s, 8, StringsJson(e.fields));
   return Step(s);
 }
 

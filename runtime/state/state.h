@@ -196,6 +196,9 @@ class StateStore {
   bool SaveCursor(const std::string& map, const std::string& value);
   // The keys of `map`'s records open in `queue` ("waiting") as the queues stand (table items).
   std::unordered_set<std::string> OpenItemKeys(const std::string& map, const std::string& queue);
+  // A local target's fingerprint after `map` last wrote it (Connector::Fingerprint).
+  std::string LoadTargetMark(const std::string& map);
+  bool SaveTargetMark(const std::string& map, const std::string& mark);
   // The plan hash of the latest run before `run` that finished; "" when there is none.
   std::string PreviousPlanHash(int64_t run);
   // Batches the writes of a map in one transaction. Commit fails (and rolls back) when any

@@ -573,7 +573,7 @@ TEST_CASE("budgets: api_calls per 24h across runs; the warn level records an eve
   CHECK(fourth.report.ledger["pending"] == 0);
 }
 
-TEST_CASE("state and target out of step: records the target no longer has are said and written again") {
+TEST_CASE("state and target out of step, local: a target changed outside crmx makes every record looked at again") {
   fs::path d = Fresh("out_of_step");
   testing::WriteWhole(d / "crm" / "Account.jsonl",
                       "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n"
@@ -582,46 +582,66 @@ TEST_CASE("state and target out of step: records the target no longer has are sa
   std::string error;
   plan::Plan p = MiniPlan();
   Clock clock;
-  {
+  auto run = [&] {
     auto erp = connectors::Open((d / "erp").string(), error);
     REQUIRE_MESSAGE(erp, error);
-    Result first = RunOnce(d, p, *erp, clock, 0);
-    REQUIRE_MESSAGE(first.ok, first.error);
-    CHECK(first.report.maps[0].written == 2);
-    Result second = RunOnce(d, p, *erp, clock, 0);
-    REQUIRE_MESSAGE(second.ok, second.error);
-    CHECK(second.report.maps[0].written == 0);  // unchanged: skipped
-  }
+    Result r = RunOnce(d, p, *erp, clock, 0);
+    REQUIRE_MESSAGE(r.ok, r.error);
+    return r;
+  };
+  CHECK(run().report.maps[0].written == 2);
+  Result second = run();
+  CHECK(second.report.maps[0].written == 0);  // unchanged: skipped
+  CHECK(second.report.maps[0].notes.empty());
   // The target is restored from an older backup that lacks A2.
   std::string customers = testing::ReadWhole(d / "erp" / "Customer.jsonl");
   testing::WriteWhole(d / "erp" / "Customer.jsonl", customers.substr(0, customers.find('\n') + 1));
   REQUIRE(testing::ReadWhole(d / "erp" / "Customer.jsonl").find("A2") == std::string::npos);
-  {
-    auto erp = connectors::Open((d / "erp").string(), error);
-    REQUIRE_MESSAGE(erp, error);
-    Result third = RunOnce(d, p, *erp, clock, 0);
-    REQUIRE_MESSAGE(third.ok, third.error);
-    CHECK(third.report.maps[0].written == 1);
-    REQUIRE(third.report.maps[0].notes.size() == 1);
-    CHECK(third.report.maps[0].notes[0] ==
-          "1 record(s) the state says were written are not in erp.Customer (restored from a backup, or deleted there?): "
-          "written again");
-  }
+  Result third = run();
+  CHECK(third.report.maps[0].written == 2);
+  REQUIRE(third.report.maps[0].notes.size() == 1);
+  CHECK(third.report.maps[0].notes[0] ==
+        "erp.Customer changed outside crmx since the last run (written, restored from a backup, or deleted): every record "
+        "looked at again");
   CHECK(testing::ReadWhole(d / "erp" / "Customer.jsonl").find("\"externalId\":\"A2\"") != std::string::npos);
+  CHECK(run().report.maps[0].written == 0);  // in step again
   // The target file deleted altogether: both written again.
   fs::remove(d / "erp" / "Customer.jsonl");
+  CHECK(run().report.maps[0].written == 2);
+}
+
+TEST_CASE("state and target out of step, API: records the target no longer has are said and written again") {
+  fs::path d = Fresh("out_of_step_api");
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n"
+                      "{\"Id\":\"A2\",\"Name\":\"Globex\",\"BillingCountry\":\"US\",\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n");
+  std::string error;
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string&, int) { return std::nullopt; });
+  plan::Plan p = MiniPlan();
+  Clock clock;
+  CHECK(RunOnce(d, p, erp, clock, 0).report.maps[0].written == 2);
+  CHECK(RunOnce(d, p, erp, clock, 0).report.maps[0].written == 0);
+  // The system restored from a backup that lacks A2.
   {
-    auto erp = connectors::Open((d / "erp").string(), error);
-    REQUIRE_MESSAGE(erp, error);
-    Result fourth = RunOnce(d, p, *erp, clock, 0);
-    REQUIRE_MESSAGE(fourth.ok, fourth.error);
-    CHECK(fourth.report.maps[0].written == 2);
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open((d / "erp.db").string().c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h, "DELETE FROM Customer WHERE externalId = 'A2'", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
   }
+  Result third = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(third.ok, third.error);
+  CHECK(third.report.maps[0].written == 1);
+  CHECK(erp.sends["A2"] == 2);
+  CHECK(erp.sends["A1"] == 1);
+  REQUIRE(third.report.maps[0].notes.size() == 1);
+  CHECK(third.report.maps[0].notes[0] ==
+        "1 record(s) the state says were written are not in erp.Customer (restored from a backup, or deleted there?): "
+        "written again");
 }
 
 namespace {
 
-// The Customer line of `key` in the ERP directory with `edit` applied to its text.
+// The line of record `key` in `file` with `edit` applied to its text.
 void EditLine(const fs::path& file, const std::string& key, const std::function<std::string(std::string)>& edit) {
   std::string text = testing::ReadWhole(file);
   size_t at = text.find("\"" + key + "\"");
@@ -633,6 +653,7 @@ void EditLine(const fs::path& file, const std::string& key, const std::function<
   testing::WriteWhole(file, text);
 }
 
+// The text value of `field` on the line of record `key`, "" when the line has none.
 std::string Field(const std::string& text, const std::string& key, const std::string& field) {
   size_t at = text.find("\"" + key + "\"");
   REQUIRE(at != std::string::npos);

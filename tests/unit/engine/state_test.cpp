@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -335,5 +336,23 @@ TEST_CASE("queue files: a run that does not finish leaves the previous run's fil
     ++files;
   }
   CHECK(files == 8);
+  fs::remove_all(d);
+}
+
+TEST_CASE("queue rows keep reasons and fields as JSON arrays of strings, any text escaped as nlohmann writes it") {
+  fs::path d = Fresh("strings_json");
+  fs::path path = d / "state.db";
+  std::string error;
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  std::vector<std::string> reasons{"plain", "quote \" and \\ backslash", "line\nbreak\ttab\r\b\f", std::string("nul\x01\x1f", 5),
+                                   "caf\xc3\xa9 \xe2\x82\xac", ""};
+  state::QueueEntry e{"m", "held", "K1", "f.jsonl", 3, reasons, {"Name", "A\"B"}};
+  REQUIRE(st->PutItem(1, e));
+  st.reset();
+  std::string stored = Scalar(path, "SELECT reasons FROM items WHERE record_id = 'K1'");
+  CHECK(stored == nlohmann::json(reasons).dump());
+  CHECK(nlohmann::json::parse(stored).get<std::vector<std::string>>() == reasons);
+  CHECK(Scalar(path, "SELECT fields FROM items WHERE record_id = 'K1'") == nlohmann::json(std::vector<std::string>{"Name", "A\"B"}).dump());
   fs::remove_all(d);
 }

@@ -1602,12 +1602,10 @@ std::string ReportText(const RunReport& r) {
   out += "\nfailure rate = (data-quality + held + waiting + error + retrying + dead letter) / (lines - skipped): under "
          "1% good, 1-5% warning, over 5% red\n";
   if (!r.queues_dir.empty()) {
-    out += "queues: " + r.queues_dir + "/{quality,held,waiting,errors,flags}.jsonl\n";
+    out += "queues: " + r.queues_dir + "/{quality,held,waiting,errors,retrying,dead_letters,deleted,flags}.jsonl\n";
   }
   if (!r.state_path.empty()) {
-    out += "queues in the state file: sqlite3 " + r.state_path +
-           " \"SELECT map, queue, record_id, file, line, reasons FROM queue WHERE run = " + std::to_string(r.run) +
-           "\" (docs/operations.md)\n";
+    out += "queues in the state file: crmx-run queue list --state " + r.state_path + " (docs/operations.md)\n";
   }
   return out;
 }

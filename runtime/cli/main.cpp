@@ -229,7 +229,7 @@ int CheckConnection(const RunOptions& opt) {
 int main(int argc, char** argv) {
   CLI::App app{"crmx-run: runs a crmx plan (built by `crmxc build SPEC -o PLAN`)."};
   app.name("crmx-run");
-  app.set_version_flag("--version", "crmx-run 0.1.0 (plan format 2)");
+  app.set_version_flag("--version", "crmx-run 0.1.0 (plan format 4)");
   app.require_subcommand(1);
   int exit_code = 0;
   auto opt = std::make_shared<RunOptions>();

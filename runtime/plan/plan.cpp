@@ -685,9 +685,9 @@ std::string HashOfBody(const json& body) { return "sha256:" + Sha256Hex(body.dum
 // end refuses expressions nested past 256 levels (compiler/syntax/parser.h), and a CEL value
 // takes at most 3 levels of JSON a level ({"map": [[key, value]]}), so 3 * 256 and the ~10
 // levels around a constant stay under the limit.
-constexpr size_t kMaxPlanNesting = 1000;
 
-// The deepest nesting of arrays and objects in JSON text (brackets inside strings skipped).
+}  // namespace
+
 size_t JsonNesting(const std::string& text) {
   size_t depth = 0, deepest = 0;
   bool in_string = false;
@@ -706,8 +706,6 @@ size_t JsonNesting(const std::string& text) {
   }
   return deepest;
 }
-
-}  // namespace
 
 std::string ContentHash(const Plan& plan) { return HashOfBody(Body(plan)); }
 

@@ -19,7 +19,7 @@
 
 namespace crmx::plan {
 
-inline constexpr int kPlanVersion = 3;
+inline constexpr int kPlanVersion = 4;
 
 struct Budget {
   std::string metric;  // api_calls, concurrency, requests
@@ -267,6 +267,12 @@ struct Plan {
 std::string WritePlan(const Plan& plan);
 // The content hash of a plan: "sha256:" + hex of SHA-256 over the canonical body text.
 std::string ContentHash(const Plan& plan);
+// ReadPlan refuses a text whose arrays and objects nest deeper than this (a parser recursing
+// per level would run out of stack first).
+inline constexpr size_t kMaxPlanNesting = 1000;
+// The deepest nesting of arrays and objects in JSON text (brackets inside strings skipped).
+size_t JsonNesting(const std::string& text);
+
 // Parses plan file text. False with `error` set when the text is not a plan, its version is
 // not kPlanVersion, its hash does not match its body, or a field is malformed.
 bool ReadPlan(const std::string& text, Plan& out, std::string& error);

@@ -287,6 +287,29 @@ class MapRun {
   }
 
  private:
+  // Reads the target's records as `fields` (the key field first) into `on_row`, its calls
+  // counted for the map; "" or why the read failed (an object the target does not have yet:
+  // the reader cannot be opened).
+  std::string ReadTarget(connectors::Connector& target, std::vector<std::string> fields, std::vector<plan::FieldType> types,
+                         std::vector<plan::SourceCondition> pushdown, MapReport& rep,
+                         const std::function<void(const Value* row)>& on_row) {
+    connectors::ReadRequest req;
+    req.object = map_.target.object;
+    req.fields = std::move(fields);
+    req.types = std::move(types);
+    req.pushdown = std::move(pushdown);
+    req.id_field = map_.target_id;
+    req.batch = kDefaultBatch;
+    std::string why;
+    std::unique_ptr<connectors::RecordReader> reader = target.OpenReader(req, why);
+    if (!reader) return why;
+    RecordBatch batch;
+    while (reader->Next(batch))
+      for (size_t i = 0; i < batch.size(); ++i) on_row(batch.Row(i));
+    rep.calls_target += reader->Calls();
+    return reader->error();
+  }
+
   // State and target out of step (docs/operations.md, "State and target out of step"): the
   // target restored from a backup, or emptied, while the state file stayed. Asks the target
   // for a sample of the records the state says were written (the latest 50, by key); when any
@@ -297,12 +320,7 @@ class MapRun {
     if (sample.empty()) return state_->ok() || StateFailed(error);
     std::unordered_set<std::string> found;
     auto read_keys = [&](const std::vector<std::string>* only) {
-      connectors::ReadRequest req;
-      req.object = map_.target.object;
-      req.fields = {key_field};
-      req.types = {plan::FieldType::kString};
-      req.id_field = map_.target_id;
-      req.batch = kDefaultBatch;
+      std::vector<plan::SourceCondition> pushdown;
       if (only) {
         std::vector<Value> values;
         for (const std::string& k : *only) values.push_back(Value::String(k));
@@ -310,16 +328,10 @@ class MapRun {
         c.field = key_field;
         c.op = plan::FilterOp::kIn;
         c.value = Value::List(std::move(values));
-        req.pushdown.push_back(std::move(c));
+        pushdown.push_back(std::move(c));
       }
-      std::string why;
-      std::unique_ptr<connectors::RecordReader> reader = target.OpenReader(req, why);
-      if (!reader) return why;  // an object the target does not have yet: nothing of it is there
-      RecordBatch batch;
-      while (reader->Next(batch))
-        for (size_t i = 0; i < batch.size(); ++i) found.insert(KeyText(batch.Row(i)[0]));
-      rep.calls_target += reader->Calls();
-      return reader->error();
+      return ReadTarget(target, {key_field}, {plan::FieldType::kString}, std::move(pushdown), rep,
+                        [&](const Value* row) { found.insert(KeyText(row[0])); });
     };
     std::string failed = read_keys(&sample);
     size_t missing = 0;
@@ -327,9 +339,9 @@ class MapRun {
     if (missing == 0 && failed.empty()) return true;
     found.clear();
     if (failed.empty()) failed = read_keys(nullptr);
-    // A local object that cannot be read is gone (its file deleted); an API that does not
-    // answer says nothing about what it has.
-    if (!failed.empty() && (target.Remote() || !found.empty())) {
+    // An API that does not answer says nothing about what it has (this check is for APIs only:
+    // local targets have CheckLocalInStep).
+    if (!failed.empty()) {
       error = "checking that " + map_.target.system + "." + map_.target.object + " still has what the state says was written: " + failed;
       return false;
     }
@@ -821,36 +833,19 @@ class MapRun {
       }
     }
     if (two_way_.empty() || key_field.empty()) return true;
-    connectors::ReadRequest req;
-    req.object = map_.target.object;
-    req.fields = {key_field};
-    req.types = {plan::FieldType::kString};
-    for (size_t i = 0; i < two_way_.size(); ++i) {
-      req.fields.push_back(two_way_[i].field);
-      req.types.push_back(types[i]);
-    }
+    std::vector<std::string> fields{key_field};
+    types.insert(types.begin(), plan::FieldType::kString);
+    for (const TwoWay& w : two_way_) fields.push_back(w.field);
     if (!reverse_cursor.empty()) {
-      req.fields.push_back(reverse_cursor);
-      req.types.push_back(plan::FieldType::kDateTime);
+      fields.push_back(reverse_cursor);
+      types.push_back(plan::FieldType::kDateTime);
     }
-    req.id_field = map_.target_id;
-    req.batch = kDefaultBatch;
-    std::string why;
-    std::unique_ptr<connectors::RecordReader> reader = target.OpenReader(req, why);
-    if (reader) {
-      RecordBatch batch;
-      while (reader->Next(batch)) {
-        for (size_t i = 0; i < batch.size(); ++i) {
-          const Value* row = batch.Row(i);
-          TargetNow& now = target_now_[KeyText(row[0])];
-          for (size_t f = 0; f < two_way_.size(); ++f) now.values.push_back(row[1 + f].Owned());
-          if (!reverse_cursor.empty() && row[1 + two_way_.size()].kind() == value::Kind::kTimestamp)
-            now.changed = row[1 + two_way_.size()].AsTime();
-        }
-      }
-      why = reader->error();
-      rep.calls_target += reader->Calls();
-    }
+    std::string why = ReadTarget(target, std::move(fields), std::move(types), {}, rep, [&](const Value* row) {
+      TargetNow& now = target_now_[KeyText(row[0])];
+      for (size_t f = 0; f < two_way_.size(); ++f) now.values.push_back(row[1 + f].Owned());
+      if (!reverse_cursor.empty() && row[1 + two_way_.size()].kind() == value::Kind::kTimestamp)
+        now.changed = row[1 + two_way_.size()].AsTime();
+    });
     // A local object not there yet has no record to conflict with; an API that does not answer
     // leaves the conflicts undecidable: the map stops rather than overwrite.
     if (!why.empty() && (target.Remote() || !target_now_.empty())) {

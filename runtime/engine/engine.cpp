@@ -600,10 +600,12 @@ class MapRun {
     const char* queue = QueueName(status);
     if (state_) {
       state::QueueEntry e{map_.name, queue, item.key, item.file, item.line, item.reasons, item.fields};
-      state_->AddQueueEntry(run_, e);
       // The queues as they stand: a record without a key is known by where it was read.
       if (e.record_id.empty()) e.record_id = item.file + ":" + std::to_string(item.line);
-      state_->PutItem(run_, e, item.source_id);
+      // A record in no queue yet has none to leave (and is one to clear if it is written later
+      // in the run: a key twice in the source).
+      bool fresh = item_keys_.insert(e.record_id).second;
+      state_->PutItem(run_, e, item.source_id, fresh);
     }
     for (QueueSink* s : options_.sinks) s->Add(map_.name, queue, item);
     if (b.samples.size() < options_.samples) b.samples.push_back(std::move(item));
@@ -988,7 +990,7 @@ class MapRun {
     for (const std::string* f : flags) {
       ++rep.flags_on_written[*f];
       for (QueueSink* sink : options_.sinks) sink->Flag(map_.name, key, *f);
-      if (state_) state_->PutItem(run_, state::QueueEntry{map_.name, "flag", key, "", 0, {*f}, {}});
+      if (state_) state_->PutFlag(run_, map_.name, key, *f);
     }
     for (const auto& [i, n] : list_items) rep.list_items_written[map_.target_fields[i].name] += n;
     if (keep_ids_ && !key.empty()) {
@@ -1368,7 +1370,7 @@ class MapRun {
   size_t cursor_at_ = 0;                   // the cursor's position in the projection
   size_t deleted_at_ = 0;                  // the deletion marker's (Map::deleted_field)
   std::unordered_set<std::string> tombstones_;  // keys deleted at the source
-  std::unordered_set<std::string> item_keys_;   // keys in a queue when the map started (to clear)
+  std::unordered_set<std::string> item_keys_;   // keys in a queue (flags apart) when the map started or since
   std::optional<value::Time> watermark_;   // the previous run's newest cursor
   std::unordered_set<std::string> retry_;  // keys left waiting by the previous run
   value::Time newest_;                     // the newest cursor this run read

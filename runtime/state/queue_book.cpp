@@ -43,9 +43,11 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// A flag's reasons are its flag; an item was first and last seen when its runs started.
 constexpr const char* kItemColumns =
-    "i.id, i.map, i.record_id, i.queue, i.source_id, i.reasons, i.fields, i.file, i.line, i.first_run, i.last_run, "
-    "i.first_seen, i.last_seen, i.status, i.note, i.actor, i.acted, d.attempts, d.state";
+    "i.id, i.map, i.record_id, i.queue, i.source_id, coalesce(i.reasons, json_array(i.flag)), i.fields, i.file, "
+    "i.line, i.first_run, i.last_run, (SELECT started FROM runs WHERE run = i.first_run), "
+    "(SELECT started FROM runs WHERE run = i.last_run), i.status, i.note, i.actor, i.acted, d.attempts, d.state";
 
 // The delivery of an item: the record's row of `deliveries` (one per map and key).
 constexpr const char* kItemFrom =
@@ -128,10 +130,10 @@ bool ListItems(StateStore& store, const ItemFilter& f, std::vector<Item>& out, s
     args.push_back(f.status);
   }
   if (!f.since.empty()) {
-    sql += " AND i.last_seen >= ?";
+    sql += " AND i.last_run IN (SELECT run FROM runs WHERE started >= ?)";
     args.push_back(f.since);
   }
-  sql += " ORDER BY i.last_seen DESC, i.id DESC";
+  sql += " ORDER BY i.last_run DESC, i.id DESC";
   Stmt q(store.db(), sql);
   for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);
   std::string want = Lower(f.reason);

@@ -29,7 +29,7 @@ struct Item {
   std::string file;
   int64_t line = 0;
   int64_t first_run = 0, last_run = 0;
-  std::string first_seen, last_seen;  // RFC 3339, UTC
+  std::string first_seen, last_seen;  // RFC 3339, UTC: when first_run and last_run started
   std::string status;                 // open, resolved, discarded
   std::string note, actor, acted;
   // From the record's delivery, when it has one (retrying, dead_letter): its state and the
@@ -42,7 +42,7 @@ struct ItemFilter {
   std::string queue;   // "" every queue but `flag` (flags are on written records)
   std::string map;     // "" every map
   std::string reason;  // a substring of one of the reasons, any case
-  std::string since;   // last_seen at or after this RFC 3339 UTC text ("2026-12-06T00:00:00Z")
+  std::string since;   // last seen in a run started at or after this RFC 3339 UTC text ("2026-12-06T00:00:00Z")
   std::string status = "open";  // open, resolved, discarded, all
 };
 
@@ -78,7 +78,7 @@ struct ItemDetail {
   std::vector<ActionRow> actions;
 };
 
-// The items `f` selects, newest first (last_seen, then id). False with `error` when SQLite failed.
+// The items `f` selects, newest first (last_run, then id). False with `error` when SQLite failed.
 bool ListItems(StateStore& store, const ItemFilter& f, std::vector<Item>& out, std::string& error);
 // The item `id`, or nullopt (with `error` empty when there is no such item).
 std::optional<Item> GetItem(StateStore& store, int64_t id, std::string& error);

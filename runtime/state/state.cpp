@@ -290,8 +290,45 @@ bool MigrateTo1(sqlite3* db, std::string& error) {
 
 bool MigrateTo2(sqlite3* db, std::string& error) { return Exec(db, kSchema2, error); }
 
+// Version 3: the per-run log of queue entries (`queue`) goes (`items` is the queues as they
+// stand), and an item row gets slimmer: when it was first and last seen is its runs' start
+// (first_run, last_run), a flag's reasons are its flag (NULL), no fields are NULL. A flag is
+// raised on every written record some rule flags (half of W1's 200,000): its row is most of
+// what a run adds to the state.
+const char* kSchema3 = R"sql(
+DROP TABLE IF EXISTS queue;
+CREATE TABLE items3 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  map TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  source_id TEXT,
+  reasons TEXT,
+  fields TEXT,
+  file TEXT,
+  line INTEGER,
+  first_run INTEGER NOT NULL,
+  last_run INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open',
+  note TEXT,
+  actor TEXT,
+  acted TEXT,
+  flag TEXT NOT NULL DEFAULT '',
+  UNIQUE (map, record_id, queue, flag)
+);
+INSERT INTO items3 (id, map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, status,
+                    note, actor, acted, flag)
+  SELECT id, map, record_id, queue, source_id, CASE WHEN queue = 'flag' THEN NULL ELSE reasons END,
+         CASE WHEN fields = '[]' THEN NULL ELSE fields END, file, line, first_run, last_run, status, note, actor,
+         acted, flag FROM items;
+DROP TABLE items;
+ALTER TABLE items3 RENAME TO items;
+)sql";
+
+bool MigrateTo3(sqlite3* db, std::string& error) { return Exec(db, kSchema3, error); }
+
 using Migration = bool (*)(sqlite3*, std::string&);
-constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2};  // [v]: from version v to v + 1
+constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3};  // [v]: from version v to v + 1
 
 // Takes the run lock of the state file at `path`: an exclusive flock on PATH.lock, which then
 // says who holds it. The descriptor, or -1 with `error`.
@@ -412,8 +449,14 @@ std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::strin
                                              const OpenOptions& options) {
   int lock = Lock(path, options, error);
   if (lock < 0) return nullptr;
+  // A store is used by one thread at a time: its connection needs no mutex of its own. SQLite's
+  // memory statistics (a global mutex on every allocation) are not used either; the setting
+  // only takes before SQLite's first use in the process, and is harmless after it.
+  static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)configured;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
     error = "cannot open the state file `" + path + "`: " + (db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     Unlock(lock);
@@ -523,7 +566,7 @@ bool StateStore::PutDone(const std::string& map, const std::string& source_key, 
 
 std::unordered_set<std::string> StateStore::ItemKeys(const std::string& map) {
   std::unordered_set<std::string> out;
-  if (!ok()) return out;
+  if (!FlushItems()) return out;
   Query q(db_, "SELECT DISTINCT record_id FROM items WHERE map = ?", {map});
   while (q.Row()) out.insert(q.Text(0));
   if (!q.ok()) Fail();
@@ -657,11 +700,44 @@ std::unordered_map<std::string, int64_t> StateStore::LedgerCounts() {
   return out;
 }
 
-bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& source_id) {
+namespace {
+
+constexpr size_t kItemBatch = 32;
+constexpr const char* kItemColumns =
+    "INSERT INTO items (map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, flag) "
+    "VALUES ";
+constexpr const char* kItemUpsert =
+    " ON CONFLICT(map, record_id, queue, flag) DO UPDATE SET source_id = excluded.source_id, "
+    "reasons = excluded.reasons, fields = excluded.fields, file = excluded.file, line = excluded.line, "
+    "last_run = excluded.last_run, status = 'open'";
+
+// INSERT ... VALUES (...) x rows ... ON CONFLICT: 10 parameters a row.
+std::string ItemInsert(size_t rows) {
+  std::string sql = kItemColumns;
+  for (size_t r = 0; r < rows; ++r) {
+    int o = static_cast<int>(r) * 10;
+    sql += (r ? ",(" : "(");
+    for (int c : {1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10})
+      sql += "?" + std::to_string(o + c) + (c == 10 ? ")" : ",");
+  }
+  return sql + kItemUpsert;
+}
+
+}  // namespace
+
+std::string_view StateStore::Intern(std::string_view s) {
+  auto it = interned_.find(s);
+  if (it == interned_.end()) it = interned_.emplace(s).first;
+  return *it;
+}
+
+bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& source_id, bool fresh) {
   if (!ok()) return false;
-  // A record is in one queue at a time (flags apart): it leaves the others when it is put; its
-  // row in this queue stays (its id, when it was first seen, what people noted).
-  if (e.queue != "flag") {
+  if (e.queue == "flag") return PutFlag(run, e.map, e.record_id, e.reasons.empty() ? std::string() : e.reasons.front());
+  if (!fresh) {
+    // A record is in one queue at a time (flags apart): it leaves the others when it is put; its
+    // row in this queue stays (its id, when it was first seen, what people noted).
+    if (!FlushItems()) return false;
     sqlite3_stmt* c = Cached(leave_queues_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue NOT IN ('flag', ?)");
     if (c == nullptr) return false;
     BindText(c, 1, e.map);
@@ -669,31 +745,71 @@ bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& so
     BindText(c, 3, e.queue);
     if (!Step(c)) return false;
   }
-  sqlite3_stmt* s = Cached(put_item_,
-                           "INSERT INTO items (map, record_id, queue, source_id, reasons, fields, file, line, first_run, "
-                           "last_run, first_seen, last_seen, flag) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?10, ?11) "
-                           "ON CONFLICT(map, record_id, queue, flag) DO UPDATE SET source_id = excluded.source_id, "
-                           "reasons = excluded.reasons, fields = excluded.fields, file = excluded.file, "
-                           "line = excluded.line, last_run = excluded.last_run, last_seen = excluded.last_seen, "
-                           "status = 'open'");
-  if (s == nullptr) return false;
-  BindText(s, 1, e.map);
-  BindText(s, 2, e.record_id);
-  BindText(s, 3, e.queue);
-  BindOptional(s, 4, source_id);
-  BindText(s, 5, StringsJson(e.reasons));
-  BindText(s, 6, StringsJson(e.fields));
-  BindOptional(s, 7, e.file);
-  sqlite3_bind_int64(s, 8, e.line);
-  sqlite3_bind_int64(s, 9, run);
-  BindText(s, 10, Now());
-  // A record may carry several flags: one row each.
-  BindText(s, 11, e.queue == "flag" && !e.reasons.empty() ? e.reasons.front() : std::string());
-  return Step(s);
+  return PutRow(ItemRow{Intern(e.map), Intern(e.queue), Intern(e.file), {}, Intern(e.record_id), Intern(source_id),
+                        Intern(StringsJson(e.reasons)), e.fields.empty() ? "" : Intern(StringsJson(e.fields)), e.line,
+                        run});
+}
+
+bool StateStore::PutFlag(int64_t run, const std::string& map, const std::string& record_id, const std::string& flag) {
+  if (!ok()) return false;
+  // A record may carry several flags: one row each, the flag its one reason (reasons NULL).
+  return PutRow(ItemRow{Intern(map), "flag", {}, Intern(flag), Intern(record_id), {}, {}, {}, 0, run});
+}
+
+bool StateStore::PutRow(ItemRow row) {
+  item_rows_.push_back(std::move(row));
+  // Outside a transaction a row is written at once: nothing waits for a Commit that may not come.
+  return (item_rows_.size() < kItemBatch && !sqlite3_get_autocommit(db_)) || FlushItems();
+}
+
+bool StateStore::FlushItems() {
+  if (item_rows_.empty()) return ok();
+  if (!ok()) return false;
+  // Full batches through one statement; a last, shorter one row by row.
+  // The rows outlive the statement's step: bound without a copy.
+  auto text = [](sqlite3_stmt* s, int i, std::string_view t) {
+    // (A null pointer would bind NULL: an empty view may have one.)
+    sqlite3_bind_text(s, i, t.empty() ? "" : t.data(), static_cast<int>(t.size()), SQLITE_STATIC);
+  };
+  auto optional = [&text](sqlite3_stmt* s, int i, std::string_view t) {
+    if (t.empty()) sqlite3_bind_null(s, i);
+    else text(s, i, t);
+  };
+  auto bind = [&](sqlite3_stmt* s, int o, const ItemRow& r) {
+    text(s, o + 1, r.map);
+    text(s, o + 2, r.record_id);
+    text(s, o + 3, r.queue);
+    optional(s, o + 4, r.source_id);
+    optional(s, o + 5, r.reasons);
+    optional(s, o + 6, r.fields);
+    optional(s, o + 7, r.file);
+    sqlite3_bind_int64(s, o + 8, r.line);
+    sqlite3_bind_int64(s, o + 9, r.run);
+    text(s, o + 10, r.flag);
+  };
+  bool done = true;
+  if (item_rows_.size() == kItemBatch) {
+    static const std::string batch = ItemInsert(kItemBatch);
+    sqlite3_stmt* s = Cached(put_items_, batch.c_str());
+    if (s == nullptr) done = false;
+    for (size_t i = 0; done && i < item_rows_.size(); ++i) bind(s, static_cast<int>(i) * 10, item_rows_[i]);
+    done = done && Step(s);
+  } else {
+    static const std::string one = ItemInsert(1);
+    sqlite3_stmt* s = Cached(put_item_, one.c_str());
+    if (s == nullptr) done = false;
+    for (size_t i = 0; done && i < item_rows_.size(); ++i) {
+      bind(s, 0, item_rows_[i]);
+      done = Step(s);
+    }
+  }
+  item_rows_.clear();
+  interned_.clear();
+  return done;
 }
 
 bool StateStore::ClearItems(const std::string& map, const std::string& record_id, bool flags_too) {
-  if (!ok()) return false;
+  if (!FlushItems()) return false;
   sqlite3_stmt* s = flags_too ? Cached(clear_items_flags_, "DELETE FROM items WHERE map = ? AND record_id = ?")
                               : Cached(clear_items_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue <> 'flag'");
   if (s == nullptr) return false;
@@ -831,10 +947,10 @@ bool StateStore::SaveCursorKeys(const std::string& map, const std::unordered_set
 }
 
 StateStore::~StateStore() {
-  for (sqlite3_stmt* st : {decide_, settle_, attempt_, put_item_, clear_items_, clear_items_flags_, leave_queues_, put_done_})
+  for (sqlite3_stmt* st : {decide_, settle_, attempt_, put_item_, put_items_, clear_items_, clear_items_flags_,
+                           leave_queues_, put_done_})
     sqlite3_finalize(st);
   sqlite3_finalize(put_xref_);
-  sqlite3_finalize(add_queue_);
   // An open transaction (a map that failed) is rolled back by the close.
   sqlite3_close(db_);
   Unlock(lock_fd_);
@@ -851,7 +967,7 @@ int64_t StateStore::BeginRun(const std::string& plan_hash) {
 }
 
 bool StateStore::FinishRun(int64_t run, const std::string& summary_json) {
-  if (!ok()) return false;
+  if (!FlushItems()) return false;
   Query q(db_, "UPDATE runs SET finished = ?, summary = ? WHERE run = ?", {Now(), summary_json});
   if (q.ok()) sqlite3_bind_int64(q.get(), 3, run);
   return q.Done() || Fail();
@@ -910,7 +1026,7 @@ std::string StateStore::PreviousPlanHash(int64_t run) {
 }
 
 std::unordered_set<std::string> StateStore::OpenItemKeys(const std::string& map, const std::string& queue) {
-  if (!ok()) return {};
+  if (!FlushItems()) return {};
   std::unordered_set<std::string> out;
   // The queues as they stand: a replay of one record does not make the others forgotten.
   Query q(db_, "SELECT record_id FROM items WHERE map = ? AND queue = ? AND status = 'open'", {map, queue});
@@ -945,36 +1061,21 @@ bool StateStore::PutXref(const std::string& map, const std::string& source_key, 
   return Step(s);
 }
 
-bool StateStore::AddQueueEntry(int64_t run, const QueueEntry& e) {
-  if (!ok()) return false;
-  sqlite3_stmt* s = Cached(add_queue_,
-                           "INSERT INTO queue (run, map, queue, record_id, file, line, reasons, fields) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  if (s == nullptr) return false;
-  sqlite3_bind_int64(s, 1, run);
-  BindText(s, 2, e.map);
-  BindText(s, 3, e.queue);
-  BindText(s, 4, e.record_id);
-  BindText(s, 5, e.file);
-  sqlite3_bind_int64(s, 6, e.line);
-  BindText(s, 7, StringsJson(e.reasons));
-  BindText(s, 8, StringsJson(e.fields));
-  return Step(s);
-}
-
 bool StateStore::Begin() {
   if (!ok()) return false;
   return sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK || Fail();
 }
 
 bool StateStore::Commit() {
-  if (ok() && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) return true;
+  if (FlushItems() && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) return true;
   Fail();
   Rollback();
   return false;
 }
 
 void StateStore::Rollback() {
+  item_rows_.clear();
+  interned_.clear();
   // SQLite may have rolled back already (a full disk, an I/O error).
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -91,7 +92,7 @@ struct QueueEntry {
 
 // The version of the state file's tables this crmx-run writes (PRAGMA user_version); files of
 // an older version are migrated when opened, files of a newer one are refused.
-inline constexpr int kVersion = 2;
+inline constexpr int kVersion = 3;
 
 struct OpenOptions {
   // When another run holds the state file: wait for it to end (`crmx-run run --wait`) instead
@@ -120,7 +121,10 @@ class StateStore {
   const std::string& path() const { return path_; }
   // The open SQLite connection, for the tools that work the queues between runs
   // (runtime/state/queue_book.h, `crmx-run queue`): they hold this store, and so the lock.
-  sqlite3* db() const { return db_; }
+  sqlite3* db() {
+    FlushItems();
+    return db_;
+  }
   // False once a SQLite call failed; error() is "state PATH: MESSAGE" of the first failure.
   // Every write after it is refused (returns false), reads return nothing.
   bool ok() const { return error_.empty(); }
@@ -137,7 +141,6 @@ class StateStore {
                const std::string& external_id = {});
   // The external id kept with `map`'s record `source_key`; "" when none is known.
   std::string XrefExternalId(const std::string& map, const std::string& source_key);
-  bool AddQueueEntry(int64_t run, const QueueEntry& e);
   // What was last written for each of `map`'s records (the output hash of its done
   // delivery), for maps into an API: a record whose output did not change is not sent again.
   std::unordered_map<std::string, std::string> LoadWritten(const std::string& map);
@@ -167,7 +170,13 @@ class StateStore {
   std::unordered_map<std::string, int64_t> LedgerCounts();
   // The queues as they stand (table `items`): a queued record is put (or moved) into `queue`;
   // a record that left every queue (written, skipped by `when`) is cleared, flags apart.
-  bool PutItem(int64_t run, const QueueEntry& e, const std::string& source_id = {});
+  // `fresh`: the caller knows the record is in no queue yet (flags apart), so nothing has to
+  // leave one. Flags and fresh rows are batched (kItemBatch rows a statement) and reach the
+  // file before any other statement on `items` and before Commit; Rollback drops them.
+  bool PutItem(int64_t run, const QueueEntry& e, const std::string& source_id = {}, bool fresh = false);
+  // A flag raised on a written record (queue "flag", the flag its reason): PutItem's batched
+  // path without building a QueueEntry.
+  bool PutFlag(int64_t run, const std::string& map, const std::string& record_id, const std::string& flag);
   bool ClearItems(const std::string& map, const std::string& record_id, bool flags_too);
   // An event for the always-on runtime (issue 10) to deliver: a notify, a budget warning.
   bool AddEvent(int64_t run, const std::string& kind, const std::string& map, const std::string& record_id,
@@ -218,6 +227,23 @@ class StateStore {
   std::unordered_map<std::string, std::string> Hashes(const std::string& map, const char* state);
   // Records SQLite's current error as the store's first failure; returns false.
   bool Fail();
+  // Writes the batched item rows (PutItem); false (and failed) on an error.
+  bool FlushItems();
+  // A batched item row: its strings are views of interned_, which holds each distinct text of
+  // the batch once (map, queue, file and flag repeat) and is emptied when the batch is written.
+  struct ItemRow {
+    std::string_view map, queue, file, flag, record_id, source_id, reasons, fields;
+    int64_t line = 0, run = 0;
+  };
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::string_view Intern(std::string_view s);
+  bool PutRow(ItemRow row);
+  std::vector<ItemRow> item_rows_;
+  std::unordered_set<std::string, ViewHash, std::equal_to<>> interned_;
+  sqlite3_stmt* put_items_ = nullptr;  // kItemBatch rows
   sqlite3* db_;
   int lock_fd_;  // PATH.lock, flock'ed exclusively while the store lives
   std::string error_;
@@ -230,7 +256,6 @@ class StateStore {
   sqlite3_stmt* clear_items_flags_ = nullptr;
   sqlite3_stmt* leave_queues_ = nullptr;
   sqlite3_stmt* put_done_ = nullptr;
-  sqlite3_stmt* add_queue_ = nullptr;
   std::string path_;
 };
 

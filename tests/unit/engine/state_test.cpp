@@ -17,6 +17,7 @@
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/queue_files.h"
+#include "runtime/state/queue_book.h"
 #include "runtime/state/state.h"
 #include "tests/unit/support/example_spec.h"
 
@@ -104,7 +105,7 @@ TEST_CASE("a state file another connection has locked: the run fails with SQLite
   CHECK_MESSAGE(error.find("state " + path.string() + ": database is locked") != std::string::npos, error);
   st.reset();
   CHECK(Scalar(path, "SELECT count(*) FROM xref") == "0");
-  CHECK(Scalar(path, "SELECT count(*) FROM queue") == "0");
+  CHECK(Scalar(path, "SELECT count(*) FROM items") == "0");
   fs::remove_all(d);
 }
 
@@ -167,7 +168,7 @@ TEST_CASE("a full disk in the middle of a map: the run fails, and nothing of the
   st.reset();
   // As before the map: no cross-reference, no queue row of the failed run.
   CHECK(Scalar(path, "SELECT count(*) || ':' || group_concat(source_key) FROM xref") == xref_before);
-  CHECK(Scalar(path, "SELECT count(*) FROM queue") == "0");
+  CHECK(Scalar(path, "SELECT count(*) FROM items") == "0");
   // The previous queue files stay.
   CHECK(Slurp(queues / "held.jsonl") == "{\"previous\":true}\n");
   // With room again, the same run completes.
@@ -223,18 +224,19 @@ TEST_CASE("one run at a time: with `wait`, the second store waits for the first 
   fs::remove_all(d);
 }
 
-TEST_CASE("the state file's version: a new file is version 2") {
+TEST_CASE("the state file's version: a new file is version 3") {
   fs::path d = Fresh("version_new");
   fs::path path = d / "state.db";
   std::string error;
   auto st = state::StateStore::Open(path.string(), error);
   REQUIRE_MESSAGE(st, error);
   st.reset();
-  CHECK(Scalar(path, "PRAGMA user_version") == "2");
+  CHECK(Scalar(path, "PRAGMA user_version") == "3");
+  CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'queue'") == "0");
   fs::remove_all(d);
 }
 
-TEST_CASE("the state file's version: an unversioned file (before versions) migrates to version 2, rows kept") {
+TEST_CASE("the state file's version: an unversioned file (before versions) migrates to version 3, rows kept") {
   fs::path d = Fresh("version_old");
   fs::path path = d / "state.db";
   // The tables as crmx-run wrote them before the version, xref without `external_id`.
@@ -264,7 +266,7 @@ TEST_CASE("the state file's version: an unversioned file (before versions) migra
   CHECK(st->XrefExternalId("acct", "A2") == "A2");
   CHECK(st->BeginRun("h2") == 2);
   st.reset();
-  CHECK(Scalar(path, "PRAGMA user_version") == "2");
+  CHECK(Scalar(path, "PRAGMA user_version") == "3");
   CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'written'") == "0");
   fs::remove_all(d);
 }
@@ -277,15 +279,15 @@ TEST_CASE("the state file's version: a file of a newer crmx-run is refused") {
     auto st = state::StateStore::Open(path.string(), error);
     REQUIRE_MESSAGE(st, error);
   }
-  Exec(path, "PRAGMA user_version = 3");
+  Exec(path, "PRAGMA user_version = 4");
   error.clear();
   auto st = state::StateStore::Open(path.string(), error);
   CHECK_FALSE(st);
   CHECK(error == "state file " + path.string() +
-                     " was written by a newer crmx-run (state version 3; this one reads up to 2)");
+                     " was written by a newer crmx-run (state version 4; this one reads up to 3)");
   st.reset();
   // Left as it was.
-  CHECK(Scalar(path, "PRAGMA user_version") == "3");
+  CHECK(Scalar(path, "PRAGMA user_version") == "4");
   fs::remove_all(d);
 }
 
@@ -354,5 +356,93 @@ TEST_CASE("queue rows keep reasons and fields as JSON arrays of strings, any tex
   CHECK(stored == nlohmann::json(reasons).dump());
   CHECK(nlohmann::json::parse(stored).get<std::vector<std::string>>() == reasons);
   CHECK(Scalar(path, "SELECT fields FROM items WHERE record_id = 'K1'") == nlohmann::json(std::vector<std::string>{"Name", "A\"B"}).dump());
+  fs::remove_all(d);
+}
+
+TEST_CASE("the state file's version: a version 2 file migrates to 3, its queues kept (flags' reasons are their flag)") {
+  fs::path d = Fresh("version_2to3");
+  fs::path path = d / "state.db";
+  std::string error;
+  {
+    auto st = state::StateStore::Open(path.string(), error);
+    REQUIRE_MESSAGE(st, error);
+  }
+  // Version 2's items and queue log, as a version-2 crmx-run left them.
+  Exec(path,
+       "DROP TABLE items;"
+       "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, map TEXT NOT NULL, record_id TEXT NOT NULL, "
+       "queue TEXT NOT NULL, source_id TEXT, reasons TEXT NOT NULL, fields TEXT, file TEXT, line INTEGER, "
+       "first_run INTEGER NOT NULL, last_run INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, "
+       "status TEXT NOT NULL DEFAULT 'open', note TEXT, actor TEXT, acted TEXT, flag TEXT NOT NULL DEFAULT '', "
+       "UNIQUE (map, record_id, queue, flag));"
+       "CREATE TABLE queue (run INTEGER NOT NULL, map TEXT NOT NULL, queue TEXT NOT NULL, record_id TEXT NOT NULL, "
+       "file TEXT, line INTEGER, reasons TEXT NOT NULL, fields TEXT, status TEXT NOT NULL DEFAULT 'open');"
+       "INSERT INTO runs (started, finished, plan_hash) VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:00:09Z', 'h');"
+       "INSERT INTO runs (started, finished, plan_hash) VALUES ('2026-02-01T00:00:00Z', '2026-02-01T00:00:09Z', 'h');"
+       "INSERT INTO items (id, map, record_id, queue, reasons, fields, file, line, first_run, last_run, first_seen, "
+       "last_seen, status, note, actor, acted) VALUES (7, 'acct', 'A1', 'held', '[\"Unknown country\"]', '[]', "
+       "'a.jsonl', 3, 1, 2, '2026-01-01T00:00:05Z', '2026-02-01T00:00:05Z', 'resolved', 'fixed', 'ann', 'x');"
+       "INSERT INTO items (id, map, record_id, queue, reasons, fields, first_run, last_run, first_seen, last_seen, flag) "
+       "VALUES (9, 'acct', 'A2', 'flag', '[\"finance:terms\"]', '[]', 2, 2, '2026-02-01T00:00:05Z', "
+       "'2026-02-01T00:00:05Z', 'finance:terms');"
+       "INSERT INTO queue VALUES (1, 'acct', 'held', 'A1', 'a.jsonl', 3, '[]', '[]', 'open');"
+       "PRAGMA user_version = 2;");
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  state::ItemFilter all;
+  all.status = "all";
+  std::vector<state::Item> held;
+  REQUIRE_MESSAGE(state::ListItems(*st, all, held, error), error);
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].id == 7);
+  CHECK(held[0].reasons == std::vector<std::string>{"Unknown country"});
+  CHECK(held[0].fields.empty());
+  CHECK(held[0].status == "resolved");
+  CHECK(held[0].note == "fixed");
+  // When it was first and last seen: when its runs started.
+  CHECK(held[0].first_seen == "2026-01-01T00:00:00Z");
+  CHECK(held[0].last_seen == "2026-02-01T00:00:00Z");
+  all.queue = "flag";
+  std::vector<state::Item> flags;
+  REQUIRE_MESSAGE(state::ListItems(*st, all, flags, error), error);
+  REQUIRE(flags.size() == 1);
+  CHECK(flags[0].id == 9);
+  CHECK(flags[0].reasons == std::vector<std::string>{"finance:terms"});
+  // New ids go on after the old ones (AUTOINCREMENT's sequence kept).
+  REQUIRE(st->Begin());
+  REQUIRE(st->PutFlag(3, "acct", "A3", "finance:terms"));
+  REQUIRE(st->Commit());
+  st.reset();
+  CHECK(Scalar(path, "PRAGMA user_version") == "3");
+  CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'queue'") == "0");
+  CHECK(Scalar(path, "SELECT reasons IS NULL FROM items WHERE id = 9") == "1");
+  CHECK(Scalar(path, "SELECT id FROM items WHERE record_id = 'A3'") == "10");
+  fs::remove_all(d);
+}
+
+TEST_CASE("item rows are batched in a transaction: more than a batch all reach the file, a rollback drops them") {
+  fs::path d = Fresh("item_batches");
+  fs::path path = d / "state.db";
+  std::string error;
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  REQUIRE(st->Begin());
+  // 70 flags (two full batches and 6 more) and a held record put twice (it stays one row).
+  for (int i = 0; i < 70; ++i) REQUIRE(st->PutFlag(1, "m", "K" + std::to_string(i), "review"));
+  state::QueueEntry held{"m", "held", "H1", "f.jsonl", 2, {"Unknown country"}, {}};
+  REQUIRE(st->PutItem(1, held, "H1", true));
+  REQUIRE(st->PutItem(1, held, "H1", false));
+  // Read back inside the transaction: what is batched is seen.
+  CHECK(st->ItemKeys("m").size() == 71);
+  REQUIRE(st->Commit());
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'flag'") == "70");
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'held'") == "1");
+  // A map that failed: its rows, batched or not, are not kept.
+  REQUIRE(st->Begin());
+  for (int i = 0; i < 40; ++i) REQUIRE(st->PutFlag(2, "m", "L" + std::to_string(i), "review"));
+  st->Rollback();
+  REQUIRE(st->Begin());
+  REQUIRE(st->Commit());
+  CHECK(Scalar(path, "SELECT count(*) FROM items") == "71");
   fs::remove_all(d);
 }

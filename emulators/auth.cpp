@@ -1,4 +1,4 @@
-// Defines the JWT, OAuth 1.0a and token helpers.
+// Defines the JWT, OAuth 1.0a, token passport and token helpers.
 #include "emulators/auth.h"
 
 #include <openssl/hmac.h>
@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <map>
 
 #include <httplib.h>
@@ -170,6 +171,39 @@ bool VerifyOAuth1(const httplib::Request& req, const std::string& base_url, cons
     return false;
   }
   if (!nonces.insert(oauth["oauth_nonce"]).second) {
+    error = "nonce already used";
+    return false;
+  }
+  return true;
+}
+
+bool VerifyTokenPassport(const TokenPassport& p, const OAuth1Secrets& secrets, std::set<std::string>& nonces,
+                         std::string& error) {
+  if (p.account.empty() || p.nonce.empty() || p.timestamp.empty() || p.signature.empty()) {
+    error = "a token passport field is missing";
+    return false;
+  }
+  if (p.algorithm != "HMAC-SHA256") {
+    error = "unsupported signature algorithm " + p.algorithm;
+    return false;
+  }
+  if (p.consumer_key != secrets.consumer_key || p.token != secrets.token_id) {
+    error = "unknown consumer key or token";
+    return false;
+  }
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t at = std::atoll(p.timestamp.c_str());
+  if (at < now - 300 || at > now + 300) {
+    error = "timestamp too far from now";
+    return false;
+  }
+  const std::string base = p.account + "&" + p.consumer_key + "&" + p.token + "&" + p.nonce + "&" + p.timestamp;
+  if (Base64(HmacSha256(secrets.consumer_secret + "&" + secrets.token_secret, base)) != p.signature) {
+    error = "signature mismatch";
+    return false;
+  }
+  if (!nonces.insert(p.nonce).second) {
     error = "nonce already used";
     return false;
   }

@@ -36,6 +36,18 @@ struct OAuth1Secrets {
 bool VerifyOAuth1(const httplib::Request& req, const std::string& base_url, const OAuth1Secrets& secrets,
                   std::set<std::string>& nonces, std::string& error);
 
+// What a NetSuite SOAP request's `tokenPassport` says (token-based authentication).
+struct TokenPassport {
+  std::string account, consumer_key, token, nonce, timestamp, signature, algorithm;
+};
+
+// Verifies a token passport as the SuiteTalk SOAP guide documents it: the known consumer key
+// and token, HMAC-SHA256 over account&consumerKey&token&nonce&timestamp with the key
+// consumerSecret&tokenSecret (base64), a timestamp within 5 minutes of now, and a nonce not
+// seen before (kept in `nonces`, shared with VerifyOAuth1). False with `error` otherwise.
+bool VerifyTokenPassport(const TokenPassport& passport, const OAuth1Secrets& secrets, std::set<std::string>& nonces,
+                         std::string& error);
+
 // A fresh opaque token: `prefix` and 32 hex digits.
 std::string NewToken(const std::string& prefix);
 

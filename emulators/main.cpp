@@ -1,5 +1,6 @@
 // Defines `crmx-emulate`, the command that runs a local emulator of a vendor API (Salesforce
-// REST or NetSuite REST) for connector tests: options in, Serve (server.h) runs it.
+// REST, or NetSuite REST and SOAP getDeleted) for connector tests: options in, Serve
+// (server.h) runs it.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
   app.add_option("--latency-ms", o.latency_ms, "delay added to every API call");
   app.add_option("--page-size", o.page_size, "salesforce: records per query batch when the client asks none")->check(CLI::Range(1, 2000));
   app.add_option("--date-format", o.date_format, "netsuite: the account's date format SuiteQL writes dates in (M/D/YYYY)");
+  app.add_option("--deleted-page-size", o.deleted_page_size, "netsuite: records per page of SOAP getDeleted (small ones make tests page)")
+      ->check(CLI::Range(1, 1000));
+  app.add_flag("!--without-deleted-records-permission", o.deleted_records_permission,
+               "netsuite: answer getDeleted as a role without the Deleted Records permission (INSUFFICIENT_PERMISSION)");
   app.add_option("--client-id", o.client_id, "salesforce: OAuth client id (consumer key)");
   app.add_option("--client-secret", o.client_secret, "salesforce: OAuth client secret");
   app.add_option("--consumer-key", o.consumer_key, "netsuite: TBA consumer key (also the OAuth 2.0 client id)");

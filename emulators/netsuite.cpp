@@ -1,9 +1,10 @@
 // Defines the NetSuite REST web services emulator: the OAuth 2.0 client-credentials token
 // endpoint (JWT client assertion), token-based authentication (OAuth 1.0a, HMAC-SHA256,
 // verified), SuiteQL queries with limit/offset paging, the record API (create, read,
-// update, upsert by external id) with validation from crmx normalized schemas, the
-// idempotency key, and the concurrency limit. Shapes follow the SuiteTalk REST Web Services
-// guide (see docs/emulators.md for the pages).
+// update, upsert by external id, delete) with validation from crmx normalized schemas, the
+// idempotency key, and the concurrency limit; and of SOAP web services, getDeleted over the
+// log of deleted records, signed by a token passport (netsuite_soap.h). Shapes follow the
+// SuiteTalk REST and SOAP Web Services guides (see docs/emulators.md for the pages).
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <httplib.h>
 
 #include "emulators/auth.h"
+#include "emulators/netsuite_soap.h"
 #include "emulators/query.h"
 #include "emulators/server.h"
 
@@ -184,11 +186,13 @@ class NetSuite : public Vendor {
 
   std::string Endpoint(const httplib::Request& req) const override {
     if (IsTokenEndpoint(req)) return "token";
+    if (IsSoap(req)) return "getDeleted";
     if (req.path == "/services/rest/query/v1/suiteql") return "suiteql";
     if (req.path.rfind("/services/rest/record/v1/", 0) == 0) {
       if (req.method == "PUT") return "record_upsert";
       if (req.method == "POST") return "record_create";
       if (req.method == "PATCH") return "record_update";
+      if (req.method == "DELETE") return "record_delete";
       return "record_get";
     }
     return "other";
@@ -196,6 +200,7 @@ class NetSuite : public Vendor {
 
   void Handle(const httplib::Request& req, httplib::Response& res, CallContext& ctx) override {
     if (IsTokenEndpoint(req)) return Token(req, res);
+    if (IsSoap(req)) return Soap(req, res);
     std::string auth_error;
     if (!Authorized(req, ctx, auth_error)) {
       return Problem(res, 401, Json::array({Detail("Invalid login attempt. For more details, see the Login Audit Trail "
@@ -244,6 +249,8 @@ class NetSuite : public Vendor {
       Write(req, res, ctx, *type, std::nullopt, "");
     } else if (req.method == "PUT" && target.rfind("eid:", 0) == 0) {
       Write(req, res, ctx, *type, std::nullopt, target.substr(4));
+    } else if (req.method == "DELETE" && !target.empty()) {
+      Delete(res, ctx, *type, target);
     } else if (req.method == "PATCH" && !target.empty()) {
       std::optional<size_t> index = Find(*type, target);
       if (!index) {
@@ -272,8 +279,14 @@ class NetSuite : public Vendor {
   }
 
   void ExpireTokens() override { tokens_.clear(); }
-  void Reset() override { replies_.clear(); }
-  Json Stats() const override { return Json{{"tokens", tokens_.size()}, {"idempotency_keys", replies_.size()}}; }
+  void Reset() override {
+    replies_.clear();
+    // The store is back to its seed: nothing is deleted.
+    deleted_.clear();
+  }
+  Json Stats() const override {
+    return Json{{"tokens", tokens_.size()}, {"idempotency_keys", replies_.size()}, {"deleted", deleted_.size()}};
+  }
 
  private:
   void AddType(const std::string& name, const Json& object) {
@@ -712,6 +725,14 @@ class NetSuite : public Vendor {
     }
     Json& record = records[*existing];
     for (auto it = stored.begin(); it != stored.end(); ++it) record[it.key()] = it.value();
+    // Approval: the order status set on entry or later (orderStatus "Pending Fulfillment") is
+    // the document status NetSuite then reports.
+    if (const NsField* status = type.Find("status"); status && stored.contains("orderStatus")) {
+      const Json& set = stored["orderStatus"];  // a select: {"id", "refName"}
+      std::string name = ScalarText(set.is_object() ? set.value("refName", Json()) : set).value_or("");
+      if (std::find(status->picklist.begin(), status->picklist.end(), name) != status->picklist.end())
+        record["status"] = name;
+    }
     ComputeTotals(type, record);
     if (type.Find("lastModifiedDate")) record["lastModifiedDate"] = now;
     const std::string id = ScalarText(record["id"]).value_or("");
@@ -721,9 +742,96 @@ class NetSuite : public Vendor {
     res.set_header("Location", Location(ctx, type, record));
   }
 
+  static bool IsSoap(const httplib::Request& req) { return req.path.rfind(kSoapPrefix, 0) == 0; }
+
+  // DELETE /services/rest/record/v1/{type}/{id or eid:...}: 204, the record gone and entered
+  // in the log getDeleted reads.
+  void Delete(httplib::Response& res, CallContext& ctx, const RecordType& type, const std::string& target) {
+    std::optional<size_t> index = Find(type, target);
+    if (!index) {
+      return Problem(res, 404, Json::array({Detail("The record instance does not exist. Provide a valid record instance ID.",
+                                                   "NONEXISTENT_ID")}));
+    }
+    auto& records = store_->Records(type.name);
+    const Json& r = records[*index];
+    const std::string now = NowRfc3339();
+    DeletedEntry d{type.rest, ScalarText(r.value("id", Json())).value_or(""),
+                   ScalarText(r.value("externalId", Json())).value_or(""), RefName(r), ParseInstant(now).value_or(0)};
+    ctx.store.Log({now, type.name, d.external_id, d.internal_id, "deleted", ctx.request_id});
+    deleted_.push_back(std::move(d));
+    records.erase(records.begin() + static_cast<std::ptrdiff_t>(*index));
+    res.status = 204;
+  }
+
+  // POST /services/NetSuitePort_<version>: SOAP web services, getDeleted only, signed by a
+  // token passport (an Authorization header is not read: SOAP takes no OAuth 2.0 token).
+  // Faults come with 500, as SOAP 1.1 over HTTP sends them.
+  void Soap(const httplib::Request& req, httplib::Response& res) {
+    const std::string version = req.path.substr(std::string_view(kSoapPrefix).size());
+    auto answer = [&](int status, const std::string& xml) {
+      res.status = status;
+      res.set_content(xml, "text/xml; charset=utf-8");
+    };
+    SoapRequest q;
+    std::string error;
+    if (req.method != "POST") error = "SOAP web services take POST requests";
+    if (!error.empty() || !ParseSoapRequest(req.body, q, error)) {
+      return answer(500, SoapFault(version, "unexpectedErrorFault", "UNEXPECTED_ERROR", error));
+    }
+    OAuth1Secrets secrets{options_.consumer_key, options_.consumer_secret, options_.token_id, options_.token_secret};
+    if (!q.passport || !VerifyTokenPassport(*q.passport, secrets, nonces_, error)) {
+      return answer(500, SoapFault(version, "invalidSessionFault", "INVALID_LOGIN_ATTEMPT", "Invalid login attempt."));
+    }
+    if (q.operation != "getDeleted") {
+      return answer(500, SoapFault(version, "unexpectedErrorFault", "UNEXPECTED_ERROR",
+                                   "crmx-emulate answers getDeleted only, not " + q.operation));
+    }
+    if (!options_.deleted_records_permission) {
+      return answer(500, SoapFault(version, "insufficientPermissionFault", "INSUFFICIENT_PERMISSION",
+                                   "Permission Violation: You need the 'Deleted Records' permission to access this "
+                                   "page. Please contact your account administrator."));
+    }
+    auto refuse = [&](const std::string& message) { answer(200, GetDeletedRefusal(version, "INVALID_PARAMETER", message)); };
+    if (q.types.empty() || q.type_operator != "anyOf") return refuse("getDeletedFilter needs a type (operator anyOf).");
+    std::vector<int64_t> bounds;
+    for (const std::string& v : q.date_values) {
+      std::optional<int64_t> at = ParseInstant(v);
+      if (!at) return refuse("Invalid deletedDate search value: " + v);
+      bounds.push_back(*at);
+    }
+    const std::string& op = q.date_operator;
+    const bool dated = !op.empty();
+    if (dated && (bounds.size() != (op == "within" ? 2u : 1u) ||
+                  (op != "after" && op != "onOrAfter" && op != "before" && op != "onOrBefore" && op != "within"))) {
+      return refuse("Invalid deletedDate operator or values: " + op);
+    }
+    if (q.page < 1) return refuse("Invalid pageIndex: " + std::to_string(q.page));
+    std::vector<const DeletedEntry*> matches;
+    for (const DeletedEntry& d : deleted_) {
+      bool typed = std::any_of(q.types.begin(), q.types.end(), [&](const std::string& t) { return Lower(t) == Lower(d.type); });
+      if (!typed) continue;
+      if (dated) {
+        const int64_t a = d.at_ms;
+        bool in = op == "after" ? a > bounds[0] : op == "onOrAfter" ? a >= bounds[0] : op == "before" ? a < bounds[0]
+                  : op == "onOrBefore" ? a <= bounds[0] : a >= bounds[0] && a <= bounds[1];
+        if (!in) continue;
+      }
+      matches.push_back(&d);
+    }
+    const int64_t size = options_.deleted_page_size;
+    const int64_t total = static_cast<int64_t>(matches.size());
+    const int64_t pages = (total + size - 1) / size;
+    std::vector<const DeletedEntry*> page;
+    for (int64_t i = (q.page - 1) * size; i < std::min(total, q.page * size); ++i) page.push_back(matches[static_cast<size_t>(i)]);
+    answer(200, GetDeletedAnswer(version, total, size, pages, q.page, page));
+  }
+
+  static constexpr const char* kSoapPrefix = "/services/NetSuitePort_";
+
   Options options_;
   Store* store_ = nullptr;
   std::vector<RecordType> types_;
+  std::vector<DeletedEntry> deleted_;  // the deletion log, oldest first
   std::set<std::string> tokens_;
   std::set<std::string> nonces_;
   std::map<std::string, httplib::Response> replies_;  // idempotency key -> first answer

@@ -115,14 +115,51 @@ class Salesforce : public Vendor {
         return false;
       }
     }
-    if (options_.data_dir.empty()) return true;
-    return store.Seed(
+    // User is a standard object every org has: without a describe of it, a built-in one.
+    if (!Object("User")) AddObject(BuiltinUserDescribe(), "User");
+    bool seeded = options_.data_dir.empty() || store.Seed(
         options_.data_dir,
         [&](const std::string& stem) {
           auto it = objects_.find(Lower(stem));
           return it == objects_.end() ? std::string() : it->second.name;
         },
         notes, error);
+    if (!seeded) return false;
+    // A few users (docs/emulators.md), unless the seed data has users of those ids.
+    std::set<std::string> ids;
+    for (const Json& u : store.Records(Object("User")->name)) ids.insert(ScalarText(u.value("Id", Json())).value_or(""));
+    for (Json u : BuiltinUsers())
+      if (!ids.count(u["Id"].get<std::string>())) store.AddSeed(Object("User")->name, std::move(u));
+    return true;
+  }
+
+  // The describe of the built-in User: the fields a lookup of a record's owner reads.
+  static Json BuiltinUserDescribe() {
+    auto field = [](const char* name, const char* type, bool nillable) {
+      return Json{{"name", name}, {"type", type}, {"nillable", nillable}, {"createable", std::string(name) != "Id"},
+                  {"updateable", std::string(name) != "Id"}, {"length", std::string(type) == "id" ? 18 : 80}};
+    };
+    return Json{{"name", "User"},
+                {"keyPrefix", "005"},
+                {"fields", Json::array({field("Id", "id", false), field("Username", "string", false),
+                                        field("FirstName", "string", true), field("LastName", "string", false),
+                                        field("Name", "string", true), field("Email", "email", false),
+                                        field("IsActive", "boolean", false), field("SystemModstamp", "datetime", true)})}};
+  }
+
+  // The built-in users: the one the emulator stamps on the records it creates (OwnerId,
+  // CreatedById) and three sales reps.
+  static std::vector<Json> BuiltinUsers() {
+    std::vector<Json> out;
+    const char* users[][4] = {{"005Em0000000001AAA", "Integration", "User", "integration@acme.example"},
+                              {"005Em0000000002IAA", "Ann", "Lee", "ann.lee@acme.example"},
+                              {"005Em0000000003IAA", "Ben", "Ortiz", "ben.ortiz@acme.example"},
+                              {"005Em0000000004IAA", "Chen", "Wu", "chen.wu@acme.example"}};
+    for (const auto& u : users)
+      out.push_back(Json{{"Id", u[0]}, {"Username", u[3]}, {"FirstName", u[1]}, {"LastName", u[2]},
+                         {"Name", std::string(u[1]) + " " + u[2]}, {"Email", u[3]}, {"IsActive", true},
+                         {"SystemModstamp", "2024-01-02T09:00:00.000+0000"}});
+    return out;
   }
 
   bool IsTokenEndpoint(const httplib::Request& req) const override { return req.path == "/services/oauth2/token"; }

@@ -44,6 +44,8 @@ struct Options {
   int latency_ms = 0;        // added to every API call (lets tests hold calls in flight)
   int page_size = 2000;      // Salesforce: default query batch
   std::string date_format = "M/D/YYYY";  // NetSuite: how SuiteQL writes date and datetime columns
+  int deleted_page_size = 1000;  // NetSuite: records per page of SOAP getDeleted (1000 as documented)
+  bool deleted_records_permission = true;  // NetSuite: false answers getDeleted as a role without it
   std::string client_id = "crmx-test-client";
   std::string client_secret = "crmx-test-secret";
   std::string consumer_key = "crmx-test-consumer-key";

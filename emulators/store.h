@@ -35,6 +35,11 @@ class Store {
   bool Seed(const std::string& dir, Canonical canonical, std::vector<std::string>& notes, std::string& error);
 
   std::vector<Json>& Records(const std::string& object) { return tables_[object]; }
+  // Adds a record to the seed (and the records): a vendor's built-in records, kept by Reset.
+  void AddSeed(const std::string& object, Json record) {
+    seed_[object].push_back(record);
+    tables_[object].push_back(std::move(record));
+  }
   const std::map<std::string, std::vector<Json>>& Tables() const { return tables_; }
   // Back to the seed: records as loaded, journal empty.
   void Reset();

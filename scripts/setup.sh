@@ -10,7 +10,7 @@ PACKAGES=(
   libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
   libsqlite3-dev libssl-dev libre2-dev libphonenumber-dev libicu-dev libprotobuf-dev libboost-dev libabsl-dev
   iso-codes libsimdjson-dev libyaml-cpp-dev libpugixml-dev
-  libcurl4-openssl-dev libcpp-httplib-dev curl
+  libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev curl
   python3 jq nodejs
 )
 

@@ -369,6 +369,9 @@ struct ReconcileRule {
   ExprPtr left;
   ExprPtr right;
   std::optional<double> tolerance;  // absent: exact
+  // The tolerance's number as written ("2", "0.5", "1e3"; a hex INT in decimal digits): the
+  // plan keeps it exact, as a decimal, never through `tolerance`'s double.
+  std::string tolerance_text;
   bool tolerance_percent = false;
   Span span;
 };

@@ -166,7 +166,10 @@ void Map(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {
   Projection(out, m.projection);
   Identity(out, m);
   if (!m.cursor.empty()) out << "  changes: " << m.cursor << " (records not changed since the last run are skipped)\n";
-  if (!m.deleted_field.empty()) out << "  deletions: " << m.deleted_field << " (a record deleted at the source is flagged, not written)\n";
+  if (!m.deleted_field.empty())
+    out << "  deletions: " << m.deleted_field << " ("
+        << (m.deleted_field == plan::kDeletedMarker ? "filled by the connector from NetSuite SOAP getDeleted: " : "")
+        << "a record deleted at the source is flagged, not written)\n";
   for (const plan::SharedValue& v : m.shared) {
     out << "  shared " << v.name << " (computed once per record, at its first use)\n";
     Program(out, v.program, v.bindings, "    ");
@@ -174,6 +177,43 @@ void Map(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {
   for (size_t i = 0; i < m.steps.size(); ++i) Step(out, i, m.steps[i]);
   if (const plan::Sync* s = plan.FindSync(m.name)) Sync(out, *s, m);
   else out << "  sync: (none)\n";
+}
+
+// A reconcile: the two sides read (projection, read batch, the map carrying each side's
+// records to the other), the key pairs and the rules with their programs.
+void Reconcile(std::ostream& out, const plan::Reconcile& r) {
+  auto object = [](const plan::ObjectName& o) { return o.system + "." + o.object; };
+  out << "\nreconcile " << r.name << ": " << object(r.left.object) << " ~ " << object(r.right.object) << ", "
+      << r.schedule;
+  if (!r.at.empty()) out << " at " << r.at;
+  if (r.schedule == "every") out << " " << Duration(r.every_ms);
+  out << "\n";
+  for (const plan::ReconcileSide* s : {&r.left, &r.right}) {
+    out << "  " << (s == &r.left ? "left " : "right ") << object(s->object) << ": " << Join(s->fields) << " (batch "
+        << s->read_batch << ")";
+    if (!s->carried_by.empty())
+      out << "; carried by " << s->carried_by << " (its when and queues say which records the other side should have)";
+    out << "\n";
+  }
+  auto side = [&out](const char* which, const plan::ReconcileExpr& e) {
+    out << "    " << which << " " << e.text << "\n";
+    Program(out, e.program, e.bindings, "      ");
+  };
+  for (size_t i = 0; i < r.keys.size(); ++i) {
+    out << "  key " << i << ": " << r.keys[i].left.text << " == " << r.keys[i].right.text << "\n";
+    side("left", r.keys[i].left);
+    side("right", r.keys[i].right);
+  }
+  for (size_t i = 0; i < r.rules.size(); ++i) {
+    const plan::ReconcileRule& x = r.rules[i];
+    out << "  rule " << i << ": " << x.left.text << " ~ " << x.right.text;
+    if (x.tolerance == plan::ToleranceKind::kPercent) out << " within " << x.within.ToString() << "% of the left value";
+    else if (x.tolerance == plan::ToleranceKind::kAbsolute) out << " within " << x.within.ToString();
+    else out << " exactly";
+    out << "\n";
+    side("left", x.left);
+    side("right", x.right);
+  }
 }
 
 }  // namespace
@@ -193,6 +233,7 @@ void DumpIr(std::ostream& out, const plan::Plan& plan) {
   for (const plan::Map& m : plan.maps) order.push_back(m.name);
   out << "\norder: " << Join(order, " -> ") << "\n";
   for (const plan::Map& m : plan.maps) Map(out, plan, m);
+  for (const plan::Reconcile& r : plan.reconciles) Reconcile(out, r);
 }
 
 }  // namespace crmx::ir

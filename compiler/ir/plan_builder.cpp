@@ -11,7 +11,10 @@
 
 #include "compiler/ast/dump.h"
 #include "compiler/check/expr_check.h"
+#include "compiler/ir/alert_builder.h"
 #include "compiler/ir/batch_sizes.h"
+#include "compiler/ir/reconcile_builder.h"
+#include "compiler/ir/schema_facts.h"
 #include "compiler/ir/shared_calls.h"
 #include "compiler/ir/source_conditions.h"
 #include "compiler/lower/lower.h"
@@ -21,12 +24,10 @@
 
 namespace crmx::ir {
 
-namespace {
-
-namespace fs = std::filesystem;
 using namespace crmx::ast;
-using value::Value;
 
+// What the schemas say of fields and objects (schema_facts.h): shared with the reconciles'
+// builder (reconcile_builder.cpp).
 std::string Dotted(const Expr& e) {
   if (const auto* id = e.As<IdentExpr>()) return id->name.text;
   if (const auto* s = e.As<SelectExpr>()) {
@@ -110,6 +111,11 @@ std::string IdField(const schema::Object* o) {
   }
   return {};
 }
+
+namespace {
+
+namespace fs = std::filesystem;
+using value::Value;
 
 // The keys of the object literals an assigned value builds its list elements from
 // (`Items.map(li, {item: ..., quantity: ...})`, `[{...}, {...}]`), in first-seen order.
@@ -340,7 +346,9 @@ class MapContext {
   }
 
   // The source object's deletion marker (Salesforce `IsDeleted`, HubSpot `archived`): a boolean
-  // read with the projection, so that a record deleted at the source is noticed.
+  // read with the projection, so that a record deleted at the source is noticed. A NetSuite
+  // source (`system erp: netsuite`) has no such field: its connector fills the pseudo-field
+  // plan::kDeletedMarker from SOAP getDeleted.
   std::string DeletedField() {
     if (source_ == nullptr) return {};
     for (const char* name : {"IsDeleted", "archived"}) {
@@ -349,6 +357,11 @@ class MapContext {
         fields_.insert(name);
         return name;
       }
+    }
+    const check::LoadedSystem* s = in_.systems->Find(decl_.source.system.text);
+    if (s && s->decl && s->decl->system_kind.text == "netsuite") {
+      fields_.insert(plan::kDeletedMarker);
+      return plan::kDeletedMarker;
     }
     return {};
   }
@@ -370,7 +383,8 @@ class MapContext {
   plan::Projection TakeProjection() {
     plan::Projection p;
     p.fields.assign(fields_.begin(), fields_.end());
-    for (const std::string& f : p.fields) p.types.push_back(WireType(FieldAt(source_, f, SourceSchema())));
+    for (const std::string& f : p.fields)
+      p.types.push_back(f == plan::kDeletedMarker ? plan::FieldType::kBool : WireType(FieldAt(source_, f, SourceSchema())));
     for (auto& [name, rel] : relations_) {
       plan::Relation r = rel.first;
       const schema::Object* obj = FindObject(decl_.source.system.text, r.object);
@@ -863,7 +877,7 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
         for (const ExprPtr& t : a.targets) {
           const auto* lit = t->As<LiteralExpr>();
           sync.on_exhausted.push_back("notify: " + (lit && lit->literal == LiteralKind::String ? lit->string_value
-                                                                                               : ExprToString(t.get())));
+                                                                                               : SourceText(*t)));
         }
         if (a.targets.empty()) sync.on_exhausted.push_back("notify");
       }
@@ -941,7 +955,35 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
 
   // Spec tests (the root's only: an imported module's tests are its own).
   for (const TestDecl* t : root.All<TestDecl>()) p.tests.push_back(BuildTest(*t, in.types));
+  // Reconciles (the root's, as tests), after the maps and syncs they refer to.
+  BuildReconciles(in, p, errors);
+  // Alerts (the root's), after the maps their owners are linked through.
+  BuildAlerts(in, p, errors);
   return p;
+}
+
+// Declared in alert_builder.h: an alert's `when` is lowered by the maps' own machinery, over
+// the alerted object's records as if they were a map's source.
+std::vector<plan::WhenPart> LowerWhenOver(const BuildInput& in, const plan::Plan& p, const ObjectRef& object,
+                                          const Expr& when, plan::Projection& projection,
+                                          std::vector<std::string>& errors) {
+  MapDecl over(object.span);
+  over.source = object;
+  over.target = object;
+  std::set<std::string> tables;
+  for (const plan::Table& t : p.tables) tables.insert(t.name);
+  MapContext ctx(in, over, in.systems->FindObject(object), tables, errors);
+  std::vector<const Expr*> parts;
+  Conjuncts(when, parts);
+  std::vector<plan::WhenPart> out;
+  for (const Expr* part : parts) {
+    plan::WhenPart w;
+    w.reason = WhenReason(*part);
+    w.program = ctx.Lower(*part, w.bindings);
+    out.push_back(std::move(w));
+  }
+  projection = ctx.TakeProjection();
+  return out;
 }
 
 }  // namespace crmx::ir

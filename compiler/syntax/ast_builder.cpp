@@ -106,6 +106,15 @@ class Builder {
     return 0;
   }
 
+  // A number's text as a decimal reads it: a FLOAT as written, an INT in decimal digits
+  // (`0x10` is "16").
+  std::string NumberText(P::NumberContext* n) {
+    if (n == nullptr) return "0";
+    if (n->INT()) return std::to_string(IntValue(n->INT()->getSymbol()));
+    if (n->FLOAT()) return n->FLOAT()->getText();
+    return "0";
+  }
+
   ObjectRef MakeObjectRef(P::ObjectRefContext* c) {
     ObjectRef r;
     if (c == nullptr) return r;
@@ -420,9 +429,11 @@ class Builder {
       rule.right = Expr(r->right);
       if (auto* pt = dynamic_cast<P::PercentToleranceContext*>(r->tolerance())) {
         rule.tolerance = NumberValue(pt->percent() ? pt->percent()->value : nullptr);
+        rule.tolerance_text = NumberText(pt->percent() ? pt->percent()->value : nullptr);
         rule.tolerance_percent = true;
       } else if (auto* at = dynamic_cast<P::AbsoluteToleranceContext*>(r->tolerance())) {
         rule.tolerance = NumberValue(at->number());
+        rule.tolerance_text = NumberText(at->number());
       }
       d->rules.push_back(std::move(rule));
     }

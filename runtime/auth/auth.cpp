@@ -6,6 +6,12 @@
 
 namespace crmx::auth {
 
+bool Authenticator::Passport(TokenPassport&, std::string& error) {
+  error = "only token-based authentication (`tba`) signs NetSuite SOAP requests: SOAP web services take no OAuth 2.0 "
+          "token";
+  return false;
+}
+
 std::unique_ptr<Authenticator> Make(const profile::SystemProfile& system, http::Client& client, std::string& error) {
   const std::string& method = system.auth.method;
   if (method == "oauth2_client_credentials") return internal::MakeClientCredentials(system, client, error);

@@ -18,6 +18,20 @@
 
 namespace crmx::auth {
 
+// NetSuite SOAP web services' token-based authentication: what a request's `tokenPassport`
+// header element carries (SuiteTalk SOAP guide, "TokenPassport Complex Type"). `signature` is
+// HMAC-SHA256 of account&consumerKey&token&nonce&timestamp with the key
+// consumerSecret&tokenSecret, base64. Single-use: a passport is made for every request sent.
+struct TokenPassport {
+  std::string account;  // the account id as NetSuite writes it ("123456_SB1")
+  std::string consumer_key;
+  std::string token;
+  std::string nonce;      // 20 characters of [A-Za-z0-9]
+  std::string timestamp;  // Unix seconds
+  std::string signature;
+  std::string algorithm = "HMAC-SHA256";
+};
+
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
@@ -31,6 +45,9 @@ class Authenticator {
   virtual std::string InstanceUrl() const { return {}; }
   // Token requests made so far.
   virtual uint64_t Logins() const { return 0; }
+  // A fresh TokenPassport for a NetSuite SOAP request. Only token-based authentication (`tba`)
+  // has one: SOAP web services take no OAuth 2.0 token. False with `error` otherwise.
+  virtual bool Passport(TokenPassport& out, std::string& error);
 };
 
 // The authenticator for `system`'s auth method, sending its token requests through `client`
@@ -49,5 +66,11 @@ std::string OAuth1BaseString(const std::string& method, const std::string& url,
 // HMAC-SHA256 (or HMAC-SHA1 when `sha1`) of the base string with key enc(consumer)&enc(token), base64.
 std::string OAuth1Sign(const std::string& base_string, const std::string& consumer_secret,
                        const std::string& token_secret, bool sha1 = false);
+// HMAC-SHA256 (or HMAC-SHA1 when `sha1`) of `data` with `key` as given, base64.
+std::string HmacBase64(std::string_view key, std::string_view data, bool sha1 = false);
+// The TokenPassport of these credentials with this nonce and timestamp (the signature computed).
+TokenPassport MakePassport(const std::string& account, const std::string& consumer_key, const std::string& consumer_secret,
+                           const std::string& token_id, const std::string& token_secret, const std::string& nonce,
+                           int64_t timestamp);
 
 }  // namespace crmx::auth

@@ -133,14 +133,17 @@ bool SignJwt(const std::string& alg, const std::string& header_json, const std::
   return true;
 }
 
-std::string OAuth1Sign(const std::string& base_string, const std::string& consumer_secret,
-                       const std::string& token_secret, bool sha1) {
-  std::string key = http::UrlEncode(consumer_secret) + "&" + http::UrlEncode(token_secret);
+std::string HmacBase64(std::string_view key, std::string_view data, bool sha1) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   HMAC(sha1 ? EVP_sha1() : EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(base_string.data()), base_string.size(), mac, &size);
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &size);
   return Base64(std::string_view(reinterpret_cast<const char*>(mac), size));
+}
+
+std::string OAuth1Sign(const std::string& base_string, const std::string& consumer_secret,
+                       const std::string& token_secret, bool sha1) {
+  return HmacBase64(http::UrlEncode(consumer_secret) + "&" + http::UrlEncode(token_secret), base_string, sha1);
 }
 
 namespace internal {

@@ -1,6 +1,7 @@
 // Defines OAuth 1.0a request signing (RFC 5849 section 3.4) and NetSuite's token-based
 // authentication on top of it: every request carries an Authorization header signed with
-// HMAC-SHA256 over its method, URL and query; there is no token request.
+// HMAC-SHA256 over its method, URL and query; there is no token request. SOAP requests carry
+// a TokenPassport in their SOAP header instead (MakePassport).
 #include <algorithm>
 #include <cctype>
 
@@ -88,6 +89,12 @@ class TbaAuthenticator : public Authenticator {
     return true;
   }
 
+  bool Passport(TokenPassport& out, std::string&) override {
+    out = MakePassport(realm_, consumer_key_, consumer_secret_, token_id_, token_secret_, internal::RandomAlnum(20),
+                       internal::NowSeconds());
+    return true;
+  }
+
  private:
   std::string realm_;
   std::string consumer_key_;
@@ -146,6 +153,21 @@ std::string OAuth1BaseString(const std::string& method, const std::string& url,
   std::string upper = method;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return upper + "&" + http::UrlEncode(base_uri) + "&" + http::UrlEncode(normalized);
+}
+
+TokenPassport MakePassport(const std::string& account, const std::string& consumer_key, const std::string& consumer_secret,
+                           const std::string& token_id, const std::string& token_secret, const std::string& nonce,
+                           int64_t timestamp) {
+  TokenPassport p;
+  p.account = account;
+  p.consumer_key = consumer_key;
+  p.token = token_id;
+  p.nonce = nonce;
+  p.timestamp = std::to_string(timestamp);
+  // TokenPassportSignature: the secrets joined as they are (not percent-encoded as OAuth 1.0a's key is).
+  p.signature = HmacBase64(consumer_secret + "&" + token_secret,
+                           account + "&" + consumer_key + "&" + token_id + "&" + nonce + "&" + p.timestamp);
+  return p;
 }
 
 namespace internal {

@@ -24,7 +24,11 @@
 #include <map>
 #include <memory>
 
+#include "runtime/cli/alerts_command.h"
 #include "runtime/cli/queue_command.h"
+#include "runtime/cli/reconcile_command.h"
+#include "runtime/cli/serve_command.h"
+#include "runtime/cli/status_command.h"
 #include "runtime/cli/state_commands.h"  // crmx-run queue (issue 9 section 3)
 #include "runtime/cli/systems.h"
 #include "runtime/connectors/api/open_api.h"
@@ -108,18 +112,7 @@ int RunCommand(const RunOptions& opt) {
     return 2;
   }
   if (!opt.no_state) {
-    std::string state_path = opt.state.empty() ? cli::DefaultStatePath(open) : opt.state;
-    if (int rc = cli::CheckStateNotSystem(open, state_path)) return rc;
-    state::OpenOptions state_options;
-    state_options.wait = opt.wait;
-    state_options.waiting = [&state_path](const std::string& holder) {
-      std::cerr << "waiting for the run holding " << state_path << " (" << holder << ")\n";
-    };
-    st = state::StateStore::Open(state_path, error, state_options);
-    if (!st) {
-      std::cerr << "error: " << error << "\n";
-      return 1;
-    }
+    if (int rc = cli::OpenRunState(open, opt.state, opt.wait, st)) return rc;
   }
   engine::RunReport report;
   engine::RunOptions options;
@@ -229,7 +222,7 @@ int CheckConnection(const RunOptions& opt) {
 int main(int argc, char** argv) {
   CLI::App app{"crmx-run: runs a crmx plan (built by `crmxc build SPEC -o PLAN`)."};
   app.name("crmx-run");
-  app.set_version_flag("--version", "crmx-run 0.1.0 (plan format 4)");
+  app.set_version_flag("--version", "crmx-run 0.1.0 (plan format " + std::to_string(crmx::plan::kPlanVersion) + ")");
   app.require_subcommand(1);
   int exit_code = 0;
   auto opt = std::make_shared<RunOptions>();
@@ -278,6 +271,10 @@ int main(int argc, char** argv) {
   // ---- crmx-run queue: list, show, resolve, discard, replay (runtime/cli/queue_command.h) ----
   crmx::cli::AddQueueCommand(app, exit_code);
   crmx::cli::AddAuditCommand(app, exit_code);
+  crmx::cli::AddReconcileCommand(app, exit_code);  // runtime/cli/reconcile_command.h
+  crmx::cli::AddAlertsCommand(app, exit_code);  // runtime/cli/alerts_command.h
+  crmx::cli::AddServeCommand(app, exit_code);
+  crmx::cli::AddStatusCommand(app, exit_code);
   // ---- end crmx-run queue ----
   try {
     app.parse(argc, argv);

@@ -950,12 +950,7 @@ void AddQueueCommand(CLI::App& app, int& exit_code) {
   r->add_flag("--force", replay->force, "Replay items already resolved or discarded");
   r->add_option("--retry-wait", replay->retry_wait,
                 "How long the replay waits for failed writes that fall due again (default 60s; 0: none)");
-  r->add_option("--system", replay->sys.systems,
-                "NAME=WHERE: runs system NAME on a local directory or SQLite database instead of its profile entry")
-      ->allow_extra_args(false);  // one value per --system: the item ids and the plan may follow
-  r->add_option("--profiles", replay->sys.profiles,
-                "The profile file (default: crmx.profiles.yaml here, else beside the plan; docs/profiles.md)");
-  r->add_option("--target", replay->sys.target, "The profile's target (default: the file's default_target)");
+  AddSystemOptions(r, replay->sys, "runs");
   AddCommon(r, replay->c, false);
   r->callback([replay, &exit_code] { exit_code = Replay(*replay); });
 }

@@ -1,6 +1,7 @@
 // Defines the systems and state path of crmx-run's commands (systems.h).
 #include "runtime/cli/systems.h"
 
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +11,16 @@
 namespace crmx::cli {
 
 namespace fs = std::filesystem;
+
+void AddSystemOptions(CLI::App* cmd, SystemArgs& args, const std::string& verb) {
+  cmd->add_option("--system", args.systems,
+                  "NAME=WHERE: " + verb + " system NAME on a local directory of Object.jsonl / Object.csv files or a "
+                  "SQLite database (.db/.sqlite, or sqlite:PATH) instead of its profile entry")
+      ->allow_extra_args(false);  // one value per --system: the plan or the item ids may follow
+  cmd->add_option("--profiles", args.profiles,
+                  "The profile file (default: crmx.profiles.yaml here, else beside the plan; docs/profiles.md)");
+  cmd->add_option("--target", args.target, "The profile's target (default: the file's default_target)");
+}
 
 std::string FindProfiles(const SystemArgs& args) {
   if (!args.profiles.empty()) return args.profiles;
@@ -113,6 +124,24 @@ int CheckStateNotSystem(const OpenSystems& open, const std::string& state_path) 
                 << " system's database; give the state its own file (--state FILE)\n";
       return 1;
     }
+  }
+  return 0;
+}
+
+int OpenRunState(const OpenSystems& open, const std::string& state_opt, bool wait,
+                 std::unique_ptr<state::StateStore>& out) {
+  std::string state_path = state_opt.empty() ? DefaultStatePath(open) : state_opt;
+  if (int rc = CheckStateNotSystem(open, state_path)) return rc;
+  state::OpenOptions state_options;
+  state_options.wait = wait;
+  state_options.waiting = [&state_path](const std::string& holder) {
+    std::cerr << "waiting for the run holding " << state_path << " (" << holder << ")\n";
+  };
+  std::string error;
+  out = state::StateStore::Open(state_path, error, state_options);
+  if (!out) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
   }
   return 0;
 }

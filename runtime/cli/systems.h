@@ -15,6 +15,11 @@
 #include "runtime/engine/engine.h"
 #include "runtime/plan/plan.h"
 #include "runtime/profile/profile.h"
+#include "runtime/state/state.h"
+
+namespace CLI {
+class App;
+}
 
 namespace crmx::cli {
 
@@ -34,6 +39,11 @@ struct OpenSystems {
   profile::Target target;  // empty when no profile was read
 };
 
+// Adds `--system NAME=WHERE` (one value each: a plan or ids may follow), `--profiles FILE` and
+// `--target T` to `cmd`, into `args`: the systems' options every command that opens a plan's
+// systems takes. `verb` says what the command does with a system ("runs", "reads").
+void AddSystemOptions(CLI::App* cmd, SystemArgs& args, const std::string& verb);
+
 // The profile file: --profiles, else crmx.profiles.yaml in the working directory, else beside
 // the plan; "" when there is none (then every system needs --system).
 std::string FindProfiles(const SystemArgs& args);
@@ -49,6 +59,12 @@ std::string DefaultStatePath(const OpenSystems& open);
 
 // 0, or 1 (said on stderr) when `state_path` is one of the systems' SQLite databases.
 int CheckStateNotSystem(const OpenSystems& open, const std::string& state_path);
+
+// The state file of a command that runs the plan (`run`, `serve`): `state_opt`, else
+// DefaultStatePath; refused when it is a system's database; locked (waiting for another
+// holder with `wait`). 0, else the exit status (said on stderr).
+int OpenRunState(const OpenSystems& open, const std::string& state_opt, bool wait,
+                 std::unique_ptr<state::StateStore>& out);
 
 // "90s", "500ms", "2m", "1h", "0": milliseconds, or -1 when the text is none of those.
 int64_t DurationMs(const std::string& text);

@@ -658,10 +658,13 @@ class MapRun {
     }
     // A replay (RunOptions::only) looks at the records asked for and leaves the others alone.
     if (!options_.only.empty() && !Selected(row)) return Status::kUnchanged;
-    if (Unchanged(row)) return Queue(rep.skipped, Status::kUnchanged, file, line, {kUnchangedReason});
-    if (deleted_at_ < map_.projection.fields.size() && row[deleted_at_].kind() == value::Kind::kBool &&
-        row[deleted_at_].AsBool())
-      return Deleted(rep, file, line);
+    bool deleted = deleted_at_ < map_.projection.fields.size() && row[deleted_at_].kind() == value::Kind::kBool &&
+                   row[deleted_at_].AsBool();
+    // A deletion not seen before is news whatever its cursor: a record deleted in the second
+    // the last run read it ties with the watermark, and that run knew it live.
+    bool news = deleted && !key_.empty() && !tombstones_.count(key_);
+    if (Unchanged(row) && !news) return Queue(rep.skipped, Status::kUnchanged, file, line, {kUnchangedReason});
+    if (deleted) return Deleted(rep, file, line);
     if (!key_.empty() && tombstones_.count(key_)) return Queue(rep.skipped, Status::kUnchanged, file, line, {kTombstoneReason});
     // A field the connector could not convert (`Amount: "lots" is not a decimal number`) makes
     // the record an error, before `when` or `??` could take the value for a missing one.
@@ -1449,6 +1452,7 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
     std::string previous = state->PreviousPlanHash(report.run);
     run_options.plan_changed = !previous.empty() && previous != report.plan_hash;
     for (const plan::Map& m : plan.maps) {
+      if (!options.maps.empty() && !options.maps.count(m.name)) continue;
       auto dst = systems.by_name.find(m.target.system);
       if (dst == systems.by_name.end() || dst->second->Remote()) continue;
       local_targets[m.name] = {dst->second, &m};
@@ -1466,6 +1470,7 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   }
   for (const plan::Map& m : plan.maps) {
     if (!options.only.empty() && !options.only.count(m.name)) continue;
+    if (!options.maps.empty() && !options.maps.count(m.name)) continue;
     auto src = systems.by_name.find(m.source.system);
     auto dst = systems.by_name.find(m.target.system);
     if (src == systems.by_name.end() || dst == systems.by_name.end()) {

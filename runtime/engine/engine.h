@@ -122,6 +122,9 @@ struct RunOptions {
   // A replay (`crmx-run queue replay`): only these maps, and in each only the records whose
   // key or source id is listed, every one of them evaluated again (no cursor).
   std::map<std::string, std::unordered_set<std::string>> only;
+  // Only these maps run, each as a run would run it (cursors, due retries); empty: every map.
+  // `crmx-run serve` runs one sync's map when its trigger fires.
+  std::unordered_set<std::string> maps;
   // Set by Run: the plan is not the one the previous run ran (its records in data-quality,
   // held, error and dead letters are looked at again).
   bool plan_changed = false;

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -74,6 +75,30 @@ const char* ExpectKindName(ExpectKind k) {
     case ExpectKind::kFlag: return "flag";
   }
   return "record";
+}
+
+const char* ToleranceKindName(ToleranceKind k) {
+  switch (k) {
+    case ToleranceKind::kExact: return "exact";
+    case ToleranceKind::kPercent: return "percent";
+    case ToleranceKind::kAbsolute: return "absolute";
+  }
+  return "exact";
+}
+
+bool ParseToleranceKind(const std::string& name, ToleranceKind& out) {
+  for (ToleranceKind k : {ToleranceKind::kExact, ToleranceKind::kPercent, ToleranceKind::kAbsolute}) {
+    if (name == ToleranceKindName(k)) {
+      out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+const Reconcile* Plan::FindReconcile(const std::string& name) const {
+  for (const Reconcile& r : reconciles) if (r.name == name) return &r;
+  return nullptr;
 }
 
 const Map* Plan::FindMap(const std::string& name) const {
@@ -482,6 +507,204 @@ std::vector<SpecTest> DecodeTests(const json& a) {
   return out;
 }
 
+// Reconciles (docs/plan-format.md, "Reconcile").
+json EncodeReconcileExpr(const ReconcileExpr& e) {
+  return json{{"text", e.text}, {"program", EncodeProgram(e.program)}, {"bindings", EncodeBindings(e.bindings)}};
+}
+
+// A side's expression: its bindings are fields of that side's projection, so the runtime binds
+// every input from the record it read.
+ReconcileExpr DecodeReconcileExpr(const json& j, const ReconcileSide& side, const std::string& name) {
+  ReconcileExpr e{j.at("text").get<std::string>(), DecodeProgram(j.at("program")), DecodeBindings(j.at("bindings"))};
+  for (const Binding& b : e.bindings) {
+    if (b.kind != BindingKind::kField)
+      Bad("reconcile `" + name + "`: `" + e.text + "` binds `" + b.name + "` as " + BindingKindName(b.kind) +
+          " (a reconcile reads only its records' own fields)");
+    if (std::find(side.fields.begin(), side.fields.end(), b.field) == side.fields.end())
+      Bad("reconcile `" + name + "`: `" + e.text + "` reads `" + b.field + "`, which its side does not project");
+  }
+  return e;
+}
+
+json EncodeReconcileSide(const ReconcileSide& s) {
+  json o{{"system", s.object.system}, {"object", s.object.object}, {"fields", s.fields},
+         {"types", EncodeTypes(s.types)}, {"read_batch", s.read_batch}};
+  if (!s.id_field.empty()) o["id_field"] = s.id_field;
+  if (!s.carried_by.empty()) o["carried_by"] = s.carried_by;
+  return o;
+}
+
+ReconcileSide DecodeReconcileSide(const json& j, const Plan& p, const std::string& name) {
+  ReconcileSide s;
+  s.object = {j.at("system").get<std::string>(), j.at("object").get<std::string>()};
+  s.fields = j.at("fields").get<std::vector<std::string>>();
+  s.types = DecodeTypes(j.at("types"), s.fields.size());
+  s.id_field = j.value("id_field", "");
+  s.read_batch = Integer(j, "read_batch", int64_t{0});
+  s.carried_by = j.value("carried_by", "");
+  if (!s.carried_by.empty() && p.FindMap(s.carried_by) == nullptr)
+    Bad("reconcile `" + name + "`: carried by `" + s.carried_by + "`, which is not a map of the plan");
+  return s;
+}
+
+json EncodeReconciles(const std::vector<Reconcile>& rs) {
+  json a = json::array();
+  for (const Reconcile& r : rs) {
+    json keys = json::array();
+    for (const ReconcileKey& k : r.keys)
+      keys.push_back(json{{"left", EncodeReconcileExpr(k.left)}, {"right", EncodeReconcileExpr(k.right)}});
+    json rules = json::array();
+    for (const ReconcileRule& x : r.rules) {
+      json o{{"left", EncodeReconcileExpr(x.left)}, {"right", EncodeReconcileExpr(x.right)},
+             {"tolerance", ToleranceKindName(x.tolerance)}};
+      if (x.tolerance != ToleranceKind::kExact) o["within"] = x.within.ToString();
+      rules.push_back(o);
+    }
+    json o{{"name", r.name}, {"schedule", r.schedule}, {"left", EncodeReconcileSide(r.left)},
+           {"right", EncodeReconcileSide(r.right)}, {"keys", keys}, {"rules", rules}};
+    if (!r.at.empty()) o["at"] = r.at;
+    if (r.schedule == "every") o["every_ms"] = r.every_ms;
+    a.push_back(o);
+  }
+  return a;
+}
+
+std::vector<Reconcile> DecodeReconciles(const json& a, const Plan& p) {
+  std::vector<Reconcile> out;
+  for (const json& j : a) {
+    Reconcile r;
+    r.name = j.at("name").get<std::string>();
+    for (const Reconcile& earlier : out)
+      if (earlier.name == r.name) Bad("two reconciles are named `" + r.name + "`");
+    r.schedule = j.at("schedule").get<std::string>();
+    if (r.schedule != "daily" && r.schedule != "hourly" && r.schedule != "every")
+      Bad("reconcile `" + r.name + "`: unknown schedule `" + r.schedule + "`");
+    r.at = j.value("at", "");
+    r.every_ms = Integer(j, "every_ms", int64_t{0});
+    r.left = DecodeReconcileSide(j.at("left"), p, r.name);
+    r.right = DecodeReconcileSide(j.at("right"), p, r.name);
+    for (const json& k : j.at("keys"))
+      r.keys.push_back(ReconcileKey{DecodeReconcileExpr(k.at("left"), r.left, r.name),
+                                    DecodeReconcileExpr(k.at("right"), r.right, r.name)});
+    if (r.keys.empty()) Bad("reconcile `" + r.name + "` has no key to match records by");
+    for (const json& x : j.at("rules")) {
+      ReconcileRule rule;
+      rule.left = DecodeReconcileExpr(x.at("left"), r.left, r.name);
+      rule.right = DecodeReconcileExpr(x.at("right"), r.right, r.name);
+      std::string kind = x.at("tolerance").get<std::string>();
+      if (!ParseToleranceKind(kind, rule.tolerance)) Bad("reconcile `" + r.name + "`: unknown tolerance `" + kind + "`");
+      if (rule.tolerance != ToleranceKind::kExact) {
+        std::string w = x.at("within").get<std::string>();
+        auto d = decimal::Decimal::Parse(w);
+        if (!d || d->IsNegative()) Bad("reconcile `" + r.name + "`: `within` is not a decimal >= 0: " + w);
+        rule.within = *d;
+      }
+      r.rules.push_back(std::move(rule));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// The conjuncts of a `when` (a Sync's, an Alert's).
+json EncodeWhen(const std::vector<WhenPart>& when) {
+  json a = json::array();
+  for (const WhenPart& w : when)
+    a.push_back(json{{"reason", w.reason}, {"program", EncodeProgram(w.program)}, {"bindings", EncodeBindings(w.bindings)}});
+  return a;
+}
+
+WhenPart DecodeWhenPart(const json& w) {
+  return WhenPart{w.at("reason").get<std::string>(), DecodeProgram(w.at("program")), DecodeBindings(w.at("bindings"))};
+}
+
+// Alerts (docs/plan-format.md, "Alert").
+json EncodeNotifyTarget(const NotifyTarget& t) {
+  json o{{"text", t.text}};
+  if (!t.channel.empty()) {
+    o["channel"] = t.channel;
+    return o;
+  }
+  o["owner_of"] = json{{"system", t.owner_object.system}, {"object", t.owner_object.object}};
+  o["link"] = json{{"map", t.link_map}, {"field", t.link_field}, {"key", t.link_key}};
+  o["owner_field"] = t.owner_field;
+  o["user"] = json{{"object", t.user_object}, {"id", t.user_id}, {"email", t.user_email}};
+  return o;
+}
+
+NotifyTarget DecodeNotifyTarget(const json& j, const Alert& a) {
+  NotifyTarget t;
+  t.text = j.at("text").get<std::string>();
+  t.channel = j.value("channel", "");
+  if (!t.channel.empty()) return t;
+  const json& owner = j.at("owner_of");
+  t.owner_object = {owner.at("system").get<std::string>(), owner.at("object").get<std::string>()};
+  const json& link = j.at("link");
+  t.link_map = link.at("map").get<std::string>();
+  t.link_field = link.at("field").get<std::string>();
+  t.link_key = link.at("key").get<std::string>();
+  t.owner_field = j.at("owner_field").get<std::string>();
+  const json& user = j.at("user");
+  t.user_object = user.at("object").get<std::string>();
+  t.user_id = user.at("id").get<std::string>();
+  t.user_email = user.at("email").get<std::string>();
+  const std::vector<std::string>& fields = a.projection.fields;
+  if (t.link_field.empty() || std::find(fields.begin(), fields.end(), t.link_field) == fields.end())
+    Bad("alert `" + a.name + "`: `" + t.text + "` is linked by `" + t.link_field + "`, which the alert does not project");
+  if (t.owner_field.empty() || t.link_key.empty() || t.user_object.empty() || t.user_id.empty() || t.user_email.empty())
+    Bad("alert `" + a.name + "`: `" + t.text + "` names no owner field, link key or user fields");
+  return t;
+}
+
+json EncodeAlerts(const std::vector<Alert>& as) {
+  json out = json::array();
+  for (const Alert& a : as) {
+    json notify = json::array();
+    for (const NotifyTarget& t : a.notify) notify.push_back(EncodeNotifyTarget(t));
+    json o{{"name", a.name}, {"object", {{"system", a.object.system}, {"object", a.object.object}}},
+           {"condition", a.condition}, {"fields", a.projection.fields}, {"types", EncodeTypes(a.projection.types)},
+           {"when", EncodeWhen(a.when)},
+           {"pushdown", EncodeConditions(a.pushdown)}, {"for_ms", a.for_ms}, {"notify", notify},
+           {"read_batch", a.read_batch}};
+    if (!a.id_field.empty()) o["id_field"] = a.id_field;
+    out.push_back(o);
+  }
+  return out;
+}
+
+// An alert's `when` reads the alerted record's projected fields and the plan's tables only.
+std::vector<Alert> DecodeAlerts(const json& as, const Plan& p) {
+  std::vector<Alert> out;
+  for (const json& j : as) {
+    Alert a;
+    a.name = j.at("name").get<std::string>();
+    for (const Alert& earlier : out)
+      if (earlier.name == a.name) Bad("two alerts are named `" + a.name + "`");
+    a.object = {j.at("object").at("system").get<std::string>(), j.at("object").at("object").get<std::string>()};
+    a.projection.fields = j.at("fields").get<std::vector<std::string>>();
+    a.projection.types = DecodeTypes(j.at("types"), a.projection.fields.size());
+    a.id_field = j.value("id_field", "");
+    a.condition = j.value("condition", "");
+    for (const json& w : j.at("when")) {
+      WhenPart part = DecodeWhenPart(w);
+      for (const Binding& b : part.bindings) {
+        bool ok = b.kind == BindingKind::kField
+                      ? std::find(a.projection.fields.begin(), a.projection.fields.end(), b.field) != a.projection.fields.end()
+                      : b.kind == BindingKind::kTable && p.FindTable(b.field) != nullptr;
+        if (!ok) Bad("alert `" + a.name + "`: `when` binds `" + b.name + "` to what the alert does not read");
+      }
+      a.when.push_back(std::move(part));
+    }
+    a.pushdown = DecodeConditions(j.value("pushdown", json::array()), a.when.size());
+    a.for_ms = Integer<int64_t>(j.at("for_ms"), "for_ms");
+    if (a.for_ms < 0) Bad("alert `" + a.name + "`: `for_ms` is negative");
+    for (const json& t : j.at("notify")) a.notify.push_back(DecodeNotifyTarget(t, a));
+    a.read_batch = Integer(j, "read_batch", int64_t{0});
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 json Body(const Plan& p) {
   json systems = json::array();
   for (const System& s : p.systems) {
@@ -546,10 +769,7 @@ json Body(const Plan& p) {
   }
   json syncs = json::array();
   for (const Sync& s : p.syncs) {
-    json when = json::array();
-    for (const WhenPart& w : s.when)
-      when.push_back(json{{"reason", w.reason}, {"program", EncodeProgram(w.program)}, {"bindings", EncodeBindings(w.bindings)}});
-    json o{{"map", s.map}, {"trigger", s.trigger}, {"when", when}, {"on_exhausted", s.on_exhausted}};
+    json o{{"map", s.map}, {"trigger", s.trigger}, {"when", EncodeWhen(s.when)}, {"on_exhausted", s.on_exhausted}};
     if (s.trigger == "every") o["every_ms"] = s.every_ms;
     if (s.trigger == "daily_at") o["daily_at"] = s.daily_at;
     o["pushdown"] = EncodeConditions(s.pushdown);
@@ -560,7 +780,9 @@ json Body(const Plan& p) {
     syncs.push_back(o);
   }
   json body{{"integration", p.integration}, {"spec_version", p.spec_version}, {"systems", systems},
-            {"tables", tables}, {"maps", maps}, {"syncs", syncs}, {"tests", EncodeTests(p.tests)}};
+            {"tables", tables}, {"maps", maps}, {"syncs", syncs}, {"tests", EncodeTests(p.tests)},
+            {"reconciles", EncodeReconciles(p.reconciles)}};
+  if (!p.alerts.empty()) body["alerts"] = EncodeAlerts(p.alerts);
   if (p.conflicts)
     body["conflicts"] = json{{"strategy", p.conflicts->strategy}, {"grace_ms", p.conflicts->grace_ms}, {"audit", p.conflicts->audit}};
   return body;
@@ -653,9 +875,7 @@ void FromBody(const json& b, Plan& p) {
     s.trigger = sj.at("trigger").get<std::string>();
     s.every_ms = Integer(sj, "every_ms", int64_t{0});
     s.daily_at = sj.value("daily_at", "");
-    for (const json& w : sj.at("when"))
-      s.when.push_back(WhenPart{w.at("reason").get<std::string>(), DecodeProgram(w.at("program")),
-                                DecodeBindings(w.at("bindings"))});
+    for (const json& w : sj.at("when")) s.when.push_back(DecodeWhenPart(w));
     if (sj.contains("retry")) {
       const json& r = sj["retry"];
       s.retry = Retry{Integer<int64_t>(r.at("attempts"), "attempts"), r.at("backoff").get<std::string>(), {},
@@ -668,6 +888,8 @@ void FromBody(const json& b, Plan& p) {
     p.syncs.push_back(std::move(s));
   }
   p.tests = DecodeTests(b.value("tests", json::array()));
+  p.reconciles = DecodeReconciles(b.value("reconciles", json::array()), p);
+  p.alerts = DecodeAlerts(b.value("alerts", json::array()), p);
 }
 
 std::string Sha256Hex(const std::string& text) {

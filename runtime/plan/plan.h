@@ -19,7 +19,8 @@
 
 namespace crmx::plan {
 
-inline constexpr int kPlanVersion = 4;
+// Version 5 added `reconciles` and `alerts` (docs/plan-format.md says what each version added).
+inline constexpr int kPlanVersion = 5;
 
 struct Budget {
   std::string metric;  // api_calls, concurrency, requests
@@ -162,6 +163,13 @@ struct SharedValue {
   std::vector<Binding> bindings;
 };
 
+// The deletion marker of a source whose records carry none (NetSuite): a pseudo-field of the
+// projection that its connector fills, false for the records it reads and true for the
+// deletions it learns otherwise (SOAP getDeleted). `@` is in no vendor's field names, nor can
+// a spec name it, so it cannot clash with a real field; a file or SQLite source has no such
+// column and reads it as null (not deleted).
+inline constexpr const char* kDeletedMarker = "@deleted";
+
 struct Map {
   std::string name;
   ObjectName source;
@@ -177,9 +185,10 @@ struct Map {
   // with the projection: a run with a state file skips records not changed since the last run
   // (docs/operations.md). Empty: every run reads every record.
   std::string cursor;
-  // The source's deletion marker (Salesforce `IsDeleted`, HubSpot `archived`), read with the
-  // projection: a record read with it true was deleted at the source (docs/operations.md,
-  // "Deletions"). Empty when the source object has none.
+  // The source's deletion marker (Salesforce `IsDeleted`, HubSpot `archived`, or for NetSuite
+  // kDeletedMarker, which its connector fills), read with the projection: a record read with it
+  // true was deleted at the source (docs/operations.md, "Deletions"). Empty when the source
+  // object has none.
   std::string deleted_field;
   // Record identity from the schemas: the source object's own id field ("Id" for Salesforce,
   // "id" for NetSuite; children join on it) and the target object's ("id"): what a `ref` to
@@ -246,6 +255,101 @@ struct Conflicts {
   bool audit = false;  // every settled conflict recorded (state table `audit`, crmx-run audit)
 };
 
+// One side of a reconcile's key pair or of one of its rules: an expression over that side's
+// record, lowered as a map's statements are; every binding is a field of the record (kField,
+// one of its side's `fields`).
+struct ReconcileExpr {
+  std::string text;  // as the spec writes it: "Amount", "!isInactive"
+  vm::Program program;
+  std::vector<Binding> bindings;
+};
+
+// How far apart a rule's two values may be (docs/operations.md, "Reconciliation").
+enum class ToleranceKind {
+  kExact,     // no `within`: equal (numbers by value: 1.5 == 1.50)
+  kPercent,   // `within 2%`: |right - left| <= |left| * within / 100
+  kAbsolute,  // `within 100`: |right - left| <= within
+};
+const char* ToleranceKindName(ToleranceKind k);
+bool ParseToleranceKind(const std::string& name, ToleranceKind& out);
+
+// `Amount ~ total within 2%`.
+struct ReconcileRule {
+  ReconcileExpr left;
+  ReconcileExpr right;
+  ToleranceKind tolerance = ToleranceKind::kExact;
+  decimal::Decimal within;  // kPercent: a percentage of the left value; kAbsolute: an amount; >= 0
+};
+
+// A conjunct of `by`: `Id == externalId`, the left side's expression and the right side's.
+struct ReconcileKey {
+  ReconcileExpr left;
+  ReconcileExpr right;
+};
+
+// What a reconcile reads of one side.
+struct ReconcileSide {
+  ObjectName object;                // crm.Opportunity
+  std::vector<std::string> fields;  // the projection: sorted, unique
+  std::vector<FieldType> types;     // per field of `fields`
+  std::string id_field;             // the object's own id field per its schema; "" when none
+  int64_t read_batch = 0;           // records per read call (Map::read_batch's rule); 0: the connector's
+  // The plan's map that carries this side's records to the other side's object, keyed by the
+  // reconcile's key pair (`won_to_order` for crm.Opportunity: `key externalId = Id`); "" when
+  // there is none. Its sync's `when` says which of this side's records the other side is
+  // expected to have (those fields are in `fields`); its queues, which are known to be missing.
+  std::string carried_by;
+};
+
+// `reconcile daily crm.Opportunity ~ erp.SalesOrder by Id == externalId { Amount ~ total within 2% }`.
+struct Reconcile {
+  // The spec names none: "crm.Opportunity~erp.SalesOrder", the left and right objects; a second
+  // reconcile of the same two objects gets "#2" appended, a third "#3" (in spec order).
+  std::string name;
+  std::string schedule;  // "daily", "hourly", "every"
+  std::string at;        // daily: "02:00" (the zone appended when given); "" when not said
+  int64_t every_ms = 0;  // every: the period
+  ReconcileSide left;
+  ReconcileSide right;
+  std::vector<ReconcileKey> keys;    // the conjuncts of `by`, in order: records match on all of them
+  std::vector<ReconcileRule> rules;  // in spec order
+};
+
+// Who an alert tells (docs/serve.md, "Alerts and notifications"): a channel the profile's
+// `notify:` section names (`notify "finance-ops"`), or the owner of a record linked to the
+// alerted one (`notify owner_of(crm.Opportunity)`), told by email.
+struct NotifyTarget {
+  std::string text;     // as the spec writes it: "finance-ops", "owner_of(crm.Opportunity)"
+  std::string channel;  // a channel's name; "" for an owner
+  // owner_of(SYSTEM.OBJECT): the record of `owner_object` whose `link_key` field equals the
+  // alerted record's `link_field` (the key pair of the plan's map `link_map` between the two
+  // objects; "" when the owner object is the alerted one, then linked by its own id), its
+  // `owner_field` (the id of a `user_object` record) and that user's `user_email`.
+  ObjectName owner_object;
+  std::string link_map, link_field, link_key;
+  std::string owner_field;  // "OwnerId"
+  std::string user_object;  // "User"
+  std::string user_id;      // "Id"
+  std::string user_email;   // "Email"
+};
+
+// `alert NAME on SYS.OBJ when PRED for DURATION notify TARGET, ...`: a record of the object for
+// which `when` holds without a break for `for_ms` fires the alert once (runtime/watch/alerts.h).
+struct Alert {
+  std::string name;
+  ObjectName object;
+  // What a read of the object fetches: `when`'s fields and the owners' link fields (no
+  // relations: an alert reads its records' own fields).
+  Projection projection;
+  std::string id_field;           // the object's own id field: the record key an alert's timers are kept by
+  std::string condition;          // `when` as the spec writes it, for the notifications
+  std::vector<WhenPart> when;     // the conjuncts of `when`: the record matches when all hold
+  std::vector<SourceCondition> pushdown;  // the conjuncts a read may apply (as Sync::pushdown)
+  int64_t for_ms = 0;
+  std::vector<NotifyTarget> notify;  // in spec order
+  int64_t read_batch = 0;            // records per read call (Map::read_batch's rule)
+};
+
 struct Plan {
   std::string compiler;  // "crmxc 0.1.0"
   std::string integration;
@@ -256,11 +360,14 @@ struct Plan {
   std::vector<Sync> syncs;
   std::vector<SpecTest> tests;  // the spec's tests, in spec order
   std::optional<Conflicts> conflicts;
+  std::vector<Reconcile> reconciles;  // in spec order
+  std::vector<Alert> alerts;          // in spec order
 
   const Map* FindMap(const std::string& name) const;
   const Table* FindTable(const std::string& name) const;
   const Sync* FindSync(const std::string& map) const;
   const System* FindSystem(const std::string& name) const;
+  const Reconcile* FindReconcile(const std::string& name) const;
 };
 
 // Serializes `plan` as the plan file text (docs/plan-format.md), content hash included.

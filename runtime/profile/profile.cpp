@@ -16,6 +16,8 @@
 #include <sstream>
 #include <utility>
 
+#include "runtime/value/value.h"
+
 namespace crmx::profile {
 namespace {
 
@@ -41,8 +43,9 @@ const std::vector<Method> kMethods = {
     {"tba", "netsuite", {"consumer_key", "consumer_secret", "token_id", "token_secret"}, {"realm"}},
 };
 
-const std::vector<std::string> kSystemKeys = {"kind", "base_url", "api_version", "account_id", "path",
-                                              "concurrency", "timeout_ms", "auth", "options"};
+const std::vector<std::string> kSystemKeys = {"kind",       "base_url", "api_version", "account_id", "path",
+                                              "concurrency", "timeout_ms", "auth", "options", "poll", "webhook"};
+const std::vector<std::string> kWebhookSchemes = {"hubspot", "quickbooks", "xero", "crmx"};
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -198,6 +201,264 @@ class Reader {
     }
   }
 
+  // `webhook: {scheme: hubspot, secret: env:HUBSPOT_CLIENT_SECRET}`: the secret a reference.
+  void ReadWebhook(const YAML::Node& node, const std::string& path, bool resolve, SystemProfile& system) {
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map with `scheme` and `secret`");
+      return;
+    }
+    SystemProfile::Webhook w;
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      std::string value;
+      if (key != "scheme" && key != "secret" && key != "url") {
+        Error(entry.first, "`" + key_path + "` is not a webhook key (expected: scheme, secret, url)");
+        continue;
+      }
+      if (!Scalar(entry.second, key_path, value)) continue;
+      if (key == "url") {
+        w.url = value;
+      } else if (key == "scheme") {
+        if (!Contains(kWebhookSchemes, value))
+          Error(entry.second, "`" + key_path + "`: `" + value + "` is not a webhook scheme (one of: " +
+                                  Join(kWebhookSchemes) + ")");
+        w.scheme = value;
+      } else if (!IsReference(value)) {
+        Error(entry.second, "`" + key_path + "` must be a reference (env:NAME or file:PATH), not a literal secret");
+      } else {
+        std::string resolved;
+        if (resolve && !Resolve(entry.second, key_path, value, resolved)) continue;
+        w.secret = Secret(value, resolved);
+      }
+    }
+    if (w.scheme.empty()) Error(node, "`" + path + "` needs `scheme` (one of: " + Join(kWebhookSchemes) + ")");
+    if (w.secret.Describe().empty()) Error(node, "`" + path + "` needs `secret` (env:NAME or file:PATH)");
+    system.webhook = w;
+  }
+
+  // A Go duration ("24h", "15m", "90s", "0") in milliseconds.
+  bool Duration(const YAML::Node& node, const std::string& path, int64_t& out) {
+    std::string text;
+    if (!Scalar(node, path, text)) return false;
+    value::Time t;
+    if (!value::ParseDuration(text, t) || t.seconds < 0 || t.nanos < 0) {
+      Error(node, "`" + path + "` must be a duration (90s, 15m, 24h), not `" + text + "`");
+      return false;
+    }
+    out = t.seconds * 1000 + t.nanos / 1000000;
+    return true;
+  }
+
+  // `on` / `off` (also true / false).
+  bool Switch(const YAML::Node& node, const std::string& path, bool& out) {
+    std::string text;
+    if (!Scalar(node, path, text)) return false;
+    if (text == "on" || text == "true") out = true;
+    else if (text == "off" || text == "false") out = false;
+    else Error(node, "`" + path + "` must be on or off, not `" + text + "`");
+    return true;
+  }
+
+  // One value or a list of them.
+  void Strings(const YAML::Node& node, const std::string& path, std::vector<std::string>& out) {
+    out.clear();
+    if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size(); ++i) {
+        std::string v;
+        if (Scalar(node[i], path + "[" + std::to_string(i) + "]", v)) out.push_back(v);
+      }
+      return;
+    }
+    std::string v;
+    if (Scalar(node, path, v)) out.push_back(v);
+  }
+
+  // `notify:` (docs/profiles.md, "Notifications"): smtp, channels, owners, renotify.
+  void ReadNotify(const YAML::Node& node, const std::string& path, bool resolve, Notify& out) {
+    out = Notify{};
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map (smtp, channels, owners, renotify)");
+      return;
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      const YAML::Node& value = entry.second;
+      if (key == "smtp") {
+        out.smtp = Smtp{};
+        ReadSmtp(value, key_path, resolve, *out.smtp);
+      } else if (key == "channels") {
+        if (!value.IsMap()) {
+          Error(value, "`" + key_path + "` must be a map of channel names to channels");
+          continue;
+        }
+        for (const auto& c : value) {
+          Channel channel;
+          channel.name = c.first.as<std::string>();
+          ReadChannel(c.second, key_path + "." + channel.name, resolve, channel);
+          out.channels[channel.name] = std::move(channel);
+        }
+      } else if (key == "owners") {
+        if (Scalar(value, key_path, out.owners) && out.owners != "email" && out.owners != "log")
+          Error(value, "`" + key_path + "` must be email or log, not `" + out.owners + "`");
+      } else if (key == "renotify") {
+        Duration(value, key_path, out.renotify_ms);
+      } else {
+        Error(entry.first, "`" + key_path + "` is not a notify key (expected: smtp, channels, owners, renotify)");
+      }
+    }
+    for (const auto& [name, c] : out.channels)
+      if (!c.email.empty() && !out.smtp)
+        Error(node, "`" + path + ".channels." + name + "` sends email, but `" + path + "` has no `smtp` section");
+  }
+
+  void ReadSmtp(const YAML::Node& node, const std::string& path, bool resolve, Smtp& out) {
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map with `url` and `from`");
+      return;
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      const YAML::Node& value = entry.second;
+      std::string text;
+      if (key == "url") {
+        if (Scalar(value, key_path, out.url) && !out.url.starts_with("smtp://") && !out.url.starts_with("smtps://"))
+          Error(value, "`" + key_path + "` must be smtp://HOST:PORT or smtps://HOST:PORT, not `" + out.url + "`");
+      } else if (key == "from") {
+        Scalar(value, key_path, out.from);
+      } else if (key == "starttls") {
+        Switch(value, key_path, out.starttls);
+      } else if (key == "username") {
+        Scalar(value, key_path, out.username);
+      } else if (key == "timeout_ms") {
+        Int(value, key_path, out.timeout_ms);
+      } else if (key == "password") {
+        if (!Scalar(value, key_path, text)) continue;
+        if (!IsReference(text)) {
+          Error(value, "`" + key_path + "` must be a reference (env:NAME or file:PATH), not a literal secret");
+          continue;
+        }
+        std::string resolved;
+        if (resolve && !Resolve(value, key_path, text, resolved)) continue;
+        out.password = Secret(text, resolved);
+      } else {
+        Error(entry.first,
+              "`" + key_path + "` is not an smtp key (expected: url, from, starttls, username, password, timeout_ms)");
+      }
+    }
+    if (out.url.empty()) Error(node, "`" + path + "` needs `url` (smtp://HOST:PORT or smtps://HOST:PORT)");
+    if (out.from.empty()) Error(node, "`" + path + "` needs `from` (the sender's address)");
+    // A password is never sent over a connection anyone on the way can read.
+    if (!out.password.Describe().empty() && out.url.starts_with("smtp://") && !out.starttls)
+      Error(node, "`" + path + "`: a password would be sent in clear: set `starttls: on`, or use smtps://");
+  }
+
+  void ReadChannel(const YAML::Node& node, const std::string& path, bool resolve, Channel& out) {
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map (webhook, email, log)");
+      return;
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      std::string text;
+      if (key == "webhook") {
+        if (!Scalar(entry.second, key_path, text)) continue;
+        // A Slack incoming webhook's URL is its credential: whoever has it can post.
+        if (!IsReference(text)) {
+          Error(entry.second, "`" + key_path + "` must be a reference (env:NAME or file:PATH): a webhook URL is a secret");
+          continue;
+        }
+        std::string resolved;
+        if (resolve && !Resolve(entry.second, key_path, text, resolved)) continue;
+        out.webhook = Secret(text, resolved);
+      } else if (key == "email") {
+        Strings(entry.second, key_path, out.email);
+        for (const std::string& a : out.email)
+          if (a.find('@') == std::string::npos || a.find_first_of(" <>\r\n") != std::string::npos)
+            Error(entry.second, "`" + key_path + "`: `" + a + "` is not an email address");
+      } else if (key == "log") {
+        Switch(entry.second, key_path, out.log);
+      } else {
+        Error(entry.first, "`" + key_path + "` is not a channel key (expected: webhook, email, log)");
+      }
+    }
+    if (!out.webhook && out.email.empty() && !out.log)
+      Error(node, "`" + path + "` goes nowhere: give it `webhook`, `email` or `log: on`");
+  }
+
+  // `alerts:` (docs/profiles.md, "Alerts"): every, notify, and the built-in alerts.
+  void ReadAlerts(const YAML::Node& node, const std::string& path, Alerts& out) {
+    out = Alerts{};
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map (every, notify, and the built-in alerts)");
+      return;
+    }
+    const std::vector<std::pair<std::string, BuiltinAlert*>> builtins = {
+        {"failure_rate", &out.failure_rate},         {"budget", &out.budget},
+        {"data_quality_backlog", &out.data_quality_backlog}, {"delivery_overdue", &out.delivery_overdue},
+        {"dead_letters", &out.dead_letters}};
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      if (key == "every") {
+        Duration(entry.second, key_path, out.every_ms);
+        continue;
+      }
+      if (key == "notify") {
+        Strings(entry.second, key_path, out.notify);
+        continue;
+      }
+      BuiltinAlert* b = nullptr;
+      for (const auto& [name, slot] : builtins)
+        if (name == key) b = slot;
+      if (b == nullptr) {
+        Error(entry.first, "`" + key_path + "` is not an alerts key (expected: every, notify, failure_rate, budget, "
+                           "data_quality_backlog, delivery_overdue, dead_letters)");
+        continue;
+      }
+      ReadBuiltin(entry.second, key_path, key, *b);
+    }
+  }
+
+  // `on`, `off`, or a map: on, over (failure_rate, data_quality_backlog), after
+  // (delivery_overdue), notify.
+  void ReadBuiltin(const YAML::Node& node, const std::string& path, const std::string& name, BuiltinAlert& b) {
+    if (node.IsScalar()) {
+      Switch(node, path, b.on);
+      return;
+    }
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be on, off, or a map");
+      return;
+    }
+    bool has_over = name == "failure_rate" || name == "data_quality_backlog";
+    bool has_after = name == "delivery_overdue";
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      std::string text;
+      if (key == "on") {
+        Switch(entry.second, key_path, b.on);
+      } else if (key == "notify") {
+        Strings(entry.second, key_path, b.notify);
+      } else if (key == "after" && has_after) {
+        Duration(entry.second, key_path, b.after_ms);
+      } else if (key == "over" && has_over) {
+        if (!Scalar(entry.second, key_path, text)) continue;
+        if (!text.empty() && text.back() == '%') text.pop_back();
+        char* end = nullptr;
+        b.over = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || b.over < 0) Error(entry.second, "`" + key_path + "` must be a number >= 0");
+      } else {
+        Error(entry.first, "`" + key_path + "` is not a key of " + name + " (expected: on, notify" +
+                               (has_over ? ", over" : "") + (has_after ? ", after" : "") + ")");
+      }
+    }
+  }
+
   void ReadSystem(const YAML::Node& node, const std::string& path, const std::string& name, bool resolve,
                   SystemProfile& system) {
     system.name = name;
@@ -229,6 +490,10 @@ class Reader {
         Int(value, key_path, system.concurrency);
       } else if (key == "timeout_ms") {
         Int(value, key_path, system.timeout_ms);
+      } else if (key == "poll") {
+        Scalar(value, key_path, system.poll);
+      } else if (key == "webhook") {
+        ReadWebhook(value, key_path, resolve, system);
       } else if (key == "options") {
         if (!value.IsMap()) {
           Error(value, "`" + key_path + "` must be a map of names to values");
@@ -307,15 +572,22 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
     return false;
   }
   std::string default_target;
-  YAML::Node targets;
+  YAML::Node targets, notify, alerts;
+  bool has_notify = false, has_alerts = false;
   for (const auto& entry : root) {
     std::string key = entry.first.as<std::string>();
     if (key == "default_target") {
       reader.Scalar(entry.second, key, default_target);
     } else if (key == "targets") {
       targets = entry.second;
+    } else if (key == "notify") {
+      notify = entry.second;
+      has_notify = true;
+    } else if (key == "alerts") {
+      alerts = entry.second;
+      has_alerts = true;
     } else {
-      reader.Error(entry.first, "`" + key + "` is not a profile key (expected: default_target, targets)");
+      reader.Error(entry.first, "`" + key + "` is not a profile key (expected: default_target, targets, notify, alerts)");
     }
   }
   if (!targets.IsDefined() || !targets.IsMap() || targets.size() == 0) {
@@ -338,6 +610,17 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
                  "target `" + chosen + "` is not in the file (targets: " + Join(names) + ")");
   }
 
+  // `notify:` and `alerts:` at the top apply to every target without its own (a target's
+  // `notify` and `alerts` keys, which no system can be named); their secrets are read when the
+  // chosen target uses them.
+  Notify top_notify;
+  Alerts top_alerts;
+  const YAML::Node& all_targets = targets;
+  const YAML::Node chosen_node = Contains(names, chosen) ? all_targets[chosen] : YAML::Node();
+  bool chosen_own_notify = chosen_node.IsMap() && chosen_node["notify"].IsDefined();
+  if (has_notify) reader.ReadNotify(notify, "notify", Contains(names, chosen) && !chosen_own_notify, top_notify);
+  if (has_alerts) reader.ReadAlerts(alerts, "alerts", top_alerts);
+
   // Every target is checked for shape (a typo in `prod` shows while testing `dev`); only the
   // chosen target's secrets are read.
   for (const auto& entry : targets) {
@@ -351,8 +634,18 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
     Target parsed;
     parsed.name = name;
     parsed.file = file;
+    parsed.notify = top_notify;
+    parsed.alerts = top_alerts;
     for (const auto& system_entry : entry.second) {
       std::string system_name = system_entry.first.as<std::string>();
+      if (system_name == "notify") {
+        reader.ReadNotify(system_entry.second, path + ".notify", selected, parsed.notify);
+        continue;
+      }
+      if (system_name == "alerts") {
+        reader.ReadAlerts(system_entry.second, path + ".alerts", parsed.alerts);
+        continue;
+      }
       SystemProfile system;
       reader.ReadSystem(system_entry.second, path + "." + system_name, system_name, selected, system);
       parsed.systems[system_name] = std::move(system);
@@ -397,7 +690,11 @@ bool Load(const std::string& path, const std::string& target, Target& out, std::
 std::string Redact(const Target& target, std::string text) {
   // Longest values first, so a secret that contains another is replaced whole.
   std::vector<const Secret*> secrets;
+  if (target.notify.smtp && !target.notify.smtp->password.Reveal().empty()) secrets.push_back(&target.notify.smtp->password);
+  for (const auto& [name, channel] : target.notify.channels)
+    if (channel.webhook && !channel.webhook->Reveal().empty()) secrets.push_back(&*channel.webhook);
   for (const auto& [name, system] : target.systems) {
+    if (system.webhook && !system.webhook->secret.Reveal().empty()) secrets.push_back(&system.webhook->secret);
     for (const auto& [key, secret] : system.auth.secrets) {
       if (!secret.Reveal().empty()) secrets.push_back(&secret);
     }

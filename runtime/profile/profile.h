@@ -9,6 +9,7 @@
 // library puts a value into an error message.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,12 +55,68 @@ struct SystemProfile {
   int concurrency = 0;  // requests in flight at most; 0: the connector's default
   int timeout_ms = 0;   // per request; 0: the client's default
   std::map<std::string, std::string> options;  // anything else the system's section sets
+  // `crmx-run serve`: how often an `on change` sync reading this system polls it ("30s"; ""
+  // the default), and how this system's webhooks are verified (docs/serve.md).
+  std::string poll;
+  struct Webhook {
+    std::string scheme;  // "hubspot", "quickbooks", "xero", "crmx"
+    Secret secret;       // the app's client secret / verifier token / webhook key
+    std::string url;     // the public URL the vendor posts to (HubSpot signs it); "" from Host
+  };
+  std::optional<Webhook> webhook;
+};
+
+// `notify:` (docs/profiles.md, "Notifications"): where the alerts' notifications go.
+struct Smtp {
+  std::string url;        // "smtp://mail.acme.example:587", or "smtps://...:465" (TLS from the start)
+  std::string from;       // the sender: envelope MAIL FROM and the From header
+  bool starttls = false;  // smtp://: upgrade with STARTTLS, and send nothing without it
+  std::string username;   // "": no AUTH
+  Secret password;
+  int timeout_ms = 0;  // per message; 0: 30 s
+};
+
+struct Channel {
+  std::string name;                 // "finance-ops", as the spec's `notify "finance-ops"` names it
+  std::optional<Secret> webhook;    // a Slack-compatible incoming webhook URL: a credential, so a reference
+  std::vector<std::string> email;   // addresses told by email (the `smtp` section sends)
+  bool log = false;                 // also (or only) in crmx-run's log
+};
+
+struct Notify {
+  std::optional<Smtp> smtp;
+  std::map<std::string, Channel> channels;
+  std::string owners = "email";  // how `owner_of(...)` targets are told: "email" or "log"
+  int64_t renotify_ms = 24 * 3600 * 1000;  // an alert still holding is told again this often; 0: never
+};
+
+// One built-in alert (docs/serve.md, "Built-in alerts"); `on` false turns it off.
+struct BuiltinAlert {
+  bool on = true;
+  double over = 0;                  // failure_rate: percent; data_quality_backlog: open items
+  int64_t after_ms = 0;             // delivery_overdue: how long a decided write may stay undone
+  std::vector<std::string> notify;  // channels; empty: Alerts::notify
+};
+
+// `alerts:`: the built-in alerts and how often serve evaluates the alerts.
+struct Alerts {
+  int64_t every_ms = 60000;
+  std::vector<std::string> notify;  // where the built-in alerts go; empty: the log
+  BuiltinAlert failure_rate{true, 5.0, 0, {}};
+  BuiltinAlert budget{true, 0, 0, {}};
+  BuiltinAlert data_quality_backlog{true, 50, 0, {}};
+  BuiltinAlert delivery_overdue{true, 0, 15 * 60 * 1000, {}};
+  BuiltinAlert dead_letters{true, 0, 0, {}};
 };
 
 struct Target {
   std::string name;
   std::string file;  // the profile file it came from
   std::map<std::string, SystemProfile> systems;
+  // The target's own `notify:` / `alerts:` sections, else the file's top-level ones, else the
+  // defaults (everything to the log).
+  Notify notify;
+  Alerts alerts;
 };
 
 // Loads target `target` ("" = the file's `default_target`) of the profile file at `path`,

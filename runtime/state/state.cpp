@@ -265,7 +265,9 @@ bool Exec(sqlite3* db, const char* sql, std::string& error) {
 // The tables of a state file (any version); a file with others is some other database.
 bool IsStateTable(const std::string& name) {
   for (const char* t : {"runs", "xref", "queue", "cursors", "written", "deliveries", "attempts", "items", "actions",
-                        "events", "usage", "cursor_keys", "tombstones", "field_values", "audit", "target_marks"})
+                        "events", "usage", "cursor_keys", "tombstones", "field_values", "audit", "target_marks",
+                        "syncs", "reconciliations", "discrepancies", "alert_timers", "alert_clears",
+                        "notifications"})
     if (name == t) return true;
   return name.rfind("sqlite_", 0) == 0;
 }
@@ -327,8 +329,99 @@ ALTER TABLE items3 RENAME TO items;
 
 bool MigrateTo3(sqlite3* db, std::string& error) { return Exec(db, kSchema3, error); }
 
+// Version 4: the syncs `crmx-run serve` runs, where each stands (last due, last run, next due).
+bool MigrateTo4(sqlite3* db, std::string& error) {
+  return Exec(db,
+              "CREATE TABLE syncs (name TEXT PRIMARY KEY, last_due INTEGER, last_started INTEGER, "
+              "last_finished INTEGER, last_result TEXT, last_why TEXT, last_run INTEGER, next_due INTEGER)",
+              error);
+}
+
+// Version 5: reconciliation history (`crmx-run reconcile`, runtime/state/reconcile_book.h):
+// one row per reconciliation, and the discrepancies each found, so the next one of the same
+// name tells new from persistent and says which are resolved.
+const char* kSchema5 = R"sql(
+CREATE TABLE reconciliations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  started TEXT NOT NULL,
+  finished TEXT NOT NULL,
+  plan_hash TEXT NOT NULL,
+  matched INTEGER NOT NULL,
+  discrepancies INTEGER NOT NULL,
+  summary TEXT
+);
+CREATE INDEX reconciliations_by_name ON reconciliations (name, id);
+CREATE TABLE discrepancies (
+  reconciliation INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  field TEXT NOT NULL DEFAULT '',
+  left_value TEXT,
+  right_value TEXT,
+  difference TEXT,
+  tolerance TEXT,
+  first_reconciliation INTEGER NOT NULL,
+  first_seen TEXT NOT NULL,
+  PRIMARY KEY (reconciliation, kind, record_key, field)
+);
+)sql";
+
+bool MigrateTo5(sqlite3* db, std::string& error) { return Exec(db, kSchema5, error); }
+
+// Version 6: alerts (runtime/watch/alerts.h, runtime/state/alert_book.h): a timer per alert and
+// record that matches (since when, fired, notified), the clears, and every notification decided
+// with where it stands (sent, retrying, failed), so that nothing is told twice across restarts.
+// Times are Unix milliseconds.
+const char* kSchema6 = R"sql(
+CREATE TABLE alert_timers (
+  alert TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  fired INTEGER,
+  notified INTEGER,
+  rounds INTEGER NOT NULL DEFAULT 0,
+  link TEXT,
+  summary TEXT,
+  PRIMARY KEY (alert, record_key)
+);
+CREATE TABLE alert_clears (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  fired INTEGER,
+  rounds INTEGER NOT NULL,
+  cleared INTEGER NOT NULL
+);
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  dedup TEXT NOT NULL UNIQUE,
+  alert TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  target TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  link TEXT,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  due INTEGER NOT NULL,
+  sent INTEGER,
+  event INTEGER
+);
+CREATE INDEX notifications_due ON notifications (status, due);
+)sql";
+
+bool MigrateTo6(sqlite3* db, std::string& error) { return Exec(db, kSchema6, error); }
+
 using Migration = bool (*)(sqlite3*, std::string&);
-constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3};  // [v]: from version v to v + 1
+constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
+                                             MigrateTo5, MigrateTo6};  // [v]: from version v to v + 1
 
 // Takes the run lock of the state file at `path`: an exclusive flock on PATH.lock, which then
 // says who holds it. The descriptor, or -1 with `error`.
@@ -385,7 +478,7 @@ void Unlock(int fd) {
 }
 
 // Checks the version and the tables of an opened state file and migrates it to kVersion.
-bool Prepare(sqlite3* db, const std::string& path, std::string& error) {
+bool Prepare(sqlite3* db, const std::string& path, bool read_only, std::string& error) {
   std::string msg;
   int64_t version = 0, app = 0;
   std::string foreign;
@@ -419,6 +512,11 @@ bool Prepare(sqlite3* db, const std::string& path, std::string& error) {
     return false;
   }
   if (version == kVersion) return true;
+  if (read_only) {
+    error = "state file " + path + " is at state version " + std::to_string(version) + ", this crmx-run reads " +
+            std::to_string(kVersion) + ": a run (crmx-run run, serve) migrates it first";
+    return false;
+  }
   // All migrations in one transaction: a file is at its old version or at kVersion, never between.
   if (!Exec(db, "BEGIN IMMEDIATE", msg)) {
     error = "cannot migrate the state file " + path + ": " + msg;
@@ -447,23 +545,23 @@ bool Prepare(sqlite3* db, const std::string& path, std::string& error) {
 
 std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::string& error,
                                              const OpenOptions& options) {
-  int lock = Lock(path, options, error);
-  if (lock < 0) return nullptr;
+  int lock = options.read_only ? -1 : Lock(path, options, error);
+  if (lock < 0 && !options.read_only) return nullptr;
   // A store is used by one thread at a time: its connection needs no mutex of its own. SQLite's
   // memory statistics (a global mutex on every allocation) are not used either; the setting
   // only takes before SQLite's first use in the process, and is harmless after it.
   static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)configured;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK) {
+  int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     error = "cannot open the state file `" + path + "`: " + (db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     Unlock(lock);
     return nullptr;
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
-  bool ready = Prepare(db, path, error);
+  bool ready = Prepare(db, path, options.read_only, error);
   std::string msg;
   if (ready && options.max_page_count > 0 &&
       !Exec(db, ("PRAGMA max_page_count = " + std::to_string(options.max_page_count)).c_str(), msg)) {
@@ -686,6 +784,57 @@ std::vector<Delivery> StateStore::OpenDeliveries(const std::string& map) {
     d.last_request = q.Text(17);
     out.push_back(std::move(d));
   }
+  if (!q.ok()) Fail();
+  return out;
+}
+
+int64_t StateStore::NextRetryDue(const std::string& map, int64_t now_ms) {
+  if (!FlushItems()) return 0;
+  Query q(db_,
+          "SELECT min(CASE WHEN state = 'failed' THEN due ELSE ? END) FROM deliveries "
+          "WHERE map = ? AND state IN ('pending', 'in_flight', 'failed')",
+          {});
+  q.Bind(1, now_ms);
+  q.Bind(2, map);
+  int64_t due = 0;
+  if (q.Row() && !q.Null(0)) due = q.Int(0);
+  if (!q.ok()) Fail();
+  return due;
+}
+
+std::map<std::string, SyncRecord> StateStore::LoadSyncs() {
+  std::map<std::string, SyncRecord> out;
+  if (!FlushItems()) return out;
+  Query q(db_,
+          "SELECT name, last_due, last_started, last_finished, last_result, last_why, last_run, next_due FROM syncs",
+          {});
+  while (q.Row()) {
+    SyncRecord r{q.Text(0), q.Int(1), q.Int(2), q.Int(3), q.Text(4), q.Text(5), q.Int(6), q.Int(7)};
+    out[r.name] = r;
+  }
+  if (!q.ok()) Fail();
+  return out;
+}
+
+bool StateStore::SaveSync(const SyncRecord& r) {
+  if (!FlushItems()) return false;
+  Query q(db_,
+          "INSERT INTO syncs (name, last_due, last_started, last_finished, last_result, last_why, last_run, next_due) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(name) DO UPDATE SET last_due = excluded.last_due, "
+          "last_started = excluded.last_started, last_finished = excluded.last_finished, "
+          "last_result = excluded.last_result, last_why = excluded.last_why, last_run = excluded.last_run, "
+          "next_due = excluded.next_due",
+          {r.name});
+  q.Bind(2, r.last_due).Bind(3, r.last_started).Bind(4, r.last_finished).Bind(5, r.last_result);
+  q.Bind(6, r.last_why).Bind(7, r.last_run).Bind(8, r.next_due);
+  return q.Done() || Fail();
+}
+
+std::map<std::string, int64_t> StateStore::OpenItemCounts() {
+  std::map<std::string, int64_t> out;
+  if (!FlushItems()) return out;
+  Query q(db_, "SELECT queue, count(*) FROM items WHERE status = 'open' GROUP BY queue", {});
+  while (q.Row()) out[q.Text(0)] = q.Int(1);
   if (!q.ok()) Fail();
   return out;
 }

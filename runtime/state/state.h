@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -92,19 +93,35 @@ struct QueueEntry {
 
 // The version of the state file's tables this crmx-run writes (PRAGMA user_version); files of
 // an older version are migrated when opened, files of a newer one are refused.
-inline constexpr int kVersion = 3;
+inline constexpr int kVersion = 6;
 
 struct OpenOptions {
   // When another run holds the state file: wait for it to end (`crmx-run run --wait`) instead
   // of failing. `waiting`, when set, is told who holds it before the wait.
   bool wait = false;
   std::function<void(const std::string& holder)> waiting;
+  // Reads only (`crmx-run status` beside a running serve): no run lock taken, SQLite opened
+  // read-only, an older file not migrated but refused (a run migrates it).
+  bool read_only = false;
   // How long a statement waits for another connection's lock (a `sqlite3` shell reading the
   // queues) before failing with "database is locked".
   int busy_timeout_ms = 5000;
   // Fault injection for tests: PRAGMA max_page_count after opening (SQLite keeps at least the
   // file's current size, so 1 means "the file cannot grow": a full disk). 0: no limit.
   int64_t max_page_count = 0;
+};
+
+// A sync as `crmx-run serve` left it (table `syncs`): what its last run stood for, and when
+// it is due next. Times are Unix ms; 0 when unknown.
+struct SyncRecord {
+  std::string name;      // the sync's map
+  int64_t last_due = 0;  // the due instant of the schedule its last scheduled run stood for
+  int64_t last_started = 0;
+  int64_t last_finished = 0;
+  std::string last_result;  // "ok", or the error
+  std::string last_why;     // "schedule", "retry", "webhook"
+  int64_t last_run = 0;     // the run's id (table `runs`)
+  int64_t next_due = 0;
 };
 
 class StateStore {
@@ -166,6 +183,14 @@ class StateStore {
               const std::string& notify_json = {});
   // The open deliveries (pending, in_flight, failed) of `map`, payload included, oldest first.
   std::vector<Delivery> OpenDeliveries(const std::string& map);
+  // When `map`'s earliest failed delivery is due again (Unix ms); 0 when none is waiting.
+  // Pending and in-flight ones (a run that died) are due now: the current time is returned.
+  int64_t NextRetryDue(const std::string& map, int64_t now_ms);
+  // The syncs serve ran (table `syncs`), by name.
+  std::map<std::string, SyncRecord> LoadSyncs();
+  bool SaveSync(const SyncRecord& s);
+  // Open items per queue, over every map: {"held": n, ...} (flags included).
+  std::map<std::string, int64_t> OpenItemCounts();
   // Deliveries in each state, over every map: {"done": n, ...}.
   std::unordered_map<std::string, int64_t> LedgerCounts();
   // The queues as they stand (table `items`): a queued record is put (or moved) into `queue`;

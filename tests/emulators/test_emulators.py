@@ -644,6 +644,102 @@ def check_ns_oauth1(ctx):
     expect(r.status == 401, "query parameters are part of the signed base string")
 
 
+def passport(account="TSTDRV1234567", nonce=None, timestamp=None, secret="crmx-test-consumer-secret"):
+    """A SOAP tokenPassport, signed as the SuiteTalk SOAP guide says (computed here, independently)."""
+    nonce = nonce or secrets.token_hex(10)
+    timestamp = str(timestamp or int(time.time()))
+    base = "&".join([account, "crmx-test-consumer-key", "crmx-test-token-id", nonce, timestamp])
+    key = secret + "&crmx-test-token-secret"
+    sig = base64.b64encode(hmac.new(key.encode(), base.encode(), hashlib.sha256).digest()).decode()
+    return ("<platformMsgs:tokenPassport>"
+            f"<platformCore:account>{account}</platformCore:account>"
+            "<platformCore:consumerKey>crmx-test-consumer-key</platformCore:consumerKey>"
+            "<platformCore:token>crmx-test-token-id</platformCore:token>"
+            f"<platformCore:nonce>{nonce}</platformCore:nonce><platformCore:timestamp>{timestamp}</platformCore:timestamp>"
+            f'<platformCore:signature algorithm="HMAC-SHA256">{sig}</platformCore:signature></platformMsgs:tokenPassport>')
+
+
+def get_deleted(ns, rtype, page=1, since=None, header=None, op="onOrAfter"):
+    date = (f'<platformCore:deletedDate operator="{op}"><platformCore:searchValue>{since}</platformCore:searchValue>'
+            "</platformCore:deletedDate>") if since else ""
+    body = ('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns:platformMsgs="urn:messages_2024_2.platform.webservices.netsuite.com" '
+            'xmlns:platformCore="urn:core_2024_2.platform.webservices.netsuite.com">'
+            f"<soapenv:Header>{passport() if header is None else header}</soapenv:Header><soapenv:Body>"
+            f"<platformMsgs:getDeleted><platformMsgs:getDeletedFilter>{date}"
+            f'<platformCore:type operator="anyOf"><platformCore:searchValue>{rtype}</platformCore:searchValue>'
+            f"</platformCore:type></platformMsgs:getDeletedFilter><platformMsgs:pageIndex>{page}</platformMsgs:pageIndex>"
+            "</platformMsgs:getDeleted></soapenv:Body></soapenv:Envelope>")
+    return call("POST", ns.base + "/services/NetSuitePort_2024_2", body=body,
+                headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": "getDeleted"})
+
+
+def deleted_ids(r):
+    """(internalId, externalId) of each deleted record of a getDeleted answer, and its counts."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(r.body)
+    core = "{urn:core_2024_2.platform.webservices.netsuite.com}"
+    result = root.find(f".//{core}getDeletedResult")
+    counts = {k: int(result.find(core + k).text) for k in ("totalRecords", "pageSize", "totalPages", "pageIndex")}
+    recs = [(d.find(core + "record").get("internalId"), d.find(core + "record").get("externalId"),
+             d.find(core + "deletedDate").text) for d in result.iter(core + "deletedRecord")]
+    return recs, counts
+
+
+def check_ns_delete_and_get_deleted(ctx):
+    ns = Emulator("netsuite", "--port", "0", "--schemas", ctx["ns_schemas"], "--data", os.path.join(TMP, "ns-data"),
+                  "--deleted-page-size", "2")
+    token = ns_token(ns).json()["access_token"]
+    h = {"Authorization": "Bearer " + token}
+    before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 2))
+    for target in ("7", "eid:C-8", "9"):
+        r = call("DELETE", ns.base + f"/services/rest/record/v1/customer/{target}", headers=h)
+        expect(r.status == 204 and r.body == "", f"DELETE {target}: {r.status} {r.body}")
+    r = call("DELETE", ns.base + "/services/rest/record/v1/customer/7", headers=h)
+    expect(r.status == 404 and r.json()["o:errorDetails"][0]["o:errorCode"] == "NONEXISTENT_ID", r.body)
+    expect(call("GET", ns.base + "/services/rest/record/v1/customer/8", headers=h).status == 404, "a deleted record is gone")
+    ids = {i["id"] for i in suiteql(ns, token, "SELECT id FROM customer").json()["items"]}
+    expect({"6", "10"} <= ids and not {"7", "8", "9"} & ids, "SuiteQL no longer reads the deleted records")
+    journal = [json.loads(line) for line in call("GET", ns.base + "/_emulator/journal").body.splitlines()]
+    expect([(j["id"], j["key"], j["op"]) for j in journal] == [("7", "C-7", "deleted"), ("8", "C-8", "deleted"),
+                                                               ("9", "C-9", "deleted")], journal)
+    # Pages of --deleted-page-size 2, in the order of deletion; the dates in NetSuite's form.
+    r = get_deleted(ns, "customer")
+    expect(r.status == 200 and r.headers["Content-Type"].startswith("text/xml"), f"{r.status} {r.body}")
+    recs, counts = deleted_ids(r)
+    expect(counts == {"totalRecords": 3, "pageSize": 2, "totalPages": 2, "pageIndex": 1}, counts)
+    expect([x[:2] for x in recs] == [("7", "C-7"), ("8", "C-8")], recs)
+    expect(recs[0][2].endswith(".000-07:00") and len(recs[0][2]) == 29, recs[0][2])
+    recs, counts = deleted_ids(get_deleted(ns, "customer", page=2))
+    expect([x[:2] for x in recs] == [("9", "C-9")] and counts["pageIndex"] == 2, (recs, counts))
+    expect(deleted_ids(get_deleted(ns, "customer", since=before))[1]["totalRecords"] == 3, "onOrAfter a time before")
+    expect(deleted_ids(get_deleted(ns, "customer", since="2999-01-01T00:00:00Z"))[1]["totalRecords"] == 0, "none after")
+    expect(deleted_ids(get_deleted(ns, "customer", since="2999-01-01T00:00:00Z", op="before"))[1]["totalRecords"] == 3,
+           "before")
+    expect(deleted_ids(get_deleted(ns, "salesOrder"))[1]["totalRecords"] == 0, "another type")
+    r = get_deleted(ns, "customer", op="sometime", since=before)
+    expect(r.status == 200 and 'isSuccess="false"' in r.body and "INVALID_PARAMETER" in r.body, r.body)
+    # The token passport is checked: a wrong secret, a reused nonce, a stale timestamp, none at all.
+    nonce = secrets.token_hex(10)
+    expect(get_deleted(ns, "customer", header=passport(nonce=nonce)).status == 200, "first use of a nonce")
+    for label, header in (("wrong secret", passport(secret="x")), ("reused nonce", passport(nonce=nonce)),
+                          ("stale timestamp", passport(timestamp=int(time.time()) - 3600)), ("no passport", "")):
+        r = get_deleted(ns, "customer", header=header)
+        expect(r.status == 500 and "<soapenv:Fault>" in r.body and "invalidSessionFault" in r.body
+               and "<platformFaults:code>INVALID_LOGIN_ATTEMPT</platformFaults:code>" in r.body, f"{label}: {r.body}")
+    # A bearer token does not sign SOAP.
+    r = call("POST", ns.base + "/services/NetSuitePort_2024_2", body="<x/>", headers=h)
+    expect(r.status == 500 and "Fault" in r.body, r.body)
+    # Reset: the records are back and nothing is deleted.
+    call("POST", ns.base + "/_emulator/reset")
+    expect(deleted_ids(get_deleted(ns, "customer"))[1]["totalRecords"] == 0, "reset empties the deletion log")
+    # A role without the Deleted Records permission.
+    denied = Emulator("netsuite", "--port", "0", "--schemas", ctx["ns_schemas"], "--without-deleted-records-permission")
+    r = get_deleted(denied, "customer")
+    expect(r.status == 500 and "insufficientPermissionFault" in r.body and "INSUFFICIENT_PERMISSION" in r.body
+           and "Deleted Records" in r.body, r.body)
+
+
 def check_ns_concurrency(ctx):
     for style, status, code in (("429", 429, "CONCURRENCY_LIMIT_EXCEEDED"), ("sss", 400, "SSS_REQUEST_LIMIT_EXCEEDED")):
         ns = Emulator("netsuite", "--port", "0", "--schemas", ctx["ns_schemas"], "--concurrency", "2",
@@ -776,7 +872,8 @@ def main():
            "ns": Emulator("netsuite", "--port", "0", "--schemas", ns_schemas, "--data", ns_data)}
     checks = [check_sf_token_flows, check_sf_session, check_sf_seed_note, check_sf_paging, check_sf_selection_and_where,
               check_sf_upsert, check_sf_delete_and_query_all, check_sf_api_limit, check_ns_token, check_ns_suiteql,
-              check_ns_records, check_ns_errors, check_ns_idempotency, check_ns_oauth1, check_ns_concurrency,
+              check_ns_records, check_ns_errors, check_ns_idempotency, check_ns_oauth1, check_ns_delete_and_get_deleted,
+              check_ns_concurrency,
               check_faults, check_example_seed, check_hostile_input, check_sigterm]
     failed = 0
     for check in checks:

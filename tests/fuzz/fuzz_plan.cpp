@@ -231,16 +231,16 @@ void SelfCheck() {
   if (!plan::ReadPlan(text, p, error)) Finding("the self-check plan (every opcode, builtin and value kind) does not load", error);
   if (!Load(text, true)) Finding("the self-check plan does not load", text);
   // A content_hash that is not a string: ReadPlan threw json::type_error (std::terminate).
-  ExpectRejected(R"({"content_hash":1,"crmx_plan":4,"plan":{}})", "a numeric content_hash is not refused");
+  ExpectRejected(R"({"content_hash":1,"crmx_plan":)" + std::to_string(plan::kPlanVersion) + R"(,"plan":{}})", "a numeric content_hash is not refused");
   // 100,000 nested arrays (200 KB, beyond -max_len): ReadPlan overflowed the stack in the
   // content hash's dump(), before any check; and the same depth in tagged values.
   const size_t deep = 100000;
-  ExpectRejected(R"({"content_hash":"","crmx_plan":4,"plan":{"a":)" + std::string(deep, '[') + std::string(deep, ']') + "}}",
+  ExpectRejected(R"({"content_hash":"","crmx_plan":)" + std::to_string(plan::kPlanVersion) + R"(,"plan":{"a":)" + std::string(deep, '[') + std::string(deep, ']') + "}}",
                  "100,000-deep arrays are not refused");
   std::string values;
   for (size_t i = 0; i < deep; ++i) values += R"({"list":[)";
   for (size_t i = 0; i < deep; ++i) values += "]}";
-  ExpectRejected(R"({"content_hash":"","crmx_plan":4,"plan":{"tables":[{"name":"t","entries":[[null,)" + values + "]]}]}}",
+  ExpectRejected(R"({"content_hash":"","crmx_plan":)" + std::to_string(plan::kPlanVersion) + R"(,"plan":{"tables":[{"name":"t","entries":[[null,)" + values + "]]}]}}",
                  "100,000-deep list values are not refused");
   // A float where an integer belongs: get<int>() cast 1e300 to int (UBSan: undefined), and an
   // integer out of its member's range was cut silently. Both are refused now.

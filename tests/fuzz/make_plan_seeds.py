@@ -21,7 +21,11 @@ def canonical(body):
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def envelope(body, version=3, compiler="make_plan_seeds.py"):
+# The format version of runtime/plan/plan.h (kPlanVersion).
+PLAN_VERSION = 5
+
+
+def envelope(body, version=PLAN_VERSION, compiler="make_plan_seeds.py"):
     h = "sha256:" + hashlib.sha256(canonical(body).encode()).hexdigest()
     return {"crmx_plan": version, "compiler": compiler, "content_hash": h, "plan": body}
 
@@ -137,6 +141,29 @@ def every_field_body():
              "bindings": [field_binding("Amount")]}]
     pushdown = [{"field": "StageName", "op": op, "value": "Closed Won", "when": 0} for op in ["==", "!=", "<", "<=", ">", ">="]]
     pushdown.append({"field": "Amount", "op": "in", "value": {"list": [{"int": "1"}, {"double": 1.5}, {"decimal": "2.50"}, None]}, "when": 1})
+    def side_expr(name):
+        return {"text": name, "program": program([["load_input", 0, 0]], inputs=[name]), "bindings": [field_binding(name)]}
+
+    reconciles = [
+        {"name": "crm.Opportunity~erp.SalesOrder", "schedule": "daily", "at": "02:30 Europe/Berlin",
+         "left": {"system": "crm", "object": "Opportunity", "fields": ["Amount", "Id", "StageName"],
+                  "types": ["decimal", "string", "string"], "id_field": "Id", "read_batch": 2000,
+                  "carried_by": "won_to_order"},
+         "right": {"system": "erp", "object": "SalesOrder", "fields": ["externalId", "memo", "total"],
+                   "types": ["string", "string", "decimal"], "id_field": "id", "read_batch": 1000},
+         "keys": [{"left": side_expr("Id"), "right": side_expr("externalId")}],
+         "rules": [{"left": side_expr("Amount"), "right": side_expr("total"), "tolerance": "percent", "within": "2"},
+                   {"left": {"text": "StageName.trim()", "program": program([["load_input", 0, 0], ["call", 1, "trim"]], inputs=["StageName"]),
+                             "bindings": [field_binding("StageName")]},
+                    "right": side_expr("memo"), "tolerance": "exact"},
+                   {"left": side_expr("Amount"), "right": side_expr("total"), "tolerance": "absolute", "within": "100.50"}]},
+        {"name": "crm.Opportunity~erp.SalesOrder#2", "schedule": "every", "every_ms": 21600000,
+         "left": {"system": "crm", "object": "Opportunity", "fields": ["Id"], "types": ["string"], "read_batch": 0},
+         "right": {"system": "erp", "object": "SalesOrder", "fields": ["externalId"], "types": ["string"], "read_batch": 0,
+                   "carried_by": "account_to_customer"},
+         "keys": [{"left": side_expr("Id"), "right": side_expr("externalId")}],
+         "rules": []},
+    ]
     return {
         "integration": "every_field",
         "spec_version": "2026.12",
@@ -161,6 +188,7 @@ def every_field_body():
              "on_exhausted": ["dead_letter", "notify", "hold: retries exhausted"]},
         ],
         "conflicts": {"strategy": "latest_wins", "grace_ms": 60000, "audit": True},
+        "reconciles": reconciles,
         "tests": [
             {"name": "a won deal becomes an order",
              "given": [{"system": "crm", "object": "Account", "fields": [["Id", "001"], ["Name", " Acme "]]},
@@ -186,6 +214,7 @@ def lite_body(full):
     m["steps"] = m["steps"][:2]
     b["maps"][1]["steps"] = b["maps"][1]["steps"][:1]
     b["syncs"][1]["pushdown"] = b["syncs"][1]["pushdown"][:1]
+    b["reconciles"] = b["reconciles"][:1]
     return b
 
 
@@ -215,7 +244,7 @@ def main():
                                 "maps": [broken(full["maps"][1], ["depends_on"], [])], "syncs": []},
         "seed-small.json": envelope(small_body()),
         "seed-old-version.json": envelope(small_body(), version=2),
-        "seed-no-body.json": {"crmx_plan": 4, "content_hash": "sha256:", "compiler": "x"},
+        "seed-no-body.json": {"crmx_plan": PLAN_VERSION, "content_hash": "sha256:", "compiler": "x"},
         "seed-not-object.json": [envelope(small_body())],
         "seed-bad-hex.json": envelope(broken(lite, ["tables", 0, "entries", 0], [{"bytes": "0g"}, {"bytes": "abc"}])),
         "seed-constant-out-of-range.json": envelope(broken(lite, ["maps", 0, "steps", 1, "program", "code", 1], ["const", 0, 7])),
@@ -225,19 +254,23 @@ def main():
         "seed-unknown-builtin.json": envelope(broken(lite, ["maps", 0, "shared", 0, "program", "code", 1], ["call", 1, "nosuch"])),
         "seed-types-count.json": envelope(broken(lite, ["maps", 0, "projection", "types"], ["string"])),
         "seed-conflicts-no-audit.json": envelope(broken(lite, ["conflicts"], {"strategy": "latest_wins", "grace_ms": 0})),
+        "seed-reconcile-negative-within.json": envelope(broken(lite, ["reconciles", 0, "rules", 0, "within"], "-2")),
+        "seed-reconcile-unprojected-field.json": envelope(broken(lite, ["reconciles", 0, "rules", 0, "left", "bindings", 0, "field"], "Nope")),
+        "seed-reconcile-carried-by-unknown.json": envelope(broken(lite, ["reconciles", 0, "left", "carried_by"], "nosuch")),
+        "seed-reconcile-no-keys.json": envelope(broken(lite, ["reconciles", 0, "keys"], [])),
     }
     for name, doc in seeds.items():
         with open(os.path.join(out, name), "w") as f:
             f.write(canonical(doc) + "\n")
     # One level deeper than ReadPlan takes (kMaxPlanNesting, 1000): refused before parsing.
     with open(os.path.join(out, "seed-too-deep.json"), "w") as f:
-        f.write('{"crmx_plan":4,"content_hash":"","plan":{"a":' + "[" * 999 + "]" * 999 + "}}\n")
+        f.write('{"crmx_plan":%d,"content_hash":"","plan":{"a":' % PLAN_VERSION + "[" * 999 + "]" * 999 + "}}\n")
     # A float in an integer member: nlohmann's get<int>() cast it, undefined behaviour (README.md).
     with open(os.path.join(out, "crash-float-in-integer-member.json"), "w") as f:
         f.write(canonical(envelope(broken(lite, ["maps", 0, "target_fields", 0, "scale"], 1e300))) + "\n")
     # The first crash (README.md): a content_hash that is not a string made ReadPlan throw.
     with open(os.path.join(out, "crash-content-hash-not-string.json"), "w") as f:
-        f.write('{"content_hash":1,"crmx_plan":4,"plan":{}}\n')
+        f.write('{"content_hash":1,"crmx_plan":%d,"plan":{}}\n' % PLAN_VERSION)
     print("wrote %d seeds to %s" % (len(seeds) + 3, out))
 
 

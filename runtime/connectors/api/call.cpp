@@ -140,6 +140,15 @@ bool Session::Authorize(http::Request& req, std::string& error) {
   return auth_->Authorize(req, error);
 }
 
+bool Session::Passport(auth::TokenPassport& out, std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!auth_) {
+    error = "no credentials";
+    return false;
+  }
+  return auth_->Passport(out, error);
+}
+
 void Session::Invalidate() {
   std::lock_guard<std::mutex> lock(mu_);
   if (auth_) auth_->Invalidate();
@@ -157,7 +166,8 @@ http::Options Session::ClientOptions() const {
 }
 
 CallResult Call(Session& session, http::Client& client, const http::Request& req, RetryMode mode,
-                std::atomic<uint64_t>& calls, const std::function<bool(const http::Response&)>& not_applied) {
+                std::atomic<uint64_t>& calls, const std::function<bool(const http::Response&)>& not_applied,
+                const Sign& sign) {
   CallResult out;
   bool relogged = false;
   std::chrono::milliseconds backoff = session.policy.backoff;
@@ -175,7 +185,7 @@ CallResult Call(Session& session, http::Client& client, const http::Request& req
       }
       r.url = base + r.url;
     }
-    if (!session.Authorize(r, error)) {
+    if (!(sign ? sign(r, error) : session.Authorize(r, error))) {
       calls += session.Logins() - logins_before;
       out.response = http::Response{};
       out.login_error = error;

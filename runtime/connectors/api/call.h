@@ -86,6 +86,8 @@ class Session {
   // base URL, without a trailing slash. False with `error` when the login fails.
   bool Base(std::string& base, std::string& error);
   bool Authorize(http::Request& req, std::string& error);
+  // A fresh NetSuite SOAP token passport (auth::Authenticator::Passport).
+  bool Passport(auth::TokenPassport& out, std::string& error);
   void Invalidate();
   uint64_t Logins() const;
   http::Options ClientOptions() const;
@@ -116,14 +118,19 @@ struct CallResult {
   int attempts = 0;
 };
 
+// How an attempt is signed when Session::Authorize is not the way: it gets the attempt's
+// request, its URL final, and may change its headers and body (a NetSuite SOAP request puts a
+// fresh token passport in its SOAP header). False with `error` when it cannot.
+using Sign = std::function<bool(http::Request&, std::string&)>;
+
 // Sends `req` through `client`: a `url` starting with "/" is resolved against the session's
-// Base(); Authorize runs on every attempt after the URL is final (OAuth 1.0a signs it). A 401
-// invalidates the token and sends once more. `not_applied` says an answer means the system
-// did not apply the request (a concurrency limit): retried in both modes. `calls` counts every request sent,
-// token requests included.
+// Base(); Authorize (or `sign`, when given) runs on every attempt after the URL is final
+// (OAuth 1.0a signs it). A 401 invalidates the token and sends once more. `not_applied` says
+// an answer means the system did not apply the request (a concurrency limit): retried in both
+// modes. `calls` counts every request sent, token requests included.
 CallResult Call(Session& session, http::Client& client, const http::Request& req, RetryMode mode,
                 std::atomic<uint64_t>& calls,
-                const std::function<bool(const http::Response&)>& not_applied = nullptr);
+                const std::function<bool(const http::Response&)>& not_applied = nullptr, const Sign& sign = nullptr);
 
 // A failed WriteResult for a whole request's failure: no answer (code from the transport
 // error: "timeout", "connection refused"), a login failure, or an HTTP error whose vendor code

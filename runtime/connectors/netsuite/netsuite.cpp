@@ -10,6 +10,7 @@
 #include "runtime/connectors/api/paged_reader.h"
 #include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/nesting.h"
+#include "runtime/connectors/netsuite/get_deleted.h"
 #include "runtime/plan/pushdown.h"
 
 namespace crmx::connectors::netsuite {
@@ -180,6 +181,11 @@ class NetSuiteReader : public api::PagedReader {
  private:
   bool Take(const api::JsonNode& row, std::vector<Value>& values) override {
     for (size_t i = 0; i < req_.fields.size(); ++i) {
+      // A record SuiteQL reads is not deleted (get_deleted.h adds the deletions).
+      if (req_.fields[i] == plan::kDeletedMarker) {
+        values.push_back(Value::Bool(false));
+        continue;
+      }
       const api::JsonNode* n = row.FindIgnoreCase(req_.fields[i]);
       FieldType t = i < req_.types.size() ? req_.types[i] : FieldType::kAny;
       values.push_back(n ? ColumnValue(*n, t, req_.fields[i]) : Value::Null());
@@ -276,13 +282,21 @@ class NetSuiteConnector : public Connector {
       error = "`" + req.object + "` is not a NetSuite record type";
       return nullptr;
     }
+    bool deletions = false;
     for (const std::string& f : req.fields) {
-      if (!SafeName(f)) {
+      if (f == plan::kDeletedMarker) {
+        deletions = true;
+      } else if (!SafeName(f)) {
         error = "`" + f + "` is not a SuiteQL column of " + req.object + " (joined fields are not read by SuiteQL here)";
         return nullptr;
       }
     }
-    return std::make_unique<NetSuiteReader>(session_, req);
+    auto records = std::make_unique<NetSuiteReader>(session_, req);
+    // The profile's `deletions: skip` reads without SOAP (an OAuth 2.0 login, a role without
+    // the Deleted Records permission): no record is then seen deleted.
+    auto skip = session_->system().options.find("deletions");
+    if (!deletions || (skip != session_->system().options.end() && skip->second == "skip")) return records;
+    return WithDeletions(std::move(records), session_, req, error);
   }
   std::unique_ptr<RecordWriter> OpenWriter(const WriteRequest& req, std::string& error) override {
     if (!SafeName(req.object)) {
@@ -417,6 +431,7 @@ std::string BuildSuiteQl(const ReadRequest& req, bool dates_to_char) {
   std::string q = "SELECT ";
   std::vector<std::string> seen;
   for (size_t i = 0; i < req.fields.size(); ++i) {
+    if (req.fields[i] == plan::kDeletedMarker) continue;
     std::string col = Lower(req.fields[i]);
     if (std::find(seen.begin(), seen.end(), col) != seen.end()) continue;
     FieldType type = i < req.types.size() ? req.types[i] : FieldType::kAny;

@@ -4,6 +4,9 @@
 // at most the account's concurrency of requests in flight (the profile's `concurrency`,
 // default 5), each on its own HTTP client and thread, sharing the session's Authenticator.
 //
+// A read whose projection has plan::kDeletedMarker also learns the deletions, from SOAP
+// getDeleted (get_deleted.h), unless the profile says `deletions: skip`.
+//
 // SuiteQL answers name columns in lowercase and give most values as text: columns are matched
 // to the projection without case and converted by the field's type (booleans are "T"/"F").
 //

@@ -92,3 +92,25 @@ def run(cmd, env=None, check=True):
 
 def workdir():
     return tempfile.mkdtemp(prefix="crmx-http-")
+
+
+class Checks:
+    """A test's checks: each failed one is kept with what it says; done() prints them and
+    returns the exit status (1 when any failed)."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, cond, what):
+        if not cond:
+            self.failures.append(what)
+        return cond
+
+    def done(self, name, summary):
+        for f in self.failures:
+            print("FAIL:", f)
+        if self.failures:
+            print(f"{name}: {len(self.failures)} failures")
+            return 1
+        print(f"{name}: {summary}")
+        return 0

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "runtime/connectors/api/open_api.h"
 #include "runtime/connectors/netsuite/netsuite.h"
@@ -560,6 +561,200 @@ TEST_CASE("NetSuite: SuiteQL pages with limit/offset while hasMore, columns matc
         "lastmodifieddate FROM customer WHERE lastmodifieddate >= TO_TIMESTAMP('2024-01-01 00:00:00', "
         "'YYYY-MM-DD HH24:MI:SS') ORDER BY lastmodifieddate");
   CHECK(reader->Calls() == 2);
+}
+
+namespace {
+
+// A getDeleted answer: page `index` of `pages`, `total` records in all, these records (internal
+// id, external id or "", deleted date).
+std::string DeletedAnswer(int total, int pages, int index,
+                          const std::vector<std::tuple<std::string, std::string, std::string>>& records) {
+  std::string list;
+  for (const auto& [id, eid, when] : records)
+    list += "<platformCore:deletedRecord><platformCore:deletedDate>" + when +
+            "</platformCore:deletedDate><platformCore:record internalId=\"" + id + "\"" +
+            (eid.empty() ? "" : " externalId=\"" + eid + "\"") +
+            " type=\"salesOrder\"><platformCore:name>SO</platformCore:name></platformCore:record></platformCore:deletedRecord>";
+  return R"(<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>)"
+         R"(<getDeletedResponse xmlns="urn:messages_2024_2.platform.webservices.netsuite.com">)"
+         R"(<platformCore:getDeletedResult xmlns:platformCore="urn:core_2024_2.platform.webservices.netsuite.com">)"
+         R"(<platformCore:status isSuccess="true"/><platformCore:totalRecords>)" +
+         std::to_string(total) + "</platformCore:totalRecords><platformCore:pageSize>2</platformCore:pageSize>" +
+         "<platformCore:totalPages>" + std::to_string(pages) + "</platformCore:totalPages><platformCore:pageIndex>" +
+         std::to_string(index) + "</platformCore:pageIndex><platformCore:deletedRecordList>" + list +
+         "</platformCore:deletedRecordList></platformCore:getDeletedResult></getDeletedResponse></soapenv:Body>"
+         "</soapenv:Envelope>";
+}
+
+// The text of element `name` (any prefix) in `xml`, "" when absent.
+std::string XmlText(const std::string& xml, const std::string& name) {
+  size_t at = xml.find(":" + name + ">");
+  if (at == std::string::npos) return {};
+  at += name.size() + 2;
+  return xml.substr(at, xml.find('<', at) - at);
+}
+
+connectors::ReadRequest SalesOrderRead() {
+  connectors::ReadRequest req;
+  req.object = "SalesOrder";
+  req.fields = {crmx::plan::kDeletedMarker, "externalId", "id", "lastModifiedDate", "status"};
+  req.types = {FieldType::kBool, FieldType::kString, FieldType::kString, FieldType::kDateTime, FieldType::kString};
+  req.batch = 2;
+  req.id_field = "id";
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("NetSuite: a read with the deletion marker follows SuiteQL with getDeleted, page by page") {
+  FakeVendor v([&](const Seen& s) -> Answer {
+    if (s.path == "/services/rest/query/v1/suiteql")
+      return {200, R"({"links":[],"count":1,"hasMore":false,"offset":0,"totalResults":1,"items":[
+        {"links":[],"id":"100","externalid":"006L","lastmodifieddate":"2024-01-02T03:04:05","status":"Billed"}]})",
+              {}};
+    if (s.path != "/services/NetSuitePort_2024_2") return {404, "{}", {}};
+    if (XmlText(s.body, "pageIndex") == "1")
+      return {200, DeletedAnswer(3, 2, 1, {{"101", "006A", "2024-03-15T10:30:00.000-07:00"}, {"102", "", "2024-03-16T08:00:00Z"}}), {}};
+    return {200, DeletedAnswer(3, 2, 2, {{"103", "006C", "2024-03-17T08:00:00Z"}}), {}};
+  });
+  auto conn = connectors::netsuite::Open(MakeSession(NetSuiteProfile(v.Url(), 2)));
+  connectors::ReadRequest req = SalesOrderRead();
+  req.cursor = "lastModifiedDate";
+  req.since = "2024-01-01T00:00:00Z";
+  std::string error;
+  auto reader = conn->OpenReader(req, error);
+  REQUIRE_MESSAGE(reader, error);
+  size_t batches = 0;
+  auto rows = ReadAll(*reader, batches);
+  CHECK(reader->error() == "");
+  REQUIRE(rows.size() == 4);
+  // The record SuiteQL read is not deleted; the three getDeleted listed are, keyed by their ids.
+  CHECK(rows[0][0].IsFalse());
+  CHECK(rows[0][1].AsText() == "006L");
+  for (size_t i = 1; i < 4; ++i) {
+    CHECK(rows[i][0].IsTrue());
+    CHECK(rows[i][4].IsNull());
+  }
+  CHECK(rows[1][1].AsText() == "006A");
+  CHECK(rows[1][2].AsText() == "101");
+  CHECK(crmx::value::FormatTimestamp(rows[1][3].AsTime()) == "2024-03-15T17:30:00Z");
+  CHECK(rows[2][1].IsNull());  // no external id
+  CHECK(rows[2][2].AsText() == "102");
+  CHECK(rows[3][2].AsText() == "103");
+  CHECK(reader->Done() == 4);
+  CHECK(reader->Calls() == 3);
+
+  auto suiteql = v.Requests("/services/rest/query");
+  REQUIRE(suiteql.size() == 1);
+  CHECK(suiteql[0].body.find("@deleted") == std::string::npos);
+  auto soap = v.Requests("/services/NetSuitePort_");
+  REQUIRE(soap.size() == 2);
+  for (const Seen& s : soap) {
+    CHECK(s.method == "POST");
+    CHECK(s.Header("SOAPAction") == "getDeleted");
+    CHECK(s.Header("Content-Type").rfind("text/xml", 0) == 0);
+    // Signed in the SOAP header, not by the REST Authorization header.
+    CHECK(s.Header("Authorization").empty());
+    CHECK(XmlText(s.body, "account") == "123456_SB1");
+    CHECK(XmlText(s.body, "consumerKey") == "ck");
+    CHECK(XmlText(s.body, "token") == "tid");
+    CHECK(s.body.find("deletedDate operator=\"onOrAfter\"><platformCore:searchValue>2024-01-01T00:00:00Z<") !=
+          std::string::npos);
+    CHECK(XmlText(s.body, "searchValue2").empty());
+    CHECK(s.body.find("consumer-secret") == std::string::npos);
+    CHECK(s.body.find("token-secret") == std::string::npos);
+    // The signature checks out against the passport's own nonce and timestamp.
+    auto p = crmx::auth::MakePassport("123456_SB1", "ck", "consumer-secret", "tid", "token-secret",
+                                      XmlText(s.body, "nonce"), std::stoll(XmlText(s.body, "timestamp")));
+    CHECK(s.body.find(">" + p.signature + "</platformCore:signature>") != std::string::npos);
+  }
+  CHECK(XmlText(soap[0].body, "pageIndex") == "1");
+  CHECK(XmlText(soap[1].body, "pageIndex") == "2");
+  CHECK(XmlText(soap[0].body, "nonce") != XmlText(soap[1].body, "nonce"));
+}
+
+TEST_CASE("NetSuite: a getDeleted fault fails the read with its code; 503 is retried with a fresh passport") {
+  std::atomic<int> soap_calls{0};
+  std::atomic<bool> permission{false};
+  FakeVendor v([&](const Seen& s) -> Answer {
+    if (s.path == "/services/rest/query/v1/suiteql")
+      return {200, R"({"links":[],"count":0,"hasMore":false,"offset":0,"totalResults":0,"items":[]})", {}};
+    if (!permission)
+      return {500,
+              R"(<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault>)"
+              R"(<faultcode>soapenv:Server.userException</faultcode><faultstring>Permission Violation</faultstring><detail>)"
+              R"(<platformFaults:insufficientPermissionFault xmlns:platformFaults="urn:faults_2024_2.platform.webservices.netsuite.com">)"
+              R"(<platformFaults:code>INSUFFICIENT_PERMISSION</platformFaults:code><platformFaults:message>Permission Violation: )"
+              R"(You need the 'Deleted Records' permission</platformFaults:message></platformFaults:insufficientPermissionFault>)"
+              R"(</detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>)",
+              {}};
+    if (++soap_calls == 1) return {503, "Service Unavailable", {{"Retry-After", "1"}}};
+    return {200, DeletedAnswer(0, 0, 1, {}), {}};
+  });
+  std::vector<int64_t> waits;
+  auto conn = connectors::netsuite::Open(MakeSession(NetSuiteProfile(v.Url(), 2), &waits));
+  std::string error;
+  auto reader = conn->OpenReader(SalesOrderRead(), error);
+  REQUIRE(reader);
+  size_t batches = 0;
+  CHECK(ReadAll(*reader, batches).empty());
+  CHECK(reader->error() ==
+        "NetSuite getDeleted of SalesOrder failed: HTTP 500: INSUFFICIENT_PERMISSION: Permission Violation: You need the "
+        "'Deleted Records' permission");
+  // Faults are not sent again.
+  CHECK(v.Requests("/services/NetSuitePort_").size() == 1);
+
+  permission = true;
+  reader = conn->OpenReader(SalesOrderRead(), error);
+  CHECK(ReadAll(*reader, batches).empty());
+  CHECK(reader->error() == "");
+  CHECK(soap_calls == 2);
+  CHECK(waits == std::vector<int64_t>{1000});
+  auto soap = v.Requests("/services/NetSuitePort_");
+  REQUIRE(soap.size() == 3);
+  CHECK(XmlText(soap[1].body, "nonce") != XmlText(soap[2].body, "nonce"));
+  // No cursor: every deletion the account keeps.
+  CHECK(soap[2].body.find("deletedDate") == std::string::npos);
+}
+
+TEST_CASE("NetSuite: deletions need token-based auth; `deletions: skip` reads without them") {
+  FakeVendor v([&](const Seen& s) -> Answer {
+    if (s.path == "/services/rest/query/v1/suiteql")
+      return {200, R"({"links":[],"count":1,"hasMore":false,"offset":0,"totalResults":1,"items":[{"links":[],"id":"100"}]})",
+              {}};
+    return {500, "", {}};
+  });
+  SystemProfile m2m = NetSuiteProfile(v.Url(), 2);
+  m2m.auth.method = "oauth2_m2m";
+  m2m.auth.params = {{"client_id", "cid"}, {"certificate_id", "kid"}};
+  m2m.auth.secrets = {{"private_key", Secret("file:k.pem", "-----BEGIN PRIVATE KEY-----")}};
+  std::string error;
+  auto conn = connectors::netsuite::Open(MakeSession(m2m));
+  CHECK(conn->OpenReader(SalesOrderRead(), error) == nullptr);
+  CHECK(error.find("NetSuite deletions need token-based auth (SOAP getDeleted)") != std::string::npos);
+  CHECK(error.find("`oauth2_m2m`") != std::string::npos);
+  CHECK(error.find("deletions: skip") != std::string::npos);
+  CHECK(v.Requests().empty());
+
+  // Opting out: the OAuth 2.0 system opens its read (reading it would need a real key); the
+  // tba one reads SuiteQL only, nothing deleted.
+  m2m.options["deletions"] = "skip";
+  CHECK(connectors::netsuite::Open(MakeSession(m2m))->OpenReader(SalesOrderRead(), error) != nullptr);
+  SystemProfile tba = NetSuiteProfile(v.Url(), 2);
+  tba.options["deletions"] = "skip";
+  auto reader = connectors::netsuite::Open(MakeSession(tba))->OpenReader(SalesOrderRead(), error);
+  REQUIRE(reader);
+  size_t batches = 0;
+  auto rows = ReadAll(*reader, batches);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0][0].IsFalse());
+  CHECK(v.Requests("/services/NetSuitePort_").empty());
+
+  SystemProfile bad = NetSuiteProfile(v.Url(), 2);
+  bad.options["soap_version"] = "2024.2";
+  error.clear();
+  CHECK(connectors::netsuite::Open(MakeSession(bad))->OpenReader(SalesOrderRead(), error) == nullptr);
+  CHECK(error.find("soap_version") != std::string::npos);
 }
 
 TEST_CASE("NetSuite: upserts run at most `concurrency` at a time; ids from Location; errors and limits per record") {

@@ -488,6 +488,36 @@ TEST_CASE("deletions: a record deleted at the source is flagged for review, not 
   CHECK(erp.sends["A2"] == 1);
 }
 
+TEST_CASE("deletions: a record deleted in the second the last run read it (a cursor tie) is still noticed") {
+  fs::path d = Fresh("deletion_tie");
+  const std::string a2 = "{\"Id\":\"A2\",\"Name\":\"Globex\",\"BillingCountry\":\"US\",\"IsDeleted\":false,"
+                         "\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n";
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"IsDeleted\":false,"
+                      "\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n" + a2);
+  std::string error;
+  FakeApi erp(connectors::Open((d / "erp.db").string(), error), [](const std::string&, int) { return std::nullopt; });
+  plan::Plan p = MiniPlan();
+  REQUIRE(p.FindMap("acct")->cursor == "SystemModstamp");
+  Clock clock;
+  Result first = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(first.ok, first.error);
+  CHECK(first.report.maps[0].written == 2);
+  // A1 deleted with the stamp the first run read it at: the watermark's own second.
+  testing::WriteWhole(d / "crm" / "Account.jsonl",
+                      "{\"Id\":\"A1\",\"Name\":\"Acme\",\"BillingCountry\":\"US\",\"IsDeleted\":true,"
+                      "\"SystemModstamp\":\"2026-01-01T00:00:00Z\"}\n" + a2);
+  Result second = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(second.ok, second.error);
+  CHECK(second.report.maps[0].deleted.count == 1);
+  CHECK(second.report.maps[0].skipped.by_reason["unchanged since the last run"] == 1);
+  Result third = RunOnce(d, p, erp, clock, 0);
+  REQUIRE_MESSAGE(third.ok, third.error);
+  CHECK(third.report.maps[0].deleted.count == 0);
+  CHECK(third.report.maps[0].skipped.by_reason["unchanged since the last run"] == 2);
+  CHECK(erp.sends["A1"] == 1);
+}
+
 TEST_CASE("a changed child re-syncs its parent: an order line changed since the last run sends its order again") {
   fs::path d = testing::FreshDir("delivery_test", "child_changes");
   fs::copy(std::string(CRMX_SOURCE_DIR) + "/examples/acme-salesforce-netsuite/data/crm", d / "crm");

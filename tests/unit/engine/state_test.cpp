@@ -10,15 +10,19 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "tests/unit/support/files.h"
+#include "tests/unit/support/sqlite_file.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/queue_files.h"
 #include "runtime/state/queue_book.h"
+#include "runtime/state/reconcile_book.h"
 #include "runtime/state/state.h"
+#include "runtime/state/status_book.h"
 #include "tests/unit/support/example_spec.h"
 
 namespace {
@@ -30,31 +34,9 @@ fs::path Fresh(const std::string& name) { return testing::FreshDir("state_test",
 
 std::string Slurp(const fs::path& p) { return testing::ReadWhole(p); }
 
-// Runs SQL on `path` with a connection of the test's own.
-void Exec(const fs::path& path, const std::string& sql) {
-  sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open(path.string().c_str(), &h) == SQLITE_OK);
-  char* msg = nullptr;
-  int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &msg);
-  std::string text = msg ? msg : "";
-  sqlite3_free(msg);
-  sqlite3_close(h);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, text);
-}
-
-// The first column of the first row of `sql` on `path`, as text ("" when no row).
-std::string Scalar(const fs::path& path, const std::string& sql) {
-  sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open_v2(path.string().c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
-  std::string out;
-  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-    out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-  sqlite3_finalize(s);
-  sqlite3_close(h);
-  return out;
-}
+// SQL on a file with a connection of the test's own (tests/unit/support/sqlite_file.h).
+using testing::Exec;
+using testing::Scalar;
 
 // The small spec of tests/unit/engine/mini (two maps, the second `ref`s the first).
 struct Mini {
@@ -224,19 +206,19 @@ TEST_CASE("one run at a time: with `wait`, the second store waits for the first 
   fs::remove_all(d);
 }
 
-TEST_CASE("the state file's version: a new file is version 3") {
+TEST_CASE("the state file's version: a new file is at kVersion") {
   fs::path d = Fresh("version_new");
   fs::path path = d / "state.db";
   std::string error;
   auto st = state::StateStore::Open(path.string(), error);
   REQUIRE_MESSAGE(st, error);
   st.reset();
-  CHECK(Scalar(path, "PRAGMA user_version") == "3");
+  CHECK(Scalar(path, "PRAGMA user_version") == std::to_string(state::kVersion));
   CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'queue'") == "0");
   fs::remove_all(d);
 }
 
-TEST_CASE("the state file's version: an unversioned file (before versions) migrates to version 3, rows kept") {
+TEST_CASE("the state file's version: an unversioned file (before versions) migrates to kVersion, rows kept") {
   fs::path d = Fresh("version_old");
   fs::path path = d / "state.db";
   // The tables as crmx-run wrote them before the version, xref without `external_id`.
@@ -266,7 +248,7 @@ TEST_CASE("the state file's version: an unversioned file (before versions) migra
   CHECK(st->XrefExternalId("acct", "A2") == "A2");
   CHECK(st->BeginRun("h2") == 2);
   st.reset();
-  CHECK(Scalar(path, "PRAGMA user_version") == "3");
+  CHECK(Scalar(path, "PRAGMA user_version") == std::to_string(state::kVersion));
   CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'written'") == "0");
   fs::remove_all(d);
 }
@@ -279,15 +261,16 @@ TEST_CASE("the state file's version: a file of a newer crmx-run is refused") {
     auto st = state::StateStore::Open(path.string(), error);
     REQUIRE_MESSAGE(st, error);
   }
-  Exec(path, "PRAGMA user_version = 4");
+  const std::string newer = std::to_string(state::kVersion + 1);
+  Exec(path, "PRAGMA user_version = " + newer);
   error.clear();
   auto st = state::StateStore::Open(path.string(), error);
   CHECK_FALSE(st);
-  CHECK(error == "state file " + path.string() +
-                     " was written by a newer crmx-run (state version 4; this one reads up to 3)");
+  CHECK(error == "state file " + path.string() + " was written by a newer crmx-run (state version " + newer +
+                     "; this one reads up to " + std::to_string(state::kVersion) + ")");
   st.reset();
   // Left as it was.
-  CHECK(Scalar(path, "PRAGMA user_version") == "4");
+  CHECK(Scalar(path, "PRAGMA user_version") == newer);
   fs::remove_all(d);
 }
 
@@ -359,7 +342,7 @@ TEST_CASE("queue rows keep reasons and fields as JSON arrays of strings, any tex
   fs::remove_all(d);
 }
 
-TEST_CASE("the state file's version: a version 2 file migrates to 3, its queues kept (flags' reasons are their flag)") {
+TEST_CASE("the state file's version: a version 2 file migrates on (3: slimmer items), its queues kept (flags' reasons are their flag)") {
   fs::path d = Fresh("version_2to3");
   fs::path path = d / "state.db";
   std::string error;
@@ -367,7 +350,24 @@ TEST_CASE("the state file's version: a version 2 file migrates to 3, its queues 
     auto st = state::StateStore::Open(path.string(), error);
     REQUIRE_MESSAGE(st, error);
   }
-  // Version 2's items and queue log, as a version-2 crmx-run left them.
+  // Version 2's tables, as a version-2 crmx-run left them: the tables of later versions go.
+  {
+    const std::set<std::string> v2 = {"runs",   "xref",       "cursors", "deliveries",   "attempts",
+                                      "items",  "actions",    "events",  "usage",        "field_values",
+                                      "audit",  "target_marks", "tombstones", "cursor_keys", "sqlite_sequence"};
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(path.string().c_str(), &h) == SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &q, nullptr);
+    std::vector<std::string> later;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+      std::string name = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+      if (!v2.count(name)) later.push_back(name);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    for (const std::string& t : later) Exec(path, "DROP TABLE " + t);
+  }
   Exec(path,
        "DROP TABLE items;"
        "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, map TEXT NOT NULL, record_id TEXT NOT NULL, "
@@ -413,7 +413,7 @@ TEST_CASE("the state file's version: a version 2 file migrates to 3, its queues 
   REQUIRE(st->PutFlag(3, "acct", "A3", "finance:terms"));
   REQUIRE(st->Commit());
   st.reset();
-  CHECK(Scalar(path, "PRAGMA user_version") == "3");
+  CHECK(Scalar(path, "PRAGMA user_version") == std::to_string(state::kVersion));
   CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'queue'") == "0");
   CHECK(Scalar(path, "SELECT reasons IS NULL FROM items WHERE id = 9") == "1");
   CHECK(Scalar(path, "SELECT id FROM items WHERE record_id = 'A3'") == "10");
@@ -444,5 +444,133 @@ TEST_CASE("item rows are batched in a transaction: more than a batch all reach t
   REQUIRE(st->Begin());
   REQUIRE(st->Commit());
   CHECK(Scalar(path, "SELECT count(*) FROM items") == "71");
+  fs::remove_all(d);
+}
+
+TEST_CASE("the syncs serve ran are kept, and read back by name") {
+  fs::path d = Fresh("syncs");
+  fs::path path = d / "state.db";
+  std::string error;
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  REQUIRE(st->SaveSync({"won_to_order", 1000, 1001, 1500, "ok", "webhook", 7, 61000}));
+  REQUIRE(st->SaveSync({"won_to_order", 2000, 2001, 2500, "map failed", "schedule", 8, 62000}));
+  REQUIRE(st->SaveSync({"account_to_customer", 3600000, 3600001, 3600900, "ok", "schedule", 9, 7200000}));
+  auto syncs = st->LoadSyncs();
+  REQUIRE(syncs.size() == 2);
+  CHECK(syncs["won_to_order"].last_due == 2000);
+  CHECK(syncs["won_to_order"].last_result == "map failed");
+  CHECK(syncs["won_to_order"].last_why == "schedule");
+  CHECK(syncs["won_to_order"].next_due == 62000);
+  CHECK(syncs["account_to_customer"].last_run == 9);
+  fs::remove_all(d);
+}
+
+TEST_CASE("the state file's version: a version 4 file migrates to 5 (reconciliation history), its rows kept") {
+  fs::path d = Fresh("version_4to5");
+  fs::path path = d / "state.db";
+  std::string error;
+  {
+    auto st = state::StateStore::Open(path.string(), error);
+    REQUIRE_MESSAGE(st, error);
+    REQUIRE(st->BeginRun("h") == 1);
+  }
+  // As a version-4 crmx-run left it: none of the tables later versions add (5: reconciliations,
+  // discrepancies; and whatever came after).
+  const std::set<std::string> v4{"runs", "xref", "cursors", "deliveries", "attempts", "items", "actions", "events",
+                                 "usage", "field_values", "audit", "target_marks", "tombstones", "cursor_keys", "syncs"};
+  std::string drop;
+  for (int i = 0;; ++i) {
+    std::string t = Scalar(path, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                 "ORDER BY name LIMIT 1 OFFSET " + std::to_string(i));
+    if (t.empty()) break;
+    if (!v4.count(t)) drop += "DROP TABLE " + t + ";";
+  }
+  CHECK(drop.find("DROP TABLE reconciliations;") != std::string::npos);
+  Exec(path, drop + "PRAGMA user_version = 4;");
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  CHECK(st->BeginRun("h") == 2);
+  state::ReconciliationRow r{0, "crm.Opportunity~erp.SalesOrder", "2026-12-06T02:00:00Z", "2026-12-06T02:00:05Z",
+                             "sha256:x", 177, 1, "{}"};
+  std::vector<state::DiscrepancyRow> rows{{"field", "006A", "Amount ~ total", "92000.00", "94760.00", "+2760.00 (+3.00%)",
+                                           "2% (1840.00)", 0, ""}};
+  REQUIRE_MESSAGE(state::AddReconciliation(*st, r, rows, error), error);
+  CHECK(r.id == 1);
+  state::ReconciliationRow last;
+  std::vector<state::DiscrepancyRow> back;
+  REQUIRE_MESSAGE(state::LastReconciliation(*st, r.name, last, back, error), error);
+  CHECK(last.matched == 177);
+  REQUIRE(back.size() == 1);
+  // A new discrepancy is first seen by the reconciliation that found it.
+  CHECK(back[0].first_reconciliation == 1);
+  CHECK(back[0].first_seen == "2026-12-06T02:00:00Z");
+  CHECK(back[0].left_value == "92000.00");
+  st.reset();
+  CHECK(Scalar(path, "PRAGMA user_version") == std::to_string(state::kVersion));
+  fs::remove_all(d);
+}
+
+TEST_CASE("the status book: latest run per map, failure rates, budgets, and error resolution times") {
+  fs::path d = Fresh("status_book");
+  fs::path path = d / "state.db";
+  std::string error;
+  {
+    auto st = state::StateStore::Open(path.string(), error);
+    REQUIRE_MESSAGE(st, error);
+  }
+  // Two runs of acct (the later counts), one of order; a delivery that failed at 10:00 and was
+  // done at 12:00 (2 h), an item queued by run 1 (started 09:00) and resolved at 13:00 (4 h).
+  Exec(path,
+       "INSERT INTO runs (started, finished, plan_hash, summary) VALUES ('2026-12-01T09:00:00Z', "
+       "'2026-12-01T09:01:00Z', 'h', '{\"maps\":{\"acct\":{\"input_lines\":100,\"written\":50,\"skipped\":{\"count\":0},"
+       "\"data_quality\":{\"count\":50},\"failure_rate\":0.5}}}');"
+       "INSERT INTO runs (started, finished, plan_hash, summary) VALUES ('2026-12-01T10:00:00Z', "
+       "'2026-12-01T10:01:00Z', 'h', '{\"budgets\":{\"crm\":\"api_calls 120 of 1000 per 24h\"},\"maps\":{\"acct\":"
+       "{\"input_lines\":100,\"written\":98,\"skipped\":{\"count\":0},\"held\":{\"count\":2},\"failure_rate\":0.02},"
+       "\"order\":{\"input_lines\":10,\"written\":10,\"failure_rate\":0}}}');"
+       "INSERT INTO deliveries (id, map, source_key, idem_key, hash, state, run, decided, updated) VALUES "
+       "(1, 'order', 'O1', 'k', 'h', 'done', 2, '2026-12-01T10:00:00Z', '2026-12-01T12:00:00Z');"
+       "INSERT INTO attempts (delivery, attempt, run, at, ok) VALUES (1, 1, 2, '2026-12-01T10:00:00Z', 0);"
+       "INSERT INTO attempts (delivery, attempt, run, at, ok) VALUES (1, 2, 2, '2026-12-01T11:00:00Z', 0);"
+       "INSERT INTO items (id, map, record_id, queue, reasons, first_run, last_run, status) VALUES "
+       "(5, 'acct', 'A1', 'data_quality', '[\"missing Name\"]', 1, 1, 'resolved');"
+       "INSERT INTO items (id, map, record_id, queue, reasons, first_run, last_run) VALUES "
+       "(6, 'acct', 'A2', 'data_quality', '[\"missing Name\"]', 1, 2);"
+       "INSERT INTO actions (item, map, record_id, queue, action, actor, at) VALUES "
+       "(5, 'acct', 'A1', 'data_quality', 'resolve', 'ann', '2026-12-01T13:00:00Z');");
+  state::OpenOptions ro;
+  ro.read_only = true;
+  auto st = state::StateStore::Open(path.string(), error, ro);
+  REQUIRE_MESSAGE(st, error);
+  state::StatusFigures f;
+  // Now: 2026-12-02T00:00:00Z; a 7-day window.
+  REQUIRE_MESSAGE(state::LoadStatus(*st, 1796169600000LL, 7 * 86400000LL, f, error), error);
+  CHECK(f.runs == 2);
+  REQUIRE(f.maps.size() == 2);
+  for (const state::MapFigures& m : f.maps) {
+    if (m.map == "acct") {
+      CHECK(m.run == 2);
+      CHECK(m.queued == 2);
+      CHECK(m.failure_rate == doctest::Approx(0.02));
+    } else {
+      CHECK(m.map == "order");
+    }
+  }
+  CHECK(f.budgets.at("crm") == "api_calls 120 of 1000 per 24h");
+  CHECK(f.open_items.at("data_quality") == 1);
+  CHECK(f.resolutions == 2);
+  REQUIRE(f.resolution_median_s.has_value());
+  CHECK(*f.resolution_median_s == doctest::Approx(3 * 3600.0).epsilon(0.001));  // median of 2 h and 4 h
+  // A month later, the window holds none of them.
+  state::StatusFigures later;
+  REQUIRE_MESSAGE(state::LoadStatus(*st, 1796169600000LL + 30 * 86400000LL, 7 * 86400000LL, later, error), error);
+  CHECK(later.resolutions == 0);
+  CHECK(f.open_alerts.empty());
+  CHECK(f.reconciliations.empty());
+  CHECK_FALSE(later.resolution_median_s.has_value());
+  // Read-only: nothing can be written, and no run lock was taken (a writer opens beside it).
+  auto writer = state::StateStore::Open(path.string(), error);
+  CHECK_MESSAGE(writer, error);
   fs::remove_all(d);
 }

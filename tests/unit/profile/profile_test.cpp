@@ -289,3 +289,33 @@ TEST_CASE("Redact replaces every secret value by its reference") {
         "[secret file:secrets/ns_token_secret]; ok");
   CHECK(crmx::profile::Redact(target, "nothing secret") == "nothing secret");
 }
+
+TEST_CASE("serve's keys: a webhook's scheme and secret (a reference, redacted), and the poll interval") {
+  Fixture fx;
+  setenv("CRMX_TEST_HOOK_SECRET", "hook-secret-value-789", 1);
+  Target target;
+  std::string error;
+  const std::string hook = "      kind: salesforce\n      poll: 30s\n      webhook:\n        scheme: hubspot\n"
+                           "        secret: env:CRMX_TEST_HOOK_SECRET\n        url: https://crmx.example.com/webhooks/crm\n";
+  std::string text = Fixture::Edit("      kind: salesforce\n", hook);
+  REQUIRE_MESSAGE(crmx::profile::Parse(text, fx.file.string(), "dev", target, error), error);
+  const auto& crm = target.systems.at("crm");
+  CHECK(crm.poll == "30s");
+  REQUIRE(crm.webhook.has_value());
+  CHECK(crm.webhook->scheme == "hubspot");
+  CHECK(crm.webhook->secret.Reveal() == "hook-secret-value-789");
+  CHECK(crm.webhook->url == "https://crmx.example.com/webhooks/crm");
+  CHECK(crmx::profile::Redact(target, "sig key hook-secret-value-789") ==
+        "sig key [secret env:CRMX_TEST_HOOK_SECRET]");
+  // A literal secret, an unknown scheme, an unknown key: refused with their paths, no value echoed.
+  std::string bad = Fixture::Edit("      kind: salesforce\n",
+                                  "      kind: salesforce\n      webhook:\n        scheme: stripe\n"
+                                  "        secret: literal-hook-secret\n        colour: blue\n");
+  CHECK_FALSE(crmx::profile::Parse(bad, fx.file.string(), "dev", target, error));
+  CHECK(error.find("`targets.dev.crm.webhook.scheme`: `stripe` is not a webhook scheme (one of: hubspot, quickbooks, "
+                   "xero, crmx)") != std::string::npos);
+  CHECK(error.find("`targets.dev.crm.webhook.secret` must be a reference") != std::string::npos);
+  CHECK(error.find("`targets.dev.crm.webhook.colour` is not a webhook key") != std::string::npos);
+  CHECK(error.find("literal-hook-secret") == std::string::npos);
+  unsetenv("CRMX_TEST_HOOK_SECRET");
+}

@@ -1,0 +1,129 @@
+// Defines `crmx-run serve` on the command line (serve_command.h; the loop is runtime/serve).
+//
+//   crmx-run serve PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...] [--state FILE]
+//                       [--listen HOST:PORT] [--poll DURATION] [--zone ZONE] [--log-format text|json]
+//                       [--wait]
+#include "runtime/cli/serve_command.h"
+
+#include <csignal>
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "runtime/cli/systems.h"
+#include "runtime/serve/serve.h"
+#include "runtime/serve/verifiers.h"
+#include "runtime/watch/alerts.h"
+
+namespace crmx::cli {
+
+namespace {
+
+struct ServeArgs {
+  SystemArgs systems;
+  std::string state;
+  std::string listen = "127.0.0.1:9464";
+  std::string poll;
+  std::string zone = "UTC";
+  std::string log_format = "text";
+  bool wait = false;
+};
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+int ServeCommand(const ServeArgs& a) {
+  plan::Plan p;
+  OpenSystems open;
+  if (int rc = OpenPlanAndSystems(a.systems, p, open)) return rc;
+  serve::Options options;
+  size_t colon = a.listen.rfind(':');
+  int64_t port = colon == std::string::npos ? -1 : DurationMs(a.listen.substr(colon + 1) + "ms");
+  if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+    std::cerr << "error: --listen takes HOST:PORT (127.0.0.1:9464; port 0: any free one), got `" << a.listen << "`\n";
+    return 2;
+  }
+  options.host = a.listen.substr(0, colon);
+  options.port = static_cast<int>(port);
+  options.json_logs = a.log_format == "json";
+  options.schedule.default_zone = a.zone;
+  // The poll interval of `on change` syncs: --poll, else the profile's `poll` of a system
+  // (the shortest), else the schedule's default.
+  std::string poll = a.poll;
+  if (poll.empty()) {
+    for (const auto& [name, sys] : open.target.systems)
+      if (!sys.poll.empty() && (poll.empty() || DurationMs(sys.poll) < DurationMs(poll))) poll = sys.poll;
+  }
+  if (!poll.empty()) {
+    int64_t ms = DurationMs(poll);
+    if (ms <= 0) {
+      std::cerr << "error: the poll interval takes a duration above 0 (500ms, 30s, 5m), got `" << poll << "`\n";
+      return 2;
+    }
+    options.schedule.poll_ms = ms;
+  }
+  for (const auto& [name, sys] : open.target.systems) {
+    if (!sys.webhook) continue;
+    std::string error;
+    serve::WebhookVerifier v = serve::MakeVerifier(sys.webhook->scheme, sys.webhook->secret.Reveal(), sys.webhook->url, error);
+    if (!v) {
+      std::cerr << "error: system `" << name << "`: " << error << "\n";
+      return 1;
+    }
+    options.webhooks[name] = std::move(v);
+  }
+  std::unique_ptr<state::StateStore> st;
+  if (int rc = OpenRunState(open, a.state, a.wait, st)) return rc;
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  options.stop = &g_stop;
+  options.listening = [host = options.host](int bound) {
+    std::cout << "listening on http://" << host << ":" << bound << std::endl;
+  };
+  // Alerts: evaluated every `alerts.every` of the profile (default 1m), due notifications sent
+  // (and retried) on every turn.
+  watch::AlertLoop alerts(p, open.systems, open.target, [json = options.json_logs](const std::string& line) {
+    if (json) std::cerr << nlohmann::json{{"event", "notification"}, {"text", line}}.dump() << "\n";
+    else std::cerr << line << "\n";
+  });
+  options.watch = [&alerts](state::StateStore& state, int64_t now) -> std::string {
+    watch::Evaluation ev = alerts.Tick(state, now);
+    if (!ev.evaluated && ev.tried.empty()) return {};
+    nlohmann::json e = {{"evaluated", ev.evaluated}, {"fired", ev.fired},     {"reminded", ev.reminded},
+                        {"cleared", ev.cleared},     {"sent", ev.sent},       {"retrying", ev.retrying},
+                        {"failed", ev.failed},       {"errors", ev.errors},   {"lines", ev.lines}};
+    if (ev.evaluated && ev.fired == 0 && ev.reminded == 0 && ev.cleared == 0 && ev.tried.empty() && ev.errors.empty())
+      return {};  // a quiet evaluation: no line every minute
+    return e.dump();
+  };
+  std::string error;
+  int rc = serve::Serve(p, open.systems, *st, options, error);
+  if (rc) std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
+  return rc;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Runs every sync of a plan on its trigger until SIGTERM; /healthz, /metrics and webhooks over HTTP "
+               "(docs/serve.md)");
+  cmd->add_option("plan", a->systems.plan, "The plan file (crmxc build SPEC -o PLAN)")->required();
+  cmd->add_option("--system", a->systems.systems, "NAME=WHERE: a local directory or SQLite database for system NAME")
+      ->allow_extra_args(false);
+  cmd->add_option("--profiles", a->systems.profiles, "The profile file (default: crmx.profiles.yaml; docs/profiles.md)");
+  cmd->add_option("--target", a->systems.target, "The profile's target (default: the file's default_target)");
+  cmd->add_option("--state", a->state, "The state file (SQLite; default: as `run` finds it)");
+  cmd->add_option("--listen", a->listen, "HOST:PORT of /healthz, /metrics and /webhooks (default 127.0.0.1:9464)");
+  cmd->add_option("--poll", a->poll,
+                  "How often `on change` syncs poll their source (default: the profile's `poll`, else 60s)");
+  cmd->add_option("--zone", a->zone, "The zone of a `daily at` without one (default UTC)");
+  cmd->add_option("--log-format", a->log_format, "text (default) or json: one JSON object a line on stderr")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--wait", a->wait, "When a run holds the state file, wait for it (default: exit 1)");
+  cmd->callback([a, &exit_code] { exit_code = ServeCommand(*a); });
+}
+
+}  // namespace crmx::cli

@@ -1,0 +1,102 @@
+// Defines the status book (status_book.h).
+#include "runtime/state/status_book.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "runtime/state/statement.h"
+
+namespace crmx::state {
+
+namespace {
+
+using Stmt = Statement;
+
+std::string Fail(StateStore& store, const std::string& message) { return "state " + store.path() + ": " + message; }
+
+}  // namespace
+
+bool LoadStatus(StateStore& store, int64_t now_ms, int64_t window_ms, StatusFigures& out, std::string& error) {
+  out.syncs = store.LoadSyncs();
+  out.open_items = store.OpenItemCounts();
+  for (const auto& [k, n] : store.LedgerCounts()) out.ledger[k] = n;
+  if (!store.ok()) {
+    error = store.error();
+    return false;
+  }
+  sqlite3* db = store.db();
+  // The latest finished run of each map, from the runs' summaries (newest first).
+  Stmt runs(db, "SELECT run, finished, summary FROM runs WHERE finished IS NOT NULL ORDER BY run DESC");
+  std::map<std::string, bool> seen;
+  while (runs.Row()) {
+    ++out.runs;
+    if (out.last_run_finished.empty()) out.last_run_finished = runs.Text(1);
+    nlohmann::json j = nlohmann::json::parse(runs.Text(2), nullptr, false);
+    if (!j.is_object()) continue;
+    if (out.budgets.empty() && j.contains("budgets") && j["budgets"].is_object())
+      for (auto& [sys, text] : j["budgets"].items())
+        if (text.is_string()) out.budgets[sys] = text.get<std::string>();
+    if (!j.contains("maps") || !j["maps"].is_object()) continue;
+    for (auto& [name, m] : j["maps"].items()) {
+      if (seen[name] || !m.is_object()) continue;
+      seen[name] = true;
+      auto count = [&m](const char* bucket) -> int64_t {
+        if (!m.contains(bucket)) return 0;
+        const auto& b = m[bucket];
+        if (b.is_number_integer()) return b.get<int64_t>();
+        if (b.is_object() && b.contains("count") && b["count"].is_number_integer()) return b["count"].get<int64_t>();
+        return 0;
+      };
+      MapFigures f;
+      f.map = name;
+      f.run = runs.Int(0);
+      f.finished = runs.Text(1);
+      f.read = m.value("input_lines", int64_t{0});
+      f.written = m.value("written", int64_t{0});
+      f.skipped = count("skipped");
+      f.queued = count("data_quality") + count("held") + count("waiting") + count("error");
+      f.failure_rate = m.value("failure_rate", 0.0);
+      out.maps.push_back(f);
+    }
+  }
+  if (!runs.ok()) {
+    error = Fail(store, runs.Error());
+    return false;
+  }
+  // Error resolution: failed then done deliveries, and items people resolved, in the window.
+  const std::string since = "datetime(" + std::to_string((now_ms - window_ms) / 1000) + ", 'unixepoch')";
+  std::vector<double> seconds;
+  Stmt d(db,
+         "SELECT (julianday(d.updated) - julianday(min(a.at))) * 86400.0 FROM deliveries d JOIN attempts a ON "
+         "a.delivery = d.id WHERE d.state = 'done' AND julianday(d.updated) >= julianday(" + since +
+             ") GROUP BY d.id");
+  while (d.Row()) seconds.push_back(sqlite3_column_double(d.get(), 0));
+  Stmt r(db,
+         "SELECT (julianday(a.at) - julianday(r.started)) * 86400.0 FROM actions a JOIN items i ON i.id = a.item "
+         "JOIN runs r ON r.run = i.first_run WHERE a.action = 'resolve' AND julianday(a.at) >= julianday(" + since +
+             ")");
+  while (r.Row()) seconds.push_back(sqlite3_column_double(r.get(), 0));
+  if (!d.ok() || !r.ok()) {
+    error = Fail(store, d.ok() ? r.Error() : d.Error());
+    return false;
+  }
+  Stmt alerts(db, "SELECT alert, count(*) FROM alert_timers WHERE fired IS NOT NULL AND fired > 0 GROUP BY alert");
+  while (alerts.Row()) out.open_alerts[alerts.Text(0)] = alerts.Int(1);
+  Stmt rec(db,
+           "SELECT r.name, r.finished, r.matched, r.discrepancies FROM reconciliations r WHERE r.id = "
+           "(SELECT max(id) FROM reconciliations WHERE name = r.name) ORDER BY r.name");
+  while (rec.Row()) out.reconciliations.push_back({rec.Text(0), rec.Text(1), rec.Int(2), rec.Int(3)});
+  if (!alerts.ok() || !rec.ok()) {
+    error = Fail(store, alerts.ok() ? rec.Error() : alerts.Error());
+    return false;
+  }
+  out.resolutions = static_cast<int64_t>(seconds.size());
+  if (!seconds.empty()) {
+    std::sort(seconds.begin(), seconds.end());
+    size_t n = seconds.size();
+    out.resolution_median_s = n % 2 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
+  }
+  return true;
+}
+
+}  // namespace crmx::state

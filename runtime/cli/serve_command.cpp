@@ -5,6 +5,7 @@
 //                       [--wait]
 #include "runtime/cli/serve_command.h"
 
+#include <chrono>
 #include <csignal>
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -12,6 +13,7 @@
 
 #include "runtime/cli/systems.h"
 #include "runtime/serve/serve.h"
+#include "runtime/serve/reconciles.h"
 #include "runtime/serve/verifiers.h"
 #include "runtime/watch/alerts.h"
 
@@ -30,6 +32,11 @@ struct ServeArgs {
 };
 
 std::atomic<bool> g_stop{false};
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 void OnSignal(int) { g_stop.store(true); }
 
@@ -87,7 +94,17 @@ int ServeCommand(const ServeArgs& a) {
     if (json) std::cerr << nlohmann::json{{"event", "notification"}, {"text", line}}.dump() << "\n";
     else std::cerr << line << "\n";
   });
-  options.watch = [&alerts](state::StateStore& state, int64_t now) -> std::string {
+  // Reconciliations on their schedules (`reconcile daily ...`), kept in the state's history.
+  serve::ScheduledReconciles reconciles;
+  {
+    std::string error;
+    if (!reconciles.Init(p, open.systems, options.schedule, *st, NowMs(), error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+  }
+  options.watch = [&alerts, &reconciles](state::StateStore& state, int64_t now) -> std::string {
+    for (const std::string& e : reconciles.Tick(state, now)) std::cerr << e << "\n";
     watch::Evaluation ev = alerts.Tick(state, now);
     if (!ev.evaluated && ev.tried.empty()) return {};
     nlohmann::json e = {{"evaluated", ev.evaluated}, {"fired", ev.fired},     {"reminded", ev.reminded},

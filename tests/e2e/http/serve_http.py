@@ -44,6 +44,11 @@ def main():
         first = {e["sync"]: e for e in serve.syncs()}
         check(set(first) == {"account_to_customer", "won_to_order", "order_status_back"}, f"first runs: {first}")
         check(all(e["ok"] for e in first.values()), f"the first runs failed: {first}")
+        # The north star's `reconcile daily`: serve never ran it, so it runs at start, finding 0.
+        serve.wait_for(lambda: any(e.get("event") == "reconcile" for e in serve.events), 60, "the daily reconciliation")
+        rec = [e for e in serve.events if e.get("event") == "reconcile"]
+        check(len(rec) == 1 and rec[0].get("ok") and rec[0].get("discrepancies") == 0 and rec[0].get("matched", 0) > 0,
+              f"the daily reconciliation ran once at start with 0 discrepancies: {rec}")
         status, body = serve.get("/healthz")
         check(status == 200 and json.loads(body)["status"] == "ok", f"/healthz: {status} {body}")
 
@@ -110,6 +115,8 @@ def main():
         serve.wait_for(lambda: world.order_of(opp2) is not None, 60, f"the sales order of {opp2} by polling")
         poll_latency = time.time() - closed
         check(poll_latency < 1 + 5, f"polling every 1s delivers within the interval + 5s: {poll_latency:.2f}s")
+        check(not [e for e in serve.events if e.get("event") == "reconcile"],
+              "the daily reconciliation ran again right after the restart (its last due instant is kept)")
         check(not serve.syncs("account_to_customer"),
               f"the hourly account sync ran again right after the restart: {serve.syncs('account_to_customer')}")
         # crmx-run status beside the running serve (read-only, no run lock).

@@ -29,10 +29,12 @@ import sqlite3
 import sys
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+import serving  # noqa: E402
 from reconcile_http import netsuite_patch  # noqa: E402
 
 WEBHOOK_PATH = "/services/T0CRMX/B0CRMX/alerts-hook-secret-7f3a"
@@ -156,6 +158,8 @@ notify:
   channels:
     finance-ops:
       webhook: env:CRMX_TEST_FINANCE_OPS_WEBHOOK
+alerts:
+  every: 1s
 """)
         state = os.path.join(work, "state.db")
         systems = ["--profiles", profile, "--target", "emulators", "--state", state]
@@ -252,6 +256,44 @@ notify:
         check(rows == sorted([(f"email:{owner_mail}", "sent", 1), ("webhook:finance-ops", "sent", 1)]),
               f"notification rows {rows}")
         db.close()
+        # 6. Under crmx-run serve (alerts evaluated every second): a new closed-won opportunity
+        #    becomes a Pending Approval order, which is told exactly once, across a restart of serve.
+        world = types.SimpleNamespace(crmx_run=crmx_run, plan=plan, profile=profile, state=state)
+        opp2 = serving.open_opportunities(sf, ns)[0]
+        owner2 = OWNERS[next(o for o in sf.records("Opportunity") if o["Id"] == opp2)["OwnerId"]]
+        srv = serving.Serve(world, "--poll", "1s", env=env)
+        try:
+            srv.wait_for(lambda: len(srv.syncs("won_to_order")) >= 1, 60, "won_to_order under serve")
+            serving.close_won(sf, opp2)
+            srv.wait_for(lambda: serving.order_of(ns, opp2) is not None, 60, f"the sales order of {opp2}")
+            order2 = serving.order_of(ns, opp2)
+            srv.wait_for(lambda: len(smtp.messages) >= 2 and len(hooks.posts) >= 2, 60,
+                         "serve's alert email and webhook post for the new order")
+            time.sleep(2.5)  # a few more evaluations: nothing more is sent
+            rc = srv.stop()
+            outputs.extend(json.dumps(e) for e in srv.events)
+            check(rc == 0, f"serve exits 0 on SIGTERM: {rc}")
+        finally:
+            if srv.proc.poll() is None:
+                srv.stop()
+        check(len(smtp.messages) == 2 and len(hooks.posts) == 2,
+              f"under serve: {len(smtp.messages)} emails, {len(hooks.posts)} posts (2 each expected)")
+        if len(smtp.messages) >= 2:
+            msg = email.message_from_bytes(smtp.messages[1][2], policy=email.policy.default)
+            check(smtp.messages[1][1] == [owner2] and msg["Subject"] == f"[crmx] pending_approval: erp.SalesOrder "
+                  f"{order2['id']} for 2s", f"serve's email: to {smtp.messages[1][1]}, {msg['Subject']}")
+        check(any(e.get("event") == "alerts" and any(l.startswith("fired pending_approval") for l in e.get("lines", []))
+                  for e in srv.events), "serve logs the alert it fired")
+        srv = serving.Serve(world, "--poll", "1s", env=env)
+        try:
+            time.sleep(4)
+            rc = srv.stop()
+            outputs.extend(json.dumps(e) for e in srv.events)
+        finally:
+            if srv.proc.poll() is None:
+                srv.stop()
+        check(len(smtp.messages) == 2 and len(hooks.posts) == 2,
+              f"after serve restarted: {len(smtp.messages)} emails, {len(hooks.posts)} posts")
         # The webhook's URL is a secret: in no output, not in the state file.
         secret = WEBHOOK_PATH.split("/")[-1]
         check(not any(secret in o for o in outputs), "the webhook URL was printed")

@@ -44,61 +44,71 @@ class World:
         self.state = os.path.join(self.work, "state.db")
         harness.run([crmx_run, "run", self.plan, "--profiles", self.profile, "--target", "emulators", "--state",
                      self.state, "--progress", "never"], env=ENV)
-        self.token = None
 
     def stop(self):
         for e in (self.sf, self.ns):
             e.stop()
 
     # ---------------------------------------------------------------- Salesforce
-    def sf_call(self, method, path, body=None):
-        if self.token is None:
-            form = ("grant_type=client_credentials&client_id=crmx-test-client&client_secret="
-                    + harness.TEST_ENV["CRMX_SF_CLIENT_SECRET"]).encode()
-            req = urllib.request.Request(self.sf.url + "/services/oauth2/token", data=form, method="POST",
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
-            with urllib.request.urlopen(req, timeout=30) as r:
-                self.token = json.loads(r.read())["access_token"]
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.sf.url + "/services/data/v61.0/" + path, data=data, method=method,
-                                     headers={"Authorization": "Bearer " + self.token,
-                                              "Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read() or b"null")
-
     def open_opportunities(self):
-        """Opportunities not won yet, with an amount, whose account is a customer in NetSuite:
-        closing one makes won_to_order write a sales order."""
-        customers = {c.get("externalId") for c in self.ns.records("Customer")}
-        orders = {o.get("externalId") for o in self.ns.records("SalesOrder")}
-        out = []
-        for o in self.sf.records("Opportunity"):
-            if (o.get("StageName") != "Closed Won" and (o.get("Amount") or 0) > 0 and not o.get("IsDeleted")
-                    and o.get("AccountId") in customers and o["Id"] not in orders):
-                out.append(o["Id"])
-        return out
+        return open_opportunities(self.sf, self.ns)
 
     def close_won(self, opp_id):
-        r = self.sf_call("PATCH", "composite/sobjects", {"allOrNone": True, "records": [
-            {"attributes": {"type": "Opportunity"}, "id": opp_id, "StageName": "Closed Won"}]})
-        if not r or not r[0].get("success"):
-            raise RuntimeError(f"closing {opp_id} failed: {r}")
+        close_won(self.sf, opp_id)
 
     def order_of(self, opp_id):
-        for o in self.ns.records("SalesOrder"):
-            if o.get("externalId") == opp_id:
-                return o
-        return None
+        return order_of(self.ns, opp_id)
+
+
+def sf_call(sf, method, path, body=None):
+    """A call to the Salesforce emulator's REST API, logged in with the test client's secret."""
+    form = ("grant_type=client_credentials&client_id=crmx-test-client&client_secret="
+            + harness.TEST_ENV["CRMX_SF_CLIENT_SECRET"]).encode()
+    req = urllib.request.Request(sf.url + "/services/oauth2/token", data=form, method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        token = json.loads(r.read())["access_token"]
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(sf.url + "/services/data/v61.0/" + path, data=data, method=method,
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"null")
+
+
+def open_opportunities(sf, ns):
+    """Opportunities not won yet, with an amount, whose account is a customer in NetSuite:
+    closing one makes won_to_order write a sales order."""
+    customers = {c.get("externalId") for c in ns.records("Customer")}
+    orders = {o.get("externalId") for o in ns.records("SalesOrder")}
+    return [o["Id"] for o in sf.records("Opportunity")
+            if o.get("StageName") != "Closed Won" and (o.get("Amount") or 0) > 0 and not o.get("IsDeleted")
+            and o.get("AccountId") in customers and o["Id"] not in orders]
+
+
+def close_won(sf, opp_id):
+    r = sf_call(sf, "PATCH", "composite/sobjects", {"allOrNone": True, "records": [
+        {"attributes": {"type": "Opportunity"}, "id": opp_id, "StageName": "Closed Won"}]})
+    if not r or not r[0].get("success"):
+        raise RuntimeError(f"closing {opp_id} failed: {r}")
+
+
+def order_of(ns, opp_id):
+    for o in ns.records("SalesOrder"):
+        if o.get("externalId") == opp_id:
+            return o
+    return None
 
 
 class Serve:
     """`crmx-run serve` on a free port, JSON logs collected; stop() sends SIGTERM."""
 
-    def __init__(self, world, *args):
+    def __init__(self, world, *args, env=None):
+        """`world`: what to serve (crmx_run, plan, profile, state: a World, or any object with them)."""
         self.proc = subprocess.Popen(
             [world.crmx_run, "serve", world.plan, "--profiles", world.profile, "--target", "emulators",
              "--state", world.state, "--listen", "127.0.0.1:0", "--log-format", "json", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **harness.TEST_ENV, **ENV})
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **harness.TEST_ENV, **ENV, **(env or {})})
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening on "):
             self.proc.kill()

@@ -1131,38 +1131,33 @@ std::unordered_map<std::string, std::string> StateStore::LoadXref(const std::str
   return out;
 }
 
-std::string StateStore::LoadCursor(const std::string& map) {
+std::string StateStore::LoadMapValue(const char* table, const char* column, const std::string& map) {
   if (!ok()) return {};
-  Query q(db_, "SELECT value FROM cursors WHERE map = ?", {map});
+  Query q(db_, std::string("SELECT ") + column + " FROM " + table + " WHERE map = ?", {map});
   if (q.Row()) return q.Text(0);
   if (!q.ok()) Fail();
   return {};
 }
 
-bool StateStore::SaveCursor(const std::string& map, const std::string& value) {
+bool StateStore::SaveMapValue(const char* table, const char* column, const std::string& map, const std::string& value) {
   if (!ok()) return false;
   Query q(db_,
-          "INSERT INTO cursors (map, value, updated) VALUES (?, ?, ?) "
-          "ON CONFLICT(map) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+          std::string("INSERT INTO ") + table + " (map, " + column + ", updated) VALUES (?, ?, ?) " +
+              "ON CONFLICT(map) DO UPDATE SET " + column + " = excluded." + column + ", updated = excluded.updated",
           {map, value, Now()});
   return q.Done() || Fail();
 }
 
-std::string StateStore::LoadTargetMark(const std::string& map) {
-  if (!ok()) return {};
-  Query q(db_, "SELECT mark FROM target_marks WHERE map = ?", {map});
-  if (q.Row()) return q.Text(0);
-  if (!q.ok()) Fail();
-  return {};
+std::string StateStore::LoadCursor(const std::string& map) { return LoadMapValue("cursors", "value", map); }
+
+bool StateStore::SaveCursor(const std::string& map, const std::string& value) {
+  return SaveMapValue("cursors", "value", map, value);
 }
 
+std::string StateStore::LoadTargetMark(const std::string& map) { return LoadMapValue("target_marks", "mark", map); }
+
 bool StateStore::SaveTargetMark(const std::string& map, const std::string& mark) {
-  if (!ok()) return false;
-  Query q(db_,
-          "INSERT INTO target_marks (map, mark, updated) VALUES (?, ?, ?) "
-          "ON CONFLICT(map) DO UPDATE SET mark = excluded.mark, updated = excluded.updated",
-          {map, mark, Now()});
-  return q.Done() || Fail();
+  return SaveMapValue("target_marks", "mark", map, mark);
 }
 
 std::string StateStore::PreviousPlanHash(int64_t run) {

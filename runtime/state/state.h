@@ -254,6 +254,9 @@ class StateStore {
   bool Fail();
   // Writes the batched item rows (PutItem); false (and failed) on an error.
   bool FlushItems();
+  // A table keyed by map with one value column and `updated` (cursors, target_marks).
+  std::string LoadMapValue(const char* table, const char* column, const std::string& map);
+  bool SaveMapValue(const char* table, const char* column, const std::string& map, const std::string& value);
   // A batched item row: its strings are views of interned_, which holds each distinct text of
   // the batch once (map, queue, file and flag repeat) and is emptied when the batch is written.
   struct ItemRow {

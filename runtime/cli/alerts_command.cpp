@@ -94,7 +94,7 @@ void PrintJson(const watch::Evaluation& ev, const std::string& state, bool dry_r
                    {"reminded", ev.reminded},  {"cleared", ev.cleared}, {"decided", ev.decided},
                    {"sent", ev.sent},          {"retrying", ev.retrying}, {"failed", ev.failed},
                    {"lines", ev.lines},        {"errors", ev.errors},   {"notes", ev.notes},
-                   {"notifications", tried}};
+                   {"calls", ev.calls},        {"notifications", tried}};
   std::cout << j.dump(2) << "\n";
 }
 

@@ -90,9 +90,10 @@ int ServeCommand(const ServeArgs& a) {
   };
   // Alerts: evaluated every `alerts.every` of the profile (default 1m), due notifications sent
   // (and retried) on every turn.
-  watch::AlertLoop alerts(p, open.systems, open.target, [json = options.json_logs](const std::string& line) {
-    if (json) std::cerr << nlohmann::json{{"event", "notification"}, {"text", line}}.dump() << "\n";
-    else std::cerr << line << "\n";
+  // What the log sink says goes out with the turn's other events, through serve's log.
+  std::vector<std::string> told;
+  watch::AlertLoop alerts(p, open.systems, open.target, [&told](const std::string& line) {
+    told.push_back(nlohmann::json{{"event", "notification"}, {"text", line}}.dump());
   });
   // Reconciliations on their schedules (`reconcile daily ...`), kept in the state's history.
   serve::ScheduledReconciles reconciles;
@@ -103,16 +104,19 @@ int ServeCommand(const ServeArgs& a) {
       return 1;
     }
   }
-  options.watch = [&alerts, &reconciles](state::StateStore& state, int64_t now) -> std::string {
-    for (const std::string& e : reconciles.Tick(state, now)) std::cerr << e << "\n";
+  options.watch = [&alerts, &reconciles, &told](state::StateStore& state, int64_t now) -> std::vector<std::string> {
+    std::vector<std::string> events = reconciles.Tick(state, now);
     watch::Evaluation ev = alerts.Tick(state, now);
-    if (!ev.evaluated && ev.tried.empty()) return {};
-    nlohmann::json e = {{"evaluated", ev.evaluated}, {"fired", ev.fired},     {"reminded", ev.reminded},
+    for (std::string& line : told) events.push_back(std::move(line));
+    told.clear();
+    if (!ev.evaluated && ev.tried.empty()) return events;
+    nlohmann::json e = {{"event", "alerts"}, {"evaluated", ev.evaluated}, {"fired", ev.fired}, {"reminded", ev.reminded},
                         {"cleared", ev.cleared},     {"sent", ev.sent},       {"retrying", ev.retrying},
                         {"failed", ev.failed},       {"errors", ev.errors},   {"lines", ev.lines}};
     if (ev.evaluated && ev.fired == 0 && ev.reminded == 0 && ev.cleared == 0 && ev.tried.empty() && ev.errors.empty())
-      return {};  // a quiet evaluation: no line every minute
-    return e.dump();
+      return events;  // a quiet evaluation: no line every minute
+    events.push_back(e.dump());
+    return events;
   };
   std::string error;
   int rc = serve::Serve(p, open.systems, *st, options, error);

@@ -156,6 +156,9 @@ int StatusCommand(const StatusArgs& a) {
   for (const auto& r : f.reconciliations)
     recs.push_back({{"name", r.name}, {"finished", r.finished}, {"matched", r.matched}, {"discrepancies", r.discrepancies}});
   out["reconciliations"] = recs;
+  json changes = json::object();
+  for (const auto& [m, c] : f.change_to_done) changes[m] = {{"done", c.n}, {"median_s", c.median_s}, {"p95_s", c.p95_s}};
+  out["change_to_delivery"] = changes;
   bench(kEventLatency, event_worst, event_worst ? Seconds(*event_worst) : "no run under serve yet", event_of);
   bench(kBatchLatency, batch_worst, batch_worst ? Seconds(*batch_worst) : "no run under serve yet", batch_of);
   std::optional<double> worst_rate;
@@ -189,8 +192,25 @@ int StatusCommand(const StatusArgs& a) {
   bench(kApiUse, api, api ? buf : "no api_calls budget in the plan", api_of);
   int64_t backlog = f.open_items.count("data_quality") ? f.open_items["data_quality"] : 0;
   bench(kBacklog, static_cast<double>(backlog), std::to_string(backlog) + " records", "");
-  bench(kWonToOrder, std::nullopt,
-        "not in the state (the ledger keeps no source change time): bench/serve measures it", "");
+  // Closed-won to sales order: the on-change syncs with a `when` (a deal reaching a stage),
+  // else every on-change sync; the slowest median among them.
+  std::vector<std::string> won;
+  for (const plan::Sync& s : p.syncs)
+    if (s.trigger == "on_change" && !s.when.empty()) won.push_back(s.map);
+  if (won.empty())
+    for (const plan::Sync& s : p.syncs)
+      if (s.trigger == "on_change") won.push_back(s.map);
+  std::optional<double> won_median;
+  std::string won_shown = won.empty() ? "no on-change sync in the plan" : "no delivery done in 7 days", won_of;
+  for (const std::string& m : won) {
+    auto c = f.change_to_done.find(m);
+    if (c == f.change_to_done.end() || (won_median && c->second.median_s <= *won_median)) continue;
+    won_median = c->second.median_s;
+    won_of = m;
+    won_shown = Seconds(c->second.median_s) + " median, " + Seconds(c->second.p95_s) + " p95 (of " +
+                std::to_string(c->second.n) + ")";
+  }
+  bench(kWonToOrder, won_median, won_shown, won_of);
   out["benchmarks"] = benchmarks;
   if (a.format == "json") {
     std::cout << out.dump(2) << "\n";

@@ -135,6 +135,7 @@ struct Open {
   std::string state;   // in_flight, pending, failed, dead
   int64_t attempts = 0;  // sends whose result came back
   int64_t due_ms = 0;    // failed: when it may be sent again
+  int64_t source_changed_ms = 0;  // the source record's change time (its cursor), Unix ms; 0: unknown
   std::string reason;    // the last failure
   bool sent = false;         // handed to the writer by this run
   bool in_batch = false;     // in decided_
@@ -958,6 +959,16 @@ class MapRun {
     return d;
   }
 
+  // When the current source record last changed, by its cursor (Unix ms); 0 when the map has
+  // no cursor or the record no time in it. What `crmx-run status` measures a delivery from.
+  int64_t SourceChangedMs() const {
+    if (cur_row_ == nullptr || cursor_at_ >= map_.projection.fields.size()) return 0;
+    const Value& c = cur_row_[cursor_at_];
+    if (c.kind() != value::Kind::kTimestamp) return 0;
+    value::Time t = c.AsTime();
+    return t.seconds * 1000 + t.nanos / 1000000;
+  }
+
   // The current source record's own id, "" when the map's source has none.
   std::string SourceId() const { return cur_row_ && id_at_ < map_.projection.fields.size() ? KeyText(cur_row_[id_at_]) : ""; }
 
@@ -1028,6 +1039,7 @@ class MapRun {
     o.hash = std::move(hash);
     o.external_id = std::move(external_id);
     o.source_id = SourceId();
+    o.source_changed_ms = SourceChangedMs();
     o.file = file;
     o.line = line;
     o.state = "in_flight";
@@ -1054,6 +1066,7 @@ class MapRun {
       o.hash = d.hash;
       o.external_id = d.external_id;
       o.source_id = d.source_id;
+      o.source_changed_ms = d.source_changed_ms;
       o.file = d.file;
       o.line = d.line;
       o.state = d.state;
@@ -1107,6 +1120,7 @@ class MapRun {
         d.file = o.file;
         d.line = o.line;
         d.run = run_;
+        d.source_changed_ms = o.source_changed_ms;
         o.id = state_->Decide(d);
       }
       CrashPoint("after_decide_before_commit");
@@ -1131,6 +1145,8 @@ class MapRun {
     uint64_t tag = next_tag_++;
     tags_[tag] = {key, o.gen};
     o.sent = true;
+    if (o.idem.empty()) o.idem = state::IdempotencyKey(map_.name, key, o.hash);
+    writer->SetIdempotencyKey(tag, o.idem);
     if (!writer->Add(o.values.data(), tag, results_, write_error_)) {
       write_error_ = "writing " + map_.target.object + ": " + write_error_;
       return false;

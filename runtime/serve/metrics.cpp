@@ -34,6 +34,7 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Gauge>& queues;
   prometheus::Family<prometheus::Gauge>& ledger;
   prometheus::Family<prometheus::Counter>& webhooks;
+  prometheus::Family<prometheus::Counter>& notifications;
   prometheus::Gauge& up;
 };
 
@@ -60,6 +61,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       BuildGauge().Name("crmx_queue_items").Help("Open items per queue, as the state holds them").Register(r),
       BuildGauge().Name("crmx_deliveries").Help("The delivery ledger by state").Register(r),
       BuildCounter().Name("crmx_webhooks_total").Help("Webhooks by system and result (accepted, or the refusal)").Register(r),
+      BuildCounter()
+          .Name("crmx_notifications_total")
+          .Help("Alert notifications tried, by result (sent, retrying, failed)")
+          .Register(r),
       up.Add({})});
 }
 
@@ -96,6 +101,12 @@ void Metrics::SyncRun(const std::string& sync, const engine::RunReport* report, 
 
 void Metrics::Webhook(const std::string& system, const std::string& result) {
   f_->webhooks.Add({{"system", system}, {"result", result}}).Increment();
+}
+
+void Metrics::Notifications(const std::string& result, uint64_t n) {
+  // The series exists from the first try on, 0 until something has that result.
+  auto& c = f_->notifications.Add({{"result", result}});
+  if (n) c.Increment(static_cast<double>(n));
 }
 
 void Metrics::QueueSizes(const std::map<std::string, int64_t>& open_by_queue) {

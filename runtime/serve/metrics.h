@@ -16,6 +16,8 @@
 //   crmx_queue_items{queue}                   gauge: open items per queue, as the state has them
 //   crmx_deliveries{state}                    gauge: the ledger by state
 //   crmx_webhooks_total{system, result}       counter: webhooks accepted, refused by reason
+//   crmx_notifications_total{result}          counter: alert notifications tried: sent, retrying
+//                                             (failed, to be tried again), failed (given up)
 //   crmx_up                                   gauge: 1 while the loop runs
 //
 // Every method is safe to call from several threads (the HTTP threads read, the loop writes).
@@ -45,6 +47,7 @@ class Metrics {
   // since it fell due.
   void SyncRun(const std::string& sync, const engine::RunReport* report, double seconds, double since_due);
   void Webhook(const std::string& system, const std::string& result);
+  void Notifications(const std::string& result, uint64_t n);
   void QueueSizes(const std::map<std::string, int64_t>& open_by_queue);
   void Ledger(const std::map<std::string, int64_t>& by_state);
   void Up(bool up);

@@ -167,7 +167,8 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
     metrics.Webhook(system, verdict.result);
     log.Event("webhook", {{"system", system}, {"result", verdict.result}, {"status", verdict.status}});
     res.status = verdict.status;
-    res.set_content(verdict.body.empty() ? verdict.result + "\n" : verdict.body, "text/plain");
+    if (!verdict.empty_body)
+      res.set_content(verdict.body.empty() ? verdict.result + "\n" : verdict.body, "text/plain");
     if (verdict.status < 300 && verdict.changed) {
       std::lock_guard<std::mutex> lock(shared.mu);
       shared.changed_systems.insert(system);
@@ -290,8 +291,20 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
     }
     if (rc) break;
     if (options.watch) {
-      std::string said = options.watch(state, WallMs());
-      if (!said.empty()) log.Event("alerts", json::parse(said, nullptr, false));
+      for (const std::string& said : options.watch(state, WallMs())) {
+        json e = json::parse(said, nullptr, false);
+        if (!e.is_object() || !e.contains("event") || !e["event"].is_string()) {
+          log.Event("watch", {{"text", said}});
+          continue;
+        }
+        std::string event = e["event"].get<std::string>();
+        e.erase("event");
+        if (event == "alerts")
+          for (const char* result : {"sent", "retrying", "failed"})
+            if (e.contains(result) && e[result].is_number_unsigned())
+              metrics.Notifications(result, e[result].get<uint64_t>());
+        log.Event(event, std::move(e));
+      }
       if (!state.ok()) {
         shared.state_failed.store(true);
         error = state.error();

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "runtime/engine/engine.h"
 #include "runtime/plan/plan.h"
@@ -43,6 +44,7 @@ struct WebhookVerdict {
   int status = 401;    // what to answer: 202 (or 200 for a handshake), 401 refused
   std::string result;  // "accepted", or the refusal: "unsigned", "bad_signature", "too_old", "replayed", ...
   std::string body;    // answer body, when the scheme needs one
+  bool empty_body = false;  // answer with no body at all (Xero wants none)
   bool changed = true;  // accepted and says something changed (false: a handshake)
 };
 
@@ -67,9 +69,11 @@ struct Options {
   // Called once the HTTP server listens, with its port.
   std::function<void(int port)> listening;
   // Called on every turn of the loop, after the syncs due ran, on the loop's thread (the one
-  // that may use the state): the alerts and their notifications (runtime/watch/alerts.h).
-  // Returns the event to log and count ("" nothing happened worth a line).
-  std::function<std::string(state::StateStore&, int64_t now_ms)> watch;
+  // that may use the state): the reconciliations due and the alerts and their notifications
+  // (runtime/serve/reconciles.h, runtime/watch/alerts.h). Returns the events worth a line, each
+  // a JSON object with its `event` ("reconcile", "alerts", "notification"); an "alerts" event's
+  // `sent`/`retrying`/`failed` counts are added to crmx_notifications_total.
+  std::function<std::vector<std::string>(state::StateStore&, int64_t now_ms)> watch;
 };
 
 // Runs until *options.stop. 0 on a clean stop; 1 with `error` when it cannot start (a port in

@@ -39,8 +39,10 @@ WebhookVerifier MakeVerifier(const std::string& scheme, const std::string& secre
     Verdict v = replays->Admit(Verify(s, r, secret, now_ms), now_ms);
     WebhookVerdict out;
     out.status = v.http_status;
-    out.result = std::string(OutcomeName(v.outcome));
+    out.result = v.intent_to_receive ? "intent_to_receive" : std::string(OutcomeName(v.outcome));
     out.changed = v.accepted() && !v.intent_to_receive;
+    // Xero: "respond with a 200 (or 401) and an empty body", whatever the request was.
+    out.empty_body = s == Scheme::kXero;
     return out;
   };
 }

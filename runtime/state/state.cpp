@@ -419,9 +419,24 @@ CREATE INDEX notifications_due ON notifications (status, due);
 
 bool MigrateTo6(sqlite3* db, std::string& error) { return Exec(db, kSchema6, error); }
 
+// Version 7: a delivery keeps when its source record changed (the record's cursor, Unix ms), so
+// `crmx-run status` measures the time from a change at the source (a deal closed won) to its
+// write being done in the target (the sales order), runtime/state/status_book.h.
+bool MigrateTo7(sqlite3* db, std::string& error) {
+  // A file made by a newer crmx-run and set back to an older version has the column already.
+  bool has = false;
+  Query q(db, "PRAGMA table_info(deliveries)", {});
+  while (q.Row()) has = has || q.Text(1) == "source_changed";
+  if (!q.ok()) {
+    error = sqlite3_errmsg(db);
+    return false;
+  }
+  return has || Exec(db, "ALTER TABLE deliveries ADD COLUMN source_changed INTEGER", error);
+}
+
 using Migration = bool (*)(sqlite3*, std::string&);
 constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
-                                             MigrateTo5, MigrateTo6};  // [v]: from version v to v + 1
+                                             MigrateTo5, MigrateTo6, MigrateTo7};  // [v]: from version v to v + 1
 
 // Takes the run lock of the state file at `path`: an exclusive flock on PATH.lock, which then
 // says who holds it. The descriptor, or -1 with `error`.
@@ -675,15 +690,15 @@ int64_t StateStore::Decide(const Delivery& d) {
   if (!ok()) return 0;
   sqlite3_stmt* s = Cached(decide_,
                            "INSERT INTO deliveries (map, source_key, source_id, idem_key, hash, state, attempts, payload, "
-                           "external_id, file, line, run, decided, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, "
-                           "?10, ?11, ?12, ?12) "
+                           "external_id, file, line, run, decided, updated, source_changed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                           "0, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13) "
                            "ON CONFLICT(map, source_key) DO UPDATE SET source_id = excluded.source_id, "
                            "attempts = CASE WHEN deliveries.hash = excluded.hash AND deliveries.state <> 'done' "
                            "THEN deliveries.attempts ELSE 0 END, "
                            "idem_key = excluded.idem_key, hash = excluded.hash, state = excluded.state, due = NULL, "
                            "payload = excluded.payload, external_id = excluded.external_id, file = excluded.file, "
                            "line = excluded.line, run = excluded.run, decided = excluded.decided, "
-                           "updated = excluded.updated, notify = NULL RETURNING id");
+                           "updated = excluded.updated, notify = NULL, source_changed = excluded.source_changed RETURNING id");
   if (s == nullptr) return 0;
   BindText(s, 1, d.map);
   BindText(s, 2, d.source_key);
@@ -697,6 +712,8 @@ int64_t StateStore::Decide(const Delivery& d) {
   sqlite3_bind_int64(s, 10, d.line);
   sqlite3_bind_int64(s, 11, d.run);
   BindText(s, 12, Now());
+  if (d.source_changed_ms != 0) sqlite3_bind_int64(s, 13, d.source_changed_ms);
+  else sqlite3_bind_null(s, 13);
   int rc = sqlite3_step(s);
   int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
   if (rc == SQLITE_ROW) rc = sqlite3_step(s);
@@ -758,7 +775,7 @@ std::vector<Delivery> StateStore::OpenDeliveries(const std::string& map) {
   if (!ok()) return out;
   Query q(db_,
           "SELECT id, source_key, source_id, idem_key, hash, state, attempts, due, payload, external_id, file, line, run, "
-          "last_status, last_code, last_message, last_fields, last_request FROM deliveries "
+          "last_status, last_code, last_message, last_fields, last_request, source_changed FROM deliveries "
           "WHERE map = ? AND state IN ('pending', 'in_flight', 'failed') ORDER BY id",
           {map});
   while (q.Row()) {
@@ -782,6 +799,7 @@ std::vector<Delivery> StateStore::OpenDeliveries(const std::string& map) {
     d.last_message = q.Text(15);
     d.last_fields = q.Text(16);
     d.last_request = q.Text(17);
+    d.source_changed_ms = sqlite3_column_int64(q.get(), 18);
     out.push_back(std::move(d));
   }
   if (!q.ok()) Fail();

@@ -47,6 +47,7 @@ struct Delivery {
   std::string file;
   int64_t line = 0;
   int64_t run = 0;  // the run that decided it
+  int64_t source_changed_ms = 0;  // when the source record changed (its cursor), Unix ms; 0: unknown
   // The last failure: what the system said (and the request, without secrets).
   int last_status = 0;
   std::string last_code, last_message, last_fields, last_request;
@@ -93,7 +94,7 @@ struct QueueEntry {
 
 // The version of the state file's tables this crmx-run writes (PRAGMA user_version); files of
 // an older version are migrated when opened, files of a newer one are refused.
-inline constexpr int kVersion = 6;
+inline constexpr int kVersion = 7;
 
 struct OpenOptions {
   // When another run holds the state file: wait for it to end (`crmx-run run --wait`) instead

@@ -90,6 +90,25 @@ bool LoadStatus(StateStore& store, int64_t now_ms, int64_t window_ms, StatusFigu
     error = Fail(store, alerts.ok() ? rec.Error() : alerts.Error());
     return false;
   }
+  // Change to delivery: Unix ms of `updated` (to the second) less the source's change time.
+  std::map<std::string, std::vector<double>> took;
+  Stmt c(db,
+         "SELECT map, max(0.0, ((julianday(updated) - 2440587.5) * 86400000.0 - source_changed) / 1000.0) "
+         "FROM deliveries WHERE state = 'done' AND source_changed IS NOT NULL AND julianday(updated) >= julianday(" +
+             since + ") AND source_changed >= (SELECT (julianday(min(started)) - 2440587.5) * 86400000.0 FROM runs)");
+  while (c.Row()) took[c.Text(0)].push_back(sqlite3_column_double(c.get(), 1));
+  if (!c.ok()) {
+    error = Fail(store, c.Error());
+    return false;
+  }
+  for (auto& [map, v] : took) {
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    StatusFigures::ChangeToDone& f = out.change_to_done[map];
+    f.n = static_cast<int64_t>(n);
+    f.median_s = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    f.p95_s = v[std::min(n - 1, static_cast<size_t>(0.95 * static_cast<double>(n)))];
+  }
   out.resolutions = static_cast<int64_t>(seconds.size());
   if (!seconds.empty()) {
     std::sort(seconds.begin(), seconds.end());

@@ -10,7 +10,10 @@
 //   latest run;
 // - data-quality backlog: open data-quality items;
 // - sync latency: for each sync, from its last due instant (schedule, retry or webhook) to the
-//   end of the run that served it.
+//   end of the run that served it;
+// - change to delivery (closed-won to sales order): for each delivery done in the window, from
+//   when its source record changed (its cursor, deliveries.source_changed) to when its write was
+//   done, to the second; changes from before the state's first run (the backfill) not counted.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +53,13 @@ struct StatusFigures {
     int64_t matched = 0, discrepancies = 0;
   };
   std::vector<Reconciliation> reconciliations;
+  // Change to delivery, by map: the deliveries done in the window and the median and 95th
+  // percentile of their times, in seconds.
+  struct ChangeToDone {
+    int64_t n = 0;
+    double median_s = 0, p95_s = 0;
+  };
+  std::map<std::string, ChangeToDone> change_to_done;
 };
 
 // Reads the figures; false with `error` when SQLite failed.

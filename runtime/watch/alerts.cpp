@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "runtime/engine/budgets.h"
 #include "runtime/watch/owners.h"
 #include "runtime/watch/reconcile.h"
 #include "runtime/vm/vm.h"
@@ -151,7 +152,16 @@ class Evaluator {
  public:
   Evaluator(const plan::Plan& p, const engine::Systems& systems, state::StateStore& state, int64_t now, Notifier& sinks,
             const AlertSettings& settings, Evaluation& out)
-      : p_(p), systems_(systems), state_(state), now_(now), sinks_(sinks), settings_(settings), out_(out) {}
+      : p_(p), systems_(systems), state_(state), now_(now), sinks_(sinks), settings_(settings), out_(out),
+        budgets_(p, &state, 0, now) {}
+
+  // Writes the calls the alerts' reads made into the state's usage (the budgets' windows).
+  bool CountReads(std::string& error) {
+    budgets_.Record();
+    if (state_.ok()) return true;
+    error = state_.error();
+    return false;
+  }
 
   bool SpecAlert(const plan::Alert& a, std::string& error) {
     auto c = systems_.by_name.find(a.object.system);
@@ -159,9 +169,17 @@ class Evaluator {
       out_.errors.push_back("alert " + a.name + ": system `" + a.object.system + "` is not configured");
       return true;
     }
+    // The reads count against the system's budget, as a run's do; a spent budget is not read.
+    if (std::string paused = budgets_.Paused(a.object.system); !paused.empty()) {
+      out_.errors.push_back("alert " + a.name + ": not evaluated, " + paused);
+      return true;
+    }
     std::vector<MatchingRecord> matches;
     std::string read_error;
-    if (!Observe(p_, a, *c->second, matches, out_.notes, out_.calls, read_error)) {
+    uint64_t calls_before = out_.calls;
+    bool read = Observe(p_, a, *c->second, matches, out_.notes, out_.calls, read_error);
+    budgets_.Add(a.object.system, static_cast<int64_t>(out_.calls - calls_before));
+    if (!read) {
       out_.errors.push_back("alert " + a.name + ": " + read_error);
       return true;
     }
@@ -350,6 +368,7 @@ class Evaluator {
   Notifier& sinks_;
   const AlertSettings& settings_;
   Evaluation& out_;
+  engine::BudgetBook budgets_;  // the alerts' reads, counted against the plan's budgets
 };
 
 // The owner target a notification row names (an alert's, or an engine event's); false when
@@ -397,6 +416,7 @@ void ResolveOwnerRows(const plan::Plan& p, const engine::Systems& systems, std::
     if (!read) error = "system `" + t.owner_object.system + "` is not configured";
     else read = ResolveOwners(t, links, *c->second, owners, error);
     out.calls += owners.calls;
+    out.uncounted_calls[t.owner_object.system] += owners.calls;
     for (size_t i : group.second) {
       state::NotificationRow& n = rows[i];
       if (!read) {
@@ -509,13 +529,26 @@ bool Observe(const plan::Plan& p, const plan::Alert& alert, connectors::Connecto
   return true;
 }
 
+// Counts the calls the owners' lookups made against the plan's budgets (the state's `usage`
+// table, as runs count theirs).
+static bool CountCalls(const plan::Plan& plan, state::StateStore& state, int64_t now_ms, Evaluation& out, std::string& error) {
+  if (out.uncounted_calls.empty()) return true;
+  engine::BudgetBook book(plan, &state, 0, now_ms);
+  for (const auto& [system, n] : out.uncounted_calls) book.Add(system, static_cast<int64_t>(n));
+  out.uncounted_calls.clear();
+  book.Record();
+  if (state.ok()) return true;
+  error = state.error();
+  return false;
+}
+
 bool EvaluateAlerts(const plan::Plan& plan, const engine::Systems& systems, state::StateStore& state, int64_t now_ms,
                     Notifier& sinks, const AlertSettings& settings, Evaluation& out, std::string& error) {
   out.evaluated = true;
   Evaluator ev(plan, systems, state, now_ms, sinks, settings, out);
   for (const plan::Alert& a : plan.alerts)
     if (!ev.SpecAlert(a, error)) return false;
-  if (!ev.Builtins(error) || !ev.Events(error)) return false;
+  if (!ev.Builtins(error) || !ev.Events(error) || !ev.CountReads(error)) return false;
   if (settings.deliver && !DeliverDue(plan, systems, state, now_ms, sinks, out, error)) return false;
   // Events whose notifications were all settled when decided (a channel the profile lacks).
   return state::MarkEventsDelivered(state, now_ms, error);
@@ -528,6 +561,7 @@ bool DeliverDue(const plan::Plan& plan, const engine::Systems& systems, state::S
   if (due.empty()) return true;
   std::map<int64_t, SendResult> failed;  // rows that cannot be sent (no owner): by id
   ResolveOwnerRows(plan, systems, due, failed, out);
+  if (!CountCalls(plan, state, now_ms, out, error)) return false;
   for (state::NotificationRow& n : due) {
     auto f = failed.find(n.id);
     // The same key on every try of the notification: an email's Message-ID.

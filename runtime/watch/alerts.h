@@ -82,6 +82,9 @@ struct Evaluation {
   // What happened, one line each ("fired pending_approval erp.SalesOrder 17 (since ...)").
   std::vector<std::string> lines;
   uint64_t calls = 0;  // API calls the reads made
+  // The owners' lookups' calls by system, not yet counted against the plan's budgets (state
+  // `usage`; the alerts' own reads are counted as they are made): counted before returning.
+  std::map<std::string, uint64_t> uncounted_calls;
 };
 
 struct AlertSettings {

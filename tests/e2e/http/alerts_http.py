@@ -206,7 +206,18 @@ alerts:
         check(smtp.messages == [] and hooks.posts == [], "the dry run sent something")
 
         # 3. Fired: one email to the owner, one webhook POST.
+        def crm_usage():
+            db = sqlite3.connect(state)
+            n = db.execute("SELECT coalesce(sum(amount), 0) FROM usage WHERE system = 'crm' AND metric = 'api_calls'"
+                           ).fetchone()[0]
+            db.close()
+            return n
+        usage_before = crm_usage()
         r, _ = alerts()
+        # The owner's lookup read Salesforce: its calls count against crm's api_calls budget (the
+        # rest of the alerts' calls read NetSuite, which has none).
+        check(0 < crm_usage() - usage_before <= r.get("calls", 0),
+              f"the alerts' {r.get('calls')} calls are counted in crm's budget: {usage_before} -> {crm_usage()}")
         fired = [l for l in r.get("lines", []) if l.startswith("fired pending_approval")]
         check(len(fired) == 1 and f"erp.SalesOrder {kept['id']}" in fired[0], f"fired: {r.get('lines')}")
         sent = sorted(n["channel"] for n in r.get("notifications", [])
@@ -270,6 +281,12 @@ alerts:
             srv.wait_for(lambda: len(smtp.messages) >= 2 and len(hooks.posts) >= 2, 60,
                          "serve's alert email and webhook post for the new order")
             time.sleep(2.5)  # a few more evaluations: nothing more is sent
+            st, text = srv.get("/metrics")
+            samples = serving.parse_prometheus(text) if st == 200 else {}
+            told = sum(e.get("sent", 0) for e in srv.events if e.get("event") == "alerts")
+            counted = serving.metric(samples, "crmx_notifications_total", result="sent")
+            check(counted >= 2 and counted == told,
+                  f"crmx_notifications_total{{result=sent}} is {counted}: the alerts events say {told}, 2 at least")
             rc = srv.stop()
             outputs.extend(json.dumps(e) for e in srv.events)
             check(rc == 0, f"serve exits 0 on SIGTERM: {rc}")

@@ -53,6 +53,7 @@ def main():
         check(status == 200 and json.loads(body)["status"] == "ok", f"/healthz: {status} {body}")
 
         opp = candidates[0]
+        closed_first = time.time()
         world.close_won(opp)
         before = len(serve.syncs("won_to_order"))
         payload = json.dumps([{"objectId": 1, "subscriptionType": "deal.propertyChange",
@@ -72,6 +73,7 @@ def main():
         check(st == 200 and "accepted" in text, f"a correct webhook is accepted: {st} {text!r}")
         serve.wait_for(lambda: world.order_of(opp) is not None, 60, f"the sales order of {opp}")
         webhook_latency = time.time() - sent
+        first_change_to_order = time.time() - closed_first  # the refused webhooks' wait included
         # The order is in NetSuite before the run ends (and logs, and counts): wait for that too.
         serve.wait_for(lambda: any(e.get("why") == "webhook" for e in serve.syncs("won_to_order")[before:]), 30,
                        "the end of the run the webhook started")
@@ -141,6 +143,24 @@ def main():
                   f"the data-quality backlog is the open items ({dq}) in its band: {backlog}")
             check(bands.get("sync latency, event-driven", {}).get("band") == "good",
                   f"won_to_order's latency is good: {bands.get('sync latency, event-driven')}")
+            # Closed-won to sales order, from the ledger: the two deals closed under serve (the
+            # backfill's orders, changed before the first run, are not counted).
+            won = bands.get("closed-won to sales order", {})
+            changes = st.get("change_to_delivery", {}).get("won_to_order", {})
+            db = sqlite3.connect(world.state)
+            counted = db.execute(
+                "SELECT count(*) FROM deliveries WHERE map = 'won_to_order' AND state = 'done' AND source_changed >= "
+                "(SELECT (julianday(min(started)) - 2440587.5) * 86400000.0 FROM runs)").fetchone()[0]
+            backfill = db.execute("SELECT count(*) FROM deliveries WHERE map = 'won_to_order' AND state = 'done' "
+                                  "AND source_changed IS NOT NULL").fetchone()[0]
+            db.close()
+            check(changes.get("done") == counted == 2 and backfill > counted,
+                  f"closed-won to sales order counts the 2 deals closed under serve, not the {backfill - counted} "
+                  f"of the backfill: {changes}")
+            slowest = max(first_change_to_order, poll_latency) + 2  # the state's times are to the second
+            check(won.get("of") == "won_to_order" and won.get("band") == "good" and
+                  0 <= won.get("value", -1) <= slowest,
+                  f"closed-won to sales order is measured from the state, good, within {slowest:.1f}s: {won}")
         rc = serve.stop()
         serve = None
         check(rc == 0, f"the restarted serve exits 0 on SIGTERM, got {rc}")

@@ -19,13 +19,19 @@ import harness
 
 WEBHOOK_SECRET = "crmx-test-hubspot-client-secret"
 ENV = {"CRMX_TEST_HUBSPOT_SECRET": WEBHOOK_SECRET}
+# The QuickBooks verifier token and the Xero webhook key of webhook_schemes_http.py.
+QUICKBOOKS_VERIFIER = "crmx-test-intuit-verifier-token"
+XERO_KEY = "crmx-test-xero-webhook-key"
+EXTRA_ENV = {"CRMX_TEST_QBO_VERIFIER": QUICKBOOKS_VERIFIER, "CRMX_TEST_XERO_KEY": XERO_KEY}
 
 
 class World:
     """The north star's plan, the two emulators, a profile whose crm system takes HubSpot-signed
     webhooks, and one state file; an initial `crmx-run run` loads the customers."""
 
-    def __init__(self, crmxc, crmx_run, emulate):
+    def __init__(self, crmxc, crmx_run, emulate, webhooks=None):
+        """`webhooks`: system -> (scheme, secret reference) for the profile; default: HubSpot-signed
+        webhooks on crm."""
         self.crmx_run = crmx_run
         self.work = harness.workdir()
         self.plan = os.path.join(self.work, "acme.plan.json")
@@ -35,15 +41,18 @@ class World:
         self.ns = harness.Emulator(emulate, "netsuite", "--schemas", os.path.join(harness.EXAMPLE, "schemas", "netsuite"))
         self.profile = harness.write_profile(os.path.join(self.work, "crmx.profiles.yaml"), self.sf.url, self.ns.url)
         text = open(self.profile, encoding="utf-8").read()
-        crm = "    crm:\n      kind: salesforce\n"
-        if text.count(crm) < 1:
-            raise RuntimeError("the example profile's emulators crm entry was not found")
-        text = text.replace(crm, crm + "      webhook:\n        scheme: hubspot\n"
-                                  "        secret: env:CRMX_TEST_HUBSPOT_SECRET\n", 1)
+        kinds = {"crm": "salesforce", "erp": "netsuite"}
+        for system, (scheme, secret) in (webhooks or {"crm": ("hubspot", "env:CRMX_TEST_HUBSPOT_SECRET")}).items():
+            entry = f"    {system}:\n      kind: {kinds[system]}\n"
+            if text.count(entry) < 1:
+                raise RuntimeError(f"the example profile's emulators {system} entry was not found")
+            text = text.replace(entry, entry + f"      webhook:\n        scheme: {scheme}\n        secret: {secret}\n", 1)
         open(self.profile, "w", encoding="utf-8").write(text)
         self.state = os.path.join(self.work, "state.db")
+        self.env = dict(ENV)
+        self.env.update(EXTRA_ENV)
         harness.run([crmx_run, "run", self.plan, "--profiles", self.profile, "--target", "emulators", "--state",
-                     self.state, "--progress", "never"], env=ENV)
+                     self.state, "--progress", "never"], env=self.env)
 
     def stop(self):
         for e in (self.sf, self.ns):
@@ -108,7 +117,7 @@ class Serve:
             [world.crmx_run, "serve", world.plan, "--profiles", world.profile, "--target", "emulators",
              "--state", world.state, "--listen", "127.0.0.1:0", "--log-format", "json", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, **harness.TEST_ENV, **ENV, **(env or {})})
+            env={**os.environ, **harness.TEST_ENV, **ENV, **EXTRA_ENV, **(env or {})})
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening on "):
             self.proc.kill()

@@ -466,6 +466,48 @@ TEST_CASE("the syncs serve ran are kept, and read back by name") {
   fs::remove_all(d);
 }
 
+TEST_CASE("the state file's version: a version 6 file migrates to 7 (a delivery's source change time), its rows kept") {
+  fs::path d = Fresh("version_6to7");
+  fs::path path = d / "state.db";
+  std::string error;
+  state::Delivery old;
+  old.map = "won_to_order";
+  old.source_key = "006A";
+  old.hash = "h1";
+  old.state = "in_flight";
+  old.payload = "{}";
+  old.run = 1;
+  {
+    auto st = state::StateStore::Open(path.string(), error);
+    REQUIRE_MESSAGE(st, error);
+    REQUIRE(st->BeginRun("h") == 1);
+    REQUIRE(st->Decide(old) > 0);
+  }
+  // As a version-6 crmx-run left it: deliveries without source_changed.
+  Exec(path, "ALTER TABLE deliveries DROP COLUMN source_changed; PRAGMA user_version = 6;");
+  CHECK(Scalar(path, "SELECT count(*) FROM pragma_table_info('deliveries') WHERE name = 'source_changed'") == "0");
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  CHECK(Scalar(path, "PRAGMA user_version") == std::to_string(state::kVersion));
+  // The old delivery is kept, without a change time; a new decision keeps its own.
+  std::vector<state::Delivery> open = st->OpenDeliveries("won_to_order");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].source_key == "006A");
+  CHECK(open[0].source_changed_ms == 0);
+  state::Delivery next = old;
+  next.source_key = "006B";
+  next.source_changed_ms = 1796563746123;
+  REQUIRE(st->Decide(next) > 0);
+  open = st->OpenDeliveries("won_to_order");
+  REQUIRE(open.size() == 2);
+  CHECK(open[1].source_key == "006B");
+  CHECK(open[1].source_changed_ms == 1796563746123);
+  // Decided again without a change time (a replay): the column follows the decision.
+  next.source_changed_ms = 0;
+  REQUIRE(st->Decide(next) > 0);
+  CHECK(Scalar(path, "SELECT coalesce(source_changed, 'null') FROM deliveries WHERE source_key = '006B'") == "null");
+}
+
 TEST_CASE("the state file's version: a version 4 file migrates to 5 (reconciliation history), its rows kept") {
   fs::path d = Fresh("version_4to5");
   fs::path path = d / "state.db";
@@ -538,7 +580,15 @@ TEST_CASE("the status book: latest run per map, failure rates, budgets, and erro
        "INSERT INTO items (id, map, record_id, queue, reasons, first_run, last_run) VALUES "
        "(6, 'acct', 'A2', 'data_quality', '[\"missing Name\"]', 1, 2);"
        "INSERT INTO actions (item, map, record_id, queue, action, actor, at) VALUES "
-       "(5, 'acct', 'A1', 'data_quality', 'resolve', 'ann', '2026-12-01T13:00:00Z');");
+       "(5, 'acct', 'A1', 'data_quality', 'resolve', 'ann', '2026-12-01T13:00:00Z');"
+       // Change to delivery: deals changed at 10:00, 10:10 and 10:02 done 5, 10 and 1 minutes
+       // later; one changed before the first run (the backfill) and one not done: not counted.
+       "INSERT INTO deliveries (map, source_key, idem_key, hash, state, run, decided, updated, source_changed) VALUES "
+       "('won', 'W1', 'k1', 'h', 'done', 2, '2026-12-01T10:00:00Z', '2026-12-01T10:05:00Z', 1796119200000),"
+       "('won', 'W2', 'k2', 'h', 'done', 2, '2026-12-01T10:10:00Z', '2026-12-01T10:20:00Z', 1796119800000),"
+       "('won', 'W3', 'k3', 'h', 'done', 2, '2026-12-01T10:02:00Z', '2026-12-01T10:03:00Z', 1796119320000),"
+       "('won', 'W4', 'k4', 'h', 'done', 2, '2026-12-01T10:02:00Z', '2026-12-01T10:03:00Z', 1793491200000),"
+       "('won', 'W5', 'k5', 'h', 'in_flight', 2, '2026-12-01T10:02:00Z', '2026-12-01T10:03:00Z', 1796119320000);");
   state::OpenOptions ro;
   ro.read_only = true;
   auto st = state::StateStore::Open(path.string(), error, ro);
@@ -562,10 +612,16 @@ TEST_CASE("the status book: latest run per map, failure rates, budgets, and erro
   CHECK(f.resolutions == 2);
   REQUIRE(f.resolution_median_s.has_value());
   CHECK(*f.resolution_median_s == doctest::Approx(3 * 3600.0).epsilon(0.001));  // median of 2 h and 4 h
+  REQUIRE(f.change_to_done.size() == 1);
+  const state::StatusFigures::ChangeToDone& won = f.change_to_done.at("won");
+  CHECK(won.n == 3);
+  CHECK(won.median_s == doctest::Approx(300.0));
+  CHECK(won.p95_s == doctest::Approx(600.0));
   // A month later, the window holds none of them.
   state::StatusFigures later;
   REQUIRE_MESSAGE(state::LoadStatus(*st, 1796169600000LL + 30 * 86400000LL, 7 * 86400000LL, later, error), error);
   CHECK(later.resolutions == 0);
+  CHECK(later.change_to_done.empty());
   CHECK(f.open_alerts.empty());
   CHECK(f.reconciliations.empty());
   CHECK_FALSE(later.resolution_median_s.has_value());

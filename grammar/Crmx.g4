@@ -51,6 +51,20 @@ systemSetting
   | BUDGET metric=ident amount=INT (PER period=DURATION)?
       (WARN AT warnAt=percent)?                                          # BudgetSetting
   | BATCH size=INT                                                       # BatchSetting
+  | FIELD object=ident '.' path=fieldPath (':' fieldType=overlayType)?
+      facts+=IDENT*                                                      # FieldOverlay
+  ;
+
+// A schema overlay's type: `string(40)`, `decimal(18, 2)`, `picklist("Open", "Paid")`,
+// `reference(Customer)`. The checker knows the names and their arguments (E0208).
+overlayType
+  : name=ident ('(' args+=overlayTypeArg (',' args+=overlayTypeArg)* ','? ')')?
+  ;
+
+overlayTypeArg
+  : INT                                                                  # OverlayIntArg
+  | STRING                                                               # OverlayStringArg
+  | ident                                                                # OverlayNameArg
   ;
 
 percent
@@ -284,7 +298,7 @@ anyName
   ;
 
 softKeyword
-  : VERSION | MODULE | AS | SCHEMA | BUDGET | BATCH | PER | WARN | AT | EXCEPT | CSV | ON | CHANGE
+  : VERSION | MODULE | AS | SCHEMA | BUDGET | BATCH | FIELD | PER | WARN | AT | EXCEPT | CSV | ON | CHANGE
   | WHEN | EVERY | DAILY | HOURLY | ZONE | RETRY | BACKOFF | JITTER | EXHAUSTED | DEAD_LETTER
   | NOTIFY | GRACE | AUDIT | WITHIN | BY | GIVEN | EXPECT | EXCEPTION
   ;
@@ -326,6 +340,7 @@ AS          : 'as' ;
 SCHEMA      : 'schema' ;
 BUDGET      : 'budget' ;
 BATCH       : 'batch' ;
+FIELD       : 'field' ;
 PER         : 'per' ;
 WARN        : 'warn' ;
 AT          : 'at' ;

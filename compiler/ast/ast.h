@@ -221,7 +221,36 @@ struct BudgetSetting {
   Span span;
 };
 
-// `system crm: salesforce { schema ...; budget ...; batch N }`
+// An argument of an overlay type: `40` in `string(40)`, `"Paid"` in `picklist("Open", "Paid")`,
+// `Customer` in `reference(Customer)`.
+struct OverlayTypeArg {
+  enum class Kind { Int, String, Name };
+  Kind kind = Kind::Int;
+  int64_t int_value = 0;
+  std::string text;  // String: the value; Name: the name
+  Span span;
+};
+
+// The type of a schema overlay: `string(40)`, `decimal(18, 2)`, `picklist("Open", "Paid")`.
+struct OverlayType {
+  Name name;
+  std::vector<OverlayTypeArg> args;
+  Span span;
+};
+
+// `field Invoice.TotalAmt readonly`, `field Account.Crmx_Id__c: string(40) external_id`: a
+// schema overlay, what the spec says about a field where the vendor's schema file is wrong or
+// silent. `path` is the field, then the fields nested in it (`Line.Amount`). The checker
+// (check/overlays.h) applies overlays to the imported schema before anything reads it.
+struct FieldOverlay {
+  Name object;
+  std::vector<Name> path;
+  std::optional<OverlayType> type;
+  std::vector<Name> facts;  // readonly, required, external_id, ... as written
+  Span span;
+};
+
+// `system crm: salesforce { schema ...; budget ...; batch N; field ... }`
 struct SystemDecl : Decl {
   static constexpr DeclKind kKind = DeclKind::System;
   explicit SystemDecl(Span s) : Decl(kKind, s) {}
@@ -231,6 +260,7 @@ struct SystemDecl : Decl {
   std::vector<BudgetSetting> budgets;
   std::optional<int64_t> batch;
   Span batch_span;
+  std::vector<FieldOverlay> overlays;
 };
 
 // `Account { Name, Phone }` or `Opportunity { * except X, Y }` inside `owner crm { ... }`.

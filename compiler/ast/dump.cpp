@@ -160,6 +160,26 @@ void Dump(std::ostream& out, const Module& m) {
         out << "\n";
       }
       if (x->batch) out << "    batch " << At(x->batch_span) << " " << *x->batch << "\n";
+      for (const auto& o : x->overlays) {
+        out << "    field " << At(o.span) << " " << o.object.text;
+        for (const auto& p : o.path) out << "." << p.text;
+        if (o.type) {
+          out << ": " << o.type->name.text;
+          if (!o.type->args.empty()) {
+            out << "(";
+            for (size_t i = 0; i < o.type->args.size(); ++i) {
+              const auto& a = o.type->args[i];
+              out << (i ? ", " : "");
+              if (a.kind == OverlayTypeArg::Kind::Int) out << a.int_value;
+              else if (a.kind == OverlayTypeArg::Kind::String) out << Quoted(a.text);
+              else out << a.text;
+            }
+            out << ")";
+          }
+        }
+        for (const auto& f : o.facts) out << " " << f.text;
+        out << "\n";
+      }
     } if (const auto* x = d->As<OwnerDecl>()) {
       out << " " << x->system.text << "\n";
       for (const auto& o : x->objects) {

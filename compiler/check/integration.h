@@ -10,8 +10,10 @@
 //   refs        (integration_refs.cpp)       `ref(map, id)` into a reference field of another
 //               object, or into another system;
 //   tables      (integration_tables.cpp)     literals and table values outside a restricted
-//               picklist, lookup tables that miss values of their source picklist, tables
-//               never used.
+//               picklist (also in nested fields and line rows), lookup tables that miss values
+//               of their source picklist, tables never used;
+//   writes      (integration_writes.cpp)     writes into read-only or computed fields, and
+//               into fields the map's write mode (create, update, upsert) cannot set.
 //
 // The check runs after the systems' schemas are loaded (check/systems.h). Whatever does not
 // resolve (an unknown system or object, a system whose schema failed to load, an unknown target
@@ -88,6 +90,31 @@ void CheckMapOwnership(const Context& ctx);
 void CheckMapFields(const Context& ctx);
 void CheckRefs(const Context& ctx);
 void CheckPicklistsAndTables(const Context& ctx);
+void CheckWrites(const Context& ctx);
+
+// ---- helpers over maps
+
+// The record's own id (Salesforce `Id`, NetSuite `id`): keying on it updates existing records
+// only, since a create cannot choose it.
+bool IsRecordId(const schema::Object& o, const schema::Field& f);
+
+// What a map's writes do: create records (it has no `key`), update existing ones (keyed on the
+// record's own id, or into an object that cannot be created), or both (an upsert).
+enum class WriteMode { kCreate, kUpdate, kUpsert };
+WriteMode ModeOf(const ResolvedMap& m);
+
+// A field a map statement writes: its target path resolved through object-typed fields
+// (`address.city`), and the fields the object literals of its value set, recursively
+// (`lines = Items.map(li, {item: ..., rate: ...})` writes `lines`, `lines.item` and
+// `lines.rate`; `CustomerRef = {value: ...}` writes `CustomerRef.value`).
+struct FieldWrite {
+  const schema::Field* field = nullptr;
+  std::string path;                   // from the target object: "lines.item"
+  const ast::Expr* value = nullptr;   // the value written into it
+  Span span;                          // where the spec names it: the target, or a literal's key
+  bool nested = false;                // not one of the target object's own fields
+};
+std::vector<FieldWrite> FieldWrites(const Context& ctx, const ResolvedMap& m, const ast::MapStmt& s);
 
 // ---- helpers over expressions
 

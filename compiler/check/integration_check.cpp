@@ -119,6 +119,11 @@ const schema::Field* TargetField(const MapStmt& s, const schema::Object& target)
   return target.FindField(s.target.front().text);
 }
 
+bool IsRecordId(const schema::Object& o, const schema::Field& f) {
+  return f.key || f.type.kind == schema::TypeKind::kId ||
+         std::find(o.key_fields.begin(), o.key_fields.end(), f.name) != o.key_fields.end();
+}
+
 std::string Quote(const std::string& s) { return "`" + s + "`"; }
 
 std::string QuoteList(const std::vector<std::string>& names, size_t limit) {
@@ -162,6 +167,7 @@ void CheckIntegration(const ast::Module& root, const std::vector<const ast::Modu
   integration::CheckMapFields(ctx);
   integration::CheckRefs(ctx);
   integration::CheckPicklistsAndTables(ctx);
+  integration::CheckWrites(ctx);
 }
 
 }  // namespace crmx::check

@@ -12,13 +12,6 @@ namespace {
 
 using namespace crmx::ast;
 
-// The record's own id (Salesforce `Id`, NetSuite `id`): keying on it updates existing records
-// only, since a create cannot choose it.
-bool IsRecordId(const schema::Object& o, const schema::Field& f) {
-  return f.key || f.type.kind == schema::TypeKind::kId ||
-         std::find(o.key_fields.begin(), o.key_fields.end(), f.name) != o.key_fields.end();
-}
-
 bool CanIdentify(const schema::Object& o, const schema::Field& f) {
   return f.IsExternalId() || f.unique.value_or(false) || IsRecordId(o, f);
 }

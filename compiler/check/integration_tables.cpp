@@ -1,9 +1,10 @@
 // Defines the picklist and table rules of the integration check (see integration.h): a string
-// literal outside a restricted picklist (E0410), a lookup table whose values flow into a
-// restricted picklist and include values outside it (E0411), a lookup table indexed by a source
-// picklist that misses some of its values (E0412, a warning), a table never used (E0413, a
-// warning). Tables read from CSV files are not read by the compiler yet; only literal tables
-// take part.
+// literal outside a restricted picklist (E0410), in a target field or a field nested in it (a
+// path such as `address.country`, a key of an object literal such as a line row's), a lookup
+// table whose values flow into a restricted picklist and include values outside it (E0411), a
+// lookup table indexed by a source picklist that misses some of its values (E0412, a warning),
+// a table never used (E0413, a warning). Tables read from CSV files are not read by the
+// compiler yet; only literal tables take part.
 #include <algorithm>
 
 #include "compiler/check/integration.h"
@@ -65,9 +66,10 @@ class Tables {
       for (const MapStmt& s : m.decl->stmts) {
         if (s.kind != MapStmtKind::Assign || !s.value) continue;
         Lookups(m, s);
-        const schema::Field* f = TargetField(s, *m.target);
-        if (f == nullptr || s.target.size() != 1) continue;
-        if (const schema::Picklist* p = Restricted(*f)) Values(m, s, *f, *p);
+        // The target field and, through paths and object literals, the nested fields it sets.
+        for (const FieldWrite& w : FieldWrites(ctx_, m, s)) {
+          if (const schema::Picklist* p = Restricted(*w.field)) Values(m, w, *p);
+        }
       }
     }
     Unused();
@@ -83,15 +85,15 @@ class Tables {
     return it->second;
   }
 
-  void Values(const ResolvedMap& m, const MapStmt& s, const schema::Field& f, const schema::Picklist& p) {
+  void Values(const ResolvedMap& m, const FieldWrite& w, const schema::Picklist& p) {
     std::vector<const Expr*> branches;
-    Branches(s.value.get(), branches);
-    std::string field = m.target->name + "." + f.name;
+    Branches(w.value, branches);
+    std::string field = m.target->name + "." + w.path;
     for (const Expr* b : branches) {
       if (const LiteralExpr* lit = StringLiteral(b)) {
         if (!Allowed(p, lit->string_value)) Literal(m, field, p, *lit);
       } else if (const auto* ix = b->As<IndexExpr>()) {
-        if (const TableDecl* t = IndexedTable(*ix)) TableValues(s, field, p, *t, *ix);
+        if (const TableDecl* t = IndexedTable(*ix)) TableValues(w.path, field, p, *t, *ix);
       }
     }
   }
@@ -119,8 +121,8 @@ class Tables {
     ctx_.Report(std::move(d));
   }
 
-  void TableValues(const MapStmt& s, const std::string& field, const schema::Picklist& p, const TableDecl& t,
-                   const IndexExpr& use) {
+  void TableValues(const std::string& target, const std::string& field, const schema::Picklist& p,
+                   const TableDecl& t, const IndexExpr& use) {
     if (!reported_.insert(t.name.text + "->" + field).second) return;
     std::vector<const LiteralExpr*> bad;
     auto value = [&](const Expr* e) {
@@ -139,7 +141,7 @@ class Tables {
                                         " that " + Quote(field) + " does not allow: " + QuoteList(names),
                                     "not a value of " + Quote(field));
     for (size_t i = 1; i < bad.size(); ++i) d.secondary.push_back({bad[i]->span, "not a value either"});
-    d.secondary.push_back({use.span, "flows into " + Quote(s.target.front().text) + " here"});
+    d.secondary.push_back({use.span, "flows into " + Quote(target) + " here"});
     d.notes.push_back(Quote(field) + " is a restricted picklist: a record that looks up " +
                       (bad.size() == 1 ? "this entry" : "these entries") + " would be rejected");
     std::string near = ClosestName(names.front(), ActiveValues(p));

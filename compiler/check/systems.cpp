@@ -85,6 +85,7 @@ void Systems::Load(const ast::Module& root, const std::vector<const ast::Module*
         }
       }
       loaded.schema.Reindex();
+      loaded.overlays = ApplyOverlays(*sys, loaded.schema, loaded.complete, sink);
       systems_.emplace(sys->name.text, std::move(loaded));
     }
   }

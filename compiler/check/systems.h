@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/ast/ast.h"
+#include "compiler/check/overlays.h"
 #include "compiler/diagnostics/diagnostic.h"
 #include "compiler/schema/model.h"
 
@@ -22,12 +23,16 @@ struct LoadedSystem {
   // False when a schema file could not be read or imported (already reported): checks that
   // need this system's schema are skipped rather than reporting every name as unknown.
   bool complete = true;
+  // Where the system's `field` overlays are declared, by "Object.path" (check/overlays.h);
+  // the schema above already holds the facts they state.
+  OverlaySpans overlays;
 };
 
 class Systems {
  public:
   // Loads the schemas of every system declared in `root` and its imports. Files are found
-  // relative to `base_dir` (the spec's folder). Reports E0201, E0202, E0203, E0205.
+  // relative to `base_dir` (the spec's folder), then the system's `field` overlays are applied.
+  // Reports E0201, E0202, E0203, E0205, E0206 and the overlays' E0204, E0207-E0209, E0301.
   void Load(const ast::Module& root, const std::vector<const ast::Module*>& imports, const std::string& base_dir,
             diag::DiagnosticSink& sink);
 

@@ -1,5 +1,6 @@
 // Defines `crmxc schema`: `schema import` turns vendor schema files into the crmx schema JSON
-// form, `schema show` prints an object or one field of such a file.
+// form, `schema show` prints an object or one field of such a file, `schema export` writes a
+// spec's system schema with its overlays applied.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -125,6 +126,41 @@ int RunShowInSpec(const std::string& spec, const std::string& what) {
   return 0;
 }
 
+// Writes the schema of a spec's system as the checker sees it (its files imported, its `field`
+// overlays applied) in the crmx schema form: what an emulator loads to enforce the same facts.
+int RunExport(const std::string& spec, const std::string& system, const std::string& output) {
+  Compilation comp;
+  std::string io_error;
+  std::unique_ptr<check::Systems> systems = comp.LoadSystems(spec, io_error);
+  if (systems == nullptr) {
+    std::cerr << "error: " << io_error << "\n";
+    return 2;
+  }
+  std::vector<diag::Diagnostic> diags = comp.SortedDiagnostics();
+  if (!diags.empty()) {
+    diag::RenderOptions ro;
+    ro.color = diag::ShouldUseColor(stderr);
+    diag::RenderHuman(std::cerr, comp.sources(), diags, ro);
+  }
+  const check::LoadedSystem* sys = systems->Find(system);
+  if (sys == nullptr) {
+    std::cerr << "error: `" << system << "` is not a system of " << spec << "\n";
+    return 1;
+  }
+  if (comp.sink().has_errors() || !sys->complete) {
+    std::cerr << "error: the schemas of `" << spec << "` have errors: no export\n";
+    return 1;
+  }
+  std::string error;
+  if (!schema::WriteSchemaFile(sys->schema, output, error)) {
+    std::cerr << "error: " << error << "\n";
+    return 2;
+  }
+  std::cerr << "exported " << sys->schema.objects.size() << " objects of system `" << system << "` ("
+            << sys->overlays.size() << " overlaid fields) into " << output << "\n";
+  return 0;
+}
+
 // The one integration spec in the current folder, for `crmxc schema show crm.Account`.
 std::string FindSpecHere(std::string& error) {
   std::vector<std::string> specs;
@@ -199,6 +235,17 @@ void RegisterSchema(CLI::App& root, int& exit_code) {
   imp->add_option("--system", args->system, "System name stored in the schema");
   imp->add_flag("-q,--quiet", args->quiet, "Do not print warnings");
   imp->callback([args, &exit_code]() { exit_code = RunImport(*args); });
+
+  auto export_args = std::make_shared<std::vector<std::string>>();
+  auto export_output = std::make_shared<std::string>();
+  CLI::App* exp = cmd->add_subcommand(
+      "export", "Write a spec's system schema as the checker sees it (schema overlays applied) as a crmx "
+                "schema file: `export SPEC.crmx SYSTEM -o FILE`");
+  exp->add_option("args", *export_args, "SPEC.crmx SYSTEM")->required()->expected(2);
+  exp->add_option("-o,--output", *export_output, "Output crmx schema JSON file")->required();
+  exp->callback([export_args, export_output, &exit_code]() {
+    exit_code = RunExport((*export_args)[0], (*export_args)[1], *export_output);
+  });
 
   auto show_args = std::make_shared<std::vector<std::string>>();
   CLI::App* show = cmd->add_subcommand(

@@ -17,6 +17,10 @@ constexpr KindLimits kLimits[] = {
     {"netsuite", 1000, 1},
     {"hubspot", 100, 100},
     {"quickbooks", 1000, 30},
+    // Oracle Fusion REST: `limit` at most 500 a page; batch requests of 25 parts (docs/connectors/oracle.md).
+    {"oracle", 500, 25},
+    // Xero: pageSize at most 1000; 50 elements a POST, as Xero recommends (docs/connectors/xero.md).
+    {"xero", 1000, 50},
 };
 
 constexpr int64_t kDefaultRead = 1000;

@@ -36,13 +36,17 @@ std::string_view FormatName(Format format) {
     case Format::kJsonSchema: return "jsonschema";
     case Format::kOData: return "odata";
     case Format::kNetSuite: return "netsuite";
+    case Format::kOracleDescribe: return "oracle";
+    case Format::kQuickBooksXsd: return "quickbooks";
+    case Format::kHubSpot: return "hubspot";
   }
   return "unknown";
 }
 
 std::optional<Format> ParseFormat(std::string_view name) {
   for (Format f : {Format::kCrmxSchema, Format::kSalesforce, Format::kOpenApi, Format::kJsonSchema,
-                   Format::kOData, Format::kNetSuite}) {
+                   Format::kOData, Format::kNetSuite, Format::kOracleDescribe, Format::kHubSpot,
+                   Format::kQuickBooksXsd}) {
     if (FormatName(f) == name) return f;
   }
   if (name == "edmx" || name == "csdl") return Format::kOData;
@@ -58,6 +62,11 @@ std::optional<Format> DetectFormat(std::string_view path, std::string_view conte
     ++i;
   }
   std::string_view body = content.substr(i);
+  // QuickBooks Online's v3 XML Schema: an xs:schema of Intuit's finance namespace.
+  if (!body.empty() && body[0] == '<' && body.substr(0, 4096).find("XMLSchema") != std::string_view::npos &&
+      body.substr(0, 4096).find("schema.intuit.com") != std::string_view::npos) {
+    return Format::kQuickBooksXsd;
+  }
   if (EndsWith(lower_path, ".edmx") || (!body.empty() && body[0] == '<')) {
     bool odata = body.find("Edmx") != std::string_view::npos ||
                  body.substr(0, 4096).find("<Schema") != std::string_view::npos;
@@ -76,6 +85,24 @@ std::optional<Format> DetectFormat(std::string_view path, std::string_view conte
   }
   if (head.substr(0, 512).find("\"crmx_schema\"") != std::string_view::npos) {
     return Format::kCrmxSchema;
+  }
+  // Oracle Fusion REST describe: {"Resources": {"<resource>": {"attributes": [...]}}}.
+  if (head.substr(0, 512).find("\"Resources\"") != std::string_view::npos &&
+      head.find("\"attributes\"") != std::string_view::npos) {
+    return Format::kOracleDescribe;
+  }
+  // HubSpot property definitions (the properties API's answer: results[] with fieldType), and
+  // HubSpot's OpenAPI of one object type (paths /crm/v3/objects/<type>/...: import_hubspot.cpp).
+  if (head.substr(0, 512).find("\"results\"") != std::string_view::npos &&
+      head.find("\"fieldType\"") != std::string_view::npos) {
+    return Format::kHubSpot;
+  }
+  if (head.find("\"openapi\"") != std::string_view::npos && head.find("api.hubapi.com") != std::string_view::npos) {
+    for (size_t at = head.find("\"/crm/v3/objects/"); at != std::string_view::npos;
+         at = head.find("\"/crm/v3/objects/", at + 1)) {
+      char c = at + 17 < head.size() ? head[at + 17] : '{';
+      if (c >= 'a' && c <= 'z') return Format::kHubSpot;
+    }
   }
   if (head.find("\"openapi\"") != std::string_view::npos ||
       head.find("\"swagger\"") != std::string_view::npos) {
@@ -141,6 +168,9 @@ ImportResult Import(Format format, const std::vector<std::string>& files,
     case Format::kJsonSchema: return ImportJsonSchema(files, options);
     case Format::kOData: return ImportOData(files, options);
     case Format::kNetSuite: return ImportNetSuite(files, options);
+    case Format::kOracleDescribe: return ImportOracleDescribe(files, options);
+    case Format::kQuickBooksXsd: return ImportQuickBooksXsd(files, options);
+    case Format::kHubSpot: return ImportHubSpot(files, options);
   }
   ImportResult r;
   r.error = ImportError{"", "", "unknown schema format", false};

@@ -58,6 +58,9 @@ enum class Format : uint8_t {
   kJsonSchema,  // JSON Schema draft-04/07, one object (stream) per file
   kOData,       // CSDL / EDMX XML, v2 or v4
   kNetSuite,    // SuiteScript records browser JSON (records.json)
+  kQuickBooksXsd,  // QuickBooks Online v3 XML Schema (Finance.xsd and its includes)
+  kOracleDescribe,  // Oracle Fusion REST resource `describe` JSON ({"Resources": {...}})
+  kHubSpot,     // HubSpot property definitions (properties API answers) or HubSpot's per-object OpenAPI
 };
 
 std::string_view FormatName(Format format);  // "crmx", "salesforce", "openapi", ...
@@ -76,6 +79,9 @@ ImportResult ImportOpenApi(const std::vector<std::string>& files, const ImportOp
 ImportResult ImportJsonSchema(const std::vector<std::string>& files, const ImportOptions& options);
 ImportResult ImportOData(const std::vector<std::string>& files, const ImportOptions& options);
 ImportResult ImportNetSuite(const std::vector<std::string>& files, const ImportOptions& options);
+ImportResult ImportQuickBooksXsd(const std::vector<std::string>& files, const ImportOptions& options);
+ImportResult ImportOracleDescribe(const std::vector<std::string>& files, const ImportOptions& options);
+ImportResult ImportHubSpot(const std::vector<std::string>& files, const ImportOptions& options);
 
 // Runs the importer for `format` (kCrmxSchema loads and merges crmx JSON files).
 ImportResult Import(Format format, const std::vector<std::string>& files,

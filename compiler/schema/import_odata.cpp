@@ -218,7 +218,9 @@ void ODataImporter::ImportNavigation(const pugi::xml_node& n, const std::string&
   f.name = Attr(n, "Name");
   f.source = {path_, ptr};
   f.navigation = true;
-  f.createable = false;
+  // A navigation creates its targets with the parent (deep insert: a sales order's `to_Item`)
+  // unless SAP's `sap:creatable="false"` says not; no OData service updates them with it.
+  f.createable = Attr(n, "sap:creatable") != "false";
   f.updateable = false;
   std::string target;
   bool many = false;
@@ -444,6 +446,18 @@ std::optional<ImportError> ODataImporter::Run(const std::string& text) {
       }
       for (pugi::xml_node a : c.children()) {
         if (Is(a, "Annotation")) ApplyAnnotation(a, field, field ? nullptr : obj, aptr);
+      }
+    }
+  }
+  // Pass 4: the entity sets a service exposes its types as (`A_SalesOrder` of
+  // `A_SalesOrderType`): what a request's URL names, kept as the type's `EntitySet` extension.
+  for (pugi::xml_node s : schemas) {
+    for (pugi::xml_node c : s.children()) {
+      if (!Is(c, "EntityContainer")) continue;
+      for (pugi::xml_node es : c.children()) {
+        if (!Is(es, "EntitySet")) continue;
+        Object* obj = schema_.FindObject(Unqualify(Attr(es, "EntityType")));
+        if (obj != nullptr && !obj->extensions.count("EntitySet")) obj->extensions["EntitySet"] = Attr(es, "Name");
       }
     }
   }

@@ -47,10 +47,40 @@ std::optional<ImportError> ImportFile(const std::string& path, Schema& schema,
   for (const auto& [name, node] : schemas->items()) {
     detail::Loc loc{root, &node, Child("/components/schemas", name)};
     if (!walker.IsObjectLike(loc)) continue;  // enums and primitives are inlined at use
-    detail::AddObjectOrWarn(schema, walker.BuildObject(name, loc), w);
+    Object obj = walker.BuildObject(name, loc);
+    // Xero names an object's own id `<Object>ID` (ContactID, InvoiceID), a uuid the server
+    // assigns, and marks it nowhere: it is the record's id (an update names the record by it;
+    // a create leaves it out), so it is not required and keys an update-only map.
+    if (Field* id = obj.FindField(name + "ID"); id != nullptr && id->format == "uuid" && !obj.fields.empty()) {
+      bool other_key = false;
+      for (const Field& f : obj.fields) other_key = other_key || f.key;
+      if (!other_key) {
+        id->key = true;
+        id->unique = true;
+        id->required_on_create = false;
+      }
+    }
+    detail::AddObjectOrWarn(schema, std::move(obj), w);
   }
   walker.DrainPending();
   return std::nullopt;
+}
+
+// OData V2's JSON wraps a to-many navigation's rows in `{"results": [...]}`, and SAP's API Hub
+// OpenAPI files say so (A_SalesOrder.to_Item: an object whose one property `results` is an
+// array of A_SalesOrderItem). The field is the list (what a map writes: `to_Item = lines.map(...)`),
+// the wrapper an extension the SAP connector writes back.
+void UnwrapODataResults(Schema& schema) {
+  for (Object& o : schema.objects) {
+    for (Field& f : o.fields) {
+      if (f.type.kind != TypeKind::kObject || !f.type.object || f.type.object->fields.size() != 1) continue;
+      Field& inner = f.type.object->fields.front();
+      if (inner.name != "results" || inner.type.kind != TypeKind::kList) continue;
+      Type list = inner.type;
+      f.type = std::move(list);
+      f.extensions["odata:v2-results"] = "true";
+    }
+  }
 }
 
 }  // namespace
@@ -66,6 +96,7 @@ ImportResult ImportOpenApi(const std::vector<std::string>& files, const ImportOp
       return r;
     }
   }
+  UnwrapODataResults(r.schema);
   r.schema.system = !options.system.empty() ? options.system
                                             : (!title.empty() ? title : std::string("openapi"));
   r.schema.Reindex();

@@ -248,9 +248,46 @@ class Builder {
       } else if (auto* bt = dynamic_cast<P::BatchSettingContext*>(st)) {
         d->batch = IntValue(bt->size);
         d->batch_span = SpanOf(bt);
+      } else if (auto* fo = dynamic_cast<P::FieldOverlayContext*>(st)) {
+        d->overlays.push_back(BuildOverlay(fo));
       }
     }
     return d;
+  }
+
+  FieldOverlay BuildOverlay(P::FieldOverlayContext* c) {
+    FieldOverlay o;
+    o.object = MakeName(c->object);
+    o.path = Path(c->path);
+    o.span = SpanOf(c);
+    if (P::OverlayTypeContext* t = c->fieldType) {
+      OverlayType type;
+      type.name = MakeName(t->name);
+      type.span = SpanOf(t);
+      for (P::OverlayTypeArgContext* a : t->args) {
+        OverlayTypeArg arg;
+        arg.span = SpanOf(a);
+        if (auto* i = dynamic_cast<P::OverlayIntArgContext*>(a)) {
+          arg.kind = OverlayTypeArg::Kind::Int;
+          arg.int_value = i->INT() ? IntValue(i->INT()->getSymbol()) : 0;
+        } else if (auto* str = dynamic_cast<P::OverlayStringArgContext*>(a)) {
+          arg.kind = OverlayTypeArg::Kind::String;
+          arg.text = str->STRING() ? StringValue(str->STRING()->getSymbol()) : std::string();
+        } else if (auto* n = dynamic_cast<P::OverlayNameArgContext*>(a)) {
+          arg.kind = OverlayTypeArg::Kind::Name;
+          arg.text = MakeName(n->ident()).text;
+        }
+        type.args.push_back(std::move(arg));
+      }
+      o.type = std::move(type);
+    }
+    for (antlr4::Token* f : c->facts) {
+      Name n;
+      n.text = f->getText();
+      n.span = SpanOf(f);
+      o.facts.push_back(std::move(n));
+    }
+    return o;
   }
 
   DeclPtr BuildOwner(P::OwnerItemContext* c, Span span) {

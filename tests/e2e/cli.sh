@@ -40,6 +40,10 @@ expect explain-unknown 2 'E9999' -- "$CRMXC" explain E9999
 expect schema-show-spec 0 'length: 80' -- "$CRMXC" schema show examples/acme-salesforce-netsuite/acme.crmx crm.Account.BillingState
 expect schema-show-object 0 'companyName +string' -- "$CRMXC" schema show examples/acme-salesforce-netsuite/acme.crmx erp.Customer
 expect schema-show-unknown 1 '`Acount` is not an object of system `crm`' -- "$CRMXC" schema show examples/acme-salesforce-netsuite/acme.crmx crm.Acount
+expect schema-show-overlay 0 'crmx:overlay\] computed' -- "$CRMXC" schema show tests/ui/overlays/ok_overlays.crmx erp.Invoice.TotalAmt
+expect schema-export 0 'exported 3 objects of system `erp` \(11 overlaid fields\)' -- "$CRMXC" schema export tests/ui/overlays/ok_overlays.crmx erp -o "$tmp/erp.json"
+expect schema-export-overlaid 0 '"crmx:overlay": "string\(40\) external_id unique"' -- cat "$tmp/erp.json"
+expect schema-export-unknown 1 '`nope` is not a system' -- "$CRMXC" schema export tests/ui/overlays/ok_overlays.crmx nope -o "$tmp/x.json"
 expect schema-show-here 0 'Net 30' -- bash -c "cd examples/acme-salesforce-netsuite && \"\$0\" schema show crm.Account.PaymentTerms__c" "$(realpath "$CRMXC")"
 expect dump-ast 0 '^integration acme' -- "$CRMXC" dump ast examples/acme-salesforce-netsuite/acme.crmx
 

@@ -27,7 +27,7 @@ let s:reserved_other = ['key', 'ref', 'for']
 let s:reserved_operator = ['in']
 let s:reserved_constant = ['true', 'false', 'null']
 " Contextual: keywords only in their construct; names elsewhere.
-let s:contextual = ['version', 'module', 'as', 'schema', 'budget', 'batch', 'per', 'warn', 'at', 'except',
+let s:contextual = ['version', 'module', 'as', 'schema', 'budget', 'batch', 'field', 'per', 'warn', 'at', 'except',
       \ 'csv', 'on', 'change', 'when', 'every', 'daily', 'hourly', 'zone', 'retry', 'backoff',
       \ 'jitter', 'exhausted', 'dead_letter', 'notify', 'grace', 'audit', 'within', 'by', 'given',
       \ 'expect', 'exception']

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   using crmx::emulate::Options;
   Options o;
   CLI::App app{"crmx-emulate: a local emulator of a vendor API, for connector tests"};
-  app.add_option("vendor", o.vendor, "salesforce or netsuite")->required()->check(CLI::IsMember({"salesforce", "netsuite"}));
+  app.add_option("vendor", o.vendor, "salesforce or netsuite")->required()->check(CLI::IsMember({"salesforce", "netsuite", "hubspot", "quickbooks", "oracle", "sap", "xero"}));
   app.add_option("--port", o.port, "port on 127.0.0.1 (0: a free one)");
   app.add_option("--data", o.data_dir, "seed records: a directory of Object.jsonl files");
   app.add_option("--schemas", o.schemas_dir, "object metadata: *.describe.json (salesforce), crmx schema JSON (netsuite)");
@@ -39,7 +39,35 @@ int main(int argc, char** argv) {
   app.add_option("--consumer-secret", o.consumer_secret, "netsuite: TBA consumer secret");
   app.add_option("--token-id", o.token_id, "netsuite: TBA token id");
   app.add_option("--token-secret", o.token_secret, "netsuite: TBA token secret");
+  app.add_option("--burst-limit", o.burst_limit, "hubspot: calls per rolling window before 429 TEN_SECONDLY_ROLLING");
+  app.add_option("--burst-interval-ms", o.burst_interval_ms, "hubspot: the rolling window (10000 as documented)")
+      ->check(CLI::Range(100, 600000));
+  app.add_option("--daily-limit", o.daily_limit, "hubspot: calls a day before 429 DAILY");
+  app.add_option("--search-per-second", o.search_per_second, "hubspot: search calls a second before 429 SECONDLY");
+  app.add_option("--access-token", o.access_token, "hubspot: the private app's access token");
+  app.add_option("--refresh-token", o.refresh_token, "hubspot: the OAuth refresh token the token endpoint accepts");
+  app.add_option("--rate-limit", o.qbo_rate_limit, "quickbooks: calls a minute per realm before 429 ThrottleExceeded (500)");
+  app.add_option("--batch-limit", o.qbo_batch_limit, "quickbooks: batch requests a minute per realm before 429 (40)");
+  app.add_option("--refresh-grace-ms", o.refresh_grace_ms,
+                 "quickbooks: how long a rotated-out refresh token is still accepted (0: refused at once)");
+  app.add_option("--oracle-username", o.oracle_username, "oracle: the basic-auth user (the JWT user assertion's sub)");
+  app.add_option("--oracle-password", o.oracle_password, "oracle: the basic-auth password");
+  app.add_option("--oracle-rate-limit", o.oracle_rate_limit, "oracle: calls a minute before 429 (0: none)");
+  app.add_option("--sap-user", o.sap_user, "sap: the communication user basic auth accepts");
+  app.add_option("--sap-password", o.sap_password, "sap: its password");
+  app.add_option("--csrf-lifetime", o.csrf_lifetime, "sap: modifying calls a CSRF token is good for (0: until expire-tokens)");
+  app.add_option("--minute-limit", o.xero_minute_limit, "xero: calls a minute per tenant before 429 minute (60)");
+  app.add_option("--day-limit", o.xero_day_limit, "xero: calls a day per tenant before 429 day (5000)");
+  app.add_option("--tenant-id", o.xero_tenant_id, "xero: the tenant id calls must carry in xero-tenant-id");
   CLI11_PARSE(app, argc, argv);
-  auto vendor = o.vendor == "salesforce" ? crmx::emulate::MakeSalesforce(o) : crmx::emulate::MakeNetSuite(o);
+  // QuickBooks allows 10 calls in flight per realm (the shared default is NetSuite's 5).
+  if (o.vendor == "quickbooks" && app.count("--concurrency") == 0) o.concurrency = 10;
+  auto vendor = o.vendor == "salesforce" ? crmx::emulate::MakeSalesforce(o)
+                : o.vendor == "hubspot"  ? crmx::emulate::MakeHubSpot(o)
+                : o.vendor == "oracle"   ? crmx::emulate::MakeOracle(o)
+                : o.vendor == "quickbooks" ? crmx::emulate::MakeQuickBooks(o)
+                : o.vendor == "sap"        ? crmx::emulate::MakeSap(o)
+                : o.vendor == "xero"       ? crmx::emulate::MakeXero(o)
+                                         : crmx::emulate::MakeNetSuite(o);
   return crmx::emulate::Serve(o, *vendor);
 }

@@ -52,6 +52,34 @@ struct Options {
   std::string consumer_secret = "crmx-test-consumer-secret";
   std::string token_id = "crmx-test-token-id";
   std::string token_secret = "crmx-test-token-secret";
+  // HubSpot: calls allowed per rolling --burst-interval-ms (TEN_SECONDLY_ROLLING), per day
+  // (DAILY), search calls a second; the private app token and the OAuth refresh token.
+  int64_t burst_limit = 100;
+  int burst_interval_ms = 10000;
+  int64_t daily_limit = 250000;
+  int search_per_second = 4;
+  std::string access_token = "crmx-test-hubspot-token";
+  std::string refresh_token = "crmx-test-refresh-token";
+  // QuickBooks: calls a minute and batch requests a minute per realm (500 and 40 documented),
+  // and how long a rotated-out refresh token is still accepted (0: refused at once).
+  int qbo_rate_limit = 500;
+  int qbo_batch_limit = 40;
+  int64_t refresh_grace_ms = 0;
+  // SAP: the communication user basic auth accepts, and how many modifying calls a CSRF token
+  // lives (0: until /_emulator/expire-tokens); the OAuth client is client_id/client_secret.
+  std::string sap_user = "CRMX_COMM_USER";
+  std::string sap_password = "crmx-test-password";
+  int csrf_lifetime = 0;
+  // Oracle Fusion: the basic-auth user (also the JWT user assertion's `sub`), its password, and
+  // the calls a minute before 429 (0: no throttling).
+  std::string oracle_username = "crmx-test-user";
+  std::string oracle_password = "crmx-test-password";
+  int oracle_rate_limit = 0;
+  // Xero: calls a minute and a day per tenant (60 and 5,000 documented) and the tenant id calls
+  // must name in `xero-tenant-id`; the client is client_id/client_secret (Basic auth).
+  int xero_minute_limit = 60;
+  int64_t xero_day_limit = 5000;
+  std::string xero_tenant_id = "crmx-test-tenant";
 };
 
 // What a vendor handler gets besides the request: the state and the call's identity.
@@ -89,6 +117,11 @@ class Vendor {
 
 std::unique_ptr<Vendor> MakeSalesforce(const Options& options);
 std::unique_ptr<Vendor> MakeNetSuite(const Options& options);
+std::unique_ptr<Vendor> MakeHubSpot(const Options& options);
+std::unique_ptr<Vendor> MakeQuickBooks(const Options& options);
+std::unique_ptr<Vendor> MakeSap(const Options& options);
+std::unique_ptr<Vendor> MakeOracle(const Options& options);
+std::unique_ptr<Vendor> MakeXero(const Options& options);
 
 // Runs the server until SIGTERM or SIGINT; the process's exit code.
 int Serve(const Options& options, Vendor& vendor);

@@ -148,6 +148,13 @@ class RecordWriter {
   virtual bool Commit(std::vector<WriteResult>& done, std::string& error) = 0;
   // Calls made to the system so far (requests sent, logins included), for the run's figures.
   virtual uint64_t Calls() const { return 0; }
+  // The delivery ledger's idempotency key (state::IdempotencyKey) of the record Add is about to
+  // get with `tag`: a writer whose system takes one (QuickBooks `requestid`) keeps it; the same
+  // decision sent again carries the same key.
+  virtual void SetIdempotencyKey(uint64_t tag, const std::string& key) {
+    (void)tag;
+    (void)key;
+  }
 };
 
 // A writer that writes one record at a time, with its result at once (files, SQLite, the

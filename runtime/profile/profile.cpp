@@ -21,12 +21,13 @@
 namespace crmx::profile {
 namespace {
 
-const std::vector<std::string> kKinds = {"salesforce", "netsuite", "files", "sqlite"};
+const std::vector<std::string> kKinds = {"salesforce", "netsuite", "sap", "xero", "quickbooks", "hubspot", "oracle", "files", "sqlite"};
 
 // The keys whose values are credentials: they must be references. NetSuite's consumer key and
 // token id are credentials too (with the secrets, they log in).
 const std::set<std::string> kSecretKeys = {"client_secret", "private_key", "consumer_secret", "token_secret",
-                                           "password",      "refresh_token", "consumer_key", "token_id"};
+                                           "password",      "refresh_token", "consumer_key", "token_id",
+                                           "access_token"};
 
 struct Method {
   std::string name;
@@ -41,6 +42,26 @@ const std::vector<Method> kMethods = {
     {"jwt_bearer", "salesforce", {"client_id", "username", "private_key"}, {"audience", "token_url"}},
     {"oauth2_m2m", "netsuite", {"client_id", "certificate_id", "private_key"}, {"token_url", "scope", "alg"}},
     {"tba", "netsuite", {"consumer_key", "consumer_secret", "token_id", "token_secret"}, {"realm"}},
+    // Oracle Fusion Cloud: basic auth, or the IDCS JWT user assertion with a JWT client assertion
+    // (runtime/auth/jwt_assertion.cpp; `certificate_alias` the JWT kid, `scope` the Fusion resource scope).
+    {"basic", "oracle", {"username", "password"}, {}},
+    {"oauth2_jwt_assertion", "oracle", {"client_id", "username", "private_key", "token_url"},
+     {"certificate_alias", "scope", "audience"}},
+    // SAP S/4HANA Cloud: a communication user, or OAuth 2.0 client credentials against the BTP/IAS token
+    // endpoint (`client_auth: basic` sends the client in an Authorization header, SAP's usual form).
+    {"basic", "sap", {"username", "password"}, {}},
+    {"oauth2_client_credentials", "sap", {"client_id", "client_secret", "token_url"}, {"client_auth", "scope"}},
+    // Xero custom connections: client credentials, the client as HTTP Basic auth (runtime/auth/basic.cpp).
+    {"oauth2_client_credentials", "xero", {"client_id", "client_secret"}, {"token_url", "scope"}},
+    // QuickBooks Online: OAuth 2.0 refresh-token grant; Intuit rotates refresh tokens, so the file the
+    // rotated one is kept in is required (runtime/auth/refresh.h, docs/profiles.md).
+    {"oauth2_refresh_token", "quickbooks", {"client_id", "client_secret", "refresh_token", "refresh_token_file"},
+     {"token_url", "client_auth"}},
+    // HubSpot: a private app's static access token (runtime/auth/private_app.cpp), or a public app's
+    // OAuth 2.0 refresh token (HubSpot takes the client in the form: `client_auth: body`).
+    {"private_app", "hubspot", {"access_token"}, {}},
+    {"oauth2_refresh_token", "hubspot", {"client_id", "client_secret", "refresh_token"},
+     {"token_url", "client_auth", "refresh_token_file"}},
 };
 
 const std::vector<std::string> kSystemKeys = {"kind",       "base_url", "api_version", "account_id", "path",
@@ -150,7 +171,8 @@ class Reader {
       return;
     }
     std::vector<std::string> names;
-    for (const auto& m : kMethods) names.push_back(m.name);
+    for (const auto& m : kMethods)
+      if (!Contains(names, m.name)) names.push_back(m.name);
     const YAML::Node method_node = node["method"];
     if (!method_node.IsDefined()) {
       Error(node, "`" + path + "` has no `method` (one of: " + Join(names) + ")");
@@ -159,7 +181,8 @@ class Reader {
     if (!Scalar(method_node, path + ".method", auth.method)) return;
     const Method* method = nullptr;
     for (const auto& m : kMethods) {
-      if (m.name == auth.method) method = &m;
+      // A method several kinds log in with has an entry per kind: the system's own wins.
+      if (m.name == auth.method && (method == nullptr || m.kind == kind)) method = &m;
     }
     if (method == nullptr) {
       Error(method_node, "`" + path + ".method`: `" + auth.method + "` is not an auth method (one of: " + Join(names) + ")");
@@ -510,7 +533,9 @@ class Reader {
       if (!node["kind"].IsDefined()) Error(node, "`" + path + "` has no `kind` (one of: " + Join(kKinds) + ")");
       return;
     }
-    bool api = system.kind == "salesforce" || system.kind == "netsuite";
+    bool api = system.kind == "salesforce" || system.kind == "netsuite" || system.kind == "sap" ||
+               system.kind == "xero" || system.kind == "hubspot" || system.kind == "quickbooks" ||
+               system.kind == "oracle";
     if (api) {
       if (system.kind == "netsuite" && system.account_id.empty()) {
         Error(node, "`" + path + "` needs `account_id` (netsuite)");
@@ -521,6 +546,15 @@ class Reader {
         for (char& c : host) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         system.base_url = "https://" + host + ".suitetalk.api.netsuite.com";
       }
+      if (system.kind == "xero" && system.account_id.empty()) {
+        Error(node, "`" + path + "` needs `account_id` (xero: the tenant id calls carry as `xero-tenant-id`)");
+      }
+      if (system.base_url.empty() && system.kind == "xero") system.base_url = "https://api.xero.com/api.xro/2.0";
+      if (system.base_url.empty() && system.kind == "hubspot") system.base_url = "https://api.hubapi.com";
+      if (system.kind == "quickbooks" && system.account_id.empty()) {
+        Error(node, "`" + path + "` needs `account_id` (quickbooks: the company's realm id, in every call's path)");
+      }
+      if (system.base_url.empty() && system.kind == "quickbooks") system.base_url = "https://quickbooks.api.intuit.com";
       if (system.base_url.empty()) Error(node, "`" + path + "` needs `base_url` (" + system.kind + ")");
       const YAML::Node auth = node["auth"];
       if (!auth.IsDefined()) {

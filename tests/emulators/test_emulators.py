@@ -853,6 +853,188 @@ def check_hostile_input(ctx):
     expect(sf.proc.poll() is None and ns.proc.poll() is None, "both emulators still run")
 
 
+# ---------------------------------------------------------------- QuickBooks Online
+
+QBO_SCHEMAS = os.path.join(ROOT, "tests", "e2e", "http", "quickbooks")
+
+
+def qbo_start(*args):
+    return Emulator("quickbooks", "--port", "0", "--schemas", QBO_SCHEMAS, *args)
+
+
+def qbo_stop(emu):
+    RUNNING.remove(emu)
+    expect(emu.stop() == 0, "quickbooks: exit code 0 after SIGTERM")
+
+
+def qbo_refresh(q, token="crmx-test-refresh-token", secret="crmx-test-secret"):
+    basic = base64.b64encode(f"crmx-test-client:{secret}".encode()).decode()
+    return call("POST", q.base + "/oauth2/v1/tokens/bearer", form={"grant_type": "refresh_token", "refresh_token": token},
+                headers={"Authorization": "Basic " + basic, "Accept": "application/json"})
+
+
+def qbo_login(q):
+    r = qbo_refresh(q)
+    expect(r.status == 200, f"refresh: {r.status} {r.body}")
+    return r.json()["access_token"]
+
+
+def qbo_api(q, token, method, path, body=None, params=None):
+    url = q.base + "/v3/company/9130/" + path + ("?" + urllib.parse.urlencode(params) if params else "")
+    return call(method, url, body=body, headers={"Authorization": "Bearer " + token, "Accept": "application/json"})
+
+
+def qbo_query(q, token, text):
+    return qbo_api(q, token, "GET", "query", params={"query": text, "minorversion": "75"})
+
+
+def fault_code(r):
+    return r.json()["Fault"]["Error"][0]["code"]
+
+
+def check_qbo_oauth_rotation(ctx):
+    q = qbo_start("--refresh-grace-ms", "0")
+    try:
+        r = qbo_refresh(q)
+        expect(r.status == 200, f"refresh: {r.status} {r.body}")
+        first = r.json()
+        expect(first["token_type"] == "bearer" and first["expires_in"] == 3600, f"token answer: {first}")
+        expect(first["refresh_token"] != "crmx-test-refresh-token", "the refresh token is rotated")
+        again = qbo_refresh(q)
+        expect(again.status == 400 and again.json()["error"] == "invalid_grant", f"old token refused: {again.body}")
+        second = qbo_refresh(q, first["refresh_token"])
+        expect(second.status == 200, "the rotated token works")
+        expect(qbo_refresh(q, second.json()["refresh_token"], secret="wrong").status == 401, "a wrong client secret: 401")
+        no = qbo_query(q, "not-a-token", "select * from Customer")
+        expect(no.status == 401 and fault_code(no) == "3200", f"API without a token: {no.status} {no.body}")
+        ok = qbo_query(q, second.json()["access_token"], "select * from Customer")
+        expect(ok.status == 200, f"API with the token: {ok.status}")
+        call("POST", q.base + "/_emulator/expire-tokens")
+        expect(qbo_query(q, second.json()["access_token"], "select * from Customer").status == 401, "expired tokens: 401")
+    finally:
+        qbo_stop(q)
+    q = qbo_start("--refresh-grace-ms", "60000")
+    try:
+        first = qbo_refresh(q).json()
+        grace = qbo_refresh(q)
+        expect(grace.status == 200 and grace.json()["refresh_token"] == first["refresh_token"],
+               "within the grace period the old token answers with the current one")
+    finally:
+        qbo_stop(q)
+
+
+def check_qbo_entities_and_query(ctx):
+    q = qbo_start()
+    try:
+        t = qbo_login(q)
+        ids = []
+        for i in range(7):
+            r = qbo_api(q, t, "POST", "customer", {"DisplayName": f"Cust {i}", "CompanyName": f"Co {i}"},
+                        {"minorversion": "75"})
+            expect(r.status == 200, f"create: {r.status} {r.body}")
+            c = r.json()["Customer"]
+            expect(c["SyncToken"] == "0" and c["Id"] and "LastUpdatedTime" in c["MetaData"], f"created: {c}")
+            ids.append(c["Id"])
+        dup = qbo_api(q, t, "POST", "customer", {"DisplayName": "cust 3"})
+        expect(dup.status == 400 and fault_code(dup) == "6240", f"duplicate name: {dup.status} {dup.body}")
+        expect(dup.json()["Fault"]["type"] == "ValidationFault", "ValidationFault")
+        none = qbo_api(q, t, "POST", "customer", {"Notes": "no name"})
+        expect(none.status == 400 and fault_code(none) == "2020", f"no name: {none.body}")
+        long = qbo_api(q, t, "POST", "customer", {"DisplayName": "x" * 501})
+        expect(long.status == 400 and fault_code(long) == "2050", f"too long: {long.body}")
+        unknown = qbo_api(q, t, "POST", "customer", {"DisplayName": "Z", "Nope": 1})
+        expect(unknown.status == 400 and fault_code(unknown) == "2010", f"unknown field: {unknown.body}")
+        # Sparse update with the current SyncToken; then the old one is stale.
+        up = qbo_api(q, t, "POST", "customer", {"Id": ids[0], "SyncToken": "0", "sparse": True, "CompanyName": "New"})
+        expect(up.status == 200 and up.json()["Customer"]["SyncToken"] == "1", f"update: {up.body}")
+        expect(up.json()["Customer"]["DisplayName"] == "Cust 0", "sparse keeps the other fields")
+        stale = qbo_api(q, t, "POST", "customer", {"Id": ids[0], "SyncToken": "0", "sparse": True, "CompanyName": "X"})
+        expect(stale.status == 400 and fault_code(stale) == "5010", f"stale: {stale.body}")
+        gone = qbo_api(q, t, "POST", "customer", {"Id": "99999", "SyncToken": "0", "sparse": True})
+        expect(gone.status == 400 and fault_code(gone) == "610", f"not found: {gone.body}")
+        expect(qbo_api(q, t, "GET", "customer/" + ids[1]).json()["Customer"]["DisplayName"] == "Cust 1", "read by id")
+        # The query language: select list, where, in, like, orderby, paging, count(*).
+        r = qbo_query(q, t, "select Id, DisplayName from Customer where DisplayName in ('Cust 1', 'Cust 2') orderby DisplayName desc")
+        rows = r.json()["QueryResponse"]["Customer"]
+        expect([c["DisplayName"] for c in rows] == ["Cust 2", "Cust 1"], f"in + orderby desc: {rows}")
+        expect("CompanyName" not in rows[0], "only the selected fields")
+        r = qbo_query(q, t, "select * from Customer where DisplayName like 'Cust%' startposition 3 maxresults 2")
+        qr = r.json()["QueryResponse"]
+        expect(qr["startPosition"] == 3 and qr["maxResults"] == 2 and len(qr["Customer"]) == 2, f"paging: {qr}")
+        r = qbo_query(q, t, "select count(*) from Customer")
+        expect(r.json()["QueryResponse"]["totalCount"] == 7, f"count: {r.body}")
+        r = qbo_query(q, t, "select * from Customer where MetaData.LastUpdatedTime >= '2000-01-01T00:00:00+00:00' and CompanyName = 'New'")
+        expect(len(r.json()["QueryResponse"]["Customer"]) == 1, f"and + datetime: {r.body}")
+        r = qbo_query(q, t, "select * from Customer where DisplayName = 'O\\'Brien'")
+        expect(r.status == 200 and r.json()["QueryResponse"] == {}, f"escaped quote, no rows: {r.body}")
+        bad = qbo_query(q, t, "select * from Nothing")
+        expect(bad.status == 400 and fault_code(bad) == "4000", f"unknown entity: {bad.body}")
+        bad = qbo_query(q, t, "select * from Customer maxresults 1001")
+        expect(bad.status == 400, "maxresults over 1000")
+        # Invoice: required CustomerRef and Line, TotalAmt computed from the lines (a sent one ignored).
+        inv = qbo_api(q, t, "POST", "invoice", {"CustomerRef": {"value": ids[0]}, "TotalAmt": 1, "Line": [
+            {"Amount": 10.10, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}},
+            {"Amount": 5.25, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}]})
+        expect(inv.status == 200, f"invoice: {inv.body}")
+        expect(inv.body.count('"TotalAmt":15.35') == 1 and '"Balance":15.35' in inv.body, f"TotalAmt: {inv.body}")
+        expect(fault_code(qbo_api(q, t, "POST", "invoice", {"Line": []})) == "2020", "invoice without CustomerRef")
+        bad_ref = qbo_api(q, t, "POST", "invoice", {"CustomerRef": {"value": "99999"}, "Line": [{"Amount": 1, "DetailType": "SalesItemLineDetail"}]})
+        expect(fault_code(bad_ref) == "2500", f"invalid reference: {bad_ref.body}")
+        journal = [json.loads(l) for l in call("GET", q.base + "/_emulator/journal").body.splitlines() if l]
+        expect(len(journal) == 9 and journal[0]["key"] == "Cust 0" and journal[7]["op"] == "updated", f"journal: {journal}")
+    finally:
+        qbo_stop(q)
+
+
+def check_qbo_batch_and_requestid(ctx):
+    q = qbo_start()
+    try:
+        t = qbo_login(q)
+        items = [{"bId": f"b{i}", "operation": "create", "Customer": {"DisplayName": f"B {i}"}} for i in range(3)]
+        items.append({"bId": "b3", "operation": "create", "Customer": {"DisplayName": "B 0"}})
+        items.append({"bId": "b4", "Query": "select count(*) from Customer"})
+        r = qbo_api(q, t, "POST", "batch", {"BatchItemRequest": items}, {"requestid": "req-abc", "minorversion": "75"})
+        expect(r.status == 200, f"batch: {r.status} {r.body}")
+        out = {x["bId"]: x for x in r.json()["BatchItemResponse"]}
+        expect(all("Customer" in out[f"b{i}"] for i in range(3)), f"creates: {out}")
+        expect(out["b3"]["Fault"]["Error"][0]["code"] == "6240", f"per-item Fault: {out['b3']}")
+        expect(out["b4"]["QueryResponse"]["totalCount"] == 3, f"batch query: {out['b4']}")
+        again = qbo_api(q, t, "POST", "batch", {"BatchItemRequest": items}, {"requestid": "req-abc"})
+        expect(again.body == r.body, "the same requestid: the first answer again")
+        journal = call("GET", q.base + "/_emulator/journal").body.splitlines()
+        expect(len(journal) == 3, f"replayed, not applied again: {len(journal)} journal lines")
+        stats = json.loads(call("GET", q.base + "/_emulator/stats").body)
+        expect(stats["replays"] == 1, f"stats: {stats}")
+        big = [{"bId": f"c{i}", "operation": "create", "Customer": {"DisplayName": f"C {i}"}} for i in range(31)]
+        r = qbo_api(q, t, "POST", "batch", {"BatchItemRequest": big})
+        expect(r.status == 400, f"31 items: {r.status}")
+    finally:
+        qbo_stop(q)
+
+
+def check_qbo_throttling(ctx):
+    q = qbo_start("--rate-limit", "5", "--batch-limit", "1")
+    try:
+        t = qbo_login(q)
+        b = qbo_api(q, t, "POST", "batch", {"BatchItemRequest": []})
+        expect(b.status == 200, f"first batch: {b.status}")
+        b = qbo_api(q, t, "POST", "batch", {"BatchItemRequest": []})
+        expect(b.status == 429 and fault_code(b) == "3001", f"second batch in the minute: {b.status} {b.body}")
+        statuses = [qbo_query(q, t, "select * from Customer").status for _ in range(5)]
+        expect(statuses[:2] == [200, 200] and statuses[-1] == 429, f"500 a minute (here 5): {statuses}")
+        expect(qbo_refresh(q).status in (200, 400), "the token endpoint is not throttled")
+    finally:
+        qbo_stop(q)
+    q = qbo_start("--concurrency", "2", "--latency-ms", "400")
+    try:
+        t = qbo_login(q)
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            codes = list(pool.map(lambda _: qbo_query(q, t, "select * from Customer").status, range(6)))
+        expect(codes.count(429) >= 1 and codes.count(200) >= 2, f"calls at once beyond the limit: {codes}")
+    finally:
+        qbo_stop(q)
+
+
 def check_sigterm(ctx):
     last = RUNNING[-1]
     last.proc.send_signal(signal.SIGINT)
@@ -862,6 +1044,688 @@ def check_sigterm(ctx):
         rc = emu.stop()
         expect(rc == 0, f"exit code {rc} after SIGTERM")
     RUNNING.clear()
+
+
+# ---------------------------------------------------------------- Oracle Fusion
+
+ORACLE_SCHEMAS = os.path.join(ROOT, "schemas", "oracle-fusion")
+ORACLE_BASIC = "Basic " + base64.b64encode(b"crmx-test-user:crmx-test-password").decode()
+SO = "/fscmRestApi/resources/11.13.18.05/salesOrdersForOrderHub"
+
+
+def ora_start(*args):
+    return Emulator("oracle", "--port", "0", "--schemas", ORACLE_SCHEMAS, *args)
+
+
+def ora_stop(emu):
+    RUNNING.remove(emu)
+    expect(emu.stop() == 0, "oracle: exit code 0 after SIGTERM")
+
+
+def ora(o, method, path, body=None, headers=None):
+    h = {"Authorization": ORACLE_BASIC, "REST-Framework-Version": "2", **(headers or {})}
+    return call(method, o.base + path, body=body, headers=h)
+
+
+def ora_order(n, currency="USD", **extra):
+    order = {"SourceTransactionNumber": n, "SourceTransactionSystem": "CRMX", "SourceTransactionId": n,
+             "TransactionalCurrencyCode": currency,
+             "lines": [{"SourceTransactionLineId": n + "-1", "SourceTransactionLineNumber": "1",
+                        "SourceTransactionScheduleId": n + "-1", "SourceScheduleNumber": "1",
+                        "ProductNumber": "AS54888", "OrderedQuantity": 2, "TransactionCategoryCode": "ORDER"}]}
+    order.update(extra)
+    return order
+
+
+def check_oracle_upsert_query_paging(ctx):
+    o = ora_start()
+    try:
+        d = ora(o, "GET", SO + "/describe")
+        expect(d.status == 200 and "lines" in d.json()["Resources"]["salesOrdersForOrderHub"]["children"], f"describe: {d.body[:200]}")
+        for i in range(7):
+            r = ora(o, "POST", SO, ora_order(f"SO-{i}"), {"Upsert-Mode": "true",
+                                                           "Content-Type": "application/vnd.oracle.adf.resourceitem+json"})
+            expect(r.status == 201, f"create {i}: {r.status} {r.body}")
+            row = r.json()
+            expect(row["HeaderId"] and row["LastUpdateDate"].endswith("+00:00") and len(row["lines"]) == 1, f"row: {row}")
+        again = ora(o, "POST", SO, ora_order("SO-0", CustomerPONumber="PO-9"), {"Upsert-Mode": "true"})
+        expect(again.status == 200 and again.json()["CustomerPONumber"] == "PO-9", f"upsert update: {again.status} {again.body}")
+        dup = ora(o, "POST", SO, ora_order("SO-1"))
+        expect(dup.status == 400 and dup.json()["o:errorDetails"][0]["o:errorCode"] == "JBO-25013", f"create twice: {dup.body}")
+        seen, offset, pages = [], 0, 0
+        while True:
+            q = urllib.parse.urlencode({"q": "StatusCode = 'OPEN' and LastUpdateDate >= '2020-01-01T00:00:00+00:00'",
+                                        "fields": "SourceTransactionNumber,LastUpdateDate", "onlyData": "true",
+                                        "offset": offset, "limit": 3, "orderBy": "SourceTransactionNumber:asc"})
+            r = ora(o, "GET", SO + "?" + q)
+            expect(r.status == 200, f"query: {r.status} {r.body}")
+            page = r.json()
+            pages += 1
+            expect(all(set(i) == {"SourceTransactionNumber", "LastUpdateDate"} for i in page["items"]), f"fields: {page['items'][:1]}")
+            seen += [i["SourceTransactionNumber"] for i in page["items"]]
+            offset += page["count"]
+            if not page["hasMore"]:
+                break
+        expect(seen == [f"SO-{i}" for i in range(7)] and pages == 3, f"paging: {seen} in {pages} pages")
+        r = ora(o, "GET", SO + "?" + urllib.parse.urlencode({"q": "SourceTransactionNumber in ('SO-1', 'SO-3') or CustomerPONumber is not null",
+                                                               "onlyData": "true"}))
+        expect(sorted(i["SourceTransactionNumber"] for i in r.json()["items"]) == ["SO-0", "SO-1", "SO-3"], f"in/or: {r.body[:300]}")
+        r = ora(o, "GET", SO + "?" + urllib.parse.urlencode({"q": "SourceTransactionNumber=SO-2"}),
+                headers={"REST-Framework-Version": "1"})
+        expect([i["SourceTransactionNumber"] for i in r.json()["items"]] == ["SO-2"], f"QBE: {r.body[:300]}")
+        r = ora(o, "GET", SO + "?" + urllib.parse.urlencode({"q": "Nope = 1"}))
+        expect(r.status == 400 and "o:errorDetails" in r.json(), f"unknown attribute in q: {r.status} {r.body}")
+        r = ora(o, "GET", SO + "?limit=900")
+        expect(r.json()["limit"] == 500, f"limit capped at 500: {r.body[:100]}")
+        journal = [json.loads(l) for l in call("GET", o.base + "/_emulator/journal").body.splitlines()]
+        expect([e["op"] for e in journal].count("created") == 7 and journal[-1]["op"] == "updated" and
+               journal[-1]["key"] == "CRMX:SO-0", f"journal: {journal[-2:]}")
+    finally:
+        ora_stop(o)
+
+
+def check_oracle_batch_and_validation(ctx):
+    o = ora_start()
+    try:
+        def batch(parts, ctype="application/vnd.oracle.adf.batch+json"):
+            body = {"parts": [{"id": f"part{i}", "path": "/salesOrdersForOrderHub", "operation": "upsert", "payload": p}
+                              for i, p in enumerate(parts)]}
+            return ora(o, "POST", "/fscmRestApi/resources/11.13.18.05/", body, {"Content-Type": ctype})
+        bad_lov = ora_order("B-2", currency="XYZ")
+        no_id = ora_order("B-3")
+        del no_id["SourceTransactionId"]
+        r = batch([ora_order("B-1"), bad_lov, no_id])
+        expect(r.status == 400, f"failed batch: {r.status} {r.body}")
+        parts = r.json()["parts"]
+        expect([p["id"] for p in parts] == ["part1", "part2"], f"only failed parts listed: {parts}")
+        expect(parts[0]["payload"]["o:errorDetails"][0]["o:errorCode"] == "JBO-27008" and
+               parts[0]["payload"]["o:errorDetails"][0]["o:errorPath"] == "TransactionalCurrencyCode", f"LOV: {parts[0]}")
+        expect(parts[1]["payload"]["o:errorDetails"][0]["o:errorCode"] == "JBO-27014", f"mandatory: {parts[1]}")
+        rows = call("GET", o.base + "/_emulator/records/salesOrdersForOrderHub").body.strip()
+        expect(rows == "", f"all or nothing: nothing applied, got {rows[:200]}")
+        r = batch([ora_order("B-1"), ora_order("B-4")])
+        expect(r.status == 200 and [p["payload"]["SourceTransactionNumber"] for p in r.json()["parts"]] == ["B-1", "B-4"],
+               f"batch: {r.status} {r.body[:300]}")
+        expect(batch([ora_order("B-5")], "application/json").status == 415, "batch needs its media type")
+        ro = ora(o, "POST", SO, ora_order("B-6", StatusCode="CLOSED"), {"Upsert-Mode": "true"})
+        expect(ro.status == 400 and ro.json()["o:errorDetails"][0]["o:errorPath"] == "StatusCode", f"read-only: {ro.body}")
+        line = ora_order("B-7")
+        line["lines"][0]["OrderedQuantity"] = "two"
+        r = ora(o, "POST", SO, line, {"Upsert-Mode": "true"})
+        expect(r.status == 400 and r.json()["o:errorDetails"][0]["o:errorPath"] == "lines/0/OrderedQuantity", f"line type: {r.body}")
+        r = ora(o, "POST", SO, ora_order("B-8", Foo=1), {"Upsert-Mode": "true"})
+        expect(r.status == 400 and r.headers.get("Content-Type", "").startswith("text/plain") and "Foo" in r.body,
+               f"unknown attribute: plain text: {r.status} {r.body}")
+    finally:
+        ora_stop(o)
+
+
+def check_oracle_auth_throttling_faults(ctx):
+    o = ora_start("--oracle-rate-limit", "3")
+    try:
+        r = call("GET", o.base + SO)
+        expect(r.status == 401 and "Basic" in r.headers.get("WWW-Authenticate", ""), f"no auth: {r.status}")
+        now = int(time.time())
+        user = jwt({"alg": "RS256", "typ": "JWT", "kid": "c"}, {"sub": "crmx-test-user", "iss": "crmx-test-client",
+                                                               "aud": "https://identity.oraclecloud.com/", "iat": now, "exp": now + 300})
+        client = jwt({"alg": "RS256", "typ": "JWT", "kid": "c"}, {"sub": "crmx-test-client", "iss": "crmx-test-client",
+                                                                 "aud": "https://identity.oraclecloud.com/", "iat": now, "exp": now + 300})
+        form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": user,
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": client}
+        t = call("POST", o.base + "/oauth2/v1/token", form=form)
+        expect(t.status == 200 and t.json()["token_type"] == "Bearer", f"token: {t.status} {t.body}")
+        stale = dict(form, client_assertion=jwt({"alg": "RS256"}, {"sub": "x", "iss": "x", "aud": "a", "iat": now, "exp": now + 9}))
+        expect(call("POST", o.base + "/oauth2/v1/token", form=stale).json()["error"] == "invalid_client", "unknown client")
+        bearer = {"Authorization": "Bearer " + t.json()["access_token"]}
+        codes = [call("GET", o.base + SO + "?limit=1", headers=bearer).status for _ in range(4)]
+        expect(codes == [200, 200, 200, 429], f"throttling after 3 calls a minute: {codes}")
+        r = call("GET", o.base + SO + "?limit=1", headers=bearer)
+        expect(r.headers.get("Retry-After") == "1" and r.json()["status"] == "429", f"429: {r.headers} {r.body}")
+    finally:
+        ora_stop(o)
+    f = ora_start("--faults", "0.5", "--fault-seed", "7", "--fault-delay-ms", "50")
+    try:
+        kinds = set()
+        for i in range(40):
+            try:
+                r = call("POST", f.base + SO, ora_order(f"F-{i}"), headers={"Authorization": ORACLE_BASIC, "Upsert-Mode": "true"},
+                         timeout=5)
+                kinds.add(r.status)
+                if r.status == 429:
+                    expect(r.headers.get("Retry-After") == "1", "fault 429 has Retry-After")
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                kinds.add("cut")
+        expect({201, 429, 503, "cut"} <= kinds, f"fault kinds seen: {kinds}")
+        journal = [json.loads(l) for l in call("GET", f.base + "/_emulator/journal").body.splitlines()]
+        records = call("GET", f.base + "/_emulator/records/salesOrdersForOrderHub").body.splitlines()
+        expect(len(journal) == len(records) and len(journal) >= 1, f"journal {len(journal)} vs rows {len(records)}")
+    finally:
+        ora_stop(f)
+
+
+# ---------------------------------------------------------------- SAP S/4HANA Cloud (OData V2)
+
+SAP_SCHEMAS = os.path.join(ROOT, "tests", "e2e", "http", "sap")
+SAP_BASIC = "Basic " + base64.b64encode(b"CRMX_COMM_USER:crmx-test-password").decode()
+SAP_SO = "/sap/opu/odata/sap/API_SALES_ORDER_SRV/"
+
+
+def sap_start(*args):
+    return Emulator("sap", "--port", "0", "--schemas", SAP_SCHEMAS, *args)
+
+
+def sap_stop(emu):
+    RUNNING.remove(emu)
+    expect(emu.stop() == 0, "sap: exit code 0 after SIGTERM")
+
+
+def sap_session(s):
+    """A CSRF token and the session cookie it is tied to."""
+    r = call("GET", s.base + SAP_SO, headers={"Authorization": SAP_BASIC, "X-CSRF-Token": "Fetch", "Accept": "application/json"})
+    expect(r.status == 200 and r.headers.get("x-csrf-token"), f"csrf fetch: {r.status} {dict(r.headers)}")
+    expect("A_SalesOrder" in r.json()["d"]["EntitySets"], f"service document: {r.body}")
+    cookie = r.headers.get("Set-Cookie", "").split(";")[0]
+    expect(cookie.startswith("SAP_SESSIONID_"), f"session cookie: {cookie}")
+    return {"Authorization": SAP_BASIC, "X-CSRF-Token": r.headers["x-csrf-token"], "Cookie": cookie,
+            "Accept": "application/json"}
+
+
+def sap_order(ext, items=2, **extra):
+    order = {"SalesOrderType": "OR", "SalesOrganization": "1710", "DistributionChannel": "10",
+             "OrganizationDivision": "00", "SoldToParty": "17100001", "ExternalDocumentID": ext,
+             "to_Item": {"results": [{"Material": f"TG1{i}", "RequestedQuantity": "1.5"} for i in range(items)]}}
+    order.update(extra)
+    return order
+
+
+def sap_error(r):
+    e = r.json()["error"]
+    expect(set(e) >= {"code", "message", "innererror"} and e["message"]["lang"] == "en", f"V2 error body: {r.body}")
+    return e
+
+
+def batch_body(parts):
+    """A $batch body: each part a ("GET", target) or a list of (method, target, body[, headers]) changeset."""
+    out = []
+    for n, p in enumerate(parts):
+        if isinstance(p, tuple):
+            out.append(f"--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+                       f"{p[0]} {p[1]} HTTP/1.1\r\nAccept: application/json\r\n\r\n\r\n")
+            continue
+        cs = f"cs{n}"
+        out.append(f"--b\r\nContent-Type: multipart/mixed; boundary={cs}\r\n\r\n")
+        for req in p:
+            method, target, body = req[0], req[1], json.dumps(req[2])
+            hdrs = "".join(f"{k}: {v}\r\n" for k, v in (req[3] if len(req) > 3 else {}).items())
+            out.append(f"--{cs}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+                       f"{method} {target} HTTP/1.1\r\nContent-Type: application/json\r\n{hdrs}\r\n{body}\r\n")
+        out.append(f"--{cs}--\r\n")
+    out.append("--b--\r\n")
+    return "".join(out)
+
+
+def batch_answers(r):
+    """The status lines of a $batch answer, in order."""
+    expect(r.status == 202 and "multipart/mixed" in r.headers.get("Content-Type", ""), f"batch: {r.status} {r.body[:300]}")
+    return [int(line.split()[1]) for line in r.body.splitlines() if line.startswith("HTTP/1.1 ")]
+
+
+def check_sap_csrf_auth_deep_insert(ctx):
+    s = sap_start()
+    try:
+        r = call("GET", s.base + SAP_SO + "A_SalesOrder")
+        expect(r.status == 401 and "Basic" in r.headers.get("WWW-Authenticate", ""), f"no auth: {r.status}")
+        r = call("POST", s.base + SAP_SO + "A_SalesOrder", sap_order("E-0"), headers={"Authorization": SAP_BASIC})
+        expect(r.status == 403 and r.headers.get("x-csrf-token") == "Required" and
+               r.body == "CSRF token validation failed", f"no token: {r.status} {r.body}")
+        h = sap_session(s)
+        r = call("POST", s.base + SAP_SO + "A_SalesOrder", sap_order("E-0"), headers=dict(h, Cookie="SAP_SESSIONID_CRX_100=other"))
+        expect(r.status == 403, f"token of another session: {r.status}")
+        r = call("POST", s.base + SAP_SO + "A_SalesOrder", sap_order("E-1", items=3), headers=h)
+        expect(r.status == 201, f"deep insert: {r.status} {r.body}")
+        d = r.json()["d"]
+        expect(d["SalesOrder"] == "1000000" and d["__metadata"]["etag"].startswith("W/\"datetimeoffset'"), f"order: {d}")
+        expect(re_date(d["LastChangeDateTime"], True) and d["to_Item"]["__deferred"]["uri"].endswith("/to_Item"), f"V2 JSON: {d}")
+        items = call("GET", s.base + SAP_SO + "A_SalesOrder('1000000')/to_Item", headers=h).json()["d"]["results"]
+        expect([i["SalesOrderItem"] for i in items] == ["10", "20", "30"] and items[0]["RequestedQuantity"] == "1.500",
+               f"items: {items}")
+        # A bad item fails the whole deep insert: no order, no items.
+        bad = sap_order("E-2")
+        bad["to_Item"]["results"][1]["Material"] = "M" * 41
+        r = call("POST", s.base + SAP_SO + "A_SalesOrder", bad, headers=h)
+        e = sap_error(r)
+        expect(r.status == 400 and e["innererror"]["errordetails"][0]["target"] == "Material", f"MaxLength: {r.body}")
+        rows = call("GET", s.base + "/_emulator/records/A_SalesOrder").body.splitlines()
+        lines = call("GET", s.base + "/_emulator/records/A_SalesOrderItem").body.splitlines()
+        expect(len(rows) == 1 and len(lines) == 3, f"deep insert all or nothing: {len(rows)} orders, {len(lines)} items")
+        r = call("POST", s.base + SAP_SO + "A_SalesOrder", sap_order("E-3", TotalNetAmount="5"), headers=h)
+        expect(r.status == 400 and "read-only" in sap_error(r)["message"]["value"], f"read-only: {r.body}")
+        r = call("POST", s.base + SAP_SO + "A_SalesOrder", {k: v for k, v in sap_order("E-4").items() if k != "SoldToParty"}, headers=h)
+        expect(r.status == 400 and sap_error(r)["code"] == "V1/391", f"required: {r.body}")
+        r = call("POST", s.base + "/sap/opu/odata/sap/API_BUSINESS_PARTNER/A_SalesOrder", sap_order("E-5"), headers=h)
+        expect(r.status == 404, f"a set outside its service: {r.status}")
+        # Client credentials at the token endpoint, the client as HTTP Basic.
+        basic = base64.b64encode(b"crmx-test-client:crmx-test-secret").decode()
+        t = call("POST", s.base + "/sap/bc/sec/oauth2/token", form={"grant_type": "client_credentials"},
+                 headers={"Authorization": "Basic " + basic})
+        expect(t.status == 200 and t.json()["token_type"] == "Bearer", f"token: {t.status} {t.body}")
+        r = call("GET", s.base + SAP_SO + "A_SalesOrder?$format=json", headers={"Authorization": "Bearer " + t.json()["access_token"]})
+        expect(r.status == 200, f"bearer: {r.status}")
+        bad_client = base64.b64encode(b"crmx-test-client:nope").decode()
+        t = call("POST", s.base + "/sap/bc/sec/oauth2/token", form={"grant_type": "client_credentials"},
+                 headers={"Authorization": "Basic " + bad_client})
+        expect(t.status == 401 and t.json()["error"] == "invalid_client", f"wrong client: {t.status} {t.body}")
+    finally:
+        sap_stop(s)
+
+
+def re_date(text, offset):
+    import re
+    return re.fullmatch(r"/Date\(\d+" + (r"\+0000" if offset else "") + r"\)/", text) is not None
+
+
+def check_sap_query_paging_etag_batch(ctx):
+    s = sap_start("--page-size", "4", "--csrf-lifetime", "3")
+    try:
+        h = sap_session(s)
+        for i in range(10):
+            r = call("POST", s.base + SAP_SO + "A_SalesOrder", sap_order(f"Q-{i}", items=1, SoldToParty=str(17100001 + i % 2)),
+                     headers=h)
+            if r.status == 403:
+                expect(r.headers.get("x-csrf-token") == "Required", "stale token says Required")
+                h = sap_session(s)
+                r = call("POST", s.base + SAP_SO + "A_SalesOrder", sap_order(f"Q-{i}", items=1, SoldToParty=str(17100001 + i % 2)),
+                         headers=h)
+            expect(r.status == 201, f"create {i}: {r.status} {r.body}")
+        stats = json.loads(call("GET", s.base + "/_emulator/stats").body)
+        expect(stats["csrf_refused"] >= 3, f"--csrf-lifetime 3 refuses the 4th use: {stats}")
+        q = urllib.parse.urlencode({"$filter": "SoldToParty eq '17100002' and LastChangeDateTime ge datetimeoffset'2020-01-01T00:00:00Z'",
+                                    "$select": "SalesOrder,ExternalDocumentID", "$orderby": "ExternalDocumentID desc",
+                                    "$inlinecount": "allpages", "$format": "json"})
+        url, seen, pages = s.base + SAP_SO + "A_SalesOrder?" + q, [], 0
+        while url:
+            d = call("GET", url, headers={"Authorization": SAP_BASIC}).json()["d"]
+            pages += 1
+            expect(d["__count"] == "5", f"__count is a string of all rows: {d.get('__count')}")
+            expect(all(set(r) == {"__metadata", "SalesOrder", "ExternalDocumentID"} for r in d["results"]), f"$select: {d['results'][:1]}")
+            seen += [r["ExternalDocumentID"] for r in d["results"]]
+            url = d.get("__next")
+        expect(seen == ["Q-9", "Q-7", "Q-5", "Q-3", "Q-1"] and pages == 2, f"server paging: {seen} in {pages} pages")
+        r = call("GET", s.base + SAP_SO + "A_SalesOrder?$filter=" + urllib.parse.quote("Nope eq 1"), headers={"Authorization": SAP_BASIC})
+        expect(r.status == 400 and sap_error(r), f"unknown property in $filter: {r.status}")
+        r = call("GET", s.base + SAP_SO + "A_SalesOrder?$top=2&$skip=8&$format=json", headers={"Authorization": SAP_BASIC})
+        expect([x["ExternalDocumentID"] for x in r.json()["d"]["results"]] == ["Q-8", "Q-9"] and "__next" not in r.json()["d"],
+               f"$top/$skip: {r.body[:300]}")
+        # ETags: 428 without If-Match, 412 with a stale one, 204 with the current one.
+        h = sap_session(s)
+        one = call("GET", s.base + SAP_SO + "A_SalesOrder('1000000')", headers=h)
+        etag = one.headers.get("etag")
+        expect(etag and etag == one.json()["d"]["__metadata"]["etag"], f"etag header: {etag}")
+        r = call("PATCH", s.base + SAP_SO + "A_SalesOrder('1000000')", {"PurchaseOrderByCustomer": "PO-1"}, headers=h)
+        expect(r.status == 428, f"no If-Match: {r.status}")
+        h = sap_session(s)
+        r = call("PATCH", s.base + SAP_SO + "A_SalesOrder('1000000')", {"PurchaseOrderByCustomer": "PO-1"},
+                 headers=dict(h, **{"If-Match": etag}))
+        expect(r.status == 204 and r.headers.get("etag") != etag, f"update: {r.status} {r.body}")
+        r = call("PATCH", s.base + SAP_SO + "A_SalesOrder('1000000')", {"PurchaseOrderByCustomer": "PO-2"},
+                 headers=dict(h, **{"If-Match": etag}))
+        expect(r.status == 412 and sap_error(r), f"stale If-Match: {r.status}")
+        # $batch: a retrieve, a good changeset, a changeset whose second request fails (undone).
+        h = sap_session(s)
+        body = batch_body([("GET", "A_SalesOrder?$filter=ExternalDocumentID%20eq%20'Q-1'&$format=json"),
+                           [("POST", "A_SalesOrder", sap_order("B-1"))],
+                           [("POST", "A_SalesOrder", sap_order("B-2")),
+                            ("PATCH", "A_SalesOrder('1000001')", {"PurchaseOrderByCustomer": "X"}, {"If-Match": "W/\"x\""})]])
+        r = call("POST", s.base + SAP_SO + "$batch", body, headers=dict(h, **{"Content-Type": "multipart/mixed; boundary=b"}))
+        expect(batch_answers(r) == [200, 201, 412], f"batch answers: {batch_answers(r)}")
+        exts = [json.loads(l)["ExternalDocumentID"] for l in call("GET", s.base + "/_emulator/records/A_SalesOrder").body.splitlines()]
+        expect("B-1" in exts and "B-2" not in exts, f"changeset all or none: {exts}")
+        journal = [json.loads(l) for l in call("GET", s.base + "/_emulator/journal").body.splitlines()]
+        expect(not any(e["key"] == "B-2" for e in journal), "an undone changeset is not journaled")
+        r = call("POST", s.base + SAP_SO + "$batch", body, headers=dict(h, **{"Content-Type": "multipart/mixed; boundary=zz"}))
+        expect(r.status == 400 or r.status == 403, f"a body without its boundary: {r.status}")
+    finally:
+        sap_stop(s)
+
+
+# ---------------------------------------------------------------- HubSpot
+
+HS_SCHEMAS = os.path.join(ROOT, "schemas", "hubspot")
+HS_TOKEN = {"Authorization": "Bearer crmx-test-hubspot-token"}
+
+
+def hs_start(*args):
+    return Emulator("hubspot", "--port", "0", "--schemas", HS_SCHEMAS, *args)
+
+
+def hs_stop(emu):
+    RUNNING.remove(emu)
+    expect(emu.stop() == 0, "hubspot: exit code 0 after SIGTERM")
+
+
+def hs(h, method, path, body=None, headers=None):
+    return call(method, h.base + path, body=body, headers={**HS_TOKEN, **(headers or {})})
+
+
+def check_hubspot_properties_auth_limits(ctx):
+    h = hs_start("--burst-limit", "5", "--burst-interval-ms", "1000", "--daily-limit", "9")
+    try:
+        r = call("GET", h.base + "/crm/v3/properties/deals")
+        expect(r.status == 401 and r.json()["category"] == "INVALID_AUTHENTICATION", f"no token: {r.status} {r.body}")
+        r = call("GET", h.base + "/crm/v3/properties/deals", headers={"Authorization": "Bearer wrong"})
+        expect(r.status == 401, f"a wrong token: {r.status}")
+        r = hs(h, "GET", "/crm/v3/properties/deals")
+        expect(r.status == 200, f"properties: {r.status} {r.body}")
+        names = {p["name"]: p for p in r.json()["results"]}
+        expect("dealstage" in names and names["dealstage"]["type"] == "enumeration", "dealstage is an enumeration")
+        expect(names["hs_object_id"]["modificationMetadata"]["readOnlyValue"] is True, "hs_object_id read-only")
+        for header in ("X-HubSpot-RateLimit-Daily", "X-HubSpot-RateLimit-Daily-Remaining",
+                       "X-HubSpot-RateLimit-Interval-Milliseconds", "X-HubSpot-RateLimit-Max",
+                       "X-HubSpot-RateLimit-Remaining"):
+            expect(r.headers.get(header), f"header {header} on an API answer")
+        expect(r.headers["X-HubSpot-RateLimit-Max"] == "5" and r.headers["X-HubSpot-RateLimit-Daily"] == "9",
+               f"limits as configured: {dict(r.headers)}")
+        codes = [hs(h, "GET", "/crm/v3/objects/deals").status for _ in range(6)]
+        expect(codes.count(429) >= 1, f"calls past the burst limit: {codes}")
+        r = hs(h, "GET", "/crm/v3/objects/deals")
+        if r.status == 429:
+            body = r.json()
+            expect(body["policyName"] == "TEN_SECONDLY_ROLLING" and body["status"] == "error"
+                   and body["category"] == "RATE_LIMITS" and body["correlationId"], f"429 body: {body}")
+        time.sleep(1.1)
+        seen_daily = None
+        for _ in range(10):
+            r = hs(h, "GET", "/crm/v3/objects/deals")
+            if r.status == 429 and r.json().get("policyName") == "DAILY":
+                seen_daily = r
+                break
+            time.sleep(0.25)
+        expect(seen_daily is not None, "the daily limit answers 429 DAILY")
+        expect("daily limit" in seen_daily.json()["message"], f"DAILY message: {seen_daily.body}")
+        expect(seen_daily.headers.get("X-HubSpot-RateLimit-Daily-Remaining") == "0", "no calls left today")
+    finally:
+        hs_stop(h)
+
+
+def check_hubspot_upsert_validation_search(ctx):
+    h = hs_start()
+    try:
+        inputs = [{"idProperty": "email", "id": f"p{i}@x.example",
+                   "properties": {"firstname": f"P{i}", "lifecyclestage": "lead"}} for i in range(5)]
+        inputs[2]["properties"]["lifecyclestage"] = "nonsense"
+        inputs[3]["properties"]["num_associated_deals"] = "4"
+        r = hs(h, "POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": inputs})
+        expect(r.status == 207, f"multi-status: {r.status} {r.body}")
+        body = r.json()
+        expect(body["status"] == "COMPLETE" and len(body["results"]) == 3 and body["numErrors"] == 2, body)
+        by_key = {e["context"]["email"][0]: e for e in body["errors"]}
+        expect(by_key["p2@x.example"]["errors"][0]["code"] == "INVALID_OPTION", by_key)
+        expect(by_key["p3@x.example"]["errors"][0]["code"] == "READ_ONLY_VALUE", by_key)
+        expect(all(x["new"] is True for x in body["results"]), "first upsert creates")
+        r = hs(h, "POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [inputs[0]]})
+        expect(r.status == 200 and r.json()["results"][0]["new"] is False, f"second upsert updates: {r.body}")
+        rec = r.json()["results"][0]
+        for p in ("hs_object_id", "createdate", "hs_lastmodifieddate"):
+            expect(rec["properties"].get(p), f"{p} kept by the emulator")
+        expect(rec["properties"]["hs_lastmodifieddate"] > rec["properties"]["createdate"], "modified after created")
+        journal = [json.loads(l) for l in call("GET", h.base + "/_emulator/journal").body.splitlines()]
+        expect([e["op"] for e in journal] == ["created"] * 3 + ["updated"], journal)
+        # An idProperty without unique values, duplicates in a batch, more than 100 inputs.
+        r = hs(h, "POST", "/crm/v3/objects/contacts/batch/upsert",
+               {"inputs": [{"idProperty": "firstname", "id": "x", "properties": {}}]})
+        expect(r.status == 400 and r.json()["category"] == "VALIDATION_ERROR", f"not unique: {r.body}")
+        r = hs(h, "POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [inputs[0], inputs[0]]})
+        expect(r.status == 400 and "Duplicate" in r.json()["message"], f"duplicates: {r.body}")
+        r = hs(h, "POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [inputs[0]] * 101})
+        expect(r.status == 400, f"101 inputs: {r.status}")
+        # Update by id: a missing id is an OBJECT_NOT_FOUND error naming it.
+        r = hs(h, "POST", "/crm/v3/objects/contacts/batch/update",
+               {"inputs": [{"id": rec["id"], "properties": {"jobtitle": "CTO"}}, {"id": "777777", "properties": {}}]})
+        expect(r.status == 207 and r.json()["errors"][0]["category"] == "OBJECT_NOT_FOUND"
+               and r.json()["errors"][0]["context"]["ids"] == ["777777"], r.body)
+        # Search: GTE on hs_lastmodifieddate, sorted, paged by after; no rate headers on search.
+        since = rec["properties"]["createdate"]
+        q = {"filterGroups": [{"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": since}]}],
+             "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+             "properties": ["email", "jobtitle"], "limit": 2}
+        r = hs(h, "POST", "/crm/v3/objects/contacts/search", q)
+        expect(r.status == 200 and r.json()["total"] == 3 and len(r.json()["results"]) == 2, r.body)
+        expect(r.json()["paging"]["next"]["after"] == "2", r.body)
+        expect(r.headers.get("X-HubSpot-RateLimit-Max") is None, "search answers carry no rate-limit headers")
+        stamps = [x["properties"]["hs_lastmodifieddate"] for x in r.json()["results"]]
+        expect(stamps == sorted(stamps), f"sorted by the cursor: {stamps}")
+        r = hs(h, "POST", "/crm/v3/objects/contacts/search", {**q, "after": "2"})
+        expect(len(r.json()["results"]) == 1 and "paging" not in r.json(), r.body)
+        expect(r.json()["results"][0]["properties"]["jobtitle"] == "CTO", r.body)
+        r = hs(h, "POST", "/crm/v3/objects/contacts/search", {**q, "after": "9999"})
+        expect(r.status == 400 and "10,000" in r.json()["message"], f"past the 10,000 cap: {r.body}")
+        codes = [hs(h, "POST", "/crm/v3/objects/contacts/search", q).status for _ in range(6)]
+        expect(429 in codes, f"search beyond 4 a second: {codes}")
+        # List: paged by after, limit at most 100.
+        r = hs(h, "GET", "/crm/v3/objects/contacts?limit=2&properties=email")
+        expect(r.status == 200 and len(r.json()["results"]) == 2 and r.json()["paging"]["next"]["after"], r.body)
+        r2 = hs(h, "GET", "/crm/v3/objects/contacts?limit=2&properties=email&after=" + r.json()["paging"]["next"]["after"])
+        expect(len(r2.json()["results"]) == 1, r2.body)
+        expect(hs(h, "GET", "/crm/v3/objects/contacts?limit=101").status == 400, "limit 101")
+    finally:
+        hs_stop(h)
+
+
+def check_hubspot_associations_oauth_faults(ctx):
+    data = os.path.join(TMP, "hubspot-data")
+    os.makedirs(data, exist_ok=True)
+    with open(os.path.join(data, "Company.jsonl"), "w") as f:
+        f.write(json.dumps({"id": "5001", "name": "Acme", "domain": "acme.example"}) + "\n")
+    with open(os.path.join(data, "deals.jsonl"), "w") as f:
+        f.write(json.dumps({"id": "6001", "properties": {"dealname": "Renewal", "amount": 1200.5}}) + "\n")
+    h = hs_start("--data", data, "--faults", "0")
+    try:
+        r = hs(h, "GET", "/crm/v3/objects/deals/6001?properties=amount")
+        expect(r.status == 200 and r.json()["properties"]["amount"] == "1200.5", f"seeded deal, values as strings: {r.body}")
+        r = hs(h, "POST", "/crm/v4/associations/deals/companies/batch/associate/default",
+               {"inputs": [{"from": {"id": "6001"}, "to": {"id": "5001"}}, {"from": {"id": "6001"}, "to": {"id": "1"}}]})
+        expect(r.status == 207 and len(r.json()["results"]) == 1 and r.json()["errors"][0]["category"] == "OBJECT_NOT_FOUND", r.body)
+        r = hs(h, "GET", "/crm/v4/objects/deals/6001/associations/companies")
+        expect(r.json()["results"] == [{"toObjectId": "5001", "associationTypes": []}], r.body)
+        # OAuth: the refresh token grant, the client in the form, as HubSpot documents it.
+        r = call("POST", h.base + "/oauth/v1/token", form={"grant_type": "refresh_token", "client_id": "crmx-test-client",
+                                                           "client_secret": "crmx-test-secret",
+                                                           "refresh_token": "crmx-test-refresh-token"})
+        expect(r.status == 200 and r.json()["expires_in"] == 1800, r.body)
+        token = r.json()["access_token"]
+        r = call("GET", h.base + "/crm/v3/objects/companies", headers={"Authorization": "Bearer " + token})
+        expect(r.status == 200 and r.json()["results"][0]["id"] == "5001", r.body)
+        call("POST", h.base + "/_emulator/expire-tokens")
+        r = call("GET", h.base + "/crm/v3/objects/companies", headers={"Authorization": "Bearer " + token})
+        expect(r.status == 401, f"expired OAuth token: {r.status}")
+        r = call("POST", h.base + "/oauth/v1/token", form={"grant_type": "refresh_token", "client_id": "crmx-test-client",
+                                                           "client_secret": "wrong", "refresh_token": "crmx-test-refresh-token"})
+        expect(r.status == 400 and r.json()["status"] == "BAD_CLIENT_ID", r.body)
+    finally:
+        hs_stop(h)
+    f = hs_start("--faults", "0.5", "--fault-seed", "3", "--fault-delay-ms", "100")
+    try:
+        seen = set()
+        for _ in range(20):
+            try:
+                r = hs(f, "GET", "/crm/v3/objects/companies")
+                seen.add(r.status)
+                if r.status == 429:
+                    expect(r.json()["policyName"] == "TEN_SECONDLY_ROLLING", r.body)
+            except Exception:
+                seen.add("cut")
+        expect(len(seen) >= 3, f"seeded faults: {seen}")
+    finally:
+        hs_stop(f)
+
+
+# ---------------------------------------------------------------- Xero
+
+XERO_API = "/api.xro/2.0/"
+
+
+def xero_start(*args):
+    return Emulator("xero", "--port", "0", *args)
+
+
+def xero_stop(emu):
+    RUNNING.remove(emu)
+    expect(emu.stop() == 0, "xero: exit code 0 after SIGTERM")
+
+
+def xero_login(x, secret="crmx-test-secret"):
+    basic = base64.b64encode(f"crmx-test-client:{secret}".encode()).decode()
+    return call("POST", x.base + "/connect/token", form={"grant_type": "client_credentials",
+                                                         "scope": "accounting.contacts"},
+                headers={"Authorization": "Basic " + basic})
+
+
+def xero_api(x, token, method, path, body=None, params=None, headers=None, tenant="crmx-test-tenant"):
+    url = x.base + XERO_API + path + ("?" + urllib.parse.urlencode(params) if params else "")
+    h = {"Authorization": "Bearer " + token, "xero-tenant-id": tenant, "Accept": "application/json"}
+    h.update(headers or {})
+    return call(method, url, body=body, headers=h)
+
+
+def check_xero_auth_paging_dates(ctx):
+    data = os.path.join(TMP, "xero-data")
+    os.makedirs(data, exist_ok=True)
+    with open(os.path.join(data, "Contacts.jsonl"), "w") as f:
+        for i in range(230):
+            when = "2019-11-14T00:00:00" if i < 200 else "2024-10-01T00:00:00Z"
+            f.write(json.dumps({"Name": f"Seed {i:03d}", "ContactNumber": f"S-{i}", "UpdatedDateUTC": when}) + "\n")
+    x = xero_start("--data", data)
+    try:
+        expect(xero_login(x, secret="wrong").json() == {"error": "invalid_client"}, "wrong secret: invalid_client")
+        form_client = call("POST", x.base + "/connect/token", form={"grant_type": "client_credentials",
+                                                                    "client_id": "crmx-test-client",
+                                                                    "client_secret": "crmx-test-secret"})
+        expect(form_client.status == 400, f"the client in the form (not Basic) is refused: {form_client.status}")
+        r = xero_login(x)
+        expect(r.status == 200 and r.json()["expires_in"] == 1800, f"login: {r.status} {r.body}")
+        token = r.json()["access_token"]
+        expect(xero_api(x, "nope", "GET", "Contacts").status == 401, "unknown token: 401")
+        expect(xero_api(x, token, "GET", "Contacts", tenant="other").status == 403, "wrong tenant: 403")
+        p1 = xero_api(x, token, "GET", "Contacts", params={"page": 1, "order": "Name ASC"})
+        body = p1.json()
+        expect(len(body["Contacts"]) == 100 and body["pagination"]["pageCount"] == 3, f"page 1: {body.get('pagination')}")
+        expect(body["Contacts"][0]["Name"] == "Seed 000", "ordered by Name")
+        expect(body["Contacts"][0]["UpdatedDateUTC"].startswith("/Date(1573689600000+0000)/"),
+               f"Xero's date form: {body['Contacts'][0]['UpdatedDateUTC']}")
+        expect(int(p1.headers["X-MinLimit-Remaining"]) == 59 and int(p1.headers["X-DayLimit-Remaining"]) == 4999,
+               f"limit headers: {dict(p1.headers)}")
+        p3 = xero_api(x, token, "GET", "Contacts", params={"page": 3, "pageSize": 100}).json()
+        expect(len(p3["Contacts"]) == 30, "last page short")
+        since = xero_api(x, token, "GET", "Contacts", headers={"If-Modified-Since": "2024-01-01T00:00:00"}).json()
+        expect(len(since["Contacts"]) == 30, f"If-Modified-Since: {len(since['Contacts'])}")
+        where = xero_api(x, token, "GET", "Contacts", params={"where": 'Name=="seed 007" AND ContactNumber=="S-7"'}).json()
+        expect([c["ContactNumber"] for c in where["Contacts"]] == ["S-7"], f"where: {where['Contacts']}")
+        bad = xero_api(x, token, "GET", "Contacts", params={"where": "Name.Contains(\"x\")"})
+        expect(bad.status == 400 and bad.json()["Type"] == "QueryParseException", f"unsupported where: {bad.body}")
+    finally:
+        xero_stop(x)
+
+
+def check_xero_writes_validation_idempotency(ctx):
+    x = xero_start()
+    try:
+        token = xero_login(x).json()["access_token"]
+        r = xero_api(x, token, "POST", "Contacts", body={"Contacts": [{"Name": "Acme", "ContactNumber": "C-1"},
+                                                                       {"Name": "Beta"}]})
+        expect(r.status == 200, f"create contacts: {r.status} {r.body}")
+        # summarizeErrors=false: the duplicate name and the missing name fail alone.
+        r = xero_api(x, token, "POST", "Contacts", params={"summarizeErrors": "false"},
+                     body={"Contacts": [{"Name": "acme", "ContactNumber": "C-2"}, {"ContactNumber": "C-3"},
+                                        {"Name": "Gamma"}]})
+        els = r.json()["Contacts"]
+        expect(r.status == 200 and len(els) == 3, f"summarizeErrors=false: {r.status}")
+        expect(els[0]["HasValidationErrors"] and "The contact name acme is already assigned to another contact"
+               in els[0]["ValidationErrors"][0]["Message"], f"duplicate name: {els[0]}")
+        expect(els[1]["StatusAttributeString"] == "ERROR", "missing name")
+        expect(els[2]["StatusAttributeString"] == "OK" and els[2]["ContactID"], "valid element saved")
+        # Without it: 400 ValidationException, nothing saved.
+        r = xero_api(x, token, "POST", "Contacts", body={"Contacts": [{"Name": "Delta"}, {"Name": "Beta"}]})
+        expect(r.status == 400 and r.json()["ErrorNumber"] == 10 and r.json()["Type"] == "ValidationException",
+               f"summarized: {r.status} {r.body}")
+        expect("ValidationErrors" in r.json()["Elements"][1] and "ValidationErrors" not in r.json()["Elements"][0],
+               "Elements name the failing one")
+        names = [c["Name"] for c in xero_api(x, token, "GET", "Contacts").json()["Contacts"]]
+        expect("Delta" not in names, "a refused request saves nothing")
+        # Update by ContactNumber keeps the id.
+        cid = [c for c in xero_api(x, token, "GET", "Contacts").json()["Contacts"] if c.get("ContactNumber") == "C-1"][0]["ContactID"]
+        r = xero_api(x, token, "POST", "Contacts", body={"Contacts": [{"ContactNumber": "C-1", "Name": "Acme Ltd"}]})
+        expect(r.json()["Contacts"][0]["ContactID"] == cid, "updated by ContactNumber")
+        # Invoice totals, then the Idempotency-Key replay.
+        inv = {"Invoices": [{"Type": "ACCREC", "InvoiceNumber": "INV-1", "Status": "AUTHORISED", "Contact": {"ContactID": cid},
+                             "Total": 1, "LineItems": [{"Description": "W", "Quantity": 2, "UnitAmount": 10.005,
+                                                        "TaxAmount": 3}]}]}
+        key = {"Idempotency-Key": "inv-1-key"}
+        a = xero_api(x, token, "POST", "Invoices", body=inv, headers=key)
+        b = xero_api(x, token, "POST", "Invoices", body=inv, headers=key)
+        expect(a.status == 200 and a.body == b.body, "same key: the first answer")
+        got = json.loads(a.body, parse_float=str)["Invoices"][0]  # numbers as written
+        expect((got["SubTotal"], got["TotalTax"], got["Total"], got["AmountDue"]) ==
+               ("20.01", "3.00", "23.01", "23.01"), f"computed totals, Total ignored: {got}")
+        journal = [json.loads(l) for l in call("GET", x.base + "/_emulator/journal").body.splitlines() if l]
+        expect(sum(1 for e in journal if e["object"] == "Invoice" and e["op"] == "created") == 1, "applied once")
+        expect(any(e["request_id"] == "inv-1-key" for e in journal), "journal names the key")
+        # A payment of the whole amount makes it PAID; paying more is refused.
+        pay = {"Invoice": {"InvoiceNumber": "INV-1"}, "Account": {"Code": "090"}, "Amount": 23.01, "Reference": "P-1"}
+        over = xero_api(x, token, "PUT", "Payments", params={"summarizeErrors": "false"},
+                        body={"Payments": [dict(pay, Amount=30)]}).json()["Payments"][0]
+        expect(over["HasValidationErrors"], "overpayment refused")
+        expect(xero_api(x, token, "PUT", "Payments", body={"Payments": [pay]}).status == 200, "payment")
+        got = json.loads(xero_api(x, token, "GET", "Invoices/INV-1").body, parse_float=str)["Invoices"][0]
+        expect(got["Status"] == "PAID" and got["AmountDue"] == "0.00", f"paid: {got['Status']} {got['AmountDue']}")
+    finally:
+        xero_stop(x)
+
+
+def check_xero_limits_and_faults(ctx):
+    x = xero_start("--minute-limit", "3", "--day-limit", "5")
+    try:
+        token = xero_login(x).json()["access_token"]
+        codes = [xero_api(x, token, "GET", "Items") for _ in range(4)]
+        expect([r.status for r in codes] == [200, 200, 200, 429], f"minute limit: {[r.status for r in codes]}")
+        expect(codes[3].headers["X-Rate-Limit-Problem"] == "minute" and 1 <= int(codes[3].headers["Retry-After"]) <= 61,
+               f"minute 429 headers: {dict(codes[3].headers)}")
+    finally:
+        xero_stop(x)
+    x = xero_start("--day-limit", "2")
+    try:
+        token = xero_login(x).json()["access_token"]
+        statuses = [xero_api(x, token, "GET", "Items").status for _ in range(3)]
+        r = xero_api(x, token, "GET", "Items")
+        expect(statuses == [200, 200, 429] and r.headers["X-Rate-Limit-Problem"] == "day", f"day: {statuses}")
+        expect(int(r.headers["X-DayLimit-Remaining"]) == 0, "none left today")
+    finally:
+        xero_stop(x)
+    x = xero_start("--concurrency", "1", "--latency-ms", "400")
+    try:
+        token = xero_login(x).json()["access_token"]
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            rs = list(pool.map(lambda _: xero_api(x, token, "GET", "Items"), range(3)))
+        busy = [r for r in rs if r.status == 429]
+        expect(busy and all(r.headers["X-Rate-Limit-Problem"] == "concurrent" for r in busy),
+               f"concurrent: {[r.status for r in rs]}")
+    finally:
+        xero_stop(x)
+    x = xero_start("--faults", "0.5", "--fault-seed", "3", "--fault-delay-ms", "50")
+    try:
+        token = xero_login(x).json()["access_token"]
+        seen = set()
+        for _ in range(30):
+            try:
+                r = xero_api(x, token, "GET", "Items")
+                if r.status == 429:
+                    expect(r.headers["X-Rate-Limit-Problem"] == "minute" and r.headers["Retry-After"] == "1", "fault 429")
+                seen.add(r.status)
+            except (urllib.error.URLError, ConnectionError, OSError):
+                seen.add("cut")
+        expect(len(seen) >= 3, f"seeded faults: {seen}")
+    finally:
+        xero_stop(x)
+
 
 
 def main():
@@ -874,6 +1738,13 @@ def main():
               check_sf_upsert, check_sf_delete_and_query_all, check_sf_api_limit, check_ns_token, check_ns_suiteql,
               check_ns_records, check_ns_errors, check_ns_idempotency, check_ns_oauth1, check_ns_delete_and_get_deleted,
               check_ns_concurrency,
+              check_qbo_oauth_rotation, check_qbo_entities_and_query, check_qbo_batch_and_requestid,
+              check_qbo_throttling,
+              check_oracle_upsert_query_paging, check_oracle_batch_and_validation, check_oracle_auth_throttling_faults,
+              check_sap_csrf_auth_deep_insert, check_sap_query_paging_etag_batch,
+              check_hubspot_properties_auth_limits, check_hubspot_upsert_validation_search,
+              check_hubspot_associations_oauth_faults,
+              check_xero_auth_paging_dates, check_xero_writes_validation_idempotency, check_xero_limits_and_faults,
               check_faults, check_example_seed, check_hostile_input, check_sigterm]
     failed = 0
     for check in checks:

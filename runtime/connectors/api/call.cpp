@@ -23,6 +23,17 @@ constexpr std::string_view kRetriableCodes[] = {
     "SSS_REQUEST_LIMIT_EXCEEDED",  // NetSuite: request rate
     "CONCURRENCY_LIMIT_EXCEEDED",  // NetSuite: the account's concurrency governance
     "INVALID_LOGIN",               // NetSuite: token expired or a replayed nonce (after the one re-login)
+    "XERO_MINUTE_LIMIT",           // Xero: 429 X-Rate-Limit-Problem minute (60 calls a minute)
+    "XERO_CONCURRENT_LIMIT",       // Xero: 429 X-Rate-Limit-Problem concurrent (5 calls at once)
+    "XERO_BATCH_REJECTED",         // Xero: not saved because another element of its request failed
+    "3001",                        // QuickBooks: ThrottleExceeded (500 a minute, 10 at once, 40 batches a minute)
+    "3200",                        // QuickBooks: AuthenticationFailed, token expired (after the one re-login)
+    "5010",                        // QuickBooks: Stale Object Error, still stale after the SyncToken was read again
+    "TEN_SECONDLY_ROLLING",        // HubSpot: 429 of the rolling 10-second limit (waited out in the call)
+    "SECONDLY",                    // HubSpot: 429 of search's 4 calls a second
+    "PRECONDITION_FAILED",         // SAP: 412, the ETag still stale after the record was read again
+    "CSRF_TOKEN_REQUIRED",         // SAP: 403 X-CSRF-Token Required, still after the token was fetched again
+    "BATCH_ANSWER_UNREADABLE",     // SAP: a $batch answered 2xx with a body that is not its multipart answer
     "timeout", "connection reset", "connection refused", "connection failed", "dns",
 };
 
@@ -37,6 +48,23 @@ const std::vector<FailureClass>& FailureTable() {
                                "DUPLICATE_VALUE", "STRING_TOO_LONG", "FIELD_INTEGRITY_EXCEPTION",
                                "INVALID_FIELD_FOR_INSERT_UPDATE", "MALFORMED_ID", "INVALID_TYPE", "INVALID_CONTENT",
                                "USER_ERROR", "INVALID_KEY_OR_REF", "NONEXISTENT_ID", "INVALID_PARAMETER"})
+      t.push_back({0, c, false});
+    // Oracle Fusion (ADF Business Components messages in o:errorDetails): JBO-27014 attribute required,
+    // JBO-27008 attribute set failed (a value not in the list of values, not updatable), JBO-27024 row
+    // validation failed, JBO-25013 too many rows match the key.
+    for (std::string_view c : {"JBO-27014", "JBO-27008", "JBO-27024", "JBO-25013"}) t.push_back({0, c, false});
+    // SAP: 428 (an update without an ETag to send) and two records with the key the map upserts by.
+    for (std::string_view c : {"PRECONDITION_REQUIRED", "DUPLICATE_KEY"}) t.push_back({0, c, false});
+    // Xero: a record's ValidationErrors; the day limit (5,000 calls), answered until tomorrow.
+    for (std::string_view c : {"ValidationException", "XERO_DAY_LIMIT"}) t.push_back({0, c, false});
+    // QuickBooks Fault codes: 6240 duplicate name, 2020 required parameter missing, 2050 string too
+    // long, 610 object not found (a reference to an inactive or deleted record), 6000 business validation.
+    for (std::string_view c : {"6240", "2020", "2050", "610", "6000"}) t.push_back({0, c, false});
+    // HubSpot: the day's calls spent (429 DAILY: not until HubSpot's midnight), a batch input's
+    // validation (category and detail codes), a missing record, a unique value taken.
+    for (std::string_view c : {"DAILY", "VALIDATION_ERROR", "OBJECT_NOT_FOUND", "CONFLICT", "INVALID_OPTION",
+                               "READ_ONLY_VALUE", "PROPERTY_DOESNT_EXIST", "OBJECT_ALREADY_EXISTS", "INVALID_DECIMAL",
+                               "INVALID_BOOLEAN", "INVALID_DATE"})
       t.push_back({0, c, false});
     return t;
   }();

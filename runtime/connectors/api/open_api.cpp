@@ -6,12 +6,19 @@
 #include <charconv>
 
 #include "runtime/connectors/api/call.h"
+#include "runtime/connectors/hubspot/hubspot.h"
 #include "runtime/connectors/netsuite/netsuite.h"
+#include "runtime/connectors/oracle/oracle.h"
 #include "runtime/connectors/salesforce/salesforce.h"
+#include "runtime/connectors/sap/sap.h"
+#include "runtime/connectors/xero/xero.h"
+#include "runtime/connectors/quickbooks/quickbooks.h"
 
 namespace crmx::connectors {
 
-bool IsApiKind(const std::string& kind) { return kind == "salesforce" || kind == "netsuite"; }
+bool IsApiKind(const std::string& kind) { return kind == "salesforce" || kind == "netsuite" || kind == "xero" ||
+                                                   kind == "quickbooks" ||
+                                                   kind == "hubspot" || kind == "oracle" || kind == "sap"; }
 
 std::unique_ptr<Connector> OpenApi(const profile::SystemProfile& system, std::string& error) {
   if (!IsApiKind(system.kind)) {
@@ -25,6 +32,15 @@ std::unique_ptr<Connector> OpenApi(const profile::SystemProfile& system, std::st
     for (char c : sys.account_id) host += c == '_' ? '-' : (c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
     sys.base_url = "https://" + host + ".suitetalk.api.netsuite.com";
   }
+  if (sys.kind == "quickbooks") {
+    // Every QuickBooks call is under /v3/company/{realmId}: the realm id is the account id.
+    if (sys.account_id.empty()) {
+      error = "system `" + system.name + "`: a quickbooks profile needs `account_id` (the company's realm id)";
+      return nullptr;
+    }
+    if (sys.base_url.empty()) sys.base_url = "https://quickbooks.api.intuit.com";
+  }
+  if (sys.kind == "hubspot" && sys.base_url.empty()) sys.base_url = "https://api.hubapi.com";
   if (sys.base_url.empty()) {
     error = "system `" + system.name + "`: the profile gives no base_url";
     return nullptr;
@@ -53,6 +69,11 @@ std::unique_ptr<Connector> OpenApi(const profile::SystemProfile& system, std::st
     if (name == "retry_attempts") session->policy.attempts = static_cast<int>(std::min<int64_t>(n, 20));
     else session->policy.max_wait = std::chrono::milliseconds(n);
   }
+  if (sys.kind == "hubspot") return hubspot::Open(std::move(session));
+  if (sys.kind == "sap") return sap::Open(std::move(session));
+  if (sys.kind == "oracle") return oracle::Open(std::move(session));
+  if (sys.kind == "xero") return xero::Open(std::move(session));
+  if (sys.kind == "quickbooks") return quickbooks::Open(std::move(session));
   return salesforce ? salesforce::Open(std::move(session)) : netsuite::Open(std::move(session));
 }
 

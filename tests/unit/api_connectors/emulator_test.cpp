@@ -16,6 +16,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "tests/unit/api_connectors/emulator_process.h"
 #include "runtime/connectors/api/open_api.h"
 
 namespace connectors = crmx::connectors;
@@ -31,60 +32,9 @@ namespace {
 
 const std::string kExample = std::string(CRMX_SOURCE_DIR) + "/examples/acme-salesforce-netsuite";
 
-// A running crmx-emulate, stopped (SIGTERM to its own pid) when this goes away.
-class Emulator {
- public:
-  explicit Emulator(std::vector<std::string> args) {
-    const char* bin = std::getenv("CRMX_EMULATE");
-    if (bin == nullptr || *bin == 0) return;
-    setenv("no_proxy", "127.0.0.1,localhost", 1);
-    setenv("NO_PROXY", "127.0.0.1,localhost", 1);
-    args.insert(args.begin(), bin);
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fdopen(fds[0], "r");
-    char line[512];
-    if (out_ != nullptr && std::fgets(line, sizeof line, out_) != nullptr) {
-      std::string l(line);
-      const std::string prefix = "listening on ";
-      if (l.rfind(prefix, 0) == 0) url_ = l.substr(prefix.size(), l.find_last_not_of("\r\n") + 1 - prefix.size());
-    }
-  }
-  ~Emulator() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ != nullptr) std::fclose(out_);
-  }
-  const std::string& url() const { return url_; }
+using Emulator = crmx::testing::EmulatorProcess;
 
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-  std::string url_;
-};
-
-bool Wanted() {
-  const char* bin = std::getenv("CRMX_EMULATE");
-  if (bin == nullptr || *bin == 0) {
-    MESSAGE("skipped: set CRMX_EMULATE to the crmx-emulate binary");
-    return false;
-  }
-  return true;
-}
+bool Wanted() { return crmx::testing::EmulatorWanted(); }
 
 TargetField Field(const std::string& name, FieldType type, bool reference = false) {
   TargetField f;

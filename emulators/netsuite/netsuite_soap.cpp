@@ -1,5 +1,5 @@
 // Defines the NetSuite emulator's SOAP reading and writing (netsuite_soap.h), with pugixml.
-#include "emulators/netsuite_soap.h"
+#include "emulators/netsuite/netsuite_soap.h"
 
 #include <cstdlib>
 

@@ -19,7 +19,7 @@
 #include <httplib.h>
 
 #include "emulators/auth.h"
-#include "emulators/netsuite_soap.h"
+#include "emulators/netsuite/netsuite_soap.h"
 #include "emulators/query.h"
 #include "emulators/server.h"
 

@@ -207,8 +207,11 @@ std::unique_ptr<Authenticator> MakeRefreshToken(const profile::SystemProfile& sy
     error = system.name + ": auth method " + system.auth.method + " needs `token_url`";
     return nullptr;
   }
+  // The vendor's documented form by default: Intuit takes the client by HTTP Basic, HubSpot in
+  // the form.
   std::string client_auth = system.auth.Param("client_auth");
-  if (!client_auth.empty() && client_auth != "basic" && client_auth != "body") {
+  if (client_auth.empty()) client_auth = system.kind == "hubspot" ? "body" : "basic";
+  if (client_auth != "basic" && client_auth != "body") {
     error = system.name + ": `client_auth` is `" + client_auth + "`, not basic or body";
     return nullptr;
   }

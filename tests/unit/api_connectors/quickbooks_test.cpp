@@ -276,24 +276,31 @@ TEST_CASE("oauth2_refresh_token: a rotated refresh token is kept in the file and
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("oauth2_refresh_token: the client in the form (client_auth: body) and missing keys") {
-  std::string seen_body;
+TEST_CASE("oauth2_refresh_token: the client in the form (client_auth: body, HubSpot's default) and missing keys") {
+  std::string seen_body, seen_basic;
   FakeVendor v([&](const Seen& s) -> Answer {
     seen_body = s.body;
+    seen_basic = s.Header("Authorization");
     return {200, R"({"access_token":"at-x","expires_in":1800})", {}};
   });
   SystemProfile p = Profile(v.Url(), "");
   p.kind = "hubspot";
   p.auth.params.erase("refresh_token_file");
-  p.auth.params["client_auth"] = "body";
+  p.auth.params.erase("client_auth");
   auto client = std::make_unique<crmx::http::Client>();
   std::string error;
-  auto a = crmx::auth::Make(p, *client, error);
-  REQUIRE(a != nullptr);
-  crmx::http::Request r;
-  REQUIRE(a->Authorize(r, error));
-  CHECK(seen_body.find("client_id=crmx-test-client") != std::string::npos);
-  CHECK(seen_body.find("client_secret=crmx-test-secret") != std::string::npos);
+  for (const char* how : {"", "body", "basic"}) {
+    CAPTURE(how);
+    if (*how) p.auth.params["client_auth"] = how;
+    auto a = crmx::auth::Make(p, *client, error);
+    REQUIRE(a != nullptr);
+    crmx::http::Request r;
+    REQUIRE(a->Authorize(r, error));
+    bool in_form = std::string(how) != "basic";  // kind hubspot: the form unless told otherwise
+    CHECK((seen_body.find("client_id=crmx-test-client") != std::string::npos) == in_form);
+    CHECK((seen_body.find("client_secret=crmx-test-secret") != std::string::npos) == in_form);
+    CHECK((seen_basic.rfind("Basic ", 0) == 0) == !in_form);
+  }
   p.auth.secrets.erase("refresh_token");
   CHECK(crmx::auth::Make(p, *client, error) == nullptr);
   CHECK(error.find("needs `refresh_token`") != std::string::npos);

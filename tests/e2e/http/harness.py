@@ -1,6 +1,7 @@
 """Shared pieces of the tests that run crmx against the vendor emulators (crmx-emulate):
 start and stop emulators, write a profile naming them, run crmxc/crmx-run, read the emulators'
 journals and records. Standard library only."""
+import collections
 import json
 import os
 import signal
@@ -114,3 +115,58 @@ class Checks:
             return 1
         print(f"{name}: {summary}")
         return 0
+
+
+def runs_until_settled(crmx_run, plan, profile, state_dir, map_name, env, check, secrets=(), secret_pattern=None,
+                       max_runs=6, min_runs=1):
+    """Runs `crmx-run run PLAN` (state and queues in `state_dir`, retries due after 20 s) until
+    `map_name` has nothing left retrying, at least `min_runs` and at most `max_runs` times, the
+    way an operator reruns after faults. Every run's output is checked to hold none of `secrets`
+    and nothing `secret_pattern` (a compiled regex) matches; a run that exits 1 must say why on
+    its last line. Returns (runs, report): per run {"exit", "written", "retrying", "dead",
+    "calls"} ({"exit": 1, "why"} for a failed one), and the last successful run's JSON report."""
+    runs, report = [], None
+    for n in range(max_runs):
+        code, out, err = run([crmx_run, "run", plan, "--profiles", profile, "--state",
+                              os.path.join(state_dir, "state.db"), "--queues", os.path.join(state_dir, "queues"),
+                              "--report", "json", "--progress", "never", "--retry-wait", "20s"], env=env, check=False)
+        for secret in secrets:
+            check(secret not in out and secret not in err, f"run {n}: a secret ({secret[:4]}...) appears in crmx-run's output")
+        if secret_pattern is not None:
+            check(not secret_pattern.search(out) and not secret_pattern.search(err),
+                  f"run {n}: a token appears in crmx-run's output")
+        if code == 1:
+            last = err.strip().splitlines()[-1] if err.strip() else ""
+            check(last.startswith("error:"), f"run {n}: exit 1 without saying why: {err[-300:]!r}")
+            runs.append({"exit": 1, "why": last[:200]})
+            continue
+        if not check(code == 0, f"run {n}: exit {code}: {err[-800:]}"):
+            break
+        report = json.loads(out)
+        m = report["maps"][map_name]
+        runs.append({"exit": 0, "written": m["written"], "retrying": m["retrying"]["count"],
+                     "dead": m["dead_letter"]["count"], "calls": m.get("api_calls")})
+        if m["retrying"]["count"] == 0 and n + 1 >= min_runs:
+            break
+    return runs, report
+
+
+def check_exactly_once(check, label, want, records, key, value, journal, journal_object, noun):
+    """Checks that the target holds exactly the records of a fault-free run: `want` maps each
+    record's `key` field to its `value` field; `records` are what the target emulator holds; its
+    `journal` (entries with "object", "op", "key") created each one once. Returns (got, created)."""
+    got = {r[key]: r.get(value) for r in records}
+    missing = sorted(set(want) - set(got))
+    extra = sorted(set(got) - set(want))
+    check(not missing, f"{label}: {len(missing)} {noun} missing: {missing[:5]}")
+    check(not extra, f"{label}: unexpected {noun}: {extra[:5]}")
+    wrong = [k for k in want if k in got and got[k] != want[k]]
+    check(not wrong, f"{label}: {value} differs for {wrong[:5]}")
+    keys = collections.Counter(r[key] for r in records)
+    check(all(n == 1 for n in keys.values()), f"{label}: a {key} twice in the target: "
+          f"{[k for k, n in keys.items() if n > 1][:5]}")
+    created = collections.Counter(e["key"] for e in journal if e["object"] == journal_object and e["op"] == "created")
+    twice = [k for k, n in created.items() if n > 1]
+    check(not twice, f"{label}: created twice: {twice[:5]}")
+    check(set(created) == set(want), f"{label}: journal creations {len(created)} != {len(want)} {noun}")
+    return got, created

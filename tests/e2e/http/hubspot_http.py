@@ -20,7 +20,6 @@ crmx-run runs (with its state and ledger) until nothing is left to retry, at mos
 - the journal shows each company created exactly once (an upsert sent again updates);
 - the private app token never appears in crmx-run's output."""
 import argparse
-import collections
 import json
 import os
 import shutil
@@ -99,26 +98,9 @@ def run_until_done(a, d, plan, schemas, faults, seed, check):
         profile = os.path.join(d, "crmx.profiles.yaml")
         with open(profile, "w") as f:
             f.write(PROFILE.format(sf=sf.url, hub=hub.url))
-        runs = []
-        for n in range(a.runs):
-            code, out, err = harness.run([a.crmx_run, "run", plan, "--profiles", profile, "--state",
-                                          os.path.join(d, "state.db"), "--queues", os.path.join(d, "queues"),
-                                          "--report", "json", "--progress", "never", "--retry-wait", "20s"],
-                                         env={"CRMX_HUBSPOT_TOKEN": TOKEN}, check=False)
-            check(TOKEN not in out and TOKEN not in err, f"run {n}: the private app token appears in crmx-run's output")
-            if code == 1:
-                check(err.strip().splitlines()[-1].startswith("error:") if err.strip() else False,
-                      f"run {n}: exit 1 without saying why: {err[-300:]!r}")
-                runs.append({"exit": 1, "why": err.strip().splitlines()[-1][:200] if err.strip() else ""})
-                continue
-            if not check(code == 0, f"run {n}: exit {code}: {err[-500:]}"):
-                break
-            report = json.loads(out)
-            m = report["maps"]["account_to_company"]
-            runs.append({"exit": 0, "written": m["written"], "retrying": m["retrying"]["count"],
-                         "dead": m["dead_letter"]["count"], "calls": m.get("api_calls")})
-            if m["retrying"]["count"] == 0:
-                break
+        runs, report = harness.runs_until_settled(a.crmx_run, plan, profile, d, "account_to_company",
+                                                  {"CRMX_HUBSPOT_TOKEN": TOKEN}, check, secrets=(TOKEN,),
+                                                  max_runs=a.runs)
         stats = json.loads(hub.get("/_emulator/stats"))
         companies = hub.records("companies")
         journal = hub.journal()
@@ -172,19 +154,8 @@ def main():
         d = os.path.join(work, f"faults-{seed}")
         os.makedirs(d)
         runs, stats, companies, journal, _ = run_until_done(a, d, plan, schemas, 0.3, seed, check)
-        got = {c["crmx_account_id"]: c.get("name") for c in companies}
-        missing = sorted(set(want) - set(got))
-        extra = sorted(set(got) - set(want))
-        check(not missing, f"seed {seed}: {len(missing)} companies missing in HubSpot: {missing[:5]}")
-        check(not extra, f"seed {seed}: unexpected companies: {extra[:5]}")
-        wrong = [k for k in want if k in got and got[k] != want[k]]
-        check(not wrong, f"seed {seed}: name differs for {wrong[:5]}")
-        keys = collections.Counter(c["crmx_account_id"] for c in companies)
-        check(all(n == 1 for n in keys.values()), f"seed {seed}: a crmx_account_id twice in HubSpot")
-        created = collections.Counter(e["key"] for e in journal if e["object"] == "companies" and e["op"] == "created")
-        twice = [k for k, n in created.items() if n > 1]
-        check(not twice, f"seed {seed}: created twice: {twice[:5]}")
-        check(set(created) == set(want), f"seed {seed}: journal creations {len(created)} != {len(want)} companies")
+        got, created = harness.check_exactly_once(check, f"seed {seed}", want, companies, "crmx_account_id", "name",
+                                                  journal, "companies", "companies")
         check(len([r for r in runs if r["exit"] == 0]) >= 1, f"seed {seed}: no run completed: {runs}")
         check(runs and runs[-1].get("exit") == 0 and runs[-1].get("retrying") == 0,
               f"seed {seed}: still records to retry after {len(runs)} runs: {runs}")

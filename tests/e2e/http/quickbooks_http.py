@@ -21,7 +21,6 @@ until nothing is left to retry, at most N runs:
   original one is refused by then);
 - no token or secret appears in crmx-run's output."""
 import argparse
-import collections
 import json
 import os
 import re
@@ -71,28 +70,9 @@ def run_until_done(a, d, plan, faults, seed, check):
         profile = os.path.join(d, "crmx.profiles.yaml")
         with open(profile, "w") as f:
             f.write(PROFILE.format(sf=sf.url, qbo=qbo.url, token_file=token_file))
-        runs = []
-        for n in range(a.runs):
-            code, out, err = harness.run([a.crmx_run, "run", plan, "--profiles", profile, "--state",
-                                          os.path.join(d, "state.db"), "--queues", os.path.join(d, "queues"),
-                                          "--report", "json", "--progress", "never", "--retry-wait", "20s"],
-                                         env=ENV, check=False)
-            for secret in ("crmx-test-secret", "crmx-test-refresh-token"):
-                check(secret not in out and secret not in err, f"run {n}: `{secret}` appears in crmx-run's output")
-            # The emulator's tokens: "rt-" / "at-" and 32 hex digits.
-            check(not TOKEN.search(out) and not TOKEN.search(err), f"run {n}: a token appears in crmx-run's output")
-            if code == 1:
-                check(err.strip().splitlines()[-1].startswith("error:") if err.strip() else False,
-                      f"run {n}: exit 1 without saying why: {err[-300:]!r}")
-                runs.append({"exit": 1})
-                continue
-            if not check(code == 0, f"run {n}: exit {code}: {err[-500:]}"):
-                break
-            m = json.loads(out)["maps"]["account_to_customer"]
-            runs.append({"exit": 0, "written": m["written"], "retrying": m["retrying"]["count"],
-                         "dead": m["dead_letter"]["count"], "calls": m.get("api_calls")})
-            if m["retrying"]["count"] == 0 and n > 0:
-                break
+        runs, _ = harness.runs_until_settled(a.crmx_run, plan, profile, d, "account_to_customer", ENV, check,
+                                             secrets=("crmx-test-secret", "crmx-test-refresh-token"),
+                                             secret_pattern=TOKEN, max_runs=a.runs, min_runs=2)
         stats = json.loads(qbo.get("/_emulator/stats"))
         customers = qbo.records("Customer")
         journal = qbo.journal()
@@ -129,19 +109,8 @@ def main():
         d = os.path.join(work, f"faults-{seed}")
         os.makedirs(d)
         runs, stats, customers, journal, kept = run_until_done(a, d, plan, 0.3, seed, check)
-        got = {c["DisplayName"]: c.get("CompanyName") for c in customers}
-        missing = sorted(set(want) - set(got))
-        extra = sorted(set(got) - set(want))
-        check(not missing, f"seed {seed}: {len(missing)} customers missing in QuickBooks: {missing[:5]}")
-        check(not extra, f"seed {seed}: unexpected customers: {extra[:5]}")
-        wrong = [k for k in want if k in got and got[k] != want[k]]
-        check(not wrong, f"seed {seed}: CompanyName differs for {wrong[:5]}")
-        names = collections.Counter(c["DisplayName"] for c in customers)
-        check(all(n == 1 for n in names.values()), f"seed {seed}: a DisplayName twice in QuickBooks")
-        created = collections.Counter(e["key"] for e in journal if e["object"] == "Customer" and e["op"] == "created")
-        twice = [k for k, n in created.items() if n > 1]
-        check(not twice, f"seed {seed}: created twice: {twice[:5]}")
-        check(set(created) == set(want), f"seed {seed}: journal creations {len(created)} != {len(want)} customers")
+        got, created = harness.check_exactly_once(check, f"seed {seed}", want, customers, "DisplayName", "CompanyName",
+                                                  journal, "Customer", "customers")
         check(len([r for r in runs if r["exit"] == 0]) >= 1, f"seed {seed}: no run completed: {runs}")
         check(stats.get("refreshes", 0) >= len(runs), f"seed {seed}: {stats.get('refreshes')} refreshes for {len(runs)} runs")
         check(sum(stats.get("faults", {}).values()) > 0, f"seed {seed}: no faults were injected: {stats}")

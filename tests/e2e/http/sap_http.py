@@ -65,25 +65,8 @@ def run_until_done(a, d, plan, faults, seed, check):
         profile = os.path.join(d, "crmx.profiles.yaml")
         with open(profile, "w") as f:
             f.write(PROFILE.format(sf=sf.url, sap=sap.url))
-        runs = []
-        for n in range(a.runs):
-            code, out, err = harness.run([a.crmx_run, "run", plan, "--profiles", profile, "--state",
-                                          os.path.join(d, "state.db"), "--queues", os.path.join(d, "queues"),
-                                          "--report", "json", "--progress", "never", "--retry-wait", "20s"],
-                                         env=ENV, check=False)
-            check(PASSWORD not in out and PASSWORD not in err, f"run {n}: the password appears in crmx-run's output")
-            if code == 1:
-                check(err.strip().splitlines()[-1].startswith("error:") if err.strip() else False,
-                      f"run {n}: exit 1 without saying why: {err[-300:]!r}")
-                runs.append({"exit": 1})
-                continue
-            if not check(code == 0, f"run {n}: exit {code}: {err[-800:]}"):
-                break
-            m = json.loads(out)["maps"]["won_to_order"]
-            runs.append({"exit": 0, "written": m["written"], "retrying": m["retrying"]["count"],
-                         "dead": m["dead_letter"]["count"], "calls": m.get("api_calls")})
-            if m["retrying"]["count"] == 0 and (n > 0 or not faults):
-                break
+        runs, _ = harness.runs_until_settled(a.crmx_run, plan, profile, d, "won_to_order", ENV, check,
+                                             secrets=(PASSWORD,), max_runs=a.runs, min_runs=2 if faults else 1)
         stats = json.loads(sap.get("/_emulator/stats"))
         orders = sap.records("A_SalesOrder")
         items = sap.records("A_SalesOrderItem")

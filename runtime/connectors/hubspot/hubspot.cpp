@@ -1,5 +1,6 @@
 // Defines the HubSpot CRM v3 connector (hubspot.h): search and list reads, batch upsert and
 // update writes, v4 default associations, the rate-limit headers and 429 policies.
+#include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/hubspot/hubspot.h"
 
 #include <algorithm>
@@ -31,11 +32,7 @@ bool RecordMember(const std::string& f) {
   return f == "id" || f == "archived" || f == "createdAt" || f == "updatedAt" || f == "archivedAt";
 }
 
-bool SafeName(const std::string& f) {
-  return !f.empty() && std::all_of(f.begin(), f.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-  });
-}
+bool SafeName(std::string_view f) { return api::SafeName(f, true); }
 
 bool IsAssociation(const plan::TargetField& f) { return f.name.rfind("associations.", 0) == 0; }
 

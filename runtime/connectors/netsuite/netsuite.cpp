@@ -34,12 +34,7 @@ std::string Lower(std::string_view s) {
 }
 
 // A column or table name SuiteQL reads as a name (no dots: relationships are not read here).
-bool SafeName(std::string_view f) {
-  if (f.empty()) return false;
-  return std::all_of(f.begin(), f.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
+bool SafeName(std::string_view f) { return api::SafeName(f, false); }
 
 
 // An instant as SuiteQL text: TO_DATE for a date field, TO_TIMESTAMP for a datetime field.

@@ -26,12 +26,7 @@ constexpr const char* kItemType = "application/vnd.oracle.adf.resourceitem+json"
 constexpr int kMaxBatchRounds = 8;  // a batch whose failed parts are taken out, sent again at most this often
 
 // An attribute or resource name as Oracle writes them (no dots: child attributes are not read).
-bool SafeName(std::string_view f) {
-  if (f.empty()) return false;
-  return std::all_of(f.begin(), f.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
+bool SafeName(std::string_view f) { return api::SafeName(f, false); }
 
 // An instant as Oracle writes it: "2024-05-01T10:00:00+00:00"; a date as "2024-05-01".
 std::optional<std::string> TimeLiteral(value::Time t, FieldType type) {

@@ -1,5 +1,6 @@
 // Defines the QuickBooks Online connector (quickbooks.h): query-language reads, lookup + batch
 // writes with requestid, Fault bodies mapped to per-record results.
+#include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/quickbooks/quickbooks.h"
 
 #include <openssl/evp.h>
@@ -29,12 +30,7 @@ std::string MinorVersion(const profile::SystemProfile& s) {
 }
 
 // Letters, digits, `_` and the dots of nested names: what the query language reads as a name.
-bool SafeName(const std::string& f) {
-  if (f.empty()) return false;
-  return std::all_of(f.begin(), f.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-  });
-}
+bool SafeName(std::string_view f) { return api::SafeName(f, true); }
 
 std::string CompanyPath(const api::Session& session, const std::string& rest) {
   return "/v3/company/" + http::UrlEncode(session.system().account_id) + "/" + rest;

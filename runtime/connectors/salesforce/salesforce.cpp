@@ -61,12 +61,7 @@ std::optional<std::string> Literal(const Value& k, FieldType type) {
 const char* SoqlOperator(FilterOp op) { return op == FilterOp::kNe ? "!=" : plan::SqlOperator(op); }
 
 // A field name SOQL reads as a name: letters, digits, `_` and the dots of relationships.
-bool SafeName(const std::string& f) {
-  if (f.empty()) return false;
-  return std::all_of(f.begin(), f.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-  });
-}
+bool SafeName(std::string_view f) { return api::SafeName(f, true); }
 
 // The SOQL of one pushdown condition, or nothing when SOQL could leave out a record the VM
 // keeps. SOQL compares strings without case (`=` then matches a superset: fine; `!=` and

@@ -29,12 +29,7 @@ constexpr size_t kDefaultWriteBatch = 50;  // changesets a $batch; SAP advises s
 constexpr const char* kBoundary = "batch_crmx";
 
 // An OData property name (letters, digits, `_`): nothing else goes into a URL unquoted.
-bool SafeName(std::string_view f) {
-  if (f.empty()) return false;
-  return std::all_of(f.begin(), f.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
+bool SafeName(std::string_view f) { return api::SafeName(f, false); }
 
 // A constant as an OData literal for a field of `type`, when OData compares them as the VM does.
 std::optional<std::string> Literal(const Value& k, FieldType type, int version) {

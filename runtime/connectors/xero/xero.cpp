@@ -27,11 +27,7 @@ using value::Value;
 
 // A name Xero's where reads as a member name: letters, digits, `_` (no dots: nested members
 // are left to the engine).
-bool SafeName(const std::string& f) {
-  return !f.empty() && std::all_of(f.begin(), f.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
+bool SafeName(std::string_view f) { return api::SafeName(f, false); }
 bool SafePath(const std::string& f) {
   if (f.empty() || f.front() == '.' || f.back() == '.') return false;
   return std::all_of(f.begin(), f.end(), [](char c) {

@@ -277,9 +277,13 @@ class MapContext {
   // values; the statements lowered after this load them.
   std::vector<plan::SharedValue> LowerShared(const std::vector<SharedCall>& calls) {
     std::vector<plan::SharedValue> out;
+    std::set<std::string> names;
     for (const SharedCall& c : calls) {
       plan::SharedValue v;
+      // The shown text elides long arguments: two different calls may show alike, and a value
+      // is loaded by its name, so each name is made unique ("shared:f(...) #2").
       v.name = "shared:" + c.text;
+      for (int n = 2; !names.insert(v.name).second; ++n) v.name = "shared:" + c.text + " #" + std::to_string(n);
       v.program = Lower(*c.nodes.front(), v.bindings);
       out.push_back(std::move(v));
     }

@@ -5,6 +5,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "compiler/ast/dump.h"
 #include "compiler/check/expr_check.h"
 
 namespace crmx::ir {
@@ -81,24 +82,26 @@ class Finder {
     parent_[&e] = parent;
     if (const auto* c = e.As<CallExpr>()) {
       if (IsMacroCall(*c)) return;  // macro bodies bind per-element variables
-      if (!ReadsTarget(e, targets_)) by_text_[check::ExprChecker::Text(e)].push_back({stmt, &e});
+      // Keyed by the whole expression: two calls shown alike (`parse_date(..., "%F")`) whose
+      // arguments differ are different values.
+      if (!ReadsTarget(e, targets_)) by_key_[ast::ExprToString(&e)].push_back({stmt, &e});
     }
     EachChildExpr(e, [&](const Expr& child) { Walk(child, stmt, &e); });
   }
 
   std::vector<SharedCall> Take() {
     std::vector<SharedCall> found;
-    for (auto& [text, occ] : by_text_) {
+    for (auto& [key, occ] : by_key_) {
       std::set<size_t> stmts;
       for (const Occurrence& o : occ) stmts.insert(o.stmt);
       if (stmts.size() < 2) continue;
-      SharedCall s{text, {}};
+      SharedCall s{check::ExprChecker::Text(*occ.front().node), key, {}};
       for (const Occurrence& o : occ) s.nodes.push_back(o.node);
       found.push_back(std::move(s));
     }
     // Outermost first; a call found only inside chosen calls is not shared on its own.
     std::stable_sort(found.begin(), found.end(),
-                     [](const SharedCall& a, const SharedCall& b) { return a.text.size() > b.text.size(); });
+                     [](const SharedCall& a, const SharedCall& b) { return a.key.size() > b.key.size(); });
     std::vector<SharedCall> chosen;
     std::set<const Expr*> covered;
     for (SharedCall& s : found) {
@@ -119,7 +122,7 @@ class Finder {
 
   const std::set<std::string>& targets_;
   std::unordered_map<const Expr*, const Expr*> parent_;
-  std::map<std::string, std::vector<Occurrence>> by_text_;
+  std::map<std::string, std::vector<Occurrence>> by_key_;
 };
 
 }  // namespace

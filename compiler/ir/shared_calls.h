@@ -15,11 +15,13 @@
 namespace crmx::ir {
 
 struct SharedCall {
-  std::string text;                      // the call as written ("Name.trim()")
+  std::string text;                      // the call as shown ("Name.trim()"; long arguments elided)
+  std::string key;                       // the whole call (ast::ExprToString): what makes two the same
   std::vector<const ast::Expr*> nodes;   // every occurrence, in statement order
 };
 
-// The calls of `decl`'s statements that appear, written the same way, in two or more of them.
+// The calls of `decl`'s statements that appear, written the same way (the same whole expression,
+// every argument included), in two or more of them.
 // Left out: macro calls and what is inside them (their variables are per element), calls that
 // read a field the map assigns (`targets`: its value depends on the statement order), and a
 // call only ever found inside another shared call. Outermost first.

@@ -51,6 +51,24 @@ TEST_CASE("a call two statements make is shared; one statement's repeats are the
   })").empty());
 }
 
+TEST_CASE("calls shown alike but with different arguments are different values") {
+  // Both show as `parse_date(..., "%F")`: the due date must not load the order date's value.
+  std::vector<std::string> shared = Shared(R"(map m: crm.A -> erp.B {
+    key id = Id
+    require parse_date(format_datetime(closedate, "%F"), "%F") != null else "no date"
+    Date = parse_date(format_datetime(closedate, "%F"), "%F")
+    require parse_date(format_datetime(closedate + 720h, "%F"), "%F") != null else "no due date"
+    DueDate = parse_date(format_datetime(closedate + 720h, "%F"), "%F")
+  })");
+  CHECK(shared.size() == 2);
+  // Used once each: nothing shared, whatever they look like.
+  CHECK(Shared(R"(map m: crm.A -> erp.B {
+    key id = Id
+    Date = parse_date(format_datetime(closedate, "%F"), "%F")
+    DueDate = parse_date(format_datetime(closedate + 720h, "%F"), "%F")
+  })").empty());
+}
+
 TEST_CASE("the outermost shared call wins; macros and assigned fields are left alone") {
   // upper(Name.trim()) is shared whole: Name.trim() inside it is not shared on its own.
   CHECK(Shared(R"(map m: crm.A -> erp.B {

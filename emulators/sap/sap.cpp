@@ -1067,7 +1067,9 @@ class Sap : public Vendor {
     }
     auto text = ScalarText(value);
     if (!text) throw Failure{400, ErrorBody("/IWBEP/CM_MGW_RT/010", "Property '" + name + "' has an invalid value", name)};
-    if (f->length > 0 && !IsTime(f->type) && !IsNum(f->type) && static_cast<int64_t>(text->size()) > f->length) {
+    // MaxLength counts characters, not UTF-8 bytes ("Lumière" is 7).
+    int64_t chars = std::count_if(text->begin(), text->end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+    if (f->length > 0 && !IsTime(f->type) && !IsNum(f->type) && chars > f->length) {
       throw Failure{400, ErrorBody("/IWBEP/CM_MGW_RT/010",
                                    "Value '" + *text + "' is too long for property '" + name + "' (MaxLength " +
                                        std::to_string(f->length) + ")",

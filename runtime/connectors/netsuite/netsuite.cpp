@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "runtime/connectors/api/batch_writer.h"
+#include "runtime/connectors/api/lines.h"
 #include "runtime/connectors/api/paged_reader.h"
+#include "runtime/connectors/api/pushdown_text.h"
 #include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/connectors/netsuite/get_deleted.h"
@@ -18,7 +20,6 @@ namespace crmx::connectors::netsuite {
 namespace {
 
 using plan::FieldType;
-using plan::FilterOp;
 using value::Kind;
 using value::Value;
 
@@ -36,80 +37,22 @@ std::string Lower(std::string_view s) {
 // A column or table name SuiteQL reads as a name (no dots: relationships are not read here).
 bool SafeName(std::string_view f) { return api::SafeName(f, false); }
 
-
 // An instant as SuiteQL text: TO_DATE for a date field, TO_TIMESTAMP for a datetime field.
 std::optional<std::string> TimeLiteral(value::Time t, FieldType type) {
-  if (t.nanos != 0) return std::nullopt;
-  std::string text = value::FormatTimestamp(t);  // "2024-01-01T00:00:00Z"
-  if (text.size() != 20) return std::nullopt;
-  if (type == FieldType::kDate) {
-    if (text.compare(10, 10, "T00:00:00Z") != 0) return std::nullopt;
-    return "TO_DATE('" + text.substr(0, 10) + "', 'YYYY-MM-DD')";
-  }
-  if (type == FieldType::kDateTime)
-    return "TO_TIMESTAMP('" + text.substr(0, 10) + " " + text.substr(11, 8) + "', 'YYYY-MM-DD HH24:MI:SS')";
-  return std::nullopt;
+  std::optional<api::DayTime> at = api::WholeSecondDayTime(t, type);
+  if (!at) return std::nullopt;
+  if (type == FieldType::kDate) return "TO_DATE('" + at->day + "', 'YYYY-MM-DD')";
+  return "TO_TIMESTAMP('" + at->day + " " + at->time + "', 'YYYY-MM-DD HH24:MI:SS')";
 }
 
-// A constant as a SuiteQL literal for a field of type `type`, when SuiteQL compares them as
-// the VM does.
-std::optional<std::string> Literal(const Value& k, FieldType type) {
-  switch (k.kind()) {
-    case Kind::kString:
-      // Oracle stores '' as NULL: an empty string is left to the engine.
-      if (type == FieldType::kString && !k.AsText().empty()) return QuoteSuiteQl(k.AsText());
-      return std::nullopt;
-    case Kind::kBool:
-      if (type == FieldType::kBool) return std::string(k.AsBool() ? "'T'" : "'F'");
-      return std::nullopt;
-    case Kind::kInt:
-    case Kind::kUint:
-    case Kind::kDecimal:
-    case Kind::kDouble: return api::NumberLiteral(k, type);
-    case Kind::kTimestamp: return TimeLiteral(k.AsTime(), type);
-    default: return std::nullopt;
-  }
-}
-
-// The SuiteQL of one pushdown condition, or nothing when SuiteQL could leave out a record the
-// VM keeps. NULL fails every SQL comparison: `OR col IS NULL` where the VM keeps nulls.
-// String orderings depend on the account's collation: not pushed.
-std::optional<std::string> ConditionSql(const plan::SourceCondition& c, FieldType type) {
-  if (!SafeName(c.field) || type == FieldType::kAny) return std::nullopt;
-  std::string col = Lower(c.field);
-  const Value& k = c.value;
-  std::optional<bool> on_null = plan::Evaluate(c, Value::Null());
-  if (c.op == FilterOp::kIn) {
-    if (k.kind() != Kind::kList) return std::nullopt;
-    std::vector<std::string> items;
-    bool has_null = false;
-    for (const Value& x : k.AsList()) {
-      if (x.IsNull()) {
-        has_null = true;
-      } else if (auto lit = Literal(x, type)) {
-        items.push_back(*lit);
-      } else if (x.kind() == Kind::kString && x.AsText().empty() && type == FieldType::kString) {
-        return std::nullopt;  // '' is NULL in SuiteQL: left to the engine
-      }
-    }
-    if (items.empty()) return has_null ? std::optional<std::string>(col + " IS NULL") : std::nullopt;
-    std::string sql = col + " IN (";
-    for (size_t i = 0; i < items.size(); ++i) sql += (i ? ", " : "") + items[i];
-    sql += ")";
-    return has_null || on_null != false ? "(" + sql + " OR " + col + " IS NULL)" : sql;
-  }
-  if (k.IsNull()) {
-    if (c.op == FilterOp::kEq) return col + " IS NULL";
-    if (c.op == FilterOp::kNe) return col + " IS NOT NULL";
-    return std::nullopt;
-  }
-  if ((k.kind() == Kind::kString || k.kind() == Kind::kBool) && c.op != FilterOp::kEq && c.op != FilterOp::kNe)
-    return std::nullopt;
-  std::optional<std::string> lit = Literal(k, type);
-  if (!lit) return std::nullopt;
-  std::string sql = col + " " + plan::SqlOperator(c.op) + " " + *lit;
-  return on_null == false ? sql : "(" + sql + " OR " + col + " IS NULL)";
-}
+// SuiteQL (Oracle SQL) for PushdownText: lowercase columns, booleans 'T' and 'F', and '' stored
+// as NULL (an empty string is left to the engine).
+const api::PushdownDialect kSuiteQl{.lower_names = true,
+                                    .quote = QuoteSuiteQl,
+                                    .empty_string_is_null = true,
+                                    .true_text = "'T'",
+                                    .false_text = "'F'",
+                                    .time = TimeLiteral};
 
 // NetSuite's error body: {"type","title","status","o:errorDetails":[{"detail","o:errorPath",
 // "o:errorCode"}]}.
@@ -330,48 +273,11 @@ void EncodeValue(std::string& out, const plan::TargetField& f, const Value& v) {
   AppendField(out, v, f);
 }
 
-// The value of element field `f` in a line (a map keyed by the element fields' names).
-const Value* LineValue(const Value& line, const plan::TargetField& f) {
-  if (line.kind() != Kind::kMap) return nullptr;
-  for (const auto& [k, v] : line.AsMap().entries)
-    if (k.kind() == Kind::kString && k.AsText() == f.name) return &v;
-  // A nested path in nested maps.
-  const Value* at = &line;
-  for (const std::string& step : f.path) {
-    if (at->kind() != Kind::kMap) return nullptr;
-    const Value* found = nullptr;
-    for (const auto& [k, v] : at->AsMap().entries)
-      if (k.kind() == Kind::kString && k.AsText() == step) found = &v;
-    if (found == nullptr) return nullptr;
-    at = found;
-  }
-  return f.path.empty() ? nullptr : at;
-}
-
 // `{"items":[{line}, ...]}` for a sublist's lines.
 void AppendSublist(std::string& out, const plan::TargetField& f, const Value& lines) {
-  out += "{\"items\":[";
-  bool first = true;
-  for (const Value& line : lines.AsList()) {
-    if (!first) out.push_back(',');
-    first = false;
-    if (f.element.empty()) {
-      AppendJson(out, line);
-      continue;
-    }
-    std::vector<const plan::TargetField*> fields;
-    std::vector<const Value*> values;
-    for (const plan::TargetField& e : f.element) {
-      if (const Value* v = LineValue(line, e)) {
-        fields.push_back(&e);
-        values.push_back(v);
-      }
-    }
-    out.push_back('{');
-    AppendNestedMembers(out, NestFields(fields), [&](std::string& o, size_t i) { EncodeValue(o, *fields[i], *values[i]); });
-    out.push_back('}');
-  }
-  out += "]}";
+  out += "{\"items\":";
+  api::AppendLines(out, f, lines, true, EncodeValue);
+  out += "}";
 }
 
 }  // namespace
@@ -412,14 +318,7 @@ ObjectTable TableFor(const std::string& object) {
   return ObjectTable{lower, "", record};
 }
 
-std::string QuoteSuiteQl(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
+std::string QuoteSuiteQl(std::string_view s) { return api::QuoteDoubled(s); }
 
 std::string BuildSuiteQl(const ReadRequest& req, bool dates_to_char) {
   ObjectTable t = TableFor(req.object);
@@ -441,12 +340,7 @@ std::string BuildSuiteQl(const ReadRequest& req, bool dates_to_char) {
   q += " FROM " + t.table;
   std::vector<std::string> where;
   if (!t.filter.empty()) where.push_back(t.filter);
-  for (const plan::SourceCondition& c : req.pushdown) {
-    auto at = std::find(req.fields.begin(), req.fields.end(), c.field);
-    if (at == req.fields.end()) continue;
-    size_t i = static_cast<size_t>(at - req.fields.begin());
-    if (auto sql = ConditionSql(c, i < req.types.size() ? req.types[i] : FieldType::kAny)) where.push_back(*sql);
-  }
+  for (std::string& term : api::PushdownTerms(req, kSuiteQl)) where.push_back(std::move(term));
   bool cursor = !req.cursor.empty() && SafeName(req.cursor);
   value::Time since;
   if (cursor && !req.since.empty() && value::ParseTimestamp(req.since, since)) {

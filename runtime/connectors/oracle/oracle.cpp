@@ -8,6 +8,7 @@
 
 #include "runtime/connectors/api/batch_writer.h"
 #include "runtime/connectors/api/paged_reader.h"
+#include "runtime/connectors/api/pushdown_text.h"
 #include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/plan/pushdown.h"
@@ -17,8 +18,6 @@ namespace crmx::connectors::oracle {
 namespace {
 
 using plan::FieldType;
-using plan::FilterOp;
-using value::Kind;
 using value::Value;
 
 constexpr const char* kBatchType = "application/vnd.oracle.adf.batch+json";
@@ -30,74 +29,24 @@ bool SafeName(std::string_view f) { return api::SafeName(f, false); }
 
 // An instant as Oracle writes it: "2024-05-01T10:00:00+00:00"; a date as "2024-05-01".
 std::optional<std::string> TimeLiteral(value::Time t, FieldType type) {
-  if (t.nanos != 0) return std::nullopt;
-  std::string text = value::FormatTimestamp(t);  // "2024-01-01T00:00:00Z"
-  if (text.size() != 20) return std::nullopt;
-  if (type == FieldType::kDate) {
-    if (text.compare(10, 10, "T00:00:00Z") != 0) return std::nullopt;
-    return QuoteOracle(text.substr(0, 10));
-  }
-  if (type == FieldType::kDateTime) return QuoteOracle(text.substr(0, 19) + "+00:00");
-  return std::nullopt;
+  std::optional<api::DayTime> at = api::WholeSecondDayTime(t, type);
+  if (!at) return std::nullopt;
+  if (type == FieldType::kDate) return QuoteOracle(at->day);
+  return QuoteOracle(at->day + "T" + at->time + "+00:00");
 }
 
-// A constant as a RowMatch literal for an attribute of type `type`, when Oracle compares them as
-// the VM does. Booleans are left to the engine (resources differ: true/false, 'Y'/'N').
-std::optional<std::string> Literal(const Value& k, FieldType type) {
-  switch (k.kind()) {
-    case Kind::kString:
-      // Oracle stores '' as NULL: an empty string is left to the engine.
-      if (type == FieldType::kString && !k.AsText().empty()) return QuoteOracle(k.AsText());
-      return std::nullopt;
-    case Kind::kInt:
-    case Kind::kUint:
-    case Kind::kDecimal:
-    case Kind::kDouble: return api::NumberLiteral(k, type);
-    case Kind::kTimestamp: return TimeLiteral(k.AsTime(), type);
-    default: return std::nullopt;
-  }
-}
-
-// The RowMatch text of one pushdown condition, or nothing when Oracle could leave out a record
-// the VM keeps. NULL fails every comparison in Oracle: `or X is null` where the VM keeps nulls.
-// String orderings depend on the database's collation: not pushed.
-std::optional<std::string> ConditionQ(const plan::SourceCondition& c, FieldType type) {
-  if (!SafeName(c.field) || type == FieldType::kAny || type == FieldType::kBool) return std::nullopt;
-  const std::string& col = c.field;
-  const Value& k = c.value;
-  std::optional<bool> on_null = plan::Evaluate(c, Value::Null());
-  if (c.op == FilterOp::kIn) {
-    if (k.kind() != Kind::kList) return std::nullopt;
-    std::vector<std::string> items;
-    bool has_null = false;
-    for (const Value& x : k.AsList()) {
-      if (x.IsNull()) {
-        has_null = true;
-      } else if (auto lit = Literal(x, type)) {
-        items.push_back(*lit);
-      } else {
-        return std::nullopt;  // a constant Oracle would not compare as the VM does
-      }
-    }
-    if (items.empty()) return has_null ? std::optional<std::string>(col + " is null") : std::nullopt;
-    std::string q = col + " in (";
-    for (size_t i = 0; i < items.size(); ++i) q += (i ? ", " : "") + items[i];
-    q += ")";
-    return has_null || on_null != false ? "(" + q + " or " + col + " is null)" : q;
-  }
-  if (k.IsNull()) {
-    if (c.op == FilterOp::kEq) return col + " is null";
-    if (c.op == FilterOp::kNe) return col + " is not null";
-    return std::nullopt;
-  }
-  if (k.kind() == Kind::kString && c.op != FilterOp::kEq && c.op != FilterOp::kNe) return std::nullopt;
-  std::optional<std::string> lit = Literal(k, type);
-  if (!lit) return std::nullopt;
-  std::string op = plan::SqlOperator(c.op);
-  if (op == "<>") op = "!=";
-  std::string q = col + " " + op + " " + *lit;
-  return on_null == false ? q : "(" + q + " or " + col + " is null)";
-}
+// RowMatch `q` for PushdownText: lowercase keywords, `!=`, '' stored as NULL (an empty string is
+// left to the engine); booleans are left to the engine (resources differ: true/false, 'Y'/'N'),
+// and so is an `in` list with a constant Oracle would not compare as the VM does.
+const api::PushdownDialect kRowMatch{.quote = QuoteOracle,
+                                     .empty_string_is_null = true,
+                                     .time = TimeLiteral,
+                                     .ops = {"=", "!=", "<", "<=", ">", ">="},
+                                     .is_null = " is null",
+                                     .not_null = " is not null",
+                                     .or_word = " or ",
+                                     .in_open = " in (",
+                                     .in_strict = true};
 
 std::string DescribeFailure(const api::CallResult& call) {
   if (!call.login_error.empty()) return "login failed: " + call.login_error;
@@ -329,23 +278,10 @@ std::string ResourceRoot(const profile::SystemProfile& system, std::string_view 
   return "/" + root + "/resources/" + version;
 }
 
-std::string QuoteOracle(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
+std::string QuoteOracle(std::string_view s) { return api::QuoteDoubled(s); }
 
 std::string BuildQ(const ReadRequest& req) {
-  std::vector<std::string> terms;
-  for (const plan::SourceCondition& c : req.pushdown) {
-    auto at = std::find(req.fields.begin(), req.fields.end(), c.field);
-    if (at == req.fields.end()) continue;
-    size_t i = static_cast<size_t>(at - req.fields.begin());
-    if (auto q = ConditionQ(c, i < req.types.size() ? req.types[i] : FieldType::kAny)) terms.push_back(*q);
-  }
+  std::vector<std::string> terms = api::PushdownTerms(req, kRowMatch);
   value::Time since;
   if (!req.cursor.empty() && SafeName(req.cursor) && !req.since.empty() && value::ParseTimestamp(req.since, since)) {
     // Whole seconds, rounded down: `>=` keeps the ties.

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "runtime/connectors/api/batch_writer.h"
+#include "runtime/connectors/api/lines.h"
 #include "runtime/connectors/api/paged_reader.h"
 #include "runtime/connectors/nesting.h"
 
@@ -116,55 +117,10 @@ void AppendRef(std::string& out, const Value& v, const plan::TargetField& f) {
   out += "}";
 }
 
-void EncodeValue(std::string& out, const plan::TargetField& f, const Value& v);
-
-// The value of element field `f` in a line (a map keyed by the element fields' names, or nested
-// maps along its path).
-const Value* LineValue(const Value& line, const plan::TargetField& f) {
-  if (line.kind() != Kind::kMap) return nullptr;
-  for (const auto& [k, v] : line.AsMap().entries)
-    if (k.kind() == Kind::kString && k.AsText() == f.name) return &v;
-  const Value* at = &line;
-  for (const std::string& step : f.path) {
-    if (at->kind() != Kind::kMap) return nullptr;
-    const Value* found = nullptr;
-    for (const auto& [k, v] : at->AsMap().entries)
-      if (k.kind() == Kind::kString && k.AsText() == step) found = &v;
-    if (found == nullptr) return nullptr;
-    at = found;
-  }
-  return f.path.empty() ? nullptr : at;
-}
-
-// Lines: an array of objects, each nested by its element fields' paths.
-void AppendLines(std::string& out, const plan::TargetField& f, const Value& lines) {
-  out.push_back('[');
-  bool first = true;
-  for (const Value& line : lines.AsList()) {
-    if (!first) out.push_back(',');
-    first = false;
-    if (f.element.empty()) {
-      AppendJson(out, line);
-      continue;
-    }
-    std::vector<const plan::TargetField*> fields;
-    std::vector<const Value*> values;
-    for (const plan::TargetField& e : f.element) {
-      if (const Value* v = LineValue(line, e)) {
-        fields.push_back(&e);
-        values.push_back(v);
-      }
-    }
-    out.push_back('{');
-    AppendNestedMembers(out, NestFields(fields), [&](std::string& o, size_t i) { EncodeValue(o, *fields[i], *values[i]); });
-    out.push_back('}');
-  }
-  out.push_back(']');
-}
-
 void EncodeValue(std::string& out, const plan::TargetField& f, const Value& v) {
   if (v.kind() == Kind::kList && !f.element.empty()) {
-    AppendLines(out, f, v);
+    // Lines: an array of objects, each nested by its element fields' paths.
+    api::AppendLines(out, f, v, true, EncodeValue);
     return;
   }
   if (f.reference && PathOf(f).size() == 1) {

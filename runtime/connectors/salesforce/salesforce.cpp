@@ -8,6 +8,7 @@
 
 #include "runtime/connectors/api/batch_writer.h"
 #include "runtime/connectors/api/paged_reader.h"
+#include "runtime/connectors/api/pushdown_text.h"
 #include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/plan/pushdown.h"
@@ -17,8 +18,6 @@ namespace crmx::connectors::salesforce {
 namespace {
 
 using plan::FieldType;
-using plan::FilterOp;
-using value::Kind;
 using value::Value;
 
 constexpr size_t kMaxCollection = 200;  // records per sObject Collections request
@@ -29,79 +28,31 @@ std::string ApiVersion(const std::string& v) {
 }
 
 
-// A constant as a SOQL literal for a field of type `type`, when SOQL compares the two as the
-// VM does (numbers with numbers, strings with strings, dates and datetimes as instants).
-std::optional<std::string> Literal(const Value& k, FieldType type) {
-  switch (k.kind()) {
-    case Kind::kNull: return std::string("null");
-    case Kind::kString:
-      if (type == FieldType::kString) return QuoteSoql(k.AsText());
-      return std::nullopt;
-    case Kind::kBool:
-      if (type == FieldType::kBool) return std::string(k.AsBool() ? "true" : "false");
-      return std::nullopt;
-    case Kind::kInt:
-    case Kind::kUint:
-    case Kind::kDecimal:
-    case Kind::kDouble: return api::NumberLiteral(k, type);
-    case Kind::kTimestamp: {
-      value::Time t = k.AsTime();
-      if (t.nanos != 0) return std::nullopt;
-      std::string text = value::FormatTimestamp(t);
-      if (type == FieldType::kDateTime) return text;  // datetime literals are not quoted
-      if (type == FieldType::kDate && text.size() == 20 && text.compare(10, 10, "T00:00:00Z") == 0)
-        return text.substr(0, 10);
-      return std::nullopt;
-    }
-    default: return std::nullopt;
-  }
+// A timestamp as a SOQL literal: a datetime unquoted ("2024-01-02T03:04:05Z"), a date at
+// midnight as its day ("2024-01-02").
+std::optional<std::string> TimeLiteral(value::Time t, FieldType type) {
+  if (t.nanos != 0) return std::nullopt;
+  std::string text = value::FormatTimestamp(t);
+  if (type == FieldType::kDateTime) return text;
+  if (type == FieldType::kDate && text.size() == 20 && text.compare(10, 10, "T00:00:00Z") == 0) return text.substr(0, 10);
+  return std::nullopt;
 }
-
-// SOQL's operators: SQL's, with `!=` as the docs write it.
-const char* SoqlOperator(FilterOp op) { return op == FilterOp::kNe ? "!=" : plan::SqlOperator(op); }
 
 // A field name SOQL reads as a name: letters, digits, `_` and the dots of relationships.
 bool SafeName(std::string_view f) { return api::SafeName(f, true); }
 
-// The SOQL of one pushdown condition, or nothing when SOQL could leave out a record the VM
-// keeps. SOQL compares strings without case (`=` then matches a superset: fine; `!=` and
-// the orderings would drop records the VM keeps: not pushed) and leaves null out of every
-// comparison but `= null` (so `OR F = null` where the VM keeps nulls).
-std::optional<std::string> ConditionSoql(const plan::SourceCondition& c, FieldType type) {
-  if (!SafeName(c.field) || type == FieldType::kAny) return std::nullopt;
-  const Value& k = c.value;
-  std::optional<bool> on_null = plan::Evaluate(c, Value::Null());
-  std::string keep_null = on_null == false ? "" : " OR " + c.field + " = null";
-  if (c.op == FilterOp::kIn) {
-    if (k.kind() != Kind::kList) return std::nullopt;
-    std::vector<std::string> items;
-    bool has_null = false;
-    for (const Value& x : k.AsList()) {
-      if (x.IsNull()) {
-        has_null = true;
-        continue;
-      }
-      // Elements of another kind never equal the field's values (VM equality is false).
-      if (auto lit = Literal(x, type)) items.push_back(*lit);
-    }
-    if (items.empty()) return has_null ? std::optional<std::string>(c.field + " = null") : std::nullopt;
-    std::string sql = c.field + " IN (";
-    for (size_t i = 0; i < items.size(); ++i) sql += (i ? ", " : "") + items[i];
-    sql += ")";
-    return has_null || on_null != false ? "(" + sql + " OR " + c.field + " = null)" : sql;
-  }
-  if (k.IsNull()) {
-    if (c.op == FilterOp::kEq) return c.field + " = null";
-    if (c.op == FilterOp::kNe) return c.field + " != null";
-    return std::nullopt;
-  }
-  if (k.kind() == Kind::kString && c.op != FilterOp::kEq) return std::nullopt;
-  if (k.kind() == Kind::kBool && c.op != FilterOp::kEq && c.op != FilterOp::kNe) return std::nullopt;
-  std::optional<std::string> lit = Literal(k, type);
-  if (!lit) return std::nullopt;
-  std::string sql = c.field + " " + SoqlOperator(c.op) + " " + *lit;
-  return keep_null.empty() ? sql : "(" + sql + keep_null + ")";
-}
+// SOQL for PushdownText: relationship paths, `!=` as the docs write it, `= null` as the null
+// test. SOQL compares strings without case (`=` then matches a superset: fine; `!=` and the
+// orderings would drop records the VM keeps: not pushed).
+const api::PushdownDialect kSoql{.dotted_names = true,
+                                 .quote = [](std::string_view s) { return QuoteSoql(s); },
+                                 .true_text = "true",
+                                 .false_text = "false",
+                                 .time = TimeLiteral,
+                                 .ops = {"=", "!=", "<", "<=", ">", ">="},
+                                 .is_null = " = null",
+                                 .not_null = " != null",
+                                 .string_ne = false};
 
 // The vendor's error list (`[{"errorCode","message","fields"}]`, or one such object).
 void ReadErrorBody(const std::string& body, std::string& code, std::string& message, std::vector<std::string>& fields) {
@@ -297,14 +248,7 @@ std::string BuildSoql(const ReadRequest& req) {
   }
   if (seen.empty()) q += req.id_field.empty() ? "Id" : req.id_field;
   q += " FROM " + req.object;
-  std::vector<std::string> where;
-  for (const plan::SourceCondition& c : req.pushdown) {
-    auto at = std::find(req.fields.begin(), req.fields.end(), c.field);
-    if (at == req.fields.end()) continue;  // not read: its type is unknown
-    size_t i = static_cast<size_t>(at - req.fields.begin());
-    FieldType type = i < req.types.size() ? req.types[i] : FieldType::kAny;
-    if (auto sql = ConditionSoql(c, type)) where.push_back(*sql);
-  }
+  std::vector<std::string> where = api::PushdownTerms(req, kSoql);
   bool cursor = !req.cursor.empty() && SafeName(req.cursor);
   value::Time since;
   if (cursor && !req.since.empty() && value::ParseTimestamp(req.since, since)) {

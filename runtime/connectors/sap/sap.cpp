@@ -8,7 +8,9 @@
 #include <mutex>
 
 #include "runtime/connectors/api/batch_writer.h"
+#include "runtime/connectors/api/lines.h"
 #include "runtime/connectors/api/paged_reader.h"
+#include "runtime/connectors/api/pushdown_text.h"
 #include "runtime/connectors/api/query_text.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/connectors/sap/multipart.h"
@@ -19,7 +21,6 @@ namespace crmx::connectors::sap {
 namespace {
 
 using plan::FieldType;
-using plan::FilterOp;
 using value::Kind;
 using value::Value;
 namespace mp = crmx::sap_multipart;
@@ -31,39 +32,39 @@ constexpr const char* kBoundary = "batch_crmx";
 // An OData property name (letters, digits, `_`): nothing else goes into a URL unquoted.
 bool SafeName(std::string_view f) { return api::SafeName(f, false); }
 
-// A constant as an OData literal for a field of `type`, when OData compares them as the VM does.
-std::optional<std::string> Literal(const Value& k, FieldType type, int version) {
-  switch (k.kind()) {
-    case Kind::kString:
-      if (type == FieldType::kString) return Quote(k.AsText());
-      return std::nullopt;
-    case Kind::kBool:
-      if (type == FieldType::kBool) return std::string(k.AsBool() ? "true" : "false");
-      return std::nullopt;
-    case Kind::kInt:
-    case Kind::kUint:
-    case Kind::kDecimal:
-    case Kind::kDouble: {
-      auto digits = api::NumberLiteral(k, type);
-      if (!digits) return std::nullopt;
-      // V2 writes an Edm.Decimal literal with the suffix M (OData V2 URI conventions, 2.2.2).
-      if (version == 2 && type == FieldType::kDecimal) return *digits + "M";
-      return digits;
-    }
-    case Kind::kTimestamp: {
-      value::Time t = k.AsTime();
-      if (type == FieldType::kDateTime) return InstantLiteral(t, version);
-      if (type == FieldType::kDate) {
-        std::string text = value::FormatTimestamp(t);
-        if (text.size() != 20 || text.compare(10, 10, "T00:00:00Z") != 0) return std::nullopt;
-        // V2 has no Edm.Date: SAP's dates are Edm.DateTime at midnight.
-        return version == 2 ? "datetime'" + text.substr(0, 10) + "T00:00:00'" : text.substr(0, 10);
-      }
-      return std::nullopt;
-    }
-    default: return std::nullopt;
+// A timestamp as an OData literal of a date or datetime field.
+std::optional<std::string> TimeLiteral(value::Time t, FieldType type, int version) {
+  if (type == FieldType::kDateTime) return InstantLiteral(t, version);
+  if (type == FieldType::kDate) {
+    std::string text = value::FormatTimestamp(t);
+    if (text.size() != 20 || text.compare(10, 10, "T00:00:00Z") != 0) return std::nullopt;
+    // V2 has no Edm.Date: SAP's dates are Edm.DateTime at midnight.
+    return version == 2 ? "datetime'" + text.substr(0, 10) + "T00:00:00'" : text.substr(0, 10);
   }
+  return std::nullopt;
 }
+
+std::optional<std::string> TimeLiteralV2(value::Time t, FieldType type) { return TimeLiteral(t, type, 2); }
+std::optional<std::string> TimeLiteralV4(value::Time t, FieldType type) { return TimeLiteral(t, type, 4); }
+
+// OData's `$filter` for PushdownText: eq/ne/lt/le/gt/ge, `eq null`, and `in` as eq tests joined
+// by `or` (OData V2 and 4.0 have no `in`); V2 writes an Edm.Decimal literal with the suffix M
+// (OData V2 URI conventions, 2.2.2).
+api::PushdownDialect ODataDialect(int version) {
+  return {.quote = Quote,
+          .true_text = "true",
+          .false_text = "false",
+          .decimal_suffix = version == 2 ? "M" : "",
+          .time = version == 2 ? TimeLiteralV2 : TimeLiteralV4,
+          .ops = {"eq", "ne", "lt", "le", "gt", "ge"},
+          .is_null = " eq null",
+          .not_null = " ne null",
+          .or_word = " or ",
+          .in_open = nullptr,
+          .in_strict = true};
+}
+const api::PushdownDialect kODataV2 = ODataDialect(2);
+const api::PushdownDialect kODataV4 = ODataDialect(4);
 
 std::string DescribeFailure(const api::CallResult& call) {
   if (!call.login_error.empty()) return "login failed: " + call.login_error;
@@ -537,14 +538,6 @@ class SapConnector : public Connector {
   int version_;
 };
 
-// The value of element field `f` in a line (a map keyed by the element fields' names).
-const Value* LineValue(const Value& line, const plan::TargetField& f) {
-  if (line.kind() != Kind::kMap) return nullptr;
-  for (const auto& [k, v] : line.AsMap().entries)
-    if (k.kind() == Kind::kString && k.AsText() == f.name) return &v;
-  return nullptr;
-}
-
 // Appends a value as SAP's V2 JSON writes it: decimals as strings (Edm.Decimal is a string in
 // the V2 JSON format), instants as "/Date(ms)/".
 void AppendODataValue(std::string& out, const Value& v, const plan::TargetField& f, int version) {
@@ -567,14 +560,7 @@ void AppendODataValue(std::string& out, const Value& v, const plan::TargetField&
 
 }  // namespace
 
-std::string Quote(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
+std::string Quote(std::string_view s) { return api::QuoteDoubled(s); }
 
 std::string ServiceRoot(const profile::SystemProfile& system, const std::string& object) {
   auto own = system.options.find("service." + object);
@@ -612,51 +598,7 @@ std::string InstantLiteral(value::Time t, int version) {
 }
 
 std::optional<std::string> FilterOf(const plan::SourceCondition& c, FieldType type, int version) {
-  if (!SafeName(c.field) || type == FieldType::kAny) return std::nullopt;
-  const Value& k = c.value;
-  std::optional<bool> on_null = plan::Evaluate(c, Value::Null());
-  const std::string null_test = c.field + " eq null";
-  if (c.op == FilterOp::kIn) {
-    if (k.kind() != Kind::kList) return std::nullopt;
-    std::vector<std::string> items;
-    bool has_null = false;
-    for (const Value& x : k.AsList()) {
-      if (x.IsNull()) {
-        has_null = true;
-        continue;
-      }
-      auto lit = Literal(x, type, version);
-      if (!lit) return std::nullopt;
-      items.push_back(c.field + " eq " + *lit);
-    }
-    if (has_null || on_null != false) items.push_back(null_test);
-    if (items.empty()) return std::nullopt;
-    std::string out = "(";
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? " or " : "") + items[i];
-    return out + ")";
-  }
-  if (k.IsNull()) {
-    if (c.op == FilterOp::kEq) return null_test;
-    if (c.op == FilterOp::kNe) return c.field + " ne null";
-    return std::nullopt;
-  }
-  // String orderings follow the system's collation: not pushed.
-  if ((k.kind() == Kind::kString || k.kind() == Kind::kBool) && c.op != FilterOp::kEq && c.op != FilterOp::kNe)
-    return std::nullopt;
-  auto lit = Literal(k, type, version);
-  if (!lit) return std::nullopt;
-  const char* op = nullptr;
-  switch (c.op) {
-    case FilterOp::kEq: op = "eq"; break;
-    case FilterOp::kNe: op = "ne"; break;
-    case FilterOp::kLt: op = "lt"; break;
-    case FilterOp::kLe: op = "le"; break;
-    case FilterOp::kGt: op = "gt"; break;
-    case FilterOp::kGe: op = "ge"; break;
-    default: return std::nullopt;
-  }
-  std::string expr = c.field + " " + op + " " + *lit;
-  return on_null == false ? expr : "(" + expr + " or " + null_test + ")";
+  return api::PushdownText(c, type, version == 2 ? kODataV2 : kODataV4);
 }
 
 std::string BuildQuery(const ReadRequest& req, int version, size_t top, size_t skip) {
@@ -672,13 +614,7 @@ std::string BuildQuery(const ReadRequest& req, int version, size_t top, size_t s
     select += (select.empty() ? "" : ",") + first;
   }
   if (!select.empty()) opts.push_back("$select=" + select);
-  std::vector<std::string> where;
-  for (const plan::SourceCondition& c : req.pushdown) {
-    auto at = std::find(req.fields.begin(), req.fields.end(), c.field);
-    if (at == req.fields.end()) continue;
-    size_t i = static_cast<size_t>(at - req.fields.begin());
-    if (auto f = FilterOf(c, i < req.types.size() ? req.types[i] : FieldType::kAny, version)) where.push_back(*f);
-  }
+  std::vector<std::string> where = api::PushdownTerms(req, version == 2 ? kODataV2 : kODataV4);
   bool cursor = !req.cursor.empty() && SafeName(req.cursor);
   value::Time since;
   if (cursor && !req.since.empty() && value::ParseTimestamp(req.since, since)) {
@@ -798,28 +734,10 @@ std::string BuildEntityBody(const WriteRequest& req, const Value* values, bool u
     if (!f.element.empty() || values[i].kind() == Kind::kList) {
       // Items: a deep insert with the create; SAP updates no navigation property with its parent.
       if (update || values[i].kind() != Kind::kList) continue;
-      std::string items = "[";
-      bool first = true;
-      for (const Value& line : values[i].AsList()) {
-        items += first ? "" : ",";
-        first = false;
-        if (f.element.empty()) {
-          AppendJson(items, line);
-          continue;
-        }
-        std::vector<const plan::TargetField*> ef;
-        std::vector<const Value*> ev;
-        for (const plan::TargetField& e : f.element)
-          if (const Value* v = LineValue(line, e)) {
-            ef.push_back(&e);
-            ev.push_back(v);
-          }
-        items += "{";
-        AppendNestedMembers(items, NestFields(ef),
-                            [&](std::string& o, size_t k) { AppendODataValue(o, *ev[k], *ef[k], version); });
-        items += "}";
-      }
-      items += "]";
+      std::string items;
+      api::AppendLines(items, f, values[i], false, [&](std::string& o, const plan::TargetField& e, const Value& v) {
+        AppendODataValue(o, v, e, version);
+      });
       nested += ",";
       AppendJsonString(nested, f.path.empty() ? f.name : f.path.front());
       nested += ":";

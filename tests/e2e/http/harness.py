@@ -79,6 +79,28 @@ def write_profile(path, sf_url=None, ns_url=None, target="emulators"):
     return path
 
 
+# The start of the vendor tests' profiles: the target `emulators`, the default, with the Salesforce
+# emulator at {sf} as the system `crm` (its test credentials, TEST_ENV's secret).
+SALESFORCE_PROFILE = """default_target: emulators
+targets:
+  emulators:
+    crm:
+      kind: salesforce
+      base_url: {sf}
+      api_version: v61.0
+      auth:
+        method: oauth2_client_credentials
+        client_id: crmx-test-client
+        client_secret: env:CRMX_SF_CLIENT_SECRET
+"""
+
+
+def salesforce_profile(sf_url, systems):
+    """A profile's text: SALESFORCE_PROFILE with the emulator at sf_url, then `systems`, the YAML of
+    the target's other systems (members of `emulators`: indented by four spaces)."""
+    return SALESFORCE_PROFILE.format(sf=sf_url) + systems
+
+
 def run(cmd, env=None, check=True):
     """Runs a command; returns (code, stdout, stderr). check: fail loudly unless it exits 0."""
     full_env = dict(os.environ)

@@ -58,19 +58,8 @@ integration oracle_orders version "1.0" {
 }
 """
 
-PROFILE = """
-default_target: emulators
-targets:
-  emulators:
-    crm:
-      kind: salesforce
-      base_url: %(sf)s
-      api_version: v61.0
-      auth:
-        method: oauth2_client_credentials
-        client_id: crmx-test-client
-        client_secret: env:CRMX_SF_CLIENT_SECRET
-    erp:
+# The ERP system of the profile (harness.salesforce_profile adds the Salesforce crm).
+ERP = """    erp:
       kind: oracle
       base_url: %(oracle)s
       auth:
@@ -96,7 +85,7 @@ def expected_orders():
 def run_crmx(a, d, plan, sf, oracle, key, extra_env=None):
     profile = os.path.join(d, "crmx.profiles.yaml")
     with open(profile, "w") as f:
-        f.write(PROFILE % {"sf": sf.url, "oracle": oracle.url, "key": key})
+        f.write(harness.salesforce_profile(sf.url, ERP % {"oracle": oracle.url, "key": key}))
     queues = os.path.join(d, "queues")
     code, out, err = harness.run([a.crmx_run, "run", plan, "--profiles", profile, "--state",
                                   os.path.join(d, "state.db"), "--queues", queues, "--report", "json",

@@ -31,18 +31,8 @@ import harness  # noqa: E402
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quickbooks")
 
-PROFILE = """default_target: emulators
-targets:
-  emulators:
-    crm:
-      kind: salesforce
-      base_url: {sf}
-      api_version: v61.0
-      auth:
-        method: oauth2_client_credentials
-        client_id: crmx-test-client
-        client_secret: env:CRMX_SF_CLIENT_SECRET
-    erp:
+# The ERP system of the profile (harness.salesforce_profile adds the Salesforce crm).
+ERP = """    erp:
       kind: quickbooks
       base_url: {qbo}
       account_id: "9130357992"
@@ -69,7 +59,7 @@ def run_until_done(a, d, plan, faults, seed, check):
         token_file = os.path.join(d, "qbo.refresh")
         profile = os.path.join(d, "crmx.profiles.yaml")
         with open(profile, "w") as f:
-            f.write(PROFILE.format(sf=sf.url, qbo=qbo.url, token_file=token_file))
+            f.write(harness.salesforce_profile(sf.url, ERP.format(qbo=qbo.url, token_file=token_file)))
         runs, _ = harness.runs_until_settled(a.crmx_run, plan, profile, d, "account_to_customer", ENV, check,
                                              secrets=("crmx-test-secret", "crmx-test-refresh-token"),
                                              secret_pattern=TOKEN, max_runs=a.runs, min_runs=2)

@@ -32,18 +32,8 @@ import harness  # noqa: E402
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sap")
 
-PROFILE = """default_target: emulators
-targets:
-  emulators:
-    crm:
-      kind: salesforce
-      base_url: {sf}
-      api_version: v61.0
-      auth:
-        method: oauth2_client_credentials
-        client_id: crmx-test-client
-        client_secret: env:CRMX_SF_CLIENT_SECRET
-    erp:
+# The ERP system of the profile (harness.salesforce_profile adds the Salesforce crm).
+ERP = """    erp:
       kind: sap
       base_url: {sap}
       auth:
@@ -64,7 +54,7 @@ def run_until_done(a, d, plan, faults, seed, check):
     try:
         profile = os.path.join(d, "crmx.profiles.yaml")
         with open(profile, "w") as f:
-            f.write(PROFILE.format(sf=sf.url, sap=sap.url))
+            f.write(harness.salesforce_profile(sf.url, ERP.format(sap=sap.url)))
         runs, _ = harness.runs_until_settled(a.crmx_run, plan, profile, d, "won_to_order", ENV, check,
                                              secrets=(PASSWORD,), max_runs=a.runs, min_runs=2 if faults else 1)
         stats = json.loads(sap.get("/_emulator/stats"))

@@ -59,18 +59,8 @@ integration xero_e2e version "1.0" {
 }
 """
 
-PROFILE = """default_target: emulators
-targets:
-  emulators:
-    crm:
-      kind: salesforce
-      base_url: {sf}
-      api_version: v61.0
-      auth:
-        method: oauth2_client_credentials
-        client_id: crmx-test-client
-        client_secret: env:CRMX_SF_CLIENT_SECRET
-    erp:
+# The ERP system of the profile (harness.salesforce_profile adds the Salesforce crm).
+ERP = """    erp:
       kind: xero
       base_url: {xero}/api.xro/2.0
       account_id: crmx-test-tenant
@@ -97,7 +87,7 @@ def run_until_done(a, d, plan, faults, seed, check):
     try:
         profile = os.path.join(d, "crmx.profiles.yaml")
         with open(profile, "w") as f:
-            f.write(PROFILE.format(sf=sf.url, xero=xero.url))
+            f.write(harness.salesforce_profile(sf.url, ERP.format(xero=xero.url)))
         runs, _ = harness.runs_until_settled(a.crmx_run, plan, profile, d, "account_to_contact", ENV, check,
                                              secrets=("crmx-test-secret",), secret_pattern=TOKEN, max_runs=a.runs)
         queued = []

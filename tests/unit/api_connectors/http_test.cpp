@@ -14,6 +14,7 @@
 #include "runtime/connectors/netsuite/netsuite.h"
 #include "runtime/connectors/salesforce/salesforce.h"
 #include "tests/unit/api_connectors/fake_vendor.h"
+#include "tests/unit/api_connectors/test_support.h"
 
 namespace api = crmx::connectors::api;
 namespace connectors = crmx::connectors;
@@ -24,6 +25,7 @@ using crmx::profile::SystemProfile;
 using crmx::testing::Answer;
 using crmx::testing::FakeVendor;
 using crmx::testing::Seen;
+using crmx::testing::TestSession;
 using crmx::value::Value;
 
 namespace {
@@ -53,22 +55,6 @@ SystemProfile NetSuiteProfile(const std::string& url, int concurrency) {
   p.auth.secrets["consumer_secret"] = Secret("env:NS_CS", "consumer-secret");
   p.auth.secrets["token_secret"] = Secret("env:NS_TS", "token-secret");
   return p;
-}
-
-// A session whose waits are recorded, not slept.
-std::shared_ptr<api::Session> MakeSession(const SystemProfile& p, std::vector<int64_t>* waits = nullptr) {
-  auto client = std::make_unique<crmx::http::Client>();
-  std::string error;
-  auto authenticator = crmx::auth::Make(p, *client, error);
-  REQUIRE_MESSAGE(authenticator != nullptr, error);
-  auto s = std::make_shared<api::Session>(p, std::move(client), std::move(authenticator), p.kind == "salesforce");
-  // Writers wait from several threads.
-  auto mu = std::make_shared<std::mutex>();
-  s->sleep = [waits, mu](std::chrono::milliseconds d) {
-    std::lock_guard<std::mutex> lock(*mu);
-    if (waits) waits->push_back(d.count());
-  };
-  return s;
 }
 
 std::string TokenBody(const FakeVendor& v, int n) {
@@ -121,7 +107,7 @@ TEST_CASE("Salesforce: a read logs in, follows nextRecordsUrl until done and kee
     return {404, R"([{"errorCode":"NOT_FOUND","message":"no such resource"}])", {}};
   });
   self = &v;
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::ReadRequest req;
   req.object = "Opportunity";
   req.fields = {"Id", "Amount", "Account.Name"};
@@ -165,7 +151,7 @@ TEST_CASE("Salesforce: an expired session logs in again once") {
     return {200, R"({"totalSize":1,"done":true,"records":[{"Id":"001A"}]})", {}};
   });
   self = &v;
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::ReadRequest req;
   req.object = "Account";
   req.fields = {"Id"};
@@ -194,7 +180,7 @@ TEST_CASE("Salesforce: a read retries 503 after Retry-After, a bounded number of
   });
   self = &v;
   std::vector<int64_t> waits;
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url()), &waits));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url()), &waits));
   connectors::ReadRequest req;
   req.object = "Account";
   req.fields = {"Id"};
@@ -228,7 +214,7 @@ TEST_CASE("Salesforce: a lost query locator restarts the query without handing a
     return {200, R"({"totalSize":3,"done":true,"records":[{"Id":"001C"}]})", {}};
   });
   self = &v;
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::ReadRequest req;
   req.object = "Account";
   req.fields = {"Id"};
@@ -268,7 +254,7 @@ TEST_CASE("Salesforce: a read that projects IsDeleted uses queryAll and hands ou
     return {404, R"([{"errorCode":"NOT_FOUND","message":"no such resource"}])", {}};
   });
   self = &v;
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::ReadRequest req;
   req.object = "Account";
   req.fields = {"Id", "Name", "IsDeleted", "SystemModstamp"};
@@ -331,7 +317,7 @@ TEST_CASE("Salesforce: a lost queryAll locator restarts the queryAll, not a quer
     return {404, R"([{"errorCode":"NOT_FOUND","message":"no such resource"}])", {}};
   });
   self = &v;
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::ReadRequest req;
   req.object = "Account";
   req.fields = {"Id", "IsDeleted"};
@@ -373,7 +359,7 @@ TEST_CASE("Salesforce: writes go 200 to a collection upsert, each result back to
     return {200, out + "]", {{"Sforce-Limit-Info", "api-usage=3/15000"}}};
   });
   self = &v;
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::WriteRequest req;
   req.object = "Order__c";
   req.key_field = "ERP_Id__c";
@@ -432,7 +418,7 @@ TEST_CASE("Salesforce: a whole batch's 503 or a lost answer fails each record, r
     return {503, R"([{"errorCode":"SERVER_UNAVAILABLE","message":"Service Unavailable"}])", {{"Retry-After", "1"}}};
   });
   self = &v;
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::WriteRequest req;
   req.object = "Opportunity";
   req.key_field = "Id";
@@ -470,7 +456,7 @@ TEST_CASE("Salesforce: an instance that does not answer gives every record a ret
     // Logs in, but sends the API calls to a port nothing listens on.
     return {200, R"({"access_token":"t","instance_url":"http://127.0.0.1:1"})", {}};
   });
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::WriteRequest req;
   req.object = "Account";
   req.key_field = "Ext__c";
@@ -493,7 +479,7 @@ TEST_CASE("a login that fails is a failed result per record, never a lost one") 
   FakeVendor v([&](const Seen&) -> Answer {
     return {400, R"({"error":"invalid_client","error_description":"invalid client credentials"})", {}};
   });
-  auto conn = connectors::salesforce::Open(MakeSession(SalesforceProfile(v.Url())));
+  auto conn = connectors::salesforce::Open(TestSession(SalesforceProfile(v.Url())));
   connectors::WriteRequest req;
   req.object = "Account";
   req.key_field = "Ext__c";
@@ -524,7 +510,7 @@ TEST_CASE("NetSuite: SuiteQL pages with limit/offset while hasMore, columns matc
         {"links":[],"id":"103","companyname":"Zed","isperson":"F","balance":"0.10","lastmodifieddate":"2024-01-04 00:00:00"}]})",
             {}};
   });
-  auto conn = connectors::netsuite::Open(MakeSession(NetSuiteProfile(v.Url(), 2)));
+  auto conn = connectors::netsuite::Open(TestSession(NetSuiteProfile(v.Url(), 2)));
   connectors::ReadRequest req;
   req.object = "Customer";
   req.fields = {"id", "companyName", "isPerson", "balance", "lastModifiedDate"};
@@ -617,7 +603,7 @@ TEST_CASE("NetSuite: a read with the deletion marker follows SuiteQL with getDel
       return {200, DeletedAnswer(3, 2, 1, {{"101", "006A", "2024-03-15T10:30:00.000-07:00"}, {"102", "", "2024-03-16T08:00:00Z"}}), {}};
     return {200, DeletedAnswer(3, 2, 2, {{"103", "006C", "2024-03-17T08:00:00Z"}}), {}};
   });
-  auto conn = connectors::netsuite::Open(MakeSession(NetSuiteProfile(v.Url(), 2)));
+  auto conn = connectors::netsuite::Open(TestSession(NetSuiteProfile(v.Url(), 2)));
   connectors::ReadRequest req = SalesOrderRead();
   req.cursor = "lastModifiedDate";
   req.since = "2024-01-01T00:00:00Z";
@@ -692,7 +678,7 @@ TEST_CASE("NetSuite: a getDeleted fault fails the read with its code; 503 is ret
     return {200, DeletedAnswer(0, 0, 1, {}), {}};
   });
   std::vector<int64_t> waits;
-  auto conn = connectors::netsuite::Open(MakeSession(NetSuiteProfile(v.Url(), 2), &waits));
+  auto conn = connectors::netsuite::Open(TestSession(NetSuiteProfile(v.Url(), 2), &waits));
   std::string error;
   auto reader = conn->OpenReader(SalesOrderRead(), error);
   REQUIRE(reader);
@@ -729,7 +715,7 @@ TEST_CASE("NetSuite: deletions need token-based auth; `deletions: skip` reads wi
   m2m.auth.params = {{"client_id", "cid"}, {"certificate_id", "kid"}};
   m2m.auth.secrets = {{"private_key", Secret("file:k.pem", "-----BEGIN PRIVATE KEY-----")}};
   std::string error;
-  auto conn = connectors::netsuite::Open(MakeSession(m2m));
+  auto conn = connectors::netsuite::Open(TestSession(m2m));
   CHECK(conn->OpenReader(SalesOrderRead(), error) == nullptr);
   CHECK(error.find("NetSuite deletions need token-based auth (SOAP getDeleted)") != std::string::npos);
   CHECK(error.find("`oauth2_m2m`") != std::string::npos);
@@ -739,10 +725,10 @@ TEST_CASE("NetSuite: deletions need token-based auth; `deletions: skip` reads wi
   // Opting out: the OAuth 2.0 system opens its read (reading it would need a real key); the
   // tba one reads SuiteQL only, nothing deleted.
   m2m.options["deletions"] = "skip";
-  CHECK(connectors::netsuite::Open(MakeSession(m2m))->OpenReader(SalesOrderRead(), error) != nullptr);
+  CHECK(connectors::netsuite::Open(TestSession(m2m))->OpenReader(SalesOrderRead(), error) != nullptr);
   SystemProfile tba = NetSuiteProfile(v.Url(), 2);
   tba.options["deletions"] = "skip";
-  auto reader = connectors::netsuite::Open(MakeSession(tba))->OpenReader(SalesOrderRead(), error);
+  auto reader = connectors::netsuite::Open(TestSession(tba))->OpenReader(SalesOrderRead(), error);
   REQUIRE(reader);
   size_t batches = 0;
   auto rows = ReadAll(*reader, batches);
@@ -753,7 +739,7 @@ TEST_CASE("NetSuite: deletions need token-based auth; `deletions: skip` reads wi
   SystemProfile bad = NetSuiteProfile(v.Url(), 2);
   bad.options["soap_version"] = "2024.2";
   error.clear();
-  CHECK(connectors::netsuite::Open(MakeSession(bad))->OpenReader(SalesOrderRead(), error) == nullptr);
+  CHECK(connectors::netsuite::Open(TestSession(bad))->OpenReader(SalesOrderRead(), error) == nullptr);
   CHECK(error.find("soap_version") != std::string::npos);
 }
 
@@ -776,7 +762,7 @@ TEST_CASE("NetSuite: upserts run at most `concurrency` at a time; ids from Locat
     return {204, "", {{"Location", "http://127.0.0.1/services/rest/record/v1/customer/" + std::to_string(1000 + eid[2] - '0')}}};
   });
   std::vector<int64_t> waits;
-  auto conn = connectors::netsuite::Open(MakeSession(NetSuiteProfile(v.Url(), 3), &waits));
+  auto conn = connectors::netsuite::Open(TestSession(NetSuiteProfile(v.Url(), 3), &waits));
   connectors::WriteRequest req;
   req.object = "Customer";
   req.key_field = "externalId";

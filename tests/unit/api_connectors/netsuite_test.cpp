@@ -5,6 +5,7 @@
 
 #include "runtime/connectors/netsuite/netsuite.h"
 #include "tests/unit/api_connectors/query_text.h"
+#include "tests/unit/api_connectors/test_support.h"
 
 namespace ns = crmx::connectors::netsuite;
 namespace api = crmx::connectors::api;
@@ -15,27 +16,11 @@ using crmx::plan::FieldType;
 using crmx::plan::FilterOp;
 using crmx::plan::SourceCondition;
 using crmx::plan::TargetField;
+using crmx::testing::Dec;
+using crmx::testing::Field;
 using crmx::value::Value;
 
 namespace {
-
-Value Dec(const char* text) { return Value::Dec(*crmx::decimal::Decimal::Parse(text)); }
-
-TargetField Field(const std::string& name, FieldType type, std::optional<int> scale = std::nullopt,
-                  bool reference = false) {
-  TargetField f;
-  f.name = name;
-  for (size_t start = 0;;) {
-    size_t dot = name.find('.', start);
-    f.path.push_back(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  f.type = type;
-  f.scale = scale;
-  f.reference = reference;
-  return f;
-}
 
 WriteRequest SalesOrders() {
   WriteRequest req;

@@ -21,6 +21,7 @@
 #include "runtime/connectors/api/open_api.h"
 #include "runtime/connectors/oracle/oracle.h"
 #include "tests/unit/api_connectors/fake_vendor.h"
+#include "tests/unit/api_connectors/test_support.h"
 
 namespace oc = crmx::connectors::oracle;
 namespace api = crmx::connectors::api;
@@ -35,22 +36,14 @@ using crmx::plan::TargetField;
 using crmx::profile::Secret;
 using crmx::profile::SystemProfile;
 using crmx::testing::Answer;
+using crmx::testing::Dec;
 using crmx::testing::FakeVendor;
+using crmx::testing::Field;
 using crmx::testing::Seen;
+using crmx::testing::TestSession;
 using crmx::value::Value;
 
 namespace {
-
-Value Dec(const char* text) { return Value::Dec(*crmx::decimal::Decimal::Parse(text)); }
-
-TargetField Field(const std::string& name, FieldType type, std::optional<int> scale = std::nullopt) {
-  TargetField f;
-  f.name = name;
-  f.path = {name};
-  f.type = type;
-  f.scale = scale;
-  return f;
-}
 
 Value Line(std::vector<std::pair<const char*, Value>> entries) {
   std::vector<std::pair<Value, Value>> m;
@@ -82,28 +75,8 @@ std::vector<Value> Order(const std::string& number, const char* product = "AS548
 }
 
 SystemProfile BasicProfile(const std::string& url) {
-  SystemProfile p;
-  p.name = "erp";
-  p.kind = "oracle";
-  p.base_url = url;
-  p.auth.method = "basic";
-  p.auth.params["username"] = "crmx-test-user";
-  p.auth.secrets["password"] = Secret("env:ORACLE_PASSWORD", "crmx-test-password");
-  return p;
-}
-
-std::shared_ptr<api::Session> MakeSession(const SystemProfile& p, std::vector<int64_t>* waits = nullptr) {
-  auto client = std::make_unique<crmx::http::Client>();
-  std::string error;
-  auto authenticator = crmx::auth::Make(p, *client, error);
-  REQUIRE_MESSAGE(authenticator != nullptr, error);
-  auto s = std::make_shared<api::Session>(p, std::move(client), std::move(authenticator), false);
-  auto mu = std::make_shared<std::mutex>();
-  s->sleep = [waits, mu](std::chrono::milliseconds d) {
-    std::lock_guard<std::mutex> lock(*mu);
-    if (waits) waits->push_back(d.count());
-  };
-  return s;
+  return crmx::testing::FakeProfile("oracle", url, "basic", {{"username", "crmx-test-user"}},
+                                    {{"password", Secret("env:ORACLE_PASSWORD", "crmx-test-password")}});
 }
 
 std::vector<WriteResult> WriteAll(connectors::Connector& conn, const WriteRequest& req,
@@ -232,7 +205,7 @@ TEST_CASE("oracle: a read pages while hasMore, with basic auth and the q of the 
                    R"({"OrderNumber":"2","LastUpdateDate":"2024-05-01T11:00:00.000+02:00"}],"count":2,"hasMore":true,"limit":2,"offset":0})", {}};
     return {200, R"({"items":[{"OrderNumber":"3","LastUpdateDate":null}],"count":1,"hasMore":false,"limit":2,"offset":2})", {}};
   });
-  auto conn = oc::Open(MakeSession(BasicProfile(v.Url())));
+  auto conn = oc::Open(TestSession(BasicProfile(v.Url())));
   ReadRequest req;
   req.object = "salesOrdersForOrderHub";
   req.fields = {"OrderNumber", "LastUpdateDate"};
@@ -289,7 +262,7 @@ TEST_CASE("oracle: a failed batch reports its failed parts and sends the others 
     if (s.body.find("SO-TEXT") != std::string::npos) return {400, "The request failed because of a bad payload.", {}};
     return {201, R"({"HeaderId":77})", {}};
   });
-  auto conn = oc::Open(MakeSession(BasicProfile(v.Url())));
+  auto conn = oc::Open(TestSession(BasicProfile(v.Url())));
   WriteRequest req = Orders();
   auto done = WriteAll(*conn, req, {Order("SO-1"), Order("SO-BAD", "XX"), Order("SO-3")});
   REQUIRE(done.size() == 3);
@@ -324,7 +297,7 @@ TEST_CASE("oracle: a throttled batch is waited out and sent again; a lost answer
     return {200, R"({"parts":[{"id":"part0","payload":{"HeaderId":5}},{"id":"part1","payload":{"HeaderId":6}}]})", {}};
   });
   std::vector<int64_t> waits;
-  auto conn = oc::Open(MakeSession(BasicProfile(v.Url()), &waits));
+  auto conn = oc::Open(TestSession(BasicProfile(v.Url()), &waits));
   auto done = WriteAll(*conn, Orders(), {Order("SO-1"), Order("SO-2")});
   REQUIRE(done.size() == 2);
   CHECK(done[0].ok);
@@ -332,7 +305,7 @@ TEST_CASE("oracle: a throttled batch is waited out and sent again; a lost answer
   CHECK(waits == std::vector<int64_t>{2000});
 
   SystemProfile p = BasicProfile("http://127.0.0.1:1");
-  auto gone = oc::Open(MakeSession(p));
+  auto gone = oc::Open(TestSession(p));
   done = WriteAll(*gone, Orders(), {Order("SO-1"), Order("SO-2")});
   REQUIRE(done.size() == 2);
   CHECK(!done[0].ok);
@@ -393,7 +366,7 @@ TEST_CASE("emulator: Oracle upserts orders with lines, replays without duplicate
   if (!Wanted()) return;
   OracleEmulator emu({});
   REQUIRE(!emu.url().empty());
-  auto conn = oc::Open(MakeSession(BasicProfile(emu.url())));
+  auto conn = oc::Open(TestSession(BasicProfile(emu.url())));
   WriteRequest req = FullOrders();
   req.batch = 4;
   std::vector<std::vector<Value>> rows;
@@ -452,7 +425,7 @@ TEST_CASE("emulator: Oracle throttling (429) is retried after Retry-After, then 
   OracleEmulator emu({"--oracle-rate-limit", "2"});
   REQUIRE(!emu.url().empty());
   std::vector<int64_t> waits;
-  auto conn = oc::Open(MakeSession(BasicProfile(emu.url()), &waits));
+  auto conn = oc::Open(TestSession(BasicProfile(emu.url()), &waits));
   ReadRequest rr;
   rr.object = "accounts";
   rr.fields = {"PartyNumber"};

@@ -23,6 +23,7 @@
 #include "runtime/connectors/api/open_api.h"
 #include "runtime/connectors/quickbooks/quickbooks.h"
 #include "tests/unit/api_connectors/fake_vendor.h"
+#include "tests/unit/api_connectors/test_support.h"
 
 namespace api = crmx::connectors::api;
 namespace connectors = crmx::connectors;
@@ -33,23 +34,12 @@ using crmx::profile::Secret;
 using crmx::profile::SystemProfile;
 using crmx::testing::Answer;
 using crmx::testing::FakeVendor;
+using crmx::testing::Field;
 using crmx::testing::Seen;
+using crmx::testing::TestSession;
 using crmx::value::Value;
 
 namespace {
-
-TargetField Field(const std::string& name, FieldType type) {
-  TargetField f;
-  f.name = name;
-  for (size_t start = 0;;) {
-    size_t dot = name.find('.', start);
-    f.path.push_back(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  f.type = type;
-  return f;
-}
 
 std::string TempDir() {
   char tmpl[] = "/tmp/crmx-qbo-XXXXXX";
@@ -59,27 +49,13 @@ std::string TempDir() {
 }
 
 SystemProfile Profile(const std::string& url, const std::string& token_file) {
-  SystemProfile p;
-  p.name = "erp";
-  p.kind = "quickbooks";
-  p.base_url = url;
+  SystemProfile p = crmx::testing::FakeProfile(
+      "quickbooks", url, "oauth2_refresh_token",
+      {{"client_id", "crmx-test-client"}, {"token_url", url + "/oauth2/v1/tokens/bearer"}, {"refresh_token_file", token_file}},
+      {{"client_secret", Secret("env:QBO_SECRET", "crmx-test-secret")},
+       {"refresh_token", Secret("env:QBO_REFRESH", "crmx-test-refresh-token")}});
   p.account_id = "9130";
-  p.auth.method = "oauth2_refresh_token";
-  p.auth.params["client_id"] = "crmx-test-client";
-  p.auth.params["token_url"] = url + "/oauth2/v1/tokens/bearer";
-  p.auth.params["refresh_token_file"] = token_file;
-  p.auth.secrets["client_secret"] = Secret("env:QBO_SECRET", "crmx-test-secret");
-  p.auth.secrets["refresh_token"] = Secret("env:QBO_REFRESH", "crmx-test-refresh-token");
   return p;
-}
-
-std::shared_ptr<api::Session> MakeSession(const SystemProfile& p, std::string& error) {
-  auto client = std::make_unique<crmx::http::Client>();
-  auto authenticator = crmx::auth::Make(p, *client, error);
-  if (!authenticator) return nullptr;
-  auto s = std::make_shared<api::Session>(p, std::move(client), std::move(authenticator), false);
-  s->sleep = [](std::chrono::milliseconds) {};
-  return s;
 }
 
 std::string Slurp(const std::string& path) {
@@ -335,8 +311,7 @@ TEST_CASE("QuickBooks: a write looks up by key, batches creates and updates, sen
   std::string dir = TempDir();
   SystemProfile p = Profile(v.Url(), dir + "/rt");
   std::string error;
-  auto session = MakeSession(p, error);
-  REQUIRE_MESSAGE(session != nullptr, error);
+  auto session = TestSession(p);
   auto conn = qbo::Open(session);
   connectors::WriteRequest req;
   req.object = "Customer";
@@ -416,8 +391,7 @@ TEST_CASE("emulator: QuickBooks writes 65 customers in batches of 30, reads them
   std::string error;
   SystemProfile p = Profile(emu.url(), dir + "/rt");
   p.options["page_size"] = "20";
-  auto session = MakeSession(p, error);
-  REQUIRE_MESSAGE(session, error);
+  auto session = TestSession(p);
   auto conn = qbo::Open(session);
   std::vector<std::string> names;
   for (int i = 0; i < 65; ++i) names.push_back("Customer " + std::to_string(i));
@@ -461,8 +435,7 @@ TEST_CASE("emulator: QuickBooks 6240 per record, stale SyncToken, throttling ret
   std::string dir = TempDir();
   std::string error;
   SystemProfile p = Profile(emu.url(), dir + "/rt");
-  auto session = MakeSession(p, error);
-  REQUIRE_MESSAGE(session, error);
+  auto session = TestSession(p);
   std::vector<int64_t> waits;
   session->sleep = [&](std::chrono::milliseconds d) {
     waits.push_back(d.count());
@@ -512,8 +485,7 @@ TEST_CASE("emulator: QuickBooks stale SyncToken: an update raced by another writ
   REQUIRE_FALSE(emu.url().empty());
   std::string dir = TempDir();
   std::string error;
-  auto session = MakeSession(Profile(emu.url(), dir + "/rt"), error);
-  REQUIRE_MESSAGE(session, error);
+  auto session = TestSession(Profile(emu.url(), dir + "/rt"));
   auto conn = qbo::Open(session);
   REQUIRE(WriteCustomers(*conn, {"Acme"})[0].ok);
   std::vector<connectors::WriteResult> a, b;

@@ -4,6 +4,7 @@
 
 #include "runtime/connectors/salesforce/salesforce.h"
 #include "tests/unit/api_connectors/query_text.h"
+#include "tests/unit/api_connectors/test_support.h"
 
 namespace sf = crmx::connectors::salesforce;
 namespace api = crmx::connectors::api;
@@ -14,13 +15,13 @@ using crmx::plan::FieldType;
 using crmx::plan::FilterOp;
 using crmx::plan::SourceCondition;
 using crmx::plan::TargetField;
+using crmx::testing::Dec;
+using crmx::testing::Field;
 using crmx::value::Value;
 
 namespace {
 
 Value Day(int64_t days) { return Value::Timestamp(crmx::value::Time{days * 86400, 0}); }
-
-Value Dec(const char* text) { return Value::Dec(*crmx::decimal::Decimal::Parse(text)); }
 
 ReadRequest Opportunities() {
   ReadRequest req;
@@ -30,20 +31,6 @@ ReadRequest Opportunities() {
                FieldType::kBool,   FieldType::kString,  FieldType::kDateTime};
   req.id_field = "Id";
   return req;
-}
-
-TargetField Field(const std::string& name, FieldType type, std::optional<int> scale = std::nullopt) {
-  TargetField f;
-  f.name = name;
-  for (size_t start = 0;;) {
-    size_t dot = name.find('.', start);
-    f.path.push_back(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  f.type = type;
-  f.scale = scale;
-  return f;
 }
 
 api::CallResult Answer(long status, std::string body) {

@@ -19,6 +19,7 @@
 #include "runtime/connectors/sap/multipart.h"
 #include "runtime/connectors/sap/sap.h"
 #include "tests/unit/api_connectors/fake_vendor.h"
+#include "tests/unit/api_connectors/test_support.h"
 
 namespace sap = crmx::connectors::sap;
 namespace api = crmx::connectors::api;
@@ -32,28 +33,12 @@ using crmx::plan::SourceCondition;
 using crmx::plan::TargetField;
 using crmx::profile::Secret;
 using crmx::profile::SystemProfile;
+using crmx::testing::Cond;
+using crmx::testing::Dec;
+using crmx::testing::Field;
 using crmx::value::Value;
 
 namespace {
-
-Value Dec(const char* text) { return Value::Dec(*crmx::decimal::Decimal::Parse(text)); }
-
-TargetField Field(const std::string& name, FieldType type, std::optional<int> scale = std::nullopt) {
-  TargetField f;
-  f.name = name;
-  f.path = {name};
-  f.type = type;
-  f.scale = scale;
-  return f;
-}
-
-SourceCondition Cond(const std::string& field, FilterOp op, Value v) {
-  SourceCondition c;
-  c.field = field;
-  c.op = op;
-  c.value = std::move(v);
-  return c;
-}
 
 WriteRequest Orders() {
   WriteRequest req;
@@ -276,13 +261,8 @@ mp::Message Status(int status, std::string body, std::vector<std::pair<std::stri
 }
 
 std::unique_ptr<crmx::connectors::Connector> OpenSap(const std::string& url, std::string& error) {
-  SystemProfile p;
-  p.name = "erp";
-  p.kind = "sap";
-  p.base_url = url;
-  p.auth.method = "basic";
-  p.auth.params["username"] = "CRMX_COMM_USER";
-  p.auth.secrets["password"] = Secret("env:SAP_PASSWORD", "crmx-test-password");
+  SystemProfile p = crmx::testing::FakeProfile("sap", url, "basic", {{"username", "CRMX_COMM_USER"}},
+                                                {{"password", Secret("env:SAP_PASSWORD", "crmx-test-password")}});
   return crmx::connectors::OpenApi(p, error);
 }
 
@@ -549,15 +529,11 @@ TEST_CASE("sap: profiles log in with basic auth or client credentials, the clien
     a.body = R"({"error":"invalid_client","error_description":"bad client s3cret-pw"})";
     return a;
   });
-  SystemProfile p;
-  p.name = "erp";
-  p.kind = "sap";
-  p.base_url = fake.Url();
-  p.auth.method = "oauth2_client_credentials";
-  p.auth.params["client_id"] = "client-1";
-  p.auth.params["scope"] = "API_SALES_ORDER_SRV_0001";
-  p.auth.params["token_url"] = fake.Url() + "/sap/bc/sec/oauth2/token";
-  p.auth.secrets["client_secret"] = Secret("env:X", "s3cret-pw");
+  SystemProfile p = crmx::testing::FakeProfile("sap", fake.Url(), "oauth2_client_credentials",
+                                                {{"client_id", "client-1"},
+                                                 {"scope", "API_SALES_ORDER_SRV_0001"},
+                                                 {"token_url", fake.Url() + "/sap/bc/sec/oauth2/token"}},
+                                                {{"client_secret", Secret("env:X", "s3cret-pw")}});
   crmx::http::Client client;
   auto auth = crmx::auth::Make(p, client, error);
   REQUIRE_MESSAGE(auth, error);
@@ -575,12 +551,8 @@ TEST_CASE("sap: profiles log in with basic auth or client credentials, the clien
   CHECK(error.find("invalid_client") != std::string::npos);
   CHECK(error.find("s3cret-pw") == std::string::npos);
 
-  SystemProfile b;
-  b.name = "erp";
-  b.kind = "sap";
-  b.auth.method = "basic";
-  b.auth.params["username"] = "CRMX_COMM_USER";
-  b.auth.secrets["password"] = Secret("env:X", "pw");
+  SystemProfile b = crmx::testing::FakeProfile("sap", "", "basic", {{"username", "CRMX_COMM_USER"}},
+                                                {{"password", Secret("env:X", "pw")}});
   auto basic = crmx::auth::Make(b, client, error);
   REQUIRE_MESSAGE(basic, error);
   crmx::http::Request r2;

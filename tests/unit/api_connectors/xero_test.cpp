@@ -24,6 +24,7 @@
 #include "runtime/connectors/api/open_api.h"
 #include "runtime/connectors/xero/xero.h"
 #include "tests/unit/api_connectors/fake_vendor.h"
+#include "tests/unit/api_connectors/test_support.h"
 
 namespace api = crmx::connectors::api;
 namespace connectors = crmx::connectors;
@@ -36,23 +37,13 @@ using crmx::profile::Secret;
 using crmx::profile::SystemProfile;
 using crmx::testing::Answer;
 using crmx::testing::FakeVendor;
+using crmx::testing::Field;
+using crmx::testing::ReadEvery;
 using crmx::testing::Seen;
+using crmx::testing::TestSession;
 using crmx::value::Value;
 
 namespace {
-
-TargetField XField(const std::string& name, FieldType type) {
-  TargetField f;
-  f.name = name;
-  for (size_t start = 0;;) {
-    size_t dot = name.find('.', start);
-    f.path.push_back(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  f.type = type;
-  return f;
-}
 
 api::CallResult XAnswer(long status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
   api::CallResult c;
@@ -75,44 +66,12 @@ connectors::ReadRequest Contacts() {
 }
 
 SystemProfile XeroProfile(const std::string& url, const std::string& token_url) {
-  SystemProfile p;
-  p.name = "erp";
-  p.kind = "xero";
-  p.base_url = url;
+  SystemProfile p = crmx::testing::FakeProfile(
+      "xero", url, "oauth2_client_credentials",
+      {{"client_id", "crmx-test-client"}, {"token_url", token_url}, {"scope", "accounting.transactions,accounting.contacts"}},
+      {{"client_secret", Secret("env:XERO_CLIENT_SECRET", "crmx-test-secret")}});
   p.account_id = "crmx-test-tenant";
-  p.auth.method = "oauth2_client_credentials";
-  p.auth.params["client_id"] = "crmx-test-client";
-  p.auth.params["token_url"] = token_url;
-  p.auth.params["scope"] = "accounting.transactions,accounting.contacts";
-  p.auth.secrets["client_secret"] = Secret("env:XERO_CLIENT_SECRET", "crmx-test-secret");
   return p;
-}
-
-std::shared_ptr<api::Session> XeroSession(const SystemProfile& p, std::vector<int64_t>* waits) {
-  auto client = std::make_unique<crmx::http::Client>();
-  std::string error;
-  auto authenticator = crmx::auth::Make(p, *client, error);
-  REQUIRE_MESSAGE(authenticator != nullptr, error);
-  auto s = std::make_shared<api::Session>(p, std::move(client), std::move(authenticator), false);
-  auto mu = std::make_shared<std::mutex>();
-  s->sleep = [waits, mu](std::chrono::milliseconds d) {
-    std::lock_guard<std::mutex> lock(*mu);
-    if (waits) waits->push_back(d.count());
-  };
-  return s;
-}
-
-std::vector<std::vector<Value>> ReadEvery(connectors::RecordReader& r) {
-  std::vector<std::vector<Value>> rows;
-  connectors::RecordBatch b;
-  while (r.Next(b)) {
-    for (size_t i = 0; i < b.size(); ++i) {
-      std::vector<Value> row;
-      for (size_t j = 0; j < b.width; ++j) row.push_back(b.Row(i)[j].Owned());
-      rows.push_back(std::move(row));
-    }
-  }
-  return rows;
 }
 
 std::string ContactJson(int i, int64_t ms) {
@@ -172,8 +131,8 @@ TEST_CASE("xero: a write body nests paths and lists; the idempotency key is the 
   connectors::WriteRequest req;
   req.object = "Invoice";
   req.key_field = "InvoiceNumber";
-  req.fields = {XField("InvoiceNumber", FieldType::kString), XField("Type", FieldType::kString),
-                XField("Contact.ContactNumber", FieldType::kString), XField("LineItems", FieldType::kAny)};
+  req.fields = {Field("InvoiceNumber", FieldType::kString), Field("Type", FieldType::kString),
+                Field("Contact.ContactNumber", FieldType::kString), Field("LineItems", FieldType::kAny)};
   std::vector<std::pair<Value, Value>> line = {{Value::String("Description"), Value::String("Widget")},
                                                {Value::String("Quantity"), Value::Int(2)}};
   std::vector<std::vector<Value>> rows = {{Value::String("INV-1"), Value::String("ACCREC"), Value::String("C-1"),
@@ -261,7 +220,7 @@ TEST_CASE("xero: a read logs in with Basic auth, carries the tenant, pages until
     return {404, "", {}};
   });
   std::vector<int64_t> waits;
-  auto conn = xero::Open(XeroSession(XeroProfile(v.Url() + "/api.xro/2.0", v.Url() + "/connect/token"), &waits));
+  auto conn = xero::Open(TestSession(XeroProfile(v.Url() + "/api.xro/2.0", v.Url() + "/connect/token"), &waits));
   connectors::ReadRequest req = Contacts();
   req.batch = 10;  // pages stay at Xero's 100
   std::string error;
@@ -297,7 +256,7 @@ TEST_CASE("xero: the day limit fails a read at once, saying so; a write's record
     return {429, "", {{"X-Rate-Limit-Problem", "day"}, {"Retry-After", "50000"}, {"X-DayLimit-Remaining", "0"}}};
   });
   std::vector<int64_t> waits;
-  auto conn = xero::Open(XeroSession(XeroProfile(v.Url() + "/api.xro/2.0", v.Url() + "/connect/token"), &waits));
+  auto conn = xero::Open(TestSession(XeroProfile(v.Url() + "/api.xro/2.0", v.Url() + "/connect/token"), &waits));
   std::string error;
   auto reader = conn->OpenReader(Contacts(), error);
   REQUIRE(reader);
@@ -310,7 +269,7 @@ TEST_CASE("xero: the day limit fails a read at once, saying so; a write's record
   connectors::WriteRequest w;
   w.object = "Contact";
   w.key_field = "ContactNumber";
-  w.fields = {XField("ContactNumber", FieldType::kString), XField("Name", FieldType::kString)};
+  w.fields = {Field("ContactNumber", FieldType::kString), Field("Name", FieldType::kString)};
   auto writer = conn->OpenWriter(w, error);
   REQUIRE(writer);
   std::vector<connectors::WriteResult> done;
@@ -331,11 +290,11 @@ TEST_CASE("xero: a write whose answer is lost is sent again with the same Idempo
     return {200, R"({"Contacts":[{"ContactID":"c-1","StatusAttributeString":"OK"},{"ContactID":"c-2"}]})", {}};
   });
   std::vector<int64_t> waits;
-  auto conn = xero::Open(XeroSession(XeroProfile(v.Url() + "/api.xro/2.0", v.Url() + "/connect/token"), &waits));
+  auto conn = xero::Open(TestSession(XeroProfile(v.Url() + "/api.xro/2.0", v.Url() + "/connect/token"), &waits));
   connectors::WriteRequest w;
   w.object = "Contact";
   w.key_field = "ContactNumber";
-  w.fields = {XField("ContactNumber", FieldType::kString), XField("Name", FieldType::kString)};
+  w.fields = {Field("ContactNumber", FieldType::kString), Field("Name", FieldType::kString)};
   std::string error;
   auto writer = conn->OpenWriter(w, error);
   std::vector<connectors::WriteResult> done;
@@ -412,7 +371,7 @@ TEST_CASE("emulator: Xero pages a read, reads from If-Modified-Since, and valida
   connectors::WriteRequest w;
   w.object = "Contact";
   w.key_field = "ContactNumber";
-  w.fields = {XField("ContactNumber", FieldType::kString), XField("Name", FieldType::kString)};
+  w.fields = {Field("ContactNumber", FieldType::kString), Field("Name", FieldType::kString)};
   auto writer = conn->OpenWriter(w, error);
   REQUIRE(writer);
   std::vector<connectors::WriteResult> done;
@@ -489,9 +448,9 @@ TEST_CASE("emulator: Xero computes an invoice's totals and a payment marks it PA
   connectors::WriteRequest w;
   w.object = "Invoice";
   w.key_field = "InvoiceNumber";
-  w.fields = {XField("InvoiceNumber", FieldType::kString), XField("Type", FieldType::kString),
-              XField("Status", FieldType::kString), XField("Contact.Name", FieldType::kString),
-              XField("LineItems", FieldType::kAny)};
+  w.fields = {Field("InvoiceNumber", FieldType::kString), Field("Type", FieldType::kString),
+              Field("Status", FieldType::kString), Field("Contact.Name", FieldType::kString),
+              Field("LineItems", FieldType::kAny)};
   auto writer = conn->OpenWriter(w, error);
   std::vector<std::pair<Value, Value>> line = {{Value::String("Description"), Value::String("Widget")},
                                                {Value::String("Quantity"), Value::Int(3)},
@@ -526,8 +485,8 @@ TEST_CASE("emulator: Xero computes an invoice's totals and a payment marks it PA
   connectors::WriteRequest p;
   p.object = "Payment";
   p.key_field = "Reference";
-  p.fields = {XField("Reference", FieldType::kString), XField("Invoice.InvoiceNumber", FieldType::kString),
-              XField("Account.Code", FieldType::kString), XField("Amount", FieldType::kDecimal)};
+  p.fields = {Field("Reference", FieldType::kString), Field("Invoice.InvoiceNumber", FieldType::kString),
+              Field("Account.Code", FieldType::kString), Field("Amount", FieldType::kDecimal)};
   auto pay = conn->OpenWriter(p, error);
   Value pv[] = {Value::String("P-1"), Value::String("INV-9"), Value::String("090"),
                 Value::Dec(*crmx::decimal::Decimal::Parse("68.97"))};

@@ -19,7 +19,9 @@
 //    datetime; everything else is a string (the file says no more: a warning says so).
 //
 // Object names: the object type singular in UpperCamelCase (companies -> Company, line_items
-// -> LineItem). The object's extensions keep the wire facts the connector needs:
+// -> LineItem). Associations among the imported object types: an `associations` field and child
+// relationships per object (AddAssociations). The object's extensions keep the wire facts the
+// connector needs:
 // "hubspot:objectType" (the path segment) and "hubspot:envelope" = "properties" (every field
 // but `id` is written and read inside the record's `properties` member).
 #include <algorithm>
@@ -288,10 +290,93 @@ std::optional<ImportError> ImportOpenApiFile(const std::string& file, const Json
   return std::nullopt;
 }
 
+// Whether HubSpot associates records of object types `a` and `b` (its default association
+// types, https://developers.hubspot.com/docs/api/crm/associations): the standard pairs below;
+// a custom object type with any standard one but products. Products are never associated
+// (a line item names its product by `hs_product_id`).
+bool Associable(const std::string& a, const std::string& b) {
+  static const std::set<std::pair<std::string, std::string>> kPairs = {
+      {"companies", "contacts"}, {"companies", "deals"},   {"companies", "tickets"},  {"companies", "quotes"},
+      {"contacts", "deals"},     {"contacts", "tickets"},  {"contacts", "quotes"},    {"deals", "line_items"},
+      {"deals", "tickets"},      {"deals", "quotes"},      {"line_items", "quotes"},
+  };
+  static const std::set<std::string> kStandard = {"companies", "contacts", "deals", "line_items", "products",
+                                                  "quotes",    "tickets",  "calls", "emails",     "meetings",
+                                                  "notes",     "tasks"};
+  if (a == b || a == "products" || b == "products") return false;
+  if (!kStandard.count(a) || !kStandard.count(b)) return true;
+  return kPairs.count({a, b}) > 0 || kPairs.count({b, a}) > 0;
+}
+
+// `line_items` -> `LineItems`: a child relationship's name.
+std::string RelationshipName(const std::string& object_type) {
+  std::string out;
+  bool upper = true;
+  for (char c : object_type) {
+    if (c == '_' || c == '-' || c == ' ') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out;
+}
+
+// The associations of the imported object types with each other (docs/schema-format.md,
+// "HubSpot"): each object gets a field `associations`, an object with one `list<string>` per
+// associable object type imported (`Deal.associations.companies`: the ids of the deal's
+// companies, what the connector reads and writes through the associations API), and a child
+// relationship per associable type (`Deal.LineItems`: the line items whose
+// `associations.deals` holds the deal's id).
+void AddAssociations(Schema& schema) {
+  std::vector<std::pair<size_t, std::string>> types;  // object index, object type
+  for (size_t i = 0; i < schema.objects.size(); ++i) {
+    auto t = schema.objects[i].extensions.find("hubspot:objectType");
+    if (t != schema.objects[i].extensions.end() && schema.objects[i].FindField("associations") == nullptr)
+      types.emplace_back(i, t->second);
+  }
+  for (const auto& [i, type] : types) {
+    Object inner;
+    inner.name = "associations";
+    inner.kind = ObjectKind::kComplex;
+    Object& o = schema.objects[i];
+    for (const auto& [j, other] : types) {
+      if (!Associable(type, other)) continue;
+      Field f;
+      f.name = other;
+      f.label = "Associated " + other;
+      f.description = "The ids of the " + other + " records associated with this one (associations API)";
+      f.type = Type::List(Type(TypeKind::kString));
+      f.source_type = "association";
+      f.nullable = true;
+      f.required_on_create = false;
+      f.references.targets = {schema.objects[j].name};
+      f.source = o.source;
+      inner.fields.push_back(std::move(f));
+      o.child_relationships.push_back({RelationshipName(other), schema.objects[j].name, "associations." + type, std::nullopt});
+    }
+    if (inner.fields.empty()) continue;
+    inner.Reindex();
+    Field a;
+    a.name = "associations";
+    a.label = "Associations";
+    a.description = "Associated record ids by object type (not a property: the associations API)";
+    a.type = Type::Inline(std::move(inner));
+    a.source_type = "associations";
+    a.nullable = true;
+    a.required_on_create = false;
+    a.source = o.source;
+    a.extensions["hubspot:associations"] = "true";
+    o.fields.push_back(std::move(a));
+    o.Reindex();
+  }
+}
+
 }  // namespace
 
 ImportResult ImportHubSpot(const std::vector<std::string>& files, const ImportOptions& options) {
-  return detail::ImportEachFile(
+  ImportResult result = detail::ImportEachFile(
       files, options, "hubspot",
       [](const std::string& file, Schema& schema, std::vector<ImportWarning>& warnings) -> std::optional<ImportError> {
         Json root;
@@ -300,6 +385,11 @@ ImportResult ImportHubSpot(const std::vector<std::string>& files, const ImportOp
         if (root.contains("openapi") || root.contains("swagger")) return ImportOpenApiFile(file, root, schema, warnings);
         return ImportPropertiesFile(file, root, schema, warnings);
       });
+  if (result.ok()) {
+    AddAssociations(result.schema);
+    result.schema.Reindex();
+  }
+  return result;
 }
 
 }  // namespace crmx::schema

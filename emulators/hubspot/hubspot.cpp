@@ -8,9 +8,14 @@
 //                                                         10,000 results a search; 4 calls/s
 //   POST /crm/v3/objects/{objectType}/batch/upsert|create|update   100 inputs at most
 //   POST /crm/v4/associations/{from}/{to}/batch/associate/default
+//   POST /crm/v4/associations/{from}/{to}/batch/read       1,000 ids at most; 500 a record a
+//                                                         page, paged by each input's `after`
 //   GET  /crm/v4/objects/{from}/{id}/associations/{to}
+//   GET  /crm/v3/objects/{objectType}?associations=a,b    ids inline, 100 a type a record
 //   POST /oauth/v1/token                                  refresh_token grant
-// with `hs_object_id`, `createdate` and `hs_lastmodifieddate` kept by the emulator, values
+// Associations are both ways (a deal associated to a company is one of the company's deals),
+// written through the API or seeded (a seed record's `associations`: {"companies": ["3001"]}).
+// With `hs_object_id`, `createdate` and `hs_lastmodifieddate` kept by the emulator, values
 // checked against the definitions (unknown and read-only properties, enumeration options,
 // numbers, booleans, dates, unique values), HubSpot's error bodies ({status, message,
 // correlationId, category, errors[]}), the rate limits (a rolling 10-second window of
@@ -19,6 +24,7 @@
 // docs/emulators.md ("HubSpot") cites the pages these shapes come from.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -166,12 +172,42 @@ class HubSpot : public Vendor {
         if (id.empty()) id = std::to_string(NextId());
         next_id_ = std::max<uint64_t>(next_id_, std::strtoull(id.c_str(), nullptr, 10) + 1);
         flat["hs_object_id"] = id;
+        // Seeded associations: {"companies": ["3001"]}, ids or {"id"} objects, or HubSpot's
+        // {"companies": {"results": [{"id": "3001"}]}}.
+        if (r.contains("associations") && r["associations"].is_object()) {
+          flat.erase("associations");
+          for (auto it = r["associations"].begin(); it != r["associations"].end(); ++it) {
+            const Json* list = &it.value();
+            if (list->is_object() && list->contains("results")) list = &(*list)["results"];
+            if (!list->is_array()) continue;
+            for (const Json& x : *list) {
+              std::string to = ScalarText(x.is_object() ? x.value("id", Json()) : x).value_or("");
+              if (!to.empty()) seed_links_.push_back({type, id, TypeOfName(it.key()), to});
+            }
+          }
+        }
         if (!flat.contains("createdate")) flat["createdate"] = now;
         if (!flat.contains("hs_lastmodifieddate")) flat["hs_lastmodifieddate"] = flat["createdate"];
         store.AddSeed(type, std::move(flat));
       }
     }
-    notes.push_back("hubspot: " + std::to_string(types_.size()) + " object types; private app token and OAuth refresh");
+    size_t linked = 0;
+    for (const auto& l : seed_links_) {
+      if (!types_.count(l.to_type)) {
+        notes.push_back("hubspot: a seeded association to `" + l.to_type + "` (no such object type) is skipped");
+        continue;
+      }
+      // HubSpot keeps no association to a record that does not exist.
+      if (!FindById(l.from_type, l.from_id) || !FindById(l.to_type, l.to_id)) {
+        notes.push_back("hubspot: seeded association " + l.from_type + " " + l.from_id + " -> " + l.to_type + " " +
+                        l.to_id + ": no such record, skipped");
+        continue;
+      }
+      linked += Link(l.from_type, l.from_id, l.to_type, l.to_id) ? 1 : 0;
+    }
+    seeded_associations_ = associations_;
+    notes.push_back("hubspot: " + std::to_string(types_.size()) + " object types, " + std::to_string(linked) +
+                    " seeded associations; private app token and OAuth refresh");
     return true;
   }
 
@@ -182,6 +218,8 @@ class HubSpot : public Vendor {
     if (IsTokenEndpoint(req)) return "token";
     const std::string& p = req.path;
     if (p.rfind("/crm/v3/properties/", 0) == 0) return "properties";
+    if (p.rfind("/crm/v4/", 0) == 0 && p.size() > 11 && p.compare(p.size() - 11, 11, "/batch/read") == 0)
+      return "association-read";
     if (p.rfind("/crm/v4/", 0) == 0) return "associations";
     if (p.size() > 7 && p.compare(p.size() - 7, 7, "/search") == 0) return "search";
     for (const char* op : {"upsert", "create", "update"})
@@ -239,7 +277,7 @@ class HubSpot : public Vendor {
     burst_.clear();
     search_.clear();
     daily_ = 0;
-    associations_.clear();
+    associations_ = seeded_associations_;
   }
   Json Stats() const override {
     return Json{{"daily_used", daily_}, {"daily_limit", options_.daily_limit}, {"burst_limit", options_.burst_limit},
@@ -394,6 +432,13 @@ class HubSpot : public Vendor {
     for (size_t i = 0; i < req.get_param_value_count("properties"); ++i)
       for (const auto& n : SplitComma(req.get_param_value("properties", i))) names.push_back(n);
     names = Known(t, names);
+    // `associations`: the object types whose associated ids each record carries; an unknown
+    // one is left out, as HubSpot ignores it.
+    std::vector<std::string> with;
+    for (size_t i = 0; i < req.get_param_value_count("associations"); ++i)
+      for (const auto& n : SplitComma(req.get_param_value("associations", i)))
+        if (const ObjectType* to = Type(n); to && std::find(with.begin(), with.end(), to->name) == with.end())
+          with.push_back(to->name);
     std::vector<const Json*> rows;
     for (const Json& r : store_->Records(t.name)) rows.push_back(&r);
     std::sort(rows.begin(), rows.end(), [](const Json* a, const Json* b) { return IdOf(*a) < IdOf(*b); });
@@ -407,6 +452,7 @@ class HubSpot : public Vendor {
         break;
       }
       results.push_back(Answer(*r, names));
+      if (!with.empty()) InlineAssociations(t.name, *r, with, results.back());
     }
     body["results"] = std::move(results);
     SetJson(res, 200, body);
@@ -724,15 +770,99 @@ class HubSpot : public Vendor {
 
   bool Associate(CallContext& ctx, const std::string& from_type, const std::string& from_id, const std::string& to_type,
                  const std::string& to_id) {
-    Json& table = associations_[from_type + "/" + to_type];
-    if (!table.is_object()) table = Json::object();
-    Json& list = table[from_id];
-    if (!list.is_array()) list = Json::array();
-    for (const Json& x : list)
-      if (x == to_id) return false;
-    list.push_back(to_id);
+    if (!Link(from_type, from_id, to_type, to_id)) return false;
     ctx.store.Log({NowRfc3339(), from_type + "->" + to_type, to_id, from_id, "associated", ctx.request_id});
     return true;
+  }
+
+  // Records the association both ways (HubSpot's associations are); false when it was there.
+  bool Link(const std::string& from_type, const std::string& from_id, const std::string& to_type, const std::string& to_id) {
+    auto add = [&](const std::string& a_type, const std::string& a, const std::string& b_type, const std::string& b) {
+      Json& table = associations_[a_type + "/" + b_type];
+      if (!table.is_object()) table = Json::object();
+      Json& list = table[a];
+      if (!list.is_array()) list = Json::array();
+      for (const Json& x : list)
+        if (x == b) return false;
+      list.push_back(b);
+      return true;
+    };
+    bool added = add(from_type, from_id, to_type, to_id);
+    add(to_type, to_id, from_type, from_id);
+    return added;
+  }
+
+  // The ids associated with `from_type` record `from_id`, of `to_type`, in the order written.
+  std::vector<std::string> Linked(const std::string& from_type, const std::string& from_id, const std::string& to_type) const {
+    std::vector<std::string> out;
+    auto table = associations_.find(from_type + "/" + to_type);
+    if (table == associations_.end() || !table->second.contains(from_id)) return out;
+    for (const Json& id : table->second[from_id]) out.push_back(ScalarText(id).value_or(""));
+    return out;
+  }
+
+  // "deals", "companies" -> "deal_to_company": the default association's label in v3 answers.
+  static std::string Singular(const std::string& type) {
+    if (type.size() > 3 && type.compare(type.size() - 3, 3, "ies") == 0) return type.substr(0, type.size() - 3) + "y";
+    if (type.size() > 1 && type.back() == 's') return type.substr(0, type.size() - 1);
+    return type;
+  }
+
+  // A list answer's record with its associations of `types`: `"associations": {type:
+  // {"results": [{"id", "type"}], "paging"}}`, kInlineAssociations a type (the rest through the
+  // batch read from `paging.next.after`); a type the record has none of is left out.
+  void InlineAssociations(const std::string& from_type, const Json& r, const std::vector<std::string>& types, Json& answer) const {
+    const std::string id = ScalarText(r.value("hs_object_id", Json())).value_or("");
+    Json all = Json::object();
+    for (const std::string& to_type : types) {
+      std::vector<std::string> ids = Linked(from_type, id, to_type);
+      if (ids.empty()) continue;
+      Json results = Json::array();
+      for (size_t i = 0; i < ids.size() && i < kInlineAssociations; ++i)
+        results.push_back(Json{{"id", ids[i]}, {"type", Singular(from_type) + "_to_" + Singular(to_type)}});
+      Json collection{{"results", std::move(results)}};
+      if (ids.size() > kInlineAssociations)
+        collection["paging"] = Json{{"next", {{"after", PageToken(kInlineAssociations)}}}};
+      all[to_type] = std::move(collection);
+    }
+    if (!all.empty()) answer["associations"] = std::move(all);
+  }
+
+  // Opaque page tokens of a record's associations (an offset, base64 as HubSpot's look).
+  static std::string PageToken(size_t offset) {
+    static const char* kDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string text = "MC0" + std::to_string(offset), out;
+    for (size_t i = 0; i < text.size(); i += 3) {
+      uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(text[i])) << 16;
+      if (i + 1 < text.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(text[i + 1])) << 8;
+      if (i + 2 < text.size()) n |= static_cast<unsigned char>(text[i + 2]);
+      out += kDigits[(n >> 18) & 63];
+      out += kDigits[(n >> 12) & 63];
+      out += i + 1 < text.size() ? kDigits[(n >> 6) & 63] : '=';
+      out += i + 2 < text.size() ? kDigits[n & 63] : '=';
+    }
+    return out;
+  }
+  static std::optional<size_t> PageOffset(const std::string& token) {
+    std::string text;
+    uint32_t n = 0;
+    int bits = 0;
+    for (char c : token) {
+      if (c == '=') break;
+      const char* kDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      const char* at = std::strchr(kDigits, c);
+      if (at == nullptr || c == 0) return std::nullopt;
+      n = (n << 6) | static_cast<uint32_t>(at - kDigits);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        text += static_cast<char>((n >> bits) & 0xff);
+      }
+    }
+    if (text.rfind("MC0", 0) != 0 || text.size() == 3) return std::nullopt;
+    for (size_t i = 3; i < text.size(); ++i)
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    return static_cast<size_t>(std::strtoull(text.c_str() + 3, nullptr, 10));
   }
 
   // POST /crm/v4/associations/{from}/{to}/batch/associate/default, GET
@@ -769,6 +899,10 @@ class HubSpot : public Vendor {
       }
       return SetJson(res, errors.empty() ? 200 : 207, out);
     }
+    if (parts.size() == 7 && parts[2] == "associations" && parts[5] == "batch" && parts[6] == "read" &&
+        req.method == "POST") {
+      return BatchRead(req, res, parts);
+    }
     if (parts.size() == 7 && parts[2] == "objects" && parts[5] == "associations" && req.method == "GET") {
       const ObjectType* from = Type(parts[3]);
       const ObjectType* to = Type(parts[6]);
@@ -784,8 +918,91 @@ class HubSpot : public Vendor {
     NotFound(res);
   }
 
+  // POST /crm/v4/associations/{from}/{to}/batch/read: per input {id, after}, its associated
+  // ids from `after`, kAssociationPage a page (`paging.next.after` when more). More than
+  // kAssociationReadMax inputs: 400. A record with none, or that does not exist: an error
+  // naming it in `context.fromObjectId` (207).
+  void BatchRead(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>& parts) {
+    const ObjectType* from = Type(parts[3]);
+    const ObjectType* to = Type(parts[4]);
+    if (!from || !to) return UnknownType(res, from ? parts[4] : parts[3]);
+    Json body = ParseExact(req.body);
+    if (body.is_discarded() || !body.is_object() || !body.contains("inputs") || !body["inputs"].is_array())
+      return SetJson(res, 400, ErrorBody("Invalid input JSON on line 1: `inputs` is required", "VALIDATION_ERROR"));
+    const Json& inputs = body["inputs"];
+    if (inputs.size() > kAssociationReadMax) {
+      return SetJson(res, 400, ErrorBody("Batch read of associations is limited to " + std::to_string(kAssociationReadMax) +
+                                             " inputs, was " + std::to_string(inputs.size()),
+                                         "VALIDATION_ERROR"));
+    }
+    const std::string started = IsoMillis(NowMillis());
+    Json results = Json::array(), errors = Json::array();
+    for (const Json& in : inputs) {
+      std::string id = ScalarText(in.is_object() ? in.value("id", Json()) : Json()).value_or("");
+      std::string after = in.is_object() ? ScalarText(in.value("after", Json())).value_or("") : "";
+      size_t offset = 0;
+      if (!after.empty()) {
+        auto o = PageOffset(after);
+        if (!o) {
+          return SetJson(res, 400, ErrorBody("Invalid after token `" + after + "` for " + from->name + " " + id,
+                                             "VALIDATION_ERROR"));
+        }
+        offset = *o;
+      }
+      std::vector<std::string> ids = FindById(from->name, id) ? Linked(from->name, id, to->name) : std::vector<std::string>{};
+      if (ids.empty()) {
+        Json e{{"status", "error"},
+               {"category", "OBJECT_NOT_FOUND"},
+               {"subCategory", "crm.associations.NO_ASSOCIATIONS_FOUND"},
+               {"message", "No " + to->name + " is associated with " + Singular(from->name) + " " + id + "."},
+               {"context", {{"fromObjectId", Json::array({id})}}}};
+        errors.push_back(std::move(e));
+        continue;
+      }
+      Json list = Json::array();
+      for (size_t i = offset; i < ids.size() && i < offset + kAssociationPage; ++i)
+        list.push_back(Json{{"toObjectId", ids[i]},
+                            {"associationTypes", Json::array({Json{{"category", "HUBSPOT_DEFINED"},
+                                                                   {"typeId", DefaultTypeId(from->name, to->name)},
+                                                                   {"label", nullptr}}})}});
+      Json result{{"from", {{"id", id}}}, {"to", std::move(list)}};
+      if (offset + kAssociationPage < ids.size())
+        result["paging"] = Json{{"next", {{"after", PageToken(offset + kAssociationPage)}}}};
+      results.push_back(std::move(result));
+    }
+    Json out{{"status", "COMPLETE"}, {"results", results}, {"startedAt", started}, {"completedAt", IsoMillis(NowMillis())}};
+    if (!errors.empty()) {
+      out["numErrors"] = errors.size();
+      out["errors"] = errors;
+    }
+    SetJson(res, errors.empty() ? 200 : 207, out);
+  }
+
+  // HubSpot's default association type ids (deal to company 5, company to deal 6, deal to line
+  // item 19, line item to deal 20, contact to company 1, company to contact 2, contact to deal
+  // 4, deal to contact 3); 0 for another pair.
+  static int DefaultTypeId(const std::string& from, const std::string& to) {
+    static const std::map<std::pair<std::string, std::string>, int> kIds = {
+        {{"contacts", "companies"}, 1}, {{"companies", "contacts"}, 2},  {{"deals", "contacts"}, 3},
+        {{"contacts", "deals"}, 4},     {{"deals", "companies"}, 5},     {{"companies", "deals"}, 6},
+        {{"deals", "line_items"}, 19},  {{"line_items", "deals"}, 20},
+    };
+    auto it = kIds.find({from, to});
+    return it == kIds.end() ? 0 : it->second;
+  }
+
+  static constexpr size_t kAssociationReadMax = 1000;  // inputs of a batch read (changelog, 2025-02-10)
+  static constexpr size_t kAssociationPage = 500;      // a record's associations a page (v4's limit default)
+  static constexpr size_t kInlineAssociations = 100;   // a type's ids inline in a list answer
+
+  struct SeedLink {
+    std::string from_type, from_id, to_type, to_id;
+  };
+
   const Options& options_;
   Store* store_ = nullptr;
+  std::vector<SeedLink> seed_links_;
+  std::map<std::string, Json> seeded_associations_;  // associations_ as loaded: what Reset restores
   std::map<std::string, ObjectType> types_;
   std::set<std::string> oauth_tokens_;
   std::map<std::string, Json> associations_;  // "deals/companies" -> {from id: [to ids]}

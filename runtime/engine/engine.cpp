@@ -409,14 +409,23 @@ class MapRun {
           const Value* row = batch.Row(i);
           std::string id = KeyText(row[join_at]);
           if (r.child) {
+            // A child whose `via` is a list (HubSpot's `associations.deals`) is a child of each.
+            std::vector<std::string> ids;
+            if (row[join_at].kind() == value::Kind::kList) {
+              for (const Value& x : row[join_at].AsList()) ids.push_back(KeyText(x));
+            } else {
+              ids.push_back(id);
+            }
             // A child changed since the last run: its parent is looked at again.
             if (watermark_ && child_cursor < fields.size() && row[child_cursor].kind() == value::Kind::kTimestamp) {
               value::Time t = row[child_cursor].AsTime();
-              if (std::tie(t.seconds, t.nanos) > std::tie(watermark_->seconds, watermark_->nanos)) touched_.insert(id);
+              if (std::tie(t.seconds, t.nanos) > std::tie(watermark_->seconds, watermark_->nanos))
+                touched_.insert(ids.begin(), ids.end());
             }
             std::vector<std::pair<Value, Value>> entries;
             for (size_t f = 0; f < r.fields.size(); ++f) entries.emplace_back(Value::String(r.fields[f]), row[f].Owned());
-            rel.children[id].push_back(Value::Map(std::move(entries)));
+            Value child = Value::Map(std::move(entries));
+            for (const std::string& parent : ids) rel.children[parent].push_back(child);
           } else {
             std::vector<Value> values;
             for (size_t f = 0; f < r.fields.size(); ++f) values.push_back(row[f].Owned());

@@ -4,12 +4,14 @@
     python3 data/generate.py     # from examples/hubspot-quickbooks/
 
 data/hubspot/   companies, deals, line_items, products as HubSpot answers them (`{"id",
-                "properties"}`, every value a string): what `crmx-emulate hubspot --data` serves.
+                "properties"}`, every value a string), each deal with its `associations` (its
+                company and line items): what `crmx-emulate hubspot --data` serves.
 data/quickbooks/ the QuickBooks company before the run: the catalogue (Item), and the customers
                 and invoices an earlier run created for a few old deals, some since paid.
 
 The dirt: blank and padded company names, duplicate names, phones in every format, countries
-and states spelled out or misspelt, deals without a company or with one that does not exist,
+and states spelled out or misspelt, deals without a company (HubSpot has no association to a
+company that does not exist: those deals have none),
 amounts with thousands separators, closed-won deals with no amount or no line items, line items
 with SKUs the catalogue does not have, quantities as decimals, prices as text."""
 import json
@@ -77,11 +79,12 @@ def main():
         stage = STAGES[i % len(STAGES)]
         company = str(3001 + R.randrange(120))
         if i % 31 == 7:
-            company = None                                # no company copied onto the deal
+            company = None                                # no company associated
         elif i % 37 == 11:
-            company = "3999"                              # a company that is not in HubSpot
+            company = None                                # its company was deleted: no association left
         n = 0 if i % 29 == 13 else 1 + R.randrange(4)     # some deals have no line items
         total = 0.0
+        line_ids = []
         for k in range(n):
             sku = R.choice(SKUS)
             if (i + k) % 19 == 4:
@@ -91,7 +94,8 @@ def main():
             if (i + k) % 13 == 6:
                 price = R.choice([" 120.00", "1500.0"])   # text with spaces, a different scale
             lines.append(rec(lid, T0 + i * 30000 + k, {
-                "name": sku, "hs_sku": sku, "quantity": qty, "price": price, "crmx_deal_id": str(did)}))
+                "name": sku, "hs_sku": sku, "quantity": qty, "price": price}))
+            line_ids.append(str(lid))
             total += float(qty) * float(price)
             lid += 1
         amount = f"{total:.2f}"
@@ -101,17 +105,20 @@ def main():
             amount = "0"
         props = {"dealname": f"Deal {did}", "dealstage": stage, "pipeline": "default",
                  "amount": amount, "closedate": iso(T0 + 86400000 * (i % 30)),
-                 "deal_currency_code": "USD", "crmx_company_id": company}
-        deals.append([did, props])
+                 "deal_currency_code": "USD"}
+        assoc = {"line_items": line_ids}
+        if company is not None:
+            assoc["companies"] = [company]
+        deals.append([did, props, assoc])
 
     # An earlier run invoiced the first 12 closed-won deals with a company and lines: they carry
     # the invoice number; QuickBooks has their customers and invoices (some paid since).
     qbo_customers, qbo_invoices = [], []
-    old = [d for d in deals if d[1]["dealstage"] == "closedwon" and d[1]["crmx_company_id"] not in (None, "3999")
-           and d[1].get("amount") not in (None, "0") and any(l["properties"]["crmx_deal_id"] == str(d[0]) for l in lines)][:12]
+    old = [d for d in deals if d[1]["dealstage"] == "closedwon" and d[2].get("companies")
+           and d[1].get("amount") not in (None, "0") and d[2]["line_items"]][:12]
     cust_ids = {}
-    for n, (did, props) in enumerate(old):
-        cid = props["crmx_company_id"]
+    for n, (did, props, assoc) in enumerate(old):
+        cid = assoc["companies"][0]
         if cid not in cust_ids:
             cust_ids[cid] = str(101 + len(cust_ids))
             comp = next(c for c in companies if c["id"] == cid)
@@ -131,10 +138,11 @@ def main():
                              "TotalAmt": total, "Balance": balance,
                              "MetaData": {"CreateTime": "2025-11-21T09:00:00-07:00",
                                           "LastUpdatedTime": f"2025-11-{22 + n:02d}T09:00:00-07:00"}})
-    for did, props in deals:
+    for did, props, _ in deals:
         if props.get("amount") and did % 17 == 3:
             props["amount"] = f"{float(props['amount']):,.2f}"  # "12,500.00": thousands separators
-    deals = [rec(did, T0 + 3600000 + i * 1000, props) for i, (did, props) in enumerate(deals)]
+    deals = [dict(rec(did, T0 + 3600000 + i * 1000, props), associations=assoc)
+             for i, (did, props, assoc) in enumerate(deals)]
 
     write(os.path.join(HERE, "hubspot", "companies.jsonl"), companies)
     write(os.path.join(HERE, "hubspot", "products.jsonl"), products)

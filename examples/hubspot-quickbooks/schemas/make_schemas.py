@@ -3,15 +3,13 @@
 
     python3 schemas/make_schemas.py CRMXC
 
-A HubSpot admin adds four custom deal/line-item properties for the integration; this script
-adds them to copies of the project's properties files (schemas/hubspot/, what the HubSpot
-emulator is started with), imports those with `crmxc schema import --from hubspot` into
-schemas/hubspot.schema.json (what the spec reads) and adds the one fact the properties API does
-not give: deals have line items (`LineItems`, joined by the line item's `crmx_deal_id`).
-
-Why the custom properties: the HubSpot connector does not read associations yet
-(docs/connectors/hubspot.md, "Not done"), so the deal's company and the line item's deal are
-copied into properties (a HubSpot workflow's "Copy property value" action does that)."""
+A HubSpot admin adds three custom deal properties for the integration (where the invoice's
+number, balance and payment status come back); this script adds them to copies of the
+project's properties files (schemas/hubspot/, what the HubSpot emulator is started with) and
+imports those with `crmxc schema import --from hubspot` into schemas/hubspot.schema.json (what
+the spec reads). The importer adds the associations among the imported object types
+(docs/schema-format.md, "HubSpot"): `Deal.associations.companies` (the deal's company ids) and
+the relationship `Deal.LineItems` (the line items associated with the deal)."""
 import json
 import os
 import subprocess
@@ -30,8 +28,6 @@ def prop(name, label, typ, field_type, group, description, options=None, readonl
 
 CUSTOM = {
     "deals": [
-        prop("crmx_company_id", "Company record ID (copied)", "string", "text", "dealinformation",
-             "The associated company's record ID, copied by a workflow"),
         prop("qbo_invoice_number", "QuickBooks invoice number", "string", "text", "dealinformation",
              "Set by crmx: the QuickBooks invoice's DocNumber"),
         prop("qbo_balance", "QuickBooks open balance", "number", "number", "dealinformation",
@@ -40,10 +36,6 @@ CUSTOM = {
              "Set by crmx from the invoice's Balance",
              [{"label": l, "value": v, "displayOrder": i, "hidden": False}
               for i, (v, l) in enumerate([("unpaid", "Unpaid"), ("partially_paid", "Partially paid"), ("paid", "Paid")])]),
-    ],
-    "line_items": [
-        prop("crmx_deal_id", "Deal record ID (copied)", "string", "text", "lineiteminformation",
-             "The associated deal's record ID, copied by a workflow"),
     ],
 }
 
@@ -63,9 +55,7 @@ def main():
     subprocess.run([crmxc, "schema", "import", "--from", "hubspot", "--system", "hubspot", "-q", *files, "-o", target],
                    check=True, cwd=os.path.dirname(HERE))
     doc = json.load(open(target))
-    doc["objects"]["Deal"]["child_relationships"] = [
-        {"name": "LineItems", "child_object": "LineItem", "field": "crmx_deal_id", "cascade_delete": True}]
-    with open(target, "w") as f:
+    with open(target, "w") as f:  # the repository's layout of the file (one space an indent)
         json.dump(doc, f, indent=1)
         f.write("\n")
 

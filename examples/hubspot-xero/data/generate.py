@@ -5,11 +5,13 @@ and the Xero organisation's items, with dirty records made on purpose.
     python3 data/generate.py     (from anywhere; rewrites data/hubspot/*.jsonl and data/xero/*.jsonl)
 
 Deterministic: a fixed seed, no clock. Records have HubSpot's `{"id", "properties"}` shape,
-values as strings as HubSpot answers them (crmx-emulate hubspot --data data/hubspot). The dirt:
-company names blank or padded, two companies with one name (Xero refuses the second: names are
-unique among active contacts), unknown phone formats; deals without an amount, with 0, without a
-company, naming a company that does not exist, or whose company has no name; deals with no line
-items, line items with an unknown SKU, quantities as "2.0", a missing price; unknown currency.
+values as strings as HubSpot answers them (crmx-emulate hubspot --data data/hubspot); a deal's
+company and line items are its `associations` (HubSpot's associations, seeded with the deal).
+The dirt: company names blank or padded, two companies with one name (Xero refuses the second:
+names are unique among active contacts), unknown phone formats; deals without an amount, with
+0, without a company (none associated, or the company deleted: HubSpot keeps no association to
+a record that does not exist), or whose company has no name; deals with no line items, line
+items with an unknown SKU, quantities as "2.0", a missing price; unknown currency.
 """
 import csv
 import json
@@ -72,12 +74,13 @@ for i in range(N_DEALS):
     cur = next(p[3] for p in PLACES if p[2] == company["properties"]["country"]) if company["properties"]["country"] else ""
     props = {"dealname": f"{company['properties']['name'].strip() or 'Unnamed'} - {['Renewal', 'New business', 'Expansion'][i % 3]} {2026}",
              "dealstage": stage, "pipeline": "default", "closedate": ts(i % 300, 3600),
-             "deal_currency_code": cur, "crmx_company_id": company["id"],
+             "deal_currency_code": cur,
              "createdate": ts(i % 300), "hs_lastmodifieddate": ts(i % 300, 7200)}
+    assoc = {"companies": [company["id"]], "line_items": []}
     if i % 23 == 9:
-        props["crmx_company_id"] = ""                 # no company: cannot be invoiced
+        del assoc["companies"]                        # no company: cannot be invoiced
     elif i % 29 == 11:
-        props["crmx_company_id"] = "4999"             # a company that does not exist: waits
+        del assoc["companies"]                        # its company was deleted: no association left
     if i % 31 == 7:
         props["deal_currency_code"] = "XYZ"           # not a currency Xero knows: held
     n_lines = 0 if i % 19 == 2 else 1 + i % 4          # no line items: refused
@@ -91,12 +94,13 @@ for i in range(N_DEALS):
         if (i + j) % 9 == 4:
             qty = qty + ".0"                          # as HubSpot's UI saves it sometimes
         lp = {"name": f"{sku} x{qty}", "hs_sku": sku, "quantity": qty, "price": price,
-              "crmx_deal_id": did, "createdate": ts(i % 300), "hs_lastmodifieddate": ts(i % 300, 7300 + j)}
+              "createdate": ts(i % 300), "hs_lastmodifieddate": ts(i % 300, 7300 + j)}
         if (i + j) % 41 == 13:
             lp["price"] = ""                          # a line without a price: held
         if (i + j) % 7 == 3:
             lp["hs_discount_percentage"] = "10"
         total += float(qty) * float(price)
+        assoc["line_items"].append(str(700000 + len(lines)))
         lines.append({"id": str(700000 + len(lines)), "properties": lp})
     amount = f"{total:.2f}"
     if i % 43 == 6:
@@ -104,7 +108,7 @@ for i in range(N_DEALS):
     elif i % 47 == 8:
         amount = "0"
     props["amount"] = amount
-    deals.append({"id": did, "properties": props})
+    deals.append({"id": did, "properties": props, "associations": assoc})
 
 items = [{"Code": r["itemCode"], "Name": r["itemCode"].replace("-", " ").title(), "IsSold": True,
           "SalesDetails": {"UnitPrice": PRICES[r["sku"]], "AccountCode": "200"}}

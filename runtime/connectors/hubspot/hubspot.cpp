@@ -26,6 +26,10 @@ constexpr size_t kSearchPage = 200;      // results per search page, at most
 constexpr size_t kListPage = 100;        // results per list page, at most
 constexpr size_t kSearchCap = 10000;     // results one search returns, at most
 constexpr auto kSearchSpacing = std::chrono::milliseconds(250);  // 4 searches a second
+// Ids per association batch read: HubSpot's changelog announced 100 (effective 2025-01-06),
+// then 1,000 (2025-02-10); 100 is within both.
+constexpr size_t kAssociationBatch = 100;
+constexpr size_t kAssociationRounds = 1000;  // `after` pages of one record's associations, at most
 
 // Members of a record beside its properties.
 bool RecordMember(const std::string& f) {
@@ -35,6 +39,7 @@ bool RecordMember(const std::string& f) {
 bool SafeName(std::string_view f) { return api::SafeName(f, true); }
 
 bool IsAssociation(const plan::TargetField& f) { return f.name.rfind("associations.", 0) == 0; }
+bool IsAssociationField(const std::string& f) { return f == "associations" || f.rfind("associations.", 0) == 0; }
 
 // The usage the last answers reported, shared by the readers and writers of one connector.
 class Limits {
@@ -163,8 +168,18 @@ class HubSpotReader : public api::PagedReader {
         shared_(std::move(shared)),
         type_(ObjectType(req.object)),
         search_(!req.cursor.empty()),
-        since_ms_(SinceMillis(req.since)) {
-    for (const std::string& f : req_.fields) paths_.push_back(RecordMember(f) ? f : "properties." + f);
+        since_ms_(SinceMillis(req.since)),
+        assoc_types_(AssociationTypes(req)) {
+    for (size_t i = 0; i < req_.fields.size(); ++i) {
+      const std::string& f = req_.fields[i];
+      if (IsAssociationField(f)) {
+        // Filled from the associations read with the page (Take), not a property.
+        paths_.push_back("associations.\x01");
+        assoc_at_.emplace_back(i, f.size() > 13 ? ObjectType(f.substr(13)) : "");
+        continue;
+      }
+      paths_.push_back(RecordMember(f) ? f : "properties." + f);
+    }
   }
 
  private:
@@ -181,11 +196,118 @@ class HubSpotReader : public api::PagedReader {
       if (id != nullptr && !handed_out_.insert(id->Text()).second) return false;
       if (const api::JsonNode* c = record.Path("properties." + req_.cursor)) last_cursor_ = c->Text();
     }
+    size_t base = values.size();
     api::AppendRow(record, paths_, req_.types, values);
+    if (!assoc_at_.empty()) {
+      const api::JsonNode* id = record.Find("id");
+      for (const auto& [at, to_type] : assoc_at_) {
+        std::vector<Value> ids;
+        auto type = page_assoc_.find(to_type);
+        if (id != nullptr && type != page_assoc_.end()) {
+          auto it = type->second.find(id->Text());
+          if (it != type->second.end())
+            for (const std::string& x : it->second) ids.push_back(Value::String(x));
+        }
+        values[base + at] = Value::List(std::move(ids));
+      }
+    }
     return true;
   }
 
   bool Fetch() override {
+    if (!FetchPage()) return false;
+    return assoc_types_.empty() || LoadAssociations();
+  }
+
+  // The page's records' associations to each of assoc_types_ into page_assoc_: a list page
+  // carries them inline (`associations.<type>.results[].id`; when a record's collection has a
+  // next page, the batch read gives all of that record's); a search page carries
+  // none, so every record's come from the batch read (`POST /crm/v4/associations/{from}/{to}/
+  // batch/read`, kAssociationBatch ids a request, a record's next page by its `after`).
+  bool LoadAssociations() {
+    page_assoc_.clear();
+    const api::JsonNode* results = page_.Find("results");
+    if (results == nullptr) return true;
+    for (const std::string& to_type : assoc_types_) {
+      auto& by_record = page_assoc_[to_type];
+      std::vector<AssociationInput> todo;
+      for (const api::JsonNode& record : results->items) {
+        const api::JsonNode* id = record.Find("id");
+        if (id == nullptr || id->Text().empty()) continue;
+        std::vector<std::string>& ids = by_record[id->Text()];
+        if (search_) {
+          todo.push_back({id->Text(), ""});
+          continue;
+        }
+        const api::JsonNode* collection = InlineAssociations(record, to_type);
+        if (collection == nullptr) continue;  // HubSpot leaves out a type the record has none of
+        if (const api::JsonNode* list = collection->Find("results"))
+          for (const api::JsonNode& a : list->items)
+            if (const api::JsonNode* to = a.Find("id"); to != nullptr && !to->Text().empty() &&
+                                                        std::find(ids.begin(), ids.end(), to->Text()) == ids.end())
+              ids.push_back(to->Text());
+        // More than the list carries inline: all of them again from the batch read (its pages
+        // have their own cursor; the inline ones are kept once).
+        if (const api::JsonNode* after = collection->Path("paging.next.after"); after != nullptr && !after->Text().empty())
+          todo.push_back({id->Text(), ""});
+      }
+      for (size_t round = 0; !todo.empty(); ++round) {
+        if (round == kAssociationRounds) {
+          error_ = "HubSpot associations of " + req_.object + " to " + to_type + ": more than " +
+                   std::to_string(kAssociationRounds) + " pages for one record";
+          return false;
+        }
+        std::vector<AssociationInput> more;
+        for (size_t start = 0; start < todo.size(); start += kAssociationBatch) {
+          std::vector<AssociationInput> chunk(todo.begin() + static_cast<std::ptrdiff_t>(start),
+                                              todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), start + kAssociationBatch)));
+          http::Request r;
+          r.method = "POST";
+          r.url = "/crm/v4/associations/" + type_ + "/" + to_type + "/batch/read";
+          r.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+          r.body = BuildAssociationReadBody(chunk);
+          api::CallResult call = Send(*shared_, client_, r, true, calls_);
+          std::string error;
+          if (!call.response.Ok()) {
+            error_ = "HubSpot associations of " + req_.object + " to " + to_type + " failed: " + DescribeFailure(call);
+            return false;
+          }
+          std::vector<AssociationInput> next;
+          if (!ParseAssociationRead(call.response.body, by_record, next, error)) {
+            error_ = "HubSpot associations of " + req_.object + " to " + to_type + ": " + error;
+            return false;
+          }
+          for (AssociationInput& n : next) {
+            // The same page again would never end.
+            for (const AssociationInput& c : chunk)
+              if (c.id == n.id && c.after == n.after) {
+                error_ = "HubSpot associations of " + req_.object + " " + n.id + " to " + to_type +
+                         ": the answer's next page is the page asked for (`after` " + n.after + ")";
+                return false;
+              }
+            more.push_back(std::move(n));
+          }
+        }
+        todo = std::move(more);
+      }
+    }
+    return true;
+  }
+
+  // A list record's inline associations of `to_type`: HubSpot names the member by the object
+  // type, or by its label with spaces ("line items").
+  static const api::JsonNode* InlineAssociations(const api::JsonNode& record, const std::string& to_type) {
+    const api::JsonNode* all = record.Find("associations");
+    if (all == nullptr || all->type != api::JsonNode::Type::kObject) return nullptr;
+    for (size_t i = 0; i < all->keys.size() && i < all->items.size(); ++i) {
+      std::string key = all->keys[i];
+      std::replace(key.begin(), key.end(), ' ', '_');
+      if (key == to_type) return &all->items[i];
+    }
+    return nullptr;
+  }
+
+  bool FetchPage() {
     http::Request r;
     r.headers = {{"Accept", "application/json"}};
     if (!search_) {
@@ -252,6 +374,10 @@ class HubSpotReader : public api::PagedReader {
   std::string window_ms_;   // the window's start when moved past the cap
   std::string last_cursor_;
   std::unordered_set<std::string> handed_out_;
+  const std::vector<std::string> assoc_types_;                // object types of `associations.*` fields
+  std::vector<std::pair<size_t, std::string>> assoc_at_;      // field index, object type
+  // The current page's associations: object type -> record id -> associated ids.
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> page_assoc_;
 };
 
 class HubSpotWriter : public api::BatchWriter {
@@ -423,7 +549,7 @@ std::string ObjectType(const std::string& object) {
 std::vector<std::string> Properties(const ReadRequest& req) {
   std::vector<std::string> out;
   for (const std::string& f : req.fields) {
-    if (RecordMember(f) || std::find(out.begin(), out.end(), f) != out.end()) continue;
+    if (RecordMember(f) || IsAssociationField(f) || std::find(out.begin(), out.end(), f) != out.end()) continue;
     out.push_back(f);
   }
   if (!req.cursor.empty() && std::find(out.begin(), out.end(), req.cursor) == out.end()) out.push_back(req.cursor);
@@ -471,8 +597,73 @@ std::string ListPath(const ReadRequest& req, const std::string& after, size_t li
     out += "&properties=";
     for (size_t i = 0; i < props.size(); ++i) out += (i ? "," : "") + http::UrlEncode(props[i]);
   }
+  std::vector<std::string> types = AssociationTypes(req);
+  if (!types.empty()) {
+    out += "&associations=";
+    for (size_t i = 0; i < types.size(); ++i) out += (i ? "," : "") + http::UrlEncode(types[i]);
+  }
   if (!after.empty()) out += "&after=" + http::UrlEncode(after);
   return out;
+}
+
+std::vector<std::string> AssociationTypes(const ReadRequest& req) {
+  std::vector<std::string> out;
+  for (const std::string& f : req.fields) {
+    if (f.rfind("associations.", 0) != 0 || f.size() <= 13) continue;
+    std::string type = ObjectType(f.substr(13));
+    if (std::find(out.begin(), out.end(), type) == out.end()) out.push_back(type);
+  }
+  return out;
+}
+
+std::string BuildAssociationReadBody(const std::vector<AssociationInput>& inputs) {
+  std::string out = "{\"inputs\":[";
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    out += i ? ",{\"id\":" : "{\"id\":";
+    AppendJsonString(out, inputs[i].id);
+    if (!inputs[i].after.empty()) {
+      out += ",\"after\":";
+      AppendJsonString(out, inputs[i].after);
+    }
+    out += "}";
+  }
+  return out + "]}";
+}
+
+bool ParseAssociationRead(const std::string& body, std::map<std::string, std::vector<std::string>>& ids,
+                          std::vector<AssociationInput>& more, std::string& error) {
+  api::JsonNode root;
+  if (!api::ParseJson(body, root, error)) {
+    error = "unreadable answer: " + error;
+    return false;
+  }
+  if (const api::JsonNode* results = root.Find("results")) {
+    for (const api::JsonNode& r : results->items) {
+      const api::JsonNode* from = r.Path("from.id");
+      if (from == nullptr || from->Text().empty()) continue;
+      std::vector<std::string>& list = ids[from->Text()];
+      if (const api::JsonNode* to = r.Find("to"))
+        for (const api::JsonNode& t : to->items)
+          if (const api::JsonNode* id = t.Find("toObjectId"); id != nullptr && !id->Text().empty() &&
+                                                            std::find(list.begin(), list.end(), id->Text()) == list.end())
+            list.push_back(id->Text());
+      if (const api::JsonNode* after = r.Path("paging.next.after"); after != nullptr && !after->Text().empty())
+        more.push_back({from->Text(), after->Text()});
+    }
+  }
+  if (const api::JsonNode* errors = root.Find("errors")) {
+    for (const api::JsonNode& e : errors->items) {
+      // A record with none of these associations (or gone since it was listed) has none.
+      const api::JsonNode* sub = e.Find("subCategory");
+      const api::JsonNode* category = e.Find("category");
+      std::string what = sub != nullptr && !sub->Text().empty() ? sub->Text() : category != nullptr ? category->Text() : "";
+      if (what.find("NO_ASSOCIATIONS_FOUND") != std::string::npos || what == "OBJECT_NOT_FOUND") continue;
+      const api::JsonNode* message = e.Find("message");
+      error = (what.empty() ? std::string("error") : what) + (message != nullptr ? ": " + message->Text() : "");
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string BuildBatchBody(const WriteRequest& req, const std::vector<std::vector<Value>>& rows, bool by_id) {

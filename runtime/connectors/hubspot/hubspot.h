@@ -5,6 +5,11 @@
 //   the read starts a new search from the last cursor value seen (records already handed out
 //   are skipped by id). Searches are paced to HubSpot's 4 a second. Without a cursor, the list
 //   endpoint (`GET /crm/v3/objects/{type}?properties=...&after=`), 100 a page.
+// - Associations read: a field `associations.<objectType>` (the schema's `associations` object,
+//   import_hubspot.cpp) is the list of the record's associated ids of that type. A list read
+//   asks for them inline (`&associations=companies,...`); a search answers none, so each page's
+//   records are read through `POST /crm/v4/associations/{from}/{to}/batch/read` (100 ids a
+//   request); a record with more associations than one page gives, page by page, by `after`.
 // - Writes: batch upsert by `idProperty` (the map's key, a unique-value property), or batch
 //   update by id when the key is `hs_object_id`; 100 inputs a request. Each record's result is
 //   matched to its input by its key (HubSpot does not promise result order); a 207's `errors[]`
@@ -26,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,8 +54,29 @@ std::vector<std::string> Properties(const ReadRequest& req);
 // empty, sorted ascending by the cursor, `limit`, and `after` when not empty.
 std::string BuildSearchBody(const ReadRequest& req, const std::string& since_ms, const std::string& after, size_t limit);
 
-// The list path of a read (no cursor): `/crm/v3/objects/{type}?limit=..&properties=..[&after=..]`.
+// The list path of a read (no cursor): `/crm/v3/objects/{type}?limit=..&properties=..
+// [&associations=..][&after=..]`.
 std::string ListPath(const ReadRequest& req, const std::string& after, size_t limit);
+
+// The object types a read's `associations.<type>` fields name ("associations.companies"), each
+// once, in field order.
+std::vector<std::string> AssociationTypes(const ReadRequest& req);
+
+// One input of an association batch read: a record id and, for a next page of its
+// associations, the `after` of the page before.
+struct AssociationInput {
+  std::string id, after;
+};
+
+// The body of `POST /crm/v4/associations/{from}/{to}/batch/read`: `{"inputs":[{"id","after"}]}`.
+std::string BuildAssociationReadBody(const std::vector<AssociationInput>& inputs);
+
+// Reads a batch read's answer: each result's `to[].toObjectId` appended to `ids[from.id]` (each
+// id once), a result with `paging.next.after` added to `more`. An error for a record with none
+// (subCategory ...NO_ASSOCIATIONS_FOUND) or gone (OBJECT_NOT_FOUND) leaves it without; another
+// error, or an answer that is not JSON: false with `error`.
+bool ParseAssociationRead(const std::string& body, std::map<std::string, std::vector<std::string>>& ids,
+                          std::vector<AssociationInput>& more, std::string& error);
 
 // RFC 3339 `since` as epoch milliseconds ("" when it does not parse).
 std::string SinceMillis(const std::string& since);

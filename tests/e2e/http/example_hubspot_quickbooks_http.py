@@ -6,7 +6,9 @@
 Starts `crmx-emulate hubspot` with the example's properties (schemas/hubspot, the project's
 definitions plus the integration's custom properties) and its bundled HubSpot data, and
 `crmx-emulate quickbooks` with the e2e QuickBooks subset and the example's QuickBooks company
-(catalogue, the customers and invoices an earlier run created); builds the spec; runs it with
+(catalogue, the customers and invoices an earlier run created); the deals' companies and line
+items are HubSpot associations (seeded with the deals), read by the connector; builds the spec;
+runs it with
 the example's profile (its `emulators` target, the addresses rewritten); then checks:
 - the run's outcomes match examples/hubspot-quickbooks/expected_summary.json: per map, the
   counts written, skipped, data-quality, held, waiting and error, their reasons, and the keys of
@@ -88,7 +90,8 @@ def main():
         profile = os.path.join(work, "crmx.profiles.yaml")
         with open(profile, "w", encoding="utf-8") as f:
             f.write(text)
-        seeded_deals = {r["id"]: props(r) for r in map(json.loads, open(os.path.join(EXAMPLE, "data", "hubspot", "deals.jsonl")))}
+        seeded_assoc = {r["id"]: r.get("associations", {})
+                        for r in map(json.loads, open(os.path.join(EXAMPLE, "data", "hubspot", "deals.jsonl")))}
         items = {json.loads(l)["Id"] for l in open(os.path.join(EXAMPLE, "data", "quickbooks", "Item.jsonl"))}
 
         def run(n):
@@ -148,7 +151,7 @@ def main():
         by_display = {c["DisplayName"]: c["Id"] for c in customers}
         for inv in invoices:
             did = inv["DocNumber"][3:]
-            cid = seeded_deals[did].get("crmx_company_id")
+            cid = (seeded_assoc[did].get("companies") or [None])[0]  # the deal's associated company
             check(inv["CustomerRef"]["value"] == by_display.get(f"HS-{cid}"),
                   f"invoice {inv['DocNumber']}: CustomerRef {inv['CustomerRef']} is not company {cid}'s customer")
             for line in inv["Line"]:

@@ -114,9 +114,10 @@ def main():
 
         companies = {r["id"]: r["properties"] for r in jsonl(os.path.join(EXAMPLE, "data", "hubspot", "companies.jsonl"))}
         deals = {r["id"]: r["properties"] for r in jsonl(os.path.join(EXAMPLE, "data", "hubspot", "deals.jsonl"))}
-        lines = collections.defaultdict(list)
-        for r in jsonl(os.path.join(EXAMPLE, "data", "hubspot", "line_items.jsonl")):
-            lines[r["properties"]["crmx_deal_id"]].append(r["properties"])
+        # A deal's company and line items are its associations (seeded with the deals).
+        assoc = {r["id"]: r.get("associations", {}) for r in jsonl(os.path.join(EXAMPLE, "data", "hubspot", "deals.jsonl"))}
+        line_props = {r["id"]: r["properties"] for r in jsonl(os.path.join(EXAMPLE, "data", "hubspot", "line_items.jsonl"))}
+        lines = {did: [line_props[lid] for lid in a.get("line_items", [])] for did, a in assoc.items()}
         journal = xero.journal()
         contacts = xero.records("Contact")
         invoices = xero.records("Invoice")
@@ -136,8 +137,9 @@ def main():
             label = inv["InvoiceNumber"]
             check(deal.get("dealstage") == "closedwon", f"{label}: deal not closed-won")
             c = contact_by_id.get(inv["Contact"].get("ContactID"), {})
-            check(c.get("ContactNumber") == deal.get("crmx_company_id"),
-                  f"{label}: contact {c.get('ContactNumber')} is not the deal's company {deal.get('crmx_company_id')}")
+            company = (assoc.get(label, {}).get("companies") or [None])[0]
+            check(c.get("ContactNumber") == company,
+                  f"{label}: contact {c.get('ContactNumber')} is not the deal's company {company}")
             check(inv["Type"] == "ACCREC" and inv["Status"] == "AUTHORISED", f"{label}: {inv['Type']} {inv['Status']}")
             want_lines = sorted((l["hs_sku"], float(l["quantity"]), float(l["price"])) for l in lines[inv["InvoiceNumber"]])
             got_lines = sorted((next(s for s, code in SKUS.items() if code == li["ItemCode"]), float(li["Quantity"]),

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "tests/unit/api_connectors/emulator_process.h"
@@ -339,4 +340,138 @@ TEST_CASE("emulator: HubSpot deals associated to their company; read-only proper
   CHECK_FALSE(ro[0].ok);
   CHECK(ro[0].code == "READ_ONLY_VALUE");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("HubSpot: associations fields are not properties: the list asks for them, the batch read body and answer") {
+  connectors::ReadRequest req;
+  req.object = "Deal";
+  req.fields = {"id", "dealname", "associations.companies", "associations.line_items", "associations.companies"};
+  CHECK(hubspot::Properties(req) == std::vector<std::string>{"dealname"});
+  CHECK(hubspot::AssociationTypes(req) == std::vector<std::string>{"companies", "line_items"});
+  CHECK(hubspot::ListPath(req, "", 100) ==
+        "/crm/v3/objects/deals?limit=100&properties=dealname&associations=companies,line_items");
+  CHECK(hubspot::BuildSearchBody(req, "", "", 200).find("associations") == std::string::npos);
+  CHECK(hubspot::BuildAssociationReadBody({{"7001", ""}, {"7002", "MC01MDA="}}) ==
+        "{\"inputs\":[{\"id\":\"7001\"},{\"id\":\"7002\",\"after\":\"MC01MDA=\"}]}");
+
+  std::map<std::string, std::vector<std::string>> ids;
+  std::vector<hubspot::AssociationInput> more;
+  std::string error;
+  // v4's shape: toObjectId (a number or a string), a record's next page by `paging.next.after`,
+  // a record with none an error naming it (not a failure), an id twice (two labels) kept once.
+  CHECK(hubspot::ParseAssociationRead(
+      "{\"status\":\"COMPLETE\",\"results\":[{\"from\":{\"id\":\"7001\"},\"to\":[{\"toObjectId\":3001,"
+      "\"associationTypes\":[]},{\"toObjectId\":\"3001\"},{\"toObjectId\":\"3002\"}],\"paging\":{\"next\":"
+      "{\"after\":\"MC0y\"}}}],\"numErrors\":1,\"errors\":[{\"status\":\"error\",\"category\":\"OBJECT_NOT_FOUND\","
+      "\"subCategory\":\"crm.associations.NO_ASSOCIATIONS_FOUND\",\"context\":{\"fromObjectId\":[\"7002\"]},"
+      "\"message\":\"No companies is associated with deal 7002.\"}]}",
+      ids, more, error));
+  CHECK(ids["7001"] == std::vector<std::string>{"3001", "3002"});
+  CHECK(ids.count("7002") == 0);
+  REQUIRE(more.size() == 1);
+  CHECK(more[0].id == "7001");
+  CHECK(more[0].after == "MC0y");
+  // Another error (missing scopes) fails the read, saying what HubSpot said.
+  CHECK_FALSE(hubspot::ParseAssociationRead(
+      "{\"results\":[],\"errors\":[{\"category\":\"MISSING_SCOPES\",\"message\":\"This app hasn't been granted all "
+      "required scopes\"}]}",
+      ids, more, error));
+  CHECK(error.find("MISSING_SCOPES") != std::string::npos);
+  CHECK_FALSE(hubspot::ParseAssociationRead("<html>", ids, more, error));
+}
+
+TEST_CASE("emulator: HubSpot reads associations inline from the list and through the batch read, paged") {
+  if (!Wanted()) return;
+  char dir[] = "/tmp/crmx-hubspot-assoc-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  {
+    std::ofstream companies(std::string(dir) + "/companies.jsonl");
+    for (int i = 0; i < 3; ++i) companies << "{\"id\":\"" << 3001 + i << "\",\"name\":\"C" << i << "\"}\n";
+    std::ofstream items(std::string(dir) + "/line_items.jsonl");
+    for (int i = 0; i < 603; ++i) items << "{\"id\":\"" << 80001 + i << "\",\"name\":\"L" << i << "\"}\n";
+    // Deal 7001: one company, 600 line items (past the inline 100 and the batch read's 500 a
+    // page); 7002: two companies, 3 line items; 7003: none.
+    std::ofstream deals(std::string(dir) + "/deals.jsonl");
+    deals << "{\"id\":\"7001\",\"properties\":{\"dealname\":\"Big\"},\"associations\":{\"companies\":[\"3001\"],"
+             "\"line_items\":[";
+    for (int i = 0; i < 600; ++i) deals << (i ? "," : "") << "\"" << 80001 + i << "\"";
+    deals << "]}}\n";
+    deals << "{\"id\":\"7002\",\"properties\":{\"dealname\":\"Two\"},\"associations\":{\"companies\":[{\"id\":\"3002\"},"
+             "{\"id\":\"3003\"}],\"line_items\":{\"results\":[{\"id\":\"80601\"},{\"id\":\"80602\"},{\"id\":\"80603\"}]}}}\n";
+    deals << "{\"id\":\"7003\",\"properties\":{\"dealname\":\"None\"}}\n";
+  }
+  Emulator emu({"hubspot", "--port", "0", "--schemas", kSchemas, "--data", dir});
+  REQUIRE_FALSE(emu.url().empty());
+  std::string error;
+  auto conn = connectors::OpenApi(Profile(emu.url()), error);
+  REQUIRE_MESSAGE(conn, error);
+  for (bool with_cursor : {false, true}) {
+    CAPTURE(with_cursor);
+    connectors::ReadRequest req;
+    req.object = "Deal";
+    req.fields = {"id", "associations.companies", "associations.line_items", "hs_lastmodifieddate"};
+    req.types = {FieldType::kString, FieldType::kAny, FieldType::kString, FieldType::kDateTime};
+    if (with_cursor) {
+      req.cursor = "hs_lastmodifieddate";
+      req.since = "2000-01-01T00:00:00Z";
+    }
+    auto reader = conn->OpenReader(req, error);
+    REQUIRE_MESSAGE(reader, error);
+    connectors::RecordBatch b;
+    std::map<std::string, std::pair<std::vector<std::string>, size_t>> got;  // deal: companies, line items
+    std::set<std::string> items;
+    while (reader->Next(b)) {
+      for (size_t i = 0; i < b.size(); ++i) {
+        const Value* row = b.Row(i);
+        REQUIRE(row[1].kind() == crmx::value::Kind::kList);
+        REQUIRE(row[2].kind() == crmx::value::Kind::kList);
+        std::vector<std::string> companies;
+        for (const Value& v : row[1].AsList()) companies.emplace_back(v.AsText());
+        for (const Value& v : row[2].AsList()) items.emplace(v.AsText());
+        got[std::string(row[0].AsText())] = {companies, row[2].AsList().size()};
+      }
+    }
+    REQUIRE_MESSAGE(reader->error().empty(), reader->error());
+    CHECK(got["7001"].first == std::vector<std::string>{"3001"});
+    CHECK(got["7001"].second == 600);
+    CHECK(got["7002"].first == std::vector<std::string>{"3002", "3003"});
+    CHECK(got["7002"].second == 3);
+    CHECK(got["7003"].first.empty());
+    CHECK(got["7003"].second == 0);
+    CHECK(items.size() == 603);  // each once
+    // List: one page with the ids inline; 7001 has more line items than the 100 inline, so all
+    // of its come from the batch read (500, then the last 100 by its `after`). Search: one
+    // page, companies in one batch read, line items in two (500 a record a page).
+    CHECK(reader->Calls() == (with_cursor ? 4u : 3u));
+  }
+  // The other way: a line item's deal (associations are both ways).
+  connectors::ReadRequest li;
+  li.object = "LineItem";
+  li.fields = {"id", "associations.deals"};
+  li.types = {FieldType::kString, FieldType::kString};
+  auto reader = conn->OpenReader(li, error);
+  REQUIRE(reader);
+  connectors::RecordBatch b;
+  size_t with_deal = 0;
+  while (reader->Next(b))
+    for (size_t i = 0; i < b.size(); ++i)
+      if (b.Row(i)[1].kind() == crmx::value::Kind::kList && b.Row(i)[1].AsList().size() == 1)
+        with_deal += std::string(b.Row(i)[1].AsList()[0].AsText()) == (b.Row(i)[0].AsText() <= "80600" ? "7001" : "7002");
+  CHECK_MESSAGE(reader->error().empty(), reader->error());
+  CHECK(with_deal == 603);
+
+  // The emulator's limits: more than 1,000 ids a batch read is refused; a bad `after` too.
+  httplib::Client c(emu.url());
+  httplib::Headers auth{{"Authorization", "Bearer crmx-test-hubspot-token"}};
+  std::string big = "{\"inputs\":[";
+  for (int i = 0; i < 1001; ++i) big += std::string(i ? "," : "") + "{\"id\":\"" + std::to_string(i) + "\"}";
+  big += "]}";
+  auto r = c.Post("/crm/v4/associations/deals/companies/batch/read", auth, big, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(r->body.find("VALIDATION_ERROR") != std::string::npos);
+  r = c.Post("/crm/v4/associations/deals/companies/batch/read", auth, "{\"inputs\":[{\"id\":\"7001\",\"after\":\"zz\"}]}",
+             "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
 }

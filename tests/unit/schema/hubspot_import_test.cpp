@@ -130,3 +130,47 @@ TEST_CASE("HubSpot's own OpenAPI files give distinct objects with the vendor's p
   for (const auto& w : r.warnings) noted += w.message.find("Properties API") != std::string::npos;
   CHECK(noted == 6);
 }
+
+TEST_CASE("HubSpot associations: an `associations` object per object type and child relationships") {
+  std::vector<std::string> files;
+  for (const char* t : {"companies", "contacts", "deals", "line_items", "products"})
+    files.push_back(kOwn + t + ".properties.json");
+  ImportResult r = Must(files);
+  const Object* deal = r.schema.FindObject("Deal");
+  REQUIRE(deal);
+  const Field* a = deal->FindField("associations");
+  REQUIRE(a);
+  REQUIRE(a->type.kind == TypeKind::kObject);
+  const Object* inner = r.schema.Resolve(a->type);
+  REQUIRE(inner);
+  // Deals are associated with companies, contacts and line items; never with products.
+  std::vector<std::string> names;
+  for (const Field& f : inner->fields) names.push_back(f.name);
+  CHECK(names == std::vector<std::string>{"companies", "contacts", "line_items"});
+  const Field* companies = inner->FindField("companies");
+  REQUIRE(companies);
+  CHECK(companies->type.ToString() == "list<string>");
+  CHECK(companies->references.targets == std::vector<std::string>{"Company"});
+  // Deal.LineItems: the line items whose `associations.deals` names the deal.
+  bool line_items = false;
+  for (const ChildRelationship& c : deal->child_relationships) {
+    if (c.name != "LineItems") continue;
+    line_items = true;
+    CHECK(c.child_object == "LineItem");
+    CHECK(c.field == "associations.deals");
+    CHECK_FALSE(c.cascade_delete.has_value());
+  }
+  CHECK(line_items);
+  // Line items: only deals here (no company or contact association in HubSpot); products none.
+  const Object* li = r.schema.FindObject("LineItem");
+  REQUIRE(li);
+  const Object* li_inner = r.schema.Resolve(li->FindField("associations")->type);
+  REQUIRE(li_inner);
+  REQUIRE(li_inner->fields.size() == 1);
+  CHECK(li_inner->fields[0].name == "deals");
+  CHECK(r.schema.FindObject("Product")->FindField("associations") == nullptr);
+  CHECK(r.schema.FindObject("Product")->child_relationships.empty());
+  // One object type alone has nothing to be associated with.
+  ImportResult one = Must({kOwn + "deals.properties.json"});
+  CHECK(one.schema.FindObject("Deal")->FindField("associations") == nullptr);
+}

@@ -6,9 +6,10 @@
     python3 schemas/hubspot/make_portal.py [CRMXC]   (from examples/hubspot-xero; deterministic)
 
 With the path of crmxc it also imports them into schemas/hubspot.schema.json (crmx schema JSON,
-what the spec names) and adds the one fact the properties API does not give: a deal's line items
-are the LineItem records whose `crmx_deal_id` is the deal's id (the child relation `line_items`).
-The emulator serves the *.properties.json files; the spec reads the imported file.
+what the spec names); the importer adds the associations among the imported object types: a
+deal's company ids (`associations.companies`) and its line items (the relationship `LineItems`:
+the line items associated with the deal). The emulator serves the *.properties.json files; the
+spec reads the imported file.
 """
 import subprocess
 import sys
@@ -28,13 +29,10 @@ def prop(name, label, type_, field_type, description, options=(), group="dealinf
             "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False}}
 
 
-# The connector does not read associations yet (docs/connectors/hubspot.md, "Not done"): the
-# portal copies each deal's primary company id, and each line item's deal id, into a custom
-# property with a workflow, and the spec joins on those.
+# Where the Xero invoice comes back to the deal. A deal's company and line items are its
+# associations (the connector reads them): no custom property copies them.
 CUSTOM = {
     "deals": [
-        prop("crmx_company_id", "Primary company id", "string", "text",
-             "The id of the deal's primary associated company (copied by a workflow)"),
         prop("xero_invoice_number", "Xero invoice number", "string", "text",
              "The Xero invoice raised for this deal (written by crmx)"),
         prop("xero_invoice_status", "Xero invoice status", "enumeration", "select",
@@ -42,10 +40,6 @@ CUSTOM = {
              ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")),
         prop("xero_amount_due", "Xero amount due", "number", "number",
              "What the customer still owes on the Xero invoice (written by crmx)"),
-    ],
-    "line_items": [
-        prop("crmx_deal_id", "Deal id", "string", "text",
-             "The id of the deal the line item belongs to (copied by a workflow)", group="lineiteminformation"),
     ],
 }
 
@@ -62,8 +56,6 @@ if len(sys.argv) > 1:
                    [os.path.join("schemas", "hubspot", f"{t}.properties.json") for t in ("companies", "deals", "line_items")],
                    check=True, cwd=os.path.join(HERE, "..", ".."))
     doc = json.load(open(out))
-    doc["objects"]["Deal"]["child_relationships"] = [
-        {"name": "line_items", "child_object": "LineItem", "field": "crmx_deal_id"}]
-    with open(out, "w") as f:
+    with open(out, "w") as f:  # the repository's layout of the file (one space an indent)
         json.dump(doc, f, indent=1)
         f.write("\n")

@@ -513,6 +513,10 @@ Typed ExprChecker::CheckCall(const CallExpr& e, const Type* expected) {
                                         (receiver ? " after the receiver" : "") + ", but " + std::to_string(given) +
                                         (given == 1 ? " was" : " were") + " given",
                                     "wrong number of arguments");
+    for (size_t i = 0; i < overloads.size() && i < 4; ++i) {
+      d.notes.push_back((overloads.size() == 1 ? "its signature is `" : "a signature is `") + Signature(*overloads[i]) +
+                        "`" + (receiver ? ": the receiver is its first argument" : ""));
+    }
     Report(std::move(d));
     return Typed::Error();
   }
@@ -834,13 +838,14 @@ std::string Conversion(const Type& from, const Type& to, const std::string& x) {
       case TypeKind::kInt: return "convert with `int(" + x + ")`, which fails on text that is not a number: handle it with `??`";
       case TypeKind::kDouble: return "convert with `double(" + x + ")`, which fails on text that is not a number: handle it with `??`";
       case TypeKind::kBool: return "compare it: `" + x + " == \"true\"`";
-      case TypeKind::kDate: return "parse it with `parse_date(" + x + ", \"yyyy-MM-dd\")` (std.time) and handle its failure with `??`";
+      case TypeKind::kDate: return "parse it with `parse_date(" + x + ", \"%Y-%m-%d\")` (std.time) and handle its failure with `??`";
       case TypeKind::kDateTime: return "parse it with `timestamp(" + x + ")` and handle its failure with `??`";
       default: return {};
     }
   }
   if (to.IsText()) {
-    if (from.kind == TypeKind::kDate || from.kind == TypeKind::kDateTime) return "format it with `format_date(" + x + ", \"yyyy-MM-dd\")` (std.time)";
+    if (from.kind == TypeKind::kDate) return "format it with `format_date(" + x + ", \"%Y-%m-%d\")` (std.time)";
+    if (from.kind == TypeKind::kDateTime) return "format it with `format_datetime(" + x + ", \"%Y-%m-%dT%H:%M:%S%z\")` (std.time)";
     if (from.IsNumeric() || from.kind == TypeKind::kBool) return "convert with `string(" + x + ")`";
     return {};
   }

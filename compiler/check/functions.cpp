@@ -48,6 +48,9 @@ std::vector<Function> Build() {
   v.push_back(Fn("duration", "", {P::kText}, R::kDuration, "text that is not a duration"));
   v.push_back(Fn("timestamp", "", {P::kInt}, R::kDateTime));
   v.push_back(Fn("timestamp", "", {P::kTemporal}, R::kDateTime));
+  // Not CEL's: a date literal as docs/stdlib.md writes them (`date("2024-01-19")`).
+  v.push_back(Fn("date", "", {P::kText}, R::kDate, "text that is not a date (YYYY-MM-DD)"));
+  v.push_back(Fn("date", "", {P::kTemporal}, R::kDate));
   v.push_back(Fn("duration", "", {P::kDuration}, R::kDuration));
   v.push_back(Fn("int", "", {P::kTemporal}, R::kInt));
   v.push_back(Fn("dyn", "", {P::kAny}, R::kDyn));
@@ -89,6 +92,12 @@ std::vector<Function> Build() {
   v.push_back(Fn("replace", "std.text", {P::kText, P::kText, P::kText, P::kInt}, R::kString, {}, 3));
   v.push_back(Fn("split", "std.text", {P::kText, P::kText, P::kInt}, R::kTextList, {}, 2));
   v.push_back(Fn("join", "std.text", {P::kTextList, P::kText}, R::kString, {}, 1));
+  v.push_back(Fn("digits", "std.text", {P::kText}, R::kStringSameLength));
+  // Like `matches`, an invalid pattern is the spec's mistake, an error of the record, not a
+  // failure a `??` handles; re_extract fails on text that does not match.
+  v.push_back(Fn("re_replace", "std.text", {P::kText, P::kText, P::kText}, R::kString));
+  v.push_back(Fn("re_extract", "std.text", {P::kText, P::kText}, R::kStringSameLength,
+                 "text the pattern does not match, and invalid patterns"));
   {
     Function f = Fn("format", "std.text", {P::kText, P::kAny}, R::kString, {}, 1);
     f.variadic = true;
@@ -199,6 +208,65 @@ std::string_view Describe(Param param) {
     case P::kSized: return "a string, bytes, list or map";
   }
   return "a value";
+}
+
+namespace {
+
+std::string_view ParamName(Param param) {
+  switch (param) {
+    case P::kAny: return "any";
+    case P::kText: return "string";
+    case P::kInt: return "int";
+    case P::kNumber: return "number";
+    case P::kDecimal: return "decimal";
+    case P::kBool: return "bool";
+    case P::kTemporal: return "date|datetime";
+    case P::kDuration: return "duration";
+    case P::kList: return "list";
+    case P::kTextList: return "list<string>";
+    case P::kSized: return "string|bytes|list|map";
+  }
+  return "any";
+}
+
+std::string_view ResultName(Result r) {
+  switch (r) {
+    case Result::kBool: return "bool";
+    case Result::kInt: return "int";
+    case Result::kUint: return "uint";
+    case Result::kDouble: return "double";
+    case Result::kDecimal:
+    case Result::kDecimalRounded: return "decimal";
+    case Result::kString:
+    case Result::kStringSameLength:
+    case Result::kStringTruncated:
+    case Result::kStringFixed: return "string";
+    case Result::kBytes: return "bytes";
+    case Result::kDate: return "date";
+    case Result::kDateTime: return "datetime";
+    case Result::kDuration: return "duration";
+    case Result::kTextList: return "list<string>";
+    case Result::kDyn: return "dyn";
+  }
+  return "dyn";
+}
+
+}  // namespace
+
+std::string Signature(const Function& fn) {
+  std::string out = std::string(fn.name) + "(";
+  for (size_t i = 0; i < fn.params.size(); ++i) {
+    bool optional = i >= fn.required;
+    if (optional) out += "[";
+    if (i > 0) out += ", ";
+    out += ParamName(fn.params[i]);
+    if (fn.variadic && i + 1 == fn.params.size()) out += "...";
+  }
+  for (size_t i = fn.required; i < fn.params.size(); ++i) out += "]";
+  out += ") -> ";
+  out += ResultName(fn.result);
+  if (fn.fallible) out += " (fallible)";
+  return out;
 }
 
 Type ResultType(const Function& fn, const std::vector<Typed>& args, const std::vector<std::optional<int64_t>>& int_args) {

@@ -76,6 +76,9 @@ const std::vector<std::string>& FunctionNames();
 bool Accepts(Param param, const Type& type);
 // "a string", "a number", ...
 std::string_view Describe(Param param);
+// The signature of an overload, as docs/stdlib.md writes it without parameter names:
+// "truncate(string, int) -> string", "round(number[, int]) -> decimal", "concat(string...)".
+std::string Signature(const Function& fn);
 
 // The type a call of `fn` returns. `int_args[i]` holds argument i when it is an int literal
 // (used by `truncate(n)` and `round(x, n)`).

@@ -1,5 +1,5 @@
 // Defines the integration-rule check: the rules of a spec that are about the two systems and
-// the records moving between them rather than about the types of expressions. Codes E0401-E0413
+// the records moving between them rather than about the types of expressions. Codes E0401-E0421
 // (and E0301 for an unknown field in an `owner` block); docs/errors/E04*.md explains each.
 //
 //   ownership   (integration_ownership.cpp)  a field claimed twice, a map writing a field its
@@ -14,6 +14,12 @@
 //               of their source picklist, tables never used;
 //   writes      (integration_writes.cpp)     writes into read-only or computed fields, and
 //               into fields the map's write mode (create, update, upsert) cannot set.
+//   cycles      (integration_cycles.cpp)     maps that `ref` each other (E0416);
+//   writers     (integration_writers.cpp)    two maps writing the same fields of the same
+//               target records (same object, same key field: E0419);
+//   flags       (integration_flags.cpp)      a `flag` on an assignment without a fallback (E0420);
+//   comparisons (integration_comparisons.cpp) a picklist field compared with a value it does
+//               not have (E0421).
 //
 // The check runs after the systems' schemas are loaded (check/systems.h). Whatever does not
 // resolve (an unknown system or object, a system whose schema failed to load, an unknown target
@@ -28,7 +34,9 @@
 #include <vector>
 
 #include "compiler/ast/ast.h"
+#include "compiler/check/csv_tables.h"
 #include "compiler/check/systems.h"
+#include "compiler/check/types.h"
 #include "compiler/diagnostics/diagnostic.h"
 #include "compiler/schema/model.h"
 
@@ -36,8 +44,10 @@ namespace crmx::check {
 
 // Checks `root` with the declarations of its `imports` (owner blocks, maps and tables of an
 // imported module take part; diagnostics point into the file that declares the offending item).
+// `csv`, when given, holds the rows of the CSV tables (check/csv_tables.h): they take part in
+// the picklist rules as literal tables do.
 void CheckIntegration(const ast::Module& root, const std::vector<const ast::Module*>& imports,
-                      const Systems& systems, diag::DiagnosticSink& sink);
+                      const Systems& systems, diag::DiagnosticSink& sink, const CsvTables* csv = nullptr);
 
 // ------------------------------------------------------------------------------ internals
 // Shared by the integration_*.cpp files; not an interface for other phases.
@@ -78,6 +88,7 @@ struct Context {
   std::map<const schema::Object*, std::string> star_owned;
   bool has_conflicts = false;  // a `conflicts` rule decides the fields without an owner
   bool has_owners = false;     // the spec names systems of record (an `owner` block)
+  const CsvTables* csv = nullptr;  // the CSV tables' rows; null when they were not read
 
   // The claim on `object.field`, or null when no `owner` block names it.
   const Claim* OwnerOf(const schema::Object* object, const std::string& field) const;
@@ -91,6 +102,10 @@ void CheckMapFields(const Context& ctx);
 void CheckRefs(const Context& ctx);
 void CheckPicklistsAndTables(const Context& ctx);
 void CheckWrites(const Context& ctx);
+void CheckRefCycles(const Context& ctx);             // integration_cycles.cpp
+void CheckDoubleWriters(const Context& ctx);        // integration_writers.cpp
+void CheckFlags(const Context& ctx);                // integration_flags.cpp
+void CheckPicklistComparisons(const Context& ctx);  // integration_comparisons.cpp
 
 // ---- helpers over maps
 

@@ -142,8 +142,9 @@ std::string Qualified(const ObjectRef& ref) { return ref.system.text + "." + ref
 }  // namespace integration
 
 void CheckIntegration(const ast::Module& root, const std::vector<const ast::Module*>& imports,
-                      const Systems& systems, diag::DiagnosticSink& sink) {
+                      const Systems& systems, diag::DiagnosticSink& sink, const CsvTables* csv) {
   integration::Context ctx(root, systems, sink);
+  ctx.csv = csv;
   ctx.modules.assign(imports.begin(), imports.end());
   ctx.modules.push_back(&root);
   for (const ast::Module* m : ctx.modules) {
@@ -168,6 +169,10 @@ void CheckIntegration(const ast::Module& root, const std::vector<const ast::Modu
   integration::CheckRefs(ctx);
   integration::CheckPicklistsAndTables(ctx);
   integration::CheckWrites(ctx);
+  integration::CheckRefCycles(ctx);
+  integration::CheckDoubleWriters(ctx);
+  integration::CheckFlags(ctx);
+  integration::CheckPicklistComparisons(ctx);
 }
 
 }  // namespace crmx::check

@@ -74,7 +74,7 @@ class MapFields {
     std::string obj = Quote(Qualified(m.target));
     diag::Diagnostic d = diag::Make(
         diag::Kind::MissingRequiredField, m.name.span,
-        "map " + Quote(m.name.text) + " does not set " + QuoteList(missing) + ", required to create a " + Quote(rm.target->name),
+        "map " + Quote(m.name.text) + " does not set " + QuoteList(missing) + ", required to create " + WithArticle(rm.target->name),
         "creates " + obj + " records without " + QuoteList(missing, 3));
     d.secondary.push_back({m.target.span, "the target object"});
     d.notes.push_back(Quote(m.target.system.text) + " rejects a create without " +
@@ -162,7 +162,7 @@ class MapFields {
                                           ", required to create a line of " + Quote(rm.target->name),
                                       "a row without " + QuoteList(missing, 3));
       d.secondary.push_back({s.target.front().span, "rows of " + Quote(rm.target->name + "." + f.name)});
-      d.notes.push_back(Quote(rm.decl->target.system.text) + " rejects a " + Quote(rm.target->name) +
+      d.notes.push_back(Quote(rm.decl->target.system.text) + " rejects " + WithArticle(rm.target->name) +
                         " whose lines lack " + (missing.size() == 1 ? "it" : "them"));
       d.help = "add it to the row, such as `" + missing.front() + ": ...`";
       ctx_.Report(std::move(d));

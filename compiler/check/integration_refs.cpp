@@ -86,9 +86,9 @@ class Refs {
     diag::Diagnostic d = diag::Make(diag::Kind::RefWrongObject, r.map.span,
                                     "map " + Quote(other.name.text) + " syncs " + Quote(object) + " records, but " +
                                         Quote(field) + " refers to " + QuoteList(targets),
-                                    "an id of a " + Quote(object));
+                                    "an id of " + WithArticle(object));
     d.secondary.push_back({s.target.front().span, Quote(field) + " expects the id of " +
-                                                      (targets.size() == 1 ? "a " + Quote(targets.front())
+                                                      (targets.size() == 1 ? WithArticle(targets.front())
                                                                            : "one of " + QuoteList(targets))});
     std::vector<std::string> candidates;
     for (const auto& [name, decl] : ctx_.maps_by_name) {

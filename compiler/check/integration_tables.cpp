@@ -3,8 +3,8 @@
 // path such as `address.country`, a key of an object literal such as a line row's), a lookup
 // table whose values flow into a restricted picklist and include values outside it (E0411), a
 // lookup table indexed by a source picklist that misses some of its values (E0412, a warning),
-// a table never used (E0413, a warning). Tables read from CSV files are not read by the
-// compiler yet; only literal tables take part.
+// a table never used (E0413, a warning). Tables read from CSV files take part with the rows
+// the CSV phase read (check/csv_tables.h); their values are reported at the table's path.
 #include <algorithm>
 
 #include "compiler/check/integration.h"
@@ -76,13 +76,47 @@ class Tables {
   }
 
  private:
-  // The literal table an expression indexes (`t[k]`), if any.
+  // The literal table, or the CSV table that could be read, an expression indexes (`t[k]`).
   const TableDecl* IndexedTable(const IndexExpr& ix) const {
     const auto* id = ix.operand->As<IdentExpr>();
     if (id == nullptr) return nullptr;
     auto it = ctx_.tables.find(id->name.text);
-    if (it == ctx_.tables.end() || !it->second->value) return nullptr;
+    if (it == ctx_.tables.end() || (!it->second->value && Csv(*it->second) == nullptr)) return nullptr;
     return it->second;
+  }
+
+  const CsvTable* Csv(const TableDecl& t) const {
+    if (ctx_.csv == nullptr) return nullptr;
+    auto it = ctx_.csv->find(&t);
+    return it == ctx_.csv->end() ? nullptr : &it->second;
+  }
+
+  // A CSV table's values outside the picklist, reported at the table's path.
+  void CsvValues(const std::string& target, const std::string& field, const schema::Picklist& p, const TableDecl& t,
+                 const CsvTable& csv, const IndexExpr& use) {
+    std::vector<std::string> names;
+    std::vector<std::string> lines;
+    for (const CsvRow& r : csv.rows) {
+      if (r.value.empty() || Allowed(p, r.value)) continue;
+      if (std::find(names.begin(), names.end(), r.value) == names.end()) names.push_back(r.value);
+      lines.push_back(std::to_string(r.line));
+    }
+    if (names.empty()) return;
+    diag::Diagnostic d = diag::Make(diag::Kind::TableValueNotInPicklist, t.csv_span,
+                                    "table " + Quote(t.name.text) + " has " + (names.size() == 1 ? "a value" : "values") +
+                                        " that " + Quote(field) + " does not allow: " + QuoteList(names),
+                                    "read from this file");
+    d.secondary.push_back({use.span, "flows into " + Quote(target) + " here"});
+    std::string at;
+    for (size_t i = 0; i < lines.size() && i < 8; ++i) at += (i ? ", " : "") + lines[i];
+    if (lines.size() > 8) at += " and " + std::to_string(lines.size() - 8) + " more";
+    d.notes.push_back(Quote(csv.path) + (lines.size() == 1 ? ", line " : ", lines ") + at);
+    d.notes.push_back(Quote(field) + " is a restricted picklist: a record that looks up " +
+                      (lines.size() == 1 ? "this entry" : "these entries") + " would be rejected");
+    std::string near = ClosestName(names.front(), ActiveValues(p));
+    d.help = !near.empty() ? "did you mean " + Quote("\"" + near + "\"") + "?"
+                           : "use values of " + Quote(field) + ": " + QuoteList(ActiveValues(p), 10);
+    ctx_.Report(std::move(d));
   }
 
   void Values(const ResolvedMap& m, const FieldWrite& w, const schema::Picklist& p) {
@@ -124,6 +158,10 @@ class Tables {
   void TableValues(const std::string& target, const std::string& field, const schema::Picklist& p,
                    const TableDecl& t, const IndexExpr& use) {
     if (!reported_.insert(t.name.text + "->" + field).second) return;
+    if (!t.value) {
+      if (const CsvTable* csv = Csv(t)) CsvValues(target, field, p, t, *csv, use);
+      return;
+    }
     std::vector<const LiteralExpr*> bad;
     auto value = [&](const Expr* e) {
       if (const LiteralExpr* lit = StringLiteral(e); lit != nullptr && !Allowed(p, lit->string_value)) bad.push_back(lit);
@@ -162,11 +200,18 @@ class Tables {
       const TableDecl* t = IndexedTable(*ix);
       const auto* key = ix->index->As<IdentExpr>();
       if (t == nullptr || key == nullptr || bound.count(key->name.text) != 0) return;
-      const auto* table = t->value->As<MapExpr>();
+      const auto* table = t->value ? t->value->As<MapExpr>() : nullptr;
+      const CsvTable* csv = t->value ? nullptr : Csv(*t);
       const schema::Field* f = m.source->FindField(key->name.text);
-      if (table == nullptr || f == nullptr || f->type.kind != schema::TypeKind::kPicklist || f->picklist.empty()) return;
+      if ((table == nullptr && csv == nullptr) || f == nullptr || f->type.kind != schema::TypeKind::kPicklist ||
+          f->picklist.empty())
+        return;
       std::set<std::string> keys;
-      if (!TableKeys(*table, keys)) return;
+      if (csv != nullptr) {
+        for (const CsvRow& r : csv->rows) keys.insert(r.key);
+      } else if (!TableKeys(*table, keys)) {
+        return;
+      }
       std::vector<std::string> missing;
       for (const std::string& v : ActiveValues(f->picklist)) {
         if (keys.count(v) == 0) missing.push_back(v);

@@ -158,7 +158,7 @@ class Writes {
         if (s.kind == MapStmtKind::Key && !s.target.empty() && key == nullptr) key = &s;
       }
       diag::Diagnostic d = diag::Make(diag::Kind::WriteModeMismatch, w.span,
-                                      field + " can only be set when a " + Quote(m.target->name) +
+                                      field + " can only be set when " + WithArticle(m.target->name) +
                                           " is created, but map " + Quote(m.decl->name.text) + " only updates records",
                                       "set on create only");
       if (key != nullptr) d.secondary.push_back({key->target.front().span, "keyed on the record's own id: updates only"});

@@ -10,18 +10,22 @@ namespace {
 
 using namespace crmx::ast;
 
+// Edit distance, case-insensitive, where swapping two neighbouring letters is one edit (the
+// optimal string alignment distance): `nmae` is one edit from `name`, as a typo is.
 size_t Distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  auto same = [&](size_t i, size_t j) {
+    return std::tolower(static_cast<unsigned char>(a[i])) == std::tolower(static_cast<unsigned char>(b[j]));
+  };
+  std::vector<size_t> before(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      size_t sub = prev[j - 1] + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                                           std::tolower(static_cast<unsigned char>(b[j - 1]))
-                                       ? 0
-                                       : 1);
+      size_t sub = prev[j - 1] + (same(i - 1, j - 1) ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      if (i > 1 && j > 1 && same(i - 1, j - 2) && same(i - 2, j - 1)) cur[j] = std::min(cur[j], before[j - 2] + 1);
     }
+    std::swap(before, prev);
     std::swap(prev, cur);
   }
   return prev[b.size()];

@@ -1,6 +1,7 @@
 // Defines the loading of systems' schemas and object resolution (see systems.h).
 #include "compiler/check/systems.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "compiler/check/structure.h"
@@ -68,10 +69,35 @@ void Systems::Load(const ast::Module& root, const std::vector<const ast::Module*
           loaded.complete = false;
           continue;
         }
+        // One warning per cause: the same message at several places of the files (five
+        // properties of one unsupported type) is reported once, with the places in a note.
+        std::vector<std::pair<std::string, std::vector<std::string>>> causes;
         for (const schema::ImportWarning& w : result.warnings) {
+          std::string where = w.file + (w.pointer.empty() ? "" : "#" + w.pointer);
+          auto same = std::find_if(causes.begin(), causes.end(), [&](const auto& c) { return c.first == w.message; });
+          if (same == causes.end()) causes.push_back({w.message, {where}});
+          else same->second.push_back(where);
+        }
+        for (const auto& [message, places] : causes) {
           diag::Diagnostic d = diag::Make(diag::Kind::SchemaImportWarning, setting.span,
-                                          w.message + " (" + w.file + (w.pointer.empty() ? "" : "#" + w.pointer) + ")",
+                                          message + " (" + places.front() +
+                                              (places.size() > 1 ? " and " + std::to_string(places.size() - 1) +
+                                                                       (places.size() == 2 ? " other place" : " other places")
+                                                                 : std::string()) +
+                                              ")",
                                           "imported from here");
+          if (places.size() > 1) {
+            std::string list;
+            // A place in the same file as the first is shown by its pointer only.
+            const std::string file = places.front().substr(0, places.front().find('#'));
+            for (size_t i = 1; i < places.size() && i <= 5; ++i) {
+              std::string p = places[i];
+              if (p.size() > file.size() && p.compare(0, file.size() + 1, file + "#") == 0) p = p.substr(file.size());
+              list += (i > 1 ? ", " : "") + p;
+            }
+            if (places.size() > 6) list += " and " + std::to_string(places.size() - 6) + " more";
+            d.notes.push_back("also at " + list);
+          }
           sink.Report(std::move(d));
         }
         for (schema::Object& obj : result.schema.objects) {

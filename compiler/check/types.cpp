@@ -78,13 +78,33 @@ std::string Type::ToString() const {
   return "dyn";
 }
 
+std::string Article(std::string_view word) {
+  if (word.empty()) return "a";
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  // An acronym (`SKU`, `ERP`, `URL`): the name of its first letter decides.
+  if (word.size() >= 2 && upper(word[0]) && upper(word[1])) {
+    return std::string_view("AEFHILMNORSX").find(word[0]) != std::string_view::npos ? "an" : "a";
+  }
+  char c = static_cast<char>(word[0] | 0x20);
+  if (std::string_view("aeio").find(c) != std::string_view::npos) return "an";
+  if (c != 'u') return "a";
+  // A `u` read "you" (uint, unique, user, usage, utility, URL) takes "a"; "unpaid", "update" take "an".
+  std::string lower;
+  for (char x : word.substr(0, 3)) lower.push_back(static_cast<char>(x | 0x20));
+  static const char* const kYou[] = {"uin", "uni", "use", "usa", "usu", "uti", "uri", "url", "ure", "uro"};
+  for (const char* y : kYou) {
+    if (lower == y) return "a";
+  }
+  return "an";
+}
+
+std::string WithArticle(const std::string& word) { return Article(word) + " `" + word + "`"; }
+
 std::string Type::Described() const {
   std::string s = ToString();
-  if (kind == TypeKind::kRecord) return "a `" + s + "` record";
-  if (kind == TypeKind::kUint) return "a uint";
+  if (kind == TypeKind::kRecord) return WithArticle(s) + " record";
   if (kind == TypeKind::kNull) return "null";
-  bool vowel = !s.empty() && std::string("aeio").find(s[0]) != std::string::npos;
-  return (vowel ? "an " : "a ") + s;
+  return Article(s) + " " + s;
 }
 
 std::optional<uint32_t> PicklistMaxLength(const schema::Picklist& picklist) {

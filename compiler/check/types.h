@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/schema/model.h"
@@ -103,6 +104,13 @@ Type FromField(const schema::Field& field, const schema::Schema& schema);
 
 // The maximum length of a picklist's values, when it has values.
 std::optional<uint32_t> PicklistMaxLength(const schema::Picklist& picklist);
+
+// "a" or "an" for `word` as it is read aloud: "an `Invoice`", "a `Customer`", "a uint", "a
+// `User`", "an `SKU`" (an acronym is read letter by letter). Every message that puts an
+// article before a name or a type uses it.
+std::string Article(std::string_view word);
+// `word` in backticks after its article: "an `Invoice`".
+std::string WithArticle(const std::string& word);
 
 // Can `from` be assigned to a place of type `to` without an explicit conversion? (Facets are
 // not considered: lengths and scales are checked separately, as warnings.) Permissive types

@@ -7,7 +7,9 @@
 #include <utility>
 #include <tuple>
 
+#include "compiler/check/csv_tables.h"
 #include "compiler/check/integration.h"
+#include "compiler/check/policies.h"
 #include "compiler/check/structure.h"
 #include "compiler/check/systems.h"
 #include "compiler/check/type_check.h"
@@ -100,12 +102,22 @@ void Compilation::CheckLoaded(const std::string& path, const Loaded& loaded) {
   if (!syntax_ok) return;
   size_t errors_before = sink_.error_count();
   check::CheckStructure(*loaded.module, imports, sink_);
-  if (sink_.error_count() != errors_before || !loaded.module->is_integration()) return;
+  if (sink_.error_count() != errors_before) return;
+  // The policies: names and numbers in syncs, reconciliations and `conflicts` that the runtime
+  // must understand (backoff kinds, strategies, time zones, retry counts).
+  check::CheckPolicies(*loaded.module, imports, sink_);
+  if (!loaded.module->is_integration()) return;
   // Phase 4: the systems' schemas, and the objects the spec names in them.
   check::Systems systems;
   systems.Load(*loaded.module, imports, fs::path(path).parent_path().string(), sink_);
   check::CheckObjectRefs(*loaded.module, systems, sink_);
-  check::CheckIntegration(*loaded.module, imports, systems, sink_);
+  // Phase 5: the CSV tables' files, each relative to the module that declares it.
+  std::vector<std::pair<const ast::Module*, std::string>> table_dirs;
+  for (const ast::Module* m : imports)
+    table_dirs.emplace_back(m, fs::path(sources_.Get(m->file).path()).parent_path().string());
+  table_dirs.emplace_back(loaded.module, fs::path(path).parent_path().string());
+  check::CsvTables csv = check::ReadCsvTables(table_dirs, sink_);
+  check::CheckIntegration(*loaded.module, imports, systems, sink_, &csv);
   check::CheckTypes(*loaded.module, imports, systems, sink_);
 }
 

@@ -671,13 +671,17 @@ bool LoadTable(const TableDecl& t, const std::string& dir, plan::Table& out, std
     errors.push_back("table `" + out.name + "`: `" + path.string() + "` has no column `" + (kc < 0 ? key : val) + "`");
     return false;
   }
-  // The cells are text; a declared value type (`map<string, decimal>`) converts them, as a
-  // connector converts a field of that type.
-  plan::FieldType type = plan::FieldType::kString;
-  if (t.type && t.type->name.text == "map" && t.type->args.size() == 2) {
-    const std::string& v = t.type->args[1].name.text;
-    type = v == "decimal" ? plan::FieldType::kDecimal : v == "int" ? plan::FieldType::kInt
+  // The cells are text; a declared type (`map<string, decimal>`, `map<int, string>`) converts
+  // them, keys and values, as a connector converts a field of that type (the checker types the
+  // table's keys and values by it, and reads the file to check that they convert: E0307).
+  auto field_type = [](const std::string& v) {
+    return v == "decimal" ? plan::FieldType::kDecimal : v == "int" ? plan::FieldType::kInt
          : v == "double" ? plan::FieldType::kDouble : v == "bool" ? plan::FieldType::kBool : plan::FieldType::kString;
+  };
+  plan::FieldType type = plan::FieldType::kString, key_type = plan::FieldType::kString;
+  if (t.type && t.type->name.text == "map" && t.type->args.size() == 2) {
+    key_type = field_type(t.type->args[0].name.text);
+    type = field_type(t.type->args[1].name.text);
   }
   int64_t number = 1;
   bool ok = true;
@@ -687,13 +691,16 @@ bool LoadTable(const TableDecl& t, const std::string& dir, plan::Table& out, std
     std::vector<std::string> cells = connectors::SplitCsvLine(line);
     if (static_cast<size_t>(std::max(kc, vc)) >= cells.size()) continue;
     Value v = connectors::FromText(cells[vc], type, val.empty() ? "value" : val).Owned();
-    if (v.IsError()) {
+    Value k = key_type == plan::FieldType::kString ? Value::String(cells[kc])
+                                                   : connectors::FromText(cells[kc], key_type, key.empty() ? "key" : key).Owned();
+    for (const Value* x : {&k, &v}) {
+      if (!x->IsError()) continue;
       errors.push_back("table `" + out.name + "`: " + path.string() + " line " + std::to_string(number) + ": " +
-                       v.ErrorReason());
+                       x->ErrorReason());
       ok = false;
-      continue;
     }
-    out.entries.emplace_back(Value::String(cells[kc]), std::move(v));
+    if (k.IsError() || v.IsError()) continue;
+    out.entries.emplace_back(std::move(k), std::move(v));
   }
   return ok;
 }

@@ -284,6 +284,18 @@ std::string ClosestKeyword(const std::string& word, const antlr4::misc::Interval
 
 void CrmxErrorStrategy::ReportExpected(antlr4::Parser* recognizer, antlr4::Token* found,
                                        const antlr4::misc::IntervalSet& expected, bool missing) {
+  // A comma that could only be a trailing one (`f(a, b,` before `)`), followed by a token that
+  // is neither an argument nor the closer: the parser's decision fails at the `,`, but the
+  // mistake is the token after it, often on the next line. Report that one.
+  if (found != nullptr && found->getType() == P::COMMA &&
+      (expected.contains(static_cast<size_t>(P::RPAREN)) || expected.contains(static_cast<size_t>(P::RBRACKET)) ||
+       expected.contains(static_cast<size_t>(P::RBRACE)))) {
+    const antlr4::Token* next = NextVisible(session_, found);
+    if (next != nullptr && next->getType() != antlr4::Token::EOF && next->getType() != P::RPAREN &&
+        next->getType() != P::RBRACKET && next->getType() != P::RBRACE) {
+      found = const_cast<antlr4::Token*>(next);
+    }
+  }
   if (found != nullptr &&
       std::find(session_.bad_token_indexes.begin(), session_.bad_token_indexes.end(), found->getTokenIndex()) !=
           session_.bad_token_indexes.end()) {

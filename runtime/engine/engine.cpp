@@ -555,7 +555,6 @@ class MapRun {
     }
     for (const plan::Step& s : map_.steps) {
       steps_.push_back(Bind(s.program, s.bindings));
-      probes_.push_back(s.flag_probe ? Bind(*s.flag_probe, s.bindings) : Bound{});
       out_index_.push_back(OutIndex(s.target));
     }
     for (size_t i = 0; i < map_.steps.size(); ++i)
@@ -705,6 +704,7 @@ class MapRun {
     for (size_t i = 0; i < steps_.size(); ++i) {
       const plan::Step& s = map_.steps[i];
       if (s.kind == plan::StepKind::kRequire) continue;
+      const uint64_t fallbacks = vm_.fallbacks_taken();
       Value v = key_step_ && i == *key_step_ ? key_value : Eval(steps_[i], row);
       if (s.kind == plan::StepKind::kRef) {
         std::string src = KeyText(v);
@@ -724,14 +724,10 @@ class MapRun {
       if (s.kind == plan::StepKind::kKey && v.IsNull()) {
         return Queue(rep.error, Status::kError, file, line, {"key " + s.target + " has no value"});
       }
-      if (s.flag) {
-        bool fires = true;
-        if (probes_[i].program) {
-          Value first = Eval(probes_[i], row);
-          fires = first.IsNull() || first.IsError();
-        }
-        if (fires) flags_.push_back(&*s.flag);
-      }
+      // `flag` is raised when the assignment used a fallback: a `??` anywhere in its value (in
+      // an object literal, a list macro) took its right side. The plan's flag_probe saw only a
+      // `??` at the top, so a flag on `{value: x ?? y}` was raised for every record.
+      if (s.flag && vm_.fallbacks_taken() != fallbacks) flags_.push_back(&*s.flag);
       if (out_index_[i] < out_.size()) out_[out_index_[i]] = std::move(v);
     }
     if (writer == nullptr) return Queue(rep.error, Status::kError, file, line, {"the map has no key: cannot upsert"});
@@ -1382,7 +1378,7 @@ class MapRun {
   bool keep_ids_;  // another map `ref`s this one: keep its outcomes and id cross-reference
   vm::VM vm_;
   const plan::Sync* sync_ = nullptr;
-  std::vector<Bound> when_, steps_, probes_, shared_;
+  std::vector<Bound> when_, steps_, shared_;
   std::vector<size_t> out_index_;  // per step: its target field's position in out_
   std::optional<size_t> key_step_;
   std::vector<Related> related_;

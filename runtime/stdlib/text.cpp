@@ -160,8 +160,11 @@ std::string Join(std::span<const std::string> parts, std::string_view separator)
   return out;
 }
 
-Result<bool> Matches(std::string_view text, std::string_view pattern) {
-  // A small per-thread cache: the same few patterns run for every record.
+namespace {
+
+// The compiled `pattern`, from a small per-thread cache (the same few patterns run for every
+// record); null with `error` set when it is not a valid RE2 expression.
+const RE2* Compiled(std::string_view pattern, std::string& error) {
   thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
   auto it = cache.find(std::string(pattern));
   if (it == cache.end()) {
@@ -172,8 +175,57 @@ Result<bool> Matches(std::string_view text, std::string_view pattern) {
     it = cache.emplace(std::string(pattern), std::move(re)).first;
   }
   const RE2& re = *it->second;
-  if (!re.ok()) return Fail("invalid regular expression " + Quote(pattern) + ": " + re.error());
-  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), re);
+  if (!re.ok()) {
+    error = "invalid regular expression " + Quote(pattern) + ": " + re.error();
+    return nullptr;
+  }
+  return &re;
+}
+
+}  // namespace
+
+Result<bool> Matches(std::string_view text, std::string_view pattern) {
+  std::string error;
+  const RE2* re = Compiled(pattern, error);
+  if (re == nullptr) return Fail(error);
+  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re);
+}
+
+std::string Digits(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c >= '0' && c <= '9') out += c;
+  }
+  return out;
+}
+
+Result<std::string> ReReplace(std::string_view text, std::string_view pattern, std::string_view replacement) {
+  std::string error;
+  const RE2* re = Compiled(pattern, error);
+  if (re == nullptr) return Fail(error);
+  re2::StringPiece rewrite(replacement.data(), replacement.size());
+  if (!re->CheckRewriteString(rewrite, &error)) {
+    return Fail("invalid replacement " + Quote(replacement) + " for " + Quote(pattern) + ": " + error);
+  }
+  std::string out(text);
+  RE2::GlobalReplace(&out, *re, rewrite);
+  return out;
+}
+
+Result<std::string> ReExtract(std::string_view text, std::string_view pattern) {
+  std::string error;
+  const RE2* re = Compiled(pattern, error);
+  if (re == nullptr) return Fail(error);
+  re2::StringPiece input(text.data(), text.size());
+  re2::StringPiece groups[2];
+  int n = re->NumberOfCapturingGroups() > 0 ? 2 : 1;
+  if (!re->Match(input, 0, input.size(), RE2::UNANCHORED, groups, n)) {
+    return Fail(Quote(text) + " does not match " + Quote(pattern));
+  }
+  const re2::StringPiece& got = groups[n - 1];
+  if (got.data() == nullptr) return Fail("the first group of " + Quote(pattern) + " took no part in the match of " + Quote(text));
+  return std::string(got.data(), got.size());
 }
 
 namespace {

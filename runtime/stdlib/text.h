@@ -1,4 +1,5 @@
-// Defines std.text: trim, upper, lower, truncate, replace, split, join, matches and format, over
+// Defines std.text: trim, upper, lower, truncate, replace, split, join, matches, digits,
+// re_replace, re_extract and format, over
 // UTF-8 strings. Semantics follow CEL's string extensions where CEL defines them (docs/stdlib.md
 // is the reference): lengths and positions count Unicode code points, never bytes, and no
 // function splits a code point. Invalid UTF-8 bytes count as one code point each (U+FFFD).
@@ -38,6 +39,16 @@ std::string Join(std::span<const std::string> parts, std::string_view separator)
 // CEL `matches`: true when the RE2 pattern matches anywhere in `text` (use ^...$ to anchor).
 // Fails when the pattern is not a valid RE2 expression. Compiled patterns are cached per thread.
 Result<bool> Matches(std::string_view text, std::string_view pattern);
+// The ASCII digits 0-9 of `text`, in order ("+1 (415) 555-0100" -> "14155550100").
+std::string Digits(std::string_view text);
+// Every non-overlapping match of the RE2 `pattern` in `text` replaced by `replacement`, left to
+// right, in which `\0` is the whole match and `\1`..`\9` its groups (`\\` a backslash). Fails when
+// the pattern is not a valid RE2 expression or the replacement names a group it does not have.
+Result<std::string> ReReplace(std::string_view text, std::string_view pattern, std::string_view replacement);
+// The first match of `pattern` in `text`: its first group when the pattern has groups, else the
+// whole match. Fails when nothing matches (or the first group took no part in the match), and
+// when the pattern is not valid.
+Result<std::string> ReExtract(std::string_view text, std::string_view pattern);
 
 // A `format` argument. Lists and maps are formatted by the caller (the VM) into text first.
 using FormatArg = std::variant<std::monostate, bool, int64_t, uint64_t, double, decimal::Decimal, std::string_view,

@@ -89,6 +89,10 @@ constexpr BuiltinInfo kBuiltins[] = {
     {"format_date", Builtin::kFormatDate, 2, 2},
     {"format_datetime", Builtin::kFormatDatetime, 2, 3},
     {"sf_id18", Builtin::kSfId18, 1, 1},
+    {"digits", Builtin::kDigits, 1, 1},
+    {"re_replace", Builtin::kReReplace, 3, 3},
+    {"re_extract", Builtin::kReExtract, 2, 2},
+    {"date", Builtin::kDate, 1, 1},
 };
 
 Value NoOverload(Builtin b, const Value* args, size_t n) {

@@ -164,6 +164,12 @@ enum class Builtin : uint16_t {
   kFormatDate,
   kFormatDatetime,
   kSfId18,
+  kDigits,
+  kReReplace,
+  kReExtract,
+  // `date("2024-01-19")`: a date from ISO 8601 text (YYYY-MM-DD), or the day of a date or
+  // datetime. Last, so earlier builtins keep their numbers.
+  kDate,
 };
 
 // The first builtin of the standard modules: from here on, CallStd() runs them.

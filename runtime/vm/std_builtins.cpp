@@ -540,6 +540,15 @@ Value VM::CallExtension(Builtin b, Value* args, size_t n) {
     case Builtin::kSfId18:
       if (!text(0)) break;
       return StrResult(b == Builtin::kCurrencyOf ? stdlib::CurrencyOf(x.AsText()) : stdlib::SfId18(x.AsText()));
+    case Builtin::kDigits:
+      if (!text(0)) break;
+      return Str(stdlib::Digits(x.AsText()));
+    case Builtin::kReReplace:
+      if (!text(0) || !text(1) || !text(2)) break;
+      return StrResult(stdlib::ReReplace(x.AsText(), args[1].AsText(), args[2].AsText()));
+    case Builtin::kReExtract:
+      if (!text(0) || !text(1)) break;
+      return StrResult(stdlib::ReExtract(x.AsText(), args[1].AsText()));
     case Builtin::kE164:
       if (!text(0) || (n == 2 && !text(1))) break;
       return StrResult(stdlib::E164(x.AsText(), n == 2 ? args[1].AsText() : std::string_view()));
@@ -569,6 +578,10 @@ Value VM::CallExtension(Builtin b, Value* args, size_t n) {
       return FromResult<stdlib::DateTime>(
           stdlib::ParseDateTime(x.AsText(), args[1].AsText(), n == 3 ? args[2].AsText() : std::string_view("UTC")),
           FromDateTime);
+    case Builtin::kDate:
+      if (x.kind() == Kind::kTimestamp) return FromDate(ToDate(x.AsTime()));
+      if (!text(0)) break;
+      return FromResult<stdlib::Date>(stdlib::ParseDate(x.AsText(), "%Y-%m-%d"), FromDate);
     case Builtin::kFormatDate:
       if (x.kind() != Kind::kTimestamp || !text(1)) break;
       return StrResult(stdlib::FormatDate(ToDate(x.AsTime()), args[1].AsText()));

@@ -457,8 +457,12 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
       case Op::kCoalesce: {
         const Value& v = stack_.back();
         // A hold is not handled by a fallback: it parks the record.
-        if ((!v.IsNull() && !v.IsError()) || v.IsHold()) pc = static_cast<size_t>(in.arg);
-        else stack_.pop_back();
+        if ((!v.IsNull() && !v.IsError()) || v.IsHold()) {
+          pc = static_cast<size_t>(in.arg);
+        } else {
+          stack_.pop_back();
+          ++fallbacks_taken_;
+        }
         break;
       }
       case Op::kSelect:

@@ -6,6 +6,7 @@
 // after the first run. Not thread-safe: one VM per thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,6 +34,11 @@ class VM {
   // unless the result is made Owned().
   value::Value Run(const Program& program, std::span<const value::Value> inputs);
 
+  // How many times a `??` has used its fallback (its value was null or an error) in all the
+  // runs of this VM so far: a caller that compares it before and after a run knows whether that
+  // run used a fallback anywhere (the engine raises an assignment's `flag` on it).
+  uint64_t fallbacks_taken() const { return fallbacks_taken_; }
+
  private:
   value::Value CallBuiltin(Builtin b, value::Value* args, size_t n);
   // The CEL extension functions and the standard modules (std_builtins.cpp).
@@ -45,6 +51,7 @@ class VM {
   // Text of `format` arguments formatted by the VM (lists, maps, durations), reused between
   // calls.
   std::vector<std::string> scratch_;
+  uint64_t fallbacks_taken_ = 0;
 };
 
 // CEL arithmetic and comparisons on values, shared by the VM and constant folding. Each

@@ -42,12 +42,12 @@ TEST_CASE("explain prints the page for a code in any case") {
 }
 
 TEST_CASE("explain of an unknown code names the closest codes and exits 2") {
-  Captured c = Run({"explain", "E0109"});
+  Captured c = Run({"explain", "E0909"});
   CHECK(c.exit_code == 2);
   CHECK(c.out.empty());
   CHECK(c.err ==
-        "error: `E0109` is not a crmx diagnostic code\n"
-        "  = help: the closest codes are `E0009`, `E0101`, `E0102`\n"
+        "error: `E0909` is not a crmx diagnostic code\n"
+        "  = help: the closest codes are `E0009`, `E0109`, `E0209`\n"
         "  = note: `crmxc explain` with no code lists every code\n");
   CHECK(Run({"explain", "nonsense"}).err.find("closest") == std::string::npos);
 }

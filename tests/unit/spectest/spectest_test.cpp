@@ -351,3 +351,25 @@ TEST_CASE("the memory connector writes nested fields and numbers records of a ta
   CHECK(value::Display(*FieldOf(records[1], "CustomerRef")) == "{\"value\": \"4\"}");
   CHECK(value::Display(*FieldOf(records[1], "Id")) == "\"8\"");
 }
+
+TEST_CASE("a flag on an object literal is raised only when a fallback inside it was used") {
+  plan::Plan p = BuildSpec("tests/unit/spectest/flags/flags.crmx");
+  std::map<std::string, spectest::TestResult> results = ByName(spectest::RunSpecTests(p, {}));
+  const spectest::TestResult& with_city = Result(results, "a company with a city is not flagged");
+  CHECK_MESSAGE(with_city.passed, spectest::FailureText(with_city));
+  CHECK(Mentions(with_city.happened, "wrote erp.Customer"));
+  CHECK_FALSE(Mentions(with_city.happened, "flagged"));
+  const spectest::TestResult& without = Result(results, "a company without a city is flagged");
+  CHECK_MESSAGE(without.passed, spectest::FailureText(without));
+  CHECK(Mentions(without.happened, "flagged \"address:no_city\""));
+}
+
+TEST_CASE("a CSV table's key cells are converted by the declared key type") {
+  plan::Plan p = BuildSpec("tests/unit/spectest/csv_keys/csv_keys.crmx");
+  REQUIRE(p.tables.size() == 1);
+  REQUIRE(p.tables[0].entries.size() == 2);
+  CHECK(p.tables[0].entries[1].first.kind() == Kind::kInt);
+  auto results = spectest::RunSpecTests(p, {});
+  REQUIRE(results.size() == 1);
+  CHECK_MESSAGE(results[0].passed, spectest::FailureText(results[0]));
+}

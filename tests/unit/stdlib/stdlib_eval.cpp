@@ -271,6 +271,18 @@ class Evaluator {
       if (n != 2 || !Str(a, 0) || !Str(a, 1)) return bad();
       return From(sl::Matches(*Str(a, 0), *Str(a, 1)));
     }
+    if (f == "digits") {
+      if (n != 1 || !Str(a, 0)) return bad();
+      return From(sl::Result<std::string>(sl::Digits(*Str(a, 0))));
+    }
+    if (f == "re_replace") {
+      if (n != 3 || !Str(a, 0) || !Str(a, 1) || !Str(a, 2)) return bad();
+      return From(sl::ReReplace(*Str(a, 0), *Str(a, 1), *Str(a, 2)));
+    }
+    if (f == "re_extract") {
+      if (n != 2 || !Str(a, 0) || !Str(a, 1)) return bad();
+      return From(sl::ReExtract(*Str(a, 0), *Str(a, 1)));
+    }
     if (f == "format") {
       if (n < 1 || !Str(a, 0)) return bad();
       std::vector<sl::FormatArg> args;

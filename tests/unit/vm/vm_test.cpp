@@ -183,6 +183,13 @@ TEST_CASE("the standard modules run on the VM, failures are errors with the stdl
   CHECK(Eval("format(\"%q\", 1)").rfind("error(", 0) == 0);
   CHECK(Eval("sf_id18(\"001A000000xyzab\")") == "\"001A000000xyzabIAA\"");
   CHECK(Eval("sf_id18(\"nope\") ?? \"\"") == "\"\"");
+  CHECK(Eval("digits(\"+1 (415) 555-0100\")") == "\"14155550100\"");
+  CHECK(Eval("\"Acme   Corp\".re_replace(\"\\\\s+\", \" \")") == "\"Acme Corp\"");
+  CHECK(Eval("re_replace(\"2024-01-19\", \"(\\\\d+)-(\\\\d+)-(\\\\d+)\", \"\\\\3.\\\\2.\\\\1\")") == "\"19.01.2024\"");
+  CHECK(Eval("re_replace(\"x\", \"(\", \"\")").rfind("error(invalid regular expression", 0) == 0);
+  CHECK(Eval("re_extract(\"Order PO-4711\", \"PO-(\\\\d+)\")") == "\"4711\"");
+  CHECK(Eval("re_extract(\"no order\", \"PO-(\\\\d+)\") ?? \"none\"") == "\"none\"");
+  CHECK(Eval("digits(null) ?? \"none\"") == "\"none\"");
   CHECK(Eval("format_date(parse_date(\"19/01/2024\", \"%d/%m/%Y\"), \"%F\")") == "\"2024-01-19\"");
   CHECK(Eval("parse_datetime(\"2024-01-19 09:42\", \"%Y-%m-%d %H:%M\", \"America/New_York\")") ==
         "timestamp(\"2024-01-19T14:42:00Z\")");

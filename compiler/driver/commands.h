@@ -14,5 +14,7 @@ void RegisterSchema(CLI::App& root, int& exit_code);   // cmd_schema.cpp
 void RegisterEval(CLI::App& root, int& exit_code);     // cmd_eval.cpp
 void RegisterBuild(CLI::App& root, int& exit_code);    // cmd_build.cpp
 void RegisterTest(CLI::App& root, int& exit_code);     // cmd_test.cpp
+void RegisterFmt(CLI::App& root, int& exit_code);      // cmd_fmt.cpp
+void RegisterGraph(CLI::App& root, int& exit_code);    // cmd_graph.cpp: graph and lineage
 
 }  // namespace crmx::driver

@@ -69,11 +69,20 @@ bool BuildSpecPlan(Compilation& comp, const std::string& spec, SpecPlan& out, st
   in.types = &types;
   in.compiler_version = std::string("crmxc ") + kVersion;
   out.plan = ir::BuildPlan(in, out.errors, out.warnings);
+  out.modules.push_back(root);
+  out.modules.insert(out.modules.end(), import_modules.begin(), import_modules.end());
   return true;
 }
 
 int CheckAndBuildPlan(const std::string& spec, const std::string& purpose, plan::Plan& out) {
   Compilation comp;
+  SpecPlan built;
+  int code = CheckAndBuildPlan(spec, purpose, comp, built);
+  if (code == 0) out = std::move(built.plan);
+  return code;
+}
+
+int CheckAndBuildPlan(const std::string& spec, const std::string& purpose, Compilation& comp, SpecPlan& built) {
   std::string error;
   if (!comp.CheckFile(spec, error)) {
     std::cerr << "error: " << error << "\n";
@@ -91,7 +100,6 @@ int CheckAndBuildPlan(const std::string& spec, const std::string& purpose, plan:
     std::cerr << "error: `" << spec << "` has errors: no " << purpose << "\n";
     return 1;
   }
-  SpecPlan built;
   bool usage = false;
   if (!BuildSpecPlan(comp, spec, built, error, usage)) {
     std::cerr << "error: " << error << "\n";
@@ -103,7 +111,6 @@ int CheckAndBuildPlan(const std::string& spec, const std::string& purpose, plan:
     std::cerr << "error: `" << spec << "` cannot be built: no " << purpose << "\n";
     return 1;
   }
-  out = std::move(built.plan);
   return 0;
 }
 

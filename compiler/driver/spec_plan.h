@@ -16,6 +16,7 @@ struct SpecPlan {
   plan::Plan plan;
   std::vector<std::string> errors;    // constructs the builder cannot build, unreadable csv tables
   std::vector<std::string> warnings;  // e.g. a function the VM does not implement
+  std::vector<const ast::Module*> modules;  // the integration, then its imports (owned by the Compilation)
 };
 
 // The integration spec a command line names: a .crmx file, or a folder holding exactly one at
@@ -33,5 +34,8 @@ bool BuildSpecPlan(Compilation& comp, const std::string& spec, SpecPlan& out, st
 // "`SPEC` has errors: no PURPOSE" (or "cannot be built: no PURPOSE"). Returns the exit status:
 // 0 built, 1 the spec has errors or cannot be built, 2 unreadable input.
 int CheckAndBuildPlan(const std::string& spec, const std::string& purpose, plan::Plan& out);
+// The same, keeping what the plan was built from (the modules, in `comp`), for the commands
+// that read both (graph, lineage).
+int CheckAndBuildPlan(const std::string& spec, const std::string& purpose, Compilation& comp, SpecPlan& out);
 
 }  // namespace crmx::driver

@@ -570,11 +570,17 @@ std::string BuildSearchBody(const ReadRequest& req, const std::string& since_ms,
     out += ",\"operator\":\"GTE\",\"value\":";
     AppendJsonString(out, since_ms);
     out += "}]}],";
+  } else {
+    // HubSpot's own OpenAPI document requires filterGroups, sorts, properties, limit and
+    // `after` in every search (tests/openapi checks it): empty lists and "0" when unused.
+    out += "\"filterGroups\":[],";
   }
   if (!req.cursor.empty()) {
     out += "\"sorts\":[{\"propertyName\":";
     AppendJsonString(out, req.cursor);
     out += ",\"direction\":\"ASCENDING\"}],";
+  } else {
+    out += "\"sorts\":[],";
   }
   out += "\"properties\":[";
   std::vector<std::string> props = Properties(req);
@@ -582,11 +588,8 @@ std::string BuildSearchBody(const ReadRequest& req, const std::string& since_ms,
     if (i) out += ",";
     AppendJsonString(out, props[i]);
   }
-  out += "],\"limit\":" + std::to_string(limit);
-  if (!after.empty()) {
-    out += ",\"after\":";
-    AppendJsonString(out, after);
-  }
+  out += "],\"limit\":" + std::to_string(limit) + ",\"after\":";
+  AppendJsonString(out, after.empty() ? "0" : after);
   return out + "}";
 }
 

@@ -50,7 +50,7 @@ bool ParseMsDate(std::string_view text, std::string& rfc3339);
 std::string BuildWhere(const ReadRequest& req);
 
 // `If-Modified-Since` for a read: req.since in whole seconds, UTC, as Xero takes it
-// ("2024-10-01T12:00:00"); "" when the read has no cursor on UpdatedDateUTC or no since.
+// ("2024-10-01T12:00:00Z", RFC 3339 as its OpenAPI document says); "" when the read has no cursor on UpdatedDateUTC or no since.
 std::string IfModifiedSince(const ReadRequest& req);
 
 // The path and query of page `page` (1-based) of a read: "/Contacts?page=2&pageSize=100&

@@ -117,7 +117,7 @@ TEST_CASE("xero: a read pages by the cursor, asks If-Modified-Since and pushes o
                   SourceCondition{"Name", FilterOp::kNe, Value::String("x"), 0},             // keeps nulls: not pushed
                   SourceCondition{"Balances.AccountsReceivable.Outstanding", FilterOp::kGt, Value::Int(5), 0}};  // dotted
   CHECK(xero::BuildWhere(req) == "ContactNumber==\"C-1\" AND IsCustomer==true");
-  CHECK(xero::IfModifiedSince(req) == "2024-10-01T12:00:00");
+  CHECK(xero::IfModifiedSince(req) == "2024-10-01T12:00:00Z");
   CHECK(xero::ReadPath(req, 3, 500) ==
         "/Contacts?page=3&pageSize=500&order=UpdatedDateUTC%20ASC&where=ContactNumber%3D%3D%22C-1%22%20AND%20IsCustomer%3D%3Dtrue");
   req.cursor = "Name";

@@ -7,6 +7,7 @@
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/commands.h"
 #include "compiler/driver/pipeline.h"
+#include "compiler/driver/spec_paths.h"
 
 namespace crmx::driver {
 
@@ -20,39 +21,9 @@ struct CheckOptions {
   bool deny_warnings = false;
 };
 
-// Expands directories into their .crmx files (sorted, recursive); files are kept as given.
-bool ExpandPaths(const std::vector<std::string>& in, std::vector<std::string>& out) {
-  for (const std::string& p : in) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && it->path().extension() == ".crmx") found.push_back(it->path().string());
-      }
-      if (ec) {
-        std::cerr << "error: cannot read directory `" << p << "`: " << ec.message() << "\n";
-        return false;
-      }
-      std::sort(found.begin(), found.end());
-      if (found.empty()) {
-        std::cerr << "error: no .crmx files under `" << p << "`\n";
-        return false;
-      }
-      out.insert(out.end(), found.begin(), found.end());
-    } else if (fs::exists(p, ec)) {
-      out.push_back(p);
-    } else {
-      std::cerr << "error: cannot read `" << p << "`: no such file or directory\n";
-      return false;
-    }
-  }
-  return true;
-}
-
 int RunCheck(const CheckOptions& opt) {
   std::vector<std::string> files;
-  if (!ExpandPaths(opt.paths, files)) return 2;
+  if (!ExpandSpecPaths(opt.paths, PathOptions{false, true}, files)) return 2;
   Compilation comp;
   for (const std::string& f : files) {
     std::string io_error;

@@ -12,6 +12,7 @@
 
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/commands.h"
+#include "compiler/driver/spec_paths.h"
 #include "compiler/fmt/diff.h"
 #include "compiler/fmt/format.h"
 
@@ -26,34 +27,6 @@ struct FmtOptions {
   bool diff = false;
   std::vector<std::string> paths;
 };
-
-// Expands directories into their .crmx files (sorted, recursive); files and `-` are kept as given.
-bool ExpandFmtPaths(const std::vector<std::string>& in, std::vector<std::string>& out) {
-  for (const std::string& p : in) {
-    std::error_code ec;
-    if (p == "-") {
-      out.push_back(p);
-    } else if (fs::is_directory(p, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && it->path().extension() == ".crmx") found.push_back(it->path().string());
-      }
-      if (ec) {
-        std::cerr << "error: cannot read directory `" << p << "`: " << ec.message() << "\n";
-        return false;
-      }
-      std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
-    } else if (fs::exists(p, ec)) {
-      out.push_back(p);
-    } else {
-      std::cerr << "error: cannot read `" << p << "`: no such file or directory\n";
-      return false;
-    }
-  }
-  return true;
-}
 
 enum class Outcome { Unchanged, Changed, Failed };
 
@@ -118,7 +91,7 @@ Outcome FormatOne(const std::string& path, const FmtOptions& opt) {
 
 int RunFmt(const FmtOptions& opt) {
   std::vector<std::string> files;
-  if (!ExpandFmtPaths(opt.paths, files)) return 2;
+  if (!ExpandSpecPaths(opt.paths, PathOptions{true, false}, files)) return 2;
   size_t changed = 0, failed = 0;
   for (const std::string& f : files) {
     Outcome o = FormatOne(f, opt);

@@ -4,37 +4,18 @@
 #include "compiler/syntax/layout.h"
 
 #include <antlr4-runtime.h>
-#include <pthread.h>
 
 #include <functional>
 #include <string>
 
 #include "CrmxLexer.h"
 #include "CrmxParser.h"
+#include "compiler/syntax/large_stack.h"
 
 namespace crmx::syntax {
 namespace {
 
 using P = crmx_antlr::CrmxParser;
-
-void RunWithLargeStack(const std::function<void()>& fn) {
-  constexpr size_t kStack = 256u << 20;  // reserved, not committed
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, kStack);
-  pthread_t thread;
-  auto trampoline = [](void* arg) -> void* {
-    (*static_cast<const std::function<void()>*>(arg))();
-    return nullptr;
-  };
-  if (pthread_create(&thread, &attr, trampoline, const_cast<std::function<void()>*>(&fn)) != 0) {
-    pthread_attr_destroy(&attr);
-    fn();
-    return;
-  }
-  pthread_attr_destroy(&attr);
-  pthread_join(thread, nullptr);
-}
 
 // True for the contexts whose `{ ... }` holds statements.
 bool HasStatementBlock(antlr4::ParserRuleContext* c) {

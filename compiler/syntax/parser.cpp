@@ -7,11 +7,10 @@
 // stack, and every exception stops at this file.
 #include "compiler/syntax/parser.h"
 
-#include <pthread.h>
-
 #include <cctype>
 #include <functional>
 
+#include "compiler/syntax/large_stack.h"
 #include "compiler/syntax/parse_session.h"
 
 namespace crmx::syntax {
@@ -65,27 +64,6 @@ std::string Sanitize(const std::string& text, std::vector<uint32_t>& cp_to_byte,
   }
   cp_to_byte.push_back(static_cast<uint32_t>(text.size()));
   return out;
-}
-
-// Runs `fn` on a thread with a large stack (recursive descent on deeply nested input), and
-// waits for it.
-void RunWithLargeStack(const std::function<void()>& fn) {
-  constexpr size_t kStack = 256u << 20;  // reserved, not committed
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, kStack);
-  pthread_t thread;
-  auto trampoline = [](void* arg) -> void* {
-    (*static_cast<const std::function<void()>*>(arg))();
-    return nullptr;
-  };
-  if (pthread_create(&thread, &attr, trampoline, const_cast<std::function<void()>*>(&fn)) != 0) {
-    pthread_attr_destroy(&attr);
-    fn();  // no thread to be had: run here, with the caps as the only guard
-    return;
-  }
-  pthread_attr_destroy(&attr);
-  pthread_join(thread, nullptr);
 }
 
 // Reports bad characters, unterminated strings and comments; returns false when the input

@@ -4,6 +4,7 @@ journals and records. Standard library only."""
 import collections
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -99,6 +100,22 @@ def salesforce_profile(sf_url, systems):
     """A profile's text: SALESFORCE_PROFILE with the emulator at sf_url, then `systems`, the YAML of
     the target's other systems (members of `emulators`: indented by four spaces)."""
     return SALESFORCE_PROFILE.format(sf=sf_url) + systems
+
+
+def hubspot_schemas_with_key(work, objects, name, label, description, group):
+    """schemas/hubspot copied under `work`, with a custom text property of unique values (what a
+    test upserts by) added to `objects` (`companies`, `deals`); returns the copy's folder."""
+    d = os.path.join(work, "hubspot-schemas")
+    shutil.copytree(os.path.join(ROOT, "schemas", "hubspot"), d)
+    path = os.path.join(d, f"{objects}.properties.json")
+    doc = json.load(open(path))
+    doc["results"].append({
+        "name": name, "label": label, "type": "string", "fieldType": "text", "description": description,
+        "groupName": group, "options": [], "calculated": False, "externalOptions": False, "hasUniqueValue": True,
+        "hidden": False, "formField": False,
+        "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False}})
+    json.dump(doc, open(path, "w"), indent=1)
+    return d
 
 
 def run(cmd, env=None, check=True):

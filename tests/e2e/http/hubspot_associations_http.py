@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sys
 import time
 import urllib.error
@@ -86,17 +85,9 @@ integration hubspot_associations_e2e version "1.0" {{
 
 def schemas_dir(work):
     """schemas/hubspot with a custom unique `crmx_source_id` on deals (the target's upsert key)."""
-    d = os.path.join(work, "hubspot-schemas")
-    shutil.copytree(os.path.join(harness.ROOT, "schemas", "hubspot"), d)
-    path = os.path.join(d, "deals.properties.json")
-    doc = json.load(open(path))
-    doc["results"].append({
-        "name": "crmx_source_id", "label": "Source deal id", "type": "string", "fieldType": "text",
-        "description": "The source portal's deal id (a custom property with unique values)", "groupName": "dealinformation",
-        "options": [], "calculated": False, "externalOptions": False, "hasUniqueValue": True, "hidden": False,
-        "formField": False, "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False}})
-    json.dump(doc, open(path, "w"), indent=1)
-    return d
+    return harness.hubspot_schemas_with_key(work, "deals", "crmx_source_id", "Source deal id",
+                                            "The source portal's deal id (a custom property with unique values)",
+                                            "dealinformation")
 
 
 def seed(work):

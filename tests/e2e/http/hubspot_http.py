@@ -22,7 +22,6 @@ crmx-run runs (with its state and ledger) until nothing is left to retry, at mos
 import argparse
 import json
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -30,18 +29,7 @@ import harness  # noqa: E402
 
 TOKEN = "crmx-test-hubspot-token"
 
-PROFILE = """default_target: emulators
-targets:
-  emulators:
-    crm:
-      kind: salesforce
-      base_url: {sf}
-      api_version: v61.0
-      auth:
-        method: oauth2_client_credentials
-        client_id: crmx-test-client
-        client_secret: env:CRMX_SF_CLIENT_SECRET
-    hub:
+PROFILE = """    hub:
       kind: hubspot
       base_url: {hub}
       auth:
@@ -76,17 +64,9 @@ integration hubspot_e2e version "1.0" {{
 
 def hub_schemas(work):
     """schemas/hubspot with a custom unique `crmx_account_id` on companies."""
-    d = os.path.join(work, "hubspot-schemas")
-    shutil.copytree(os.path.join(harness.ROOT, "schemas", "hubspot"), d)
-    path = os.path.join(d, "companies.properties.json")
-    doc = json.load(open(path))
-    doc["results"].append({
-        "name": "crmx_account_id", "label": "crmx account id", "type": "string", "fieldType": "text",
-        "description": "The Salesforce account id (a custom property with unique values)", "groupName": "companyinformation",
-        "options": [], "calculated": False, "externalOptions": False, "hasUniqueValue": True, "hidden": False,
-        "formField": False, "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False}})
-    json.dump(doc, open(path, "w"), indent=1)
-    return d
+    return harness.hubspot_schemas_with_key(work, "companies", "crmx_account_id", "crmx account id",
+                                            "The Salesforce account id (a custom property with unique values)",
+                                            "companyinformation")
 
 
 def run_until_done(a, d, plan, schemas, faults, seed, check):
@@ -97,7 +77,7 @@ def run_until_done(a, d, plan, schemas, faults, seed, check):
     try:
         profile = os.path.join(d, "crmx.profiles.yaml")
         with open(profile, "w") as f:
-            f.write(PROFILE.format(sf=sf.url, hub=hub.url))
+            f.write(harness.salesforce_profile(sf.url, PROFILE.format(hub=hub.url)))
         runs, report = harness.runs_until_settled(a.crmx_run, plan, profile, d, "account_to_company",
                                                   {"CRMX_HUBSPOT_TOKEN": TOKEN}, check, secrets=(TOKEN,),
                                                   max_runs=a.runs)
@@ -139,7 +119,7 @@ def main():
     try:
         profile = os.path.join(work, "check.profiles.yaml")
         with open(profile, "w") as f:
-            f.write(PROFILE.format(sf=sf.url, hub=hub.url))
+            f.write(harness.salesforce_profile(sf.url, PROFILE.format(hub=hub.url)))
         code, out, err = harness.run([a.crmx_run, "check-connection", plan, "--profiles", profile],
                                      env={"CRMX_HUBSPOT_TOKEN": TOKEN}, check=False)
         check(code == 0 and "api-usage=" in out and "daily-remaining=" in out,

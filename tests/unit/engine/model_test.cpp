@@ -341,7 +341,7 @@ TEST_CASE("the checker resolves dotted source and target paths through object-ty
   };
   CHECK(check(text).empty());
   std::string bad = testing::Replace(text, "= properties.name", "= properties.nope");
-  bad = testing::Replace(bad, "BillAddr.City   =", "BillAddr.Town   =");
+  bad = testing::Replace(bad, "BillAddr.City  =", "BillAddr.Town  =");
   CHECK(check(bad) == std::vector<std::string>{"E0301 `nope` is not a field of `CompanyProperties`",
                                                "E0301 `Town` is not a field of `PhysicalAddress`"});
 }

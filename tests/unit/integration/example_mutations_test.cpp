@@ -37,8 +37,8 @@ const Mutation kMutations[] = {
     {"a field with two owners: BillingCountry again, already owned as part of BillingAddress",
      "BillingAddress, PaymentTerms__c }", "BillingAddress, PaymentTerms__c, BillingCountry }", "E0401",
      "PaymentTerms__c, BillingCountry }"},
-    {"the CRM writes the ERP-owned order status", "    entity    = ref(account_to_customer, AccountId)",
-     "    status    = StageName\n    entity    = ref(account_to_customer, AccountId)", "E0402", "status    = StageName"},
+    {"the CRM writes the ERP-owned order status", "    entity   = ref(account_to_customer, AccountId)",
+     "    status   = StageName\n    entity   = ref(account_to_customer, AccountId)", "E0402", "status   = StageName"},
     {"the CRM claims the status copy that the ERP writes back", "* except ERP_Status__c, ERP_Order_Number__c",
      "* except ERP_Order_Number__c", "E0402", "ERP_Status__c       = status"},
 };

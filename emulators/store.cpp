@@ -9,6 +9,27 @@
 
 namespace crmx::emulate {
 
+bool ForEachSchemaObject(const std::string& dir, const std::function<void(const std::string&, const Json&)>& fn,
+                         std::string& error) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Json schema = Json::parse(text, nullptr, false);
+    if (!schema.is_object() || !schema.contains("objects") || !schema["objects"].is_object()) {
+      error = entry.path().string() + ": not a crmx schema (no `objects`)";
+      return false;
+    }
+    for (auto it = schema["objects"].begin(); it != schema["objects"].end(); ++it) fn(it.key(), it.value());
+  }
+  if (ec) {
+    error = "cannot read schemas directory " + dir + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 bool ListJsonl(const std::string& dir, std::vector<std::pair<std::string, std::string>>& out, std::string& error) {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);

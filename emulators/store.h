@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ struct JournalEntry {
 
 // The `*.jsonl` files of `dir` (path and stem), sorted by name.
 bool ListJsonl(const std::string& dir, std::vector<std::pair<std::string, std::string>>& out, std::string& error);
+
+// Reads every crmx schema file (`*.json`, `crmxc schema import`/`export`'s form) in `dir` and calls
+// `fn` with each object's name and definition. False with `error` for an unreadable directory
+// or a file that is not a crmx schema (no `objects`).
+bool ForEachSchemaObject(const std::string& dir, const std::function<void(const std::string&, const Json&)>& fn,
+                         std::string& error);
 
 class Store {
  public:

@@ -141,20 +141,7 @@ class NetSuite : public Vendor {
   bool Load(Store& store, std::vector<std::string>& notes, std::string& error) override {
     store_ = &store;
     if (!options_.schemas_dir.empty()) {
-      std::error_code ec;
-      for (const auto& entry : std::filesystem::directory_iterator(options_.schemas_dir, ec)) {
-        if (entry.path().extension() != ".json") continue;
-        std::ifstream in(entry.path());
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        Json schema = Json::parse(text, nullptr, false);
-        if (!schema.is_object() || !schema.contains("objects") || !schema["objects"].is_object()) {
-          error = entry.path().string() + ": not a crmx schema (no `objects`)";
-          return false;
-        }
-        for (auto it = schema["objects"].begin(); it != schema["objects"].end(); ++it) AddType(it.key(), it.value());
-      }
-      if (ec) {
-        error = "cannot read schemas directory " + options_.schemas_dir + ": " + ec.message();
+      if (!ForEachSchemaObject(options_.schemas_dir, [&](const std::string& name, const Json& o) { AddType(name, o); }, error)) {
         return false;
       }
     }

@@ -114,40 +114,10 @@ class QuickBooks : public Vendor {
   explicit QuickBooks(const Options& options) : options_(options) { refresh_ = options.refresh_token; }
 
   bool Load(Store& store, std::vector<std::string>& notes, std::string& error) override {
-    if (!options_.schemas_dir.empty()) {
-      std::error_code ec;
-      for (const auto& entry : std::filesystem::directory_iterator(options_.schemas_dir, ec)) {
-        if (entry.path().extension() != ".json") continue;
-        std::ifstream in(entry.path());
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        Json schema = Json::parse(text, nullptr, false);
-        if (!schema.is_object() || !schema.contains("objects") || !schema["objects"].is_object()) {
-          error = entry.path().string() + ": not a crmx schema (no `objects`)";
-          return false;
-        }
-        for (auto it = schema["objects"].begin(); it != schema["objects"].end(); ++it) {
-          const Json& o = it.value();
-          // Entities only: complex types (Line, ReferenceType) are not endpoints.
-          if (o.value("object_kind", "entity") == "complex") continue;
-          Entity e;
-          e.name = it.key();
-          for (const Json& f : o.value("fields", Json::array())) {
-            QbField qf;
-            qf.name = f.value("name", "");
-            qf.required = f.value("required_on_create", false);
-            qf.writable = f.value("createable", true) || f.value("updateable", true);
-            qf.length = f.contains("length") && f["length"].is_number() ? f["length"].get<int64_t>() : 0;
-            if (f.contains("picklist") && f["picklist"].is_object() && f["picklist"].value("restricted", false))
-              for (const Json& v : f["picklist"].value("values", Json::array())) qf.picklist.push_back(v.value("value", ""));
-            e.fields[qf.name] = qf;
-          }
-          entities_[e.name] = std::move(e);
-        }
-      }
-      if (ec) {
-        error = "cannot read schemas directory " + options_.schemas_dir + ": " + ec.message();
-        return false;
-      }
+    if (!options_.schemas_dir.empty() &&
+        !ForEachSchemaObject(options_.schemas_dir, [&](const std::string& name, const Json& o) { AddEntity(name, o); },
+                             error)) {
+      return false;
     }
     if (entities_.empty()) {
       // No schemas: the five entities this emulator knows, any field accepted.
@@ -165,6 +135,24 @@ class QuickBooks : public Vendor {
       }
     }
     return true;
+  }
+
+  // An entity of the schemas: complex types (Line, ReferenceType) are not endpoints.
+  void AddEntity(const std::string& name, const Json& o) {
+    if (o.value("object_kind", "entity") == "complex") return;
+    Entity e;
+    e.name = name;
+    for (const Json& f : o.value("fields", Json::array())) {
+      QbField qf;
+      qf.name = f.value("name", "");
+      qf.required = f.value("required_on_create", false);
+      qf.writable = f.value("createable", true) || f.value("updateable", true);
+      qf.length = f.contains("length") && f["length"].is_number() ? f["length"].get<int64_t>() : 0;
+      if (f.contains("picklist") && f["picklist"].is_object() && f["picklist"].value("restricted", false))
+        for (const Json& v : f["picklist"].value("values", Json::array())) qf.picklist.push_back(v.value("value", ""));
+      e.fields[qf.name] = qf;
+    }
+    entities_[e.name] = std::move(e);
   }
 
   bool IsTokenEndpoint(const httplib::Request& req) const override { return req.path == "/oauth2/v1/tokens/bearer"; }

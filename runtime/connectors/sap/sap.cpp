@@ -153,10 +153,6 @@ class SapReader : public api::PagedReader {
  private:
   bool Take(const api::JsonNode& row, std::vector<Value>& values) override {
     for (size_t i = 0; i < req_.fields.size(); ++i) {
-      if (req_.fields[i] == plan::kDeletedMarker) {
-        values.push_back(Value::Bool(false));
-        continue;
-      }
       const api::JsonNode* n = row.Path(req_.fields[i]);
       FieldType t = i < req_.types.size() ? req_.types[i] : FieldType::kAny;
       values.push_back(n ? FieldValue(*n, t, req_.fields[i]) : Value::Null());
@@ -493,7 +489,6 @@ class SapConnector : public Connector {
     std::string root = ServiceRoot(session_->system(), req.object);
     if (!Check(req.object, root, error)) return nullptr;
     for (const std::string& f : req.fields) {
-      if (f == plan::kDeletedMarker) continue;
       std::string_view first = std::string_view(f).substr(0, f.find('.'));
       if (!SafeName(first)) {
         error = "`" + f + "` is not a property of " + req.object;
@@ -606,7 +601,6 @@ std::string BuildQuery(const ReadRequest& req, int version, size_t top, size_t s
   std::string select;
   std::vector<std::string> seen;
   for (const std::string& f : req.fields) {
-    if (f == plan::kDeletedMarker) continue;
     // A dotted name reads into a navigation property or complex type: select its first step.
     std::string first = f.substr(0, f.find('.'));
     if (!SafeName(first) || std::find(seen.begin(), seen.end(), first) != seen.end()) continue;

@@ -182,12 +182,24 @@ tolerance
   ;
 
 // ------------------------------------------------------------------------------ tests
+// `given won: crm.Opportunity { ... }` names the record, so an expectation can be about it:
+// `expect won written erp.SalesOrder { ... }`. `no` and `not` start a negative expectation
+// (`expect no flag "L"`): as the first word after `expect` they are never a record's name (the
+// first alternative wins); a record named so is written in backticks.
 testStmt
-  : GIVEN record                                                         # GivenStmt
-  | EXPECT record                                                        # ExpectRecordStmt
-  | EXPECT EXCEPTION reason=STRING                                       # ExpectExceptionStmt
-  | EXPECT HOLD reason=STRING                                            # ExpectHoldStmt
-  | EXPECT FLAG label=STRING                                             # ExpectFlagStmt
+  : GIVEN (name=ident ':')? record                                       # GivenStmt
+  | NOW clock=STRING                                                     # NowStmt
+  | EXPECT outcome                                                       # ExpectStmt
+  | EXPECT subject=ident outcome                                         # ExpectAboutStmt
+  ;
+
+// What an expectation says happened (or, with `no` / `not`, did not).
+outcome
+  : (negated=NOT_WORD)? (written=WRITTEN)? (record | target=objectRef)        # WrittenOutcome
+  | (negated=NO_WORD)? EXCEPTION reason=STRING?                               # ExceptionOutcome
+  | (negated=NO_WORD)? HOLD reason=STRING?                                    # HoldOutcome
+  | (negated=NO_WORD)? FLAG label=STRING?                                     # FlagOutcome
+  | (negated=NOT_WORD)? SKIPPED                                               # SkippedOutcome
   ;
 
 record
@@ -300,7 +312,8 @@ anyName
 softKeyword
   : VERSION | MODULE | AS | SCHEMA | BUDGET | BATCH | FIELD | PER | WARN | AT | EXCEPT | CSV | ON | CHANGE
   | WHEN | EVERY | DAILY | HOURLY | ZONE | RETRY | BACKOFF | JITTER | EXHAUSTED | DEAD_LETTER
-  | NOTIFY | GRACE | AUDIT | WITHIN | BY | GIVEN | EXPECT | EXCEPTION
+  | NOTIFY | GRACE | AUDIT | WITHIN | BY | GIVEN | EXPECT | EXCEPTION | NOW | NO_WORD | NOT_WORD | WRITTEN
+  | SKIPPED
   ;
 
 reservedKeyword
@@ -366,6 +379,11 @@ BY          : 'by' ;
 GIVEN       : 'given' ;
 EXPECT      : 'expect' ;
 EXCEPTION   : 'exception' ;
+NOW         : 'now' ;
+NO_WORD     : 'no' ;
+NOT_WORD    : 'not' ;
+WRITTEN     : 'written' ;
+SKIPPED     : 'skipped' ;
 // END KEYWORDS
 
 ARROW   : '->' ;

@@ -430,12 +430,22 @@ struct RecordLit {
   Span span;
 };
 
-enum class TestStmtKind { Given, ExpectRecord, ExpectException, ExpectHold, ExpectFlag };
+// `now "2026-03-01T09:30:00Z"` pins the test's clock (Now); `expect [RECORD] [no|not] ...`
+// is an expectation, about every record or about the given record named RECORD.
+enum class TestStmtKind { Given, Now, ExpectRecord, ExpectException, ExpectHold, ExpectFlag, ExpectSkipped };
 
 struct TestStmt {
   TestStmtKind kind = TestStmtKind::Given;
-  std::optional<RecordLit> record;  // Given, ExpectRecord
-  std::string text;                 // the reason or label of the other kinds
+  std::optional<RecordLit> record;  // Given, ExpectRecord (no fields when written without a body)
+  std::string text;                 // the reason or label of the other kinds; Now: the instant
+  Span text_span;                   // Now: where the instant is written
+  // Given: the record's name (`given won: crm.Opportunity {...}`); an expectation: the given
+  // record it is about (`expect won hold "..."`). Empty text: none.
+  Name record_name;
+  bool negated = false;     // `expect no flag "L"`, `expect not written erp.X {...}`
+  bool has_text = true;     // ExpectException, ExpectHold, ExpectFlag: a reason or label is written
+  bool written_word = false;  // ExpectRecord: `written` is written
+  bool has_body = true;     // ExpectRecord: the record has `{ ... }`
   Span span;
 };
 

@@ -271,12 +271,20 @@ void Dump(std::ostream& out, const Module& m) {
       out << " " << Quoted(x->name) << "\n";
       for (const auto& s : x->stmts) {
         out << "    ";
+        const bool expect = s.kind != TestStmtKind::Given && s.kind != TestStmtKind::Now;
+        if (expect) out << "expect" << (s.record_name.text.empty() ? "" : " `" + s.record_name.text + "`");
+        const char* no = s.negated ? " no" : "";
+        const std::string text = s.has_text ? " " + Quoted(s.text) : "";
         switch (s.kind) {
-          case TestStmtKind::Given: out << "given"; break;
-          case TestStmtKind::ExpectRecord: out << "expect"; break;
-          case TestStmtKind::ExpectException: out << "expect exception " << Quoted(s.text); break;
-          case TestStmtKind::ExpectHold: out << "expect hold " << Quoted(s.text); break;
-          case TestStmtKind::ExpectFlag: out << "expect flag " << Quoted(s.text); break;
+          case TestStmtKind::Given:
+            out << "given" << (s.record_name.text.empty() ? "" : " " + s.record_name.text + ":");
+            break;
+          case TestStmtKind::Now: out << "now " << Quoted(s.text); break;
+          case TestStmtKind::ExpectRecord: out << (s.negated ? " not written" : s.written_word ? " written" : ""); break;
+          case TestStmtKind::ExpectException: out << no << " exception" << text; break;
+          case TestStmtKind::ExpectHold: out << no << " hold" << text; break;
+          case TestStmtKind::ExpectFlag: out << no << " flag" << text; break;
+          case TestStmtKind::ExpectSkipped: out << (s.negated ? " not" : "") << " skipped"; break;
         }
         out << " " << At(s.span);
         if (s.record) {

@@ -51,6 +51,11 @@ std::vector<Function> Build() {
   // Not CEL's: a date literal as docs/stdlib.md writes them (`date("2024-01-19")`).
   v.push_back(Fn("date", "", {P::kText}, R::kDate, "text that is not a date (YYYY-MM-DD)"));
   v.push_back(Fn("date", "", {P::kTemporal}, R::kDate));
+  // The run's clock (the run's start, the same for every record; a spec test's `now "..."`):
+  // now() the instant, today() its date in UTC or in an IANA zone.
+  v.push_back(Fn("now", "", {}, R::kDateTime));
+  v.push_back(Fn("today", "", {}, R::kDate));
+  v.push_back(Fn("today", "", {P::kText}, R::kDate, "unknown time zones"));
   v.push_back(Fn("duration", "", {P::kDuration}, R::kDuration));
   v.push_back(Fn("int", "", {P::kTemporal}, R::kInt));
   v.push_back(Fn("dyn", "", {P::kAny}, R::kDyn));

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "compiler/check/spec_tests.h"
+
 namespace crmx::check {
 namespace {
 
@@ -40,6 +42,7 @@ class StructureChecker {
     CollectNames();
     CheckUses();
     CheckMapRefs();
+    CheckTestStatements(root_, imports_, sink_);
     if (root_.is_integration()) {
       CheckSystems();
       CheckSyncs();

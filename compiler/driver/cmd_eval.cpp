@@ -6,8 +6,10 @@
 // JSON read as the declared type (`--var n:int=5`, `--var s:string='"x"'`).
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "compiler/check/expr_check.h"
@@ -35,6 +37,8 @@ struct Request {
   std::vector<Var> vars;
   bool check = true;
   bool macros = true;
+  // What now() and today() read: the moment of the evaluation unless pinned (`--now`).
+  std::optional<value::Time> now;
 };
 
 struct Outcome {
@@ -370,6 +374,13 @@ Outcome Evaluate(const Request& req) {
 
   vm::Program program = lower::Lower(*parsed.expr, req.check ? &typed : nullptr, lopts);
   vm::VM machine;
+  if (req.now) {
+    machine.SetClock(*req.now);
+  } else {
+    auto since = std::chrono::system_clock::now().time_since_epoch();
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(since).count();
+    machine.SetClock(value::Time{us / 1000000, static_cast<int32_t>(us % 1000000 * 1000)});
+  }
   out.value = machine.Run(program, inputs);
   if (out.value.IsError()) {
     out.phase = "eval";
@@ -420,6 +431,7 @@ struct Options {
   bool no_macros = false;
   std::string container;
   std::string batch;
+  std::string now;
 };
 
 int RunBatch(const Options& opt) {
@@ -475,6 +487,14 @@ int RunEval(const Options& opt) {
   req.expr = opt.expr;
   req.check = !opt.no_check;
   req.macros = !opt.no_macros;
+  if (!opt.now.empty()) {
+    value::Time t;
+    if (!value::ParseTimestamp(opt.now, t)) {
+      std::cerr << "error: --now needs an RFC 3339 instant such as 2026-03-01T09:30:00Z, not `" << opt.now << "`\n";
+      return 2;
+    }
+    req.now = t;
+  }
   Outcome o;
   try {
     for (const std::string& s : opt.vars) req.vars.push_back(ParseVar(s, true));
@@ -515,6 +535,7 @@ void RegisterEval(CLI::App& root, int& exit_code) {
   cmd->add_flag("--no-macros", opt->no_macros, "Treat all/exists/exists_one/map/filter/has as plain functions");
   cmd->add_option("--container", opt->container, "Name-resolution container (not supported: exit 2)");
   cmd->add_option("--batch", opt->batch, "Evaluate the requests of a JSONL file, one JSON result line each");
+  cmd->add_option("--now", opt->now, "INSTANT (RFC 3339): what now() and today() read (default: the current time)");
   cmd->callback([opt, &exit_code] { exit_code = RunEval(*opt); });
 }
 

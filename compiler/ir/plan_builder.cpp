@@ -721,9 +721,13 @@ void MissingFunctions(const vm::Program& p, std::set<std::string>& out) {
 // The fields of a test's record literal, each evaluated once here on the VM: the checker typed
 // them by the field's schema type, so `Amount: 92000.00` of a currency field is a decimal. A
 // value that fails (`1 / 0`) stays an error value: the test that uses it fails, not the build.
-std::vector<std::pair<std::string, Value>> TestFields(const RecordLit& r, const std::vector<check::Typed>* types) {
+// `now` (RFC 3339, may be ""): the test's pinned clock, which now() and today() in a value read.
+std::vector<std::pair<std::string, Value>> TestFields(const RecordLit& r, const std::vector<check::Typed>* types,
+                                                      const std::string& now) {
   std::vector<std::pair<std::string, Value>> out;
   vm::VM machine;
+  value::Time clock;
+  if (!now.empty() && value::ParseTimestamp(now, clock)) machine.SetClock(clock);
   for (const FieldInit& f : r.fields) {
     if (!f.value) continue;
     vm::Program p = lower::Lower(*f.value, types, {});
@@ -735,25 +739,33 @@ std::vector<std::pair<std::string, Value>> TestFields(const RecordLit& r, const 
 plan::SpecTest BuildTest(const TestDecl& t, const std::vector<check::Typed>* types) {
   plan::SpecTest out;
   out.name = t.name;
+  for (const TestStmt& s : t.stmts)
+    if (s.kind == TestStmtKind::Now) out.now = s.text;
   for (const TestStmt& s : t.stmts) {
-    if (s.kind == TestStmtKind::Given && s.record) {
-      out.given.push_back(plan::GivenRecord{s.record->object.system.text, s.record->object.object.text,
-                                            TestFields(*s.record, types)});
+    if (s.kind == TestStmtKind::Now) continue;
+    if (s.kind == TestStmtKind::Given) {
+      if (s.record)
+        out.given.push_back(plan::GivenRecord{s.record->object.system.text, s.record->object.object.text,
+                                              TestFields(*s.record, types, out.now), s.record_name.text});
       continue;
     }
     plan::Expectation e;
     e.kind = s.kind == TestStmtKind::ExpectException ? plan::ExpectKind::kException
            : s.kind == TestStmtKind::ExpectHold      ? plan::ExpectKind::kHold
            : s.kind == TestStmtKind::ExpectFlag      ? plan::ExpectKind::kFlag
+           : s.kind == TestStmtKind::ExpectSkipped   ? plan::ExpectKind::kSkipped
                                                      : plan::ExpectKind::kRecord;
     if (e.kind == plan::ExpectKind::kRecord) {
       if (!s.record) continue;
       e.system = s.record->object.system.text;
       e.object = s.record->object.object.text;
-      e.fields = TestFields(*s.record, types);
+      e.fields = TestFields(*s.record, types, out.now);
     } else {
       e.text = s.text;
+      e.any = !s.has_text && e.kind != plan::ExpectKind::kSkipped;
     }
+    e.negated = s.negated;
+    e.record = s.record_name.text;
     out.expect.push_back(std::move(e));
   }
   return out;

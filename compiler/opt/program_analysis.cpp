@@ -211,7 +211,10 @@ bool IsFoldableBuiltin(vm::Builtin b) {
     case Builtin::kParseDate:
     case Builtin::kParseDatetime:
     case Builtin::kFormatDate:
-    case Builtin::kFormatDatetime: return false;
+    case Builtin::kFormatDatetime:
+    // The run's clock: the plan runs later, every run at its own time.
+    case Builtin::kNow:
+    case Builtin::kToday: return false;
     default: return IsPureBuiltin(b);
   }
 }

@@ -491,6 +491,50 @@ class Builder {
     return r;
   }
 
+  // An expectation's outcome into `t`; false when the parser recovered from broken text.
+  bool BuildOutcome(P::OutcomeContext* o, TestStmt& t) {
+    if (auto* w = dynamic_cast<P::WrittenOutcomeContext*>(o)) {
+      t.kind = TestStmtKind::ExpectRecord;
+      t.negated = w->negated != nullptr;
+      t.written_word = w->written != nullptr;
+      if (w->record()) {
+        t.record = MakeRecord(w->record());
+      } else if (w->target) {
+        RecordLit r;
+        r.span = SpanOf(w->target);
+        r.object = MakeObjectRef(w->target);
+        t.record = std::move(r);
+        t.has_body = false;
+      }
+      return t.record.has_value();
+    }
+    antlr4::Token* text = nullptr;
+    if (auto* x = dynamic_cast<P::ExceptionOutcomeContext*>(o)) {
+      t.kind = TestStmtKind::ExpectException;
+      t.negated = x->negated != nullptr;
+      text = x->reason;
+    } else if (auto* h = dynamic_cast<P::HoldOutcomeContext*>(o)) {
+      t.kind = TestStmtKind::ExpectHold;
+      t.negated = h->negated != nullptr;
+      text = h->reason;
+    } else if (auto* f = dynamic_cast<P::FlagOutcomeContext*>(o)) {
+      t.kind = TestStmtKind::ExpectFlag;
+      t.negated = f->negated != nullptr;
+      text = f->label;
+    } else if (auto* k = dynamic_cast<P::SkippedOutcomeContext*>(o)) {
+      t.kind = TestStmtKind::ExpectSkipped;
+      t.negated = k->negated != nullptr;
+    } else {
+      return false;
+    }
+    t.has_text = text != nullptr;
+    if (text != nullptr) {
+      t.text = StringValue(text);
+      t.text_span = SpanOf(text);
+    }
+    return true;
+  }
+
   DeclPtr BuildTest(P::TestItemContext* c, Span span) {
     auto d = std::make_unique<TestDecl>(span);
     d->name = StringValue(c->name);
@@ -498,24 +542,24 @@ class Builder {
     for (P::TestStmtContext* st : c->testStmt()) {
       TestStmt t;
       t.span = SpanOf(st);
+      P::OutcomeContext* outcome = nullptr;
       if (auto* g = dynamic_cast<P::GivenStmtContext*>(st)) {
         t.kind = TestStmtKind::Given;
         t.record = MakeRecord(g->record());
-      } else if (auto* e = dynamic_cast<P::ExpectRecordStmtContext*>(st)) {
-        t.kind = TestStmtKind::ExpectRecord;
-        t.record = MakeRecord(e->record());
-      } else if (auto* x = dynamic_cast<P::ExpectExceptionStmtContext*>(st)) {
-        t.kind = TestStmtKind::ExpectException;
-        t.text = StringValue(x->reason);
-      } else if (auto* h = dynamic_cast<P::ExpectHoldStmtContext*>(st)) {
-        t.kind = TestStmtKind::ExpectHold;
-        t.text = StringValue(h->reason);
-      } else if (auto* f = dynamic_cast<P::ExpectFlagStmtContext*>(st)) {
-        t.kind = TestStmtKind::ExpectFlag;
-        t.text = StringValue(f->label);
+        if (g->name) t.record_name = MakeName(g->name);
+      } else if (auto* n = dynamic_cast<P::NowStmtContext*>(st)) {
+        t.kind = TestStmtKind::Now;
+        t.text = StringValue(n->clock);
+        if (n->clock) t.text_span = SpanOf(n->clock);
+      } else if (auto* e = dynamic_cast<P::ExpectStmtContext*>(st)) {
+        outcome = e->outcome();
+      } else if (auto* a = dynamic_cast<P::ExpectAboutStmtContext*>(st)) {
+        outcome = a->outcome();
+        if (a->subject) t.record_name = MakeName(a->subject);
       } else {
         continue;
       }
+      if (outcome != nullptr && !BuildOutcome(outcome, t)) continue;
       d->stmts.push_back(std::move(t));
     }
     return d;

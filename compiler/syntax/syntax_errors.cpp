@@ -55,7 +55,7 @@ void ParseSession::Report(diag::Diagnostic d) {
 namespace {
 
 bool IsReserved(size_t t) { return t >= P::INTEGRATION && t <= P::NULL_LIT; }
-bool IsSoft(size_t t) { return t >= P::VERSION && t <= P::EXCEPTION; }
+bool IsSoft(size_t t) { return t >= P::VERSION && t <= P::SKIPPED; }
 bool IsDeclKeyword(size_t t) {
   switch (t) {
     case P::INTEGRATION: case P::IMPORT: case P::USE: case P::SYSTEM: case P::OWNER: case P::TABLE:

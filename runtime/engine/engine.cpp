@@ -143,13 +143,38 @@ struct Open {
   bool earlier = false;      // left open by an earlier run
 };
 
+// The writer of a dry evaluation (RunOptions::evaluate_only): writes nothing, answers every
+// record ok with a placeholder id (what a `ref` to it resolves to), keyed by the record's key.
+class DryWriter : public connectors::RowWriter {
+ public:
+  DryWriter(const plan::Map& map, const connectors::WriteRequest& req) : map_(map) {
+    for (size_t i = 0; i < req.fields.size(); ++i)
+      if (req.fields[i].name == req.key_field) key_at_ = i;
+  }
+
+ protected:
+  bool WriteOne(const Value* values, connectors::WriteResult& r, std::string&) override {
+    r.ok = true;
+    r.created = true;
+    r.id = EvaluatedPlaceholderId(map_, key_at_ < map_.target_fields.size() ? KeyText(values[key_at_]) : "");
+    return true;
+  }
+  bool Finish(std::string&) override { return true; }
+
+ private:
+  const plan::Map& map_;
+  size_t key_at_ = std::numeric_limits<size_t>::max();
+};
+
 class MapRun {
  public:
   MapRun(const plan::Plan& plan, const plan::Map& map, const RunOptions& options, state::StateStore* state,
          int64_t run, const std::map<std::string, Outcomes>& outcomes, std::map<std::string, Xref>& xrefs,
          BudgetBook& budgets)
       : plan_(plan), map_(map), options_(options), state_(state), run_(run), outcomes_(outcomes), xrefs_(xrefs),
-        budgets_(budgets), keep_ids_(!map.referenced_by.empty()) {}
+        budgets_(budgets), keep_ids_(!map.referenced_by.empty()) {
+    if (options.clock) vm_.SetClock(*options.clock);
+  }
 
   bool Run(connectors::Connector& source, connectors::Connector& target, MapReport& rep, Outcomes& outcome,
            std::string& error) {
@@ -169,7 +194,8 @@ class MapRun {
     req.fields = map_.projection.fields;
     req.types = map_.projection.types;
     req.batch = map_.read_batch > 0 ? static_cast<size_t>(map_.read_batch) : kDefaultBatch;
-    if (sync_) req.pushdown = sync_->pushdown;
+    // A dry evaluation reads every record: each gets its outcome (`when` is evaluated here).
+    if (sync_ && !options_.evaluate_only) req.pushdown = sync_->pushdown;
     // API connectors ask the system only for records at or after the previous run's newest
     // cursor (ties included); the engine still compares every record's cursor.
     if (watermark_ && retry_.empty() && touched_.empty() && resync_.empty()) {
@@ -191,7 +217,9 @@ class MapRun {
       if (target.Remote() ? !CheckInStep(target, key_field, rep, error) : !CheckLocalInStep(target, rep, error)) return false;
     }
     std::unique_ptr<connectors::RecordWriter> writer;
-    if (!key_field.empty()) {
+    if (!key_field.empty() && options_.evaluate_only) {
+      writer = std::make_unique<DryWriter>(map_, wreq);  // the target is not opened for writing
+    } else if (!key_field.empty()) {
       writer = target.OpenWriter(wreq, error);
       if (!writer) return false;
     }
@@ -199,7 +227,7 @@ class MapRun {
     // until its result is recorded, sent again when it failed retriably, dead-lettered when it
     // cannot succeed. A record whose output is what an earlier run wrote is not sent again (it
     // would cost a call and stamp the record as changed: the echo a sync back would see).
-    remote_ = target.Remote();
+    remote_ = target.Remote() && !options_.evaluate_only;  // a dry evaluation has no deliveries
     policy_ = PolicyOf(sync_);
     remember_written_ = state_ != nullptr && remote_;
     if (remember_written_ && !options_.full && options_.only.empty()) written_ = state_->LoadWritten(map_.name);
@@ -605,7 +633,21 @@ class MapRun {
   void Add(Bucket& b, QueueItem item, Status status) {
     ++b.count;
     ++b.by_reason[item.reasons.empty() ? "" : item.reasons.front()];
-    if (status == Status::kSkipped || status == Status::kUnchanged) return;
+    if (options_.evaluate_only && options_.evaluated) {
+      Evaluated e;
+      e.map = &map_;
+      e.outcome = QueueName(status);
+      e.key = item.key;
+      e.source_id = item.source_id;
+      e.file = item.file;
+      e.line = item.line;
+      e.reasons = &item.reasons;
+      options_.evaluated(e);
+    }
+    if (status == Status::kSkipped || status == Status::kUnchanged) {
+      for (QueueSink* s : options_.sinks) s->Skipped(map_.name, item);
+      return;
+    }
     const char* queue = QueueName(status);
     if (state_) {
       state::QueueEntry e{map_.name, queue, item.key, item.file, item.line, item.reasons, item.fields};
@@ -777,6 +819,20 @@ class MapRun {
       if (out_[i].kind() == value::Kind::kList)
         list_items_.emplace_back(i, static_cast<int64_t>(out_[i].AsList().size()));
     }
+    if (options_.evaluate_only && options_.evaluated) {
+      Evaluated e;
+      e.map = &map_;
+      e.outcome = "written";
+      e.key = key_;
+      std::string source_id = SourceId();
+      e.source_id = source_id;
+      e.file = file;
+      e.line = line;
+      e.values = out_.data();
+      e.flags = &flags_;
+      options_.evaluated(e);
+    }
+    for (QueueSink* sink : options_.sinks) sink->WrittenFrom(map_.name, key_, file, line);
     Written(rep, key_, flags_, list_items_, external_id, r.id);
     return Status::kWritten;
   }
@@ -1225,6 +1281,7 @@ class MapRun {
       std::vector<std::pair<size_t, int64_t>> list_items;
       for (size_t i = 0; i < o.values.size(); ++i)
         if (o.values[i].kind() == value::Kind::kList) list_items.emplace_back(i, static_cast<int64_t>(o.values[i].AsList().size()));
+      for (QueueSink* sink : options_.sinks) sink->WrittenFrom(map_.name, key, o.file, o.line);
       Written(rep, key, flags, list_items, o.external_id, r.id);
       return Status::kWritten;
     }
@@ -1456,8 +1513,16 @@ double MapReport::FailureRate() const {
 
 const char* Judge(double r) { return r < 0.01 ? "good" : r <= 0.05 ? "warning" : "red"; }
 
+std::string EvaluatedPlaceholderId(const plan::Map& map, const std::string& key) {
+  return "(new " + map.target.system + "." + map.target.object + " " + key + ")";
+}
+
 bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* state, const RunOptions& options,
          RunReport& report, std::string& error) {
+  if (options.evaluate_only && state) {
+    error = "internal: a dry evaluation (evaluate_only) keeps no state: Run was given a state file";
+    return false;
+  }
   report.integration = plan.integration;
   report.plan_hash = plan::ContentHash(plan);
   report.state_path = state ? state->path() : "";
@@ -1466,6 +1531,12 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   std::map<std::string, Xref> xrefs;
   BudgetBook budgets(plan, state, report.run, options.now_ms ? options.now_ms() : WallMs());
   RunOptions run_options = options;
+  // now() and today(): the run's start, the same for every record of the run.
+  if (!run_options.clock) {
+    int64_t ms = options.now_ms ? options.now_ms() : WallMs();
+    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    run_options.clock = value::Time{s, static_cast<int32_t>((ms - s * 1000) * 1000000)};
+  }
   // Local targets (files, SQLite) as they are before any map writes, against what the last
   // run that completed left (CheckLocalInStep); kept again when this run completes.
   std::map<std::string, std::pair<connectors::Connector*, const plan::Map*>> local_targets;

@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -97,6 +99,11 @@ class QueueSink {
   virtual void Flag(const std::string& map, const std::string& key, const std::string& flag) = 0;
   // A record written (the write's result came back ok); most sinks keep only the queues.
   virtual void Written(const std::string& map, const std::string& key) {}
+  // Where the record about to be reported Written was read (its file and line, as a QueueItem
+  // says), and a record skipped (the sync's `when`, or its output unchanged): only the spec
+  // tests' sink keeps them, to tell what happened to each given record.
+  virtual void WrittenFrom(const std::string& map, const std::string& key, const std::string& file, int64_t line) {}
+  virtual void Skipped(const std::string& map, const QueueItem& item) {}
   // Flushes; false with `error` when the entries could not be kept.
   virtual bool Finish(std::string& error) = 0;
 };
@@ -109,6 +116,28 @@ struct Progress {
   uint64_t total = 0;   // 0 when unknown
   bool finished = false;
 };
+
+// One record's outcome in a dry evaluation (RunOptions::evaluate_only), for `crmx-run diff`.
+// The views and pointers are valid during the callback only.
+struct Evaluated {
+  const plan::Map* map = nullptr;
+  // "written" (would be written), "skipped", "data_quality", "held", "waiting", "error",
+  // "deleted", "dead_letter" (a target that refused the record: not in a dry evaluation).
+  const char* outcome = "";
+  std::string_view key;        // the record's key (the value of the map's `key`); "" when none
+  std::string_view source_id;  // the source record's own id (Map::source_id); "" when none
+  std::string_view file;       // where the record was read, and its line (files) or rowid
+  int64_t line = 0;
+  const std::vector<std::string>* reasons = nullptr;  // not written: why (first: what counts group by)
+  // Written: the target record in Map::target_fields order (a `ref` to a record this evaluation
+  // would write holds EvaluatedPlaceholderId); null otherwise.
+  const value::Value* values = nullptr;
+  const std::vector<const std::string*>* flags = nullptr;  // written: the flags raised
+};
+
+// The id a `ref` resolves to in a dry evaluation when the referenced record would be written by
+// it: the target system assigns the real one (`(new erp.Customer 001Hp...)`).
+std::string EvaluatedPlaceholderId(const plan::Map& map, const std::string& key);
 
 struct RunOptions {
   std::vector<QueueSink*> sinks;
@@ -134,6 +163,18 @@ struct RunOptions {
   // The clock (Unix ms) and the wait, for tests; the system's when unset.
   std::function<int64_t()> now_ms;
   std::function<void(int64_t)> sleep_ms;
+  // The instant now() and today() read, the same for every record of the run: the run's start
+  // (now_ms, else the system's clock) when unset; a spec test's `now "..."` sets it.
+  std::optional<value::Time> clock;
+  // A dry evaluation (`crmx-run diff`): every record is looked at as a --full run would, and
+  // nothing is written. No target writer is opened (a would-be write is handed to `evaluated`
+  // and concluded as written, its target id a placeholder, EvaluatedPlaceholderId), the source
+  // read is not narrowed by `when` pushdown (every record gets an outcome), writes are never
+  // deliveries (no ledger), and Run must be given no state (no cursor, no queue, no ledger
+  // row). Every record's outcome, written or not, goes to `evaluated`, per map in the order
+  // read (a batch's malformed lines before its records: the same for every evaluation).
+  bool evaluate_only = false;
+  std::function<void(const Evaluated&)> evaluated;
 };
 
 // Runs every map of `plan` in order. False with `error` on a fatal problem (a system with no

@@ -73,6 +73,7 @@ const char* ExpectKindName(ExpectKind k) {
     case ExpectKind::kException: return "exception";
     case ExpectKind::kHold: return "hold";
     case ExpectKind::kFlag: return "flag";
+    case ExpectKind::kSkipped: return "skipped";
   }
   return "record";
 }
@@ -455,8 +456,11 @@ json EncodeTests(const std::vector<SpecTest>& tests) {
   json a = json::array();
   for (const SpecTest& t : tests) {
     json given = json::array();
-    for (const GivenRecord& g : t.given)
-      given.push_back(json{{"system", g.system}, {"object", g.object}, {"fields", EncodeFields(g.fields)}});
+    for (const GivenRecord& g : t.given) {
+      json o{{"system", g.system}, {"object", g.object}, {"fields", EncodeFields(g.fields)}};
+      if (!g.name.empty()) o["name"] = g.name;
+      given.push_back(o);
+    }
     json expect = json::array();
     for (const Expectation& e : t.expect) {
       json o{{"kind", ExpectKindName(e.kind)}};
@@ -464,12 +468,16 @@ json EncodeTests(const std::vector<SpecTest>& tests) {
         o["system"] = e.system;
         o["object"] = e.object;
         o["fields"] = EncodeFields(e.fields);
-      } else {
+      } else if (e.kind != ExpectKind::kSkipped && !e.any) {
         o["text"] = e.text;
       }
+      if (e.negated) o["negated"] = true;
+      if (!e.record.empty()) o["record"] = e.record;
       expect.push_back(o);
     }
-    a.push_back(json{{"name", t.name}, {"given", given}, {"expect", expect}});
+    json test{{"name", t.name}, {"given", given}, {"expect", expect}};
+    if (!t.now.empty()) test["now"] = t.now;
+    a.push_back(test);
   }
   return a;
 }
@@ -481,12 +489,14 @@ std::vector<SpecTest> DecodeTests(const json& a) {
     t.name = tj.at("name").get<std::string>();
     for (const json& g : tj.at("given"))
       t.given.push_back(GivenRecord{g.at("system").get<std::string>(), g.at("object").get<std::string>(),
-                                    DecodeFields(g.at("fields"))});
+                                    DecodeFields(g.at("fields")), g.value("name", std::string())});
+    t.now = tj.value("now", std::string());
     for (const json& ej : tj.at("expect")) {
       Expectation e;
       std::string k = ej.at("kind").get<std::string>();
       bool found = false;
-      for (ExpectKind c : {ExpectKind::kRecord, ExpectKind::kException, ExpectKind::kHold, ExpectKind::kFlag}) {
+      for (ExpectKind c : {ExpectKind::kRecord, ExpectKind::kException, ExpectKind::kHold, ExpectKind::kFlag,
+                           ExpectKind::kSkipped}) {
         if (k == ExpectKindName(c)) {
           e.kind = c;
           found = true;
@@ -497,9 +507,13 @@ std::vector<SpecTest> DecodeTests(const json& a) {
         e.system = ej.at("system").get<std::string>();
         e.object = ej.at("object").get<std::string>();
         e.fields = DecodeFields(ej.at("fields"));
-      } else {
+      } else if (ej.contains("text")) {
         e.text = ej.at("text").get<std::string>();
+      } else {
+        e.any = true;
       }
+      e.negated = ej.value("negated", false);
+      e.record = ej.value("record", std::string());
       t.expect.push_back(std::move(e));
     }
     out.push_back(std::move(t));

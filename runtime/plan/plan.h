@@ -228,23 +228,31 @@ struct GivenRecord {
   std::string system;
   std::string object;
   std::vector<std::pair<std::string, value::Value>> fields;  // in the spec's order
+  std::string name;  // `given won: crm.Opportunity {...}`: "won"; "" when unnamed
 };
 
-enum class ExpectKind { kRecord, kException, kHold, kFlag };
+enum class ExpectKind { kRecord, kException, kHold, kFlag, kSkipped };
 const char* ExpectKindName(ExpectKind k);
 
 struct Expectation {
   ExpectKind kind = ExpectKind::kRecord;
   std::string system;  // kRecord: the target system and object written
   std::string object;
-  std::vector<std::pair<std::string, value::Value>> fields;  // kRecord: the values the record must have
+  // kRecord: the values the record must have (none: any record of the object)
+  std::vector<std::pair<std::string, value::Value>> fields;
   std::string text;  // kException, kHold: the reason; kFlag: the label
+  bool any = false;  // kException, kHold, kFlag: no reason or label written: any matches
+  bool negated = false;  // `expect no ...` / `expect not ...`: nothing of the kind happened
+  std::string record;  // `expect won ...`: about the given record named "won" only; "" every record
 };
 
 struct SpecTest {
   std::string name;
   std::vector<GivenRecord> given;
   std::vector<Expectation> expect;  // in the spec's order
+  // `now "2026-03-01T09:30:00Z"`: the instant now() and today() read (RFC 3339); "" when the
+  // test does not pin the clock (they read the test's start).
+  std::string now;
 };
 
 // `conflicts latest_wins grace 60s audit` (docs/operations.md, "Conflicts"): a field two maps

@@ -12,7 +12,13 @@
 // - `expect exception "R"`: some record went to the data-quality queue (a `require` failed)
 //   or the error queue with the reason R;
 // - `expect hold "R"`: some record was held with the reason R;
-// - `expect flag "L"`: some written record carries the flag L.
+// - `expect flag "L"`: some written record carries the flag L;
+// - `expect skipped`: some record was skipped by a sync's `when`.
+// Without a reason or label, any matches. `expect no ...` / `expect not ...` (negated) hold when
+// nothing matches; a failure shows the record that did match. `expect won ...` (the given record
+// named `won`) counts only what happened to that record: the engine tells the sink where each
+// written, queued or skipped record was read (the memory reader's object and position), which
+// is how a given record is recognised. A test's `now "..."` is the run's clock (now(), today()).
 // A test with no expectation fails: it asserts nothing.
 #pragma once
 

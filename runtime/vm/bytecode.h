@@ -170,6 +170,9 @@ enum class Builtin : uint16_t {
   // `date("2024-01-19")`: a date from ISO 8601 text (YYYY-MM-DD), or the day of a date or
   // datetime. Last, so earlier builtins keep their numbers.
   kDate,
+  // `now()`, `today([zone])`: the run's clock (VM::SetClock), fixed for the whole run.
+  kNow,
+  kToday,
 };
 
 // The first builtin of the standard modules: from here on, CallStd() runs them.

@@ -426,6 +426,15 @@ Value StringExt(Builtin b, const Value* args, size_t n) {
 
 }  // namespace
 
+Value VM::CallClock(Builtin b, Value* args, size_t n) {
+  if (!has_clock_) return Value::Error(std::string(BuiltinName(b)) + "() has no clock here");
+  if (b == Builtin::kNow) return Value::Timestamp(clock_);
+  if (n == 0) return FromDate(ToDate(clock_));
+  if (args[0].IsNull()) return Value::Null();
+  if (!IsText(args[0])) return NoOverload(b, args, n);
+  return FromResult<stdlib::Date>(stdlib::DateOf(ToDateTime(clock_), args[0].AsText()), FromDate);
+}
+
 Value VM::CallExtension(Builtin b, Value* args, size_t n) {
   if (b < Builtin::kMathGreatest) return StringExt(b, args, n);
   if (b < kFirstStdBuiltin) return Math(b, args, n);

@@ -39,10 +39,17 @@ class VM {
   // run used a fallback anywhere (the engine raises an assignment's `flag` on it).
   uint64_t fallbacks_taken() const { return fallbacks_taken_; }
 
+  // The instant `now()` and `today()` read: crmx-run sets the run's start, the same for every
+  // record of the run; a spec test its pinned `now "..."`. Unset (constant folding, `crmxc
+  // eval` without --now), they are errors of the record ("now() has no clock here").
+  void SetClock(value::Time now) { clock_ = now; has_clock_ = true; }
+
  private:
   value::Value CallBuiltin(Builtin b, value::Value* args, size_t n);
   // The CEL extension functions and the standard modules (std_builtins.cpp).
   value::Value CallExtension(Builtin b, value::Value* args, size_t n);
+  // now() and today([zone]) (std_builtins.cpp).
+  value::Value CallClock(Builtin b, value::Value* args, size_t n);
   const re2::RE2* Regex(std::string_view pattern, std::string& error);
 
   std::vector<value::Value> stack_;
@@ -52,6 +59,8 @@ class VM {
   // calls.
   std::vector<std::string> scratch_;
   uint64_t fallbacks_taken_ = 0;
+  value::Time clock_{};
+  bool has_clock_ = false;
 };
 
 // CEL arithmetic and comparisons on values, shared by the VM and constant folding. Each

@@ -30,7 +30,7 @@ let s:reserved_constant = ['true', 'false', 'null']
 let s:contextual = ['version', 'module', 'as', 'schema', 'budget', 'batch', 'field', 'per', 'warn', 'at', 'except',
       \ 'csv', 'on', 'change', 'when', 'every', 'daily', 'hourly', 'zone', 'retry', 'backoff',
       \ 'jitter', 'exhausted', 'dead_letter', 'notify', 'grace', 'audit', 'within', 'by', 'given',
-      \ 'expect', 'exception']
+      \ 'expect', 'exception', 'now', 'no', 'not', 'written', 'skipped']
 
 " A word from `words`, not after `.` and not directly before `:` (`::` does not occur).
 function! s:WordMatch(group, words, extra_lookahead) abort

@@ -116,6 +116,48 @@ TEST_CASE("a plan round-trips through its file format") {
   CHECK(plan::ContentHash(p).size() == 7 + 64);
 }
 
+TEST_CASE("a spec test's named records, negative expectations and clock round-trip") {
+  plan::Plan p = SamplePlan();
+  plan::SpecTest t;
+  t.name = "each record";
+  t.now = "2026-03-01T09:30:00Z";
+  t.given.push_back(plan::GivenRecord{"crm", "Account", {{"Id", value::Value::String("1")}}, "acme"});
+  t.given.push_back(plan::GivenRecord{"crm", "Account", {{"Id", value::Value::String("2")}}, ""});
+  plan::Expectation no_flag;
+  no_flag.kind = plan::ExpectKind::kFlag;
+  no_flag.any = true;
+  no_flag.negated = true;
+  no_flag.record = "acme";
+  plan::Expectation skipped;
+  skipped.kind = plan::ExpectKind::kSkipped;
+  plan::Expectation hold;
+  hold.kind = plan::ExpectKind::kHold;
+  hold.text = "Pending Review";
+  t.expect = {no_flag, skipped, hold};
+  p.tests.push_back(t);
+  std::string text = plan::WritePlan(p);
+  plan::Plan back;
+  std::string error;
+  REQUIRE_MESSAGE(plan::ReadPlan(text, back, error), error);
+  REQUIRE(back.tests.size() == 1);
+  const plan::SpecTest& b = back.tests[0];
+  CHECK(b.now == "2026-03-01T09:30:00Z");
+  REQUIRE(b.given.size() == 2);
+  CHECK(b.given[0].name == "acme");
+  CHECK(b.given[1].name.empty());
+  REQUIRE(b.expect.size() == 3);
+  CHECK(b.expect[0].kind == plan::ExpectKind::kFlag);
+  CHECK(b.expect[0].any);
+  CHECK(b.expect[0].negated);
+  CHECK(b.expect[0].record == "acme");
+  CHECK(b.expect[1].kind == plan::ExpectKind::kSkipped);
+  CHECK_FALSE(b.expect[1].negated);
+  CHECK(b.expect[1].record.empty());
+  CHECK(b.expect[2].text == "Pending Review");
+  CHECK_FALSE(b.expect[2].any);
+  CHECK(plan::WritePlan(back) == text);
+}
+
 TEST_CASE("the reader refuses an unknown version") {
   auto j = nlohmann::json::parse(plan::WritePlan(SamplePlan()));
   j["crmx_plan"] = plan::kPlanVersion + 1;

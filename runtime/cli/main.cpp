@@ -3,6 +3,7 @@
 //   crmx-run run PLAN [--profiles FILE] [--target T] [--system crm=DIR_OR_DB ...] [--state FILE]
 //                     [--queues DIR] [--report text|json] [--progress auto|always|never] [--full]
 //                     [--wait] [--retry-wait DURATION]
+//   crmx-run diff OLD_PLAN NEW_PLAN [--system NAME=WHERE ...] [--format text|json] [--exit-code]
 //   crmx-run check-connection PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...]
 //
 // Systems come from the profile's target (crmx.profiles.yaml: where each system is and how to
@@ -25,6 +26,7 @@
 #include <memory>
 
 #include "runtime/cli/alerts_command.h"
+#include "runtime/cli/diff_command.h"  // crmx-run diff (issue 12 section 5)
 #include "runtime/cli/queue_command.h"
 #include "runtime/cli/reconcile_command.h"
 #include "runtime/cli/serve_command.h"
@@ -275,6 +277,7 @@ int main(int argc, char** argv) {
   crmx::cli::AddAlertsCommand(app, exit_code);  // runtime/cli/alerts_command.h
   crmx::cli::AddServeCommand(app, exit_code);
   crmx::cli::AddStatusCommand(app, exit_code);
+  crmx::cli::AddDiffCommand(app, exit_code);  // runtime/cli/diff_command.h
   // ---- end crmx-run queue ----
   try {
     app.parse(argc, argv);

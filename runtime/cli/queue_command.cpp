@@ -25,6 +25,7 @@
 #include <unordered_set>
 
 #include "runtime/cli/systems.h"
+#include "runtime/cli/temp_dir.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
 #include "runtime/plan/plan.h"
@@ -533,36 +534,6 @@ class RecordingConnector : public connectors::Connector {
   std::function<std::string(const std::string&, const std::string&)> id_of_;
 };
 
-// A temporary directory, removed with what it holds when it goes.
-class TempDir {
- public:
-  bool Make(std::string& error) {
-    std::error_code ec;
-    fs::path dir = fs::temp_directory_path(ec);  // $TMPDIR, else /tmp
-    if (ec) {
-      error = "no temporary directory for the dry run's copy of the state: " + ec.message() + " (set TMPDIR)";
-      return false;
-    }
-    std::string tmpl = (dir / "crmx-replay-XXXXXX").string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      error = "cannot create a temporary directory for the dry run's copy of the state: " + std::string(std::strerror(errno));
-      return false;
-    }
-    path_ = buf.data();
-    return true;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // What became of a replayed item.
 struct Outcome {
   state::Item item;
@@ -714,7 +685,7 @@ int Replay(const ReplayArgs& a) {
         return 1;
       }
     }
-    if (!tmp.Make(error)) {
+    if (!tmp.Make("", "replay", "the dry run's copy of the state", error)) {
       std::cerr << "error: " << error << "\n";
       return 1;
     }

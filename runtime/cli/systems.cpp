@@ -30,6 +30,21 @@ std::string FindProfiles(const SystemArgs& args) {
   return {};
 }
 
+namespace {
+
+// What connectors::Open is given for `where` under SystemArgs::create_nothing: an empty SQLite
+// database in memory for one that does not exist yet.
+std::string Uncreated(const SystemArgs& args, const std::string& where) {
+  if (!args.create_nothing) return where;
+  std::string path = where.rfind("sqlite:", 0) == 0 ? where.substr(7) : where;
+  std::string ext = fs::path(path).extension().string();
+  std::error_code ec;
+  bool sqlite = where.rfind("sqlite:", 0) == 0 || ext == ".db" || ext == ".sqlite" || ext == ".sqlite3";
+  return sqlite && !fs::exists(path, ec) ? "sqlite::memory:" : where;
+}
+
+}  // namespace
+
 int OpenPlanAndSystems(const SystemArgs& args, plan::Plan& p, OpenSystems& out) {
   std::string error;
   if (!plan::ReadPlanFile(args.plan, p, error)) {
@@ -69,12 +84,12 @@ int OpenPlanAndSystems(const SystemArgs& args, plan::Plan& p, OpenSystems& out) 
     std::string where;
     if (auto o = overrides.find(x.name); o != overrides.end()) {
       where = o->second;
-      c = connectors::Open(where, error);
+      c = connectors::Open(Uncreated(args, where), error);
     } else if (auto t = out.target.systems.find(x.name); t != out.target.systems.end()) {
       const profile::SystemProfile& sp = t->second;
       if (sp.kind == "files" || sp.kind == "sqlite") {
         where = (sp.kind == "files" ? "dir:" : "sqlite:") + sp.path;
-        c = connectors::Open(where, error);
+        c = connectors::Open(Uncreated(args, where), error);
       } else {
         if (!x.kind.empty() && x.kind != sp.kind) {
           std::cerr << "error: system " << x.name << " is `" << x.kind << "` in the spec but `" << sp.kind

@@ -29,6 +29,10 @@ struct SystemArgs {
   std::vector<std::string> systems;  // NAME=WHERE
   std::string profiles;
   std::string target;
+  // Create nothing (`crmx-run diff`): a SQLite database that does not exist yet is opened as an
+  // empty one in memory instead of being created (a local system is otherwise created when
+  // missing).
+  bool create_nothing = false;
 };
 
 // The connectors of the plan's systems.

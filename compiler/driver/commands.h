@@ -16,5 +16,6 @@ void RegisterBuild(CLI::App& root, int& exit_code);    // cmd_build.cpp
 void RegisterTest(CLI::App& root, int& exit_code);     // cmd_test.cpp
 void RegisterFmt(CLI::App& root, int& exit_code);      // cmd_fmt.cpp
 void RegisterGraph(CLI::App& root, int& exit_code);    // cmd_graph.cpp: graph and lineage
+void RegisterLsp(CLI::App& root, int& exit_code);      // cmd_lsp.cpp: the language server
 
 }  // namespace crmx::driver

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   crmx::driver::RegisterTest(app, exit_code);
   crmx::driver::RegisterFmt(app, exit_code);
   crmx::driver::RegisterGraph(app, exit_code);
+  crmx::driver::RegisterLsp(app, exit_code);
   // CLI11 reports a misspelled command as "a subcommand is required": name it instead.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -30,5 +30,10 @@ std::optional<int64_t> ParseDurationMs(std::string_view token);
 
 // Appends the UTF-8 encoding of a code point.
 void AppendUtf8(std::string& out, uint32_t cp);
+// Length of the valid UTF-8 sequence at byte `i` of `s`, or 0 when the byte there starts none
+// (a stray continuation byte, an overlong form, a surrogate, a truncated sequence).
+size_t Utf8SequenceLength(const std::string& s, size_t i);
+// The value of a hexadecimal digit, or -1.
+int HexValue(char c);
 
 }  // namespace crmx::syntax

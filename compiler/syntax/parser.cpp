@@ -11,33 +11,13 @@
 #include <functional>
 
 #include "compiler/syntax/large_stack.h"
+#include "compiler/syntax/literals.h"
 #include "compiler/syntax/parse_session.h"
 
 namespace crmx::syntax {
 namespace {
 
 using P = crmx_antlr::CrmxParser;
-
-// Length of the valid UTF-8 sequence at `i`, or 0 when the byte there starts none.
-size_t Utf8SequenceLength(const std::string& s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t n = 0;
-  uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;  // overlong
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
 
 // Copies the text, replacing each byte that is not valid UTF-8 with 0x01 (a bad character
 // for the lexer), and fills the code-point-to-byte table when the text is not ASCII.

@@ -90,13 +90,18 @@ class Completer {
     // The word being typed (replaced by the completion) and the last token before it.
     size_t n = 0;
     while (n < toks_.size() && toks_[n].end <= offset_) ++n;
-    size_t prefix_begin = offset_;
-    if (n > 0 && toks_[n - 1].end == offset_ && IsWord(toks_[n - 1])) {
+    size_t prefix_begin = offset_, word_end = offset_;
+    if (n < toks_.size() && toks_[n].begin < offset_ && IsWord(toks_[n])) {
+      // Inside a word (`Cur|rencyIsoCode`): what precedes the cursor filters, and the chosen
+      // item replaces the whole word, as editors do.
+      prefix_begin = toks_[n].begin;
+      word_end = toks_[n].end;
+    } else if (n > 0 && toks_[n - 1].end == offset_ && IsWord(toks_[n - 1])) {
       prefix_begin = toks_[n - 1].begin;
       --n;
     }
     prefix_ = doc_.text().substr(prefix_begin, offset_ - prefix_begin);
-    range_ = doc_.Range(prefix_begin, offset_);
+    range_ = doc_.Range(prefix_begin, word_end);
     prev_ = n;  // tokens [0, prev_) come before the word
     Blocks();
     Decide();

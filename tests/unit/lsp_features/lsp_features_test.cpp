@@ -265,6 +265,21 @@ TEST_CASE("completion while typing a source field: the source object's fields on
   CHECK((*phone)["textEdit"]["newText"] == "Phone");
 }
 
+TEST_CASE("completion in the middle of a word: filtered by what precedes the cursor, replaces the word") {
+  Document doc = Acme("phone       = e164(Phone, country) ?? null", "phone       = Phoxyz");
+  Position pos = End(doc, "phone       = Pho");
+  nlohmann::json list = crmx::lsp::Completion(doc, pos);
+  std::set<std::string> labels = Labels(list);
+  CHECK(labels.count("Phone") == 1);
+  for (const std::string& l : labels) CHECK(l.substr(0, 3) == "Pho");
+  const nlohmann::json* phone = Item(list, "Phone");
+  REQUIRE(phone != nullptr);
+  const nlohmann::json& range = (*phone)["textEdit"]["range"];
+  CHECK(range["start"]["character"] == pos.character - 3);
+  CHECK(range["end"]["character"] == pos.character + 3);  // through `xyz`
+  CHECK(range["start"]["line"] == pos.line);
+}
+
 TEST_CASE("completion in an expression: fields, tables, functions, keywords, picklist documentation") {
   Document doc = Acme("phone       = e164(Phone, country) ?? null", "phone       = ");
   nlohmann::json list = crmx::lsp::Completion(doc, End(doc, "phone       = "));

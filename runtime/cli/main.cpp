@@ -4,6 +4,7 @@
 //                     [--queues DIR] [--report text|json] [--progress auto|always|never] [--full]
 //                     [--wait] [--retry-wait DURATION]
 //   crmx-run diff OLD_PLAN NEW_PLAN [--system NAME=WHERE ...] [--format text|json] [--exit-code]
+//   crmx-run assess PLAN [--system NAME=WHERE ...] [--format text|json]
 //   crmx-run check-connection PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...]
 //
 // Systems come from the profile's target (crmx.profiles.yaml: where each system is and how to
@@ -26,6 +27,7 @@
 #include <memory>
 
 #include "runtime/cli/alerts_command.h"
+#include "runtime/cli/assess_command.h"  // crmx-run assess (issue 13)
 #include "runtime/cli/diff_command.h"  // crmx-run diff (issue 12 section 5)
 #include "runtime/cli/queue_command.h"
 #include "runtime/cli/reconcile_command.h"
@@ -278,6 +280,7 @@ int main(int argc, char** argv) {
   crmx::cli::AddServeCommand(app, exit_code);
   crmx::cli::AddStatusCommand(app, exit_code);
   crmx::cli::AddDiffCommand(app, exit_code);  // runtime/cli/diff_command.h
+  crmx::cli::AddAssessCommand(app, exit_code);  // runtime/cli/assess_command.h
   // ---- end crmx-run queue ----
   try {
     app.parse(argc, argv);

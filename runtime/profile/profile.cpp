@@ -3,6 +3,7 @@
 // environment or from files beside the profile. Every message names the key path
 // (`targets.dev.crm.auth.client_secret`) and the reference, never a value.
 #include "runtime/profile/profile.h"
+#include "runtime/profile/yaml_errors.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -84,27 +85,9 @@ bool Contains(const std::vector<std::string>& items, const std::string& item) {
 bool IsReference(const std::string& value) { return value.starts_with("env:") || value.starts_with("file:"); }
 
 // Collects every problem of a file (capped), each with its position.
-class Reader {
+class Reader : public YamlErrors {
  public:
-  Reader(std::string file, std::filesystem::path dir) : file_(std::move(file)), dir_(std::move(dir)) {}
-
-  void Error(const YAML::Node& at, const std::string& message) {
-    if (errors_.size() >= kMaxErrors) return;
-    std::string where = file_;
-    if (at.IsDefined() && at.Mark().line >= 0) {
-      where += ":" + std::to_string(at.Mark().line + 1) + ":" + std::to_string(at.Mark().column + 1);
-    }
-    errors_.push_back(where + ": " + message);
-  }
-  bool Failed() const { return !errors_.empty(); }
-  std::string Message() const {
-    std::string out;
-    for (const auto& e : errors_) {
-      if (!out.empty()) out += "\n";
-      out += e;
-    }
-    return out;
-  }
+  Reader(std::string file, std::filesystem::path dir) : YamlErrors(std::move(file)), dir_(std::move(dir)) {}
 
   // The scalar at `node` as text, or an error naming `path`.
   bool Scalar(const YAML::Node& node, const std::string& path, std::string& out) {
@@ -569,10 +552,7 @@ class Reader {
   }
 
  private:
-  static constexpr size_t kMaxErrors = 50;
-  std::string file_;
   std::filesystem::path dir_;
-  std::vector<std::string> errors_;
 };
 
 }  // namespace

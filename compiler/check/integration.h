@@ -95,6 +95,11 @@ struct Context {
   void Report(diag::Diagnostic d) const { sink.Report(std::move(d)); }
 };
 
+// Fills the context from its modules: the maps (resolved ones in Context::maps), the tables,
+// whether there are owner blocks and a conflicts rule. CheckIntegration and check::Ownership
+// (ownership.h) both start here.
+void CollectDecls(Context& ctx);
+
 // The rules, in the order CheckIntegration runs them. CheckOwnerBlocks fills Context::owned.
 void CheckOwnerBlocks(Context& ctx);
 void CheckMapOwnership(const Context& ctx);
@@ -202,6 +207,26 @@ std::string QuoteList(const std::vector<std::string>& names, size_t limit = 8);
 std::string Quote(const std::string& s);
 // The object name as a spec writes it: "erp.Customer".
 std::string Qualified(const ast::ObjectRef& ref);
+
+// ---- the ownership model (integration_ownership.cpp)
+
+// Who owns what one map statement writes into a target field of another system, as
+// CheckMapOwnership decides it (E0402, E0404) and the plan records it (check/ownership.h).
+enum class OwnerKind {
+  kTarget,    // an `owner` block of the target system claims the field: `claim`
+  kCopy,      // unclaimed, and the value reads a field the source system owns: the source's
+  kConstant,  // unclaimed, and the value reads no source field: the integration's own value
+  kNone,      // none of these: nobody owns it
+};
+struct WriteOwner {
+  OwnerKind kind = OwnerKind::kNone;
+  const Claim* claim = nullptr;  // kTarget: the target system's claim on the field
+};
+// `field`: the statement's target field in `m.target`; `reads`: SourceFieldsRead of its value.
+WriteOwner OwnerOfWrite(const Context& ctx, const ResolvedMap& m, const schema::Field& field,
+                        const std::vector<SourceRead>& reads);
+// Is `field` of `object` owned by `system` (a claim, or a child relationship under `*`)?
+bool OwnedBy(const Context& ctx, const schema::Object* object, const std::string& field, const std::string& system);
 
 }  // namespace integration
 }  // namespace crmx::check

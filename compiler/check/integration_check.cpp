@@ -139,6 +139,25 @@ std::string QuoteList(const std::vector<std::string>& names, size_t limit) {
 
 std::string Qualified(const ObjectRef& ref) { return ref.system.text + "." + ref.object.text; }
 
+void CollectDecls(Context& ctx) {
+  for (const Module* m : ctx.modules) {
+    for (const DeclPtr& d : m->items) {
+      if (const auto* map = d->As<MapDecl>()) {
+        ctx.maps_by_name.emplace(map->name.text, map);
+        const schema::Object* source = ctx.systems.FindObject(map->source);
+        const schema::Object* target = ctx.systems.FindObject(map->target);
+        if (source != nullptr && target != nullptr) ctx.maps.push_back({map, source, target});
+      } else if (const auto* t = d->As<TableDecl>()) {
+        ctx.tables.emplace(t->name.text, t);
+      } else if (d->As<ConflictsDecl>() != nullptr) {
+        ctx.has_conflicts = true;
+      } else if (d->As<OwnerDecl>() != nullptr) {
+        ctx.has_owners = true;
+      }
+    }
+  }
+}
+
 }  // namespace integration
 
 void CheckIntegration(const ast::Module& root, const std::vector<const ast::Module*>& imports,
@@ -147,22 +166,7 @@ void CheckIntegration(const ast::Module& root, const std::vector<const ast::Modu
   ctx.csv = csv;
   ctx.modules.assign(imports.begin(), imports.end());
   ctx.modules.push_back(&root);
-  for (const ast::Module* m : ctx.modules) {
-    for (const ast::DeclPtr& d : m->items) {
-      if (const auto* map = d->As<ast::MapDecl>()) {
-        ctx.maps_by_name.emplace(map->name.text, map);
-        const schema::Object* source = systems.FindObject(map->source);
-        const schema::Object* target = systems.FindObject(map->target);
-        if (source != nullptr && target != nullptr) ctx.maps.push_back({map, source, target});
-      } else if (const auto* t = d->As<ast::TableDecl>()) {
-        ctx.tables.emplace(t->name.text, t);
-      } else if (d->As<ast::ConflictsDecl>() != nullptr) {
-        ctx.has_conflicts = true;
-      } else if (d->As<ast::OwnerDecl>() != nullptr) {
-        ctx.has_owners = true;
-      }
-    }
-  }
+  integration::CollectDecls(ctx);
   integration::CheckOwnerBlocks(ctx);
   integration::CheckMapOwnership(ctx);
   integration::CheckMapFields(ctx);

@@ -7,7 +7,9 @@
 // map's target field is *owned by the target system* when an owner block claims it; writing it
 // from the other system is an error. A target field that no block claims is a *copy* when its
 // value reads a source field that the source system owns (`companyName = Name.trim()` with
-// `owner crm { Account { Name } }`); otherwise it has no owner at all.
+// `owner crm { Account { Name } }`); a value that reads no source field at all (a constant) is
+// the integration's own; otherwise it has no owner at all. OwnerOfWrite is that decision, for
+// these rules and for the plan (check/ownership.h).
 #include <algorithm>
 
 #include "compiler/check/integration.h"
@@ -167,16 +169,10 @@ class MapOwnership {
   }
 
  private:
-  // Is `field` of `object` owned by `system` (a claim, or a child relationship under `*`)?
-  bool OwnedBy(const schema::Object* object, const std::string& field, const std::string& system) const {
-    if (const Claim* c = ctx_.OwnerOf(object, field)) return c->system == system;
-    auto star = ctx_.star_owned.find(object);
-    return star != ctx_.star_owned.end() && star->second == system && IsChildRelationship(*object, field);
-  }
-
   void IntoOwned(Write& w) {
-    const Claim* claim = ctx_.OwnerOf(w.map->target, w.field->name);
-    if (claim == nullptr) return;
+    WriteOwner owner_of = OwnerOfWrite(ctx_, *w.map, *w.field, w.reads);
+    if (owner_of.kind != OwnerKind::kTarget) return;
+    const Claim* claim = owner_of.claim;
     const MapDecl& m = *w.map->decl;
     const std::string& from = m.source.system.text;
     const std::string& owner = claim->system;
@@ -187,7 +183,7 @@ class MapOwnership {
                                     "written from " + Quote(from) + " here");
     d.secondary.push_back({claim->span, ClaimLabel(*claim)});
     for (const SourceRead& r : w.reads) {
-      if (OwnedBy(w.map->source, r.field, from)) {
+      if (OwnedBy(ctx_, w.map->source, r.field, from)) {
         d.notes.push_back(Quote(m.source.object.text + "." + r.field) + " is owned by " + Quote(from) +
                           ": the value would have two owners, one in each system");
         break;
@@ -233,11 +229,12 @@ class MapOwnership {
 
   void Unowned(const Write& w) {
     // Only a spec that names systems of record: there, a field left out is likely an oversight.
-    if (w.reported || ctx_.has_conflicts || !ctx_.has_owners || w.reads.empty()) return;
+    if (w.reported || ctx_.has_conflicts || !ctx_.has_owners) return;
+    // A constant is the integration's own; a copy of an owned field is the source's.
+    if (OwnerOfWrite(ctx_, *w.map, *w.field, w.reads).kind != OwnerKind::kNone) return;
     const MapDecl& m = *w.map->decl;
     std::vector<std::string> read_names;
     for (const SourceRead& r : w.reads) {
-      if (OwnedBy(w.map->source, r.field, m.source.system.text)) return;  // a copy of an owned field
       if (std::find(read_names.begin(), read_names.end(), r.field) == read_names.end()) read_names.push_back(r.field);
     }
     std::string name = w.map->target->name + "." + w.field->name;
@@ -257,6 +254,22 @@ class MapOwnership {
 };
 
 }  // namespace
+
+bool OwnedBy(const Context& ctx, const schema::Object* object, const std::string& field, const std::string& system) {
+  if (const Claim* c = ctx.OwnerOf(object, field)) return c->system == system;
+  auto star = ctx.star_owned.find(object);
+  return star != ctx.star_owned.end() && star->second == system && IsChildRelationship(*object, field);
+}
+
+WriteOwner OwnerOfWrite(const Context& ctx, const ResolvedMap& m, const schema::Field& field,
+                        const std::vector<SourceRead>& reads) {
+  if (const Claim* claim = ctx.OwnerOf(m.target, field.name)) return {OwnerKind::kTarget, claim};
+  if (reads.empty()) return {OwnerKind::kConstant, nullptr};
+  for (const SourceRead& r : reads) {
+    if (OwnedBy(ctx, m.source, r.field, m.decl->source.system.text)) return {OwnerKind::kCopy, nullptr};
+  }
+  return {OwnerKind::kNone, nullptr};
+}
 
 void CheckOwnerBlocks(Context& ctx) { OwnerBlocks(ctx).Run(); }
 

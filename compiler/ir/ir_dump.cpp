@@ -1,6 +1,7 @@
 // Defines DumpIr() (ir_dump.h).
 #include "compiler/ir/ir_dump.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -85,8 +86,9 @@ void Projection(std::ostream& out, const plan::Projection& p) {
   }
 }
 
-// Record identity, and the target fields a writer does more with than write a flat value:
-// nested (`CustomerRef.value`), references to another record, sublists, list elements.
+// Record identity, the target fields a writer does more with than write a flat value (nested
+// `CustomerRef.value`, references to another record, sublists, list elements), and who owns
+// the target fields.
 void Identity(std::ostream& out, const plan::Map& m) {
   out << "  identity: source " << (m.source_id.empty() ? "(none)" : m.source_id) << ", target "
       << (m.target_id.empty() ? "(none)" : m.target_id) << "\n";
@@ -102,6 +104,24 @@ void Identity(std::ostream& out, const plan::Map& m) {
     }
     if (!facts.empty()) out << "  target " << f.name << ": " << Join(facts, "; ") << "\n";
   }
+  // Who owns each target field (plan::TargetField::owner): by owner, then constants, then none.
+  std::vector<std::string> systems;
+  std::vector<std::string> constants, none;
+  for (const plan::TargetField& f : m.target_fields) {
+    if (f.constant) constants.push_back(f.name);
+    else if (f.owner.empty()) none.push_back(f.name);
+    else if (std::find(systems.begin(), systems.end(), f.owner) == systems.end()) systems.push_back(f.owner);
+  }
+  std::vector<std::string> groups;
+  for (const std::string& sys : systems) {
+    std::vector<std::string> names;
+    for (const plan::TargetField& f : m.target_fields)
+      if (f.owner == sys) names.push_back(f.name);
+    groups.push_back(sys + " " + Join(names));
+  }
+  if (!constants.empty()) groups.push_back("constant " + Join(constants));
+  if (!none.empty()) groups.push_back("none " + Join(none));
+  if (!groups.empty()) out << "  owners: " << Join(groups, "; ") << "\n";
 }
 
 void Batches(std::ostream& out, const plan::Plan& plan, const plan::Map& m) {

@@ -11,6 +11,7 @@
 
 #include "compiler/ast/dump.h"
 #include "compiler/check/expr_check.h"
+#include "compiler/check/ownership.h"
 #include "compiler/ir/alert_builder.h"
 #include "compiler/ir/batch_sizes.h"
 #include "compiler/ir/reconcile_builder.h"
@@ -810,6 +811,13 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
   std::map<std::string, const SyncDecl*> syncs;
   for (const SyncDecl* s : root.All<SyncDecl>()) syncs[s->map.text] = s;
 
+  // Who owns each target field, as the check's ownership rules decide (imported modules' owner
+  // blocks count).
+  std::vector<const Module*> modules;
+  for (const auto& [m, dir] : in.imports) modules.push_back(m);
+  modules.push_back(&root);
+  check::Ownership owners(modules, *in.systems);
+
   // Maps, in source order first.
   std::vector<plan::Map> maps;
   for (const MapDecl* decl : root.All<MapDecl>()) {
@@ -928,6 +936,20 @@ plan::Plan BuildPlan(const BuildInput& in, std::vector<std::string>& errors, std
       if (!t.empty() && st.value) values[t] = st.value.get();
     }
     m.target_fields = TargetFields(m, target_object, target_system ? &target_system->schema : nullptr, values);
+    // A field two statements write takes the first one's owner.
+    std::map<std::string, check::TargetOwner> owner_of;
+    for (const MapStmt& st : decl->stmts) {
+      std::string t;
+      for (const Name& n : st.target) t += (t.empty() ? "" : ".") + n.text;
+      if (t.empty() || owner_of.count(t) != 0) continue;
+      if (std::optional<check::TargetOwner> o = owners.Of(*decl, st)) owner_of.emplace(t, *o);
+    }
+    for (plan::TargetField& f : m.target_fields) {
+      auto o = owner_of.find(f.name);
+      if (o == owner_of.end()) continue;
+      f.owner = o->second.owner;
+      f.constant = o->second.constant;
+    }
     AssignBatchSizes(m, p.systems);
     maps.push_back(std::move(m));
   }

@@ -376,8 +376,8 @@ std::vector<Binding> DecodeBindings(const json& a) {
   return out;
 }
 
-// A target field: `path` only when the name has a dot, `reference`/`sublist`/`element` only
-// when set (docs/plan-format.md).
+// A target field: `path` only when the name has a dot, `reference`/`sublist`/`element`/
+// `owner`/`constant` only when set (docs/plan-format.md).
 json EncodeTargetField(const TargetField& t) {
   json o{{"name", t.name}, {"type", FieldTypeName(t.type)}};
   if (t.scale) o["scale"] = *t.scale;
@@ -390,10 +390,13 @@ json EncodeTargetField(const TargetField& t) {
     for (const TargetField& x : t.element) e.push_back(EncodeTargetField(x));
     o["element"] = e;
   }
+  if (!t.owner.empty()) o["owner"] = t.owner;
+  if (t.constant) o["constant"] = true;
   return o;
 }
 
-TargetField DecodeTargetField(const json& t, const std::string& map) {
+// `ownership`: the plan's version has `owner` and `constant` (a version-5 plan has neither).
+TargetField DecodeTargetField(const json& t, const std::string& map, bool ownership) {
   TargetField f;
   f.name = t.at("name").get<std::string>();
   if (!ParseFieldType(t.at("type").get<std::string>(), f.type)) Bad("unknown field type in map `" + map + "`");
@@ -409,7 +412,13 @@ TargetField DecodeTargetField(const json& t, const std::string& map) {
   f.reference = t.value("reference", false);
   f.create_only = t.value("create_only", false);
   f.sublist = t.value("sublist", "");
-  for (const json& e : t.value("element", json::array())) f.element.push_back(DecodeTargetField(e, map));
+  for (const json& e : t.value("element", json::array())) f.element.push_back(DecodeTargetField(e, map, ownership));
+  if (ownership) {
+    f.owner = t.value("owner", "");
+    f.constant = t.value("constant", false);
+    if (f.constant && !f.owner.empty())
+      Bad("target field `" + f.name + "` of map `" + map + "` is a constant with an owner (`" + f.owner + "`)");
+  }
   return f;
 }
 
@@ -845,7 +854,8 @@ void FromBody(const json& b, Plan& p) {
       rel.cursor = r.value("cursor", "");
       m.projection.relations.push_back(std::move(rel));
     }
-    for (const json& t : mj.at("target_fields")) m.target_fields.push_back(DecodeTargetField(t, m.name));
+    for (const json& t : mj.at("target_fields"))
+      m.target_fields.push_back(DecodeTargetField(t, m.name, p.ownership_known));
     m.cursor = mj.value("cursor", "");
     m.deleted_field = mj.value("deleted_field", "");
     m.source_id = mj.value("source_id", "");
@@ -948,7 +958,9 @@ std::string ContentHash(const Plan& plan) { return HashOfBody(Body(plan)); }
 std::string WritePlan(const Plan& plan) {
   json body = Body(plan);
   // nlohmann::json keeps object keys sorted: dump() of the body is the canonical text.
-  json file{{"crmx_plan", kPlanVersion}, {"compiler", plan.compiler}, {"content_hash", HashOfBody(body)},
+  // A plan read from version 5 knows no ownership: written back, it stays what it was.
+  json file{{"crmx_plan", plan.ownership_known ? kPlanVersion : kOldestPlanVersion},
+            {"compiler", plan.compiler}, {"content_hash", HashOfBody(body)},
             {"plan", body}};
   return file.dump(1) + "\n";
 }
@@ -967,9 +979,11 @@ bool ReadPlan(const std::string& text, Plan& out, std::string& error) {
     error = "not a plan file: no `crmx_plan` version field (build one with `crmxc build SPEC -o PLAN`)";
     return false;
   }
-  if (!file["crmx_plan"].is_number_integer() || file["crmx_plan"].get<int64_t>() != kPlanVersion) {
-    error = "unsupported plan version " + file["crmx_plan"].dump() + ": this crmx-run reads version " +
-            std::to_string(kPlanVersion) + "; rebuild the plan with a matching crmxc";
+  if (!file["crmx_plan"].is_number_integer() || file["crmx_plan"].get<int64_t>() < kOldestPlanVersion ||
+      file["crmx_plan"].get<int64_t>() > kPlanVersion) {
+    error = "unsupported plan version " + file["crmx_plan"].dump() + ": this crmx-run reads versions " +
+            std::to_string(kOldestPlanVersion) + " to " + std::to_string(kPlanVersion) +
+            "; rebuild the plan with a matching crmxc";
     return false;
   }
   if (!file.contains("plan") || !file["plan"].is_object()) {
@@ -992,6 +1006,8 @@ bool ReadPlan(const std::string& text, Plan& out, std::string& error) {
   try {
     Plan p;
     p.compiler = file.value("compiler", "");
+    // Version 5 predates ownership (kOldestPlanVersion).
+    p.ownership_known = file["crmx_plan"].get<int64_t>() > kOldestPlanVersion;
     FromBody(file["plan"], p);
     out = std::move(p);
     return true;

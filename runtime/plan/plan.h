@@ -19,8 +19,11 @@
 
 namespace crmx::plan {
 
-// Version 5 added `reconciles` and `alerts` (docs/plan-format.md says what each version added).
-inline constexpr int kPlanVersion = 5;
+// Version 6 added the ownership of target fields (TargetField::owner, ::constant); version 5
+// `reconciles` and `alerts` (docs/plan-format.md says what each version added).
+inline constexpr int kPlanVersion = 6;
+// The oldest version ReadPlan accepts: a version-5 plan is read with Plan::ownership_known false.
+inline constexpr int kOldestPlanVersion = 5;
 
 struct Budget {
   std::string metric;  // api_calls, concurrency, requests
@@ -106,8 +109,16 @@ struct TargetField {
   // The vendor's own name or form when it differs from `name`, from the schema's extensions:
   // a NetSuite sublist ("item" for SalesOrder.lines, written {"item": {"items": [...]}}).
   std::string sublist;
-  // A list of objects (order lines): the fields of its elements, with the same facts.
+  // A list of objects (order lines): the fields of its elements, with the same facts but for
+  // ownership: the list field's owner covers its rows.
   std::vector<TargetField> element;
+  // Its system of record, as the compiler's ownership rules decide it (compiler/check/
+  // ownership.h): the target system when an `owner` block claims the field, the source system
+  // when the value copies a field the source system owns, "" when nobody owns it (or for a
+  // constant). Unknown in a plan read from version 5 (Plan::ownership_known).
+  std::string owner;
+  // The value reads no source field (`Active = true`): the integration's own, not a synced field.
+  bool constant = false;
 };
 
 enum class StepKind { kKey, kRequire, kAssign, kRef };
@@ -370,6 +381,10 @@ struct Plan {
   std::optional<Conflicts> conflicts;
   std::vector<Reconcile> reconciles;  // in spec order
   std::vector<Alert> alerts;          // in spec order
+  // False for a plan read from a version-5 file, which predates ownership: every target field's
+  // `owner` is then "" because nobody knows it, not because nobody owns it (rebuild the plan).
+  // WritePlan writes such a plan as version 5 again.
+  bool ownership_known = true;
 
   const Map* FindMap(const std::string& name) const;
   const Table* FindTable(const std::string& name) const;
@@ -389,7 +404,8 @@ inline constexpr size_t kMaxPlanNesting = 1000;
 size_t JsonNesting(const std::string& text);
 
 // Parses plan file text. False with `error` set when the text is not a plan, its version is
-// not kPlanVersion, its hash does not match its body, or a field is malformed.
+// not kOldestPlanVersion..kPlanVersion, its hash does not match its body, or a field is
+// malformed.
 bool ReadPlan(const std::string& text, Plan& out, std::string& error);
 bool ReadPlanFile(const std::string& path, Plan& out, std::string& error);
 

@@ -12,6 +12,7 @@ PACKAGES=(
   iso-codes libsimdjson-dev libyaml-cpp-dev libpugixml-dev
   libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev curl
   python3 jq nodejs
+  chromium
 )
 
 missing=()

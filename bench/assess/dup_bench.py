@@ -146,7 +146,9 @@ def main():
         os.makedirs(crm, exist_ok=True)
         t0 = time.monotonic()
         truth, negatives = generate(os.path.join(crm, "Account.jsonl"), a.records, a.seed)
-        open(os.path.join(crm, "Opportunity.jsonl"), "w").close()
+        # The other objects the plan reads, empty: the dry run reads them too.
+        for name in ("Opportunity", "OpportunityLineItem", "Product2"):
+            open(os.path.join(crm, name + ".jsonl"), "w").close()
         gen = time.monotonic() - t0
         plan = os.path.join(work, "acme.plan.json")
         subprocess.run([a.crmxc, "build", os.path.join(EXAMPLE, "acme.crmx"), "-o", plan], check=True, capture_output=True)

@@ -46,18 +46,8 @@ const std::vector<std::string> kRoiKeys = {"minutes_per_entry", "automation_rate
 const std::vector<std::string> kGovernanceNames = {"documented", "informal", "none"};
 const std::vector<std::string> kHygieneNames = {"automated", "manual_quarterly", "none"};
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
-bool Contains(const std::vector<std::string>& items, const std::string& item) {
-  return std::find(items.begin(), items.end(), item) != items.end();
-}
+using profile::Contains;
+using profile::Join;
 
 size_t EditDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);

@@ -633,6 +633,11 @@ std::string MeasurementText(const Measurement& m) {
   o << "  rubric, measured part   completeness " << Points(m.completeness, CompletenessPoints) << "/30, duplicates "
     << Points(m.duplicate_rate, DuplicatePoints) << "/25, format " << Points(m.format_consistency, FormatPoints)
     << "/20\n";
+  return o.str() + MeasurementObjectsText(m);
+}
+
+std::string MeasurementObjectsText(const Measurement& m) {
+  std::ostringstream o;
   for (const ObjectMeasure& om : m.objects) {
     o << "\n" << om.system << "." << om.object << " (" << om.records << " records; read by";
     for (const std::string& map : om.maps) o << " " << map;
@@ -670,7 +675,9 @@ std::string MeasurementText(const Measurement& m) {
   return o.str();
 }
 
-std::string MeasurementJson(const Measurement& m) {
+std::string MeasurementJson(const Measurement& m) { return MeasurementJsonValue(m).dump(2) + "\n"; }
+
+nlohmann::json MeasurementJsonValue(const Measurement& m) {
   using nlohmann::json;
   auto pct = [](double p) { return p < 0 ? json(nullptr) : json(Round(p, 2)); };
   json j;
@@ -718,7 +725,7 @@ std::string MeasurementJson(const Measurement& m) {
     objects.push_back(std::move(o));
   }
   j["objects"] = objects;
-  return j.dump(2) + "\n";
+  return j;
 }
 
 }  // namespace crmx::assess

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/engine/engine.h"
 #include "runtime/plan/plan.h"
 
@@ -146,6 +148,10 @@ bool Measure(const plan::Plan& plan, const engine::Systems& systems, const Optio
 
 // The report for people, and as JSON (docs/assess.md gives its shape).
 std::string MeasurementText(const Measurement& m);
+// The per-object part of MeasurementText (each object's completeness by field, duplicates and
+// format failures), which `crmx-run assess` prints after its summary.
+std::string MeasurementObjectsText(const Measurement& m);
 std::string MeasurementJson(const Measurement& m);
+nlohmann::json MeasurementJsonValue(const Measurement& m);
 
 }  // namespace crmx::assess

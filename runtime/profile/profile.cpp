@@ -69,18 +69,6 @@ const std::vector<std::string> kSystemKeys = {"kind",       "base_url", "api_ver
                                               "concurrency", "timeout_ms", "auth", "options", "poll", "webhook"};
 const std::vector<std::string> kWebhookSchemes = {"hubspot", "quickbooks", "xero", "crmx"};
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
-bool Contains(const std::vector<std::string>& items, const std::string& item) {
-  return std::find(items.begin(), items.end(), item) != items.end();
-}
 
 bool IsReference(const std::string& value) { return value.starts_with("env:") || value.starts_with("file:"); }
 

@@ -1,8 +1,9 @@
 // Defines YamlErrors: the problems found in one YAML file a person wrote (a profile, an assess
 // answers file), each prefixed with FILE:LINE:COL of the node it is about, collected so that
-// one read reports them all (capped at 50).
+// one read reports them all (capped at 50); and the lists those messages name.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,21 @@
 #include <yaml-cpp/yaml.h>
 
 namespace crmx::profile {
+
+// "a, b, c": the keys or values a message lists.
+inline std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+// Whether `item` is one of the known keys or values `items`.
+inline bool Contains(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
 
 class YamlErrors {
  public:

@@ -171,21 +171,6 @@ nlohmann::json SideJson(const plan::ReconcileSide& s, size_t read, size_t withou
 
 }  // namespace
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string MarkdownEscape(std::string_view text) {
   std::string out;
   for (char c : text) {

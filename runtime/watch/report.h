@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/http/html.h"
 #include "runtime/watch/reconcile.h"
 
 namespace crmx::watch {
@@ -19,8 +20,8 @@ std::string JsonReport(const std::vector<Result>& results);
 std::string MarkdownReport(const std::vector<Result>& results);
 std::string HtmlReport(const std::vector<Result>& results);
 
-// `text` safe in HTML text and attribute values: & < > " ' as entities.
-std::string HtmlEscape(std::string_view text);
+// `text` safe in HTML text and attribute values (runtime/http/html.h).
+using http::HtmlEscape;
 // `text` safe in a Markdown table cell: its markup and `|` escaped, `<` `>` as entities,
 // line breaks as spaces.
 std::string MarkdownEscape(std::string_view text);

@@ -33,34 +33,16 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import FAILURES, check, read_jsonl  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "examples", "acme-salesforce-netsuite")
 ISO = "/usr/share/iso-codes/json"
-FAILURES = []
-
-
-def check(ok, what):
-    if not ok:
-        FAILURES.append(what)
-        print("FAILED: " + what, flush=True)
-    return ok
 
 
 def present(v):
     return v is not None and str(v).strip() != ""
-
-
-def read_jsonl(path):
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            try:
-                r = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(r, dict):
-                out.append(r)
-    return out
 
 
 # ---------------------------------------------------------------- normalisation (own copy)
@@ -350,14 +332,14 @@ def main():
         comp = 100.0 * complete_all / total
         dup = 100.0 * dups / len(accounts)
         fmt = 100.0 * fmt_valid / fmt_total
-        rubric = out.get("rubric", {})
+        rubric = {c["key"]: c for c in out.get("rubric", {}).get("criteria", [])}
         check(rubric.get("completeness", {}).get("points") == band(comp, 80, 60, (30, 20, 10)), f"completeness points {rubric.get('completeness')}")
         check(rubric.get("duplicates", {}).get("points") == (25 if dup < 5 else 15 if dup <= 10 else 5), f"duplicate points {rubric.get('duplicates')}")
         check(rubric.get("format", {}).get("points") == band(fmt, 85, 70, (20, 12, 5)), f"format points {rubric.get('format')}")
 
         # The text report says the same figures.
         t = subprocess.run([crmx_run, "assess", plan, *systems], capture_output=True, text=True)
-        check(t.returncode == 0 and "duplicate rate" in t.stdout and "crm.Account" in t.stdout, "text report")
+        check(t.returncode == 0 and "Duplicate rate" in t.stdout and "crm.Account" in t.stdout, "text report")
         # The same records in a SQLite database (the other local connector): the same report.
         db_path = os.path.join(work, "crm.db")
         db = sqlite3.connect(db_path)

@@ -18,6 +18,10 @@ the example's profile (its `emulators` target, the addresses rewritten); then ch
   the Id of its company's customer and its ItemRefs are catalogue items;
 - the payment status came back to the deals (updated once each, by id);
 - the rotated QuickBooks refresh token was kept in the profile's refresh_token_file;
+- before the run, `crmx-run assess` (docs/assess.md) over the same APIs writes nothing in either
+  system, its dry run says what the run then does (per map reading HubSpot), and its closed-won
+  deals a month are the deals the sync's `when` passes by the month of their `closedate`
+  (HubSpot's standard stamps are read besides the projection);
 - a second run writes nothing, in either system.
 --update rewrites expected_summary.json from this run (after a deliberate change)."""
 import collections
@@ -105,9 +109,47 @@ def main():
                 return None, queues
             return json.loads(out), queues
 
+        # crmx-run assess before the run: it writes nothing; run 1 checks its dry run below.
+        journals = (len(qbo.journal()), len(hub.journal()))
+        code, out, err = harness.run([crmx_run, "assess", plan, "--profiles", profile, "--answers",
+                                      os.path.join(harness.ROOT, "docs", "assess-answers.example.yaml"),
+                                      "--format", "json", "--now", "2026-12-01T00:00:00Z"], env=ENV, check=False)
+        for secret in ENV.values():
+            check(secret not in out and secret not in err, "assess: a secret appears in its output")
+        check(code == 0, f"assess: exit {code}: {err[-800:]}")
+        assessed = json.loads(out) if code == 0 else {}
+        check((len(qbo.journal()), len(hub.journal())) == journals, "assess wrote to a system")
+        # Closed-won a month: won_to_invoice's `when` (closedwon, no invoice number yet) by closedate.
+        months = collections.Counter()
+        won = {}
+        for line in open(os.path.join(EXAMPLE, "data", "hubspot", "deals.jsonl")):
+            d = props(json.loads(line))
+            if d.get("dealstage") == "closedwon" and not d.get("qbo_invoice_number") and d.get("closedate"):
+                won[d["hs_object_id"]] = d["closedate"][:7]
+        check((assessed.get("roi") or {}).get("records_per_month_from") == "data", "assess: ROI from the data's records a month")
+
         report, queues = run(1)
+        if report is not None:
+            dry = {m["map"]: m for m in assessed.get("dry_run", {}).get("maps", [])}
+            for name in ("company_to_customer", "won_to_invoice"):
+                real = report["maps"][name]
+                for k in ("written", "data_quality", "held", "waiting", "error"):
+                    n = real[k]["count"] if isinstance(real[k], dict) else real[k]
+                    check(dry.get(name, {}).get(k) == n, f"assess: {name} dry run {k} {dry.get(name, {}).get(k)} == run's {n}")
         if report is None:
             return check.done("example_hubspot_quickbooks_http", "")
+        # Closed-won a month, but the deals the run could not read (its error queue: whether the
+        # sync takes them is unknown, and assess counts them apart).
+        unread = {k[3:] for k in summarize(report, queues)["won_to_invoice"]["error"]["keys"]}
+        for deal, month in won.items():
+            if deal not in unread:
+                months[month] += 1
+        cw = assessed.get("closed_won") or {}
+        got_months = {m["month"]: m["records"] for m in cw.get("months", []) if m["records"]}
+        check(cw.get("map") == "won_to_invoice" and cw.get("date_field") == "closedate",
+              f"assess: closed-won from {cw.get('map')}.{cw.get('date_field')}")
+        check(got_months == dict(months), f"assess: closed-won by month {got_months} == {dict(months)}")
+        check(cw.get("undecided") == len(unread), f"assess: undecided {cw.get('undecided')} == the run's errors {len(unread)}")
         qj, hj = qbo.journal(), hub.journal()
         customers, invoices = qbo.records("Customer"), qbo.records("Invoice")
         deals = {props(r)["hs_object_id"]: props(r) for r in hub.records("deals")}

@@ -31,6 +31,7 @@
 #include "runtime/cli/diff_command.h"  // crmx-run diff (issue 12 section 5)
 #include "runtime/cli/queue_command.h"
 #include "runtime/cli/reconcile_command.h"
+#include "runtime/cli/report_command.h"  // crmx-run report data-quality (issue 13 section 3)
 #include "runtime/cli/serve_command.h"
 #include "runtime/cli/status_command.h"
 #include "runtime/cli/state_commands.h"  // crmx-run queue (issue 9 section 3)
@@ -281,6 +282,7 @@ int main(int argc, char** argv) {
   crmx::cli::AddStatusCommand(app, exit_code);
   crmx::cli::AddDiffCommand(app, exit_code);  // runtime/cli/diff_command.h
   crmx::cli::AddAssessCommand(app, exit_code);  // runtime/cli/assess_command.h
+  crmx::cli::AddReportCommand(app, exit_code);  // runtime/cli/report_command.h
   // ---- end crmx-run queue ----
   try {
     app.parse(argc, argv);

@@ -30,6 +30,8 @@
 #include "runtime/engine/engine.h"
 #include "runtime/plan/plan.h"
 #include "runtime/profile/profile.h"
+#include "runtime/report/data_quality.h"
+#include "runtime/report/text_table.h"
 #include "runtime/state/queue_book.h"
 #include "runtime/state/state.h"
 #include "runtime/value/value.h"
@@ -58,25 +60,7 @@ int OpenState(const std::string& path, bool wait, std::unique_ptr<state::StateSt
 }
 
 std::string Table(const std::vector<std::vector<std::string>>& rows, const std::set<size_t>& right) {
-  std::vector<size_t> width;
-  for (const auto& r : rows)
-    for (size_t c = 0; c < r.size(); ++c) {
-      if (width.size() <= c) width.push_back(0);
-      width[c] = std::max(width[c], r[c].size());
-    }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t c = 0; c < r.size(); ++c) {
-      bool last = c + 1 == r.size();
-      std::string pad(width[c] - r[c].size(), ' ');
-      line += right.count(c) ? pad + r[c] : (last ? r[c] : r[c] + pad);
-      if (!last) line += "  ";
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
+  return report::TextTable(rows, right);
 }
 
 namespace {
@@ -130,14 +114,6 @@ std::string Actor() {
   return "uid " + std::to_string(geteuid());
 }
 
-std::string UtcText(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // --since: "24h", "7d", "30m", "90s" (that long ago), a date (midnight UTC) or an RFC 3339
 // time, as the state file writes times ("2026-12-06T04:00:00Z"); "" when the text is none.
@@ -148,16 +124,16 @@ std::string SinceText(const std::string& text) {
   if (i > 0 && i < 10 && i + 1 == text.size()) {
     int64_t n = std::stoll(text.substr(0, i));
     switch (text[i]) {
-      case 's': return UtcText(now - n);
-      case 'm': return UtcText(now - n * 60);
-      case 'h': return UtcText(now - n * 3600);
-      case 'd': return UtcText(now - n * 86400);
+      case 's': return report::TimeText(now - n);
+      case 'm': return report::TimeText(now - n * 60);
+      case 'h': return report::TimeText(now - n * 3600);
+      case 'd': return report::TimeText(now - n * 86400);
       default: break;
     }
   }
   value::Time t;
   std::string full = text.size() == 10 ? text + "T00:00:00Z" : text;
-  if (value::ParseTimestamp(full, t)) return UtcText(t.seconds);
+  if (value::ParseTimestamp(full, t)) return report::TimeText(t.seconds);
   return {};
 }
 

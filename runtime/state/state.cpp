@@ -267,7 +267,7 @@ bool IsStateTable(const std::string& name) {
   for (const char* t : {"runs", "xref", "queue", "cursors", "written", "deliveries", "attempts", "items", "actions",
                         "events", "usage", "cursor_keys", "tombstones", "field_values", "audit", "target_marks",
                         "syncs", "reconciliations", "discrepancies", "alert_timers", "alert_clears",
-                        "notifications"})
+                        "notifications", "item_stays"})
     if (name == t) return true;
   return name.rfind("sqlite_", 0) == 0;
 }
@@ -434,9 +434,79 @@ bool MigrateTo7(sqlite3* db, std::string& error) {
   return has || Exec(db, "ALTER TABLE deliveries ADD COLUMN source_changed INTEGER", error);
 }
 
+// Version 8: the history of the queues (table `item_stays`, runtime/state/report_book.h): one row
+// per stay of a record in a queue (flags apart), from the run that put it there to the run in which
+// it left (written, skipped by `when`, moved to another queue: `how` 'run') or to a person's
+// resolve or discard (`how` the status, `left` the time acted). `items` is the queues as they
+// stand and forgets a record that leaves them; the weekly data-quality report needs when it left.
+// Kept by triggers on `items`, so every path that changes the queues (the engine, `crmx-run
+// queue`) records it without code of its own. A stay is entered and left at its runs' start, as
+// `items` says first_seen; the run a record left in is the latest run (one run at a time holds
+// the file). Open items of an older file get a stay from their first run; what left the queues
+// before version 8 is not known. Stays are never deleted: `id` is a plain rowid (no AUTOINCREMENT
+// and its write to sqlite_sequence for every row).
+const char* kSchema8 = R"sql(
+CREATE TABLE IF NOT EXISTS item_stays (
+  id INTEGER PRIMARY KEY,
+  item INTEGER NOT NULL,
+  map TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  reasons TEXT,
+  fields TEXT,
+  entered_run INTEGER NOT NULL,
+  left_run INTEGER,
+  left TEXT,
+  how TEXT
+);
+CREATE INDEX IF NOT EXISTS item_stays_by_queue ON item_stays (queue, entered_run);
+CREATE INDEX IF NOT EXISTS item_stays_by_record ON item_stays (map, record_id);
+DROP TRIGGER IF EXISTS items_stay_enter;
+DROP TRIGGER IF EXISTS items_stay_reopen;
+DROP TRIGGER IF EXISTS items_stay_close;
+DROP TRIGGER IF EXISTS items_stay_reasons;
+DROP TRIGGER IF EXISTS items_stay_leave;
+CREATE TRIGGER items_stay_enter AFTER INSERT ON items WHEN new.queue <> 'flag' AND new.status = 'open'
+BEGIN
+  INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_run)
+    VALUES (new.id, new.map, new.record_id, new.queue, new.reasons, new.fields, new.first_run);
+END;
+CREATE TRIGGER items_stay_reopen AFTER UPDATE OF status ON items
+  WHEN new.queue <> 'flag' AND old.status <> 'open' AND new.status = 'open'
+BEGIN
+  INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_run)
+    VALUES (new.id, new.map, new.record_id, new.queue, new.reasons, new.fields, new.last_run);
+END;
+CREATE TRIGGER items_stay_close AFTER UPDATE OF status ON items
+  WHEN new.queue <> 'flag' AND old.status = 'open' AND new.status <> 'open'
+BEGIN
+  UPDATE item_stays SET left = new.acted, how = new.status
+    WHERE map = new.map AND record_id = new.record_id AND queue = new.queue AND how IS NULL;
+END;
+CREATE TRIGGER items_stay_reasons AFTER UPDATE OF reasons, fields ON items
+  WHEN new.queue <> 'flag' AND new.status = 'open' AND (old.reasons IS NOT new.reasons OR old.fields IS NOT new.fields)
+BEGIN
+  UPDATE item_stays SET reasons = new.reasons, fields = new.fields
+    WHERE map = new.map AND record_id = new.record_id AND queue = new.queue AND how IS NULL;
+END;
+CREATE TRIGGER items_stay_leave AFTER DELETE ON items WHEN old.queue <> 'flag'
+BEGIN
+  UPDATE item_stays SET left_run = (SELECT max(run) FROM runs), how = 'run'
+    WHERE map = old.map AND record_id = old.record_id AND queue = old.queue AND how IS NULL;
+END;
+INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_run, left, how)
+  SELECT i.id, i.map, i.record_id, i.queue, i.reasons, i.fields, i.first_run,
+         CASE WHEN i.status <> 'open' THEN coalesce(i.acted, (SELECT started FROM runs WHERE run = i.last_run)) END,
+         CASE WHEN i.status <> 'open' THEN i.status END
+  FROM items i WHERE i.queue <> 'flag' AND NOT EXISTS (SELECT 1 FROM item_stays s WHERE s.map = i.map
+    AND s.record_id = i.record_id AND s.item = i.id);
+)sql";
+
+bool MigrateTo8(sqlite3* db, std::string& error) { return Exec(db, kSchema8, error); }
+
 using Migration = bool (*)(sqlite3*, std::string&);
 constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
-                                             MigrateTo5, MigrateTo6, MigrateTo7};  // [v]: from version v to v + 1
+                                             MigrateTo5, MigrateTo6, MigrateTo7, MigrateTo8};  // [v]: from version v to v + 1
 
 // Takes the run lock of the state file at `path`: an exclusive flock on PATH.lock, which then
 // says who holds it. The descriptor, or -1 with `error`.

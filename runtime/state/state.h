@@ -1,6 +1,7 @@
 // Defines the state store of crmx-run: a SQLite file holding the id cross-reference of every
 // map (source key -> id in the target system, with the external id written), the queues a run leaves (data-quality, held,
-// waiting, error), each map's change cursor, and the run history. The tables are described in docs/operations.md.
+// waiting, error) and their history (each record's stays in them, kept by triggers: state.cpp's kSchema8), each map's
+// change cursor, and the run history. The tables are described in docs/operations.md.
 //
 // Reliability (docs/operations.md, "The state file"):
 // - Every SQLite call is checked. The first failure is kept (ok(), error(): "state PATH: SQLite's
@@ -94,7 +95,7 @@ struct QueueEntry {
 
 // The version of the state file's tables this crmx-run writes (PRAGMA user_version); files of
 // an older version are migrated when opened, files of a newer one are refused.
-inline constexpr int kVersion = 7;
+inline constexpr int kVersion = 8;
 
 struct OpenOptions {
   // When another run holds the state file: wait for it to end (`crmx-run run --wait`) instead

@@ -26,32 +26,19 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import FAILURES, check  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EXAMPLE = os.path.join(ROOT, "examples", "acme-salesforce-netsuite")
+from checks import NorthStar, check, run_scenario  # noqa: E402
 
 
-class Env:
+class Env(NorthStar):
     def __init__(self, crmxc, crmx_run):
+        super().__init__(crmxc, "crmx-queue-test-")
         self.crmxc, self.crmx_run = crmxc, crmx_run
-        self.work = tempfile.mkdtemp(prefix="crmx-queue-test-")
         self.tmp = os.path.join(self.work, "tmp")  # TMPDIR of crmx-run: where a dry run puts its copy
         os.makedirs(self.tmp)
-        self.crm = os.path.join(self.work, "crm")
-        shutil.copytree(os.path.join(EXAMPLE, "data", "crm"), self.crm)
-        self.erp = os.path.join(self.work, "erp.db")
-        self.state = os.path.join(self.work, "state.db")
-        self.plan = os.path.join(self.work, "acme.plan.json")
-        subprocess.run([crmxc, "build", os.path.join(EXAMPLE, "acme.crmx"), "-o", self.plan], check=True,
-                       capture_output=True)
-        self.systems = ["--system", f"crm={self.crm}", "--system", f"erp={self.erp}"]
 
     def run(self, *args, actor="tester", check_rc=None, timeout=300):
         env = dict(os.environ, CRMX_ACTOR=actor, TMPDIR=self.tmp)
@@ -107,17 +94,7 @@ def recent(text):
 def main():
     crmxc, crmx_run = sys.argv[1:3]
     e = Env(crmxc, crmx_run)
-    try:
-        scenario(e)
-    except Exception:  # a check whose output was not what it expected: fail, with where
-        check(False, "the scenario stopped:\n" + traceback.format_exc())
-    finally:
-        shutil.rmtree(e.work, ignore_errors=True)
-    if FAILURES:
-        print(f"\n{len(FAILURES)} check(s) failed")
-        return 1
-    print("queue command: all checks passed")
-    return 0
+    run_scenario("queue_command", lambda: scenario(e), lambda: shutil.rmtree(e.work, ignore_errors=True))
 
 
 def scenario(e):
@@ -323,4 +300,4 @@ def scenario(e):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -18,25 +18,45 @@ std::vector<std::string> JsonList(const std::string& text) {
   return out;
 }
 
-// A stay and its times. A stay a run ended (`how` 'run') is told apart here: moved when the
-// record entered another queue in that run; replayed when a person's replay action on its item
-// came at or after that run started; fixed at the source otherwise.
+// The stays of a queue and their times: the ended ones (`item_stays`) and the open ones (the open
+// items, from the run their stay began in). A stay a run ended (`how` 'run') is told apart here:
+// moved when the record entered another queue in that run (a stay, ended or open, that began
+// then); replayed when a person's replay action on its item came at or after that run started;
+// fixed at the source otherwise. ?1 the queue, ?2 from, ?3 to; MAPS is replaced by the map filter.
 constexpr const char* kStays = R"sql(
 SELECT s.id, s.item, s.map, s.record_id, s.queue, s.reasons, s.fields, s.entered_run, e.started,
-       coalesce(s.left_run, 0), coalesce(s.left, l.started), coalesce(s.how, ''),
-       CASE WHEN s.how = 'run' THEN (SELECT o.queue FROM item_stays o WHERE o.map = s.map
-            AND o.record_id = s.record_id AND o.queue <> s.queue AND o.entered_run = s.left_run ORDER BY o.id LIMIT 1)
+       coalesce(s.left_run, 0), coalesce(s.left, l.started), s.how,
+       CASE WHEN s.how = 'run' THEN coalesce(
+            (SELECT o.queue FROM item_stays o WHERE o.map = s.map AND o.record_id = s.record_id
+               AND o.queue <> s.queue AND o.entered_run = s.left_run ORDER BY o.id LIMIT 1),
+            (SELECT i.queue FROM items i WHERE i.map = s.map AND i.record_id = s.record_id AND i.queue <> s.queue
+               AND i.queue <> 'flag' AND coalesce(i.stay_run, i.first_run) = s.left_run ORDER BY i.id LIMIT 1))
        END,
        CASE WHEN s.how = 'run' THEN EXISTS (SELECT 1 FROM actions a WHERE a.item = s.item AND a.action = 'replay'
             AND a.at >= l.started) ELSE 0 END
 FROM item_stays s JOIN runs e ON e.run = s.entered_run LEFT JOIN runs l ON l.run = s.left_run
-WHERE s.queue = ?1 AND e.started <= ?3 AND (s.how IS NULL OR coalesce(s.left, l.started) > ?2)
+WHERE s.queue = ?1 AND e.started <= ?3 AND coalesce(s.left, l.started) > ?2 MAPS
+UNION ALL
+SELECT 0, i.id, i.map, i.record_id, i.queue, i.reasons, i.fields, coalesce(i.stay_run, i.first_run), e.started,
+       0, NULL, '', NULL, 0
+FROM items i JOIN runs e ON e.run = coalesce(i.stay_run, i.first_run)
+WHERE i.queue = ?1 AND i.status = 'open' AND e.started <= ?3 MAPS
+ORDER BY 8, 1, 2
 )sql";
 
-std::string InList(size_t first, size_t n) {
-  std::string out = " AND s.map IN (";
-  for (size_t i = 0; i < n; ++i) out += (i ? ",?" : "?") + std::to_string(first + i);
-  return out + ")";
+// The map filter of kStays's two parts (`s` and `i`), its values bound from ?FIRST on.
+std::string WithMaps(size_t first, const std::vector<std::string>& maps) {
+  std::string sql = kStays;
+  for (const char* alias : {"s", "i"}) {
+    std::string filter;
+    if (!maps.empty()) {
+      filter = std::string("AND ") + alias + ".map IN (";
+      for (size_t i = 0; i < maps.size(); ++i) filter += (i ? ",?" : "?") + std::to_string(first + i);
+      filter += ")";
+    }
+    sql.replace(sql.find("MAPS"), 4, filter);
+  }
+  return sql;
 }
 
 }  // namespace
@@ -48,10 +68,7 @@ bool LoadQueueHistory(StateStore& store, const std::string& queue, const std::ve
     return false;
   };
   {
-    std::string sql = kStays;
-    if (!maps.empty()) sql += InList(4, maps.size());
-    sql += " ORDER BY s.id";
-    Statement q(store.db(), sql);
+    Statement q(store.db(), WithMaps(4, maps));
     q.Bind(1, queue).Bind(2, from).Bind(3, to);
     for (size_t i = 0; i < maps.size(); ++i) q.Bind(static_cast<int>(4 + i), maps[i]);
     while (q.Row()) {

@@ -1,18 +1,17 @@
 // Defines the report book: what the reports of `crmx-run report` (runtime/cli/report_command.h)
 // read from a state file, in one place so that another store (PostgreSQL, issue 15) answers the
-// same questions with its own SQL. Today: the history of one queue (table `item_stays`, state
-// version 8, state.cpp's kSchema8) and the start of the runs.
+// same questions with its own SQL. Today: the history of one queue (state version 8, state.cpp's
+// kSchema8) and the start of the runs.
 //
 // How the history is kept (docs/operations.md, "Weekly data-quality report"): a stay is one record
 // in one queue from the run that put it there to when it left; its times are its runs' start
 // (`runs.started`, as `items` says first_seen), or for a person's resolve or discard the time
-// acted. Every function here is one read; a failure says SQLite's message in `error`.
-//
-// The history itself is written by SQLite triggers on `items` (state.cpp, kSchema8): a store
-// without them (PostgreSQL) keeps the same rows with its own triggers, or where it puts, clears and
-// acts on items: enter (a new open item, or one re-opened: from the run that queued it), leave (an
-// item deleted: at the latest run), close (resolved or discarded: at the time acted), and the
-// open stay's reasons and fields following the item's.
+// acted. The stays still open are the open items (from `items.stay_run`, else `first_run`); the
+// ended ones are rows of `item_stays`, written by SQLite triggers on `items` when an open item is
+// deleted (left at the latest run) or closed (resolved or discarded: at the time acted), and a
+// re-opened item's `stay_run` is set by one too. A store without them (PostgreSQL) writes the same
+// rows with its own triggers, or where it clears and acts on items. Every function here is one
+// read; a failure says SQLite's message in `error`.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +22,7 @@
 
 namespace crmx::state {
 
-// A stay of a record in a queue (a row of `item_stays`, with its times).
+// A stay of a record in a queue (a row of `item_stays`, or an open item: `id` 0), with its times.
 struct StayRow {
   int64_t id = 0;
   int64_t item = 0;  // the `items` row it was (gone once the record left the queue)

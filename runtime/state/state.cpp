@@ -434,17 +434,20 @@ bool MigrateTo7(sqlite3* db, std::string& error) {
   return has || Exec(db, "ALTER TABLE deliveries ADD COLUMN source_changed INTEGER", error);
 }
 
-// Version 8: the history of the queues (table `item_stays`, runtime/state/report_book.h): one row
-// per stay of a record in a queue (flags apart), from the run that put it there to the run in which
-// it left (written, skipped by `when`, moved to another queue: `how` 'run') or to a person's
-// resolve or discard (`how` the status, `left` the time acted). `items` is the queues as they
-// stand and forgets a record that leaves them; the weekly data-quality report needs when it left.
-// Kept by triggers on `items`, so every path that changes the queues (the engine, `crmx-run
-// queue`) records it without code of its own. A stay is entered and left at its runs' start, as
-// `items` says first_seen; the run a record left in is the latest run (one run at a time holds
-// the file). Open items of an older file get a stay from their first run; what left the queues
-// before version 8 is not known. Stays are never deleted: `id` is a plain rowid (no AUTOINCREMENT
-// and its write to sqlite_sequence for every row).
+// Version 8: the history of the queues (runtime/state/report_book.h). A stay is one record in one
+// queue (flags apart) from the run that put it there to the run in which it left (written, skipped
+// by `when`, moved to another queue: `how` 'run') or to a person's resolve or discard (`how` the
+// status, `left` the time acted). `items` is the queues as they stand and forgets a record that
+// leaves them; the weekly data-quality report needs when it left. So the stays that ended are
+// rows of `item_stays`, written by triggers on `items` when an item leaves or is closed, and the
+// stays still open are the open items themselves: `items.stay_run` is the run the current stay
+// began in when that is not `first_run` (an item re-opened). A run that only queues records
+// (the common case, W1) writes no history at all; every path that changes the queues (the
+// engine, `crmx-run queue`) records it without code of its own. A stay is entered and left at
+// its runs' start, as `items` says first_seen; the run a record left in is the latest run (one
+// run at a time holds the file). Items an older file has resolved or discarded become ended
+// stays from their first run; what left the queues before version 8 is not known. `id` is a
+// plain rowid (no AUTOINCREMENT and its write to sqlite_sequence for every row).
 const char* kSchema8 = R"sql(
 CREATE TABLE IF NOT EXISTS item_stays (
   id INTEGER PRIMARY KEY,
@@ -457,7 +460,7 @@ CREATE TABLE IF NOT EXISTS item_stays (
   entered_run INTEGER NOT NULL,
   left_run INTEGER,
   left TEXT,
-  how TEXT
+  how TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS item_stays_by_queue ON item_stays (queue, entered_run);
 CREATE INDEX IF NOT EXISTS item_stays_by_record ON item_stays (map, record_id);
@@ -466,43 +469,42 @@ DROP TRIGGER IF EXISTS items_stay_reopen;
 DROP TRIGGER IF EXISTS items_stay_close;
 DROP TRIGGER IF EXISTS items_stay_reasons;
 DROP TRIGGER IF EXISTS items_stay_leave;
-CREATE TRIGGER items_stay_enter AFTER INSERT ON items WHEN new.queue <> 'flag' AND new.status = 'open'
-BEGIN
-  INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_run)
-    VALUES (new.id, new.map, new.record_id, new.queue, new.reasons, new.fields, new.first_run);
-END;
 CREATE TRIGGER items_stay_reopen AFTER UPDATE OF status ON items
   WHEN new.queue <> 'flag' AND old.status <> 'open' AND new.status = 'open'
 BEGIN
-  INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_run)
-    VALUES (new.id, new.map, new.record_id, new.queue, new.reasons, new.fields, new.last_run);
+  UPDATE items SET stay_run = new.last_run WHERE id = new.id;
 END;
 CREATE TRIGGER items_stay_close AFTER UPDATE OF status ON items
   WHEN new.queue <> 'flag' AND old.status = 'open' AND new.status <> 'open'
 BEGIN
-  UPDATE item_stays SET left = new.acted, how = new.status
-    WHERE map = new.map AND record_id = new.record_id AND queue = new.queue AND how IS NULL;
+  INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_run, left, how)
+    VALUES (new.id, new.map, new.record_id, new.queue, new.reasons, new.fields,
+            coalesce(old.stay_run, old.first_run), new.acted, new.status);
 END;
-CREATE TRIGGER items_stay_reasons AFTER UPDATE OF reasons, fields ON items
-  WHEN new.queue <> 'flag' AND new.status = 'open' AND (old.reasons IS NOT new.reasons OR old.fields IS NOT new.fields)
+CREATE TRIGGER items_stay_leave AFTER DELETE ON items WHEN old.queue <> 'flag' AND old.status = 'open'
 BEGIN
-  UPDATE item_stays SET reasons = new.reasons, fields = new.fields
-    WHERE map = new.map AND record_id = new.record_id AND queue = new.queue AND how IS NULL;
-END;
-CREATE TRIGGER items_stay_leave AFTER DELETE ON items WHEN old.queue <> 'flag'
-BEGIN
-  UPDATE item_stays SET left_run = (SELECT max(run) FROM runs), how = 'run'
-    WHERE map = old.map AND record_id = old.record_id AND queue = old.queue AND how IS NULL;
+  INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_run, left_run, how)
+    VALUES (old.id, old.map, old.record_id, old.queue, old.reasons, old.fields,
+            coalesce(old.stay_run, old.first_run), (SELECT max(run) FROM runs), 'run');
 END;
 INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_run, left, how)
   SELECT i.id, i.map, i.record_id, i.queue, i.reasons, i.fields, i.first_run,
-         CASE WHEN i.status <> 'open' THEN coalesce(i.acted, (SELECT started FROM runs WHERE run = i.last_run)) END,
-         CASE WHEN i.status <> 'open' THEN i.status END
-  FROM items i WHERE i.queue <> 'flag' AND NOT EXISTS (SELECT 1 FROM item_stays s WHERE s.map = i.map
-    AND s.record_id = i.record_id AND s.item = i.id);
+         coalesce(i.acted, (SELECT started FROM runs WHERE run = i.last_run)), i.status
+  FROM items i WHERE i.queue <> 'flag' AND i.status <> 'open'
+    AND NOT EXISTS (SELECT 1 FROM item_stays s WHERE s.map = i.map AND s.record_id = i.record_id AND s.item = i.id);
 )sql";
 
-bool MigrateTo8(sqlite3* db, std::string& error) { return Exec(db, kSchema8, error); }
+// (A file set back to version 7 after it was 8 migrates again without a second copy of anything.)
+bool MigrateTo8(sqlite3* db, std::string& error) {
+  bool has_stay_run = false;
+  Query q(db, "PRAGMA table_info(items)", {});
+  while (q.Row()) has_stay_run = has_stay_run || q.Text(1) == "stay_run";
+  if (!q.ok()) {
+    error = sqlite3_errmsg(db);
+    return false;
+  }
+  return (has_stay_run || Exec(db, "ALTER TABLE items ADD COLUMN stay_run INTEGER", error)) && Exec(db, kSchema8, error);
+}
 
 using Migration = bool (*)(sqlite3*, std::string&);
 constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,

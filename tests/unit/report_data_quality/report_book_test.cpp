@@ -154,10 +154,10 @@ TEST_CASE("state version 8: a version 7 file migrates, each item it has getting 
     REQUIRE(st->PutFlag(1, "account_to_customer", "F", "finance:default_terms"));
     REQUIRE(st->FinishRun(1, "{}"));
   }
-  // As a version 7 crmx-run left it: no item_stays, no triggers; B resolved by then.
+  // As a version 7 crmx-run left it: no item_stays, no stay_run, no triggers; B resolved by then.
   Exec(path,
-       "DROP TRIGGER items_stay_enter; DROP TRIGGER items_stay_reopen; DROP TRIGGER items_stay_close; "
-       "DROP TRIGGER items_stay_reasons; DROP TRIGGER items_stay_leave; DROP TABLE item_stays; "
+       "DROP TRIGGER items_stay_reopen; DROP TRIGGER items_stay_close; DROP TRIGGER items_stay_leave; "
+       "DROP TABLE item_stays; ALTER TABLE items DROP COLUMN stay_run; "
        "UPDATE items SET status = 'resolved', acted = '2026-11-02T00:00:00Z' WHERE record_id = 'B'; "
        "PRAGMA user_version = 7;");
   CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'item_stays'") == "0");
@@ -169,8 +169,9 @@ TEST_CASE("state version 8: a version 7 file migrates, each item it has getting 
   REQUIRE_MESSAGE(st, error);
   CHECK(Scalar(path, "PRAGMA user_version") == std::to_string(state::kVersion));
   CHECK(state::kVersion == 8);
-  CHECK(Scalar(path, "SELECT count(*) FROM item_stays") == "2");
-  CHECK(Scalar(path, "SELECT how IS NULL FROM item_stays WHERE record_id = 'A'") == "1");
+  // A, open, is an open stay (its item); B, resolved, an ended one.
+  CHECK(Scalar(path, "SELECT count(*) FROM item_stays") == "1");
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE record_id = 'A' AND status = 'open' AND stay_run IS NULL") == "1");
   CHECK(Scalar(path, "SELECT how || ' ' || left FROM item_stays WHERE record_id = 'B'") == "resolved 2026-11-02T00:00:00Z");
   // The triggers are there: a run that writes A closes its stay.
   REQUIRE(st->BeginRun("h") == 2);

@@ -40,7 +40,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import FAILURES, check  # noqa: E402
+from checks import check, finish  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "examples", "acme-salesforce-netsuite")
@@ -355,12 +355,8 @@ def main():
         memory(crmxc, crmx_run, os.path.join(work, "m"), sizes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if FAILURES:
-        print(f"diff_command: {len(FAILURES)} check(s) failed")
-        return 1
-    print("diff_command: every check holds")
-    return 0
+    finish("diff_command")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

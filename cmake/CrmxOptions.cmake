@@ -12,7 +12,7 @@ option(CRMX_BUILD_TESTS "Build the test suites" ON)
 option(CRMX_BUILD_BENCH "Build the benchmarks in bench/" ON)
 option(CRMX_FUZZ "Build libFuzzer targets (needs clang)" OFF)
 option(CRMX_SANITIZE "Build with AddressSanitizer and UBSan" OFF)
-option(CRMX_LLVM_JIT "Build the optional LLVM 14 JIT backend" OFF)
+option(CRMX_JIT "Build the optional LLVM 14 JIT of the expression VM (runtime/jit; needs llvm-14-dev)" OFF)
 
 if(CRMX_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)

@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev
+  llvm-14-dev
   antlr4 libantlr4-runtime-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
   libsqlite3-dev libssl-dev libre2-dev libphonenumber-dev libicu-dev libprotobuf-dev libboost-dev libabsl-dev

@@ -18,6 +18,7 @@ import argparse
 import glob
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -119,7 +120,8 @@ def implementations(args):
             crmx = None
     if crmx and crmxc:
         plan = build_plan(crmxc, args.work)
-        impls.append((CRMX, lambda i, o: crmx_run_command(crmx, plan, i, o), ""))
+        extra = shlex.split(args.crmx_run_args)  # e.g. --engine jit (bench/jit/README.md)
+        impls.append((CRMX, lambda i, o: crmx_run_command(crmx, plan, i, o) + extra, ""))
     else:
         impls.append((CRMX, None, crmx_why))
     node = shutil.which("node") or shutil.which("nodejs")
@@ -372,6 +374,8 @@ def main(argv=None):
     ap.add_argument("--simdjson", help="w1_simdjson binary (default: newest build*/bench/w1_simdjson)")
     ap.add_argument("--crmx-run", dest="crmx_run",
                     help="crmx-run binary (default: $CRMX_RUN, newest build*/runtime/crmx-run); run when found")
+    ap.add_argument("--crmx-run-args", dest="crmx_run_args", default="",
+                    help="more arguments for `crmx-run run`, e.g. '--engine jit' (a -DCRMX_JIT=ON build)")
     ap.add_argument("--measure", help="w1_measure binary (default: newest build*/bench/w1_measure)")
     ap.add_argument("--e164-check", dest="e164_check", help="e164_check binary: verify phones with libphonenumber")
     ap.add_argument("--require-e164-check", action="store_true", help="fail when --e164-check is missing")

@@ -1,7 +1,8 @@
 // Defines `crmxc eval [--format text|json] [--var NAME:TYPE=VALUE]... [--decl NAME:TYPE]...
 // [--no-check] [--no-macros] [--] EXPR` and `crmxc eval --batch FILE.jsonl`: parses one
 // expression, type-checks it in a scope made of the declared names, lowers it to bytecode and
-// runs it on the VM. The contract (output, exit codes, value encoding) is
+// runs it on the VM (or, with `--engine jit`, compiles it with the JIT first: runtime/jit/
+// engine.h). The contract (output, exit codes, value encoding) is
 // tests/conformance/README.md; VALUE is the encoded form (`{"int": "1"}`) or, for people, plain
 // JSON read as the declared type (`--var n:int=5`, `--var s:string='"x"'`).
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "compiler/driver/commands.h"
 #include "compiler/lower/lower.h"
 #include "compiler/syntax/parser.h"
+#include "runtime/jit/engine.h"
 #include "runtime/vm/vm.h"
 
 namespace crmx::driver {
@@ -39,6 +41,8 @@ struct Request {
   bool macros = true;
   // What now() and today() read: the moment of the evaluation unless pinned (`--now`).
   std::optional<value::Time> now;
+  // --engine jit: compiles the program first (null: the VM runs it).
+  jit::Jit* jit = nullptr;
 };
 
 struct Outcome {
@@ -373,6 +377,14 @@ Outcome Evaluate(const Request& req) {
   }
 
   vm::Program program = lower::Lower(*parsed.expr, req.check ? &typed : nullptr, lopts);
+  if (req.jit) {
+    std::string error;
+    if (!req.jit->Compile({&program}, error)) {
+      out.phase = "eval";
+      out.error = error;
+      return out;
+    }
+  }
   vm::VM machine;
   if (req.now) {
     machine.SetClock(*req.now);
@@ -432,9 +444,10 @@ struct Options {
   std::string container;
   std::string batch;
   std::string now;
+  std::string engine = "vm";
 };
 
-int RunBatch(const Options& opt) {
+int RunBatch(const Options& opt, jit::Jit* jit) {
   std::ifstream in(opt.batch);
   if (!in) {
     std::cerr << "error: cannot read `" << opt.batch << "`\n";
@@ -449,6 +462,7 @@ int RunBatch(const Options& opt) {
       json r = json::parse(line);
       id = r.value("id", json());
       Request req;
+      req.jit = jit;
       req.expr = r.at("expr").get<std::string>();
       req.check = !r.value("disable_check", false);
       req.macros = !r.value("disable_macros", false);
@@ -470,11 +484,14 @@ int RunBatch(const Options& opt) {
     std::cout << Dump(line_out) << "\n";
   }
   std::cout.flush();
+  if (jit) std::cerr << jit->stats().Summary() << "\n";
   return 0;
 }
 
 int RunEval(const Options& opt) {
-  if (!opt.batch.empty()) return RunBatch(opt);
+  std::unique_ptr<jit::Jit> jit;  // --engine jit
+  if (int rc = jit::OpenEngine(opt.engine, jit)) return rc;
+  if (!opt.batch.empty()) return RunBatch(opt, jit.get());
   if (!opt.container.empty()) {
     std::cerr << "error: --container is not supported: crmx has no protobuf name containers\n";
     return 2;
@@ -484,6 +501,7 @@ int RunEval(const Options& opt) {
     return 2;
   }
   Request req;
+  req.jit = jit.get();
   req.expr = opt.expr;
   req.check = !opt.no_check;
   req.macros = !opt.no_macros;
@@ -500,6 +518,8 @@ int RunEval(const Options& opt) {
     for (const std::string& s : opt.vars) req.vars.push_back(ParseVar(s, true));
     for (const std::string& s : opt.decls) req.vars.push_back(ParseVar(s, false));
     o = Evaluate(req);
+    // No silent fallback: say when the expression ran on the VM after all.
+    if (jit && jit->stats().compiled < jit->stats().programs) std::cerr << jit->stats().Summary() << "\n";
   } catch (const UsageError& e) {
     std::cerr << "error: " << e.message << "\n";
     return 2;
@@ -535,6 +555,7 @@ void RegisterEval(CLI::App& root, int& exit_code) {
   cmd->add_flag("--no-macros", opt->no_macros, "Treat all/exists/exists_one/map/filter/has as plain functions");
   cmd->add_option("--container", opt->container, "Name-resolution container (not supported: exit 2)");
   cmd->add_option("--batch", opt->batch, "Evaluate the requests of a JSONL file, one JSON result line each");
+  cmd->add_option("--engine", opt->engine, jit::kEngineHelp)->check(CLI::IsMember({"vm", "jit"}));
   cmd->add_option("--now", opt->now, "INSTANT (RFC 3339): what now() and today() read (default: the current time)");
   cmd->callback([opt, &exit_code] { exit_code = RunEval(*opt); });
 }

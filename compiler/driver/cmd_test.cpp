@@ -1,9 +1,10 @@
-// Defines `crmxc test SPEC [--junit FILE] [--filter TEXT]`: checks a spec, builds its plan in
-// memory (tests included, as `crmxc build` writes them) and runs the spec's `test` blocks with
-// the runtime's runner (runtime/spectest/spectest.h): each test runs the whole plan on
-// in-memory systems holding its `given` records. Prints one line per test, the failures'
-// diffs and `N passed, M failed` on stdout. Exit 0 when every test passes, 1 when one fails or
-// the spec has errors, 2 on usage errors or unreadable input.
+// Defines `crmxc test SPEC [--junit FILE] [--filter TEXT] [--engine vm|jit]`: checks a spec,
+// builds its plan in memory (tests included, as `crmxc build` writes them) and runs the spec's
+// `test` blocks with the runtime's runner (runtime/spectest/spectest.h): each test runs the
+// whole plan on in-memory systems holding its `given` records (with `--engine jit`, the plan's
+// programs compiled by the JIT first, runtime/jit/engine.h). Prints one line per test, the
+// failures' diffs and `N passed, M failed` on stdout. Exit 0 when every test passes, 1 when one
+// fails or the spec has errors, 2 on usage errors or unreadable input.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "compiler/driver/commands.h"
 #include "compiler/driver/pipeline.h"
 #include "compiler/driver/spec_plan.h"
+#include "runtime/jit/engine.h"
 #include "runtime/spectest/report.h"
 #include "runtime/spectest/spectest.h"
 
@@ -26,6 +28,7 @@ struct TestOptions {
   std::string spec;
   std::string junit;
   std::string filter;
+  std::string engine = "vm";
 };
 
 int RunTest(const TestOptions& opt) {
@@ -36,7 +39,16 @@ int RunTest(const TestOptions& opt) {
     std::cerr << "error: " << error << "\n";
     return 2;
   }
+  std::unique_ptr<jit::Jit> jit;  // --engine jit: owns the native code of the plan's programs
+  if (int status = jit::OpenEngine(opt.engine, jit); status != 0) return status;
   if (int status = CheckAndBuildPlan(spec, "test run", plan); status != 0) return status;
+  if (jit) {
+    if (!jit->CompilePlan(plan, error)) {
+      std::cerr << "error: " << error << "\n";
+      return 2;
+    }
+    std::cerr << jit->stats().Summary() << "\n";
+  }
   std::vector<spectest::TestResult> results = spectest::RunSpecTests(plan, spectest::Options{opt.filter});
   if (plan.tests.empty()) std::cout << "`" << spec << "` has no tests\n";
   else if (results.empty()) std::cout << "no test name contains `" << opt.filter << "`\n";
@@ -64,6 +76,7 @@ void RegisterTest(CLI::App& root, int& exit_code) {
   cmd->add_option("spec", opt->spec, "The integration spec (.crmx), or a folder holding exactly one")->required();
   cmd->add_option("--junit", opt->junit, "Also write the results as JUnit XML to FILE (for CI)")->type_name("FILE");
   cmd->add_option("--filter", opt->filter, "Run only the tests whose name contains TEXT")->type_name("TEXT");
+  cmd->add_option("--engine", opt->engine, jit::kEngineHelp)->check(CLI::IsMember({"vm", "jit"}));
   cmd->callback([opt, &exit_code] { exit_code = RunTest(*opt); });
 }
 

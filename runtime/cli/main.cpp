@@ -2,7 +2,7 @@
 //
 //   crmx-run run PLAN [--profiles FILE] [--target T] [--system crm=DIR_OR_DB ...] [--state FILE]
 //                     [--queues DIR] [--report text|json] [--progress auto|always|never] [--full]
-//                     [--wait] [--retry-wait DURATION]
+//                     [--wait] [--retry-wait DURATION] [--engine vm|jit]
 //   crmx-run diff OLD_PLAN NEW_PLAN [--system NAME=WHERE ...] [--format text|json] [--exit-code]
 //   crmx-run assess PLAN [--system NAME=WHERE ...] [--format text|json]
 //   crmx-run check-connection PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...]
@@ -41,6 +41,7 @@
 #include "runtime/engine/crash_points.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/queue_files.h"
+#include "runtime/jit/engine.h"  // --engine vm|jit (the optional JIT, runtime/jit)
 #include "runtime/plan/plan.h"
 #include "runtime/profile/profile.h"
 #include "runtime/state/state.h"
@@ -63,6 +64,7 @@ struct RunOptions {
   bool wait = false;  // for the state file, when another run holds it
   std::string retry_wait = "60s";
   bool no_state = false;
+  std::string engine = "vm";
 };
 
 // A one-line progress bar on stderr, redrawn at most ten times a second: the map, the share of
@@ -106,8 +108,17 @@ int Open(const RunOptions& opt, plan::Plan& p, cli::OpenSystems& out) { return c
 int RunCommand(const RunOptions& opt) {
   plan::Plan p;
   std::string error;
+  std::unique_ptr<jit::Jit> jit;  // --engine jit: owns the native code of the plan's programs
+  if (int rc = jit::OpenEngine(opt.engine, jit)) return rc;
   cli::OpenSystems open;
   if (int rc = Open(opt, p, open)) return rc;
+  if (jit) {
+    if (!jit->CompilePlan(p, error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+    std::cerr << jit->stats().Summary() << "\n";
+  }
   auto& systems = open.systems;
   // The state file: --state, else next to the ERP's local store (systems.h); none with
   // --no-state (a one-off run: no cursors, no ledger, no cross-reference kept).
@@ -260,6 +271,7 @@ int main(int argc, char** argv) {
   run->add_option("--retry-wait", opt->retry_wait,
                   "How long the run waits for failed writes that fall due again (default 60s; 0: none); later ones "
                   "stay in the state's ledger for the next run (docs/operations.md)");
+  run->add_option("--engine", opt->engine, jit::kEngineHelp)->check(CLI::IsMember({"vm", "jit"}));
   run->callback([opt, &exit_code] { exit_code = RunCommand(*opt); });
   CLI::App* crash = app.add_subcommand("crash-points", "Lists the named crash points of the delivery code "
                                                        "(CRMX_CRASH_AT=NAME:N, for crash-safety tests)");

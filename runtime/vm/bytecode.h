@@ -190,11 +190,19 @@ struct Instr {
 };
 static_assert(sizeof(Instr) == 8);
 
+class VM;
+struct Program;
+// A program compiled to native code by the optional JIT (runtime/jit, -DCRMX_JIT=ON): runs it
+// on `vm` as VM::Run would and stores its value in `*out`.
+using NativeFn = void (*)(VM& vm, const Program& program, const value::Value* inputs, value::Value* out);
+
 struct Program {
   std::vector<Instr> code;
   std::vector<value::Value> constants;
   std::vector<std::string> input_names;  // input i is bound by the caller under this name
   uint32_t local_count = 0;
+  // Set by the JIT when it compiled this program: VM::Run calls it instead of its loop.
+  NativeFn native = nullptr;
 
   // One instruction a line: "  3  add", "  4  jump_if_false 9", "  5  const 2  ; 1.5".
   std::string Disassemble() const;

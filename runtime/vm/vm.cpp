@@ -346,7 +346,19 @@ bool IsMapKey(const Value& k) {
 
 }  // namespace
 
+// For the JIT (vm.h).
+Value CompareValues(Op op, const Value& a, const Value& b) { return CompareOp(op, a, b); }
+Value InValues(const Value& elem, const Value& container) { return In(elem, container); }
+Value IndexValue(const Value& base, const Value& index) { return Index(base, index); }
+bool IsMapKeyValue(const Value& k) { return IsMapKey(k); }
+Value NoOverloadError(const char* op, const Value& a, const Value& b) { return NoOverload(op, a, b); }
+
 Value VM::Run(const Program& p, std::span<const Value> inputs) {
+  if (p.native != nullptr) {  // compiled by the optional JIT (runtime/jit)
+    Value result;
+    p.native(*this, p, inputs.data(), &result);
+    return result;
+  }
   stack_.clear();
   if (locals_.size() < p.local_count) locals_.resize(p.local_count);
   const Instr* code = p.code.data();

@@ -45,6 +45,7 @@ class VM {
   void SetClock(value::Time now) { clock_ = now; has_clock_ = true; }
 
  private:
+  friend struct JitAccess;  // runtime/jit: CallBuiltin and fallbacks_taken_ for native code
   value::Value CallBuiltin(Builtin b, value::Value* args, size_t n);
   // The CEL extension functions and the standard modules (std_builtins.cpp).
   value::Value CallExtension(Builtin b, value::Value* args, size_t n);
@@ -71,5 +72,13 @@ value::Value Mul(const value::Value& a, const value::Value& b);
 value::Value Div(const value::Value& a, const value::Value& b);
 value::Value Mod(const value::Value& a, const value::Value& b);
 value::Value Negate(const value::Value& a);
+
+// The VM's own `<` `<=` `>` `>=` (op), `in`, `_[_]`, map-key test and no-overload error, for
+// the JIT's native code (runtime/jit) so both compute the same values.
+value::Value CompareValues(Op op, const value::Value& a, const value::Value& b);
+value::Value InValues(const value::Value& elem, const value::Value& container);
+value::Value IndexValue(const value::Value& base, const value::Value& index);
+bool IsMapKeyValue(const value::Value& k);
+value::Value NoOverloadError(const char* op, const value::Value& a, const value::Value& b);
 
 }  // namespace crmx::vm

@@ -69,6 +69,22 @@ bool ReadsTarget(const Expr& e, const std::set<std::string>& targets) {
   return found;
 }
 
+// Whether `e` holds a `??` (anywhere, macro bodies included).
+bool HasFallback(const Expr& e) {
+  if (e.kind == ExprKind::Coalesce) return true;
+  bool found = false;
+  EachChildExpr(e, [&](const Expr& c) { found = found || HasFallback(c); });
+  return found;
+}
+
+// Whether `e` is or holds a macro call.
+bool HasMacro(const Expr& e) {
+  if (const auto* c = e.As<CallExpr>(); c != nullptr && IsMacroCall(*c)) return true;
+  bool found = false;
+  EachChildExpr(e, [&](const Expr& c) { found = found || HasMacro(c); });
+  return found;
+}
+
 struct Occurrence {
   size_t stmt;
   const Expr* node;
@@ -81,10 +97,15 @@ class Finder {
   void Walk(const Expr& e, size_t stmt, const Expr* parent) {
     parent_[&e] = parent;
     if (const auto* c = e.As<CallExpr>()) {
-      if (IsMacroCall(*c)) return;  // macro bodies bind per-element variables
       // Keyed by the whole expression: two calls shown alike (`parse_date(..., "%F")`) whose
-      // arguments differ are different values.
+      // arguments differ are different values. A macro call is one value as a whole (its
+      // variables are its own), but nothing inside its body is: the body reads the per-element
+      // variables, so only the range (the receiver) is looked into.
       if (!ReadsTarget(e, targets_)) by_key_[ast::ExprToString(&e)].push_back({stmt, &e});
+      if (IsMacroCall(*c)) {
+        if (c->receiver) Walk(*c->receiver, stmt, &e);
+        return;
+      }
     }
     EachChildExpr(e, [&](const Expr& child) { Walk(child, stmt, &e); });
   }
@@ -94,7 +115,16 @@ class Finder {
     for (auto& [key, occ] : by_key_) {
       std::set<size_t> stmts;
       for (const Occurrence& o : occ) stmts.insert(o.stmt);
-      if (stmts.size() < 2) continue;
+      // Twice in one statement: the optimizer's common subexpressions share it within the
+      // program, except a call holding a macro (its loop is not an expression the optimizer
+      // moves): that one is shared here (the digits of a phone picked out in each branch of a
+      // rule).
+      if (occ.size() < 2 || (stmts.size() < 2 && !HasMacro(*occ.front().node))) continue;
+      // Never a call holding a `??`: a statement's `flag` is raised when a fallback is taken
+      // while its value is computed, and a shared value is computed once, before the first
+      // statement that loads it: another statement's flag would miss its fallback, and a
+      // branch not taken would raise one.
+      if (HasFallback(*occ.front().node)) continue;
       SharedCall s{check::ExprChecker::Text(*occ.front().node), key, {}};
       for (const Occurrence& o : occ) s.nodes.push_back(o.node);
       found.push_back(std::move(s));

@@ -129,14 +129,14 @@ std::string Replace(std::string_view text, std::string_view from, std::string_vi
   return out;
 }
 
-std::vector<std::string> Split(std::string_view text, std::string_view separator) {
-  std::vector<std::string> parts;
+std::vector<std::string_view> SplitViews(std::string_view text, std::string_view separator) {
+  std::vector<std::string_view> parts;
   if (separator.empty()) {
     size_t i = 0;
     while (i < text.size()) {
       size_t start = i;
       Next(text, &i);
-      parts.emplace_back(text.substr(start, i - start));
+      parts.push_back(text.substr(start, i - start));
     }
     return parts;
   }
@@ -144,10 +144,16 @@ std::vector<std::string> Split(std::string_view text, std::string_view separator
   while (true) {
     size_t hit = text.find(separator, pos);
     if (hit == std::string_view::npos) break;
-    parts.emplace_back(text.substr(pos, hit - pos));
+    parts.push_back(text.substr(pos, hit - pos));
     pos = hit + separator.size();
   }
-  parts.emplace_back(text.substr(pos));
+  parts.push_back(text.substr(pos));
+  return parts;
+}
+
+std::vector<std::string> Split(std::string_view text, std::string_view separator) {
+  std::vector<std::string> parts;
+  for (std::string_view p : SplitViews(text, separator)) parts.emplace_back(p);
   return parts;
 }
 

@@ -35,6 +35,8 @@ std::string Replace(std::string_view text, std::string_view from, std::string_vi
 // The parts between separators; an empty separator splits into code points. "" splits into
 // [""] (CEL / Go semantics).
 std::vector<std::string> Split(std::string_view text, std::string_view separator);
+// Split's pieces as views into `text`.
+std::vector<std::string_view> SplitViews(std::string_view text, std::string_view separator);
 std::string Join(std::span<const std::string> parts, std::string_view separator);
 // CEL `matches`: true when the RE2 pattern matches anywhere in `text` (use ^...$ to anchor).
 // Fails when the pattern is not a valid RE2 expression. Compiled patterns are cached per thread.

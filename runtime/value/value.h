@@ -174,6 +174,16 @@ class Value {
   bool IsBorrowed() const { return (kind_ == Kind::kString || kind_ == Kind::kBytes) && u_.s.owner == nullptr; }
   // A copy that owns everything it holds (borrowed text copied, also inside lists and maps).
   Value Owned() const;
+  // A string (bytes) value of `part`, a piece of this one's text: it shares this value's bytes
+  // (no copy) and keeps them alive as this value does (borrowed stays borrowed).
+  Value Slice(std::string_view part) const {
+    Value v(kind_);
+    v.u_.s.data = part.data();
+    v.u_.s.owner = u_.s.owner;
+    v.size_ = static_cast<uint32_t>(part.size());
+    v.Retain();
+    return v;
+  }
 
   // Appends to a list held by this Value alone (copying the list first when it is shared).
   void Append(Value item);

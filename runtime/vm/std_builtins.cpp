@@ -175,27 +175,32 @@ Value ReplaceN(std::string_view s, std::string_view from, std::string_view to, i
   return Str(std::move(out));
 }
 
-Value SplitN(std::string_view s, std::string_view sep, int64_t limit) {
+// The pieces share the text's bytes (Value::Slice): splitting allocates the list, not a string
+// per piece (`Phone.split("")` picks out characters).
+Value SplitN(const Value& text, std::string_view sep, int64_t limit) {
+  std::string_view s = text.AsText();
   std::vector<Value> parts;
   if (limit == 0) return Value::List({});
   if (limit < 0) {
-    for (std::string& p : stdlib::Split(s, sep)) parts.push_back(Str(std::move(p)));
+    std::vector<std::string_view> views = stdlib::SplitViews(s, sep);
+    parts.reserve(views.size());
+    for (std::string_view p : views) parts.push_back(text.Slice(p));
     return Value::List(std::move(parts));
   }
   size_t i = 0;
   while (static_cast<int64_t>(parts.size()) + 1 < limit && i < s.size()) {
     if (sep.empty()) {
       size_t l = std::min(SeqLen(static_cast<unsigned char>(s[i])), s.size() - i);
-      parts.push_back(Str(std::string(s.substr(i, l))));
+      parts.push_back(text.Slice(s.substr(i, l)));
       i += l;
       continue;
     }
     size_t p = s.find(sep, i);
     if (p == std::string_view::npos) break;
-    parts.push_back(Str(std::string(s.substr(i, p - i))));
+    parts.push_back(text.Slice(s.substr(i, p - i)));
     i = p + sep.size();
   }
-  if (i < s.size() || !sep.empty() || parts.empty()) parts.push_back(Str(std::string(s.substr(i))));
+  if (i < s.size() || !sep.empty() || parts.empty()) parts.push_back(text.Slice(s.substr(i)));
   return Value::List(std::move(parts));
 }
 
@@ -462,7 +467,7 @@ Value VM::CallExtension(Builtin b, Value* args, size_t n) {
       return ReplaceN(x.AsText(), args[1].AsText(), args[2].AsText(), n == 4 ? args[3].AsInt() : -1);
     case Builtin::kSplit:
       if (!text(0) || !text(1) || (n == 3 && args[2].kind() != Kind::kInt)) break;
-      return SplitN(x.AsText(), args[1].AsText(), n == 3 ? args[2].AsInt() : -1);
+      return SplitN(x, args[1].AsText(), n == 3 ? args[2].AsInt() : -1);
     case Builtin::kJoin: {
       if (x.kind() != Kind::kList || (n == 2 && !text(1))) break;
       std::string_view sep = n == 2 ? args[1].AsText() : std::string_view();

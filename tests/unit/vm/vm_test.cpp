@@ -51,6 +51,27 @@ TEST_CASE("values: scalars are inline, strings may borrow, lists copy on write")
   CHECK(copy.AsList().size() == 2);
 }
 
+TEST_CASE("values: a slice shares its string's bytes and keeps them alive") {
+  Value piece;
+  {
+    Value whole = Value::String("Acme Inc");
+    piece = whole.Slice(whole.AsText().substr(5));
+  }  // `whole` is gone; its bytes live on in the piece
+  CHECK(piece.AsText() == "Inc");
+  CHECK_FALSE(piece.IsBorrowed());
+  CHECK(piece.Owned().AsText() == "Inc");
+  std::string buffer = "a,b";
+  Value borrowed = Value::StringView(buffer);
+  Value b = borrowed.Slice(borrowed.AsText().substr(2));
+  CHECK(b.IsBorrowed());  // a piece of borrowed text borrows too
+  CHECK(b.Owned().AsText() == "b");
+  // split's pieces are slices: they outlive the temporary string they came from.
+  CHECK(Eval("(\"x\" + \"a,b,c\").split(\",\")[2] + \"!\"") == "\"c!\"");
+  CHECK(Eval("split(\"née\", \"\")") == "[\"n\", \"é\", \"e\"]");
+  CHECK(Eval("\"(415) 555\".split(\"\").filter(c, c >= \"0\" && c <= \"9\").join(\"\")") == "\"415555\"");
+  CHECK(Eval("'a b c'.split(' ', 2)[1].split('')") == "[\"b\", \" \", \"c\"]");
+}
+
 TEST_CASE("values: CEL equality and ordering across numbers") {
   CHECK(value::Equal(Value::Int(1), Value::Double(1.0)));
   CHECK(value::Equal(Value::Uint(1), Value::Int(1)));

@@ -129,12 +129,28 @@ class Finder {
       for (const Occurrence& o : occ) s.nodes.push_back(o.node);
       found.push_back(std::move(s));
     }
-    // Outermost first; a call found only inside chosen calls is not shared on its own.
+    // Outermost first; a call found only inside chosen calls is not shared on its own. But a
+    // call around a macro that is shared anyway (it appears outside the call too) is not: its
+    // value would compute the loop again (shared values load no shared value), where loading
+    // the macro's value costs one call more (`digits.size()` beside `digits`).
     std::stable_sort(found.begin(), found.end(),
                      [](const SharedCall& a, const SharedCall& b) { return a.key.size() > b.key.size(); });
+    std::vector<bool> around(found.size(), false);
+    for (size_t o = 0; o < found.size(); ++o) {
+      std::set<const Expr*> outer(found[o].nodes.begin(), found[o].nodes.end());
+      for (size_t i = o + 1; i < found.size() && !around[o]; ++i) {
+        const std::vector<const Expr*>& in = found[i].nodes;
+        if (!HasMacro(*in.front())) continue;
+        bool inside = std::any_of(in.begin(), in.end(), [&](const Expr* n) { return Inside(n, outer); });
+        bool elsewhere = std::any_of(in.begin(), in.end(), [&](const Expr* n) { return !Inside(n, outer); });
+        around[o] = inside && elsewhere;
+      }
+    }
     std::vector<SharedCall> chosen;
     std::set<const Expr*> covered;
-    for (SharedCall& s : found) {
+    for (size_t k = 0; k < found.size(); ++k) {
+      SharedCall& s = found[k];
+      if (around[k]) continue;
       bool outside = std::any_of(s.nodes.begin(), s.nodes.end(), [&](const Expr* n) { return !Inside(n, covered); });
       if (!outside) continue;
       for (const Expr* n : s.nodes) covered.insert(n);

@@ -106,6 +106,14 @@ TEST_CASE("a macro repeated in one statement is shared; a call holding a `??` ne
     phone = Phone.split("").filter(c, c >= "0" && c <= "9").join("") == "" ? null
           : "+" + Phone.split("").filter(c, c >= "0" && c <= "9").join("")
   })") == std::vector<std::string>{"Phone.split(\"\").filter(c, ...).join(\"\")"});
+  // Its size beside it: the digits are shared, not the size around them (its value would
+  // pick the digits out again).
+  CHECK(Shared(R"(map m: crm.A -> erp.B {
+    key id = Id
+    phone = Phone.split("").filter(c, c >= "0" && c <= "9").join("").size() == 10
+          ? "+1" + Phone.split("").filter(c, c >= "0" && c <= "9").join("")
+          : Phone.split("").filter(c, c >= "0" && c <= "9").join("").size() == 11 ? "+" + Phone : null
+  })") == std::vector<std::string>{"Phone.split(\"\").filter(c, ...).join(\"\")"});
   // A `??` inside: a shared value is computed once, before the first statement loading it, so
   // the fallback would be counted for one statement's flag only (or for a branch not taken).
   CHECK(Shared(R"(map m: crm.A -> erp.B {

@@ -16,6 +16,7 @@
 
 #include "runtime/engine/budgets.h"
 #include "runtime/engine/crash_points.h"
+#include "runtime/engine/key_filter.h"
 #include "runtime/engine/retry_policy.h"
 #include "runtime/vm/vm.h"
 
@@ -515,7 +516,7 @@ class MapRun {
     cursor_at_ = IndexOf(map_.projection.fields, map_.cursor);
     deleted_at_ = map_.deleted_field.empty() ? map_.projection.fields.size() : IndexOf(map_.projection.fields, map_.deleted_field);
     if (state_) tombstones_ = state_->LoadTombstones(map_.name);
-    if (state_) item_keys_ = state_->ItemKeys(map_.name);
+    if (state_) state_->ItemKeys(map_.name, [this](std::string_view k) { item_keys_.Add(k); });
     newest_.seconds = value::kMinTimestampSeconds - 1;
     if (map_.cursor.empty() || state_ == nullptr) return;
     std::string saved = state_->LoadCursor(map_.name);
@@ -655,7 +656,7 @@ class MapRun {
       if (e.record_id.empty()) e.record_id = item.file + ":" + std::to_string(item.line);
       // A record in no queue yet has none to leave (and is one to clear if it is written later
       // in the run: a key twice in the source).
-      bool fresh = item_keys_.insert(e.record_id).second;
+      bool fresh = item_keys_.Add(e.record_id);
       state_->PutItem(run_, e, item.source_id, fresh);
     }
     for (QueueSink* s : options_.sinks) s->Add(map_.name, queue, item);
@@ -729,7 +730,7 @@ class MapRun {
       // the record: it is an error record, not a skipped one.
       if (w.IsError()) return Queue(rep.error, Status::kError, file, line, {"when: " + w.ErrorReason()});
       if (!w.IsTrue()) {
-        if (state_ && !key_.empty() && item_keys_.count(key_)) state_->ClearItems(map_.name, key_, true);
+        if (state_ && !key_.empty() && item_keys_.MayHold(key_)) state_->ClearItems(map_.name, key_, true);
         return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
       }
     }
@@ -1060,7 +1061,7 @@ class MapRun {
                const std::vector<std::pair<size_t, int64_t>>& list_items, const std::string& external_id,
                const std::string& target_id) {
     ++rep.written;
-    if (state_ && !key.empty() && item_keys_.count(key)) state_->ClearItems(map_.name, key, true);
+    if (state_ && !key.empty() && item_keys_.MayHold(key)) state_->ClearItems(map_.name, key, true);
     for (QueueSink* sink : options_.sinks) sink->Written(map_.name, key);
     for (const std::string* f : flags) {
       ++rep.flags_on_written[*f];
@@ -1451,7 +1452,7 @@ class MapRun {
   size_t cursor_at_ = 0;                   // the cursor's position in the projection
   size_t deleted_at_ = 0;                  // the deletion marker's (Map::deleted_field)
   std::unordered_set<std::string> tombstones_;  // keys deleted at the source
-  std::unordered_set<std::string> item_keys_;   // keys in a queue (flags apart) when the map started or since
+  KeyFilter item_keys_;  // keys (maybe) in a queue when the map started or since (key_filter.h)
   std::optional<value::Time> watermark_;   // the previous run's newest cursor
   std::unordered_set<std::string> retry_;  // keys left waiting by the previous run
   value::Time newest_;                     // the newest cursor this run read

@@ -749,13 +749,11 @@ bool StateStore::PutDone(const std::string& map, const std::string& source_key, 
   return Step(s);
 }
 
-std::unordered_set<std::string> StateStore::ItemKeys(const std::string& map) {
-  std::unordered_set<std::string> out;
-  if (!FlushItems()) return out;
+void StateStore::ItemKeys(const std::string& map, const std::function<void(std::string_view)>& each) {
+  if (!FlushItems()) return;
   Query q(db_, "SELECT DISTINCT record_id FROM items WHERE map = ?", {map});
-  while (q.Row()) out.insert(q.Text(0));
+  while (q.Row()) each(q.Text(0));
   if (!q.ok()) Fail();
-  return out;
 }
 
 int64_t StateStore::Decide(const Delivery& d) {

@@ -177,8 +177,9 @@ class StateStore {
   // transaction (no payload, no idempotency key: nothing is sent again).
   bool PutDone(const std::string& map, const std::string& source_key, const std::string& source_id,
                const std::string& hash, int64_t run);
-  // The record ids of `map` in any queue (flags included), to clear only those.
-  std::unordered_set<std::string> ItemKeys(const std::string& map);
+  // Calls `each` with the record id of every record of `map` in any queue (flags included), to
+  // clear only those (streamed: the engine keeps their hashes, not the ids).
+  void ItemKeys(const std::string& map, const std::function<void(std::string_view)>& each);
   // Records a send's result: done (payload dropped), failed (due at `due_ms`) or dead, with
   // the attempt's details.
   bool Settle(int64_t id, const std::string& state, int64_t due_ms, const Attempt& a, int64_t run,

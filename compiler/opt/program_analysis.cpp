@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "runtime/vm/stack_effect.h"
+
 namespace crmx::opt {
 
 namespace {
@@ -12,38 +14,6 @@ using value::Kind;
 using value::Value;
 using vm::Instr;
 using vm::Op;
-
-// How many values `in` pops and pushes, for instructions that do not end a block (those are
-// never part of an expression, and the stack is unknown again after them).
-struct StackEffect {
-  size_t pops = 0;
-  size_t pushes = 0;
-};
-
-StackEffect EffectOf(const Instr& in) {
-  switch (in.op) {
-    case Op::kConst:
-    case Op::kLoadInput:
-    case Op::kLoadLocal:
-    case Op::kFail: return {0, 1};
-    case Op::kStoreLocal:
-    case Op::kPop:
-    case Op::kAppendLocal:
-    case Op::kFilterStep:
-    case Op::kCountStep:
-    case Op::kAppendPairLocal: return {1, 0};
-    case Op::kNeg:
-    case Op::kNot:
-    case Op::kSelect:
-    case Op::kHas:
-    case Op::kPairsToMap: return {1, 1};
-    case Op::kMakeList: return {static_cast<size_t>(in.arg), 1};
-    case Op::kMakeMap: return {2 * static_cast<size_t>(in.arg), 1};
-    case Op::kCall: return {in.a, 1};
-    case Op::kIterPair: return {0, 0};
-    default: return {2, 1};  // the binary operators, index, and/or
-  }
-}
 
 // Whether `in` computes its value from its operands alone, so that equal operands give equal
 // values. kAnd/kOr are left out: they only occur after a jump, where operands are unknown.
@@ -285,7 +255,7 @@ ProgramAnalysis Analyze(const vm::Program& p) {
     if (leader[i]) stack.clear();
     const Instr& in = p.code[i];
     if (IsJump(in.op)) continue;
-    StackEffect fx = EffectOf(in);
+    vm::StackEffect fx = vm::EffectOf(in);
     std::vector<long> operands(fx.pops, -1);
     for (size_t k = fx.pops; k-- > 0;) {
       if (stack.empty()) break;

@@ -22,6 +22,7 @@
 #include <mutex>
 
 #include "runtime/jit/helpers.h"
+#include "runtime/vm/stack_effect.h"
 #include "runtime/vm/vm.h"
 
 namespace crmx::jit {
@@ -91,56 +92,6 @@ Heights Analyze(const Program& p) {
       return s >= k;
     };
     switch (in.op) {
-      case Op::kConst:
-        if (in.arg < 0 || static_cast<size_t>(in.arg) >= p.constants.size()) h.problem = "constant";
-        reach(next, s + 1);
-        break;
-      case Op::kLoadInput:
-        if (in.arg < 0) h.problem = "input";
-        reach(next, s + 1);
-        break;
-      case Op::kLoadLocal:
-        if (!local_ok(in.arg)) h.problem = "local";
-        reach(next, s + 1);
-        break;
-      case Op::kFail:
-        if (!const_text(in.arg)) h.problem = "constant";
-        reach(next, s + 1);
-        break;
-      case Op::kStoreLocal:
-        if (!local_ok(in.arg)) h.problem = "local";
-        if (need(1)) reach(next, s - 1);
-        break;
-      case Op::kPop:
-        if (need(1)) reach(next, s - 1);
-        break;
-      case Op::kAdd:
-      case Op::kSub:
-      case Op::kMul:
-      case Op::kDiv:
-      case Op::kMod:
-      case Op::kEq:
-      case Op::kNe:
-      case Op::kLt:
-      case Op::kLe:
-      case Op::kGt:
-      case Op::kGe:
-      case Op::kIn:
-      case Op::kAnd:
-      case Op::kOr:
-      case Op::kIndex:
-        if (need(2)) reach(next, s - 1);
-        break;
-      case Op::kNeg:
-      case Op::kNot:
-      case Op::kPairsToMap:
-        if (need(1)) reach(next, s);
-        break;
-      case Op::kSelect:
-      case Op::kHas:
-        if (!const_text(in.arg)) h.problem = "constant";
-        if (need(1)) reach(next, s);
-        break;
       case Op::kJumpIfFalseKeep:
       case Op::kJumpIfTrueKeep:
       case Op::kTestBool:
@@ -164,17 +115,6 @@ Heights Analyze(const Program& p) {
           reach(next, s - 1);
         }
         break;
-      case Op::kMakeList:
-        if (in.arg < 0) h.problem = "stack";
-        else if (need(in.arg)) reach(next, s - in.arg + 1);
-        break;
-      case Op::kMakeMap:
-        if (in.arg < 0) h.problem = "stack";
-        else if (need(2 * in.arg)) reach(next, s - 2 * in.arg + 1);
-        break;
-      case Op::kCall:
-        if (need(in.a)) reach(next, s - in.a + 1);
-        break;
       case Op::kIterInit:
         if (!local_ok(in.a + 1)) h.problem = "local";
         if (need(1)) {
@@ -187,21 +127,49 @@ Heights Analyze(const Program& p) {
         reach(in.arg, s);
         reach(next, s);
         break;
-      case Op::kAppendLocal:
-      case Op::kCountStep:
-        if (!local_ok(in.arg)) h.problem = "local";
-        if (need(1)) reach(next, s - 1);
+      default: {
+        if (in.op > Op::kPairsToMap) {
+          h.problem = "opcode " + std::to_string(static_cast<int>(in.op));
+          break;
+        }
+        // What the instruction reads besides the stack (constants, locals), then its stack
+        // effect, the same table the optimizer reads (runtime/vm/stack_effect.h).
+        switch (in.op) {
+          case Op::kConst:
+            if (in.arg < 0 || static_cast<size_t>(in.arg) >= p.constants.size()) h.problem = "constant";
+            break;
+          case Op::kLoadInput:
+            if (in.arg < 0) h.problem = "input";
+            break;
+          case Op::kLoadLocal:
+          case Op::kStoreLocal:
+          case Op::kAppendLocal:
+          case Op::kCountStep:
+            if (!local_ok(in.arg)) h.problem = "local";
+            break;
+          case Op::kFail:
+          case Op::kSelect:
+          case Op::kHas:
+            if (!const_text(in.arg)) h.problem = "constant";
+            break;
+          case Op::kFilterStep:
+          case Op::kAppendPairLocal:
+            if (!local_ok(in.arg) || !local_ok(in.a)) h.problem = "local";
+            break;
+          case Op::kIterPair:
+            if (!local_ok(in.arg) || !local_ok(in.a + 4)) h.problem = "local";
+            break;
+          default: break;
+        }
+        if ((in.op == Op::kMakeList || in.op == Op::kMakeMap) && in.arg < 0) {
+          h.problem = "stack";
+          break;
+        }
+        vm::StackEffect fx = vm::EffectOf(in);
+        const auto pops = static_cast<int32_t>(fx.pops), pushes = static_cast<int32_t>(fx.pushes);
+        if (need(pops)) reach(next, s - pops + pushes);
         break;
-      case Op::kFilterStep:
-      case Op::kAppendPairLocal:
-        if (!local_ok(in.arg) || !local_ok(in.a)) h.problem = "local";
-        if (need(1)) reach(next, s - 1);
-        break;
-      case Op::kIterPair:
-        if (!local_ok(in.arg) || !local_ok(in.a + 4)) h.problem = "local";
-        reach(next, s);
-        break;
-      default: h.problem = "opcode " + std::to_string(static_cast<int>(in.op)); break;
+      }
     }
   }
   if (h.problem.empty() && h.end < 0) h.end = 0;  // the program never ends normally (cannot happen)

@@ -16,7 +16,6 @@ namespace crmx::vm {
 
 // VM's friend (vm.h): what native code needs of the VM's private state.
 struct JitAccess {
-  static value::Value Call(VM& vm, Builtin b, value::Value* args, size_t n) { return vm.CallBuiltin(b, args, n); }
   static void TookFallback(VM& vm) { ++vm.fallbacks_taken_; }
 };
 
@@ -31,6 +30,13 @@ using crmx::vm::Op;
 Value& V(void* p) { return *static_cast<Value*>(p); }
 const Value& C(const void* p) { return *static_cast<const Value*>(p); }
 const crmx::vm::Program& P(const void* p) { return *static_cast<const crmx::vm::Program*>(p); }
+
+// An operation that took the `n` slots from `s` leaves its value in the first, the others null
+// (the frame's invariant: slots above the height are null).
+void Settle(Value* s, size_t n, Value result) {
+  for (size_t i = 0; i < n; ++i) s[i] = Value();
+  s[0] = std::move(result);
+}
 
 }  // namespace
 
@@ -59,25 +65,7 @@ void crmx_jit_move(void* dst, void* src) { V(dst) = std::move(V(src)); }
 void crmx_jit_clear(void* v) { V(v) = Value(); }
 
 void crmx_jit_binary(int32_t op, void* a_slot, void* b_slot) {
-  Value b = std::move(V(b_slot));
-  Value& a = V(a_slot);
-  // Errors propagate: the left one first (CEL reports either).
-  if (a.IsError()) return;
-  if (b.IsError()) {
-    a = std::move(b);
-    return;
-  }
-  switch (static_cast<Op>(op)) {
-    case Op::kAdd: a = crmx::vm::Add(a, b); break;
-    case Op::kSub: a = crmx::vm::Sub(a, b); break;
-    case Op::kMul: a = crmx::vm::Mul(a, b); break;
-    case Op::kDiv: a = crmx::vm::Div(a, b); break;
-    case Op::kMod: a = crmx::vm::Mod(a, b); break;
-    case Op::kEq: a = Value::Bool(crmx::value::Equal(a, b)); break;
-    case Op::kNe: a = Value::Bool(!crmx::value::Equal(a, b)); break;
-    case Op::kIn: a = crmx::vm::InValues(a, b); break;
-    default: a = crmx::vm::CompareValues(static_cast<Op>(op), a, b); break;
-  }
+  crmx::vm::ApplyBinary(static_cast<Op>(op), V(a_slot), std::move(V(b_slot)));
 }
 
 void crmx_jit_neg(void* a_slot) {
@@ -85,33 +73,10 @@ void crmx_jit_neg(void* a_slot) {
   if (!a.IsError()) a = crmx::vm::Negate(a);
 }
 
-void crmx_jit_not(void* a_slot) {
-  Value& a = V(a_slot);
-  if (a.IsBool()) a = Value::Bool(!a.AsBool());
-  else if (!a.IsError()) a = Value::Error(std::string("no matching overload for '!_' applied to (") + crmx::value::TypeName(a) + ")");
-}
+void crmx_jit_not(void* a_slot) { crmx::vm::ApplyNot(V(a_slot)); }
 
 void crmx_jit_logic(int32_t is_and, void* a_slot, void* b_slot) {
-  Value b = std::move(V(b_slot));
-  Value& a = V(a_slot);
-  const char* name = is_and ? "_&&_" : "_||_";
-  // The absorbing value (false for &&, true for ||) wins over errors on either side.
-  auto absorbing = [&](const Value& v) { return is_and ? v.IsFalse() : v.IsTrue(); };
-  if (absorbing(a)) return;
-  if (absorbing(b)) {
-    a = std::move(b);
-    return;
-  }
-  if (a.IsBool() && b.IsBool()) {
-    a = std::move(b);
-    return;
-  }
-  if (a.IsError()) return;
-  if (b.IsError()) {
-    a = std::move(b);
-    return;
-  }
-  a = crmx::vm::NoOverloadError(name, a, b);
+  crmx::vm::ApplyLogic(is_and ? Op::kAnd : Op::kOr, V(a_slot), std::move(V(b_slot)));
 }
 
 int32_t crmx_jit_truth(const void* v) {
@@ -141,88 +106,27 @@ int32_t crmx_jit_coalesce(void* vm, void* v) {
 }
 
 void crmx_jit_select(int32_t has, void* a_slot, const void* program, int32_t index) {
-  Value& a = V(a_slot);
-  const Value& name = P(program).constants[static_cast<size_t>(index)];
-  if (a.IsError()) return;
-  if (a.kind() != Kind::kMap) {
-    a = Value::Error(std::string("no such field `") + std::string(name.AsText()) + "` in a value of type " +
-                     crmx::value::TypeName(a));
-    return;
-  }
-  const Value* v = a.AsMap().Find(name);
-  if (has) a = Value::Bool(v != nullptr);
-  else if (v != nullptr) a = Value(*v);
-  else a = Value::Error("no such key: " + std::string(name.AsText()));
+  crmx::vm::ApplySelect(has ? Op::kHas : Op::kSelect, V(a_slot), P(program).constants[static_cast<size_t>(index)]);
 }
 
-void crmx_jit_index(void* a_slot, void* i_slot) {
-  Value i = std::move(V(i_slot));
-  Value& a = V(a_slot);
-  if (a.IsError()) return;
-  if (i.IsError()) {
-    a = std::move(i);
-    return;
-  }
-  a = crmx::vm::IndexValue(a, i);
-}
+void crmx_jit_index(void* a_slot, void* i_slot) { crmx::vm::ApplyIndex(V(a_slot), std::move(V(i_slot))); }
 
 void crmx_jit_make_list(void* base_slot, int32_t count) {
   Value* s = static_cast<Value*>(base_slot);
-  size_t n = static_cast<size_t>(count);
-  Value result;
-  for (size_t i = 0; i < n; ++i) {
-    if (s[i].IsError()) {
-      result = s[i];
-      break;
-    }
-  }
-  if (!result.IsError()) {
-    std::vector<Value> items(std::make_move_iterator(s), std::make_move_iterator(s + n));
-    result = Value::List(std::move(items));
-  }
-  for (size_t i = 0; i < n; ++i) s[i] = Value();
-  s[0] = std::move(result);
+  Value result = crmx::vm::MakeList(s, static_cast<size_t>(count));
+  Settle(s, static_cast<size_t>(count), std::move(result));
 }
 
 void crmx_jit_make_map(void* base_slot, int32_t count) {
   Value* s = static_cast<Value*>(base_slot);
-  size_t n = 2 * static_cast<size_t>(count);
-  Value result;
-  std::vector<std::pair<Value, Value>> entries;
-  entries.reserve(static_cast<size_t>(count));
-  for (size_t i = 0; i < n; i += 2) {
-    Value& k = s[i];
-    Value& v = s[i + 1];
-    if (k.IsError()) { result = k; break; }
-    if (v.IsError()) { result = v; break; }
-    if (!crmx::vm::IsMapKeyValue(k)) {
-      result = Value::Error(std::string("unsupported key type: ") + crmx::value::TypeName(k));
-      break;
-    }
-    entries.emplace_back(std::move(k), std::move(v));
-  }
-  if (!result.IsError()) result = Value::Map(std::move(entries));
-  for (size_t i = 0; i < n; ++i) s[i] = Value();
-  s[0] = std::move(result);
+  Value result = crmx::vm::MakeMap(s, static_cast<size_t>(count));
+  Settle(s, 2 * static_cast<size_t>(count), std::move(result));
 }
 
 void crmx_jit_call(void* vm, void* base_slot, int32_t argc, int32_t builtin) {
   Value* s = static_cast<Value*>(base_slot);
-  size_t n = static_cast<size_t>(argc);
-  Value result;
-  bool failed = false;
-  for (size_t i = 0; i < n; ++i) {
-    if (s[i].IsError()) {
-      result = s[i];
-      failed = true;
-      break;
-    }
-  }
-  if (!failed) {
-    result = crmx::vm::JitAccess::Call(*static_cast<crmx::vm::VM*>(vm), static_cast<crmx::vm::Builtin>(builtin), s, n);
-  }
-  for (size_t i = 0; i < n; ++i) s[i] = Value();
-  s[0] = std::move(result);
+  Value result = static_cast<crmx::vm::VM*>(vm)->Call(static_cast<crmx::vm::Builtin>(builtin), s, static_cast<size_t>(argc));
+  Settle(s, static_cast<size_t>(argc), std::move(result));
 }
 
 int32_t crmx_jit_iter_init(void* range_slot, void* locals) {

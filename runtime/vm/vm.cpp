@@ -346,12 +346,101 @@ bool IsMapKey(const Value& k) {
 
 }  // namespace
 
-// For the JIT (vm.h).
-Value CompareValues(Op op, const Value& a, const Value& b) { return CompareOp(op, a, b); }
-Value InValues(const Value& elem, const Value& container) { return In(elem, container); }
-Value IndexValue(const Value& base, const Value& index) { return Index(base, index); }
-bool IsMapKeyValue(const Value& k) { return IsMapKey(k); }
-Value NoOverloadError(const char* op, const Value& a, const Value& b) { return NoOverload(op, a, b); }
+// The operations on operand slots (vm.h), VM::Run's and the JIT's.
+void ApplyBinary(Op op, Value& a, Value b) {
+  // Errors propagate: the left one first (CEL reports either).
+  if (a.IsError()) return;
+  if (b.IsError()) {
+    a = std::move(b);
+    return;
+  }
+  switch (op) {
+    case Op::kAdd: a = Add(a, b); break;
+    case Op::kSub: a = Sub(a, b); break;
+    case Op::kMul: a = Mul(a, b); break;
+    case Op::kDiv: a = Div(a, b); break;
+    case Op::kMod: a = Mod(a, b); break;
+    case Op::kEq: a = Value::Bool(value::Equal(a, b)); break;
+    case Op::kNe: a = Value::Bool(!value::Equal(a, b)); break;
+    case Op::kIn: a = In(a, b); break;
+    default: a = CompareOp(op, a, b); break;
+  }
+}
+
+void ApplyNot(Value& a) {
+  if (a.IsBool()) a = Value::Bool(!a.AsBool());
+  else if (!a.IsError()) a = Value::Error(std::string("no matching overload for '!_' applied to (") + value::TypeName(a) + ")");
+}
+
+void ApplyLogic(Op op, Value& a, Value b) {
+  bool is_and = op == Op::kAnd;
+  const char* name = is_and ? "_&&_" : "_||_";
+  // The absorbing value (false for &&, true for ||) wins over errors on either side.
+  auto absorbing = [&](const Value& v) { return is_and ? v.IsFalse() : v.IsTrue(); };
+  if (absorbing(a)) return;
+  if (absorbing(b)) {
+    a = std::move(b);
+    return;
+  }
+  if (a.IsBool() && b.IsBool()) {
+    a = std::move(b);
+    return;
+  }
+  if (a.IsError()) return;
+  if (b.IsError()) {
+    a = std::move(b);
+    return;
+  }
+  a = NoOverload(name, a, b);
+}
+
+void ApplySelect(Op op, Value& a, const Value& name) {
+  if (a.IsError()) return;
+  if (a.kind() != Kind::kMap) {
+    a = Value::Error(std::string("no such field `") + std::string(name.AsText()) + "` in a value of type " +
+                     value::TypeName(a));
+    return;
+  }
+  const Value* v = a.AsMap().Find(name);
+  if (op == Op::kHas) a = Value::Bool(v != nullptr);
+  else if (v != nullptr) a = Value(*v);
+  else a = Value::Error("no such key: " + std::string(name.AsText()));
+}
+
+void ApplyIndex(Value& a, Value i) {
+  if (a.IsError()) return;
+  if (i.IsError()) {
+    a = std::move(i);
+    return;
+  }
+  a = Index(a, i);
+}
+
+Value MakeList(Value* items, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (items[i].IsError()) return items[i];
+  return Value::List(std::vector<Value>(std::make_move_iterator(items), std::make_move_iterator(items + n)));
+}
+
+Value MakeMap(Value* kv, size_t count) {
+  std::vector<std::pair<Value, Value>> entries;
+  entries.reserve(count);
+  for (size_t i = 0; i < 2 * count; i += 2) {
+    Value& k = kv[i];
+    Value& v = kv[i + 1];
+    if (k.IsError()) return k;
+    if (v.IsError()) return v;
+    if (!IsMapKey(k)) return Value::Error(std::string("unsupported key type: ") + value::TypeName(k));
+    entries.emplace_back(std::move(k), std::move(v));
+  }
+  return Value::Map(std::move(entries));
+}
+
+Value VM::Call(Builtin b, Value* args, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (args[i].IsError()) return args[i];
+  return CallBuiltin(b, args, n);
+}
 
 Value VM::Run(const Program& p, std::span<const Value> inputs) {
   if (p.native != nullptr) {  // compiled by the optional JIT (runtime/jit)
@@ -390,24 +479,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
       case Op::kGe:
       case Op::kIn: {
         Value b = pop();
-        Value& a = stack_.back();
-        // Errors propagate: the left one first (CEL reports either).
-        if (a.IsError()) break;
-        if (b.IsError()) {
-          a = std::move(b);
-          break;
-        }
-        switch (in.op) {
-          case Op::kAdd: a = Add(a, b); break;
-          case Op::kSub: a = Sub(a, b); break;
-          case Op::kMul: a = Mul(a, b); break;
-          case Op::kDiv: a = Div(a, b); break;
-          case Op::kMod: a = Mod(a, b); break;
-          case Op::kEq: a = Value::Bool(value::Equal(a, b)); break;
-          case Op::kNe: a = Value::Bool(!value::Equal(a, b)); break;
-          case Op::kIn: a = In(a, b); break;
-          default: a = CompareOp(in.op, a, b); break;
-        }
+        ApplyBinary(in.op, stack_.back(), std::move(b));
         break;
       }
       case Op::kNeg: {
@@ -415,12 +487,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         if (!a.IsError()) a = Negate(a);
         break;
       }
-      case Op::kNot: {
-        Value& a = stack_.back();
-        if (a.IsBool()) a = Value::Bool(!a.AsBool());
-        else if (!a.IsError()) a = Value::Error(std::string("no matching overload for '!_' applied to (") + value::TypeName(a) + ")");
-        break;
-      }
+      case Op::kNot: ApplyNot(stack_.back()); break;
       case Op::kJumpIfFalseKeep:
         if (stack_.back().IsFalse()) pc = static_cast<size_t>(in.arg);
         break;
@@ -429,27 +496,8 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         break;
       case Op::kAnd:
       case Op::kOr: {
-        bool is_and = in.op == Op::kAnd;
         Value b = pop();
-        Value& a = stack_.back();
-        const char* name = is_and ? "_&&_" : "_||_";
-        // The absorbing value (false for &&, true for ||) wins over errors on either side.
-        auto absorbing = [&](const Value& v) { return is_and ? v.IsFalse() : v.IsTrue(); };
-        if (absorbing(a)) break;
-        if (absorbing(b)) {
-          a = std::move(b);
-          break;
-        }
-        if (a.IsBool() && b.IsBool()) {
-          a = std::move(b);
-          break;
-        }
-        if (a.IsError()) break;
-        if (b.IsError()) {
-          a = std::move(b);
-          break;
-        }
-        a = NoOverload(name, a, b);
+        ApplyLogic(in.op, stack_.back(), std::move(b));
         break;
       }
       case Op::kJump: pc = static_cast<size_t>(in.arg); break;
@@ -478,69 +526,17 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         break;
       }
       case Op::kSelect:
-      case Op::kHas: {
-        Value& a = stack_.back();
-        const Value& name = p.constants[static_cast<size_t>(in.arg)];
-        if (a.IsError()) break;
-        if (a.kind() != Kind::kMap) {
-          a = Value::Error(std::string("no such field `") + std::string(name.AsText()) + "` in a value of type " +
-                           value::TypeName(a));
-          break;
-        }
-        const Value* v = a.AsMap().Find(name);
-        if (in.op == Op::kHas) a = Value::Bool(v != nullptr);
-        else if (v != nullptr) a = Value(*v);
-        else a = Value::Error("no such key: " + std::string(name.AsText()));
-        break;
-      }
+      case Op::kHas: ApplySelect(in.op, stack_.back(), p.constants[static_cast<size_t>(in.arg)]); break;
       case Op::kIndex: {
         Value i = pop();
-        Value& a = stack_.back();
-        if (a.IsError()) break;
-        if (i.IsError()) {
-          a = std::move(i);
-          break;
-        }
-        a = Index(a, i);
+        ApplyIndex(stack_.back(), std::move(i));
         break;
       }
-      case Op::kMakeList: {
-        size_t count = static_cast<size_t>(in.arg);
-        size_t base = stack_.size() - count;
-        Value result;
-        for (size_t i = base; i < stack_.size(); ++i) {
-          if (stack_[i].IsError()) {
-            result = stack_[i];
-            break;
-          }
-        }
-        if (!result.IsError()) {
-          std::vector<Value> items(std::make_move_iterator(stack_.begin() + static_cast<ptrdiff_t>(base)),
-                                   std::make_move_iterator(stack_.end()));
-          result = Value::List(std::move(items));
-        }
-        stack_.resize(base);
-        stack_.push_back(std::move(result));
-        break;
-      }
+      case Op::kMakeList:
       case Op::kMakeMap: {
         size_t count = static_cast<size_t>(in.arg);
-        size_t base = stack_.size() - 2 * count;
-        Value result;
-        std::vector<std::pair<Value, Value>> entries;
-        entries.reserve(count);
-        for (size_t i = base; i < stack_.size(); i += 2) {
-          Value& k = stack_[i];
-          Value& v = stack_[i + 1];
-          if (k.IsError()) { result = k; break; }
-          if (v.IsError()) { result = v; break; }
-          if (!IsMapKey(k)) {
-            result = Value::Error(std::string("unsupported key type: ") + value::TypeName(k));
-            break;
-          }
-          entries.emplace_back(std::move(k), std::move(v));
-        }
-        if (!result.IsError()) result = Value::Map(std::move(entries));
+        size_t base = stack_.size() - (in.op == Op::kMakeList ? count : 2 * count);
+        Value result = in.op == Op::kMakeList ? MakeList(stack_.data() + base, count) : MakeMap(stack_.data() + base, count);
         stack_.resize(base);
         stack_.push_back(std::move(result));
         break;
@@ -548,16 +544,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
       case Op::kCall: {
         size_t argc = in.a;
         size_t base = stack_.size() - argc;
-        Value result;
-        bool failed = false;
-        for (size_t i = base; i < stack_.size(); ++i) {
-          if (stack_[i].IsError()) {
-            result = stack_[i];
-            failed = true;
-            break;
-          }
-        }
-        if (!failed) result = CallBuiltin(static_cast<Builtin>(in.arg), stack_.data() + base, argc);
+        Value result = Call(static_cast<Builtin>(in.arg), stack_.data() + base, argc);
         stack_.resize(base);
         stack_.push_back(std::move(result));
         break;

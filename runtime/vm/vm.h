@@ -44,8 +44,11 @@ class VM {
   // eval` without --now), they are errors of the record ("now() has no clock here").
   void SetClock(value::Time now) { clock_ = now; has_clock_ = true; }
 
+  // kCall: builtin `b` on `args`, or the first error among them.
+  value::Value Call(Builtin b, value::Value* args, size_t n);
+
  private:
-  friend struct JitAccess;  // runtime/jit: CallBuiltin and fallbacks_taken_ for native code
+  friend struct JitAccess;  // runtime/jit: fallbacks_taken_ for native code
   value::Value CallBuiltin(Builtin b, value::Value* args, size_t n);
   // The CEL extension functions and the standard modules (std_builtins.cpp).
   value::Value CallExtension(Builtin b, value::Value* args, size_t n);
@@ -73,12 +76,20 @@ value::Value Div(const value::Value& a, const value::Value& b);
 value::Value Mod(const value::Value& a, const value::Value& b);
 value::Value Negate(const value::Value& a);
 
-// The VM's own `<` `<=` `>` `>=` (op), `in`, `_[_]`, map-key test and no-overload error, for
-// the JIT's native code (runtime/jit) so both compute the same values.
-value::Value CompareValues(Op op, const value::Value& a, const value::Value& b);
-value::Value InValues(const value::Value& elem, const value::Value& container);
-value::Value IndexValue(const value::Value& base, const value::Value& index);
-bool IsMapKeyValue(const value::Value& k);
-value::Value NoOverloadError(const char* op, const value::Value& a, const value::Value& b);
+// The VM's operations on its operand slots: VM::Run applies them to its stack, the JIT's
+// native code (runtime/jit) to its frame's slots, so both compute the same values. Each leaves
+// its value in `a` (the operation's left or only operand).
+// kAdd .. kGe and kIn: an error operand propagates, the left one first.
+void ApplyBinary(Op op, value::Value& a, value::Value b);
+void ApplyNot(value::Value& a);
+// kAnd, kOr: CEL's commutative rules (the absorbing value wins over an error on either side).
+void ApplyLogic(Op op, value::Value& a, value::Value b);
+// kSelect, kHas: field `name` of a map.
+void ApplySelect(Op op, value::Value& a, const value::Value& name);
+void ApplyIndex(value::Value& a, value::Value i);
+// kMakeList of `n` values, kMakeMap of `count` key/value pairs from `items` (moved out): the
+// list or map, or the first error among them (or an unsupported key).
+value::Value MakeList(value::Value* items, size_t n);
+value::Value MakeMap(value::Value* kv, size_t count);
 
 }  // namespace crmx::vm

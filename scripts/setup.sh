@@ -9,7 +9,7 @@ PACKAGES=(
   llvm-14-dev
   antlr4 libantlr4-runtime-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
-  libsqlite3-dev libssl-dev libre2-dev libphonenumber-dev libicu-dev libprotobuf-dev libboost-dev libabsl-dev
+  libsqlite3-dev libpq-dev postgresql libssl-dev libre2-dev libphonenumber-dev libicu-dev libprotobuf-dev libboost-dev libabsl-dev
   iso-codes libsimdjson-dev libyaml-cpp-dev libpugixml-dev
   libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev curl
   python3 jq nodejs

@@ -28,6 +28,7 @@
 
 #include "runtime/cli/alerts_command.h"
 #include "runtime/cli/assess_command.h"  // crmx-run assess (issue 13)
+#include "runtime/cli/cluster.h"  // a run on a PostgreSQL state (issue 15)
 #include "runtime/cli/diff_command.h"  // crmx-run diff (issue 12 section 5)
 #include "runtime/cli/queue_command.h"
 #include "runtime/cli/reconcile_command.h"
@@ -101,9 +102,21 @@ class ProgressBar {
 };
 
 // The systems of the plan, as every command that runs one opens them (systems.h).
-cli::SystemArgs SystemArgsOf(const RunOptions& opt) { return {opt.plan, opt.systems, opt.profiles, opt.target}; }
+cli::SystemArgs SystemArgsOf(const RunOptions& opt) {
+  cli::SystemArgs a;
+  a.plan = opt.plan;
+  a.systems = opt.systems;
+  a.profiles = opt.profiles;
+  a.target = opt.target;
+  return a;
+}
 
-int Open(const RunOptions& opt, plan::Plan& p, cli::OpenSystems& out) { return cli::OpenPlanAndSystems(SystemArgsOf(opt), p, out); }
+int Open(const RunOptions& opt, plan::Plan& p, cli::OpenSystems& out,
+         std::function<std::string(const std::string&)> admit = {}) {
+  cli::SystemArgs args = SystemArgsOf(opt);
+  args.admit = std::move(admit);
+  return cli::OpenPlanAndSystems(args, p, out);
+}
 
 int RunCommand(const RunOptions& opt) {
   plan::Plan p;
@@ -111,7 +124,8 @@ int RunCommand(const RunOptions& opt) {
   std::unique_ptr<jit::Jit> jit;  // --engine jit: owns the native code of the plan's programs
   if (int rc = jit::OpenEngine(opt.engine, jit)) return rc;
   cli::OpenSystems open;
-  if (int rc = Open(opt, p, open)) return rc;
+  auto leases_slot = std::make_shared<std::atomic<state::Leases*>>(nullptr);
+  if (int rc = Open(opt, p, open, cli::BudgetAdmission(leases_slot, p))) return rc;
   if (jit) {
     if (!jit->CompilePlan(p, error)) {
       std::cerr << "error: " << error << "\n";
@@ -129,6 +143,18 @@ int RunCommand(const RunOptions& opt) {
   }
   if (!opt.no_state) {
     if (int rc = cli::OpenRunState(open, opt.state, opt.wait, st)) return rc;
+  }
+  // On PostgreSQL, a run is one more worker of the cluster: it holds the lease of every map it
+  // runs (a serve worker running one makes it fail), and counts its calls in the shared budgets.
+  std::unique_ptr<state::Leases> leases;
+  if (cli::StateAt at = cli::FindState(open, opt.state); st && state::db::IsPostgresUrl(at.location)) {
+    std::vector<std::string> maps;
+    for (const plan::Map& m : p.maps) maps.push_back(m.name);
+    leases = cli::JoinCluster(at, *st, cli::DefaultWorkerName() + ":run", 30000, leases_slot, error);
+    if (!leases || !cli::ClaimForRun(*leases, *st, maps, error)) {
+      std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
+      return 1;
+    }
   }
   engine::RunReport report;
   engine::RunOptions options;

@@ -2,15 +2,17 @@
 //
 //   crmx-run serve PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...] [--state FILE]
 //                       [--listen HOST:PORT] [--poll DURATION] [--zone ZONE] [--log-format text|json]
-//                       [--wait]
+//                       [--wait] [--worker NAME] [--lease DURATION]
 #include "runtime/cli/serve_command.h"
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "runtime/cli/cluster.h"
 #include "runtime/cli/systems.h"
 #include "runtime/serve/serve.h"
 #include "runtime/serve/reconciles.h"
@@ -29,6 +31,8 @@ struct ServeArgs {
   std::string zone = "UTC";
   std::string log_format = "text";
   bool wait = false;
+  std::string worker;         // a cluster worker's name (default HOST:PID)
+  std::string lease = "30s";  // a cluster's lease time to live
 };
 
 std::atomic<bool> g_stop{false};
@@ -43,7 +47,10 @@ void OnSignal(int) { g_stop.store(true); }
 int ServeCommand(const ServeArgs& a) {
   plan::Plan p;
   OpenSystems open;
-  if (int rc = OpenPlanAndSystems(a.systems, p, open)) return rc;
+  SystemArgs system_args = a.systems;
+  auto leases_slot = std::make_shared<std::atomic<state::Leases*>>(nullptr);
+  system_args.admit = BudgetAdmission(leases_slot, p);
+  if (int rc = OpenPlanAndSystems(system_args, p, open)) return rc;
   serve::Options options;
   size_t colon = a.listen.rfind(':');
   int64_t port = colon == std::string::npos ? -1 : DurationMs(a.listen.substr(colon + 1) + "ms");
@@ -82,6 +89,25 @@ int ServeCommand(const ServeArgs& a) {
   }
   std::unique_ptr<state::StateStore> st;
   if (int rc = OpenRunState(open, a.state, a.wait, st)) return rc;
+  // On PostgreSQL the workers are a cluster: leases, fences and shared budgets.
+  std::unique_ptr<state::Leases> leases;
+  if (StateAt at = FindState(open, a.state); state::db::IsPostgresUrl(at.location)) {
+    int64_t ttl = DurationMs(a.lease);
+    if (ttl < 1000) {
+      std::cerr << "error: --lease takes a duration of 1s or more (30s, 2m), got `" << a.lease << "`\n";
+      return 2;
+    }
+    std::string worker = a.worker.empty() ? DefaultWorkerName() : a.worker;
+    std::string error;
+    leases = JoinCluster(at, *st, worker, ttl, leases_slot, error);
+    if (!leases) {
+      std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
+      return 1;
+    }
+    options.leases = leases.get();
+    std::cout << "worker " << worker << " of the cluster on " << st->path() << " (leases of " << a.lease << ")"
+              << std::endl;
+  }
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   options.stop = &g_stop;
@@ -136,7 +162,12 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false);
   cmd->add_option("--profiles", a->systems.profiles, "The profile file (default: crmx.profiles.yaml; docs/profiles.md)");
   cmd->add_option("--target", a->systems.target, "The profile's target (default: the file's default_target)");
-  cmd->add_option("--state", a->state, "The state file (SQLite; default: as `run` finds it)");
+  cmd->add_option("--state", a->state,
+                  "The state: a SQLite file, or postgresql://USER@HOST:PORT/DB shared by several workers "
+                  "(default: the target's `state:`, else as `run` finds it)");
+  cmd->add_option("--worker", a->worker, "On PostgreSQL: this worker's name in the leases (default HOST:PID)");
+  cmd->add_option("--lease", a->lease,
+                  "On PostgreSQL: how long a worker's claim on a sync lasts without a heartbeat (default 30s)");
   cmd->add_option("--listen", a->listen, "HOST:PORT of /healthz, /metrics and /webhooks (default 127.0.0.1:9464)");
   cmd->add_option("--poll", a->poll,
                   "How often `on change` syncs poll their source (default: the profile's `poll`, else 60s)");

@@ -97,7 +97,9 @@ int OpenPlanAndSystems(const SystemArgs& args, plan::Plan& p, OpenSystems& out) 
           return 1;
         }
         where = sp.kind + " " + sp.base_url;
-        c = connectors::OpenApi(sp, error);
+        std::function<std::string()> admit;
+        if (args.admit) admit = [f = args.admit, name = x.name] { return f(name); };
+        c = connectors::OpenApi(sp, error, std::move(admit));
       }
     } else {
       continue;  // a system no map uses may be absent; the engine names the one a map needs
@@ -143,11 +145,30 @@ int CheckStateNotSystem(const OpenSystems& open, const std::string& state_path) 
   return 0;
 }
 
+StateAt FindState(const OpenSystems& open, const std::string& state_opt) {
+  StateAt at;
+  if (!state_opt.empty()) {
+    at.location = state_opt;
+  } else if (open.target.state) {
+    at.location = open.target.state->url;
+    at.password = open.target.state->password.Reveal();
+  } else {
+    at.location = DefaultStatePath(open);
+  }
+  // `--state postgresql://...` with the target's database: its password too.
+  if (!state_opt.empty() && open.target.state && open.target.state->url == state_opt)
+    at.password = open.target.state->password.Reveal();
+  return at;
+}
+
 int OpenRunState(const OpenSystems& open, const std::string& state_opt, bool wait,
                  std::unique_ptr<state::StateStore>& out) {
-  std::string state_path = state_opt.empty() ? DefaultStatePath(open) : state_opt;
-  if (int rc = CheckStateNotSystem(open, state_path)) return rc;
+  StateAt at = FindState(open, state_opt);
+  const std::string& state_path = at.location;
+  if (!state::db::IsPostgresUrl(state_path))
+    if (int rc = CheckStateNotSystem(open, state_path)) return rc;
   state::OpenOptions state_options;
+  state_options.password = at.password;
   state_options.wait = wait;
   state_options.waiting = [&state_path](const std::string& holder) {
     std::cerr << "waiting for the run holding " << state_path << " (" << holder << ")\n";
@@ -155,7 +176,7 @@ int OpenRunState(const OpenSystems& open, const std::string& state_opt, bool wai
   std::string error;
   out = state::StateStore::Open(state_path, error, state_options);
   if (!out) {
-    std::cerr << "error: " << error << "\n";
+    std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
     return 1;
   }
   return 0;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,9 @@ struct SystemArgs {
   // empty one in memory instead of being created (a local system is otherwise created when
   // missing).
   bool create_nothing = false;
+  // Asked before every request to an API system (its name given): "" to send it, else why not
+  // (`crmx-run serve` in a cluster: the shared budgets, runtime/state/leases.h).
+  std::function<std::string(const std::string& system)> admit;
 };
 
 // The connectors of the plan's systems.
@@ -63,6 +67,14 @@ std::string DefaultStatePath(const OpenSystems& open);
 
 // 0, or 1 (said on stderr) when `state_path` is one of the systems' SQLite databases.
 int CheckStateNotSystem(const OpenSystems& open, const std::string& state_path);
+
+// Where the state is: --state, else the target's `state:` (a PostgreSQL URL and its password),
+// else DefaultStatePath.
+struct StateAt {
+  std::string location;  // a file, or a postgresql:// URL
+  std::string password;  // PostgreSQL: the target's `state.password` ("": libpq's own ways)
+};
+StateAt FindState(const OpenSystems& open, const std::string& state_opt);
 
 // The state file of a command that runs the plan (`run`, `serve`): `state_opt`, else
 // DefaultStatePath; refused when it is a system's database; locked (waiting for another

@@ -50,6 +50,9 @@ void BudgetBook::Add(const std::string& system, int64_t calls) {
   if (it == budgets_.end() || calls <= 0) return;
   Budget& b = it->second;
   b.used += calls;
+  // A cluster's calls are counted as they are sent, by every worker: the state has the total.
+  if (state_ && state_->calls_counted_on_send())
+    b.used_before = state_->Usage(system, "api_calls", b.window_start) - b.used;
   int64_t total = b.used_before + b.used;
   if (!b.warned && b.warn_percent > 0 && total * 100.0 >= b.warn_percent * static_cast<double>(b.amount)) {
     b.warned = true;
@@ -95,7 +98,7 @@ std::string BudgetBook::Paused(const std::string& system) const {
 }
 
 void BudgetBook::Record() {
-  if (!state_) return;
+  if (!state_ || state_->calls_counted_on_send()) return;
   for (auto& [system, b] : budgets_) {
     if (b.used == b.recorded) continue;
     state_->AddUsage(system, "api_calls", b.window_start, b.used - b.recorded);

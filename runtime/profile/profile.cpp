@@ -329,14 +329,7 @@ class Reader : public YamlErrors {
       } else if (key == "timeout_ms") {
         Int(value, key_path, out.timeout_ms);
       } else if (key == "password") {
-        if (!Scalar(value, key_path, text)) continue;
-        if (!IsReference(text)) {
-          Error(value, "`" + key_path + "` must be a reference (env:NAME or file:PATH), not a literal secret");
-          continue;
-        }
-        std::string resolved;
-        if (resolve && !Resolve(value, key_path, text, resolved)) continue;
-        out.password = Secret(text, resolved);
+        SecretRef(value, key_path, resolve, out.password);
       } else {
         Error(entry.first,
               "`" + key_path + "` is not an smtp key (expected: url, from, starttls, username, password, timeout_ms)");
@@ -347,6 +340,19 @@ class Reader : public YamlErrors {
     // A password is never sent over a connection anyone on the way can read.
     if (!out.password.Describe().empty() && out.url.starts_with("smtp://") && !out.starttls)
       Error(node, "`" + path + "`: a password would be sent in clear: set `starttls: on`, or use smtps://");
+  }
+
+  // A password given as a reference (env:NAME or file:PATH), read when `resolve`.
+  void SecretRef(const YAML::Node& value, const std::string& key_path, bool resolve, Secret& out) {
+    std::string text;
+    if (!Scalar(value, key_path, text)) return;
+    if (!IsReference(text)) {
+      Error(value, "`" + key_path + "` must be a reference (env:NAME or file:PATH), not a literal secret");
+      return;
+    }
+    std::string resolved;
+    if (resolve && !Resolve(value, key_path, text, resolved)) return;
+    out = Secret(text, resolved);
   }
 
   void ReadChannel(const YAML::Node& node, const std::string& path, bool resolve, Channel& out) {
@@ -381,6 +387,36 @@ class Reader : public YamlErrors {
     }
     if (!out.webhook && out.email.empty() && !out.log)
       Error(node, "`" + path + "` goes nowhere: give it `webhook`, `email` or `log: on`");
+  }
+
+  // `state:` (docs/profiles.md, "The state"): where the state is kept, for several workers a
+  // PostgreSQL database: url (postgresql://USER@HOST:PORT/DB, no password in it), password (a
+  // reference).
+  void ReadState(const YAML::Node& node, const std::string& path, bool resolve, StateLocation& out) {
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map (url, password)");
+      return;
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      std::string text;
+      if (key == "url") {
+        if (!Scalar(entry.second, key_path, out.url)) continue;
+        if (!out.url.starts_with("postgresql://") && !out.url.starts_with("postgres://"))
+          Error(entry.second, "`" + key_path + "` must be postgresql://USER@HOST:PORT/DATABASE (a SQLite state is "
+                              "a file: --state FILE)");
+        size_t scheme = out.url.find("://"), at = out.url.find('@'), slash = out.url.find('/', scheme + 3);
+        if (at != std::string::npos && (slash == std::string::npos || at < slash) &&
+            out.url.find(':', scheme + 3) < at)
+          Error(entry.second, "`" + key_path + "` has a password in it: give it as `password: env:NAME` instead");
+      } else if (key == "password") {
+        SecretRef(entry.second, key_path, resolve, out.password);
+      } else {
+        Error(entry.first, "`" + key_path + "` is not a state key (expected: url, password)");
+      }
+    }
+    if (out.url.empty()) Error(node, "`" + path + "` needs `url` (postgresql://USER@HOST:PORT/DATABASE)");
   }
 
   // `alerts:` (docs/profiles.md, "Alerts"): every, notify, and the built-in alerts.
@@ -648,6 +684,11 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
         reader.ReadAlerts(system_entry.second, path + ".alerts", parsed.alerts);
         continue;
       }
+      if (system_name == "state") {
+        parsed.state.emplace();
+        reader.ReadState(system_entry.second, path + ".state", selected, *parsed.state);
+        continue;
+      }
       SystemProfile system;
       reader.ReadSystem(system_entry.second, path + "." + system_name, system_name, selected, system);
       parsed.systems[system_name] = std::move(system);
@@ -695,6 +736,7 @@ std::string Redact(const Target& target, std::string text) {
   if (target.notify.smtp && !target.notify.smtp->password.Reveal().empty()) secrets.push_back(&target.notify.smtp->password);
   for (const auto& [name, channel] : target.notify.channels)
     if (channel.webhook && !channel.webhook->Reveal().empty()) secrets.push_back(&*channel.webhook);
+  if (target.state && !target.state->password.Reveal().empty()) secrets.push_back(&target.state->password);
   for (const auto& [name, system] : target.systems) {
     if (system.webhook && !system.webhook->secret.Reveal().empty()) secrets.push_back(&system.webhook->secret);
     for (const auto& [key, secret] : system.auth.secrets) {

@@ -109,6 +109,13 @@ struct Alerts {
   BuiltinAlert dead_letters{true, 0, 0, {}};
 };
 
+// `state:` of a target (docs/profiles.md, "The state"): a PostgreSQL state shared by several
+// `crmx-run serve` workers.
+struct StateLocation {
+  std::string url;  // postgresql://USER@HOST:PORT/DATABASE, without a password
+  Secret password;
+};
+
 struct Target {
   std::string name;
   std::string file;  // the profile file it came from
@@ -117,6 +124,8 @@ struct Target {
   // defaults (everything to the log).
   Notify notify;
   Alerts alerts;
+  // Where the state is, when the target says (else --state, else a SQLite file beside the data).
+  std::optional<StateLocation> state;
 };
 
 // Loads target `target` ("" = the file's `default_target`) of the profile file at `path`,

@@ -211,6 +211,33 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
     else if (s.when.kind != schedule::TriggerKind::kOnChange) s.last_due = schedule::LatestDue(s.when, now) - 1;
     s.retry_ms = state.NextRetryDue(s.map->name, now);
   }
+  state::Leases* leases = options.leases;
+  std::string cluster_error;
+  if (leases) {
+    std::vector<std::string> names;
+    for (const SyncSlot& s : slots) names.push_back(s.map->name);
+    if (!leases->Ensure(names, cluster_error)) {
+      error = "state: cannot make the syncs' leases: " + cluster_error;
+      server.stop();
+      http.join();
+      return 1;
+    }
+  }
+  // In a cluster, where the other workers left the syncs: their last due instants, the retries
+  // they left, and the webhooks any worker took.
+  auto refresh_from_cluster = [&](int64_t at) {
+    std::map<std::string, state::SyncRecord> now_kept = state.LoadSyncs();
+    std::map<std::string, int64_t> woken = leases->Woken(cluster_error);
+    for (SyncSlot& s : slots) {
+      auto k = now_kept.find(s.map->name);
+      if (k != now_kept.end() && k->second.last_due != 0 &&
+          (!s.last_due || *s.last_due < k->second.last_due))
+        s.last_due = k->second.last_due;
+      s.retry_ms = state.NextRetryDue(s.map->name, at);
+      auto w = woken.find(s.map->name);
+      s.woken_ms = w == woken.end() ? 0 : w->second;
+    }
+  };
 
   int rc = 0;
   while (!options.stop->load()) {
@@ -218,12 +245,21 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
     now = WallMs();
     {
       std::lock_guard<std::mutex> lock(shared.mu);
-      for (const std::string& sys : shared.changed_systems)
-        for (SyncSlot& s : slots)
-          if (s.map->source.system == sys && s.woken_ms == 0) s.woken_ms = shared.changed_at[sys];
+      for (const std::string& sys : shared.changed_systems) {
+        std::vector<std::string> names;
+        for (SyncSlot& s : slots) {
+          if (s.map->source.system != sys) continue;
+          if (s.woken_ms == 0) s.woken_ms = shared.changed_at[sys];
+          names.push_back(s.map->name);
+        }
+        // Any worker may run them: the mark is in the state.
+        if (leases && !leases->Wake(names, shared.changed_at[sys], cluster_error))
+          log.Event("cluster", {{"error", cluster_error}});
+      }
       shared.changed_systems.clear();
       shared.changed_at.clear();
     }
+    if (leases) refresh_from_cluster(now);
     // In plan order, every sync that is due: by its schedule, a retry, or a webhook.
     for (SyncSlot& s : slots) {
       if (options.stop->load()) break;
@@ -233,10 +269,33 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
         s.next_ms = d.next_ms;
         continue;
       }
+      std::optional<state::Lease> lease;
+      if (leases) {
+        // Another worker may hold it, or have run it since this one looked: claimed, then
+        // decided again on what the state says now.
+        lease = leases->Claim(s.map->name, cluster_error);
+        if (!lease) {
+          if (!cluster_error.empty()) log.Event("cluster", {{"sync", s.map->name}, {"error", cluster_error}});
+          cluster_error.clear();
+          s.next_ms = std::min(d.next_ms, now + options.tick_ms);
+          continue;
+        }
+        refresh_from_cluster(now);
+        d = schedule::Decide(s.when, s.last_due, now);
+        retry_due = s.retry_ms != 0 && s.retry_ms <= now;
+        if (!d.run && !retry_due && s.woken_ms == 0) {
+          leases->Release(*lease);
+          s.next_ms = d.next_ms;
+          continue;
+        }
+        state.Fence(leases->owner(), {*lease}, leases->ttl_ms());
+        log.Event("claimed", {{"sync", s.map->name}, {"token", lease->token}});
+      }
       state::SyncRecord rec{s.map->name, 0, WallMs(), 0, "", "", 0, 0};
       const char* why = s.woken_ms ? "webhook" : d.run ? "schedule" : "retry";
       int64_t due_ms = s.woken_ms ? s.woken_ms : d.run ? d.due_ms : s.retry_ms;
       if (d.run) s.last_due = d.due_ms;
+      int64_t woken_ms = s.woken_ms;
       s.woken_ms = 0;
       engine::RunOptions run_options;
       run_options.maps = {s.map->name};
@@ -270,6 +329,15 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
       }
       if (d.skipped) fields["skipped_due"] = d.skipped;
       log.Event("sync", fields);
+      if (lease && state.fence_lost()) {
+        // Stalled past its lease: another worker runs the sync now; nothing of this run's last
+        // transaction was written. This worker goes on with the others.
+        log.Event("lease_lost", {{"sync", s.map->name}, {"token", lease->token}, {"error", state.error()}});
+        state.RecoverFromLostLease();
+        state.Fence("", {}, 0);
+        leases->Release(*lease);
+        continue;
+      }
       if (!state.ok()) {
         // The state cannot be written (a full disk, a lock lost): stopping is the only safe move.
         shared.state_failed.store(true);
@@ -286,7 +354,26 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
       rec.last_why = why;
       rec.last_run = report.run;
       rec.next_due = s.retry_ms ? std::min(s.retry_ms, s.next_ms) : s.next_ms;
-      state.SaveSync(rec);
+      if (lease) {
+        // Under the fence: a worker that lost the sync does not move its schedule.
+        bool saved = state.Begin() && state.SaveSync(rec) && state.Commit();
+        if (saved && woken_ms) leases->ClearWoken(s.map->name, woken_ms, cluster_error);
+        bool lost = state.fence_lost();
+        if (lost) {
+          log.Event("lease_lost", {{"sync", s.map->name}, {"token", lease->token}, {"error", state.error()}});
+          state.RecoverFromLostLease();
+        }
+        state.Fence("", {}, 0);
+        leases->Release(*lease);
+        if (!lost && !state.ok()) {
+          shared.state_failed.store(true);
+          error = state.error();
+          rc = 1;
+          break;
+        }
+      } else {
+        state.SaveSync(rec);
+      }
       refresh_gauges();
     }
     if (rc) break;

@@ -74,6 +74,11 @@ struct Options {
   // a JSON object with its `event` ("reconcile", "alerts", "notification"); an "alerts" event's
   // `sent`/`retrying`/`failed` counts are added to crmx_notifications_total.
   std::function<std::vector<std::string>(state::StateStore&, int64_t now_ms)> watch;
+  // A worker of a cluster on a PostgreSQL state (runtime/state/leases.h): a sync runs only under
+  // its lease (claimed, fenced in every commit, given back after), its schedule is read from the
+  // state before and after the claim (so that it fires once across the workers), and a webhook
+  // marks its syncs in the state for whichever worker claims them. Null: the only worker.
+  state::Leases* leases = nullptr;
 };
 
 // Runs until *options.stop. 0 on a clean stop; 1 with `error` when it cannot start (a port in

@@ -1,7 +1,6 @@
 // Defines the alert book (alert_book.h).
 #include "runtime/state/alert_book.h"
 
-#include <sqlite3.h>
 
 #include "runtime/state/queue_book.h"
 #include "runtime/state/statement.h"
@@ -22,19 +21,20 @@ class Transaction {
  public:
   explicit Transaction(StateStore& store) : db_(store.db()) {}
   ~Transaction() {
-    if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (open_) db_.Rollback();
   }
-  bool Begin() { return open_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK; }
+  bool Begin() { return open_ = db_.Begin(error_); }
   bool Commit() {
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return false;
+    if (!db_.Commit(error_)) return false;
     open_ = false;
     return true;
   }
-  std::string Error() const { return sqlite3_errmsg(db_); }
+  const std::string& Error() const { return error_; }
 
  private:
-  sqlite3* db_;
+  db::Connection& db_;
   bool open_ = false;
+  std::string error_;
 };
 
 constexpr const char* kNotificationColumns =
@@ -89,24 +89,24 @@ bool RecordAlert(StateStore& store, const std::vector<AlertTimer>& put, const st
     error = "state " + store.path() + ": " + tx.Error();
     return false;
   }
-  sqlite3* db = store.db();
+  db::Connection& db = store.db();
   {
     Statement q(db,
                 "INSERT INTO alert_timers (alert, record_key, since, last_seen, fired, notified, rounds, link, summary) "
-                "VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), nullif(?6, 0), ?7, ?8, ?9) ON CONFLICT(alert, record_key) DO "
+                "VALUES (?1, ?2, ?3, ?4, nullif(CAST(?5 AS BIGINT), 0), nullif(CAST(?6 AS BIGINT), 0), ?7, ?8, ?9) ON CONFLICT(alert, record_key) DO "
                 "UPDATE SET since = excluded.since, last_seen = excluded.last_seen, fired = excluded.fired, "
                 "notified = excluded.notified, rounds = excluded.rounds, link = excluded.link, summary = excluded.summary");
     for (const AlertTimer& t : put) {
       q.Bind(1, t.alert).Bind(2, t.record_key).Bind(3, t.since).Bind(4, t.last_seen).Bind(5, t.fired);
       q.Bind(6, t.notified).Bind(7, t.rounds).Bind(8, t.link).Bind(9, t.summary);
       if (!q.Done()) return Failed(store, q, error);
-      sqlite3_reset(q.get());
+      q.Reset();
     }
   }
   for (const AlertTimer& t : cleared) {
     Statement add(db,
                   "INSERT INTO alert_clears (alert, record_key, since, fired, rounds, cleared) "
-                  "VALUES (?1, ?2, ?3, nullif(?4, 0), ?5, ?6)",
+                  "VALUES (?1, ?2, ?3, nullif(CAST(?4 AS BIGINT), 0), ?5, ?6)",
                   {t.alert, t.record_key});
     add.Bind(3, t.since).Bind(4, t.fired).Bind(5, t.rounds).Bind(6, now);
     if (!add.Done()) return Failed(store, add, error);
@@ -115,16 +115,16 @@ bool RecordAlert(StateStore& store, const std::vector<AlertTimer>& put, const st
   }
   {
     Statement q(db,
-                "INSERT OR IGNORE INTO notifications (dedup, alert, record_key, target, channel, link, subject, body, "
+                "INSERT INTO notifications (dedup, alert, record_key, target, channel, link, subject, body, "
                 "status, attempts, last_error, created, updated, due, sent, event) VALUES (?1, ?2, ?3, ?4, ?5, "
-                "nullif(?6, ''), ?7, ?8, ?9, ?10, nullif(?11, ''), ?12, ?13, ?14, nullif(?15, 0), nullif(?16, 0))");
+                "nullif(?6, ''), ?7, ?8, ?9, ?10, nullif(?11, ''), ?12, ?13, ?14, nullif(CAST(?15 AS BIGINT), 0), nullif(CAST(?16 AS BIGINT), 0)) ON CONFLICT DO NOTHING");
     for (const NotificationRow& n : decided) {
       q.Bind(1, n.dedup).Bind(2, n.alert).Bind(3, n.record_key).Bind(4, n.target).Bind(5, n.channel);
       q.Bind(6, n.link).Bind(7, n.subject).Bind(8, n.body).Bind(9, n.status).Bind(10, n.attempts);
       q.Bind(11, n.last_error).Bind(12, n.created).Bind(13, n.updated).Bind(14, n.due).Bind(15, n.sent);
       q.Bind(16, n.event);
       if (!q.Done()) return Failed(store, q, error);
-      sqlite3_reset(q.get());
+      q.Reset();
     }
   }
   if (!tx.Commit()) {
@@ -148,7 +148,7 @@ bool DueNotifications(StateStore& store, int64_t now, size_t limit, std::vector<
 bool SettleNotification(StateStore& store, const NotificationRow& n, std::string& error) {
   Statement q(store.db(),
               "UPDATE notifications SET channel = ?1, status = ?2, attempts = ?3, last_error = nullif(?4, ''), "
-              "updated = ?5, due = ?6, sent = nullif(?7, 0) WHERE id = ?8",
+              "updated = ?5, due = ?6, sent = nullif(CAST(?7 AS BIGINT), 0) WHERE id = ?8",
               {n.channel, n.status});
   q.Bind(3, n.attempts).Bind(4, n.last_error).Bind(5, n.updated).Bind(6, n.due).Bind(7, n.sent).Bind(8, n.id);
   return q.Done() || Failed(store, q, error);

@@ -19,13 +19,6 @@ namespace {
 
 using Stmt = Statement;
 
-bool Exec(sqlite3* db, const char* sql, std::string& error) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
-  error = msg ? msg : sqlite3_errmsg(db);
-  sqlite3_free(msg);
-  return false;
-}
 
 std::string Fail(StateStore& store, const std::string& message) { return "state " + store.path() + ": " + message; }
 
@@ -45,9 +38,9 @@ std::string Lower(std::string s) {
 
 // A flag's reasons are its flag; an item was first and last seen when its runs started.
 constexpr const char* kItemColumns =
-    "i.id, i.map, i.record_id, i.queue, i.source_id, coalesce(i.reasons, json_array(i.flag)), i.fields, i.file, "
+    "i.id, i.map, i.record_id, i.queue, i.source_id, i.reasons, i.fields, i.file, "
     "i.line, i.first_run, i.last_run, (SELECT started FROM runs WHERE run = i.first_run), "
-    "(SELECT started FROM runs WHERE run = i.last_run), i.status, i.note, i.actor, i.acted, d.attempts, d.state";
+    "(SELECT started FROM runs WHERE run = i.last_run), i.status, i.note, i.actor, i.acted, d.attempts, d.state, i.flag";
 
 // The delivery of an item: the record's row of `deliveries` (one per map and key).
 constexpr const char* kItemFrom =
@@ -61,7 +54,7 @@ Item ItemOf(const Stmt& q) {
   it.record_id = q.Text(2);
   it.queue = q.Text(3);
   it.source_id = q.Text(4);
-  it.reasons = JsonList(q.Text(5));
+  it.reasons = q.Null(5) ? std::vector<std::string>{q.Text(19)} : JsonList(q.Text(5));
   it.fields = JsonList(q.Text(6));
   it.file = q.Text(7);
   it.line = q.Int(8);
@@ -93,6 +86,55 @@ ActionRow ActionOf(const Stmt& q) {
   return a;
 }
 
+// A copy of a PostgreSQL state into a new SQLite state file at `path` (what a dry run works on):
+// every table of the state, row by row, in one transaction.
+bool CopyToSqlite(StateStore& store, const std::string& path, std::string& error) {
+  std::unique_ptr<StateStore> copy = StateStore::Open(path, error);
+  if (!copy) return false;
+  db::Connection& to = copy->db();
+  std::string msg;
+  if (!to.Begin(msg)) {
+    error = "cannot copy the state to `" + path + "`: " + msg;
+    return false;
+  }
+  for (const char* table : StateTables()) {
+    Stmt from(store.db(), std::string("SELECT * FROM ") + table);
+    std::unique_ptr<db::Query> insert;
+    while (from.Row()) {
+      if (!insert) {
+        std::string cols, marks;
+        for (int c = 0; c < from.Columns(); ++c) {
+          cols += (c ? ", \"" : "\"") + from.ColumnName(c) + "\"";
+          marks += c ? ", ?" : "?";
+        }
+        insert = to.Prepare(std::string("INSERT INTO ") + table + " (" + cols + ") VALUES (" + marks + ")", true);
+      }
+      for (int c = 0; c < from.Columns(); ++c) {
+        if (from.Null(c)) insert->BindNull(c + 1);
+        else insert->BindText(c + 1, from.Text(c));
+      }
+      while (insert->Row()) {
+      }
+      if (!insert->ok()) {
+        error = "cannot copy the state's table " + std::string(table) + " to `" + path + "`: " + insert->Error();
+        to.Rollback();
+        return false;
+      }
+      insert->Reset();
+    }
+    if (!from.ok()) {
+      error = Fail(store, from.Error());
+      to.Rollback();
+      return false;
+    }
+  }
+  if (!to.Commit(msg)) {
+    error = "cannot copy the state to `" + path + "`: " + msg;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string NowText() {
@@ -113,7 +155,7 @@ std::string MsText(int64_t ms) {
 }
 
 bool ListItems(StateStore& store, const ItemFilter& f, std::vector<Item>& out, std::string& error) {
-  std::string sql = std::string("SELECT ") + kItemColumns + kItemFrom + " WHERE 1";
+  std::string sql = std::string("SELECT ") + kItemColumns + kItemFrom + " WHERE 1 = 1";
   std::vector<std::string> args;
   if (f.queue.empty()) {
     sql += " AND i.queue <> 'flag'";
@@ -262,14 +304,13 @@ bool Act(StateStore& store, int64_t id, const std::string& status, const std::st
          bool force, ActResult& result, bool& refused, std::string& error) {
   refused = false;
   std::string msg;
-  sqlite3* db = store.db();
-  if (!Exec(db, "BEGIN IMMEDIATE", msg)) {
+  db::Connection& db = store.db();
+  if (!db.Begin(msg)) {
     error = Fail(store, msg);
     return false;
   }
   auto rollback = [&](bool ret) {
-    std::string ignored;
-    if (!sqlite3_get_autocommit(db)) Exec(db, "ROLLBACK", ignored);
+    db.Rollback();
     return ret;
   };
   std::optional<Item> it = GetItem(store, id, error);
@@ -325,9 +366,9 @@ bool Act(StateStore& store, int64_t id, const std::string& status, const std::st
       error = Fail(store, u.Error());
       return rollback(false);
     }
-    result.delivery_killed = sqlite3_changes(db) > 0;
+    result.delivery_killed = u.Changes() > 0;
   }
-  if (!Exec(db, "COMMIT", msg)) {
+  if (!db.Commit(msg)) {
     error = Fail(store, msg);
     return rollback(false);
   }
@@ -386,13 +427,15 @@ std::string TargetIdByKey(StateStore& store, const std::vector<std::string>& map
 }
 
 bool BackupTo(StateStore& store, const std::string& path, std::string& error) {
+  sqlite3* from = db::SqliteHandle(store.db());
+  if (from == nullptr) return CopyToSqlite(store, path, error);
   sqlite3* to = nullptr;
   if (sqlite3_open_v2(path.c_str(), &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     error = "cannot create the copy of the state file `" + path + "`: " + (to ? sqlite3_errmsg(to) : "out of memory");
     sqlite3_close(to);
     return false;
   }
-  sqlite3_backup* b = sqlite3_backup_init(to, "main", store.db(), "main");
+  sqlite3_backup* b = sqlite3_backup_init(to, "main", from, "main");
   bool ok = b != nullptr;
   if (ok) {
     int rc = sqlite3_backup_step(b, -1);

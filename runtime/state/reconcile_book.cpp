@@ -1,8 +1,6 @@
 // Defines the reconciliation book (reconcile_book.h).
 #include "runtime/state/reconcile_book.h"
 
-#include <sqlite3.h>
-
 #include "runtime/state/statement.h"
 
 namespace crmx::state {
@@ -12,10 +10,9 @@ namespace {
 std::string Fail(StateStore& store, const std::string& message) { return "state " + store.path() + ": " + message; }
 
 bool Exec(StateStore& store, const char* sql, std::string& error) {
-  char* msg = nullptr;
-  if (sqlite3_exec(store.db(), sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
-  error = Fail(store, msg ? msg : sqlite3_errmsg(store.db()));
-  sqlite3_free(msg);
+  std::string msg;
+  if (store.db().Exec(sql, msg)) return true;
+  error = Fail(store, msg);
   return false;
 }
 
@@ -25,7 +22,7 @@ bool LastReconciliation(StateStore& store, const std::string& name, Reconciliati
                         std::vector<DiscrepancyRow>& discrepancies, std::string& error) {
   out = ReconciliationRow{};
   discrepancies.clear();
-  sqlite3* db = store.db();
+  db::Connection& db = store.db();
   {
     Statement q(db,
                 "SELECT id, name, started, finished, plan_hash, matched, discrepancies, summary FROM reconciliations "
@@ -55,28 +52,34 @@ bool LastReconciliation(StateStore& store, const std::string& name, Reconciliati
 
 bool AddReconciliation(StateStore& store, ReconciliationRow& r, std::vector<DiscrepancyRow>& discrepancies,
                        std::string& error) {
-  sqlite3* db = store.db();
-  if (!Exec(store, "BEGIN IMMEDIATE", error)) return false;
+  db::Connection& db = store.db();
+  std::string msg;
+  if (!db.Begin(msg)) {
+    error = Fail(store, msg);
+    return false;
+  }
   auto rollback = [&] {
-    std::string ignored;
-    if (!sqlite3_get_autocommit(db)) Exec(store, "ROLLBACK", ignored);
+    db.Rollback();
     return false;
   };
   {
     Statement q(db,
                 "INSERT INTO reconciliations (name, started, finished, plan_hash, matched, discrepancies, summary) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 {r.name, r.started, r.finished, r.plan_hash});
     q.Bind(5, r.matched).Bind(6, r.discrepancies).Bind(7, r.summary);
+    if (q.Row()) r.id = q.Int(0);
     if (!q.Done()) {
       error = Fail(store, q.Error());
       return rollback();
     }
   }
-  r.id = sqlite3_last_insert_rowid(db);
   Statement q(db,
-              "INSERT OR REPLACE INTO discrepancies (reconciliation, kind, record_key, field, left_value, right_value, difference, "
-              "tolerance, first_reconciliation, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              "INSERT INTO discrepancies (reconciliation, kind, record_key, field, left_value, right_value, difference, "
+              "tolerance, first_reconciliation, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (reconciliation, kind, record_key, field) DO UPDATE SET left_value = excluded.left_value, "
+              "right_value = excluded.right_value, difference = excluded.difference, tolerance = excluded.tolerance, "
+              "first_reconciliation = excluded.first_reconciliation, first_seen = excluded.first_seen");
   for (DiscrepancyRow& d : discrepancies) {
     if (d.first_reconciliation == 0) {
       d.first_reconciliation = r.id;
@@ -89,7 +92,7 @@ bool AddReconciliation(StateStore& store, ReconciliationRow& r, std::vector<Disc
       error = Fail(store, q.Error());
       return rollback();
     }
-    sqlite3_reset(q.get());
+    q.Reset();
   }
   if (!Exec(store, "COMMIT", error)) return rollback();
   return true;

@@ -32,8 +32,8 @@ SELECT s.id, s.item, s.map, s.record_id, s.queue, s.reasons, s.fields, s.entered
             (SELECT i.queue FROM items i WHERE i.map = s.map AND i.record_id = s.record_id AND i.queue <> s.queue
                AND i.queue <> 'flag' AND coalesce(i.stay_run, i.first_run) = s.left_run ORDER BY i.id LIMIT 1))
        END,
-       CASE WHEN s.how = 'run' THEN EXISTS (SELECT 1 FROM actions a WHERE a.item = s.item AND a.action = 'replay'
-            AND a.at >= l.started) ELSE 0 END
+       CASE WHEN s.how = 'run' AND EXISTS (SELECT 1 FROM actions a WHERE a.item = s.item AND a.action = 'replay'
+            AND a.at >= l.started) THEN 1 ELSE 0 END
 FROM item_stays s JOIN runs e ON e.run = s.entered_run LEFT JOIN runs l ON l.run = s.left_run
 WHERE s.queue = ?1 AND e.started <= ?3 AND coalesce(s.left, l.started) > ?2 MAPS
 UNION ALL

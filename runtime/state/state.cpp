@@ -1,6 +1,7 @@
 // Defines the state store (state.h).
 #include "runtime/state/state.h"
 
+#include "runtime/state/postgres_schema.h"
 #include "runtime/state/statement.h"
 
 #include <sqlite3.h>
@@ -248,19 +249,10 @@ std::string StringsJson(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-void BindText(sqlite3_stmt* s, int i, const std::string& t) {
-  sqlite3_bind_text(s, i, t.c_str(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
-}
-
 using Query = Statement;
+using db::Connection;
 
-bool Exec(sqlite3* db, const char* sql, std::string& error) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
-  error = msg ? msg : sqlite3_errmsg(db);
-  sqlite3_free(msg);
-  return false;
-}
+bool Exec(Connection& db, const char* sql, std::string& error) { return db.Exec(sql, error); }
 
 // The tables of a state file (any version); a file with others is some other database.
 bool IsStateTable(const std::string& name) {
@@ -278,19 +270,19 @@ constexpr int64_t kApplicationId = 0x63726d78;
 // Migrations, each from the version before it. Version 0 is a file without a version: a new
 // one, or one crmx-run wrote before versions (its tables as kSchema has them, xref perhaps
 // without `external_id`).
-bool MigrateTo1(sqlite3* db, std::string& error) {
+bool MigrateTo1(Connection& db, std::string& error) {
   if (!Exec(db, kSchema, error)) return false;
   bool has_external_id = false;
   Query q(db, "PRAGMA table_info(xref)", {});
   while (q.Row()) has_external_id = has_external_id || q.Text(1) == "external_id";
   if (!q.ok()) {
-    error = sqlite3_errmsg(db);
+    error = q.Error();
     return false;
   }
   return has_external_id || Exec(db, "ALTER TABLE xref ADD COLUMN external_id TEXT", error);
 }
 
-bool MigrateTo2(sqlite3* db, std::string& error) { return Exec(db, kSchema2, error); }
+bool MigrateTo2(Connection& db, std::string& error) { return Exec(db, kSchema2, error); }
 
 // Version 3: the per-run log of queue entries (`queue`) goes (`items` is the queues as they
 // stand), and an item row gets slimmer: when it was first and last seen is its runs' start
@@ -327,10 +319,10 @@ DROP TABLE items;
 ALTER TABLE items3 RENAME TO items;
 )sql";
 
-bool MigrateTo3(sqlite3* db, std::string& error) { return Exec(db, kSchema3, error); }
+bool MigrateTo3(Connection& db, std::string& error) { return Exec(db, kSchema3, error); }
 
 // Version 4: the syncs `crmx-run serve` runs, where each stands (last due, last run, next due).
-bool MigrateTo4(sqlite3* db, std::string& error) {
+bool MigrateTo4(Connection& db, std::string& error) {
   return Exec(db,
               "CREATE TABLE syncs (name TEXT PRIMARY KEY, last_due INTEGER, last_started INTEGER, "
               "last_finished INTEGER, last_result TEXT, last_why TEXT, last_run INTEGER, next_due INTEGER)",
@@ -367,7 +359,7 @@ CREATE TABLE discrepancies (
 );
 )sql";
 
-bool MigrateTo5(sqlite3* db, std::string& error) { return Exec(db, kSchema5, error); }
+bool MigrateTo5(Connection& db, std::string& error) { return Exec(db, kSchema5, error); }
 
 // Version 6: alerts (runtime/watch/alerts.h, runtime/state/alert_book.h): a timer per alert and
 // record that matches (since when, fired, notified), the clears, and every notification decided
@@ -417,18 +409,18 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_due ON notifications (status, due);
 )sql";
 
-bool MigrateTo6(sqlite3* db, std::string& error) { return Exec(db, kSchema6, error); }
+bool MigrateTo6(Connection& db, std::string& error) { return Exec(db, kSchema6, error); }
 
 // Version 7: a delivery keeps when its source record changed (the record's cursor, Unix ms), so
 // `crmx-run status` measures the time from a change at the source (a deal closed won) to its
 // write being done in the target (the sales order), runtime/state/status_book.h.
-bool MigrateTo7(sqlite3* db, std::string& error) {
+bool MigrateTo7(Connection& db, std::string& error) {
   // A file made by a newer crmx-run and set back to an older version has the column already.
   bool has = false;
   Query q(db, "PRAGMA table_info(deliveries)", {});
   while (q.Row()) has = has || q.Text(1) == "source_changed";
   if (!q.ok()) {
-    error = sqlite3_errmsg(db);
+    error = q.Error();
     return false;
   }
   return has || Exec(db, "ALTER TABLE deliveries ADD COLUMN source_changed INTEGER", error);
@@ -495,18 +487,18 @@ INSERT INTO item_stays (item, map, record_id, queue, reasons, fields, entered_ru
 )sql";
 
 // (A file set back to version 7 after it was 8 migrates again without a second copy of anything.)
-bool MigrateTo8(sqlite3* db, std::string& error) {
+bool MigrateTo8(Connection& db, std::string& error) {
   bool has_stay_run = false;
   Query q(db, "PRAGMA table_info(items)", {});
   while (q.Row()) has_stay_run = has_stay_run || q.Text(1) == "stay_run";
   if (!q.ok()) {
-    error = sqlite3_errmsg(db);
+    error = q.Error();
     return false;
   }
   return (has_stay_run || Exec(db, "ALTER TABLE items ADD COLUMN stay_run INTEGER", error)) && Exec(db, kSchema8, error);
 }
 
-using Migration = bool (*)(sqlite3*, std::string&);
+using Migration = bool (*)(Connection&, std::string&);
 constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
                                              MigrateTo5, MigrateTo6, MigrateTo7, MigrateTo8};  // [v]: from version v to v + 1
 
@@ -565,7 +557,7 @@ void Unlock(int fd) {
 }
 
 // Checks the version and the tables of an opened state file and migrates it to kVersion.
-bool Prepare(sqlite3* db, const std::string& path, bool read_only, std::string& error) {
+bool Prepare(Connection& db, const std::string& path, bool read_only, std::string& error) {
   std::string msg;
   int64_t version = 0, app = 0;
   std::string foreign;
@@ -573,17 +565,17 @@ bool Prepare(sqlite3* db, const std::string& path, bool read_only, std::string& 
     // Finalized before a migration writes.
     Query v(db, "PRAGMA user_version", {});
     if (!v.Row()) {
-      error = "state " + path + ": " + sqlite3_errmsg(db);
+      error = "state " + path + ": " + v.Error();
       return false;
     }
-    version = sqlite3_column_int64(v.get(), 0);
+    version = v.Int(0);
     Query a(db, "PRAGMA application_id", {});
-    if (a.Row()) app = sqlite3_column_int64(a.get(), 0);
+    if (a.Row()) app = a.Int(0);
     Query t(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", {});
     while (t.Row())
       if (!IsStateTable(t.Text(0))) foreign += (foreign.empty() ? "" : ", ") + t.Text(0);
     if (!t.ok() || !a.ok()) {
-      error = "`" + path + "` is not a crmx state file: " + sqlite3_errmsg(db);
+      error = "`" + path + "` is not a crmx state file: " + (t.ok() ? a.Error() : t.Error());
       return false;
     }
   }
@@ -605,7 +597,7 @@ bool Prepare(sqlite3* db, const std::string& path, bool read_only, std::string& 
     return false;
   }
   // All migrations in one transaction: a file is at its old version or at kVersion, never between.
-  if (!Exec(db, "BEGIN IMMEDIATE", msg)) {
+  if (!db.Begin(msg)) {
     error = "cannot migrate the state file " + path + ": " + msg;
     return false;
   }
@@ -621,7 +613,7 @@ bool Prepare(sqlite3* db, const std::string& path, bool read_only, std::string& 
                     "; PRAGMA application_id = " + std::to_string(kApplicationId) + "; COMMIT";
   if (!Exec(db, set.c_str(), msg)) {
     std::string ignored;
-    if (!sqlite3_get_autocommit(db)) Exec(db, "ROLLBACK", ignored);
+    if (db.InTransaction()) Exec(db, "ROLLBACK", ignored);
     error = "cannot migrate the state file " + path + ": " + msg;
     return false;
   }
@@ -630,8 +622,28 @@ bool Prepare(sqlite3* db, const std::string& path, bool read_only, std::string& 
 
 }  // namespace
 
+const std::vector<const char*>& StateTables() {
+  static const std::vector<const char*> tables = {
+      "runs",   "xref",         "cursors",     "deliveries",  "attempts",        "items",         "actions",
+      "events", "usage",        "field_values", "audit",      "target_marks",    "tombstones",    "cursor_keys",
+      "syncs",  "reconciliations", "discrepancies", "alert_timers", "alert_clears", "notifications", "item_stays"};
+  return tables;
+}
+
 std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::string& error,
                                              const OpenOptions& options) {
+  if (db::IsPostgresUrl(path)) {
+    // Several workers share the database: no run lock (the syncs' leases say who runs what).
+    std::string where = db::RedactUrl(path);
+    std::unique_ptr<Connection> db = db::ConnectPostgres(path, options.password, error);
+    if (!db || !PreparePostgres(*db, where, options.read_only, error)) return nullptr;
+    std::string msg;
+    if (options.read_only && !db->Exec("SET default_transaction_read_only = on", msg)) {
+      error = "state " + where + ": " + msg;
+      return nullptr;
+    }
+    return std::unique_ptr<StateStore>(new StateStore(std::move(db), where, -1));
+  }
   int lock = options.read_only ? -1 : Lock(path, options, error);
   if (lock < 0 && !options.read_only) return nullptr;
   // A store is used by one thread at a time: its connection needs no mutex of its own. SQLite's
@@ -639,58 +651,63 @@ std::unique_ptr<StateStore> StateStore::Open(const std::string& path, std::strin
   // only takes before SQLite's first use in the process, and is harmless after it.
   static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)configured;
-  sqlite3* db = nullptr;
+  sqlite3* handle = nullptr;
   int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    error = "cannot open the state file `" + path + "`: " + (db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
+  if (sqlite3_open_v2(path.c_str(), &handle, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    error = "cannot open the state file `" + path + "`: " + (handle ? sqlite3_errmsg(handle) : "out of memory");
+    sqlite3_close(handle);
     Unlock(lock);
     return nullptr;
   }
-  sqlite3_busy_timeout(db, options.busy_timeout_ms);
-  bool ready = Prepare(db, path, options.read_only, error);
+  sqlite3_busy_timeout(handle, options.busy_timeout_ms);
+  std::unique_ptr<Connection> db = db::WrapSqlite(handle);
+  bool ready = Prepare(*db, path, options.read_only, error);
   std::string msg;
   if (ready && options.max_page_count > 0 &&
-      !Exec(db, ("PRAGMA max_page_count = " + std::to_string(options.max_page_count)).c_str(), msg)) {
+      !Exec(*db, ("PRAGMA max_page_count = " + std::to_string(options.max_page_count)).c_str(), msg)) {
     error = "state " + path + ": " + msg;
     ready = false;
   }
   if (!ready) {
-    sqlite3_close(db);
+    db.reset();
     Unlock(lock);
     return nullptr;
   }
-  return std::unique_ptr<StateStore>(new StateStore(db, path, lock));
+  return std::unique_ptr<StateStore>(new StateStore(std::move(db), path, lock));
 }
 
 bool StateStore::Fail() {
-  if (error_.empty()) error_ = "state " + path_ + ": " + sqlite3_errmsg(db_);
+  return Fail(db_->Error());
+}
+
+bool StateStore::Fail(const std::string& message) {
+  if (error_.empty()) error_ = "state " + path_ + ": " + message;
   return false;
 }
 
-bool StateStore::Step(sqlite3_stmt* s) {
-  int rc = sqlite3_step(s);
-  bool ok = rc == SQLITE_DONE || rc == SQLITE_ROW || Fail();
-  sqlite3_reset(s);
-  sqlite3_clear_bindings(s);
+bool StateStore::Step(db::Query* s) {
+  while (s->Row()) {
+  }
+  bool ok = s->ok() || Fail(s->Error());
+  s->Reset();
   return ok;
 }
 
 std::string StateStore::XrefExternalId(const std::string& map, const std::string& source_key) {
   if (!ok()) return {};
-  Query q(db_, "SELECT external_id FROM xref WHERE map = ? AND source_key = ?", {map, source_key});
+  Query q(*db_, "SELECT external_id FROM xref WHERE map = ? AND source_key = ?", {map, source_key});
   bool row = q.Row();
-  if (!q.ok()) Fail();
-  if (!row || sqlite3_column_type(q.get(), 0) == SQLITE_NULL) return {};
+  if (!q.ok()) Fail(q.Error());
+  if (!row || q.Null(0)) return {};
   return q.Text(0);
 }
 
 std::unordered_map<std::string, std::string> StateStore::Hashes(const std::string& map, const char* state) {
   if (!ok()) return {};
   std::unordered_map<std::string, std::string> out;
-  Query q(db_, "SELECT source_key, hash FROM deliveries WHERE map = ? AND state = ?", {map, state});
+  Query q(*db_, "SELECT source_key, hash FROM deliveries WHERE map = ? AND state = ?", {map, state});
   while (q.Row()) out[q.Text(0)] = q.Text(1);
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
@@ -699,11 +716,11 @@ std::unordered_map<std::string, std::string> StateStore::LoadWritten(const std::
 std::vector<std::string> StateStore::DoneKeys(const std::string& map, int64_t limit) {
   std::vector<std::string> out;
   if (!ok()) return out;
-  Query q(db_, "SELECT source_key FROM deliveries WHERE map = ? AND state = 'done' ORDER BY updated DESC, id DESC LIMIT ?",
+  Query q(*db_, "SELECT source_key FROM deliveries WHERE map = ? AND state = 'done' ORDER BY updated DESC, id DESC LIMIT ?",
           {map});
   q.Bind(2, limit);
   while (q.Row()) out.push_back(q.Text(0));
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
@@ -724,41 +741,41 @@ std::string IdempotencyKey(const std::string& map, const std::string& source_key
 }
 
 namespace {
-void BindOptional(sqlite3_stmt* s, int i, const std::string& t) {
-  if (t.empty()) sqlite3_bind_null(s, i);
-  else BindText(s, i, t);
+void BindOptional(db::Query* s, int i, const std::string& t) {
+  if (t.empty()) s->BindNull(i);
+  else s->BindText(i, t);
 }
 }  // namespace
 
 bool StateStore::PutDone(const std::string& map, const std::string& source_key, const std::string& source_id,
                          const std::string& hash, int64_t run) {
   if (!ok()) return false;
-  sqlite3_stmt* s = Cached(put_done_,
+  db::Query* s = Cached(put_done_,
                            "INSERT INTO deliveries (map, source_key, source_id, idem_key, hash, state, attempts, run, decided, "
                            "updated) VALUES (?1, ?2, ?3, '', ?4, 'done', 1, ?5, ?6, ?6) "
                            "ON CONFLICT(map, source_key) DO UPDATE SET source_id = excluded.source_id, idem_key = '', "
                            "hash = excluded.hash, state = 'done', attempts = 1, due = NULL, payload = NULL, "
                            "run = excluded.run, decided = excluded.decided, updated = excluded.updated, notify = NULL");
   if (s == nullptr) return false;
-  BindText(s, 1, map);
-  BindText(s, 2, source_key);
+  s->BindText(1, map);
+  s->BindText(2, source_key);
   BindOptional(s, 3, source_id);
-  BindText(s, 4, hash);
-  sqlite3_bind_int64(s, 5, run);
-  BindText(s, 6, Now());
+  s->BindText(4, hash);
+  s->BindInt(5, run);
+  s->BindText(6, Now());
   return Step(s);
 }
 
 void StateStore::ItemKeys(const std::string& map, const std::function<void(std::string_view)>& each) {
   if (!FlushItems()) return;
-  Query q(db_, "SELECT DISTINCT record_id FROM items WHERE map = ?", {map});
+  Query q(*db_, "SELECT DISTINCT record_id FROM items WHERE map = ?", {map});
   while (q.Row()) each(q.Text(0));
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
 }
 
 int64_t StateStore::Decide(const Delivery& d) {
   if (!ok()) return 0;
-  sqlite3_stmt* s = Cached(decide_,
+  db::Query* s = Cached(decide_,
                            "INSERT INTO deliveries (map, source_key, source_id, idem_key, hash, state, attempts, payload, "
                            "external_id, file, line, run, decided, updated, source_changed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
                            "0, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13) "
@@ -770,54 +787,47 @@ int64_t StateStore::Decide(const Delivery& d) {
                            "line = excluded.line, run = excluded.run, decided = excluded.decided, "
                            "updated = excluded.updated, notify = NULL, source_changed = excluded.source_changed RETURNING id");
   if (s == nullptr) return 0;
-  BindText(s, 1, d.map);
-  BindText(s, 2, d.source_key);
+  s->BindText(1, d.map);
+  s->BindText(2, d.source_key);
   BindOptional(s, 3, d.source_id);
-  BindText(s, 4, d.idem_key.empty() ? IdempotencyKey(d.map, d.source_key, d.hash) : d.idem_key);
-  BindText(s, 5, d.hash);
-  BindText(s, 6, d.state);
+  s->BindText(4, d.idem_key.empty() ? IdempotencyKey(d.map, d.source_key, d.hash) : d.idem_key);
+  s->BindText(5, d.hash);
+  s->BindText(6, d.state);
   BindOptional(s, 7, d.payload);
   BindOptional(s, 8, d.external_id);
   BindOptional(s, 9, d.file);
-  sqlite3_bind_int64(s, 10, d.line);
-  sqlite3_bind_int64(s, 11, d.run);
-  BindText(s, 12, Now());
-  if (d.source_changed_ms != 0) sqlite3_bind_int64(s, 13, d.source_changed_ms);
-  else sqlite3_bind_null(s, 13);
-  int rc = sqlite3_step(s);
-  int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-  if (rc == SQLITE_ROW) rc = sqlite3_step(s);
-  if (rc != SQLITE_DONE) {
-    Fail();
-    id = 0;
-  }
-  sqlite3_reset(s);
-  sqlite3_clear_bindings(s);
+  s->BindInt(10, d.line);
+  s->BindInt(11, d.run);
+  s->BindText(12, Now());
+  if (d.source_changed_ms != 0) s->BindInt(13, d.source_changed_ms);
+  else s->BindNull(13);
+  int64_t id = s->Row() ? s->Int(0) : 0;
+  if (!Step(s)) id = 0;
   return id;
 }
 
 bool StateStore::Settle(int64_t id, const std::string& state, int64_t due_ms, const Attempt& a, int64_t run,
                         const std::string& notify_json) {
   if (!ok()) return false;
-  sqlite3_stmt* s = Cached(settle_,
+  db::Query* s = Cached(settle_,
                            "UPDATE deliveries SET state = ?2, attempts = attempts + 1, due = ?3, updated = ?4, "
                            "payload = CASE WHEN ?2 = 'done' THEN NULL ELSE payload END, "
                            "last_status = ?5, last_code = ?6, last_message = ?7, last_fields = ?8, last_request = ?9, "
                            "notify = ?10 WHERE id = ?1");
   if (s == nullptr) return false;
-  sqlite3_bind_int64(s, 1, id);
-  BindText(s, 2, state);
-  if (state == "failed") sqlite3_bind_int64(s, 3, due_ms);
-  else sqlite3_bind_null(s, 3);
+  s->BindInt(1, id);
+  s->BindText(2, state);
+  if (state == "failed") s->BindInt(3, due_ms);
+  else s->BindNull(3);
   std::string now = Now();
-  BindText(s, 4, now);
+  s->BindText(4, now);
   if (a.ok) {
-    for (int i = 5; i <= 9; ++i) sqlite3_bind_null(s, i);
+    for (int i = 5; i <= 9; ++i) s->BindNull(i);
   } else {
-    sqlite3_bind_int64(s, 5, a.http_status);
+    s->BindInt(5, a.http_status);
     BindOptional(s, 6, a.code);
     BindOptional(s, 7, a.message);
-    BindText(s, 8, StringsJson(a.fields));
+    s->BindText(8, StringsJson(a.fields));
     BindOptional(s, 9, a.request);
   }
   BindOptional(s, 10, notify_json);
@@ -825,25 +835,25 @@ bool StateStore::Settle(int64_t id, const std::string& state, int64_t due_ms, co
   // The attempts of done deliveries are not kept one by one (a ledger of every success would
   // grow with every record written); failures are, for `crmx-run queue show`.
   if (a.ok) return true;
-  sqlite3_stmt* t = Cached(attempt_,
+  db::Query* t = Cached(attempt_,
                            "INSERT INTO attempts (delivery, attempt, run, at, ok, http_status, code, message, retriable, "
                            "wait_ms) VALUES (?1, (SELECT attempts FROM deliveries WHERE id = ?1), ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8)");
   if (t == nullptr) return false;
-  sqlite3_bind_int64(t, 1, id);
-  sqlite3_bind_int64(t, 2, run);
-  BindText(t, 3, now);
-  sqlite3_bind_int64(t, 4, a.http_status);
+  t->BindInt(1, id);
+  t->BindInt(2, run);
+  t->BindText(3, now);
+  t->BindInt(4, a.http_status);
   BindOptional(t, 5, a.code);
   BindOptional(t, 6, a.message);
-  sqlite3_bind_int(t, 7, a.retriable ? 1 : 0);
-  sqlite3_bind_int64(t, 8, a.wait_ms);
+  t->BindInt(7, a.retriable ? 1 : 0);
+  t->BindInt(8, a.wait_ms);
   return Step(t);
 }
 
 std::vector<Delivery> StateStore::OpenDeliveries(const std::string& map) {
   std::vector<Delivery> out;
   if (!ok()) return out;
-  Query q(db_,
+  Query q(*db_,
           "SELECT id, source_key, source_id, idem_key, hash, state, attempts, due, payload, external_id, file, line, run, "
           "last_status, last_code, last_message, last_fields, last_request, source_changed FROM deliveries "
           "WHERE map = ? AND state IN ('pending', 'in_flight', 'failed') ORDER BY id",
@@ -851,34 +861,34 @@ std::vector<Delivery> StateStore::OpenDeliveries(const std::string& map) {
   while (q.Row()) {
     Delivery d;
     d.map = map;
-    d.id = sqlite3_column_int64(q.get(), 0);
+    d.id = q.Int(0);
     d.source_key = q.Text(1);
     d.source_id = q.Text(2);
     d.idem_key = q.Text(3);
     d.hash = q.Text(4);
     d.state = q.Text(5);
-    d.attempts = sqlite3_column_int64(q.get(), 6);
-    d.due_ms = sqlite3_column_int64(q.get(), 7);
+    d.attempts = q.Int(6);
+    d.due_ms = q.Int(7);
     d.payload = q.Text(8);
     d.external_id = q.Text(9);
     d.file = q.Text(10);
-    d.line = sqlite3_column_int64(q.get(), 11);
-    d.run = sqlite3_column_int64(q.get(), 12);
-    d.last_status = sqlite3_column_int(q.get(), 13);
+    d.line = q.Int(11);
+    d.run = q.Int(12);
+    d.last_status = static_cast<int>(q.Int(13));
     d.last_code = q.Text(14);
     d.last_message = q.Text(15);
     d.last_fields = q.Text(16);
     d.last_request = q.Text(17);
-    d.source_changed_ms = sqlite3_column_int64(q.get(), 18);
+    d.source_changed_ms = q.Int(18);
     out.push_back(std::move(d));
   }
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
 int64_t StateStore::NextRetryDue(const std::string& map, int64_t now_ms) {
   if (!FlushItems()) return 0;
-  Query q(db_,
+  Query q(*db_,
           "SELECT min(CASE WHEN state = 'failed' THEN due ELSE ? END) FROM deliveries "
           "WHERE map = ? AND state IN ('pending', 'in_flight', 'failed')",
           {});
@@ -886,27 +896,27 @@ int64_t StateStore::NextRetryDue(const std::string& map, int64_t now_ms) {
   q.Bind(2, map);
   int64_t due = 0;
   if (q.Row() && !q.Null(0)) due = q.Int(0);
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return due;
 }
 
 std::map<std::string, SyncRecord> StateStore::LoadSyncs() {
   std::map<std::string, SyncRecord> out;
   if (!FlushItems()) return out;
-  Query q(db_,
+  Query q(*db_,
           "SELECT name, last_due, last_started, last_finished, last_result, last_why, last_run, next_due FROM syncs",
           {});
   while (q.Row()) {
     SyncRecord r{q.Text(0), q.Int(1), q.Int(2), q.Int(3), q.Text(4), q.Text(5), q.Int(6), q.Int(7)};
     out[r.name] = r;
   }
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
 bool StateStore::SaveSync(const SyncRecord& r) {
   if (!FlushItems()) return false;
-  Query q(db_,
+  Query q(*db_,
           "INSERT INTO syncs (name, last_due, last_started, last_finished, last_result, last_why, last_run, next_due) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(name) DO UPDATE SET last_due = excluded.last_due, "
           "last_started = excluded.last_started, last_finished = excluded.last_finished, "
@@ -915,15 +925,15 @@ bool StateStore::SaveSync(const SyncRecord& r) {
           {r.name});
   q.Bind(2, r.last_due).Bind(3, r.last_started).Bind(4, r.last_finished).Bind(5, r.last_result);
   q.Bind(6, r.last_why).Bind(7, r.last_run).Bind(8, r.next_due);
-  return q.Done() || Fail();
+  return q.Done() || Fail(q.Error());
 }
 
 std::map<std::string, int64_t> StateStore::OpenItemCounts() {
   std::map<std::string, int64_t> out;
   if (!FlushItems()) return out;
-  Query q(db_, "SELECT queue, count(*) FROM items WHERE status = 'open' GROUP BY queue", {});
+  Query q(*db_, "SELECT queue, count(*) FROM items WHERE status = 'open' GROUP BY queue", {});
   while (q.Row()) out[q.Text(0)] = q.Int(1);
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
@@ -931,9 +941,9 @@ std::unordered_map<std::string, int64_t> StateStore::LedgerCounts() {
   std::unordered_map<std::string, int64_t> out;
   for (const char* st : {"pending", "in_flight", "done", "failed", "dead"}) out[st] = 0;
   if (!ok()) return out;
-  Query q(db_, "SELECT state, count(*) FROM deliveries GROUP BY state", {});
-  while (q.Row()) out[q.Text(0)] = sqlite3_column_int64(q.get(), 1);
-  if (!q.ok()) Fail();
+  Query q(*db_, "SELECT state, count(*) FROM deliveries GROUP BY state", {});
+  while (q.Row()) out[q.Text(0)] = q.Int(1);
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
@@ -975,11 +985,11 @@ bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& so
     // A record is in one queue at a time (flags apart): it leaves the others when it is put; its
     // row in this queue stays (its id, when it was first seen, what people noted).
     if (!FlushItems()) return false;
-    sqlite3_stmt* c = Cached(leave_queues_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue NOT IN ('flag', ?)");
+    db::Query* c = Cached(leave_queues_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue NOT IN ('flag', ?)");
     if (c == nullptr) return false;
-    BindText(c, 1, e.map);
-    BindText(c, 2, e.record_id);
-    BindText(c, 3, e.queue);
+    c->BindText(1, e.map);
+    c->BindText(2, e.record_id);
+    c->BindText(3, e.queue);
     if (!Step(c)) return false;
   }
   return PutRow(ItemRow{Intern(e.map), Intern(e.queue), Intern(e.file), {}, Intern(e.record_id), Intern(source_id),
@@ -996,7 +1006,7 @@ bool StateStore::PutFlag(int64_t run, const std::string& map, const std::string&
 bool StateStore::PutRow(ItemRow row) {
   item_rows_.push_back(std::move(row));
   // Outside a transaction a row is written at once: nothing waits for a Commit that may not come.
-  return (item_rows_.size() < kItemBatch && !sqlite3_get_autocommit(db_)) || FlushItems();
+  return (item_rows_.size() < kItemBatch && db_->InTransaction()) || FlushItems();
 }
 
 bool StateStore::FlushItems() {
@@ -1004,15 +1014,12 @@ bool StateStore::FlushItems() {
   if (!ok()) return false;
   // Full batches through one statement; a last, shorter one row by row.
   // The rows outlive the statement's step: bound without a copy.
-  auto text = [](sqlite3_stmt* s, int i, std::string_view t) {
-    // (A null pointer would bind NULL: an empty view may have one.)
-    sqlite3_bind_text(s, i, t.empty() ? "" : t.data(), static_cast<int>(t.size()), SQLITE_STATIC);
-  };
-  auto optional = [&text](sqlite3_stmt* s, int i, std::string_view t) {
-    if (t.empty()) sqlite3_bind_null(s, i);
+  auto text = [](db::Query* s, int i, std::string_view t) { s->BindView(i, t); };
+  auto optional = [&text](db::Query* s, int i, std::string_view t) {
+    if (t.empty()) s->BindNull(i);
     else text(s, i, t);
   };
-  auto bind = [&](sqlite3_stmt* s, int o, const ItemRow& r) {
+  auto bind = [&](db::Query* s, int o, const ItemRow& r) {
     text(s, o + 1, r.map);
     text(s, o + 2, r.record_id);
     text(s, o + 3, r.queue);
@@ -1020,20 +1027,20 @@ bool StateStore::FlushItems() {
     optional(s, o + 5, r.reasons);
     optional(s, o + 6, r.fields);
     optional(s, o + 7, r.file);
-    sqlite3_bind_int64(s, o + 8, r.line);
-    sqlite3_bind_int64(s, o + 9, r.run);
+    s->BindInt(o + 8, r.line);
+    s->BindInt(o + 9, r.run);
     text(s, o + 10, r.flag);
   };
   bool done = true;
   if (item_rows_.size() == kItemBatch) {
     static const std::string batch = ItemInsert(kItemBatch);
-    sqlite3_stmt* s = Cached(put_items_, batch.c_str());
+    db::Query* s = Cached(put_items_, batch.c_str());
     if (s == nullptr) done = false;
     for (size_t i = 0; done && i < item_rows_.size(); ++i) bind(s, static_cast<int>(i) * 10, item_rows_[i]);
     done = done && Step(s);
   } else {
     static const std::string one = ItemInsert(1);
-    sqlite3_stmt* s = Cached(put_item_, one.c_str());
+    db::Query* s = Cached(put_item_, one.c_str());
     if (s == nullptr) done = false;
     for (size_t i = 0; done && i < item_rows_.size(); ++i) {
       bind(s, 0, item_rows_[i]);
@@ -1047,100 +1054,100 @@ bool StateStore::FlushItems() {
 
 bool StateStore::ClearItems(const std::string& map, const std::string& record_id, bool flags_too) {
   if (!FlushItems()) return false;
-  sqlite3_stmt* s = flags_too ? Cached(clear_items_flags_, "DELETE FROM items WHERE map = ? AND record_id = ?")
+  db::Query* s = flags_too ? Cached(clear_items_flags_, "DELETE FROM items WHERE map = ? AND record_id = ?")
                               : Cached(clear_items_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue <> 'flag'");
   if (s == nullptr) return false;
-  BindText(s, 1, map);
-  BindText(s, 2, record_id);
+  s->BindText(1, map);
+  s->BindText(2, record_id);
   return Step(s);
 }
 
 bool StateStore::AddEvent(int64_t run, const std::string& kind, const std::string& map, const std::string& record_id,
                           const std::string& target, const std::string& message) {
   if (!ok()) return false;
-  Query q(db_, "INSERT INTO events (at, kind, map, record_id, target, message, run) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  Query q(*db_, "INSERT INTO events (at, kind, map, record_id, target, message, run) VALUES (?, ?, ?, ?, ?, ?, ?)",
           {Now(), kind, map, record_id, target, message});
-  if (q.ok()) sqlite3_bind_int64(q.get(), 7, run);
-  return q.Done() || Fail();
+  if (q.ok()) q.Bind(7, static_cast<int64_t>(run));
+  return q.Done() || Fail(q.Error());
 }
 
 int64_t StateStore::Usage(const std::string& system, const std::string& metric, int64_t window_start) {
   if (!ok()) return 0;
-  Query q(db_, "SELECT amount FROM usage WHERE system = ? AND metric = ? AND window_start = ?", {system, metric});
-  if (q.ok()) sqlite3_bind_int64(q.get(), 3, window_start);
-  if (q.Row()) return sqlite3_column_int64(q.get(), 0);
-  if (!q.ok()) Fail();
+  Query q(*db_, "SELECT amount FROM usage WHERE system = ? AND metric = ? AND window_start = ?", {system, metric});
+  if (q.ok()) q.Bind(3, static_cast<int64_t>(window_start));
+  if (q.Row()) return q.Int(0);
+  if (!q.ok()) Fail(q.Error());
   return 0;
 }
 
 bool StateStore::AddUsage(const std::string& system, const std::string& metric, int64_t window_start, int64_t amount) {
   if (!ok()) return false;
-  Query q(db_,
+  Query q(*db_,
           "INSERT INTO usage (system, metric, window_start, amount) VALUES (?, ?, ?, ?) "
           "ON CONFLICT(system, metric, window_start) DO UPDATE SET amount = amount + excluded.amount",
           {system, metric});
   if (q.ok()) {
-    sqlite3_bind_int64(q.get(), 3, window_start);
-    sqlite3_bind_int64(q.get(), 4, amount);
+    q.Bind(3, static_cast<int64_t>(window_start));
+    q.Bind(4, static_cast<int64_t>(amount));
   }
-  return q.Done() || Fail();
+  return q.Done() || Fail(q.Error());
 }
 
 std::unordered_set<std::string> StateStore::LoadTombstones(const std::string& map) {
   std::unordered_set<std::string> out;
   if (!ok()) return out;
-  Query q(db_, "SELECT source_key FROM tombstones WHERE map = ?", {map});
+  Query q(*db_, "SELECT source_key FROM tombstones WHERE map = ?", {map});
   while (q.Row()) out.insert(q.Text(0));
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
 bool StateStore::AddTombstone(int64_t run, const std::string& map, const std::string& source_key,
                               const std::string& source_id) {
   if (!ok()) return false;
-  Query q(db_, "INSERT OR IGNORE INTO tombstones (map, source_key, source_id, run, at) VALUES (?, ?, ?, ?, ?)",
+  Query q(*db_, "INSERT INTO tombstones (map, source_key, source_id, run, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
           {map, source_key, source_id});
   if (q.ok()) {
-    sqlite3_bind_int64(q.get(), 4, run);
-    BindText(q.get(), 5, Now());
+    q.Bind(4, static_cast<int64_t>(run));
+    q.Bind(5, Now());
   }
-  return q.Done() || Fail();
+  return q.Done() || Fail(q.Error());
 }
 
 std::unordered_map<std::string, std::unordered_map<std::string, std::string>> StateStore::LoadFieldValues(
     const std::string& map) {
   std::unordered_map<std::string, std::unordered_map<std::string, std::string>> out;
   if (!ok()) return out;
-  Query q(db_, "SELECT source_key, field, value FROM field_values WHERE map = ?", {map});
+  Query q(*db_, "SELECT source_key, field, value FROM field_values WHERE map = ?", {map});
   while (q.Row()) out[q.Text(0)][q.Text(1)] = q.Text(2);
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
 bool StateStore::PutFieldValue(const std::string& map, const std::string& source_key, const std::string& field,
                                const std::string& value) {
   if (!ok()) return false;
-  Query q(db_,
+  Query q(*db_,
           "INSERT INTO field_values (map, source_key, field, value) VALUES (?, ?, ?, ?) "
           "ON CONFLICT(map, source_key, field) DO UPDATE SET value = excluded.value",
           {map, source_key, field, value});
-  return q.Done() || Fail();
+  return q.Done() || Fail(q.Error());
 }
 
 bool StateStore::AddAudit(int64_t run, const AuditEntry& e) {
   if (!ok()) return false;
-  Query q(db_,
+  Query q(*db_,
           "INSERT INTO audit (at, map, record_id, field, base, source_value, target_value, written, winner, rule, run) "
           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {Now(), e.map, e.record_id, e.field, e.base, e.source_value, e.target_value, e.written, e.winner, e.rule});
   q.Bind(11, run);
-  return q.Done() || Fail();
+  return q.Done() || Fail(q.Error());
 }
 
 std::vector<AuditEntry> StateStore::Audit(const std::string& map) {
   std::vector<AuditEntry> out;
   if (!ok()) return out;
-  Query q(db_,
+  Query q(*db_,
           "SELECT at, run, map, record_id, field, base, source_value, target_value, written, winner, rule FROM audit "
           "WHERE ? = '' OR map = ? ORDER BY id",
           {map, map});
@@ -1159,81 +1166,82 @@ std::vector<AuditEntry> StateStore::Audit(const std::string& map) {
     e.rule = q.Text(10);
     out.push_back(std::move(e));
   }
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
 std::unordered_set<std::string> StateStore::LoadCursorKeys(const std::string& map) {
   std::unordered_set<std::string> out;
   if (!ok()) return out;
-  Query q(db_, "SELECT source_key FROM cursor_keys WHERE map = ?", {map});
+  Query q(*db_, "SELECT source_key FROM cursor_keys WHERE map = ?", {map});
   while (q.Row()) out.insert(q.Text(0));
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
 bool StateStore::SaveCursorKeys(const std::string& map, const std::unordered_set<std::string>& keys) {
   if (!ok()) return false;
-  Query del(db_, "DELETE FROM cursor_keys WHERE map = ?", {map});
-  if (!del.Done()) return Fail();
+  Query del(*db_, "DELETE FROM cursor_keys WHERE map = ?", {map});
+  if (!del.Done()) return Fail(del.Error());
   for (const std::string& k : keys) {
-    Query q(db_, "INSERT INTO cursor_keys (map, source_key) VALUES (?, ?)", {map, k});
-    if (!q.Done()) return Fail();
+    Query q(*db_, "INSERT INTO cursor_keys (map, source_key) VALUES (?, ?)", {map, k});
+    if (!q.Done()) return Fail(q.Error());
   }
   return true;
 }
 
 StateStore::~StateStore() {
-  for (sqlite3_stmt* st : {decide_, settle_, attempt_, put_item_, put_items_, clear_items_, clear_items_flags_,
-                           leave_queues_, put_done_})
-    sqlite3_finalize(st);
-  sqlite3_finalize(put_xref_);
-  // An open transaction (a map that failed) is rolled back by the close.
-  sqlite3_close(db_);
+  // The prepared queries go before their connection; an open transaction (a map that failed)
+  // is rolled back by the close.
+  for (auto* slot : {&decide_, &settle_, &attempt_, &put_item_, &put_items_, &clear_items_, &clear_items_flags_,
+                     &leave_queues_, &put_done_, &put_xref_})
+    slot->reset();
+  db_.reset();
   Unlock(lock_fd_);
 }
 
 int64_t StateStore::BeginRun(const std::string& plan_hash) {
   if (!ok()) return 0;
-  Query q(db_, "INSERT INTO runs (started, plan_hash) VALUES (?, ?)", {Now(), plan_hash});
+  Query q(*db_, "INSERT INTO runs (started, plan_hash) VALUES (?, ?) RETURNING run", {Now(), plan_hash});
+  int64_t run = q.Row() ? q.Int(0) : 0;
   if (!q.Done()) {
-    Fail();
+    Fail(q.Error());
     return 0;
   }
-  return sqlite3_last_insert_rowid(db_);
+  return run;
 }
 
 bool StateStore::FinishRun(int64_t run, const std::string& summary_json) {
   if (!FlushItems()) return false;
-  Query q(db_, "UPDATE runs SET finished = ?, summary = ? WHERE run = ?", {Now(), summary_json});
-  if (q.ok()) sqlite3_bind_int64(q.get(), 3, run);
-  return q.Done() || Fail();
+  Query q(*db_, "UPDATE runs SET finished = ?, summary = ? WHERE run = ?", {Now(), summary_json});
+  if (q.ok()) q.Bind(3, static_cast<int64_t>(run));
+  return q.Done() || Fail(q.Error());
 }
 
 std::unordered_map<std::string, std::string> StateStore::LoadXref(const std::string& map) {
   if (!ok()) return {};
   std::unordered_map<std::string, std::string> out;
-  Query q(db_, "SELECT source_key, target_id FROM xref WHERE map = ?", {map});
+  Query q(*db_, "SELECT source_key, target_id FROM xref WHERE map = ?", {map});
   while (q.Row()) out[q.Text(0)] = q.Text(1);
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
 std::string StateStore::LoadMapValue(const char* table, const char* column, const std::string& map) {
   if (!ok()) return {};
-  Query q(db_, std::string("SELECT ") + column + " FROM " + table + " WHERE map = ?", {map});
+  Query q(*db_, std::string("SELECT ") + column + " FROM " + table + " WHERE map = ?", {map});
   if (q.Row()) return q.Text(0);
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return {};
 }
 
 bool StateStore::SaveMapValue(const char* table, const char* column, const std::string& map, const std::string& value) {
   if (!ok()) return false;
-  Query q(db_,
+  Query q(*db_,
           std::string("INSERT INTO ") + table + " (map, " + column + ", updated) VALUES (?, ?, ?) " +
               "ON CONFLICT(map) DO UPDATE SET " + column + " = excluded." + column + ", updated = excluded.updated",
           {map, value, Now()});
-  return q.Done() || Fail();
+  return q.Done() || Fail(q.Error());
 }
 
 std::string StateStore::LoadCursor(const std::string& map) { return LoadMapValue("cursors", "value", map); }
@@ -1250,10 +1258,10 @@ bool StateStore::SaveTargetMark(const std::string& map, const std::string& mark)
 
 std::string StateStore::PreviousPlanHash(int64_t run) {
   if (!ok()) return {};
-  Query q(db_, "SELECT plan_hash FROM runs WHERE run < ? AND finished IS NOT NULL ORDER BY run DESC LIMIT 1", {});
+  Query q(*db_, "SELECT plan_hash FROM runs WHERE run < ? AND finished IS NOT NULL ORDER BY run DESC LIMIT 1", {});
   q.Bind(1, run);
   if (q.Row()) return q.Text(0);
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return {};
 }
 
@@ -1261,46 +1269,80 @@ std::unordered_set<std::string> StateStore::OpenItemKeys(const std::string& map,
   if (!FlushItems()) return {};
   std::unordered_set<std::string> out;
   // The queues as they stand: a replay of one record does not make the others forgotten.
-  Query q(db_, "SELECT record_id FROM items WHERE map = ? AND queue = ? AND status = 'open'", {map, queue});
+  Query q(*db_, "SELECT record_id FROM items WHERE map = ? AND queue = ? AND status = 'open'", {map, queue});
   while (q.Row()) out.insert(q.Text(0));
-  if (!q.ok()) Fail();
+  if (!q.ok()) Fail(q.Error());
   return out;
 }
 
-sqlite3_stmt* StateStore::Cached(sqlite3_stmt*& slot, const char* sql) {
-  if (slot == nullptr && sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot, nullptr) != SQLITE_OK) {
-    Fail();
-    sqlite3_finalize(slot);
-    slot = nullptr;
-  }
-  return slot;
+db::Query* StateStore::Cached(std::unique_ptr<db::Query>& slot, const char* sql) {
+  if (slot == nullptr) slot = db_->Prepare(sql, /*keep=*/true);
+  if (slot->ok()) return slot.get();
+  Fail(slot->Error());
+  slot.reset();
+  return nullptr;
 }
 
 bool StateStore::PutXref(const std::string& map, const std::string& source_key, const std::string& target_id,
                          const std::string& external_id) {
   if (!ok()) return false;
-  sqlite3_stmt* s = Cached(put_xref_,
+  db::Query* s = Cached(put_xref_,
                            "INSERT INTO xref (map, source_key, target_id, updated, external_id) VALUES (?, ?, ?, ?, ?) "
                            "ON CONFLICT(map, source_key) DO UPDATE SET target_id = excluded.target_id, "
                            "updated = excluded.updated, external_id = excluded.external_id");
   if (s == nullptr) return false;
-  BindText(s, 1, map);
-  BindText(s, 2, source_key);
-  BindText(s, 3, target_id);
-  BindText(s, 4, Now());
-  if (external_id.empty()) sqlite3_bind_null(s, 5);
-  else BindText(s, 5, external_id);
+  s->BindText(1, map);
+  s->BindText(2, source_key);
+  s->BindText(3, target_id);
+  s->BindText(4, Now());
+  if (external_id.empty()) s->BindNull(5);
+  else s->BindText(5, external_id);
   return Step(s);
 }
 
 bool StateStore::Begin() {
   if (!ok()) return false;
-  return sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK || Fail();
+  std::string msg;
+  return db_->Begin(msg) || Fail(msg);
+}
+
+void StateStore::Fence(const std::string& owner, std::vector<Lease> leases, int64_t ttl_ms) {
+  fence_owner_ = owner;
+  fence_ = std::move(leases);
+  fence_ttl_ms_ = ttl_ms;
+}
+
+void StateStore::RecoverFromLostLease() {
+  if (!fence_lost_) return;
+  Rollback();
+  fence_lost_ = false;
+  error_.clear();
 }
 
 bool StateStore::Commit() {
-  if (FlushItems() && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) return true;
-  Fail();
+  std::string msg;
+  if (FlushItems() && !fence_.empty() && db_->InTransaction()) {
+    for (const Lease& l : fence_) {
+      // Extended while checked; an expired lease is lost even before another worker claims it.
+      Query q(*db_,
+              "UPDATE leases SET expires = clock_timestamp() + CAST(? AS DOUBLE PRECISION) * interval '1 millisecond' "
+              "WHERE name = ? AND owner = ? AND token = ? AND expires > clock_timestamp()",
+              {});
+      q.Bind(1, fence_ttl_ms_).Bind(2, l.name).Bind(3, fence_owner_).Bind(4, l.token);
+      if (!q.Done()) {
+        Fail(q.Error());
+        break;
+      }
+      if (q.Changes() != 1) {
+        fence_lost_ = true;
+        Fail("the lease of sync `" + l.name + "` (token " + std::to_string(l.token) +
+             ") was lost: another worker runs it now; this worker's writes since its last commit are rolled back");
+        break;
+      }
+    }
+  }
+  if (ok() && db_->Commit(msg)) return true;
+  if (!msg.empty()) Fail(msg);
   Rollback();
   return false;
 }
@@ -1309,7 +1351,7 @@ void StateStore::Rollback() {
   item_rows_.clear();
   interned_.clear();
   // SQLite may have rolled back already (a full disk, an I/O error).
-  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  db_->Rollback();
 }
 
 }  // namespace crmx::state

@@ -23,8 +23,8 @@
 #include <unordered_set>
 #include <vector>
 
-struct sqlite3;
-struct sqlite3_stmt;
+#include "runtime/state/db/db.h"
+#include "runtime/state/leases.h"
 
 namespace crmx::state {
 
@@ -111,7 +111,13 @@ struct OpenOptions {
   // Fault injection for tests: PRAGMA max_page_count after opening (SQLite keeps at least the
   // file's current size, so 1 means "the file cannot grow": a full disk). 0: no limit.
   int64_t max_page_count = 0;
+  // A PostgreSQL state (a `postgresql://` location): the password, from the profile's `state:`
+  // section (a secret reference); "" lets libpq find it (PGPASSWORD, ~/.pgpass).
+  std::string password;
 };
+
+// The tables of a state at the current version (what a copy of the state holds).
+const std::vector<const char*>& StateTables();
 
 // A sync as `crmx-run serve` left it (table `syncs`): what its last run stood for, and when
 // it is due next. Times are Unix ms; 0 when unknown.
@@ -130,7 +136,9 @@ class StateStore {
  public:
   // Opens (creating when missing) the state file at `path`, locked for this store, migrated to
   // kVersion. Null with `error` on failure: another run holds it, a newer version, not a state
-  // file, SQLite failed.
+  // file, SQLite failed. A `postgresql://` URL opens a state database on PostgreSQL instead
+  // (postgres_schema.h), shared by several workers: no lock is taken, path() is the URL without
+  // its password.
   static std::unique_ptr<StateStore> Open(const std::string& path, std::string& error,
                                           const OpenOptions& options = {});
   ~StateStore();
@@ -138,11 +146,11 @@ class StateStore {
   StateStore& operator=(const StateStore&) = delete;
 
   const std::string& path() const { return path_; }
-  // The open SQLite connection, for the tools that work the queues between runs
+  // The open connection, for the tools that work the queues between runs
   // (runtime/state/queue_book.h, `crmx-run queue`): they hold this store, and so the lock.
-  sqlite3* db() {
+  db::Connection& db() {
     FlushItems();
-    return db_;
+    return *db_;
   }
   // False once a SQLite call failed; error() is "state PATH: MESSAGE" of the first failure.
   // Every write after it is refused (returns false), reads return nothing.
@@ -243,18 +251,34 @@ class StateStore {
   bool Begin();
   bool Commit();
   void Rollback();
+  // A worker of a cluster (PostgreSQL, leases.h): every transaction Commit ends first checks
+  // that `owner` still holds each of `leases` (their tokens) and extends them; when one is lost
+  // (another worker took the sync over) nothing of the transaction is written, the store fails
+  // with fence_lost() true. An empty list: no check (SQLite's run lock is the fence there).
+  void Fence(const std::string& owner, std::vector<Lease> leases, int64_t ttl_ms);
+  bool fence_lost() const { return fence_lost_; }
+  // After a lost lease only: forgets the failure (the writes since the last commit were rolled
+  // back), so that the worker goes on with other syncs.
+  void RecoverFromLostLease();
+  // A cluster: each call to a system with a budget is counted in `usage` when it is admitted
+  // (Leases::Admit), so a run's budget book reads the usage there and adds none of its own.
+  void SetCallsCountedOnSend(bool on) { calls_counted_on_send_ = on; }
+  bool calls_counted_on_send() const { return calls_counted_on_send_; }
 
  private:
-  StateStore(sqlite3* db, std::string path, int lock_fd) : db_(db), lock_fd_(lock_fd), path_(std::move(path)) {}
-  // A statement prepared once and kept (the per-record inserts); null (and failed) when SQLite
-  // refused to prepare it.
-  sqlite3_stmt* Cached(sqlite3_stmt*& slot, const char* sql);
+  StateStore(std::unique_ptr<db::Connection> db, std::string path, int lock_fd)
+      : db_(std::move(db)), lock_fd_(lock_fd), path_(std::move(path)) {}
+  // A statement prepared once and kept (the per-record inserts); null (and failed) when the
+  // database refused to prepare it.
+  db::Query* Cached(std::unique_ptr<db::Query>& slot, const char* sql);
   // Steps a write statement to its end and resets it; false (and failed) on an error.
-  bool Step(sqlite3_stmt* s);
+  bool Step(db::Query* s);
   // source_key -> output hash of `map`'s deliveries in `state`.
   std::unordered_map<std::string, std::string> Hashes(const std::string& map, const char* state);
-  // Records SQLite's current error as the store's first failure; returns false.
+  // Records the connection's current error (or `message`) as the store's first failure;
+  // returns false.
   bool Fail();
+  bool Fail(const std::string& message);
   // Writes the batched item rows (PutItem); false (and failed) on an error.
   bool FlushItems();
   // A table keyed by map with one value column and `updated` (cursors, target_marks).
@@ -274,20 +298,18 @@ class StateStore {
   bool PutRow(ItemRow row);
   std::vector<ItemRow> item_rows_;
   std::unordered_set<std::string, ViewHash, std::equal_to<>> interned_;
-  sqlite3_stmt* put_items_ = nullptr;  // kItemBatch rows
-  sqlite3* db_;
+  std::unique_ptr<db::Connection> db_;
+  std::unique_ptr<db::Query> put_items_;  // kItemBatch rows
   int lock_fd_;  // PATH.lock, flock'ed exclusively while the store lives
   std::string error_;
-  sqlite3_stmt* put_xref_ = nullptr;
-  sqlite3_stmt* decide_ = nullptr;
-  sqlite3_stmt* settle_ = nullptr;
-  sqlite3_stmt* attempt_ = nullptr;
-  sqlite3_stmt* put_item_ = nullptr;
-  sqlite3_stmt* clear_items_ = nullptr;
-  sqlite3_stmt* clear_items_flags_ = nullptr;
-  sqlite3_stmt* leave_queues_ = nullptr;
-  sqlite3_stmt* put_done_ = nullptr;
+  std::unique_ptr<db::Query> put_xref_, decide_, settle_, attempt_, put_item_, clear_items_, clear_items_flags_,
+      leave_queues_, put_done_;
   std::string path_;
+  std::string fence_owner_;
+  std::vector<Lease> fence_;
+  int64_t fence_ttl_ms_ = 0;
+  bool fence_lost_ = false;
+  bool calls_counted_on_send_ = false;
 };
 
 }  // namespace crmx::state

@@ -24,7 +24,7 @@ bool LoadStatus(StateStore& store, int64_t now_ms, int64_t window_ms, StatusFigu
     error = store.error();
     return false;
   }
-  sqlite3* db = store.db();
+  db::Connection& db = store.db();
   // The latest finished run of each map, from the runs' summaries (newest first).
   Stmt runs(db, "SELECT run, finished, summary FROM runs WHERE finished IS NOT NULL ORDER BY run DESC");
   std::map<std::string, bool> seen;
@@ -64,18 +64,18 @@ bool LoadStatus(StateStore& store, int64_t now_ms, int64_t window_ms, StatusFigu
     return false;
   }
   // Error resolution: failed then done deliveries, and items people resolved, in the window.
-  const std::string since = "datetime(" + std::to_string((now_ms - window_ms) / 1000) + ", 'unixepoch')";
+  // Times in the tables are RFC 3339 texts; compared as Unix seconds.
+  const std::string since = std::to_string((now_ms - window_ms) / 1000);
+  auto secs = [&db](const std::string& e) { return db.EpochSeconds(e); };
   std::vector<double> seconds;
   Stmt d(db,
-         "SELECT (julianday(d.updated) - julianday(min(a.at))) * 86400.0 FROM deliveries d JOIN attempts a ON "
-         "a.delivery = d.id WHERE d.state = 'done' AND julianday(d.updated) >= julianday(" + since +
-             ") GROUP BY d.id");
-  while (d.Row()) seconds.push_back(sqlite3_column_double(d.get(), 0));
+         "SELECT " + secs("d.updated") + " - " + secs("min(a.at)") + " FROM deliveries d JOIN attempts a ON "
+         "a.delivery = d.id WHERE d.state = 'done' AND " + secs("d.updated") + " >= " + since + " GROUP BY d.id, d.updated");
+  while (d.Row()) seconds.push_back(d.Double(0));
   Stmt r(db,
-         "SELECT (julianday(a.at) - julianday(r.started)) * 86400.0 FROM actions a JOIN items i ON i.id = a.item "
-         "JOIN runs r ON r.run = i.first_run WHERE a.action = 'resolve' AND julianday(a.at) >= julianday(" + since +
-             ")");
-  while (r.Row()) seconds.push_back(sqlite3_column_double(r.get(), 0));
+         "SELECT " + secs("a.at") + " - " + secs("r.started") + " FROM actions a JOIN items i ON i.id = a.item "
+         "JOIN runs r ON r.run = i.first_run WHERE a.action = 'resolve' AND " + secs("a.at") + " >= " + since);
+  while (r.Row()) seconds.push_back(r.Double(0));
   if (!d.ok() || !r.ok()) {
     error = Fail(store, d.ok() ? r.Error() : d.Error());
     return false;
@@ -93,10 +93,10 @@ bool LoadStatus(StateStore& store, int64_t now_ms, int64_t window_ms, StatusFigu
   // Change to delivery: Unix ms of `updated` (to the second) less the source's change time.
   std::map<std::string, std::vector<double>> took;
   Stmt c(db,
-         "SELECT map, max(0.0, ((julianday(updated) - 2440587.5) * 86400000.0 - source_changed) / 1000.0) "
-         "FROM deliveries WHERE state = 'done' AND source_changed IS NOT NULL AND julianday(updated) >= julianday(" +
-             since + ") AND source_changed >= (SELECT (julianday(min(started)) - 2440587.5) * 86400000.0 FROM runs)");
-  while (c.Row()) took[c.Text(0)].push_back(sqlite3_column_double(c.get(), 1));
+         "SELECT map, " + std::string(db.Greatest()) + "(0.0, (" + secs("updated") + " * 1000.0 - source_changed) / 1000.0) "
+         "FROM deliveries WHERE state = 'done' AND source_changed IS NOT NULL AND " + secs("updated") + " >= " + since +
+             " AND source_changed >= (SELECT " + secs("min(started)") + " * 1000.0 FROM runs)");
+  while (c.Row()) took[c.Text(0)].push_back(c.Double(1));
   if (!c.ok()) {
     error = Fail(store, c.Error());
     return false;

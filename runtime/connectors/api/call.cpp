@@ -220,6 +220,13 @@ CallResult Call(Session& session, http::Client& client, const http::Request& req
       return out;
     }
     calls += session.Logins() - logins_before;
+    if (session.admit) {
+      if (std::string why = session.admit(); !why.empty()) {
+        out.response = http::Response{};
+        out.response.transport_error = "not sent: " + why;
+        return out;
+      }
+    }
     out.response = client.Send(r);
     ++calls;
     ++out.attempts;

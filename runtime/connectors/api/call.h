@@ -96,6 +96,10 @@ class Session {
   CallPolicy policy;
   // How the session waits before a retry (tests replace it to run without sleeping).
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Asked before every request is sent (each attempt): "" to send it, else why not (a budget
+  // shared by a cluster's workers, runtime/state/leases.h). A request not sent comes back with
+  // no answer (status 0) and `transport_error` "not sent: WHY", and is not retried here.
+  std::function<std::string()> admit;
 
  private:
   profile::SystemProfile system_;

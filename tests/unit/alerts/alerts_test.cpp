@@ -470,7 +470,8 @@ TEST_CASE("built-in alerts: dead letters, a data-quality backlog, an overdue del
   CHECK(w.sinks.Count("webhook:finance-ops") == 4);
   CHECK(w.sinks.sent.back().subject == "[crmx] not delivered: opp 006B");
   // Resolved: the dead letter discarded, the backlog worked off: those clear.
-  sqlite3_exec(st.db(), "UPDATE items SET status = 'discarded'", nullptr, nullptr, nullptr);
+  std::string sql_error;
+  REQUIRE_MESSAGE(st.db().Exec("UPDATE items SET status = 'discarded'", sql_error), sql_error);
   ev = w.Evaluate(now + 17 * 60 * 1000);
   CHECK(ev.cleared == 2);
 }

@@ -24,6 +24,7 @@
 #include "runtime/state/state.h"
 #include "runtime/state/status_book.h"
 #include "tests/unit/support/example_spec.h"
+#include "tests/unit/support/mini_spec.h"
 
 namespace {
 
@@ -38,27 +39,7 @@ std::string Slurp(const fs::path& p) { return testing::ReadWhole(p); }
 using testing::Exec;
 using testing::Scalar;
 
-// The small spec of tests/unit/engine/mini (two maps, the second `ref`s the first).
-struct Mini {
-  plan::Plan plan = testing::BuildSpecPlanOrFail(std::string(CRMX_SOURCE_DIR) + "/tests/unit/engine/mini/mini.crmx");
-  std::unique_ptr<connectors::Connector> crm, erp;
-  engine::Systems systems;
-  explicit Mini(const fs::path& d) {
-    std::string error;
-    crm = connectors::Open(std::string(CRMX_SOURCE_DIR) + "/tests/unit/engine/mini/crm", error);
-    erp = connectors::Open((d / "erp.db").string(), error);
-    REQUIRE_MESSAGE(crm, error);
-    REQUIRE_MESSAGE(erp, error);
-    systems.by_name["crm"] = crm.get();
-    systems.by_name["erp"] = erp.get();
-  }
-  bool Run(state::StateStore* st, std::string& error, engine::QueueSink* sink = nullptr) {
-    engine::RunOptions options;
-    if (sink) options.sinks.push_back(sink);
-    engine::RunReport report;
-    return engine::Run(plan, systems, st, options, report, error);
-  }
-};
+using testing::Mini;
 
 }  // namespace
 

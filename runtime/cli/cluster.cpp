@@ -1,0 +1,73 @@
+// Defines how a crmx-run process joins the cluster of its PostgreSQL state (cluster.h).
+#include "runtime/cli/cluster.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+namespace crmx::cli {
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::function<std::string(const std::string& system)> BudgetAdmission(LeasesSlot slot, const plan::Plan& plan) {
+  return [slot = std::move(slot), &plan](const std::string& system) -> std::string {
+    state::Leases* leases = slot->load();
+    const plan::System* s = leases ? plan.FindSystem(system) : nullptr;
+    if (s == nullptr) return "";
+    for (const plan::Budget& b : s->budgets) {
+      if (b.metric != "api_calls" && b.metric != "requests") continue;
+      int64_t period = b.period_ms.value_or(0);
+      int64_t now = NowMs();
+      if (std::string why = leases->Admit(system, period > 0 ? now - now % period : 0, b.amount); !why.empty())
+        return why;
+    }
+    return "";
+  };
+}
+
+std::string DefaultWorkerName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+std::unique_ptr<state::Leases> JoinCluster(const StateAt& at, state::StateStore& st, const std::string& worker,
+                                           int64_t ttl_ms, const LeasesSlot& slot, std::string& error) {
+  std::unique_ptr<state::Leases> leases = state::Leases::Open(at.location, at.password, worker, ttl_ms, error);
+  if (!leases) return nullptr;
+  slot->store(leases.get());
+  st.SetCallsCountedOnSend(true);
+  return leases;
+}
+
+bool ClaimForRun(state::Leases& leases, state::StateStore& st, const std::vector<std::string>& maps,
+                 std::string& error) {
+  if (!leases.Ensure(maps, error)) return false;
+  std::vector<state::Lease> held;
+  for (const std::string& m : maps) {
+    std::optional<state::Lease> l = leases.Claim(m, error);
+    if (!l) {
+      for (const state::Lease& h : held) leases.Release(h);
+      if (error.empty()) {
+        std::string owner;
+        std::string ignored;
+        for (const state::LeaseRow& r : leases.List(ignored))
+          if (r.name == m) owner = r.owner + " (its lease ends in " + std::to_string(r.expires_in_ms / 1000) + " s)";
+        error = "map `" + m + "` is being run by worker " + owner + "; run it again when that one is done";
+      }
+      return false;
+    }
+    held.push_back(*l);
+  }
+  st.Fence(leases.owner(), held, leases.ttl_ms());
+  return true;
+}
+
+}  // namespace crmx::cli

@@ -1,0 +1,42 @@
+// Defines how a crmx-run process on a PostgreSQL state joins the cluster of its workers
+// (runtime/state/leases.h; docs/operations.md, "Several workers on PostgreSQL"): `serve` and
+// `run` both take the syncs' leases there, fence their state with them, and count every call to
+// a system with a budget in the shared `usage` before it is sent.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/cli/systems.h"
+#include "runtime/plan/plan.h"
+#include "runtime/state/leases.h"
+#include "runtime/state/state.h"
+
+namespace crmx::cli {
+
+// Where the process's leases will be once it joined (the systems open before the state does).
+using LeasesSlot = std::shared_ptr<std::atomic<state::Leases*>>;
+
+// For SystemArgs::admit: once `slot` holds the leases, each request to a system with an
+// api_calls budget in `plan` is counted in its window first (state::Leases::Admit), and not
+// sent when that would exceed the budget. `plan` must outlive the systems.
+std::function<std::string(const std::string& system)> BudgetAdmission(LeasesSlot slot, const plan::Plan& plan);
+
+// "HOST:PID": a worker's default name.
+std::string DefaultWorkerName();
+
+// On a PostgreSQL state (`at`): this process's leases (heartbeats running), put in `slot`, and `st`
+// counting calls as they are admitted. Null with `error` when the database refuses.
+std::unique_ptr<state::Leases> JoinCluster(const StateAt& at, state::StateStore& st, const std::string& worker,
+                                           int64_t ttl_ms, const LeasesSlot& slot, std::string& error);
+
+// `run` on a PostgreSQL state: claims the lease of each of `maps` (a worker running one of them
+// makes the run fail, naming it) and fences `st` with them. False with `error`.
+bool ClaimForRun(state::Leases& leases, state::StateStore& st, const std::vector<std::string>& maps,
+                 std::string& error);
+
+}  // namespace crmx::cli

@@ -1,0 +1,96 @@
+// Defines the leases of a cluster of `crmx-run serve` workers on one PostgreSQL state
+// (docs/operations.md, "Several workers on PostgreSQL"), the way job queues on PostgreSQL
+// (River, Oban, Graphile Worker, pg-boss) share work:
+//
+// - One row per sync in `leases`. A worker claims a sync's row with SELECT ... FOR UPDATE SKIP
+//   LOCKED when nobody holds it or its holder's lease expired (the database's clock), taking the
+//   next fencing token. Only the holder runs the sync.
+// - A heartbeat thread extends the leases held every third of their time to live; a worker that
+//   stops (kill -9, a lost machine) stops extending them, and once they expire the others claim
+//   them: that is the reaper. What the dead worker left in flight is in the ledger, sent again
+//   by the next run with the same idempotency keys.
+// - The state store checks the token in every transaction it commits (StateStore::Fence): a
+//   worker that lost its lease (stalled past it) cannot write.
+// - Webhooks arrive at any worker: Wake marks the syncs, the holder of the next claim runs them.
+// - API budgets are shared: Admit counts each call against the system's budget in `usage`
+//   before it is sent, in one statement, so that the workers together never exceed it.
+//
+// A Leases has a connection of its own (used under a mutex: the heartbeat thread and the
+// connectors' threads call it).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/state/db/db.h"
+
+namespace crmx::state {
+
+struct Lease {
+  std::string name;
+  int64_t token = 0;
+};
+
+// Who holds a sync (for `crmx-run status` and the tests).
+struct LeaseRow {
+  std::string name, owner;
+  int64_t token = 0;
+  int64_t expires_in_ms = 0;  // < 0: expired
+};
+
+class Leases {
+ public:
+  // Connects to the state database at `url` (already migrated: StateStore::Open did it).
+  // `owner` names this worker ("host:pid:start"); `ttl_ms` is a lease's time to live.
+  static std::unique_ptr<Leases> Open(const std::string& url, const std::string& password, std::string owner,
+                                      int64_t ttl_ms, std::string& error);
+  ~Leases();
+  Leases(const Leases&) = delete;
+  Leases& operator=(const Leases&) = delete;
+
+  const std::string& owner() const { return owner_; }
+  int64_t ttl_ms() const { return ttl_ms_; }
+  // Makes sure every sync has its row.
+  bool Ensure(const std::vector<std::string>& names, std::string& error);
+  // Claims `name` when it is free or its lease expired: its lease (the new token), nullopt when
+  // another worker holds it (or on an error: then `error` is set).
+  std::optional<Lease> Claim(const std::string& name, std::string& error);
+  // Gives the lease back (the next claim needs no wait); false when it was no longer ours.
+  bool Release(const Lease& lease);
+  // True once the heartbeat found `lease` taken over by another worker.
+  bool Lost(const Lease& lease) const;
+  // Webhooks: marks the syncs to run now (when not marked already), and what is marked.
+  bool Wake(const std::vector<std::string>& names, int64_t at_ms, std::string& error);
+  std::map<std::string, int64_t> Woken(std::string& error);
+  bool ClearWoken(const std::string& name, int64_t up_to_ms, std::string& error);
+  // Counts one call to `system` in its budget's window (`usage`, metric api_calls), unless that
+  // would exceed `amount`: "" when admitted, else why not.
+  std::string Admit(const std::string& system, int64_t window_start, int64_t amount);
+  std::vector<LeaseRow> List(std::string& error);
+
+ private:
+  Leases(std::unique_ptr<db::Connection> db, std::string owner, int64_t ttl_ms);
+  void Beat();
+
+  std::unique_ptr<db::Connection> db_;
+  std::string owner_;
+  int64_t ttl_ms_;
+  mutable std::mutex mu_;  // the connection, held_ and lost_
+  std::map<std::string, int64_t> held_;  // name -> token
+  std::set<std::string> lost_;           // name:token
+  std::mutex beat_mu_;
+  std::condition_variable beat_cv_;
+  bool stopping_ = false;
+  std::thread beat_;
+};
+
+}  // namespace crmx::state

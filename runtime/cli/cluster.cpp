@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 
 namespace crmx::cli {
 
@@ -16,19 +17,46 @@ int64_t NowMs() {
 
 }  // namespace
 
-std::function<std::string(const std::string& system)> BudgetAdmission(LeasesSlot slot, const plan::Plan& plan) {
-  return [slot = std::move(slot), &plan](const std::string& system) -> std::string {
+void SetBudgetAdmission(SystemArgs& args, LeasesSlot slot, const plan::Plan& plan) {
+  // The concurrency slot each thread holds per system, between its request and the answer.
+  struct Held {
+    std::map<std::string, int> slots;
+  };
+  static thread_local Held held;
+  args.admit = [slot, &plan](const std::string& system) -> std::string {
     state::Leases* leases = slot->load();
     const plan::System* s = leases ? plan.FindSystem(system) : nullptr;
     if (s == nullptr) return "";
     for (const plan::Budget& b : s->budgets) {
+      if (b.metric != "concurrency" || b.amount <= 0) continue;
+      std::string error;
+      int got = leases->AcquireSlot(system, static_cast<int>(b.amount), 60000, error);
+      if (got < 0)
+        return error.empty() ? "no concurrency slot of " + system + " (budget concurrency " +
+                                   std::to_string(b.amount) + ", shared by the workers) came free in 60 s"
+                             : error;
+      held.slots[system] = got;
+    }
+    for (const plan::Budget& b : s->budgets) {
       if (b.metric != "api_calls" && b.metric != "requests") continue;
       int64_t period = b.period_ms.value_or(0);
       int64_t now = NowMs();
-      if (std::string why = leases->Admit(system, period > 0 ? now - now % period : 0, b.amount); !why.empty())
+      if (std::string why = leases->Admit(system, period > 0 ? now - now % period : 0, b.amount); !why.empty()) {
+        if (auto h = held.slots.find(system); h != held.slots.end()) {
+          leases->ReleaseSlot(system, h->second);
+          held.slots.erase(h);
+        }
         return why;
+      }
     }
     return "";
+  };
+  args.admitted_done = [slot](const std::string& system) {
+    state::Leases* leases = slot->load();
+    auto h = held.slots.find(system);
+    if (leases == nullptr || h == held.slots.end()) return;
+    leases->ReleaseSlot(system, h->second);
+    held.slots.erase(h);
   };
 }
 

@@ -21,10 +21,12 @@ namespace crmx::cli {
 // Where the process's leases will be once it joined (the systems open before the state does).
 using LeasesSlot = std::shared_ptr<std::atomic<state::Leases*>>;
 
-// For SystemArgs::admit: once `slot` holds the leases, each request to a system with an
-// api_calls budget in `plan` is counted in its window first (state::Leases::Admit), and not
-// sent when that would exceed the budget. `plan` must outlive the systems.
-std::function<std::string(const std::string& system)> BudgetAdmission(LeasesSlot slot, const plan::Plan& plan);
+// Sets SystemArgs::admit and admitted_done: once `slot` holds the leases, each request to a system
+// with a `budget concurrency N` in `plan` first takes one of its N slots across the cluster
+// (state::Leases::AcquireSlot, waiting up to a minute; given back when the answer came), and each
+// request to a system with an api_calls budget is counted in its window first (Leases::Admit),
+// and not sent when that would exceed the budget. `plan` must outlive the systems.
+void SetBudgetAdmission(SystemArgs& args, LeasesSlot slot, const plan::Plan& plan);
 
 // "HOST:PID": a worker's default name.
 std::string DefaultWorkerName();

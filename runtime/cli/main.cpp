@@ -111,10 +111,9 @@ cli::SystemArgs SystemArgsOf(const RunOptions& opt) {
   return a;
 }
 
-int Open(const RunOptions& opt, plan::Plan& p, cli::OpenSystems& out,
-         std::function<std::string(const std::string&)> admit = {}) {
+int Open(const RunOptions& opt, plan::Plan& p, cli::OpenSystems& out, cli::LeasesSlot leases = nullptr) {
   cli::SystemArgs args = SystemArgsOf(opt);
-  args.admit = std::move(admit);
+  if (leases) cli::SetBudgetAdmission(args, std::move(leases), p);
   return cli::OpenPlanAndSystems(args, p, out);
 }
 
@@ -125,7 +124,7 @@ int RunCommand(const RunOptions& opt) {
   if (int rc = jit::OpenEngine(opt.engine, jit)) return rc;
   cli::OpenSystems open;
   auto leases_slot = std::make_shared<std::atomic<state::Leases*>>(nullptr);
-  if (int rc = Open(opt, p, open, cli::BudgetAdmission(leases_slot, p))) return rc;
+  if (int rc = Open(opt, p, open, leases_slot)) return rc;
   if (jit) {
     if (!jit->CompilePlan(p, error)) {
       std::cerr << "error: " << error << "\n";

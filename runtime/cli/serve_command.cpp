@@ -49,7 +49,7 @@ int ServeCommand(const ServeArgs& a) {
   OpenSystems open;
   SystemArgs system_args = a.systems;
   auto leases_slot = std::make_shared<std::atomic<state::Leases*>>(nullptr);
-  system_args.admit = BudgetAdmission(leases_slot, p);
+  SetBudgetAdmission(system_args, leases_slot, p);
   if (int rc = OpenPlanAndSystems(system_args, p, open)) return rc;
   serve::Options options;
   size_t colon = a.listen.rfind(':');

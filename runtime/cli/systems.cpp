@@ -98,8 +98,10 @@ int OpenPlanAndSystems(const SystemArgs& args, plan::Plan& p, OpenSystems& out) 
         }
         where = sp.kind + " " + sp.base_url;
         std::function<std::string()> admit;
+        std::function<void()> done;
         if (args.admit) admit = [f = args.admit, name = x.name] { return f(name); };
-        c = connectors::OpenApi(sp, error, std::move(admit));
+        if (args.admitted_done) done = [f = args.admitted_done, name = x.name] { f(name); };
+        c = connectors::OpenApi(sp, error, std::move(admit), std::move(done));
       }
     } else {
       continue;  // a system no map uses may be absent; the engine names the one a map needs

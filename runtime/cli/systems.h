@@ -37,6 +37,8 @@ struct SystemArgs {
   // Asked before every request to an API system (its name given): "" to send it, else why not
   // (`crmx-run serve` in a cluster: the shared budgets, runtime/state/leases.h).
   std::function<std::string(const std::string& system)> admit;
+  // Told when a request `admit` let through came back.
+  std::function<void(const std::string& system)> admitted_done;
 };
 
 // The connectors of the plan's systems.

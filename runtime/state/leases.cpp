@@ -190,6 +190,40 @@ std::string Leases::Admit(const std::string& system, int64_t window_start, int64
   return "budget api_calls " + std::to_string(amount) + " of " + system + " reached (shared by the workers)";
 }
 
+int Leases::AcquireSlot(const std::string& system, int slots, int64_t wait_ms, std::string& error) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  for (int round = 0;; ++round) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int slot = 0; slot < slots; ++slot) {
+        // Session locks are re-entrant within a session: the slots this worker's own threads hold
+        // are not asked for again.
+        if (slots_.count({system, slot})) continue;
+        Statement q(*db_, "SELECT pg_try_advisory_lock(hashtext(?), CAST(? AS INTEGER))", {"crmx:concurrency:" + system});
+        q.Bind(2, static_cast<int64_t>(slot));
+        if (!q.Row()) {
+          error = "cannot take a concurrency slot of " + system + ": " + q.Error();
+          return -1;
+        }
+        if (q.Text(0) == "t") {
+          slots_.insert({system, slot});
+          return slot;
+        }
+      }
+    }
+    if (std::chrono::steady_clock::now() >= until) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5 + round, 50)));
+  }
+}
+
+void Leases::ReleaseSlot(const std::string& system, int slot) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!slots_.erase({system, slot})) return;
+  Statement q(*db_, "SELECT pg_advisory_unlock(hashtext(?), CAST(? AS INTEGER))", {"crmx:concurrency:" + system});
+  q.Bind(2, static_cast<int64_t>(slot));
+  q.Done();
+}
+
 std::vector<LeaseRow> Leases::List(std::string& error) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<LeaseRow> out;

@@ -75,6 +75,12 @@ class Leases {
   // Counts one call to `system` in its budget's window (`usage`, metric api_calls), unless that
   // would exceed `amount`: "" when admitted, else why not.
   std::string Admit(const std::string& system, int64_t window_start, int64_t amount);
+  // A system's concurrency limit (`budget concurrency N`), shared by the workers: one of its N
+  // slots (a PostgreSQL advisory lock of this worker's session, so a dead worker's slots are
+  // freed with its connection), waited for at most `wait_ms`. The slot, or -1 (not had in time,
+  // or an error: then `error` says it).
+  int AcquireSlot(const std::string& system, int slots, int64_t wait_ms, std::string& error);
+  void ReleaseSlot(const std::string& system, int slot);
   std::vector<LeaseRow> List(std::string& error);
 
  private:
@@ -87,6 +93,7 @@ class Leases {
   mutable std::mutex mu_;  // the connection, held_ and lost_
   std::map<std::string, int64_t> held_;  // name -> token
   std::set<std::string> lost_;           // name:token
+  std::set<std::pair<std::string, int>> slots_;  // concurrency slots this worker holds
   std::mutex beat_mu_;
   std::condition_variable beat_cv_;
   bool stopping_ = false;

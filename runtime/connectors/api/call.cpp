@@ -228,6 +228,7 @@ CallResult Call(Session& session, http::Client& client, const http::Request& req
       }
     }
     out.response = client.Send(r);
+    if (session.admit && session.admitted_done) session.admitted_done();
     ++calls;
     ++out.attempts;
     session.limits.Observe(out.response);

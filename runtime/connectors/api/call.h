@@ -100,6 +100,8 @@ class Session {
   // shared by a cluster's workers, runtime/state/leases.h). A request not sent comes back with
   // no answer (status 0) and `transport_error` "not sent: WHY", and is not retried here.
   std::function<std::string()> admit;
+  // Called after a request `admit` let through came back (a concurrency slot given back).
+  std::function<void()> admitted_done;
 
  private:
   profile::SystemProfile system_;

@@ -21,7 +21,7 @@ bool IsApiKind(const std::string& kind) { return kind == "salesforce" || kind ==
                                                    kind == "hubspot" || kind == "oracle" || kind == "sap"; }
 
 std::unique_ptr<Connector> OpenApi(const profile::SystemProfile& system, std::string& error,
-                                   std::function<std::string()> admit) {
+                                   std::function<std::string()> admit, std::function<void()> admitted_done) {
   if (!IsApiKind(system.kind)) {
     error = "system `" + system.name + "`: `" + system.kind + "` is not an API connector (salesforce, netsuite)";
     return nullptr;
@@ -58,6 +58,7 @@ std::unique_ptr<Connector> OpenApi(const profile::SystemProfile& system, std::st
   bool salesforce = sys.kind == "salesforce";
   auto session = std::make_shared<api::Session>(sys, std::move(auth_client), std::move(authenticator), salesforce);
   session->admit = std::move(admit);
+  session->admitted_done = std::move(admitted_done);
   // The retry bounds of reads and of writes refused before they were applied (call.h).
   for (const auto& [name, text] : sys.options) {
     if (name != "retry_attempts" && name != "retry_max_wait_ms") continue;

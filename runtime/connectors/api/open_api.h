@@ -17,9 +17,10 @@ namespace crmx::connectors {
 // the retries of reads and of refused writes; NetSuite's `suiteql_dates: to_char` selects
 // dates in ISO form, netsuite.h). Logging in happens on the first call, not here. Null with `error` for a kind
 // that is not an API connector's or an auth method the kind cannot use.
-// `admit`, when set, is asked before every request (api::Session::admit).
+// `admit`, when set, is asked before every request, and `admitted_done` told when one it let
+// through came back (api::Session::admit).
 std::unique_ptr<Connector> OpenApi(const profile::SystemProfile& system, std::string& error,
-                                   std::function<std::string()> admit = {});
+                                   std::function<std::string()> admit = {}, std::function<void()> admitted_done = {});
 
 // True when `kind` names an API connector OpenApi opens.
 bool IsApiKind(const std::string& kind);

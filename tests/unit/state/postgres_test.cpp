@@ -319,3 +319,46 @@ TEST_CASE("a PostgreSQL state copies into a SQLite state file (what a dry run wo
   CHECK(Dump(*copy, mini.plan) == before);
   fs::remove_all(d);
 }
+
+TEST_CASE("a concurrency limit shared by four workers: never more than its slots at once, a dead worker's freed") {
+  std::string url = FreshDatabase("crmx_slots");
+  if (url.empty()) return;
+  std::string error;
+  auto st = OpenPg(url, error);
+  REQUIRE_MESSAGE(st, error);
+  std::vector<std::unique_ptr<state::Leases>> workers;
+  for (int i = 0; i < 4; ++i) {
+    workers.push_back(state::Leases::Open(url, Env("CRMX_TEST_PG_PASSWORD"), "w" + std::to_string(i), 30000, error));
+    REQUIRE_MESSAGE(workers.back(), error);
+  }
+  std::atomic<int> inside{0}, most{0}, got{0};
+  std::vector<std::thread> threads;
+  for (auto& w : workers)
+    for (int t = 0; t < 2; ++t)  // two threads per worker: its own slots are not taken twice
+      threads.emplace_back([&, l = w.get()] {
+        for (int i = 0; i < 15; ++i) {
+          std::string e;
+          int slot = l->AcquireSlot("erp", 2, 30000, e);
+          if (slot < 0) continue;
+          ++got;
+          int now = ++inside;
+          for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          --inside;
+          l->ReleaseSlot("erp", slot);
+        }
+      });
+  for (auto& t : threads) t.join();
+  CHECK(got.load() == 120);
+  CHECK(most.load() <= 2);
+  CHECK(most.load() == 2);
+  // A worker that holds both slots and dies: its connection ends and the slots are free again.
+  int a = workers[0]->AcquireSlot("erp", 2, 1000, error);
+  int b = workers[0]->AcquireSlot("erp", 2, 1000, error);
+  REQUIRE(a >= 0);
+  REQUIRE(b >= 0);
+  CHECK(workers[1]->AcquireSlot("erp", 2, 200, error) == -1);
+  workers[0].reset();
+  CHECK(workers[1]->AcquireSlot("erp", 2, 5000, error) >= 0);
+}

@@ -109,6 +109,22 @@ struct Alerts {
   BuiltinAlert dead_letters{true, 0, 0, {}};
 };
 
+// `console:` (docs/console.md): who may log in to the operations console `crmx-run serve`
+// serves, and how its sessions work.
+struct ConsoleLogin {
+  std::string name;  // who acts, as the `actions` table records it ("ann")
+  std::string role;  // "operator" (reads and acts) or "read_only" (reads)
+  Secret token;      // what the person types on the login page: a reference, never a value
+};
+
+struct Console {
+  std::vector<ConsoleLogin> logins;  // none: the console is off (its pages answer 404)
+  int64_t session_ms = 8 * 3600 * 1000;  // a session ends this long after its login
+  // The session cookie's `Secure` attribute: "auto" (when the request came through a proxy that
+  // says `X-Forwarded-Proto: https`), "on" (always: serve is only reached over TLS), "off".
+  std::string secure_cookie = "auto";
+};
+
 struct Target {
   std::string name;
   std::string file;  // the profile file it came from
@@ -117,6 +133,8 @@ struct Target {
   // defaults (everything to the log).
   Notify notify;
   Alerts alerts;
+  // The target's own `console:` section, else the file's top-level one, else none (off).
+  Console console;
 };
 
 // Loads target `target` ("" = the file's `default_target`) of the profile file at `path`,

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -32,6 +33,7 @@
 #include "runtime/console/page.h"
 #include "runtime/console/session.h"
 #include "runtime/queue/replay.h"
+#include "runtime/queue/source_record.h"
 #include "runtime/report/data_quality.h"
 #include "runtime/report/standing.h"
 #include "runtime/state/queue_book.h"
@@ -389,7 +391,8 @@ struct Console::Impl {
     const plan::Map* m = o.plan->FindMap(it.map);
     if (m) b += "<p class=\"muted\">" + H(it.map) + " reads " + H(m->source.system + "." + m->source.object) + " and writes " +
                 H(m->target.system + "." + m->target.object) + ". A replay reads the record from " + H(m->source.system) +
-                " again and shows what it would write before anything is sent.</p>";
+                " again and shows what it would write before anything is sent.</p><p>" +
+                Link("/queues/" + Num(it.id) + "/source", "Read its source values from " + m->source.system + " now") + "</p>";
     if (d.delivery) {
       const state::Delivery& dl = d.delivery->d;
       b += "<h2>Delivery</h2><dl class=\"facts\"><dt>state</dt><dd>" + H(dl.state) + "</dd><dt>sends with a result</dt><dd data-copy>" +
@@ -440,6 +443,43 @@ struct Console::Impl {
       }
     }
     return b + Actions(d.actions);
+  }
+
+  // The item's record as its source holds it now: read through the connector, on the loop.
+  std::string SourcePage(int64_t id, int& status) {
+    std::string error;
+    std::optional<state::Item> it;
+    if (std::unique_ptr<state::StateStore> st = OpenRead(error)) it = state::GetItem(*st, id, error);
+    const plan::Map* m = it ? o.plan->FindMap(it->map) : nullptr;
+    std::string back = "<p>" + Link("/queues/" + Num(id), "Back to item " + Num(id)) + "</p>";
+    if (!it || m == nullptr) {
+      status = error.empty() ? 404 : 500;
+      return "<p class=\"panel error\" role=\"alert\">" +
+             H(error.empty() ? "There is no item " + Num(id) + " of a map of the plan." : Redact(error)) + "</p>" + back;
+    }
+    queue::SourceRecord rec;
+    bool ok = false;
+    std::string why;
+    if (!OnLoop([&](state::StateStore&) { ok = queue::ReadSourceRecord(*m, *o.systems, *it, rec, error); }, why)) {
+      status = 503;
+      return "<p class=\"panel error\" role=\"alert\">" + H(why) + "</p>" + back;
+    }
+    if (!ok) {
+      status = 502;
+      return "<p class=\"panel error\" role=\"alert\">" + H(Redact(error)) + "</p>" + back;
+    }
+    if (!rec.found) {
+      status = 404;
+      return "<p class=\"panel\">" + H(rec.object) + " has no record with id " + H(rec.id) + " now (deleted?).</p>" + back;
+    }
+    std::set<std::string> behind(it->fields.begin(), it->fields.end());
+    std::vector<std::vector<Cell>> rows;
+    for (const auto& [field, value] : rec.values)
+      rows.push_back({Cell::Html("<code>" + H(field) + "</code>" + (behind.count(field) ? " <strong>(behind a reason)</strong>" : "")),
+                      Cell::Html("<code data-copy>" + H(value) + "</code>")});
+    return "<p class=\"muted\">" + H(rec.object) + " " + H(rec.id) + " as " + H(m->source.system) +
+           " holds it now: the fields " + H(it->map) + " reads (related records' fields are not shown).</p>" +
+           Table("The source record's values", {"field", "value"}, rows) + back;
   }
 
   static std::string Actions(const std::vector<state::ActionRow>& actions) {
@@ -838,6 +878,14 @@ struct Console::Impl {
             }
             return ReplayResult(r, dry, s, id, note);
           });
+    });
+    server.Get(R"(/queues/(\d{1,18})/source)", [this](const httplib::Request& req, httplib::Response& res) {
+      int64_t id = std::stoll(req.matches[1]);
+      std::optional<Session> s = Reader(req, res);
+      if (!s) return;
+      int status = 200;
+      std::string body = SourcePage(id, status);
+      Html(res, status, Layout(Integration(), "Item " + Num(id) + ": its source record", "queues", *s, body));
     });
     for (const char* verb : {"resolve", "discard"}) {
       std::string status_word = std::string(verb) == "discard" ? "discarded" : "resolved";

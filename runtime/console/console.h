@@ -7,6 +7,7 @@
 //                                                queues, alerts, budgets, reports
 //   GET  /queues?queue=&map=&reason=&since=&status=   the queues, filtered
 //   GET  /queues/ID                              an item: reasons, fields, delivery, attempts, actions
+//   GET  /queues/ID/source                       its source record's values now (read on the loop)
 //   POST /queues/ID/replay (step=preview|confirm)    a dry run shown, then the replay
 //   POST /queues/ID/resolve, /queues/ID/discard  with a note
 //   GET  /runs, /runs/N                          the run history and a run

@@ -126,6 +126,14 @@ async function main() {
     check(t.includes(row.record) && t.includes('Pending Review') && t.includes('held'), `item page of ${row.record}`);
     await page.screenshot({path: path.join(shots, 'item.png'), fullPage: true});
 
+    // Its source values, read from Salesforce now: no subsidiary yet.
+    await Promise.all([page.waitForNavigation(), page.click(`a[href="${row.href}/source"]`)]);
+    const source = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('tbody tr')].map(
+      (tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim()))));
+    check(source.Id === `"${row.record}"` || source.Id === row.record, `the source record is ${row.record} (${source.Id})`);
+    check(source.Subsidiary__c === 'null' && 'BillingCountry' in source, `its source values: Subsidiary__c ${source.Subsidiary__c}`);
+    await Promise.all([page.waitForNavigation(), page.click(`a[href="${row.href}"]`)]);
+
     // Its source record fixed in the CRM.
     check(await fixAccount(row.record), `Subsidiary__c set on ${row.record} in the Salesforce emulator`);
     const before = await customersCreated(row.record);

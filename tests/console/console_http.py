@@ -23,6 +23,8 @@ from harness import Checks
 
 PAGES = ["/", "/queues", "/queues?queue=held", "/queues/held", "/queues/1", "/runs", "/runs/1", "/reports",
          "/reports/data-quality", "/graph"]
+# Pages that read a system (checked for 401 without a session; read with a held item below).
+SOURCE_PAGES = ["/queues/1/source"]
 
 
 def main():
@@ -40,7 +42,7 @@ def main():
 
         # Without a session: 401 everywhere, with the login form.
         for cookie in (None, "crmx_session=" + "A" * 43, "crmx_session="):
-            for p in pages:
+            for p in pages + SOURCE_PAGES:
                 status, h, body = req("GET", p, cookie=cookie)
                 check(status == 401, f"GET {p} with cookie {cookie!r}: {status}, expected 401")
                 check('name="token"' in body, f"GET {p} without a session: the 401 is not the login form")
@@ -92,6 +94,8 @@ def main():
         dq_ids = re.findall(r'<a href="/queues/(\d+)">', dq)
         check(len(held_ids) > 0 and len(dq_ids) > 1, f"items: held {len(held_ids)}, data-quality {len(dq_ids)}")
         item = dq_ids[0]
+        status, _, body = req("GET", f"/queues/{held_ids[0]}/source", cookie=ro)
+        check(status == 200 and "holds it now" in body and "<code>Id</code>" in body, f"read-only reads a held item's source values: {status}")
         _, _, page = req("GET", f"/queues/{item}", cookie=ro)
         ro_csrf = cw.csrf_of(page)
         check(ro_csrf is not None, "the read-only page has a logout form with a CSRF token")

@@ -316,7 +316,14 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
     if (rc) break;
     // What the HTTP threads posted (the console's actions), each on this thread, which owns the state.
     while (LoopTask task = shared.NextTask()) {
+      // A replay runs the engine: /healthz shows it as work in progress, like a sync's run.
+      {
+        std::lock_guard<std::mutex> lock(shared.mu);
+        shared.running = "(a console action)";
+      }
+      shared.running_since.store(SteadyMs());
       task(&state);
+      shared.running_since.store(0);
       shared.last_turn_ms.store(SteadyMs());
       refresh_gauges();
     }

@@ -49,7 +49,8 @@ namespace {
 using json = nlohmann::json;
 
 constexpr const char* kCookie = "crmx_session";
-const std::vector<std::string> kQueues = {"data_quality", "held", "waiting", "error", "retrying", "dead_letter", "flag"};
+const std::vector<std::string> kQueues = {"data_quality", "held",        "waiting", "error",
+                                          "retrying",     "dead_letter", "flag"};
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -84,7 +85,8 @@ void Html(httplib::Response& res, int status, const std::string& page) {
 
 // An `every` period as the spec writes it: "1h", "15m", "90s", "1d".
 std::string Period(int64_t ms) {
-  for (const auto& [unit, size] : {std::pair<const char*, int64_t>{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}})
+  for (const auto& [unit, size] :
+       {std::pair<const char*, int64_t>{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}})
     if (ms >= size && ms % size == 0) return std::to_string(ms / size) + unit;
   return std::to_string(ms) + "ms";
 }
@@ -111,8 +113,7 @@ struct Console::Impl {
   std::string graph_text;  // the --graph file when it is not JSON (mermaid, dot)
   serve::PostTask post;
 
-  explicit Impl(Options options)
-      : o(std::move(options)), sessions(Logins(o.target), o.target.console.session_ms) {}
+  explicit Impl(Options options) : o(std::move(options)), sessions(Logins(o.target), o.target.console.session_ms) {}
 
   static std::vector<Login> Logins(const profile::Target& t) {
     std::vector<Login> out;
@@ -149,13 +150,20 @@ struct Console::Impl {
       return std::nullopt;
     }
     if (!Sessions::CsrfOk(*s, req.has_param("csrf") ? req.get_param_value("csrf") : std::string())) {
-      Html(res, 403, MessagePage(Integration(), "Refused", "This form is out of date or did not come from the console "
-                                 "(its CSRF token is missing or wrong): nothing was done. Open the page again and retry.", &*s));
+      Html(res, 403,
+           MessagePage(Integration(), "Refused",
+                       "This form is out of date or did not come from the console "
+                       "(its CSRF token is missing or wrong): nothing was done. Open the page again and retry.",
+                       &*s));
       return std::nullopt;
     }
     if (s->role != Role::kOperator) {
-      Html(res, 403, MessagePage(Integration(), "Refused", "Your login (" + s->name + ") reads only: it cannot act on the "
-                                 "queues. Nothing was done.", &*s));
+      Html(res, 403,
+           MessagePage(Integration(), "Refused",
+                       "Your login (" + s->name +
+                           ") reads only: it cannot act on the "
+                           "queues. Nothing was done.",
+                       &*s));
       return std::nullopt;
     }
     return s;
@@ -213,7 +221,8 @@ struct Console::Impl {
     if (!state::LoadStatus(st, NowMs(), 7 * 24 * 3600 * 1000LL, f, error)) return {};
     report::Standing standing = report::Measure(*o.plan, f);
     std::string b = "<p class=\"muted\">State " + H(o.state_path) + ": " + Num(f.runs) + " runs" +
-                    (f.last_run_finished.empty() ? std::string() : ", the last ended " + H(f.last_run_finished)) + ".</p>";
+                    (f.last_run_finished.empty() ? std::string() : ", the last ended " + H(f.last_run_finished)) +
+                    ".</p>";
     b += "<h2 id=\"syncs\">Syncs</h2>";
     std::vector<std::vector<Cell>> rows;
     for (const report::SyncStanding& s : standing.syncs) {
@@ -227,8 +236,8 @@ struct Console::Impl {
         continue;
       }
       rows.push_back({Cell::Text(s.sync), Cell::Text(trigger), Cell::Num(report::MsTime(s.last.last_started)),
-                      Cell::Text(s.last.last_why), Cell::Text(s.last.last_result), Cell::Num(report::Seconds(s.latency_s)),
-                      Cell::Num(report::MsTime(s.last.next_due)),
+                      Cell::Text(s.last.last_why), Cell::Text(s.last.last_result),
+                      Cell::Num(report::Seconds(s.latency_s)), Cell::Num(report::MsTime(s.last.next_due)),
                       s.last.last_run ? Cell::Html(Link("/runs/" + Num(s.last.last_run), "run " + Num(s.last.last_run)))
                                       : Cell::Text("")});
     }
@@ -238,16 +247,17 @@ struct Console::Impl {
     rows.clear();
     for (const state::MapFigures& m : f.maps)
       rows.push_back({Cell::Text(m.map), Cell::Html(Link("/runs/" + Num(m.run), "run " + Num(m.run))),
-                      Cell::Num(m.finished), Cell::Num(Num(m.read)), Cell::Num(Num(m.written)), Cell::Num(Num(m.skipped)),
-                      Cell::Num(Num(m.queued)), Cell::Num(Percent(m.failure_rate))});
+                      Cell::Num(m.finished), Cell::Num(Num(m.read)), Cell::Num(Num(m.written)),
+                      Cell::Num(Num(m.skipped)), Cell::Num(Num(m.queued)), Cell::Num(Percent(m.failure_rate))});
     b += rows.empty() ? "<p class=\"muted\">No run has finished yet.</p>"
                       : Table("", {"map", "run", "ended", "read", "written", "skipped", "queued", "failure rate"}, rows,
                               {3, 4, 5, 6, 7});
     b += "<h2 id=\"benchmarks\">Benchmarks</h2>";
     rows.clear();
     for (const report::Benchmark& x : standing.benchmarks)
-      rows.push_back({Cell::Text(x.name), Cell::Html("<span data-copy>" + H(x.shown) + "</span>" +
-                                                     (x.of.empty() ? "" : " <span class=\"muted\">(" + H(x.of) + ")</span>")),
+      rows.push_back({Cell::Text(x.name),
+                      Cell::Html("<span data-copy>" + H(x.shown) + "</span>" +
+                                 (x.of.empty() ? "" : " <span class=\"muted\">(" + H(x.of) + ")</span>")),
                       Cell::Html(Band(x.band)), Cell::Text(x.bands)});
     b += Table("The seed's benchmarks, measured from the state as crmx-run status measures them (good / typical / red)",
                {"benchmark", "now", "band", "bands"}, rows);
@@ -255,7 +265,8 @@ struct Console::Impl {
     rows.clear();
     for (const std::string& q : kQueues) {
       auto n = f.open_items.find(q);
-      rows.push_back({Cell::Html(Link("/queues?queue=" + q, q)), Cell::Num(Num(n == f.open_items.end() ? 0 : n->second))});
+      rows.push_back(
+          {Cell::Html(Link("/queues?queue=" + q, q)), Cell::Num(Num(n == f.open_items.end() ? 0 : n->second))});
     }
     b += Table("Open items per queue", {"queue", "open"}, rows, {1});
     b += "<h2 id=\"alerts\">Open alerts</h2>";
@@ -281,8 +292,8 @@ struct Console::Impl {
       }
       b += "<span data-copy>" + H(g.text) + "</span></p>";
     }
-    b += "<h2 id=\"reports\">Reports</h2><ul><li>" +
-         Link("/reports/data-quality", "The weekly data-quality report") + "</li>";
+    b += "<h2 id=\"reports\">Reports</h2><ul><li>" + Link("/reports/data-quality", "The weekly data-quality report") +
+         "</li>";
     for (const auto& r : f.reconciliations)
       b += "<li>" + Link("/reports/reconcile/" + UrlEncode(r.name), "Reconciliation " + r.name) + ": " + H(r.finished) +
            ", <span data-copy>" + Num(r.matched) + "</span> matched, <span data-copy>" + Num(r.discrepancies) +
@@ -314,21 +325,27 @@ struct Console::Impl {
       f.since = queue::SinceText(since);
       if (f.since.empty()) {
         status = 400;
-        b += "<p class=\"panel error\" role=\"alert\">“Seen since” takes a time (2026-12-06, 2026-12-06T04:00:00Z) or how "
-             "long ago (90s, 30m, 24h, 7d), not “" + H(since) + "”.</p>";
+        b += "<p class=\"panel error\" role=\"alert\">“Seen since” takes a time (2026-12-06, 2026-12-06T04:00:00Z) or "
+             "how "
+             "long ago (90s, 30m, 24h, 7d), not “" +
+             H(since) + "”.</p>";
       }
     }
     auto option = [](const std::string& value, const std::string& label, const std::string& chosen) {
       return "<option value=\"" + H(value) + "\"" + (value == chosen ? " selected" : "") + ">" + H(label) + "</option>";
     };
     b += "<form class=\"filters\" method=\"get\" action=\"/queues\"><label for=\"f-queue\">Queue<select id=\"f-queue\" "
-         "name=\"queue\">" + option("", "every queue but flags", f.queue);
+         "name=\"queue\">" +
+         option("", "every queue but flags", f.queue);
     for (const std::string& q : kQueues) b += option(q, q, f.queue);
     b += "</select></label><label for=\"f-map\">Map<select id=\"f-map\" name=\"map\">" + option("", "every map", f.map);
     for (const plan::Map& m : o.plan->maps) b += option(m.name, m.name, f.map);
     b += "</select></label><label for=\"f-reason\">Reason contains<input id=\"f-reason\" name=\"reason\" value=\"" +
-         H(f.reason) + "\"></label><label for=\"f-since\">Seen since<input id=\"f-since\" name=\"since\" "
-         "placeholder=\"24h, 7d, 2026-12-06\" value=\"" + H(since) + "\"></label><label for=\"f-status\">Status<select "
+         H(f.reason) +
+         "\"></label><label for=\"f-since\">Seen since<input id=\"f-since\" name=\"since\" "
+         "placeholder=\"24h, 7d, 2026-12-06\" value=\"" +
+         H(since) +
+         "\"></label><label for=\"f-status\">Status<select "
          "id=\"f-status\" name=\"status\">";
     for (const char* s : {"open", "resolved", "discarded", "all"}) b += option(s, s, f.status);
     b += "</select></label><button type=\"submit\">Filter</button></form>";
@@ -345,17 +362,18 @@ struct Console::Impl {
       if (it.reasons.size() > 1) reason += " (+" + Num(static_cast<int64_t>(it.reasons.size()) - 1) + " more)";
       rows.push_back({Cell::Html(Link("/queues/" + Num(it.id), Num(it.id))), Cell::Text(it.map),
                       Cell::Html("<span class=\"mono\" data-copy>" + H(it.record_id) + "</span>"), Cell::Text(it.queue),
-                      Cell::Text(it.status), Cell::Num(it.attempts < 0 ? "-" : Num(it.attempts)), Cell::Num(it.last_seen),
-                      Cell::Text(reason)});
+                      Cell::Text(it.status), Cell::Num(it.attempts < 0 ? "-" : Num(it.attempts)),
+                      Cell::Num(it.last_seen), Cell::Text(reason)});
     }
     std::string counts;
     for (const auto& [q, n] : per_queue) counts += (counts.empty() ? "" : ", ") + H(q) + " " + Num(n);
     b += "<p role=\"status\">" + Num(static_cast<int64_t>(items.size())) + " item" + (items.size() == 1 ? "" : "s") +
          (counts.empty() ? "" : ": " + counts) +
-         (items.size() > kShown ? " (the newest " + Num(kShown) + " shown; narrow the filters for the others)" : "") + "</p>";
+         (items.size() > kShown ? " (the newest " + Num(kShown) + " shown; narrow the filters for the others)" : "") +
+         "</p>";
     if (!rows.empty())
-      b += Table("Queued records, newest first", {"item", "map", "record", "queue", "status", "attempts", "last seen", "reason"},
-                 rows, {0, 5});
+      b += Table("Queued records, newest first",
+                 {"item", "map", "record", "queue", "status", "attempts", "last seen", "reason"}, rows, {0, 5});
     return b;
   }
 
@@ -373,38 +391,45 @@ struct Console::Impl {
       return b + Actions(past);
     }
     const state::Item& it = d.item;
-    std::string b = "<dl class=\"facts\"><dt>map</dt><dd>" + H(it.map) + "</dd><dt>record</dt><dd class=\"mono\" data-copy>" +
-                    H(it.record_id) + "</dd><dt>queue</dt><dd>" + Link("/queues?queue=" + it.queue, it.queue) +
-                    "</dd><dt>status</dt><dd>" + H(it.status);
-    if (it.status != "open") b += " by " + H(it.actor) + " at " + H(it.acted) + (it.note.empty() ? "" : ": " + H(it.note));
+    std::string b = "<dl class=\"facts\"><dt>map</dt><dd>" + H(it.map) +
+                    "</dd><dt>record</dt><dd class=\"mono\" data-copy>" + H(it.record_id) + "</dd><dt>queue</dt><dd>" +
+                    Link("/queues?queue=" + it.queue, it.queue) + "</dd><dt>status</dt><dd>" + H(it.status);
+    if (it.status != "open")
+      b += " by " + H(it.actor) + " at " + H(it.acted) + (it.note.empty() ? "" : ": " + H(it.note));
     b += "</dd>";
     if (!it.source_id.empty()) b += "<dt>source id</dt><dd class=\"mono\" data-copy>" + H(it.source_id) + "</dd>";
     if (!it.file.empty())
       b += "<dt>read from</dt><dd>" + H(it.file) + (it.line ? " line " + Num(it.line) : "") + "</dd>";
-    b += "<dt>first seen</dt><dd>" + H(it.first_seen) + " (" + Link("/runs/" + Num(it.first_run), "run " + Num(it.first_run)) +
-         ")</dd><dt>last seen</dt><dd>" + H(it.last_seen) + " (" +
-         Link("/runs/" + Num(it.last_run), "run " + Num(it.last_run)) + ")</dd><dt>reasons</dt><dd>" + Reasons(it.reasons) +
-         "</dd><dt>fields behind the reasons</dt><dd>";
+    b += "<dt>first seen</dt><dd>" + H(it.first_seen) + " (" +
+         Link("/runs/" + Num(it.first_run), "run " + Num(it.first_run)) + ")</dd><dt>last seen</dt><dd>" +
+         H(it.last_seen) + " (" + Link("/runs/" + Num(it.last_run), "run " + Num(it.last_run)) +
+         ")</dd><dt>reasons</dt><dd>" + Reasons(it.reasons) + "</dd><dt>fields behind the reasons</dt><dd>";
     if (it.fields.empty()) b += "<span class=\"muted\">(none named)</span>";
-    for (size_t i = 0; i < it.fields.size(); ++i) b += (i ? ", " : "") + std::string("<code>") + H(it.fields[i]) + "</code>";
+    for (size_t i = 0; i < it.fields.size(); ++i)
+      b += (i ? ", " : "") + std::string("<code>") + H(it.fields[i]) + "</code>";
     b += "</dd></dl>";
     const plan::Map* m = o.plan->FindMap(it.map);
-    if (m) b += "<p class=\"muted\">" + H(it.map) + " reads " + H(m->source.system + "." + m->source.object) + " and writes " +
-                H(m->target.system + "." + m->target.object) + ". A replay reads the record from " + H(m->source.system) +
-                " again and shows what it would write before anything is sent.</p><p>" +
-                Link("/queues/" + Num(it.id) + "/source", "Read its source values from " + m->source.system + " now") + "</p>";
+    if (m)
+      b += "<p class=\"muted\">" + H(it.map) + " reads " + H(m->source.system + "." + m->source.object) +
+           " and writes " + H(m->target.system + "." + m->target.object) + ". A replay reads the record from " +
+           H(m->source.system) + " again and shows what it would write before anything is sent.</p><p>" +
+           Link("/queues/" + Num(it.id) + "/source", "Read its source values from " + m->source.system + " now") +
+           "</p>";
     if (d.delivery) {
       const state::Delivery& dl = d.delivery->d;
-      b += "<h2>Delivery</h2><dl class=\"facts\"><dt>state</dt><dd>" + H(dl.state) + "</dd><dt>sends with a result</dt><dd data-copy>" +
-           Num(dl.attempts) + "</dd><dt>decided</dt><dd>" + H(d.delivery->decided) + " (run " + Num(dl.run) +
-           ")</dd><dt>updated</dt><dd>" + H(d.delivery->updated) + "</dd>";
+      b += "<h2>Delivery</h2><dl class=\"facts\"><dt>state</dt><dd>" + H(dl.state) +
+           "</dd><dt>sends with a result</dt><dd data-copy>" + Num(dl.attempts) + "</dd><dt>decided</dt><dd>" +
+           H(d.delivery->decided) + " (run " + Num(dl.run) + ")</dd><dt>updated</dt><dd>" + H(d.delivery->updated) +
+           "</dd>";
       if (dl.due_ms) b += "<dt>due</dt><dd>" + H(state::MsText(dl.due_ms)) + "</dd>";
-      if (!dl.external_id.empty()) b += "<dt>external id</dt><dd class=\"mono\" data-copy>" + H(dl.external_id) + "</dd>";
+      if (!dl.external_id.empty())
+        b += "<dt>external id</dt><dd class=\"mono\" data-copy>" + H(dl.external_id) + "</dd>";
       if (dl.last_status || !dl.last_code.empty() || !dl.last_message.empty()) {
         b += "<dt>the system said</dt><dd>";
         if (dl.last_status) b += "HTTP " + Num(dl.last_status) + " ";
         b += "<code>" + H(dl.last_code) + "</code> " + H(Redact(dl.last_message)) + "</dd>";
-        if (!dl.last_fields.empty() && dl.last_fields != "[]") b += "<dt>fields it named</dt><dd><code>" + H(dl.last_fields) + "</code></dd>";
+        if (!dl.last_fields.empty() && dl.last_fields != "[]")
+          b += "<dt>fields it named</dt><dd><code>" + H(dl.last_fields) + "</code></dd>";
         if (!dl.last_request.empty()) b += "<dt>request</dt><dd><code>" + H(Redact(dl.last_request)) + "</code></dd>";
       }
       b += "</dl>";
@@ -412,11 +437,12 @@ struct Console::Impl {
       if (!d.delivery->attempts.empty()) {
         std::vector<std::vector<Cell>> rows;
         for (const state::AttemptRow& x : d.delivery->attempts)
-          rows.push_back({Cell::Num(Num(x.attempt)), Cell::Num(x.at), Cell::Html(Link("/runs/" + Num(x.run), Num(x.run))),
-                          Cell::Text(x.http_status ? "HTTP " + Num(x.http_status) : "no answer"),
-                          Cell::Text(x.code + (x.message.empty() ? "" : (x.code.empty() ? "" : ": ") + Redact(x.message))),
-                          Cell::Text(x.retriable ? (x.wait_ms ? "retriable, next in " + Num(x.wait_ms) + " ms" : "retriable")
-                                                 : "not retriable")});
+          rows.push_back(
+              {Cell::Num(Num(x.attempt)), Cell::Num(x.at), Cell::Html(Link("/runs/" + Num(x.run), Num(x.run))),
+               Cell::Text(x.http_status ? "HTTP " + Num(x.http_status) : "no answer"),
+               Cell::Text(x.code + (x.message.empty() ? "" : (x.code.empty() ? "" : ": ") + Redact(x.message))),
+               Cell::Text(x.retriable ? (x.wait_ms ? "retriable, next in " + Num(x.wait_ms) + " ms" : "retriable")
+                                      : "not retriable")});
         b += Table("Failed sends", {"#", "at", "run", "status", "answer", "then"}, rows, {0});
       }
     }
@@ -424,18 +450,25 @@ struct Console::Impl {
     if (it.status == "open") {
       if (s.role == Role::kOperator) {
         std::string base = "/queues/" + Num(it.id);
-        b += "<div class=\"actions\"><form class=\"act\" method=\"post\" action=\"" + base + "/replay\">" + CsrfField(s) +
-             "<input type=\"hidden\" name=\"step\" value=\"preview\"><p>Read the record again and run it through the plan: "
-             "first a dry run, which sends nothing.</p><button type=\"submit\" id=\"replay\">Replay (dry run first)</button></form>";
+        b += "<div class=\"actions\"><form class=\"act\" method=\"post\" action=\"" + base + "/replay\">" +
+             CsrfField(s) +
+             "<input type=\"hidden\" name=\"step\" value=\"preview\"><p>Read the record again and run it through the "
+             "plan: "
+             "first a dry run, which sends nothing.</p><button type=\"submit\" id=\"replay\">Replay (dry run "
+             "first)</button></form>";
         for (const char* verb : {"resolve", "discard"}) {
           std::string v = verb;
           bool discard = v == "discard";
           b += "<form class=\"act\" method=\"post\" action=\"" + base + "/" + v + "\"" +
-               (discard ? " data-confirm=\"Discard this item? A retrying or dead-letter record is then never sent again.\"" : "") +
-               ">" + CsrfField(s) + "<label for=\"note-" + v + "\">Note (why)<textarea id=\"note-" + v +
+               (discard
+                    ? " data-confirm=\"Discard this item? A retrying or dead-letter record is then never sent again.\""
+                    : "") +
+               ">" + CsrfField(s) + "<label for=\"note-" + v + "\">" +
+               (discard ? "Why discard it" : "Why it is resolved") +
+               " (a note kept with who and when)<textarea id=\"note-" + v +
                "\" name=\"note\" rows=\"2\" required></textarea></label><button type=\"submit\" id=\"" + v + "\"" +
-               (discard ? " class=\"danger\"" : " class=\"secondary\"") + ">" + (discard ? "Discard" : "Mark resolved") +
-               "</button></form>";
+               (discard ? " class=\"danger\"" : " class=\"secondary\"") + ">" +
+               (discard ? "Discard" : "Mark resolved") + "</button></form>";
         }
         b += "</div>";
       } else {
@@ -455,7 +488,8 @@ struct Console::Impl {
     if (!it || m == nullptr) {
       status = error.empty() ? 404 : 500;
       return "<p class=\"panel error\" role=\"alert\">" +
-             H(error.empty() ? "There is no item " + Num(id) + " of a map of the plan." : Redact(error)) + "</p>" + back;
+             H(error.empty() ? "There is no item " + Num(id) + " of a map of the plan." : Redact(error)) + "</p>" +
+             back;
     }
     queue::SourceRecord rec;
     bool ok = false;
@@ -470,12 +504,14 @@ struct Console::Impl {
     }
     if (!rec.found) {
       status = 404;
-      return "<p class=\"panel\">" + H(rec.object) + " has no record with id " + H(rec.id) + " now (deleted?).</p>" + back;
+      return "<p class=\"panel\">" + H(rec.object) + " has no record with id " + H(rec.id) + " now (deleted?).</p>" +
+             back;
     }
     std::set<std::string> behind(it->fields.begin(), it->fields.end());
     std::vector<std::vector<Cell>> rows;
     for (const auto& [field, value] : rec.values)
-      rows.push_back({Cell::Html("<code>" + H(field) + "</code>" + (behind.count(field) ? " <strong>(behind a reason)</strong>" : "")),
+      rows.push_back({Cell::Html("<code>" + H(field) + "</code>" +
+                                 (behind.count(field) ? " <strong>(behind a reason)</strong>" : "")),
                       Cell::Html("<code data-copy>" + H(value) + "</code>")});
     return "<p class=\"muted\">" + H(rec.object) + " " + H(rec.id) + " as " + H(m->source.system) +
            " holds it now: the fields " + H(it->map) + " reads (related records' fields are not shown).</p>" +
@@ -496,15 +532,17 @@ struct Console::Impl {
       b += "<p class=\"panel\">A dry run: nothing was sent and the state was not changed (the run used a copy, now "
            "deleted). This is what a replay would do:</p>";
     else
-      b += "<p class=\"panel ok\" role=\"status\">Replayed in " + Link("/runs/" + Num(r.run), "run " + Num(r.run)) + ".</p>";
+      b += "<p class=\"panel ok\" role=\"status\">Replayed in " + Link("/runs/" + Num(r.run), "run " + Num(r.run)) +
+           ".</p>";
     for (const queue::Outcome& x : r.outcomes) {
-      b += "<p id=\"outcome\" data-outcome=\"" + H(x.kind) + "\"><strong>Item " + Num(x.item.id) + "</strong> (" + H(x.item.map) +
-           " <span class=\"mono\">" + H(x.item.record_id) + "</span>, " + H(x.item.queue) + "): " + H(queue::Describe(x, dry)) +
-           "</p>";
+      b += "<p id=\"outcome\" data-outcome=\"" + H(x.kind) + "\"><strong>Item " + Num(x.item.id) + "</strong> (" +
+           H(x.item.map) + " <span class=\"mono\">" + H(x.item.record_id) + "</span>, " + H(x.item.queue) +
+           "): " + H(queue::Describe(x, dry)) + "</p>";
       if (x.write >= 0) {
         std::vector<std::vector<Cell>> rows;
         for (const auto& [name, value] : r.recorded[static_cast<size_t>(x.write)].fields)
-          rows.push_back({Cell::Html("<code>" + H(name) + "</code>"), Cell::Html("<code data-copy>" + H(value) + "</code>")});
+          rows.push_back(
+              {Cell::Html("<code>" + H(name) + "</code>"), Cell::Html("<code data-copy>" + H(value) + "</code>")});
         b += Table("The values it would write (as the writer encodes them)", {"field", "value"}, rows);
       }
     }
@@ -517,8 +555,11 @@ struct Console::Impl {
       for (const queue::Outcome& x : r.outcomes) any = any || (x.kind != "not_in_plan" && x.kind != "no_key");
       if (any)
         b += "<form class=\"act\" method=\"post\" action=\"" + base + "/replay\">" + CsrfField(s) +
-             "<input type=\"hidden\" name=\"step\" value=\"confirm\"><label for=\"note-replay\">Note (kept with the replay)"
-             "<textarea id=\"note-replay\" name=\"note\" rows=\"2\">" + H(note) + "</textarea></label>"
+             "<input type=\"hidden\" name=\"step\" value=\"confirm\"><label for=\"note-replay\">Note (kept with the "
+             "replay)"
+             "<textarea id=\"note-replay\" name=\"note\" rows=\"2\">" +
+             H(note) +
+             "</textarea></label>"
              "<button type=\"submit\" id=\"confirm\">Replay now</button></form>";
     }
     return b + "<p>" + Link(base, "Back to item " + Num(id)) + "</p>";
@@ -542,13 +583,15 @@ struct Console::Impl {
             if (m.contains(q) && m[q].is_object()) queued += m[q].value("count", int64_t{0});
         }
       rows.push_back({Cell::Html(Link("/runs/" + Num(r.run), Num(r.run))), Cell::Num(r.started),
-                      Cell::Num(r.finished.empty() ? "(not finished)" : r.finished), Cell::Text(maps), Cell::Num(Num(read)),
-                      Cell::Num(Num(written)), Cell::Num(Num(queued))});
+                      Cell::Num(r.finished.empty() ? "(not finished)" : r.finished), Cell::Text(maps),
+                      Cell::Num(Num(read)), Cell::Num(Num(written)), Cell::Num(Num(queued))});
     }
-    std::string b = rows.empty() ? "<p>No run yet.</p>"
-                                 : Table("Runs, newest first", {"run", "started", "ended", "maps", "read", "written", "queued"},
-                                         rows, {0, 4, 5, 6});
-    if (static_cast<int64_t>(runs.size()) == kPage) b += "<p>" + Link("/runs?before=" + Num(runs.back().run), "Older runs") + "</p>";
+    std::string b = rows.empty()
+                        ? "<p>No run yet.</p>"
+                        : Table("Runs, newest first", {"run", "started", "ended", "maps", "read", "written", "queued"},
+                                rows, {0, 4, 5, 6});
+    if (static_cast<int64_t>(runs.size()) == kPage)
+      b += "<p>" + Link("/runs?before=" + Num(runs.back().run), "Older runs") + "</p>";
     return b;
   }
 
@@ -563,22 +606,27 @@ struct Console::Impl {
                     H(r.finished.empty() ? "(not finished: running, or it stopped)" : r.finished) +
                     "</dd><dt>plan</dt><dd class=\"mono\" data-copy>" + H(r.plan_hash) + "</dd></dl>";
     json j = json::parse(r.summary.empty() ? "{}" : r.summary, nullptr, false);
-    if (!j.is_object() || !j.contains("maps") || !j["maps"].is_object()) return b + "<p class=\"muted\">No summary.</p>";
-    const std::vector<const char*> kBuckets = {"skipped", "data_quality", "held", "waiting", "error", "retrying", "dead_letter", "deleted"};
+    if (!j.is_object() || !j.contains("maps") || !j["maps"].is_object())
+      return b + "<p class=\"muted\">No summary.</p>";
+    const std::vector<const char*> kBuckets = {"skipped", "data_quality", "held",        "waiting",
+                                               "error",   "retrying",     "dead_letter", "deleted"};
     std::vector<std::vector<Cell>> rows;
     std::string reasons;
     for (auto& [name, m] : j["maps"].items()) {
       std::vector<Cell> row{Cell::Text(name), Cell::Text(m.value("source", "") + " → " + m.value("target", "")),
-                            Cell::Num(Num(m.value("input_lines", int64_t{0}))), Cell::Num(Num(m.value("written", int64_t{0})))};
+                            Cell::Num(Num(m.value("input_lines", int64_t{0}))),
+                            Cell::Num(Num(m.value("written", int64_t{0})))};
       for (const char* q : kBuckets) {
         int64_t n = m.contains(q) && m[q].is_object() ? m[q].value("count", int64_t{0}) : 0;
         row.push_back(n > 0 && std::string(q) != "skipped"
-                          ? Cell{"<a href=\"/queues?map=" + H(UrlEncode(name)) + "&amp;queue=" + q + "\" data-copy>" + Num(n) + "</a>", true}
+                          ? Cell{"<a href=\"/queues?map=" + H(UrlEncode(name)) + "&amp;queue=" + q + "\" data-copy>" +
+                                     Num(n) + "</a>",
+                                 true}
                           : Cell::Num(Num(n)));
         if (m.contains(q) && m[q].is_object() && m[q].contains("by_reason") && m[q]["by_reason"].is_object())
           for (auto& [reason, c] : m[q]["by_reason"].items())
-            reasons += "<li>" + H(name) + " " + H(q) + ": " + H(reason) + " <span data-copy>" + (c.is_number() ? c.dump() : "") +
-                       "</span></li>";
+            reasons += "<li>" + H(name) + " " + H(q) + ": " + H(reason) + " <span data-copy>" +
+                       (c.is_number() ? c.dump() : "") + "</span></li>";
       }
       row.push_back(Cell::Num(Percent(m.value("failure_rate", 0.0))));
       rows.push_back(std::move(row));
@@ -590,7 +638,8 @@ struct Console::Impl {
     if (!reasons.empty()) b += "<h2>By reason</h2><ul>" + reasons + "</ul>";
     if (j.contains("budgets") && j["budgets"].is_object()) {
       b += "<h2>Budgets</h2><ul>";
-      for (auto& [sys, text] : j["budgets"].items()) b += "<li>" + H(sys) + ": " + H(text.is_string() ? text.get<std::string>() : text.dump()) + "</li>";
+      for (auto& [sys, text] : j["budgets"].items())
+        b += "<li>" + H(sys) + ": " + H(text.is_string() ? text.get<std::string>() : text.dump()) + "</li>";
       b += "</ul>";
     }
     return b;
@@ -606,7 +655,8 @@ struct Console::Impl {
       for (const auto& x : f.reconciliations)
         if (x.name == r.name) {
           ran = true;
-          b += ": the latest " + H(x.finished) + ", " + Num(x.matched) + " matched, " + Num(x.discrepancies) + " discrepancies";
+          b += ": the latest " + H(x.finished) + ", " + Num(x.matched) + " matched, " + Num(x.discrepancies) +
+               " discrepancies";
         }
       if (!ran) b += " <span class=\"muted\">(not run yet)</span>";
       b += "</li>";
@@ -626,11 +676,14 @@ struct Console::Impl {
     ro.weeks = weeks;
     report::DataQualityReport r;
     if (!report::FromState(st, {}, ro, r, error)) return {};
-    std::string b = "<form class=\"filters\" method=\"get\" action=\"/reports/data-quality\"><label for=\"dq-since\">Weeks "
-                    "back<input id=\"dq-since\" name=\"since\" value=\"" + H(since) + "\"></label><button type=\"submit\">Show"
-                    "</button></form><p>Records blocked in the data-quality queue week over week, against the target of a "
-                    "20% shrink a week (docs/operations.md, “Weekly data-quality report”). " +
-                    Num(r.met) + " of " + Num(r.judged) + " weeks judged met the target.</p>";
+    std::string b =
+        "<form class=\"filters\" method=\"get\" action=\"/reports/data-quality\"><label for=\"dq-since\">Weeks "
+        "back<input id=\"dq-since\" name=\"since\" value=\"" +
+        H(since) +
+        "\"></label><button type=\"submit\">Show"
+        "</button></form><p>Records blocked in the data-quality queue week over week, against the target of a "
+        "20% shrink a week (docs/operations.md, “Weekly data-quality report”). " +
+        Num(r.met) + " of " + Num(r.judged) + " weeks judged met the target.</p>";
     std::vector<std::vector<Cell>> rows;
     for (const report::Week& w : r.weeks) {
       const char* verdict = w.verdict == report::Verdict::kMet        ? "met"
@@ -641,7 +694,8 @@ struct Console::Impl {
       if (w.change_pct) std::snprintf(change, sizeof change, "%+.1f%%", *w.change_pct);
       rows.push_back({Cell::Num(report::TimeText(w.end)), Cell::Num(Num(w.runs)), Cell::Num(Num(w.open_start)),
                       Cell::Num(Num(w.open_end)), Cell::Num(change), Cell::Num(Num(w.entered)), Cell::Num(Num(w.left)),
-                      Cell::Num(Num(w.fixed)), Cell::Num(Num(w.replayed + w.resolved + w.discarded)), Cell::Text(verdict)});
+                      Cell::Num(Num(w.fixed)), Cell::Num(Num(w.replayed + w.resolved + w.discarded)),
+                      Cell::Text(verdict)});
     }
     b += Table("Week by week (each ends at the time shown)",
                {"week ending", "runs", "open at start", "open at end", "change", "entered", "left", "fixed at source",
@@ -670,10 +724,11 @@ struct Console::Impl {
     state::ReconciliationRow row;
     std::vector<state::DiscrepancyRow> ds;
     if (!state::LastReconciliation(st, name, row, ds, error)) return {};
-    if (row.id == 0) return "<p>" + H(name) + " has not run yet (serve runs it on its schedule; crmx-run reconcile runs it now).</p>";
-    std::string b = "<dl class=\"facts\"><dt>started</dt><dd>" + H(row.started) + "</dd><dt>ended</dt><dd>" + H(row.finished) +
-                    "</dd><dt>matched</dt><dd data-copy>" + Num(row.matched) + "</dd><dt>discrepancies</dt><dd data-copy>" +
-                    Num(row.discrepancies) + "</dd></dl>";
+    if (row.id == 0)
+      return "<p>" + H(name) + " has not run yet (serve runs it on its schedule; crmx-run reconcile runs it now).</p>";
+    std::string b = "<dl class=\"facts\"><dt>started</dt><dd>" + H(row.started) + "</dd><dt>ended</dt><dd>" +
+                    H(row.finished) + "</dd><dt>matched</dt><dd data-copy>" + Num(row.matched) +
+                    "</dd><dt>discrepancies</dt><dd data-copy>" + Num(row.discrepancies) + "</dd></dl>";
     std::vector<std::vector<Cell>> rows;
     for (const state::DiscrepancyRow& d : ds)
       rows.push_back({Cell::Text(d.kind), Cell::Html("<span class=\"mono\" data-copy>" + H(d.record_key) + "</span>"),
@@ -696,7 +751,8 @@ struct Console::Impl {
           std::string objects;
           if (graph.contains("objects") && graph["objects"].is_array())
             for (const json& x : graph["objects"])
-              if (x.value("system", "") == s.value("name", "")) objects += (objects.empty() ? "" : ", ") + x.value("object", "");
+              if (x.value("system", "") == s.value("name", ""))
+                objects += (objects.empty() ? "" : ", ") + x.value("object", "");
           rows.push_back({Cell::Text(s.value("name", "")), Cell::Text(s.value("kind", "")), Cell::Text(objects)});
         }
       b += "<h2>Systems</h2>" + Table("", {"system", "kind", "objects"}, rows);
@@ -708,10 +764,12 @@ struct Console::Impl {
             fields = "all fields";
             if (w.contains("except") && w["except"].is_array() && !w["except"].empty()) {
               fields += " but ";
-              for (size_t i = 0; i < w["except"].size(); ++i) fields += (i ? ", " : "") + w["except"][i].get<std::string>();
+              for (size_t i = 0; i < w["except"].size(); ++i)
+                fields += (i ? ", " : "") + w["except"][i].get<std::string>();
             }
           } else if (w.contains("fields") && w["fields"].is_array()) {
-            for (size_t i = 0; i < w["fields"].size(); ++i) fields += (i ? ", " : "") + w["fields"][i].get<std::string>();
+            for (size_t i = 0; i < w["fields"].size(); ++i)
+              fields += (i ? ", " : "") + w["fields"][i].get<std::string>();
           }
           rows.push_back({Cell::Text(w.value("object", "")), Cell::Text(w.value("owner", "")), Cell::Text(fields)});
         }
@@ -719,7 +777,9 @@ struct Console::Impl {
       rows.clear();
       if (graph.contains("maps") && graph["maps"].is_array())
         for (const json& m : graph["maps"]) {
-          auto end = [](const json& e) { return e.is_object() ? e.value("system", "") + "." + e.value("object", "") : std::string(); };
+          auto end = [](const json& e) {
+            return e.is_object() ? e.value("system", "") + "." + e.value("object", "") : std::string();
+          };
           auto list = [](const json& a) {
             std::string t;
             if (a.is_array())
@@ -728,7 +788,8 @@ struct Console::Impl {
           };
           json sync = m.value("sync", json::object());
           rows.push_back({Cell::Text(m.value("name", "")), Cell::Text(end(m.value("source", json()))),
-                          Cell::Text(end(m.value("target", json()))), Cell::Text(sync.is_object() ? sync.value("trigger", "") : ""),
+                          Cell::Text(end(m.value("target", json()))),
+                          Cell::Text(sync.is_object() ? sync.value("trigger", "") : ""),
                           Cell::Text(sync.is_object() ? list(sync.value("when", json())) : ""),
                           Cell::Text(list(m.value("refs", json()))), Cell::Text(list(m.value("tables", json())))});
         }
@@ -738,7 +799,8 @@ struct Console::Impl {
     }
     if (!graph_text.empty())
       return "<p class=\"muted\">From " + H(o.graph_path) + ".</p><pre>" + H(graph_text) + "</pre>";
-    b += "<p class=\"muted\">The maps as the plan has them. For the whole picture (objects, owners, refs, tables), start serve "
+    b += "<p class=\"muted\">The maps as the plan has them. For the whole picture (objects, owners, refs, tables), "
+         "start serve "
          "with <code>--graph FILE</code>, FILE from <code>crmxc graph SPEC --format json</code> (docs/console.md).</p>";
     std::vector<std::vector<Cell>> rows;
     for (const plan::Map& m : o.plan->maps) {
@@ -822,7 +884,8 @@ struct Console::Impl {
         return;
       }
       if (!Sessions::CsrfOk(*s, req.has_param("csrf") ? req.get_param_value("csrf") : std::string())) {
-        Html(res, 403, MessagePage(Integration(), "Refused", "This form did not come from the console: still logged in.", &*s));
+        Html(res, 403,
+             MessagePage(Integration(), "Refused", "This form did not come from the console: still logged in.", &*s));
         return;
       }
       sessions.LogOut(s->id);
@@ -832,26 +895,28 @@ struct Console::Impl {
       res.set_header("Location", "/login");
     });
     server.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
-      Page(req, res, "Overview", "overview", [this](state::StateStore& st, const Session&, std::string& error, int&) {
-        return Overview(st, error);
-      });
+      Page(req, res, "Overview", "overview",
+           [this](state::StateStore& st, const Session&, std::string& error, int&) { return Overview(st, error); });
     });
     server.Get("/queues", [this](const httplib::Request& req, httplib::Response& res) {
-      Page(req, res, "Queues", "queues", [this, &req](state::StateStore& st, const Session&, std::string& error, int& status) {
-        return QueuesPage(st, req, "", error, status);
-      });
+      Page(req, res, "Queues", "queues",
+           [this, &req](state::StateStore& st, const Session&, std::string& error, int& status) {
+             return QueuesPage(st, req, "", error, status);
+           });
     });
     server.Get(R"(/queues/([a-z_]+))", [this](const httplib::Request& req, httplib::Response& res) {
       std::string q = req.matches[1];
-      Page(req, res, "Queue " + q, "queues", [this, &req, q](state::StateStore& st, const Session&, std::string& error, int& status) {
-        return QueuesPage(st, req, q, error, status);
-      });
+      Page(req, res, "Queue " + q, "queues",
+           [this, &req, q](state::StateStore& st, const Session&, std::string& error, int& status) {
+             return QueuesPage(st, req, q, error, status);
+           });
     });
     server.Get(R"(/queues/(\d{1,18}))", [this](const httplib::Request& req, httplib::Response& res) {
       int64_t id = std::stoll(req.matches[1]);
-      Page(req, res, "Item " + Num(id), "queues", [this, id](state::StateStore& st, const Session& s, std::string& error, int& status) {
-        return ItemPage(st, id, s, error, status);
-      });
+      Page(req, res, "Item " + Num(id), "queues",
+           [this, id](state::StateStore& st, const Session& s, std::string& error, int& status) {
+             return ItemPage(st, id, s, error, status);
+           });
     });
     server.Post(R"(/queues/(\d{1,18})/replay)", [this](const httplib::Request& req, httplib::Response& res) {
       int64_t id = std::stoll(req.matches[1]);
@@ -889,31 +954,35 @@ struct Console::Impl {
     });
     for (const char* verb : {"resolve", "discard"}) {
       std::string status_word = std::string(verb) == "discard" ? "discarded" : "resolved";
-      server.Post(std::string(R"(/queues/(\d{1,18})/)") + verb, [this, status_word](const httplib::Request& req, httplib::Response& res) {
-        int64_t id = std::stoll(req.matches[1]);
-        std::string note = req.get_param_value("note");
-        if (note.find_first_not_of(" \t\r\n") == std::string::npos) {
-          std::optional<Session> s = Actor(req, res);
-          if (s) Html(res, 400, MessagePage(Integration(), "Not done", "A note is needed: say why.", &*s));
-          return;
-        }
-        Act(req, res, "Item " + Num(id), [id, note, status_word](state::StateStore& st, const Session& s, int& status) -> std::string {
-          state::ActResult r;
-          bool refused = false;
-          std::string error;
-          if (!state::Act(st, id, status_word, note, "console:" + s.name, false, r, refused, error)) {
-            status = refused ? 409 : 500;
-            return "<p class=\"panel error\" role=\"alert\">" + H(error) + "</p><p>" + Link("/queues/" + Num(id), "Back to the item") + "</p>";
-          }
-          status = 303;
-          return "/queues/" + Num(id);
-        });
-      });
+      server.Post(std::string(R"(/queues/(\d{1,18})/)") + verb,
+                  [this, status_word](const httplib::Request& req, httplib::Response& res) {
+                    int64_t id = std::stoll(req.matches[1]);
+                    std::string note = req.get_param_value("note");
+                    if (note.find_first_not_of(" \t\r\n") == std::string::npos) {
+                      std::optional<Session> s = Actor(req, res);
+                      if (s) Html(res, 400, MessagePage(Integration(), "Not done", "A note is needed: say why.", &*s));
+                      return;
+                    }
+                    Act(req, res, "Item " + Num(id),
+                        [id, note, status_word](state::StateStore& st, const Session& s, int& status) -> std::string {
+                          state::ActResult r;
+                          bool refused = false;
+                          std::string error;
+                          if (!state::Act(st, id, status_word, note, "console:" + s.name, false, r, refused, error)) {
+                            status = refused ? 409 : 500;
+                            return "<p class=\"panel error\" role=\"alert\">" + H(error) + "</p><p>" +
+                                   Link("/queues/" + Num(id), "Back to the item") + "</p>";
+                          }
+                          status = 303;
+                          return "/queues/" + Num(id);
+                        });
+                  });
     }
     server.Get("/runs", [this](const httplib::Request& req, httplib::Response& res) {
       std::string before_text = req.get_param_value("before");
       int64_t before = 0;
-      if (!before_text.empty() && before_text.size() < 19 && before_text.find_first_not_of("0123456789") == std::string::npos)
+      if (!before_text.empty() && before_text.size() < 19 &&
+          before_text.find_first_not_of("0123456789") == std::string::npos)
         before = std::stoll(before_text);
       Page(req, res, "Runs", "runs", [this, before](state::StateStore& st, const Session&, std::string& error, int&) {
         return RunsPage(st, before, error);
@@ -921,14 +990,14 @@ struct Console::Impl {
     });
     server.Get(R"(/runs/(\d{1,18}))", [this](const httplib::Request& req, httplib::Response& res) {
       int64_t id = std::stoll(req.matches[1]);
-      Page(req, res, "Run " + Num(id), "runs", [this, id](state::StateStore& st, const Session&, std::string& error, int& status) {
-        return RunPage(st, id, error, status);
-      });
+      Page(req, res, "Run " + Num(id), "runs",
+           [this, id](state::StateStore& st, const Session&, std::string& error, int& status) {
+             return RunPage(st, id, error, status);
+           });
     });
     server.Get("/reports", [this](const httplib::Request& req, httplib::Response& res) {
-      Page(req, res, "Reports", "reports", [this](state::StateStore& st, const Session&, std::string& error, int&) {
-        return ReportsPage(st, error);
-      });
+      Page(req, res, "Reports", "reports",
+           [this](state::StateStore& st, const Session&, std::string& error, int&) { return ReportsPage(st, error); });
     });
     server.Get("/reports/data-quality", [this](const httplib::Request& req, httplib::Response& res) {
       Page(req, res, "Weekly data-quality report", "reports",

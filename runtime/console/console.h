@@ -36,10 +36,10 @@
 namespace crmx::console {
 
 struct Options {
-  const plan::Plan* plan = nullptr;           // outlives the console
-  const engine::Systems* systems = nullptr;   // the loop's connectors (used on the loop's thread only)
-  std::string state_path;                     // opened read-only by the pages
-  profile::Target target;                     // its `console` section: logins, sessions; what Redact hides
+  const plan::Plan* plan = nullptr;          // outlives the console
+  const engine::Systems* systems = nullptr;  // the loop's connectors (used on the loop's thread only)
+  std::string state_path;                    // opened read-only by the pages
+  profile::Target target;                    // its `console` section: logins, sessions; what Redact hides
   // `crmxc graph SPEC --format json` output for /graph ("": the maps as the plan has them).
   std::string graph_path;
   // How long an action waits for the loop (busy with a run) before answering 503 without acting.

@@ -21,8 +21,8 @@ std::string Head(std::string_view integration, std::string_view title) {
 
 }  // namespace
 
-std::string Table(std::string_view caption, const std::vector<std::string>& head, const std::vector<std::vector<Cell>>& rows,
-                  const std::vector<size_t>& num_columns) {
+std::string Table(std::string_view caption, const std::vector<std::string>& head,
+                  const std::vector<std::vector<Cell>>& rows, const std::vector<size_t>& num_columns) {
   auto is_num = [&](size_t i) { return std::find(num_columns.begin(), num_columns.end(), i) != num_columns.end(); };
   std::string o = "<table>";
   if (!caption.empty()) o += "<caption class=\"muted\">" + H(caption) + "</caption>";
@@ -67,9 +67,11 @@ std::string Layout(std::string_view integration, std::string_view title, std::st
   for (const auto& [name, href] : kNav) {
     std::string label = name;
     label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
-    nav += std::string("<a href=\"") + href + "\"" + (active == name ? " aria-current=\"page\"" : "") + ">" + label + "</a> ";
+    nav += std::string("<a href=\"") + href + "\"" + (active == name ? " aria-current=\"page\"" : "") + ">" + label +
+           "</a> ";
   }
-  return Head(integration, title) + "<body><a class=\"skip\" href=\"#main\">Skip to the content</a><header><strong>crmx</strong> " +
+  return Head(integration, title) +
+         "<body><a class=\"skip\" href=\"#main\">Skip to the content</a><header><strong>crmx</strong> " +
          H(integration) + " <nav aria-label=\"Console\">" + nav + "</nav><span class=\"who\">" + H(s.name) + " (" +
          H(RoleName(s.role)) + ")</span><form method=\"post\" action=\"/logout\">" + CsrfField(s) +
          "<button type=\"submit\">Log out</button></form></header>\n<main id=\"main\"><h1>" + H(title) + "</h1>\n" +
@@ -77,8 +79,8 @@ std::string Layout(std::string_view integration, std::string_view title, std::st
 }
 
 std::string LoginPage(std::string_view integration, std::string_view message) {
-  std::string o = Head(integration, "Log in") + "<body><main id=\"main\" class=\"login\"><h1>crmx console: " + H(integration) +
-                  "</h1>\n";
+  std::string o = Head(integration, "Log in") +
+                  "<body><main id=\"main\" class=\"login\"><h1>crmx console: " + H(integration) + "</h1>\n";
   if (!message.empty()) o += "<p class=\"panel error\" role=\"alert\">" + H(message) + "</p>";
   o += "<form method=\"post\" action=\"/login\"><label for=\"token\">Login token</label>"
        "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required autofocus>"
@@ -90,9 +92,11 @@ std::string LoginPage(std::string_view integration, std::string_view message) {
 
 std::string MessagePage(std::string_view integration, std::string_view title, std::string_view message,
                         const Session* s) {
-  std::string body = "<p class=\"panel error\" role=\"alert\">" + H(message) + "</p><p>" + Link("/", "Back to the overview") + "</p>";
+  std::string body =
+      "<p class=\"panel error\" role=\"alert\">" + H(message) + "</p><p>" + Link("/", "Back to the overview") + "</p>";
   if (s) return Layout(integration, title, "", *s, body);
-  return Head(integration, title) + "<body><main id=\"main\"><h1>" + H(title) + "</h1>" + body + "</main></body></html>\n";
+  return Head(integration, title) + "<body><main id=\"main\"><h1>" + H(title) + "</h1>" + body +
+         "</main></body></html>\n";
 }
 
 }  // namespace crmx::console

@@ -27,8 +27,8 @@ struct Cell {
 
 // A table with a caption (for screen readers and people) and header cells (`num_columns`:
 // which columns hold figures).
-std::string Table(std::string_view caption, const std::vector<std::string>& head, const std::vector<std::vector<Cell>>& rows,
-                  const std::vector<size_t>& num_columns = {});
+std::string Table(std::string_view caption, const std::vector<std::string>& head,
+                  const std::vector<std::vector<Cell>>& rows, const std::vector<size_t>& num_columns = {});
 // <a href="HREF">TEXT</a>, both escaped.
 std::string Link(std::string_view href, std::string_view text);
 // A query string's value, percent-encoded.

@@ -98,8 +98,8 @@ std::string CookieValue(std::string_view header, std::string_view name) {
 }
 
 std::string SetCookie(std::string_view name, std::string_view id, int64_t max_age_s, bool secure) {
-  std::string c = std::string(name) + "=" + std::string(id) + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(std::max<int64_t>(0, max_age_s));
+  std::string c = std::string(name) + "=" + std::string(id) +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(std::max<int64_t>(0, max_age_s));
   if (secure) c += "; Secure";
   return c;
 }

@@ -28,7 +28,8 @@ bool ReadSourceRecord(const plan::Map& map, const engine::Systems& systems, cons
     error = out.object + " has no id field in its schema: its records cannot be read one by one";
     return false;
   }
-  if (out.id.empty() || (item.source_id.empty() && !item.file.empty() && item.record_id == item.file + ":" + std::to_string(item.line))) {
+  if (out.id.empty() ||
+      (item.source_id.empty() && !item.file.empty() && item.record_id == item.file + ":" + std::to_string(item.line))) {
     error = "the record has no id (a line that could not be read)";
     return false;
   }
@@ -60,8 +61,7 @@ bool ReadSourceRecord(const plan::Map& map, const engine::Systems& systems, cons
       const value::Value* row = batch.Row(r);
       if (row[id_at].IsNull() || Shown(row[id_at]) != out.id) continue;
       out.found = true;
-      for (size_t i = 0; i < req.fields.size(); ++i)
-        out.values.emplace_back(req.fields[i], Shown(row[i]));
+      for (size_t i = 0; i < req.fields.size(); ++i) out.values.emplace_back(req.fields[i], Shown(row[i]));
     }
   }
   if (!reader->error().empty()) {

@@ -54,6 +54,10 @@ class Authenticator {
 // (which must outlive it). Null with `error` for an unknown method or missing parameter.
 std::unique_ptr<Authenticator> Make(const profile::SystemProfile& system, http::Client& client, std::string& error);
 
+// `length` random letters and digits from OpenSSL's RAND_bytes, without bias (nonces, the
+// console's session ids: 43 of them carry 256 bits).
+std::string RandomAlnum(size_t length);
+
 // Building blocks, exposed for tests.
 std::string Base64(std::string_view bytes);
 std::string Base64Url(std::string_view bytes);  // no padding

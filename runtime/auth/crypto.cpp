@@ -146,8 +146,6 @@ std::string OAuth1Sign(const std::string& base_string, const std::string& consum
   return HmacBase64(http::UrlEncode(consumer_secret) + "&" + http::UrlEncode(token_secret), base_string, sha1);
 }
 
-namespace internal {
-
 std::string RandomAlnum(size_t length) {
   static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::string out;
@@ -161,6 +159,8 @@ std::string RandomAlnum(size_t length) {
   }
   return out;
 }
+
+namespace internal {
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())

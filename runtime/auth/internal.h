@@ -88,8 +88,6 @@ class CachedToken : public Authenticator {
   uint64_t logins_ = 0;
 };
 
-// `length` characters from [A-Za-z0-9], from OpenSSL's CSPRNG.
-std::string RandomAlnum(size_t length);
 // Seconds since the Unix epoch.
 int64_t NowSeconds();
 // The value of auth key `name`: a parameter or a resolved secret; "" when absent.

@@ -47,7 +47,7 @@ class JwtAssertion : public internal::CachedToken {
     std::string client_id = internal::AuthValue(system_.auth, "client_id");
     nlohmann::json claims = {{"sub", subject},    {"iss", client_id},
                              {"aud", audience_},  {"iat", now},
-                             {"exp", now + 300},  {"jti", internal::RandomAlnum(24)}};
+                             {"exp", now + 300},  {"jti", RandomAlnum(24)}};
     return SignJwt("RS256", header.dump(), claims.dump(), internal::AuthValue(system_.auth, "private_key"), jwt, error);
   }
 

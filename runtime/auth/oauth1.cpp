@@ -69,7 +69,7 @@ class TbaAuthenticator : public Authenticator {
         {"oauth_token", token_id_},
         {"oauth_signature_method", "HMAC-SHA256"},
         {"oauth_timestamp", std::to_string(internal::NowSeconds())},
-        {"oauth_nonce", internal::RandomAlnum(20)},
+        {"oauth_nonce", RandomAlnum(20)},
         {"oauth_version", "1.0"},
     };
     auto params = oauth;
@@ -90,7 +90,7 @@ class TbaAuthenticator : public Authenticator {
   }
 
   bool Passport(TokenPassport& out, std::string&) override {
-    out = MakePassport(realm_, consumer_key_, consumer_secret_, token_id_, token_secret_, internal::RandomAlnum(20),
+    out = MakePassport(realm_, consumer_key_, consumer_secret_, token_id_, token_secret_, RandomAlnum(20),
                        internal::NowSeconds());
     return true;
   }

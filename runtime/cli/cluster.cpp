@@ -15,14 +15,12 @@ int64_t NowMs() {
       .count();
 }
 
+// The concurrency slot each thread holds per system, between its request and the answer.
+thread_local std::map<std::string, int> t_held;
+
 }  // namespace
 
 void SetBudgetAdmission(SystemArgs& args, LeasesSlot slot, const plan::Plan& plan) {
-  // The concurrency slot each thread holds per system, between its request and the answer.
-  struct Held {
-    std::map<std::string, int> slots;
-  };
-  static thread_local Held held;
   args.admit = [slot, &plan](const std::string& system) -> std::string {
     state::Leases* leases = slot->load();
     const plan::System* s = leases ? plan.FindSystem(system) : nullptr;
@@ -35,16 +33,16 @@ void SetBudgetAdmission(SystemArgs& args, LeasesSlot slot, const plan::Plan& pla
         return error.empty() ? "no concurrency slot of " + system + " (budget concurrency " +
                                    std::to_string(b.amount) + ", shared by the workers) came free in 60 s"
                              : error;
-      held.slots[system] = got;
+      t_held[system] = got;
     }
     for (const plan::Budget& b : s->budgets) {
       if (b.metric != "api_calls" && b.metric != "requests") continue;
       int64_t period = b.period_ms.value_or(0);
       int64_t now = NowMs();
       if (std::string why = leases->Admit(system, period > 0 ? now - now % period : 0, b.amount); !why.empty()) {
-        if (auto h = held.slots.find(system); h != held.slots.end()) {
+        if (auto h = t_held.find(system); h != t_held.end()) {
           leases->ReleaseSlot(system, h->second);
-          held.slots.erase(h);
+          t_held.erase(h);
         }
         return why;
       }
@@ -53,10 +51,10 @@ void SetBudgetAdmission(SystemArgs& args, LeasesSlot slot, const plan::Plan& pla
   };
   args.admitted_done = [slot](const std::string& system) {
     state::Leases* leases = slot->load();
-    auto h = held.slots.find(system);
-    if (leases == nullptr || h == held.slots.end()) return;
+    auto h = t_held.find(system);
+    if (leases == nullptr || h == t_held.end()) return;
     leases->ReleaseSlot(system, h->second);
-    held.slots.erase(h);
+    t_held.erase(h);
   };
 }
 

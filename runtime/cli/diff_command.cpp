@@ -15,7 +15,7 @@
 #include <memory>
 
 #include "runtime/cli/systems.h"
-#include "runtime/cli/temp_dir.h"
+#include "runtime/queue/temp_dir.h"
 #include "runtime/diff/diff.h"
 #include "runtime/engine/engine.h"
 #include "runtime/plan/plan.h"
@@ -96,7 +96,7 @@ int Evaluate(const DiffArgs& args, const std::string& path, const std::string& d
 }
 
 int DiffCommand(const DiffArgs& args) {
-  TempDir dir;
+  queue::TempDir dir;
   std::string error;
   if (!dir.Make(args.spill_dir, "diff", "the diff's spill files", error)) {
     std::cerr << "error: " << error << "\n";

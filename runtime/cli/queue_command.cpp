@@ -25,7 +25,7 @@
 #include <unordered_set>
 
 #include "runtime/cli/systems.h"
-#include "runtime/cli/temp_dir.h"
+#include "runtime/queue/replay.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
 #include "runtime/plan/plan.h"
@@ -115,28 +115,6 @@ std::string Actor() {
 }
 
 
-// --since: "24h", "7d", "30m", "90s" (that long ago), a date (midnight UTC) or an RFC 3339
-// time, as the state file writes times ("2026-12-06T04:00:00Z"); "" when the text is none.
-std::string SinceText(const std::string& text) {
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i > 0 && i < 10 && i + 1 == text.size()) {
-    int64_t n = std::stoll(text.substr(0, i));
-    switch (text[i]) {
-      case 's': return report::TimeText(now - n);
-      case 'm': return report::TimeText(now - n * 60);
-      case 'h': return report::TimeText(now - n * 3600);
-      case 'd': return report::TimeText(now - n * 86400);
-      default: break;
-    }
-  }
-  value::Time t;
-  std::string full = text.size() == 10 ? text + "T00:00:00Z" : text;
-  if (value::ParseTimestamp(full, t)) return report::TimeText(t.seconds);
-  return {};
-}
-
 std::string Underscores(std::string s) {
   std::replace(s.begin(), s.end(), '-', '_');
   return s;
@@ -149,7 +127,7 @@ bool ToFilter(const Filter& f, state::ItemFilter& out) {
   out.reason = f.reason;
   out.status = f.status;
   if (!f.since.empty()) {
-    out.since = SinceText(f.since);
+    out.since = queue::SinceText(f.since);
     if (out.since.empty()) {
       std::cerr << "error: --since takes a time (2026-12-06, 2026-12-06T04:00:00Z) or how long ago (90s, 30m, 24h, 7d), got `"
                 << f.since << "`\n";
@@ -421,133 +399,6 @@ int ActOn(const ItemArgs& a, const std::string& status) {
 
 // -------------------------------------------------------------------------------- replay
 
-// Every queued record the replayed run reports.
-class CaptureSink : public engine::QueueSink {
- public:
-  struct Entry {
-    std::string map, queue;
-    engine::QueueItem item;
-  };
-  void Add(const std::string& map, const std::string& queue, const engine::QueueItem& item) override {
-    entries.push_back({map, queue, item});
-  }
-  void Flag(const std::string&, const std::string&, const std::string&) override {}
-  void Written(const std::string& map, const std::string& key) override { written.insert(map + '\x1f' + key); }
-  bool Finish(std::string&) override { return true; }
-  std::vector<Entry> entries;
-  std::set<std::string> written;  // map \x1f key of every record the replay wrote
-};
-
-// A write a dry run would have made.
-struct Recorded {
-  std::string system, object, key;
-  std::vector<std::pair<std::string, std::string>> fields;  // name, value as JSON text
-};
-
-std::string KeyText(const value::Value& v) {
-  if (v.kind() == value::Kind::kString) return std::string(v.AsText());
-  if (v.IsNull()) return {};
-  return value::Display(v);
-}
-
-// The writer of a dry run: answers every record ok, at once, and keeps what it would have
-// written; sends nothing.
-class RecordingWriter : public connectors::RowWriter {
- public:
-  RecordingWriter(connectors::WriteRequest req, std::string system, std::vector<Recorded>& out,
-                  std::function<std::string(const std::string& key)> id_of)
-      : req_(std::move(req)), system_(std::move(system)), out_(out), id_of_(std::move(id_of)) {}
-
- protected:
-  bool WriteOne(const value::Value* values, connectors::WriteResult& r, std::string&) override {
-    Recorded w{system_, req_.object, {}, {}};
-    std::string id;
-    for (size_t i = 0; i < req_.fields.size(); ++i) {
-      std::string text;
-      connectors::AppendField(text, values[i], req_.fields[i]);
-      if (req_.fields[i].name == req_.key_field) w.key = KeyText(values[i]);
-      if (!req_.id_field.empty() && req_.fields[i].name == req_.id_field && !values[i].IsNull()) id = KeyText(values[i]);
-      w.fields.emplace_back(req_.fields[i].name, std::move(text));
-    }
-    if (id.empty()) id = id_of_(w.key);
-    r.ok = true;
-    r.id = id.empty() ? "(new)" : id;
-    out_.push_back(std::move(w));
-    return true;
-  }
-  bool Finish(std::string&) override { return true; }
-
- private:
-  connectors::WriteRequest req_;
-  std::string system_;
-  std::vector<Recorded>& out_;
-  std::function<std::string(const std::string&)> id_of_;
-};
-
-// A system in a dry run: reads from the real one, writes into a RecordingWriter.
-class RecordingConnector : public connectors::Connector {
- public:
-  RecordingConnector(connectors::Connector& real, std::string system, std::vector<Recorded>& out,
-                     std::function<std::string(const std::string& object, const std::string& key)> id_of)
-      : real_(real), system_(std::move(system)), out_(out), id_of_(std::move(id_of)) {}
-  std::string Describe() const override { return real_.Describe() + " (dry run: writes recorded, not sent)"; }
-  std::unique_ptr<connectors::RecordReader> OpenReader(const connectors::ReadRequest& req, std::string& error) override {
-    return real_.OpenReader(req, error);
-  }
-  std::unique_ptr<connectors::RecordWriter> OpenWriter(const connectors::WriteRequest& req, std::string&) override {
-    std::string object = req.object;
-    auto id_of = id_of_;
-    return std::make_unique<RecordingWriter>(req, system_, out_,
-                                             [id_of, object](const std::string& key) { return id_of(object, key); });
-  }
-  bool Remote() const override { return real_.Remote(); }
-  std::string Limits() const override { return real_.Limits(); }
-
- private:
-  connectors::Connector& real_;
-  std::string system_;
-  std::vector<Recorded>& out_;
-  std::function<std::string(const std::string&, const std::string&)> id_of_;
-};
-
-// What became of a replayed item.
-struct Outcome {
-  state::Item item;
-  std::string kind;  // written, queued, skipped, not_read, not_in_plan, no_key
-  std::string queue;
-  std::vector<std::string> reasons;
-  int64_t new_item = 0;
-  std::string target, target_id;
-  const Recorded* write = nullptr;  // a dry run: what it would have written
-  // The record's delivery before the replay: a delivery left open by an earlier run is sent
-  // again without a new decision (its `run` stays), its attempts grow.
-  std::string delivery_state;
-  int64_t delivery_attempts = 0;
-};
-
-std::string Describe(const Outcome& o, bool dry) {
-  if (o.kind == "written") {
-    std::string s = (dry ? "would be written to " : "written to ") + o.target;
-    if (!o.target_id.empty() && o.target_id != "(new)") s += " (id " + o.target_id + ")";
-    return s;
-  }
-  if (o.kind == "queued") {
-    std::string s = (dry ? "would go back to " : "back in ") + o.queue;
-    if (!dry && o.new_item) s += " as item " + std::to_string(o.new_item);
-    std::string r;
-    for (const std::string& x : o.reasons) r += (r.empty() ? "" : "; ") + x;
-    return s + (r.empty() ? std::string() : ": " + r);
-  }
-  if (o.kind == "skipped") return dry ? "would be skipped: the sync's `when` no longer holds for it (it would leave the queue)"
-                                      : "skipped: the sync's `when` no longer holds for it; it left the queue";
-  if (o.kind == "not_read")
-    return "not evaluated: the source gave no record with key " + o.item.record_id +
-           (o.item.source_id.empty() || o.item.source_id == o.item.record_id ? std::string() : " or id " + o.item.source_id) +
-           ", or the run skipped it (deleted at the source); the item stays as it was";
-  if (o.kind == "not_in_plan") return "not replayed: the plan has no map " + o.item.map;
-  return "not replayed: the record has no key nor source id (a line that could not be read); fix the line, the next run reads it";
-}
-
 int Replay(const ReplayArgs& a) {
   // The selection: item ids then the plan, or the plan alone with --all-matching.
   std::vector<int64_t> ids;
@@ -600,22 +451,10 @@ int Replay(const ReplayArgs& a) {
       return 1;
     }
   } else {
-    for (int64_t id : ids) {
-      std::optional<state::Item> it = state::GetItem(*st, id, error);
-      if (!it) {
-        if (!error.empty()) {
-          std::cerr << "error: " << error << "\n";
-          return 1;
-        }
-        std::cerr << "error: there is no item " << id << " in " << st->path() << " (crmx-run queue list shows them)\n";
-        return 2;
-      }
-      if (it->status != "open" && !a.force) {
-        std::cerr << "error: item " << id << " (" << it->map << " " << it->record_id << ") is " << it->status << " by "
-                  << it->actor << " at " << it->acted << "; --force to replay it anyway\n";
-        return 2;
-      }
-      if (std::none_of(items.begin(), items.end(), [&](const state::Item& x) { return x.id == id; })) items.push_back(*it);
+    bool refused = false;
+    if (!queue::SelectItems(*st, ids, a.force, items, refused, error)) {
+      std::cerr << "error: " << error << "\n";
+      return refused ? 2 : 1;
     }
   }
   bool json_out = a.c.format == "json";
@@ -624,33 +463,8 @@ int Replay(const ReplayArgs& a) {
     else std::cout << "nothing to replay: no items " << StatusWords(a.f) << " match in " << st->path() << "\n";
     return 0;
   }
-  // What the engine evaluates again: per map, the records' keys and source ids.
-  std::vector<Outcome> outcomes;
-  engine::RunOptions options;
-  for (const state::Item& it : items) {
-    Outcome o;
-    o.item = it;
-    const plan::Map* m = p.FindMap(it.map);
-    if (m == nullptr) {
-      o.kind = "not_in_plan";
-    } else if (it.source_id.empty() && !it.file.empty() && it.record_id == it.file + ":" + std::to_string(it.line)) {
-      o.kind = "no_key";
-    } else {
-      auto& keys = options.only[it.map];
-      keys.insert(it.record_id);
-      if (!it.source_id.empty()) keys.insert(it.source_id);
-      o.target = m->target.system + "." + m->target.object;
-    }
-    outcomes.push_back(std::move(o));
-  }
-  // A dry run: the state's copy, and every system's writes recorded instead of sent.
-  TempDir tmp;
-  std::unique_ptr<state::StateStore> copy;
-  std::vector<Recorded> recorded;
-  std::map<std::string, std::unique_ptr<connectors::Connector>> recorders;
-  state::StateStore* run_state = st.get();
-  engine::Systems systems = open.systems;
-  if (a.dry_run && !options.only.empty()) {
+  if (a.dry_run) {
+    // A dry run creates nothing: a system's SQLite database must exist already.
     std::error_code ec;
     for (const auto& [name, w] : open.where) {
       std::string db = w.rfind("sqlite:", 0) == 0 ? w.substr(7) : w;
@@ -661,124 +475,27 @@ int Replay(const ReplayArgs& a) {
         return 1;
       }
     }
-    if (!tmp.Make("", "replay", "the dry run's copy of the state", error)) {
-      std::cerr << "error: " << error << "\n";
-      return 1;
-    }
-    std::string copy_path = (fs::path(tmp.path()) / "state.db").string();
-    if (!state::BackupTo(*st, copy_path, error)) {
-      std::cerr << "error: " << error << "\n";
-      return 1;
-    }
-    copy = state::StateStore::Open(copy_path, error);
-    if (!copy) {
-      std::cerr << "error: the copy of the state: " << error << "\n";
-      return 1;
-    }
-    run_state = copy.get();
-    // The id a recorded write answers: the one the record already has in the target, if known.
-    state::StateStore* cs = copy.get();
-    for (auto& [name, conn] : systems.by_name) {
-      std::string system = name;
-      auto id_of = [cs, &p, system](const std::string& object, const std::string& key) {
-        std::vector<std::string> maps;
-        for (const plan::Map& m : p.maps)
-          if (m.target.system == system && m.target.object == object) maps.push_back(m.name);
-        return state::TargetIdByKey(*cs, maps, key);
-      };
-      auto rec = std::make_unique<RecordingConnector>(*conn, name, recorded, id_of);
-      conn = rec.get();
-      recorders[name] = std::move(rec);
-    }
   }
-  engine::RunReport report;
-  CaptureSink capture;
-  if (!options.only.empty()) {
-    // A failed delivery replayed is sent now, not when its retry falls due.
-    int64_t now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    for (Outcome& o : outcomes) {
-      if (!o.kind.empty()) continue;
-      int64_t run = 0;
-      bool ok = state::DeliveryState(*run_state, o.item.map, o.item.record_id, o.delivery_state, run,
-                                     o.delivery_attempts, error) &&
-                (o.item.queue != "retrying" || state::DueNow(*run_state, o.item.map, o.item.record_id, now_ms, error));
-      if (!ok) {
-        std::cerr << "error: " << error << "\n";
-        return 1;
-      }
-    }
-    options.sinks.push_back(&capture);
-    // Sent even when the target already has these values: the person asked for it.
-    options.full = true;
-    options.retry_wait_ms = retry_wait;
-    if (!engine::Run(p, systems, run_state, options, report, error)) {
-      std::cerr << "error: replay failed: " << profile::Redact(open.target, error) << "\n";
-      return 1;
-    }
+  queue::Request request;
+  request.items = std::move(items);
+  request.dry_run = a.dry_run;
+  request.retry_wait_ms = retry_wait;
+  request.actor = Actor();
+  queue::Result result;
+  if (!queue::Replay(p, open.systems, *st, request, result, error)) {
+    std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
+    return 1;
   }
-  // What became of each record.
-  for (Outcome& o : outcomes) {
-    if (!o.kind.empty()) continue;
-    const state::Item& it = o.item;
-    const CaptureSink::Entry* hit = nullptr;
-    for (const CaptureSink::Entry& e : capture.entries) {
-      if (e.map != it.map) continue;
-      bool same = e.item.key.empty() ? e.item.file + ":" + std::to_string(e.item.line) == it.record_id || (!it.source_id.empty() && e.item.source_id == it.source_id)
-                                     : e.item.key == it.record_id || (!it.source_id.empty() && e.item.source_id == it.source_id);
-      if (same) hit = &e;
-    }
-    if (hit) {
-      o.kind = "queued";
-      o.queue = hit->queue;
-      o.reasons = hit->item.reasons;
-      std::string rid = hit->item.key.empty() ? hit->item.file + ":" + std::to_string(hit->item.line) : hit->item.key;
-      o.new_item = state::FindItem(*run_state, it.map, rid, hit->queue, error);
-      continue;
-    }
-    std::string dstate;
-    int64_t drun = 0, dattempts = 0;
-    if (!state::DeliveryState(*run_state, it.map, it.record_id, dstate, drun, dattempts, error)) {
-      std::cerr << "error: " << error << "\n";
-      return 1;
-    }
-    if (capture.written.count(it.map + '\x1f' + it.record_id) ||
-        (dstate == "done" && (drun == report.run || o.delivery_state != "done" || dattempts > o.delivery_attempts))) {
-      o.kind = "written";
-      o.target_id = state::TargetId(*run_state, it.map, it.record_id);
-      const plan::Map* m = p.FindMap(it.map);
-      for (const Recorded& w : recorded)
-        if (m && w.system == m->target.system && w.object == m->target.object && w.key == it.record_id) o.write = &w;
-      continue;
-    }
-    bool still = state::FindItem(*run_state, it.map, it.record_id, it.queue, error) != 0;
-    if (!error.empty()) {
-      std::cerr << "error: " << error << "\n";
-      return 1;
-    }
-    o.kind = still ? "not_read" : "skipped";
-  }
-  // The history: a replay action per item replayed (not in a dry run: it changes nothing).
-  std::string actor = Actor();
-  if (!a.dry_run) {
-    for (const Outcome& o : outcomes) {
-      if (o.kind == "not_in_plan" || o.kind == "no_key") continue;
-      if (!state::AddAction(*st, o.item, "replay", Describe(o, false) + " (run " + std::to_string(report.run) + ")", actor,
-                            error)) {
-        std::cerr << "error: " << error << "\n";
-        return 1;
-      }
-    }
-  }
+  const std::vector<queue::Outcome>& outcomes = result.outcomes;
   if (json_out) {
     std::string out = "{\"dry_run\":" + std::string(a.dry_run ? "true" : "false") +
-                      ",\"run\":" + (report.run ? std::to_string(report.run) : std::string("null")) +
-                      ",\"plan_hash\":" + json(report.plan_hash).dump() + ",\"state\":" + json(st->path()).dump() +
+                      ",\"run\":" + (result.run ? std::to_string(result.run) : std::string("null")) +
+                      ",\"plan_hash\":" + json(result.plan_hash).dump() + ",\"state\":" + json(st->path()).dump() +
                       ",\"records\":[";
     for (size_t i = 0; i < outcomes.size(); ++i) {
-      const Outcome& o = outcomes[i];
+      const queue::Outcome& o = outcomes[i];
       json j{{"item", o.item.id},         {"map", o.item.map},   {"record", o.item.record_id},
-             {"queue_before", o.item.queue}, {"outcome", o.kind}, {"message", Describe(o, a.dry_run)}};
+             {"queue_before", o.item.queue}, {"outcome", o.kind}, {"message", queue::Describe(o, a.dry_run)}};
       if (o.kind == "queued") {
         j["queue"] = o.queue;
         j["reasons"] = o.reasons;
@@ -789,12 +506,13 @@ int Replay(const ReplayArgs& a) {
         j["target_id"] = o.target_id.empty() ? json(nullptr) : json(o.target_id);
       }
       std::string text = j.dump();
-      if (o.write) {
+      if (o.write >= 0) {
         // The values as the writer encodes them (decimals keep their digits: no double).
+        const queue::Recorded& w = result.recorded[static_cast<size_t>(o.write)];
         text.pop_back();
         text += ",\"fields\":{";
-        for (size_t f = 0; f < o.write->fields.size(); ++f)
-          text += (f ? "," : "") + json(o.write->fields[f].first).dump() + ":" + o.write->fields[f].second;
+        for (size_t f = 0; f < w.fields.size(); ++f)
+          text += (f ? "," : "") + json(w.fields[f].first).dump() + ":" + w.fields[f].second;
         text += "}}";
       }
       out += (i ? "," : "") + text;
@@ -809,18 +527,17 @@ int Replay(const ReplayArgs& a) {
       << ": nothing was sent and " << st->path() << " was not changed (the run used a copy, now deleted)\n";
   else
     o << "replay of " << outcomes.size() << " item" << (outcomes.size() == 1 ? "" : "s") << " through " << sys.plan << ", run "
-      << report.run << ", state " << st->path() << "\n";
-  std::map<std::string, int64_t> counts;
-  for (const Outcome& x : outcomes) {
-    ++counts[x.kind == "queued" ? "back in a queue" : x.kind == "written" ? (a.dry_run ? "would be written" : "written") : x.kind == "skipped" ? "skipped" : "not replayed"];
+      << result.run << ", state " << st->path() << "\n";
+  for (const queue::Outcome& x : outcomes) {
     o << "  item " << x.item.id << "  " << x.item.map << " " << x.item.record_id << " (" << x.item.queue
-      << "): " << Describe(x, a.dry_run) << "\n";
-    if (x.write)
-      for (const auto& [name, text] : x.write->fields) o << "      " << name << " = " << text << "\n";
+      << "): " << queue::Describe(x, a.dry_run) << "\n";
+    if (x.write >= 0)
+      for (const auto& [name, text] : result.recorded[static_cast<size_t>(x.write)].fields)
+        o << "      " << name << " = " << text << "\n";
   }
   o << "\n";
   bool first = true;
-  for (const auto& [what, n] : counts) {
+  for (const auto& [what, n] : queue::Counts(result, a.dry_run)) {
     o << (first ? "" : ", ") << n << " " << what;
     first = false;
   }

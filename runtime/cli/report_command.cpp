@@ -8,7 +8,6 @@
 #include <memory>
 
 #include "runtime/report/data_quality.h"
-#include "runtime/state/report_book.h"
 #include "runtime/state/state.h"
 #include "runtime/value/value.h"
 
@@ -44,13 +43,6 @@ std::unique_ptr<state::StateStore> OpenToRead(const DataQualityArgs& a, std::str
   return state::StateStore::Open(a.state, ignored, migrate);
 }
 
-bool Seconds(const std::string& text, int64_t& out) {
-  value::Time t;
-  if (text.empty() || !value::ParseTimestamp(text, t)) return false;
-  out = t.seconds;
-  return true;
-}
-
 int DataQualityCommand(const DataQualityArgs& a) {
   int weeks = report::ParseWeeks(a.since);
   if (weeks == 0) {
@@ -59,7 +51,7 @@ int DataQualityCommand(const DataQualityArgs& a) {
   }
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  if (!a.now.empty() && !Seconds(a.now, now)) {
+  if (!a.now.empty() && !report::ParseTime(a.now, now)) {
     std::cerr << "error: --now takes an RFC 3339 time (2026-12-06T12:00:00Z), got `" << a.now << "`\n";
     return 2;
   }
@@ -79,45 +71,11 @@ int DataQualityCommand(const DataQualityArgs& a) {
   o.now = now;
   o.weeks = weeks;
   o.top = static_cast<size_t>(a.top);
-  int64_t from = now - static_cast<int64_t>(weeks) * 7 * 24 * 3600;
-  state::QueueHistory h;
-  if (!state::LoadQueueHistory(*st, "data_quality", a.maps, report::TimeText(from), report::TimeText(now), h, error)) {
+  report::DataQualityReport r;
+  if (!report::FromState(*st, a.maps, o, r, error)) {
     std::cerr << "error: " << error << "\n";
     return 2;
   }
-  auto bad_time = [&](const std::string& what, const std::string& text) {
-    std::cerr << "error: state " << a.state << ": " << what << " `" << text << "` is not an RFC 3339 time\n";
-    return 2;
-  };
-  std::vector<report::Stay> stays;
-  for (const state::StayRow& s : h.stays) {
-    report::Stay x;
-    x.map = s.map;
-    x.record_id = s.record_id;
-    x.reasons = s.reasons;
-    x.fields = s.fields;
-    if (!Seconds(s.entered, x.entered)) return bad_time("the start of run " + std::to_string(s.entered_run), s.entered);
-    x.how = s.how.empty()            ? report::Left::kNot
-            : s.how == "fixed"       ? report::Left::kFixed
-            : s.how == "moved"       ? report::Left::kMoved
-            : s.how == "replayed"    ? report::Left::kReplayed
-            : s.how == "resolved"    ? report::Left::kResolved
-                                     : report::Left::kDiscarded;
-    if (x.how != report::Left::kNot && !Seconds(s.left, x.left))
-      return bad_time("when item " + std::to_string(s.item) + " left the queue", s.left);
-    x.moved_to = s.moved_to;
-    stays.push_back(std::move(x));
-  }
-  std::vector<int64_t> starts;
-  for (const std::string& t : h.run_starts) {
-    int64_t sec = 0;
-    if (!Seconds(t, sec)) return bad_time("a run's start", t);
-    starts.push_back(sec);
-  }
-  int64_t first = 0;
-  if (!h.first_run_started.empty() && !Seconds(h.first_run_started, first))
-    return bad_time("the first run's start", h.first_run_started);
-  report::DataQualityReport r = report::Compute(stays, starts, first, h.runs, o);
   report::Heading heading{a.state, a.since, a.maps};
   std::cout << (a.format == "json" ? report::Json(r, heading) : report::Text(r, heading));
   return 0;

@@ -2,7 +2,7 @@
 //
 //   crmx-run serve PLAN [--profiles FILE] [--target T] [--system NAME=WHERE ...] [--state FILE]
 //                       [--listen HOST:PORT] [--poll DURATION] [--zone ZONE] [--log-format text|json]
-//                       [--wait] [--worker NAME] [--lease DURATION]
+//                       [--graph FILE] [--wait] [--worker NAME] [--lease DURATION]
 #include "runtime/cli/serve_command.h"
 
 #include <atomic>
@@ -14,6 +14,7 @@
 
 #include "runtime/cli/cluster.h"
 #include "runtime/cli/systems.h"
+#include "runtime/console/console.h"
 #include "runtime/serve/serve.h"
 #include "runtime/serve/reconciles.h"
 #include "runtime/serve/verifiers.h"
@@ -30,6 +31,7 @@ struct ServeArgs {
   std::string poll;
   std::string zone = "UTC";
   std::string log_format = "text";
+  std::string graph;
   bool wait = false;
   std::string worker;         // a cluster worker's name (default HOST:PID)
   std::string lease = "30s";  // a cluster's lease time to live
@@ -144,7 +146,24 @@ int ServeCommand(const ServeArgs& a) {
     events.push_back(e.dump());
     return events;
   };
+  // The operations console on the same server (docs/console.md): on when the profile gives logins.
+  console::Options console_options;
+  console_options.plan = &p;
+  console_options.systems = &open.systems;
+  console_options.state_path = st->path();
+  if (StateAt at = FindState(open, a.state); state::db::IsPostgresUrl(at.location)) {
+    console_options.state_path = at.location;  // the URL as given (st->path() has the password out)
+    console_options.state_password = at.password;
+  }
+  console_options.target = open.target;
+  console_options.graph_path = a.graph;
   std::string error;
+  std::unique_ptr<console::Console> ops = console::Console::Make(std::move(console_options), error);
+  if (!ops) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  options.mount = [&ops](httplib::Server& server, const serve::PostTask& post) { ops->Mount(server, post); };
   int rc = serve::Serve(p, open.systems, *st, options, error);
   if (rc) std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
   return rc;
@@ -155,8 +174,8 @@ int ServeCommand(const ServeArgs& a) {
 void AddServeCommand(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "serve", "Runs every sync of a plan on its trigger until SIGTERM; /healthz, /metrics and webhooks over HTTP "
-               "(docs/serve.md)");
+      "serve", "Runs every sync of a plan on its trigger until SIGTERM; /healthz, /metrics, webhooks and the "
+               "operations console over HTTP (docs/serve.md, docs/console.md)");
   cmd->add_option("plan", a->systems.plan, "The plan file (crmxc build SPEC -o PLAN)")->required();
   cmd->add_option("--system", a->systems.systems, "NAME=WHERE: a local directory or SQLite database for system NAME")
       ->allow_extra_args(false);
@@ -168,12 +187,15 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--worker", a->worker, "On PostgreSQL: this worker's name in the leases (default HOST:PID)");
   cmd->add_option("--lease", a->lease,
                   "On PostgreSQL: how long a worker's claim on a sync lasts without a heartbeat (default 30s)");
-  cmd->add_option("--listen", a->listen, "HOST:PORT of /healthz, /metrics and /webhooks (default 127.0.0.1:9464)");
+  cmd->add_option("--listen", a->listen,
+                  "HOST:PORT of /healthz, /metrics, /webhooks and the console (default 127.0.0.1:9464)");
   cmd->add_option("--poll", a->poll,
                   "How often `on change` syncs poll their source (default: the profile's `poll`, else 60s)");
   cmd->add_option("--zone", a->zone, "The zone of a `daily at` without one (default UTC)");
   cmd->add_option("--log-format", a->log_format, "text (default) or json: one JSON object a line on stderr")
       ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--graph", a->graph,
+                  "The console's picture of the integration: `crmxc graph SPEC --format json` output (docs/console.md)");
   cmd->add_flag("--wait", a->wait, "When a run holds the state file, wait for it (default: exit 1)");
   cmd->callback([a, &exit_code] { exit_code = ServeCommand(*a); });
 }

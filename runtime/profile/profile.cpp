@@ -254,6 +254,79 @@ class Reader : public YamlErrors {
     return true;
   }
 
+  // A secret's reference (`env:NAME`, `file:PATH`), resolved when `resolve`; a literal is refused
+  // (`why` ends the message: ": a webhook URL is a secret"). False when nothing was kept.
+  bool ReadSecret(const YAML::Node& node, const std::string& path, bool resolve, Secret& out,
+                  const std::string& why = ", not a literal secret") {
+    std::string text;
+    if (!Scalar(node, path, text)) return false;
+    if (!IsReference(text)) {
+      Error(node, "`" + path + "` must be a reference (env:NAME or file:PATH)" + why);
+      return false;
+    }
+    std::string resolved;
+    if (resolve && !Resolve(node, path, text, resolved)) return false;
+    out = Secret(text, resolved);
+    return true;
+  }
+
+  // `console:` (docs/console.md): logins (name: {role, token}), session, secure_cookie.
+  void ReadConsole(const YAML::Node& node, const std::string& path, bool resolve, Console& out) {
+    out = Console{};
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map (logins, session, secure_cookie)");
+      return;
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      if (key == "session") {
+        Duration(entry.second, key_path, out.session_ms);
+        if (out.session_ms <= 0) Error(entry.second, "`" + key_path + "` must be a duration above 0 (8h, 30m)");
+      } else if (key == "secure_cookie") {
+        if (Scalar(entry.second, key_path, out.secure_cookie) &&
+            !Contains({"auto", "on", "off"}, out.secure_cookie))
+          Error(entry.second, "`" + key_path + "` must be auto, on or off, not `" + out.secure_cookie + "`");
+      } else if (key == "logins") {
+        if (!entry.second.IsMap()) {
+          Error(entry.second, "`" + key_path + "` must be a map of names to {role, token}");
+          continue;
+        }
+        for (const auto& login : entry.second) {
+          ConsoleLogin l;
+          l.name = login.first.as<std::string>();
+          ReadLogin(login.second, key_path + "." + l.name, resolve, l);
+          out.logins.push_back(std::move(l));
+        }
+      } else {
+        Error(entry.first, "`" + key_path + "` is not a console key (expected: logins, session, secure_cookie)");
+      }
+    }
+  }
+
+  void ReadLogin(const YAML::Node& node, const std::string& path, bool resolve, ConsoleLogin& out) {
+    if (!node.IsMap()) {
+      Error(node, "`" + path + "` must be a map with `role` and `token`");
+      return;
+    }
+    for (const auto& entry : node) {
+      std::string key = entry.first.as<std::string>();
+      std::string key_path = path + "." + key;
+      if (key == "role") {
+        if (Scalar(entry.second, key_path, out.role) && !Contains({"operator", "read_only"}, out.role))
+          Error(entry.second, "`" + key_path + "` must be operator or read_only, not `" + out.role + "`");
+      } else if (key == "token") {
+        // A token anyone can guess opens the console to them: at least 16 characters.
+        if (ReadSecret(entry.second, key_path, resolve, out.token) && resolve && out.token.Reveal().size() < 16)
+          Error(entry.second, "`" + key_path + "`: " + out.token.Describe() + " holds fewer than 16 characters");
+      } else {
+        Error(entry.first, "`" + key_path + "` is not a login key (expected: role, token)");
+      }
+    }
+    if (out.role.empty()) Error(node, "`" + path + "` needs `role` (operator or read_only)");
+    if (out.token.Describe().empty()) Error(node, "`" + path + "` needs `token` (env:NAME or file:PATH)");
+  }
+
   // One value or a list of them.
   void Strings(const YAML::Node& node, const std::string& path, std::vector<std::string>& out) {
     out.clear();
@@ -316,7 +389,6 @@ class Reader : public YamlErrors {
       std::string key = entry.first.as<std::string>();
       std::string key_path = path + "." + key;
       const YAML::Node& value = entry.second;
-      std::string text;
       if (key == "url") {
         if (Scalar(value, key_path, out.url) && !out.url.starts_with("smtp://") && !out.url.starts_with("smtps://"))
           Error(value, "`" + key_path + "` must be smtp://HOST:PORT or smtps://HOST:PORT, not `" + out.url + "`");
@@ -329,7 +401,7 @@ class Reader : public YamlErrors {
       } else if (key == "timeout_ms") {
         Int(value, key_path, out.timeout_ms);
       } else if (key == "password") {
-        SecretRef(value, key_path, resolve, out.password);
+        ReadSecret(value, key_path, resolve, out.password);
       } else {
         Error(entry.first,
               "`" + key_path + "` is not an smtp key (expected: url, from, starttls, username, password, timeout_ms)");
@@ -342,19 +414,6 @@ class Reader : public YamlErrors {
       Error(node, "`" + path + "`: a password would be sent in clear: set `starttls: on`, or use smtps://");
   }
 
-  // A password given as a reference (env:NAME or file:PATH), read when `resolve`.
-  void SecretRef(const YAML::Node& value, const std::string& key_path, bool resolve, Secret& out) {
-    std::string text;
-    if (!Scalar(value, key_path, text)) return;
-    if (!IsReference(text)) {
-      Error(value, "`" + key_path + "` must be a reference (env:NAME or file:PATH), not a literal secret");
-      return;
-    }
-    std::string resolved;
-    if (resolve && !Resolve(value, key_path, text, resolved)) return;
-    out = Secret(text, resolved);
-  }
-
   void ReadChannel(const YAML::Node& node, const std::string& path, bool resolve, Channel& out) {
     if (!node.IsMap()) {
       Error(node, "`" + path + "` must be a map (webhook, email, log)");
@@ -363,17 +422,10 @@ class Reader : public YamlErrors {
     for (const auto& entry : node) {
       std::string key = entry.first.as<std::string>();
       std::string key_path = path + "." + key;
-      std::string text;
       if (key == "webhook") {
-        if (!Scalar(entry.second, key_path, text)) continue;
         // A Slack incoming webhook's URL is its credential: whoever has it can post.
-        if (!IsReference(text)) {
-          Error(entry.second, "`" + key_path + "` must be a reference (env:NAME or file:PATH): a webhook URL is a secret");
-          continue;
-        }
-        std::string resolved;
-        if (resolve && !Resolve(entry.second, key_path, text, resolved)) continue;
-        out.webhook = Secret(text, resolved);
+        Secret url;
+        if (ReadSecret(entry.second, key_path, resolve, url, ": a webhook URL is a secret")) out.webhook = url;
       } else if (key == "email") {
         Strings(entry.second, key_path, out.email);
         for (const std::string& a : out.email)
@@ -411,7 +463,7 @@ class Reader : public YamlErrors {
             out.url.find(':', scheme + 3) < at)
           Error(entry.second, "`" + key_path + "` has a password in it: give it as `password: env:NAME` instead");
       } else if (key == "password") {
-        SecretRef(entry.second, key_path, resolve, out.password);
+        ReadSecret(entry.second, key_path, resolve, out.password);
       } else {
         Error(entry.first, "`" + key_path + "` is not a state key (expected: url, password)");
       }
@@ -610,8 +662,8 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
     return false;
   }
   std::string default_target;
-  YAML::Node targets, notify, alerts;
-  bool has_notify = false, has_alerts = false;
+  YAML::Node targets, notify, alerts, console;
+  bool has_notify = false, has_alerts = false, has_console = false;
   for (const auto& entry : root) {
     std::string key = entry.first.as<std::string>();
     if (key == "default_target") {
@@ -624,8 +676,12 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
     } else if (key == "alerts") {
       alerts = entry.second;
       has_alerts = true;
+    } else if (key == "console") {
+      console = entry.second;
+      has_console = true;
     } else {
-      reader.Error(entry.first, "`" + key + "` is not a profile key (expected: default_target, targets, notify, alerts)");
+      reader.Error(entry.first,
+                   "`" + key + "` is not a profile key (expected: default_target, targets, notify, alerts, console)");
     }
   }
   if (!targets.IsDefined() || !targets.IsMap() || targets.size() == 0) {
@@ -658,6 +714,10 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
   bool chosen_own_notify = chosen_node.IsMap() && chosen_node["notify"].IsDefined();
   if (has_notify) reader.ReadNotify(notify, "notify", Contains(names, chosen) && !chosen_own_notify, top_notify);
   if (has_alerts) reader.ReadAlerts(alerts, "alerts", top_alerts);
+  Console top_console;
+  bool chosen_own_console = chosen_node.IsMap() && chosen_node["console"].IsDefined();
+  if (has_console)
+    reader.ReadConsole(console, "console", Contains(names, chosen) && !chosen_own_console, top_console);
 
   // Every target is checked for shape (a typo in `prod` shows while testing `dev`); only the
   // chosen target's secrets are read.
@@ -674,6 +734,7 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
     parsed.file = file;
     parsed.notify = top_notify;
     parsed.alerts = top_alerts;
+    parsed.console = top_console;
     for (const auto& system_entry : entry.second) {
       std::string system_name = system_entry.first.as<std::string>();
       if (system_name == "notify") {
@@ -687,6 +748,10 @@ bool ParseRoot(const std::string& yaml, const std::string& file, const std::stri
       if (system_name == "state") {
         parsed.state.emplace();
         reader.ReadState(system_entry.second, path + ".state", selected, *parsed.state);
+        continue;
+      }
+      if (system_name == "console") {
+        reader.ReadConsole(system_entry.second, path + ".console", selected, parsed.console);
         continue;
       }
       SystemProfile system;
@@ -737,6 +802,8 @@ std::string Redact(const Target& target, std::string text) {
   for (const auto& [name, channel] : target.notify.channels)
     if (channel.webhook && !channel.webhook->Reveal().empty()) secrets.push_back(&*channel.webhook);
   if (target.state && !target.state->password.Reveal().empty()) secrets.push_back(&target.state->password);
+  for (const ConsoleLogin& l : target.console.logins)
+    if (!l.token.Reveal().empty()) secrets.push_back(&l.token);
   for (const auto& [name, system] : target.systems) {
     if (system.webhook && !system.webhook->secret.Reveal().empty()) secrets.push_back(&system.webhook->secret);
     for (const auto& [key, secret] : system.auth.secrets) {

@@ -116,6 +116,22 @@ struct StateLocation {
   Secret password;
 };
 
+// `console:` (docs/console.md): who may log in to the operations console `crmx-run serve`
+// serves, and how its sessions work.
+struct ConsoleLogin {
+  std::string name;  // who acts, as the `actions` table records it ("ann")
+  std::string role;  // "operator" (reads and acts) or "read_only" (reads)
+  Secret token;      // what the person types on the login page: a reference, never a value
+};
+
+struct Console {
+  std::vector<ConsoleLogin> logins;  // none: the console is off (its pages answer 404)
+  int64_t session_ms = 8 * 3600 * 1000;  // a session ends this long after its login
+  // The session cookie's `Secure` attribute: "auto" (when the request came through a proxy that
+  // says `X-Forwarded-Proto: https`), "on" (always: serve is only reached over TLS), "off".
+  std::string secure_cookie = "auto";
+};
+
 struct Target {
   std::string name;
   std::string file;  // the profile file it came from
@@ -126,6 +142,8 @@ struct Target {
   Alerts alerts;
   // Where the state is, when the target says (else --state, else a SQLite file beside the data).
   std::optional<StateLocation> state;
+  // The target's own `console:` section, else the file's top-level one, else none (off).
+  Console console;
 };
 
 // Loads target `target` ("" = the file's `default_target`) of the profile file at `path`,

@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/state/state.h"
+
 namespace crmx::report {
 
 // How a stay left the queue.
@@ -113,6 +115,16 @@ struct Heading {
 std::string Text(const DataQualityReport& r, const Heading& h);
 // The same as one JSON object (docs/cli.md).
 std::string Json(const DataQualityReport& r, const Heading& h);
+
+// The report of the data-quality queue's history in `store` (state::LoadQueueHistory) over the
+// `options.weeks` weeks ending at `options.now`, for `maps` (empty: all). False with `error`
+// when SQLite failed or a time in the file is not RFC 3339 (`crmx-run report data-quality`, the
+// console's report page).
+bool FromState(state::StateStore& store, const std::vector<std::string>& maps, const Options& options,
+               DataQualityReport& out, std::string& error);
+
+// An RFC 3339 time as Unix seconds; false when the text is not one.
+bool ParseTime(const std::string& text, int64_t& seconds);
 
 // "2026-12-06T12:00:00Z" for Unix seconds.
 std::string TimeText(int64_t seconds);

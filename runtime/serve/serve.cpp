@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <ctime>
 #include <iostream>
 #include <mutex>
@@ -92,6 +93,17 @@ struct Shared {
   std::atomic<int64_t> running_since{0};  // steady clock; 0: no run in progress
   std::string running;                    // the sync in progress (under mu)
   std::atomic<bool> state_failed{false};
+  std::deque<LoopTask> tasks;  // posted by the HTTP threads (Options::mount), run by the loop (under mu)
+  bool closed = false;         // the loop ended: a task posted now is told at once that it did not run (under mu)
+  LoopTask NextTask() {
+    std::lock_guard<std::mutex> lock(mu);
+    LoopTask t;
+    if (!tasks.empty()) {
+      t = std::move(tasks.front());
+      tasks.pop_front();
+    }
+    return t;
+  }
 };
 
 }  // namespace
@@ -176,6 +188,18 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
       shared.wake.notify_one();
     }
   });
+  if (options.mount) {
+    options.mount(server, [&shared](LoopTask task) {
+      std::unique_lock<std::mutex> lock(shared.mu);
+      if (shared.closed) {
+        lock.unlock();
+        task(nullptr);
+        return;
+      }
+      shared.tasks.push_back(std::move(task));
+      shared.wake.notify_one();
+    });
+  }
   int port = options.port;
   if (port == 0) {
     port = server.bind_to_any_port(options.host);
@@ -377,6 +401,25 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
       refresh_gauges();
     }
     if (rc) break;
+    // What the HTTP threads posted (the console's actions), each on this thread, which owns the state.
+    while (LoopTask task = shared.NextTask()) {
+      // A replay runs the engine: /healthz shows it as work in progress, like a sync's run.
+      {
+        std::lock_guard<std::mutex> lock(shared.mu);
+        shared.running = "(a console action)";
+      }
+      shared.running_since.store(SteadyMs());
+      task(&state);
+      shared.running_since.store(0);
+      shared.last_turn_ms.store(SteadyMs());
+      refresh_gauges();
+    }
+    if (!state.ok()) {
+      shared.state_failed.store(true);
+      error = state.error();
+      rc = 1;
+      break;
+    }
     if (options.watch) {
       for (const std::string& said : options.watch(state, WallMs())) {
         json e = json::parse(said, nullptr, false);
@@ -408,9 +451,15 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
     int64_t wait = std::max<int64_t>(1, next - WallMs());
     std::unique_lock<std::mutex> lock(shared.mu);
     shared.wake.wait_for(lock, std::chrono::milliseconds(wait),
-                         [&] { return !shared.changed_systems.empty() || options.stop->load(); });
+                         [&] { return !shared.changed_systems.empty() || !shared.tasks.empty() || options.stop->load(); });
   }
   metrics.Up(false);
+  // Tasks still queued never run: their HTTP threads are told so before the server stops.
+  {
+    std::lock_guard<std::mutex> lock(shared.mu);
+    shared.closed = true;
+  }
+  while (LoopTask task = shared.NextTask()) task(nullptr);
   log.Event("stopping", {{"reason", rc ? "state failed" : "signal"}});
   server.stop();
   http.join();

@@ -31,6 +31,10 @@
 #include "runtime/schedule/schedule.h"
 #include "runtime/state/state.h"
 
+namespace httplib {
+class Server;
+}
+
 namespace crmx::serve {
 
 struct WebhookRequest {
@@ -49,6 +53,13 @@ struct WebhookVerdict {
 };
 
 using WebhookVerifier = std::function<WebhookVerdict(const WebhookRequest&, int64_t now_ms)>;
+
+// Work an HTTP thread hands to the loop, which alone may use the state and the connectors (the
+// console's actions, runtime/console). Called on the loop's thread between syncs with the state;
+// with null when serve stops before it ran (the task must then answer that it did not run).
+using LoopTask = std::function<void(state::StateStore* state)>;
+// Queues a task for the loop and wakes it; safe from any thread.
+using PostTask = std::function<void(LoopTask)>;
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -79,6 +90,9 @@ struct Options {
   // state before and after the claim (so that it fires once across the workers), and a webhook
   // marks its syncs in the state for whichever worker claims them. Null: the only worker.
   state::Leases* leases = nullptr;
+  // Called once before the server listens, to add routes to it (the console: runtime/console),
+  // with the way to run work on the loop's thread.
+  std::function<void(httplib::Server& server, const PostTask& post)> mount;
 };
 
 // Runs until *options.stop. 0 on a clean stop; 1 with `error` when it cannot start (a port in

@@ -141,7 +141,7 @@ TEST_CASE("notify and alerts refusals name their key path") {
   CHECK(refused("alerts:\n  dead_letter: on\n").find("`alerts.dead_letter` is not an alerts key") != std::string::npos);
   CHECK(refused("alerts:\n  dead_letters: {after: 5m}\n").find("`alerts.dead_letters.after` is not a key of dead_letters") !=
         std::string::npos);
-  CHECK(refused("notifications: {}\n").find("`notifications` is not a profile key (expected: default_target, targets, notify, alerts)") !=
+  CHECK(refused("notifications: {}\n").find("`notifications` is not a profile key (expected: default_target, targets, notify, alerts, console)") !=
         std::string::npos);
 }
 

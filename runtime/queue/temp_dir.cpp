@@ -1,5 +1,5 @@
 // Defines TempDir (temp_dir.h) on mkdtemp(3).
-#include "runtime/cli/temp_dir.h"
+#include "runtime/queue/temp_dir.h"
 
 #include <stdlib.h>
 
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <vector>
 
-namespace crmx::cli {
+namespace crmx::queue {
 
 namespace fs = std::filesystem;
 
@@ -37,4 +37,4 @@ bool TempDir::Make(const std::string& parent, const std::string& prefix, const s
   return true;
 }
 
-}  // namespace crmx::cli
+}  // namespace crmx::queue

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace crmx::cli {
+namespace crmx::queue {
 
 class TempDir {
  public:
@@ -23,4 +23,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace crmx::cli
+}  // namespace crmx::queue

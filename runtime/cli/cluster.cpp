@@ -73,27 +73,4 @@ std::unique_ptr<state::Leases> JoinCluster(const StateAt& at, state::StateStore&
   return leases;
 }
 
-bool ClaimForRun(state::Leases& leases, state::StateStore& st, const std::vector<std::string>& maps,
-                 std::string& error) {
-  if (!leases.Ensure(maps, error)) return false;
-  std::vector<state::Lease> held;
-  for (const std::string& m : maps) {
-    std::optional<state::Lease> l = leases.Claim(m, error);
-    if (!l) {
-      for (const state::Lease& h : held) leases.Release(h);
-      if (error.empty()) {
-        std::string owner;
-        std::string ignored;
-        for (const state::LeaseRow& r : leases.List(ignored))
-          if (r.name == m) owner = r.owner + " (its lease ends in " + std::to_string(r.expires_in_ms / 1000) + " s)";
-        error = "map `" + m + "` is being run by worker " + owner + "; run it again when that one is done";
-      }
-      return false;
-    }
-    held.push_back(*l);
-  }
-  st.Fence(leases.owner(), held, leases.ttl_ms());
-  return true;
-}
-
 }  // namespace crmx::cli

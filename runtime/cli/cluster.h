@@ -36,9 +36,4 @@ std::string DefaultWorkerName();
 std::unique_ptr<state::Leases> JoinCluster(const StateAt& at, state::StateStore& st, const std::string& worker,
                                            int64_t ttl_ms, const LeasesSlot& slot, std::string& error);
 
-// `run` on a PostgreSQL state: claims the lease of each of `maps` (a worker running one of them
-// makes the run fail, naming it) and fences `st` with them. False with `error`.
-bool ClaimForRun(state::Leases& leases, state::StateStore& st, const std::vector<std::string>& maps,
-                 std::string& error);
-
 }  // namespace crmx::cli

@@ -150,7 +150,8 @@ int RunCommand(const RunOptions& opt) {
     std::vector<std::string> maps;
     for (const plan::Map& m : p.maps) maps.push_back(m.name);
     leases = cli::JoinCluster(at, *st, cli::DefaultWorkerName() + ":run", 30000, leases_slot, error);
-    if (!leases || !cli::ClaimForRun(*leases, *st, maps, error)) {
+    std::vector<state::Lease> held;  // given back when `leases` goes
+    if (!leases || !state::ClaimMaps(*leases, *st, maps, held, error)) {
       std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
       return 1;
     }

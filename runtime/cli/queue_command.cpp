@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -24,6 +25,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "runtime/cli/cluster.h"
 #include "runtime/cli/systems.h"
 #include "runtime/queue/replay.h"
 #include "runtime/connectors/connector.h"
@@ -39,14 +41,16 @@
 namespace crmx::cli {
 
 // Shared with the other commands over the state file (state_commands.h).
-int OpenState(const std::string& path, bool wait, std::unique_ptr<state::StateStore>& out) {
+int OpenState(const std::string& path, bool wait, std::unique_ptr<state::StateStore>& out,
+              const std::string& password) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
+  if (!state::db::IsPostgresUrl(path) && !std::filesystem::exists(path, ec)) {
     std::cerr << "error: state file " << path << " does not exist (a run with --state " << path << " creates it)\n";
     return 1;
   }
   state::OpenOptions o;
   o.wait = wait;
+  o.password = password;
   o.waiting = [&path](const std::string& holder) {
     std::cerr << "waiting for the run holding " << path << " (" << holder << ")\n";
   };
@@ -437,12 +441,23 @@ int Replay(const ReplayArgs& a) {
   if (a.all_matching && !ToFilter(a.f, filter)) return 2;
   plan::Plan p;
   OpenSystems open;
+  auto leases_slot = std::make_shared<std::atomic<state::Leases*>>(nullptr);
+  SetBudgetAdmission(sys, leases_slot, p);
   if (int rc = OpenPlanAndSystems(sys, p, open)) return rc;
-  std::string state_path = a.c.state.empty() ? DefaultStatePath(open) : a.c.state;
-  if (int rc = CheckStateNotSystem(open, state_path)) return rc;
+  StateAt at = FindState(open, a.c.state);
+  const std::string& state_path = at.location;
+  bool cluster = state::db::IsPostgresUrl(state_path);
+  if (!cluster)
+    if (int rc = CheckStateNotSystem(open, state_path)) return rc;
   std::unique_ptr<state::StateStore> st;
-  if (int rc = OpenState(state_path, a.c.wait, st)) return rc;
+  if (int rc = OpenState(state_path, a.c.wait, st, at.password)) return rc;
   std::string error;
+  // On a cluster's state the replay is one more worker: its maps' leases, the shared budgets.
+  std::unique_ptr<state::Leases> leases;
+  if (cluster && !(leases = JoinCluster(at, *st, DefaultWorkerName() + ":replay", 30000, leases_slot, error))) {
+    std::cerr << "error: " << profile::Redact(open.target, error) << "\n";
+    return 1;
+  }
   // The items, every one checked before anything runs.
   std::vector<state::Item> items;
   if (a.all_matching) {
@@ -481,6 +496,7 @@ int Replay(const ReplayArgs& a) {
   request.dry_run = a.dry_run;
   request.retry_wait_ms = retry_wait;
   request.actor = Actor();
+  request.leases = leases.get();
   queue::Result result;
   if (!queue::Replay(p, open.systems, *st, request, result, error)) {
     std::cerr << "error: " << profile::Redact(open.target, error) << "\n";

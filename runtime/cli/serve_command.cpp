@@ -154,6 +154,7 @@ int ServeCommand(const ServeArgs& a) {
   if (StateAt at = FindState(open, a.state); state::db::IsPostgresUrl(at.location)) {
     console_options.state_path = at.location;  // the URL as given (st->path() has the password out)
     console_options.state_password = at.password;
+    console_options.leases = leases.get();
   }
   console_options.target = open.target;
   console_options.graph_path = a.graph;

@@ -17,7 +17,9 @@ namespace crmx::cli {
 
 // Opens the state file `path` (it must exist: these commands create none), locked (waiting for a
 // run that holds it with `wait`); 0 or the exit status (said on stderr).
-int OpenState(const std::string& path, bool wait, std::unique_ptr<state::StateStore>& out);
+// A PostgreSQL URL is opened too, with `password` ("": libpq's PGPASSWORD or ~/.pgpass).
+int OpenState(const std::string& path, bool wait, std::unique_ptr<state::StateStore>& out,
+              const std::string& password = "");
 
 // A table for people: columns padded to their widest cell, the last one not; columns in
 // `right` aligned right.

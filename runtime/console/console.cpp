@@ -243,7 +243,7 @@ struct Console::Impl {
                                       : Cell::Text("")});
     }
     b += Table("Each sync of the plan: its trigger, its last run under serve and when it is due next",
-               {"sync", "trigger", "last run", "why", "result", "took", "next due", "run"}, rows, {5});
+               {"sync", "trigger", "last run", "why", "result", "due to done", "next due", "run"}, rows, {5});
     b += "<h2 id=\"outcomes\">Outcomes of each map's latest run</h2>";
     rows.clear();
     for (const state::MapFigures& m : f.maps)
@@ -937,6 +937,7 @@ struct Console::Impl {
             request.retry_wait_ms = 0;
             request.actor = "console:" + s.name;
             request.note = note;
+            request.leases = o.leases;
             queue::Result r;
             if (!queue::Replay(*o.plan, *o.systems, st, request, r, error)) {
               status = 502;

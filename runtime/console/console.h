@@ -40,6 +40,7 @@ struct Options {
   const engine::Systems* systems = nullptr;  // the loop's connectors (used on the loop's thread only)
   std::string state_path;                    // opened read-only by the pages
   std::string state_password;                // a PostgreSQL state's (cli::StateAt), never shown
+  state::Leases* leases = nullptr;           // a cluster's worker: replays hold their maps' leases
   profile::Target target;                    // its `console` section: logins, sessions; what Redact hides
   // `crmxc graph SPEC --format json` output for /graph ("": the maps as the plan has them).
   std::string graph_path;

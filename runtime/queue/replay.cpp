@@ -226,7 +226,20 @@ bool Replay(const plan::Plan& p, const engine::Systems& real_systems, state::Sta
     // Sent even when the target already has these values: the person asked for it.
     options.full = true;
     options.retry_wait_ms = request.retry_wait_ms;
-    if (!engine::Run(p, systems, run_state, options, report, error)) {
+    // On a cluster's state the maps are run under their leases, as a worker runs them.
+    std::vector<state::Lease> held;
+    bool leased = request.leases != nullptr && !request.dry_run;
+    if (leased) {
+      std::vector<std::string> maps;
+      for (const auto& [m, keys] : options.only) maps.push_back(m);
+      if (!state::ClaimMaps(*request.leases, store, maps, held, error)) {
+        error = "replay failed: " + error;
+        return false;
+      }
+    }
+    bool ran = engine::Run(p, systems, run_state, options, report, error);
+    if (leased) state::Unclaim(*request.leases, store, held);
+    if (!ran) {
       error = "replay failed: " + error;
       return false;
     }

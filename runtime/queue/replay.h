@@ -55,6 +55,9 @@ struct Request {
   int64_t retry_wait_ms = 60000;  // how long the run waits for failed writes that fall due again
   std::string actor;              // who asks, kept in `actions` (not in a dry run)
   std::string note;               // why, kept before what became of the record ("" none)
+  // A cluster's state (PostgreSQL): the replay holds the leases of its records' maps while it
+  // runs (state::ClaimMaps), as any worker running them would. Null: a SQLite file (its lock).
+  state::Leases* leases = nullptr;
 };
 
 struct Result {

@@ -1,6 +1,7 @@
 // Defines the cluster's leases (leases.h).
 #include "runtime/state/leases.h"
 
+#include "runtime/state/state.h"
 #include "runtime/state/statement.h"
 
 namespace crmx::state {
@@ -222,6 +223,35 @@ void Leases::ReleaseSlot(const std::string& system, int slot) {
   Statement q(*db_, "SELECT pg_advisory_unlock(hashtext(?), CAST(? AS INTEGER))", {"crmx:concurrency:" + system});
   q.Bind(2, static_cast<int64_t>(slot));
   q.Done();
+}
+
+bool ClaimMaps(Leases& leases, StateStore& store, const std::vector<std::string>& maps, std::vector<Lease>& held,
+               std::string& error) {
+  held.clear();
+  if (!leases.Ensure(maps, error)) return false;
+  for (const std::string& m : maps) {
+    std::optional<Lease> l = leases.Claim(m, error);
+    if (!l) {
+      for (const Lease& h : held) leases.Release(h);
+      held.clear();
+      if (error.empty()) {
+        std::string owner = "another worker", ignored;
+        for (const LeaseRow& r : leases.List(ignored))
+          if (r.name == m && !r.owner.empty())
+            owner = "worker " + r.owner + " (its lease ends in " + std::to_string(std::max<int64_t>(0, r.expires_in_ms) / 1000) + " s)";
+        error = "map `" + m + "` is being run by " + owner + "; try again when that run is done";
+      }
+      return false;
+    }
+    held.push_back(*l);
+  }
+  store.Fence(leases.owner(), held, leases.ttl_ms());
+  return true;
+}
+
+void Unclaim(Leases& leases, StateStore& store, const std::vector<Lease>& held) {
+  store.Fence("", {}, 0);
+  for (const Lease& h : held) leases.Release(h);
 }
 
 std::vector<LeaseRow> Leases::List(std::string& error) {

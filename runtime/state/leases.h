@@ -35,6 +35,8 @@
 
 namespace crmx::state {
 
+class StateStore;
+
 struct Lease {
   std::string name;
   int64_t token = 0;
@@ -99,5 +101,13 @@ class Leases {
   bool stopping_ = false;
   std::thread beat_;
 };
+
+// A run of `maps` outside serve's loop (`crmx-run run`, a replay) on a cluster's state: claims the
+// lease of each and fences `store` with them. False with `error` naming the worker that runs one
+// (then nothing is held); `held` is what to give back with Unclaim.
+bool ClaimMaps(Leases& leases, StateStore& store, const std::vector<std::string>& maps, std::vector<Lease>& held,
+               std::string& error);
+// Takes the fence off `store` and gives `held` back.
+void Unclaim(Leases& leases, StateStore& store, const std::vector<Lease>& held);
 
 }  // namespace crmx::state

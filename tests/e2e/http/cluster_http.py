@@ -142,6 +142,34 @@ def env_for(pg):
     return env
 
 
+def queue_commands(a, setup, profile, url, pg, env, check):
+    """The queue commands on the cluster's state: list (the password from PGPASSWORD), a replay's
+    dry run (on a SQLite copy of the state) and a replay (under the map's lease), of a held record."""
+    qenv = dict(env, PGPASSWORD=pg.password)
+    p = subprocess.run([a.crmx_run, "queue", "list", "--state", url, "--queue", "held", "--format", "json"],
+                       env=qenv, capture_output=True, text=True)
+    if not check(p.returncode == 0, f"queue list on PostgreSQL: exit {p.returncode}: {p.stderr[-300:]}"):
+        return {}
+    items = json.loads(p.stdout)
+    items = items.get("items", items) if isinstance(items, dict) else items
+    if not check(len(items) > 0, "queue list on PostgreSQL: no held item (the north star holds some)"):
+        return {}
+    item = str(items[0]["id"])
+    out = {"held": len(items)}
+    for dry in (True, False):
+        cmd = [a.crmx_run, "queue", "replay", item, setup.plan, "--profiles", profile, "--target", "emulators",
+               "--format", "json"] + (["--dry-run"] if dry else [])
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        what = "replay --dry-run" if dry else "replay"
+        if check(p.returncode == 0, f"queue {what} on PostgreSQL: exit {p.returncode}: {p.stderr[-400:]}"):
+            r = json.loads(p.stdout)
+            recs = r.get("records", [])
+            check(len(recs) == 1, f"queue {what} on PostgreSQL: {len(recs)} records in its answer, not 1: {p.stdout[:300]}")
+            out["dry_run" if dry else "replayed"] = recs[0].get("outcome") if recs else None
+    check(pg.password not in json.dumps(out), "the password in an answer")
+    return out
+
+
 def kill_test(a, pg, work, check):
     url = pg.database("crmx_kill")
     psql = Psql(pg, url)
@@ -195,6 +223,7 @@ def kill_test(a, pg, work, check):
             check(err is None, err or "")
         snap = durable.Snapshot.from_emulators(sc.sf, sc.ns)
         sf_calls = json.loads(sc.sf.get("/_emulator/stats"))["api_calls"]
+        figures["queue_commands"] = queue_commands(a, setup, profile, url, pg, env, check)
     finally:
         for w in workers:
             if w.proc and w.proc.poll() is None:

@@ -182,7 +182,7 @@ bool UndeliveredEvents(StateStore& store, const std::vector<std::string>& kinds,
 bool MarkEventsDelivered(StateStore& store, int64_t now, std::string& error) {
   Statement q(store.db(),
               "UPDATE events SET delivered = ?1 WHERE delivered IS NULL AND id IN (SELECT event FROM notifications "
-              "WHERE event IS NOT NULL GROUP BY event HAVING sum(status IN ('pending', 'retrying')) = 0)",
+              "WHERE event IS NOT NULL GROUP BY event HAVING sum(CASE WHEN status IN ('pending', 'retrying') THEN 1 ELSE 0 END) = 0)",
               {Rfc3339(now)});
   return q.Done() || Failed(store, q, error);
 }

@@ -18,10 +18,14 @@
 
 #include "runtime/connectors/connector.h"
 #include "runtime/engine/engine.h"
+#include "runtime/state/alert_book.h"
 #include "runtime/state/db/db.h"
 #include "runtime/state/leases.h"
 #include "runtime/state/postgres_schema.h"
 #include "runtime/state/queue_book.h"
+#include "runtime/state/reconcile_book.h"
+#include "runtime/state/report_book.h"
+#include "runtime/state/run_book.h"
 #include "runtime/state/state.h"
 #include "runtime/state/statement.h"
 #include "runtime/state/status_book.h"
@@ -361,4 +365,131 @@ TEST_CASE("a concurrency limit shared by four workers: never more than its slots
   CHECK(workers[1]->AcquireSlot("erp", 2, 200, error) == -1);
   workers[0].reset();
   CHECK(workers[1]->AcquireSlot("erp", 2, 5000, error) >= 0);
+}
+
+namespace {
+
+// Every book of the state (alerts, reconciliations, the queues' history, runs) on `st` after the
+// Mini spec ran twice and a person resolved an item: what each answers, as text (times left out).
+std::string Books(state::StateStore& st, Mini& mini) {
+  std::string error;
+  std::ostringstream o;
+  auto req = [&](bool ok, const char* what) {
+    std::string why = std::string(what) + ": " + error;
+    REQUIRE_MESSAGE(ok, why);
+  };
+  req(mini.Run(&st, error), "run 1");
+  req(mini.Run(&st, error), "run 2");
+  std::vector<state::Item> items;
+  req(state::ListItems(st, state::ItemFilter{}, items, error), "ListItems");
+  REQUIRE(!items.empty());
+  state::ActResult act;
+  bool refused = false;
+  req(state::Act(st, items.back().id, "resolved", "by hand", "ann", false, act, refused, error), "Act");
+  // Alerts: a timer kept, one cleared, two notifications (one of an event).
+  REQUIRE(st.AddEvent(2, "notify", "acct", "A1", "finance-ops", "told"));
+  std::vector<state::EventRow> events;
+  req(state::UndeliveredEvents(st, {"notify"}, events, error), "UndeliveredEvents");
+  REQUIRE(events.size() == 1);
+  state::AlertTimer t{"stuck", "A1", 1000, 2000, 2000, 2000, 1, "L1", "status = x"};
+  state::AlertTimer gone{"stuck", "A2", 1000, 1500, 0, 0, 0, "", ""};
+  req(state::RecordAlert(st, {t, gone}, {}, {}, 2000, error), "RecordAlert put");
+  state::NotificationRow n1;
+  n1.dedup = "d1"; n1.alert = "stuck"; n1.record_key = "A1"; n1.target = "finance-ops"; n1.channel = "log";
+  n1.subject = "s"; n1.body = "b"; n1.status = "pending"; n1.created = n1.updated = n1.due = 1796169600000LL;
+  state::NotificationRow n2 = n1;
+  n2.dedup = "d2"; n2.alert = "event:notify"; n2.event = events[0].id;
+  req(state::RecordAlert(st, {}, {gone}, {n1, n2, n1}, 3000, error), "RecordAlert clear and decide");
+  std::map<std::string, state::AlertTimer> timers;
+  req(state::LoadTimers(st, "stuck", timers, error), "LoadTimers");
+  for (auto& [k, x] : timers) o << "timer " << k << " " << x.since << " " << x.fired << " " << x.rounds << " " << x.link << "\n";
+  std::vector<state::NotificationRow> due;
+  req(state::DueNotifications(st, 1796169600000LL, 10, due, error), "DueNotifications");
+  o << "due " << due.size() << "\n";
+  for (state::NotificationRow n : due) {
+    n.status = "sent";
+    n.sent = n.updated = 1796169601000LL;
+    n.attempts = 1;
+    req(state::SettleNotification(st, n, error), "SettleNotification");
+  }
+  std::vector<state::NotificationRow> sent;
+  req(state::ListNotifications(st, "sent", 10, sent, error), "ListNotifications");
+  for (const auto& n : sent) o << "sent " << n.dedup << " " << n.alert << " " << n.attempts << "\n";
+  req(state::MarkEventsDelivered(st, 1796169602000LL, error), "MarkEventsDelivered");
+  events.clear();
+  req(state::UndeliveredEvents(st, {"notify"}, events, error), "UndeliveredEvents after");
+  o << "undelivered " << events.size() << "\n";
+  req(st.AddEvent(2, "budget_warn", "", "", "crm", "80%"), "AddEvent");
+  events.clear();
+  req(state::UndeliveredEvents(st, {"budget_warn"}, events, error), "UndeliveredEvents budget");
+  REQUIRE(events.size() == 1);
+  req(state::MarkEventDelivered(st, events[0].id, 1796169603000LL, error), "MarkEventDelivered");
+  std::vector<std::pair<int64_t, std::string>> summaries;
+  req(state::LatestRunSummaries(st, 5, summaries, error), "LatestRunSummaries");
+  o << "summaries " << summaries.size() << "\n";
+  for (const char* q : {"data_quality", "held", "waiting"}) {
+    std::map<std::string, int64_t> by_map;
+    req(state::OpenItemsByMap(st, q, by_map, error), "OpenItemsByMap");
+    for (auto& [m, c] : by_map) o << "open " << q << " " << m << " " << c << "\n";
+  }
+  std::string key;
+  req(state::XrefSourceKey(st, "nothing", "x", key, error), "XrefSourceKey");
+  std::vector<state::OpenDelivery> overdue;
+  req(state::OverdueDeliveries(st, "2100-01-01T00:00:00Z", overdue, error), "OverdueDeliveries");
+  o << "overdue " << overdue.size() << "\n";
+  // Reconciliations: two of the same name, a discrepancy persisting.
+  for (int i = 0; i < 2; ++i) {
+    state::ReconciliationRow r{0, "orders", "2026-12-0" + std::to_string(i + 1) + "T00:00:00Z", "2026-12-0" +
+                               std::to_string(i + 1) + "T00:01:00Z", "h", 10, 1, "{}"};
+    state::ReconciliationRow last;
+    std::vector<state::DiscrepancyRow> before;
+    req(state::LastReconciliation(st, "orders", last, before, error), "LastReconciliation");
+    std::vector<state::DiscrepancyRow> d = {{"field", "O1", "Amount ~ total", "10", "11", "1", "0", 0, ""}};
+    if (!before.empty()) d[0].first_reconciliation = before[0].first_reconciliation, d[0].first_seen = before[0].first_seen;
+    req(state::AddReconciliation(st, r, d, error), "AddReconciliation");
+  }
+  state::ReconciliationRow last;
+  std::vector<state::DiscrepancyRow> ds;
+  req(state::LastReconciliation(st, "orders", last, ds, error), "LastReconciliation after");
+  o << "reconciliation " << last.name << " " << last.matched << " " << ds.size() << " first "
+    << (ds.empty() ? "" : ds[0].first_seen) << "\n";
+  // The queues' history, and the runs.
+  for (const char* q : {"data_quality", "held"}) {
+    state::QueueHistory h;
+    req(state::LoadQueueHistory(st, q, {}, "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z", h, error), "LoadQueueHistory");
+    o << "history " << q << " runs " << h.runs << " stays " << h.stays.size() << "\n";
+    for (const auto& x : h.stays) o << "  " << x.map << " " << x.record_id << " " << x.how << " " << x.entered_run << "\n";
+  }
+  std::vector<state::RunRow> runs;
+  req(state::ListRuns(st, 0, 10, runs, error), "ListRuns");
+  o << "runs " << runs.size() << "\n";
+  state::RunRow one;
+  req(state::GetRun(st, runs.back().run, one, error), "GetRun");
+  o << "run " << one.run << " " << (one.finished.empty() ? "open" : "finished") << "\n";
+  REQUIRE(st.ok());
+  return o.str();
+}
+
+}  // namespace
+
+TEST_CASE("every book of the state answers the same on PostgreSQL as on SQLite") {
+  std::string url = FreshDatabase("crmx_books");
+  if (url.empty()) return;
+  fs::path d = testing::FreshDir("state_pg_test", "books");
+  std::string error;
+  fs::create_directories(d / "sqlite");
+  fs::create_directories(d / "pg");
+  Mini on_file(d / "sqlite");
+  auto file = state::StateStore::Open((d / "state.db").string(), error);
+  REQUIRE_MESSAGE(file, error);
+  std::string want = Books(*file, on_file);
+  Mini on_pg(d / "pg");
+  auto pg = OpenPg(url, error);
+  REQUIRE_MESSAGE(pg, error);
+  std::string got = Books(*pg, on_pg);
+  CHECK(want.find("sent d1 stuck 1") != std::string::npos);
+  CHECK(want.find("undelivered 0") != std::string::npos);
+  CHECK(want.find("history data_quality") != std::string::npos);
+  CHECK(got == want);
+  fs::remove_all(d);
 }

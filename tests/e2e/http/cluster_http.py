@@ -16,7 +16,8 @@ it (`state: {url, password: env:...}`).
    compares what the emulators hold with a fault-free single run of the same plan: no key
    created twice (the journals), nothing lost, the same values, the same queues. The hourly sync
    (account_to_customer `every 1h`) completed its scheduled run exactly once across the
-   cluster. The workers' calls to Salesforce never exceeded its budget (the emulator's count).
+   cluster. A signed webhook posted to one worker runs each sync reading the CRM once, on whichever
+   worker claims it. The queue commands (list, a replay's dry run, a replay) work on the state. The workers' calls to Salesforce never exceeded its budget (the emulator's count).
 2. The budget test: `budget api_calls --budget per 24h` on the CRM, a `crmx-run run` on the same
    state (it takes the maps' leases and counts its calls too), then N workers polling every
    300 ms for 10 s: the Salesforce emulator answers at most --budget calls, and the state's usage
@@ -43,13 +44,21 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pg"))
 import cluster  # noqa: E402
 import durable  # noqa: E402
 import harness  # noqa: E402
+import serving  # noqa: E402
 
 PG_ENV = "CRMX_TEST_STATE_PASSWORD"
 
 
-def add_state(profile, url):
-    """The profile's emulators target with `state:` naming the PostgreSQL database."""
+def add_state(profile, url, webhook=False):
+    """The profile's emulators target with `state:` naming the PostgreSQL database (and, with
+    `webhook`, HubSpot-signed webhooks on crm, as serving.World has them)."""
     text = open(profile, encoding="utf-8").read()
+    if webhook:
+        entry = "    crm:\n      kind: salesforce\n"
+        if entry not in text:
+            raise RuntimeError("the profile's crm entry was not found")
+        text = text.replace(entry, entry + "      webhook:\n        scheme: hubspot\n"
+                                           "        secret: env:CRMX_TEST_HUBSPOT_SECRET\n", 1)
     entry = "  emulators:\n"
     if entry not in text:
         raise RuntimeError("the profile has no emulators target")
@@ -107,6 +116,17 @@ class Worker:
              "--log-format", "json"],
             stdout=subprocess.DEVNULL, stderr=open(self.log, "w"), env=self.env)
 
+    def url(self):
+        """Where this start of the worker listens (its `listening` event)."""
+        for l in open(self.log, encoding="utf-8"):
+            try:
+                e = json.loads(l)
+            except ValueError:
+                continue
+            if e.get("event") == "listening":
+                return e.get("url")
+        return None
+
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
@@ -138,6 +158,7 @@ def env_for(pg):
     env = dict(os.environ)
     env.update(harness.TEST_ENV)
     env[PG_ENV] = pg.password
+    env.update(serving.ENV)
     env.pop("PGPASSWORD", None)
     return env
 
@@ -170,6 +191,43 @@ def queue_commands(a, setup, profile, url, pg, env, check):
     return out
 
 
+class _At:
+    """What serving.hubspot_webhook needs of a serve: its port and a POST."""
+
+    def __init__(self, url):
+        self.url, self.port = url, int(url.rsplit(":", 1)[1])
+
+    def post(self, path, body, headers):
+        return serving.Serve.post(self, path, body, headers)
+
+
+def webhook_any_worker(workers, rng, check):
+    """A signed webhook posted to one worker: every sync reading crm runs for it (why=webhook) on
+    whichever worker claims it, once; the mark in the state is cleared."""
+    w = rng.choice(workers)
+    url = w.url()
+    if not check(url is not None, f"{w.name} never said where it listens"):
+        return {}
+    before = sum(1 for x in workers for e in x.events() if e.get("event") == "sync" and e.get("why") == "webhook")
+    payload = json.dumps([{"objectId": 1, "subscriptionType": "deal.propertyChange", "propertyName": "dealstage",
+                           "occurredAt": int(time.time() * 1000)}]).encode()
+    status, text = serving.hubspot_webhook(_At(url), payload)
+    if not check(status == 200 and "accepted" in text, f"the webhook to {w.name}: {status} {text}"):
+        return {}
+    deadline = time.monotonic() + 30
+    runs = []
+    while time.monotonic() < deadline:
+        runs = [(x.name, e.get("sync")) for x in workers for e in x.events()
+                if e.get("event") == "sync" and e.get("why") == "webhook"]
+        if len(runs) - before >= 2:
+            break
+        time.sleep(0.5)
+    synced = sorted(s for _, s in runs[before:])
+    check(synced == ["account_to_customer", "won_to_order"],
+          f"a webhook to {w.name} ran {synced}, not account_to_customer and won_to_order once each")
+    return {"to": w.name, "ran_on": sorted({n for n, _ in runs[before:]})}
+
+
 def kill_test(a, pg, work, check):
     url = pg.database("crmx_kill")
     psql = Psql(pg, url)
@@ -182,7 +240,7 @@ def kill_test(a, pg, work, check):
     workers = []
     try:
         profile = os.path.join(sc.dir, "crmx.profiles.yaml")
-        add_state(profile, url)
+        add_state(profile, url, webhook=True)
         logs = os.path.join(sc.dir, "logs")
         os.makedirs(logs)
         env = env_for(pg)
@@ -218,6 +276,7 @@ def kill_test(a, pg, work, check):
             time.sleep(1)
         else:
             check(False, f"the ledger did not settle in 240 s: {psql.rows('SELECT state, count(*) FROM deliveries GROUP BY state')}")
+        figures["webhook"] = webhook_any_worker(workers, rng, check)
         for w in workers:
             err = w.stop()
             check(err is None, err or "")

@@ -93,7 +93,9 @@ int ServeCommand(const ServeArgs& a) {
   if (int rc = OpenRunState(open, a.state, a.wait, st)) return rc;
   // On PostgreSQL the workers are a cluster: leases, fences and shared budgets.
   std::unique_ptr<state::Leases> leases;
-  if (StateAt at = FindState(open, a.state); state::db::IsPostgresUrl(at.location)) {
+  const StateAt at = FindState(open, a.state);
+  const bool cluster = state::db::IsPostgresUrl(at.location);
+  if (cluster) {
     int64_t ttl = DurationMs(a.lease);
     if (ttl < 1000) {
       std::cerr << "error: --lease takes a duration of 1s or more (30s, 2m), got `" << a.lease << "`\n";
@@ -151,7 +153,7 @@ int ServeCommand(const ServeArgs& a) {
   console_options.plan = &p;
   console_options.systems = &open.systems;
   console_options.state_path = st->path();
-  if (StateAt at = FindState(open, a.state); state::db::IsPostgresUrl(at.location)) {
+  if (cluster) {
     console_options.state_path = at.location;  // the URL as given (st->path() has the password out)
     console_options.state_password = at.password;
     console_options.leases = leases.get();

@@ -358,8 +358,7 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
         // transaction was written. This worker goes on with the others.
         log.Event("lease_lost", {{"sync", s.map->name}, {"token", lease->token}, {"error", state.error()}});
         state.RecoverFromLostLease();
-        state.Fence("", {}, 0);
-        leases->Release(*lease);
+        state::Unclaim(*leases, state, {*lease});
         continue;
       }
       if (!state.ok()) {
@@ -387,8 +386,7 @@ int Serve(const plan::Plan& plan, const engine::Systems& systems, state::StateSt
           log.Event("lease_lost", {{"sync", s.map->name}, {"token", lease->token}, {"error", state.error()}});
           state.RecoverFromLostLease();
         }
-        state.Fence("", {}, 0);
-        leases->Release(*lease);
+        state::Unclaim(*leases, state, {*lease});
         if (!lost && !state.ok()) {
           shared.state_failed.store(true);
           error = state.error();

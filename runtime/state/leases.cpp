@@ -70,8 +70,8 @@ void Leases::Beat() {
                       " WHERE name = ? AND owner = ? AND token = ? AND expires > clock_timestamp()");
       q.Bind(1, ttl_ms_).Bind(2, it->first).Bind(3, owner_).Bind(4, it->second);
       if (q.Done() && q.Changes() == 0) {
-        // Expired (this worker stalled past it) or taken: the fence refuses its writes now.
-        lost_.insert(it->first + ":" + std::to_string(it->second));
+        // Expired (this worker stalled past it) or taken: no longer extended; the fence refuses
+        // its writes (StateStore::Commit).
         it = held_.erase(it);
         continue;
       }
@@ -138,11 +138,6 @@ bool Leases::Release(const Lease& lease) {
               {lease.name, owner_});
   q.Bind(3, lease.token);
   return q.Done() && q.Changes() == 1;
-}
-
-bool Leases::Lost(const Lease& lease) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return lost_.count(lease.name + ":" + std::to_string(lease.token)) > 0;
 }
 
 bool Leases::Wake(const std::vector<std::string>& names, int64_t at_ms, std::string& error) {

@@ -68,8 +68,6 @@ class Leases {
   std::optional<Lease> Claim(const std::string& name, std::string& error);
   // Gives the lease back (the next claim needs no wait); false when it was no longer ours.
   bool Release(const Lease& lease);
-  // True once the heartbeat found `lease` taken over by another worker.
-  bool Lost(const Lease& lease) const;
   // Webhooks: marks the syncs to run now (when not marked already), and what is marked.
   bool Wake(const std::vector<std::string>& names, int64_t at_ms, std::string& error);
   std::map<std::string, int64_t> Woken(std::string& error);
@@ -92,9 +90,8 @@ class Leases {
   std::unique_ptr<db::Connection> db_;
   std::string owner_;
   int64_t ttl_ms_;
-  mutable std::mutex mu_;  // the connection, held_ and lost_
+  mutable std::mutex mu_;  // the connection and held_
   std::map<std::string, int64_t> held_;  // name -> token
-  std::set<std::string> lost_;           // name:token
   std::set<std::pair<std::string, int>> slots_;  // concurrency slots this worker holds
   std::mutex beat_mu_;
   std::condition_variable beat_cv_;

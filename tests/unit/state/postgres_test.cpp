@@ -59,6 +59,17 @@ std::string FreshDatabase(const std::string& name) {
   return base.substr(0, base.rfind('/') + 1) + name;
 }
 
+// `n` workers' leases on the database at `url` (each its own connection), named w0, w1, ...
+std::vector<std::unique_ptr<state::Leases>> Workers(const std::string& url, int n) {
+  std::vector<std::unique_ptr<state::Leases>> out;
+  for (int i = 0; i < n; ++i) {
+    std::string error;
+    out.push_back(state::Leases::Open(url, Env("CRMX_TEST_PG_PASSWORD"), "w" + std::to_string(i), 30000, error));
+    REQUIRE_MESSAGE(out.back(), error);
+  }
+  return out;
+}
+
 std::unique_ptr<state::StateStore> OpenPg(const std::string& url, std::string& error, state::OpenOptions o = {}) {
   o.password = Env("CRMX_TEST_PG_PASSWORD");
   return state::StateStore::Open(url, error, o);
@@ -289,11 +300,7 @@ TEST_CASE("a budget shared by four workers' connections is never exceeded") {
   std::string error;
   auto st = OpenPg(url, error);
   REQUIRE_MESSAGE(st, error);
-  std::vector<std::unique_ptr<state::Leases>> workers;
-  for (int i = 0; i < 4; ++i) {
-    workers.push_back(state::Leases::Open(url, Env("CRMX_TEST_PG_PASSWORD"), "w" + std::to_string(i), 30000, error));
-    REQUIRE_MESSAGE(workers.back(), error);
-  }
+  std::vector<std::unique_ptr<state::Leases>> workers = Workers(url, 4);
   std::atomic<int> admitted{0}, refused{0};
   std::vector<std::thread> threads;
   for (auto& w : workers)
@@ -330,11 +337,7 @@ TEST_CASE("a concurrency limit shared by four workers: never more than its slots
   std::string error;
   auto st = OpenPg(url, error);
   REQUIRE_MESSAGE(st, error);
-  std::vector<std::unique_ptr<state::Leases>> workers;
-  for (int i = 0; i < 4; ++i) {
-    workers.push_back(state::Leases::Open(url, Env("CRMX_TEST_PG_PASSWORD"), "w" + std::to_string(i), 30000, error));
-    REQUIRE_MESSAGE(workers.back(), error);
-  }
+  std::vector<std::unique_ptr<state::Leases>> workers = Workers(url, 4);
   std::atomic<int> inside{0}, most{0}, got{0};
   std::vector<std::thread> threads;
   for (auto& w : workers)

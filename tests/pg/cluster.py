@@ -75,11 +75,8 @@ class Cluster:
         except subprocess.CalledProcessError as e:
             raise RuntimeError("initdb failed:\n" + e.stdout)
         self.port = free_port()
-        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
-                "-c fsync=off -c full_page_writes=off -c max_connections=200")
         try:
-            self._run(os.path.join(self.bin, "pg_ctl"), "-D", data, "-o", opts, "-l",
-                      os.path.join(self.dir, "log"), "-w", "-t", "60", "start")
+            self.start_server()
         except subprocess.CalledProcessError as e:
             log = open(os.path.join(self.dir, "log")).read() if os.path.exists(os.path.join(self.dir, "log")) else ""
             raise RuntimeError("pg_ctl start failed:\n" + e.stdout + log)
@@ -88,6 +85,18 @@ class Cluster:
                        check=True, env=env)
         self.url = f"postgresql://crmx@127.0.0.1:{self.port}/crmx"
         return self
+
+    def _opts(self):
+        return (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
+                "-c fsync=off -c full_page_writes=off -c max_connections=200")
+
+    def stop_server(self):
+        """Stops the server at once (-m immediate: a crash, for the outage tests)."""
+        self._run(os.path.join(self.bin, "pg_ctl"), "-D", os.path.join(self.dir, "data"), "-m", "immediate", "-w", "stop")
+
+    def start_server(self):
+        self._run(os.path.join(self.bin, "pg_ctl"), "-D", os.path.join(self.dir, "data"), "-o", self._opts(), "-l",
+                  os.path.join(self.dir, "log"), "-w", "-t", "60", "start")
 
     def _createdb(self):
         path = os.path.join(self.bin, "createdb")

@@ -17,11 +17,14 @@ it (`state: {url, password: env:...}`).
    created twice (the journals), nothing lost, the same values, the same queues. The hourly sync
    (account_to_customer `every 1h`) completed its scheduled run exactly once across the
    cluster. A signed webhook posted to one worker runs each sync reading the CRM once, on whichever
-   worker claims it. The queue commands (list, a replay's dry run, a replay) work on the state. The workers' calls to Salesforce never exceeded its budget (the emulator's count).
+   worker claims it. The queue commands (list, a replay's dry run, a replay) work on the state.
+   The workers' calls to Salesforce never exceeded its budget (the emulator's count).
 2. The budget test: `budget api_calls --budget per 24h` on the CRM, a `crmx-run run` on the same
    state (it takes the maps' leases and counts its calls too), then N workers polling every
    300 ms for 10 s: the Salesforce emulator answers at most --budget calls, and the state's usage
    says the same number (each call counted once, before it was sent).
+3. The outage test: the database stops (pg_ctl -m immediate) while a worker writes; the worker
+   exits 1 saying why; started again with the database back, it writes every record, none twice.
 
 --inject corrupts what a check sees (the test must then fail): duplicate (a key created twice),
 lost (a sales order gone), budget (one call more than the budget).
@@ -369,6 +372,68 @@ def budget_test(a, pg, work, check):
     return {"budget": a.budget, "salesforce_calls": sf_calls, "usage": usage, "calls_of_the_first_run": run_calls}
 
 
+def outage_test(a, pg, work, check):
+    """The database stops (pg_ctl stop -m immediate) while a worker is writing: the worker exits 1
+    saying why (without the password); with the database back and the worker started again, every
+    record is written, none twice."""
+    url = pg.database("crmx_outage")
+    plan = os.path.join(work, "outage.plan.json")
+    harness.run([a.crmxc, "build", os.path.join(harness.EXAMPLE, "acme.crmx"), "-o", plan])
+    sf = harness.Emulator(a.crmx_emulate, "salesforce", "--data", os.path.join(harness.EXAMPLE, "data", "crm"),
+                          "--schemas", os.path.join(harness.EXAMPLE, "schemas", "salesforce"), "--latency-ms", "100")
+    ns = harness.Emulator(a.crmx_emulate, "netsuite", "--schemas", os.path.join(harness.EXAMPLE, "schemas", "netsuite"),
+                          "--latency-ms", "100")
+    w = None
+    out = {}
+    try:
+        d = os.path.join(work, "outage")
+        os.makedirs(d)
+        profile = harness.write_profile(os.path.join(d, "crmx.profiles.yaml"), sf.url, ns.url)
+        add_state(profile, url)
+        w = Worker(a, plan, profile, "o1", d, env_for(pg))
+        time.sleep(2)
+        pg.stop_server()
+        try:
+            w.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+        created = lambda: collections.Counter((e.get("object"), e.get("key") or e.get("id"))  # noqa: E731
+                                              for e in ns.journal() if e.get("op") in ("create", "created"))
+        out["created_before_restart"] = sum(created().values())
+        log = open(w.log, encoding="utf-8").read()
+        check(w.proc.returncode == 1, f"outage: the worker exited {w.proc.returncode}, not 1")
+        check("error: state postgresql://" in log, f"outage: the worker did not say the state failed: {log[-300:]}")
+        check(pg.password not in log, "outage: the password in the worker's log")
+        check(out["created_before_restart"] < 445, "outage: the database stopped after everything was written "
+                                                   "(the test proves nothing)")
+        pg.start_server()
+        w.start()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            c = created()
+            cust = sum(1 for (o, _) in c if o == "Customer")
+            orders = sum(1 for (o, _) in c if o == "SalesOrder")
+            if cust >= 268 and orders >= 177:
+                break
+            time.sleep(1)
+        time.sleep(3)
+        c = created()
+        out["customers"] = sum(1 for (o, _) in c if o == "Customer")
+        out["orders"] = sum(1 for (o, _) in c if o == "SalesOrder")
+        out["duplicates"] = sum(1 for n in c.values() if n > 1)
+        check(out["customers"] == 268 and out["orders"] == 177,
+              f"outage: {out['customers']} customers and {out['orders']} orders after the restart, not 268 and 177")
+        check(out["duplicates"] == 0, f"outage: {out['duplicates']} records created twice")
+        err = w.stop()
+        check(err is None, f"outage: {err}")
+    finally:
+        if w and w.proc.poll() is None:
+            w.proc.kill()
+        sf.stop()
+        ns.stop()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("crmxc")
@@ -390,6 +455,8 @@ def main():
             print("kill test:", json.dumps(kill))
             budget = budget_test(a, pg, work, checks)
             print("budget test:", json.dumps(budget))
+            outage = outage_test(a, pg, work, checks)
+            print("outage test:", json.dumps(outage))
     except cluster.Missing as e:
         if os.environ.get("CI") == "true":
             print(f"error: {e}", file=sys.stderr)

@@ -53,6 +53,13 @@ std::string KeyText(const Value& v) {
   return value::Display(v);
 }
 
+// KeyText into `out`, reusing its buffer (the per-record keys: no allocation once it is grown).
+void AssignKeyText(std::string& out, const Value& v) {
+  if (v.kind() == value::Kind::kString) out.assign(v.AsText());
+  else if (v.IsNull()) out.clear();
+  else out = value::Display(v);
+}
+
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -706,7 +713,7 @@ class MapRun {
     Value key_value;
     if (key_step_) {
       key_value = Eval(steps_[*key_step_], row);
-      key_ = KeyText(key_value);
+      AssignKeyText(key_, key_value);
     }
     // A replay (RunOptions::only) looks at the records asked for and leaves the others alone.
     if (!options_.only.empty() && !Selected(row)) return Status::kUnchanged;
@@ -787,9 +794,10 @@ class MapRun {
       if (dead != dead_.end() && dead->second == hash)
         return Queue(rep.skipped, Status::kUnchanged, file, line, {kDeadReason});
     }
-    std::string external_id;
-    if (key_step_ && out_index_[*key_step_] < out_.size()) external_id = KeyText(out_[out_index_[*key_step_]]);
-    if (remote_) return Decide(rep, file, line, std::move(hash), std::move(external_id));
+    std::string& external_id = external_id_;
+    external_id.clear();
+    if (key_step_ && out_index_[*key_step_] < out_.size()) AssignKeyText(external_id, out_[out_index_[*key_step_]]);
+    if (remote_) return Decide(rep, file, line, std::move(hash), std::string(external_id));
     // A writer that answers at once (files, SQLite, memory): concluded here, in the map's one
     // transaction with the state.
     uint64_t tag = next_tag_++;
@@ -1452,6 +1460,7 @@ class MapRun {
   size_t cursor_at_ = 0;                   // the cursor's position in the projection
   size_t deleted_at_ = 0;                  // the deletion marker's (Map::deleted_field)
   std::unordered_set<std::string> tombstones_;  // keys deleted at the source
+  std::string external_id_;  // the current record's external id (its buffer reused record to record)
   KeyFilter item_keys_;  // keys (maybe) in a queue when the map started or since (key_filter.h)
   std::optional<value::Time> watermark_;   // the previous run's newest cursor
   std::unordered_set<std::string> retry_;  // keys left waiting by the previous run

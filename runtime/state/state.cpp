@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <chrono>
@@ -972,10 +973,27 @@ std::string ItemInsert(size_t rows) {
 
 }  // namespace
 
-std::string_view StateStore::Intern(std::string_view s) {
-  auto it = interned_.find(s);
-  if (it == interned_.end()) it = interned_.emplace(s).first;
-  return *it;
+std::string_view StateStore::TextArena::Copy(std::string_view s) {
+  if (s.empty()) return {};
+  if (chunks_.empty() || room_ - used_ < s.size()) {
+    // A text longer than a chunk gets a chunk of its own size.
+    size_t size = std::max(kChunk, s.size());
+    chunks_.push_back(std::make_unique<char[]>(size));
+    used_ = 0;
+    room_ = size;
+  }
+  char* at = chunks_.back().get() + used_;
+  std::memcpy(at, s.data(), s.size());
+  used_ += s.size();
+  return {at, s.size()};
+}
+
+void StateStore::TextArena::Clear() {
+  if (chunks_.size() > 1 || (!chunks_.empty() && room_ != kChunk)) {
+    chunks_.clear();
+    room_ = 0;
+  }
+  used_ = 0;
 }
 
 bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& source_id, bool fresh) {
@@ -1048,7 +1066,7 @@ bool StateStore::FlushItems() {
     }
   }
   item_rows_.clear();
-  interned_.clear();
+  item_text_.Clear();
   return done;
 }
 
@@ -1349,7 +1367,7 @@ bool StateStore::Commit() {
 
 void StateStore::Rollback() {
   item_rows_.clear();
-  interned_.clear();
+  item_text_.Clear();
   // SQLite may have rolled back already (a full disk, an I/O error).
   db_->Rollback();
 }

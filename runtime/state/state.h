@@ -284,20 +284,29 @@ class StateStore {
   // A table keyed by map with one value column and `updated` (cursors, target_marks).
   std::string LoadMapValue(const char* table, const char* column, const std::string& map);
   bool SaveMapValue(const char* table, const char* column, const std::string& map, const std::string& value);
-  // A batched item row: its strings are views of interned_, which holds each distinct text of
-  // the batch once (map, queue, file and flag repeat) and is emptied when the batch is written.
+  // A batched item row: its strings are views of item_text_, which holds the batch's texts
+  // and is emptied when the batch is written.
   struct ItemRow {
     std::string_view map, queue, file, flag, record_id, source_id, reasons, fields;
     int64_t line = 0, run = 0;
   };
-  struct ViewHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  // The texts of the batched rows, copied into chunks that never move (a view stays valid
+  // until Clear): no allocation per row once the first chunk is there.
+  class TextArena {
+   public:
+    std::string_view Copy(std::string_view s);
+    void Clear();
+
+   private:
+    static constexpr size_t kChunk = 16 * 1024;
+    std::vector<std::unique_ptr<char[]>> chunks_;  // chunks_[0] is kept by Clear
+    size_t used_ = 0;                              // bytes used in chunks_.back()
+    size_t room_ = 0;                              // its size
   };
-  std::string_view Intern(std::string_view s);
+  std::string_view Intern(std::string_view s) { return item_text_.Copy(s); }
   bool PutRow(ItemRow row);
   std::vector<ItemRow> item_rows_;
-  std::unordered_set<std::string, ViewHash, std::equal_to<>> interned_;
+  TextArena item_text_;
   std::unique_ptr<db::Connection> db_;
   std::unique_ptr<db::Query> put_items_;  // kItemBatch rows
   int lock_fd_;  // PATH.lock, flock'ed exclusively while the store lives

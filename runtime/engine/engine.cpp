@@ -90,6 +90,7 @@ struct Slot {
 struct Bound {
   const vm::Program* program = nullptr;
   std::vector<Slot> slots;
+  bool loads_shared = false;  // a slot is a shared value (computed at its first use in a record)
 };
 
 // The related records a map joins, read before its source: parents by id, children grouped
@@ -512,6 +513,7 @@ class MapRun {
           }
         }
       }
+      b.loads_shared = b.loads_shared || (s.bound && s.kind == plan::BindingKind::kShared);
       b.slots.push_back(s);
     }
     return b;
@@ -628,13 +630,20 @@ class MapRun {
   Value Eval(const Bound& b, const Value* row) {
     // The shared values this program loads, computed at their first use in the record (their
     // own programs load no shared value: inputs_ is free here).
-    for (const Slot& s : b.slots) {
-      if (s.kind != plan::BindingKind::kShared || !s.bound || s.index >= shared_.size() || shared_ready_[s.index]) continue;
-      shared_values_[s.index] = Eval(shared_[s.index], row);
-      shared_ready_[s.index] = true;
+    if (b.loads_shared) {
+      for (const Slot& s : b.slots) {
+        if (s.kind != plan::BindingKind::kShared || !s.bound || s.index >= shared_.size() || shared_ready_[s.index]) continue;
+        shared_values_[s.index] = Eval(shared_[s.index], row);
+        shared_ready_[s.index] = true;
+      }
     }
     inputs_.clear();
-    for (const Slot& s : b.slots) inputs_.push_back(Input(s, row));
+    const size_t fields = map_.projection.fields.size();
+    for (const Slot& s : b.slots) {
+      // A source field (most inputs): copied straight from the row.
+      if (s.kind == plan::BindingKind::kField && s.bound && s.index < fields) inputs_.push_back(row[s.index]);
+      else inputs_.push_back(Input(s, row));
+    }
     return vm_.Run(*b.program, inputs_);
   }
 

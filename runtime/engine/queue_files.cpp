@@ -11,6 +11,8 @@ namespace crmx::engine {
 
 namespace {
 
+constexpr size_t kBuffer = 256 * 1024;
+
 constexpr const char* kNames[] = {"quality.jsonl",  "held.jsonl",         "waiting.jsonl", "errors.jsonl",
                                   "retrying.jsonl", "dead_letters.jsonl", "deleted.jsonl", "flags.jsonl"};
 
@@ -45,6 +47,8 @@ std::unique_ptr<QueueFiles> QueueFiles::Open(const std::string& dir, std::string
       error = "cannot write the queue file " + q->temp_[f] + ": " + std::strerror(errno);
       return nullptr;
     }
+    q->buffers_[f] = std::make_unique_for_overwrite<char[]>(kBuffer);
+    std::setvbuf(q->files_[f], q->buffers_[f].get(), _IOFBF, kBuffer);
   }
   return q;
 }

@@ -42,6 +42,9 @@ class QueueFiles : public QueueSink {
   std::string dir_;
   std::string final_[kFiles], temp_[kFiles];  // the queue files and their temporaries
   std::FILE* files_[kFiles] = {};
+  // Each file's stdio buffer: large, so that a queue of a hundred thousand lines is a few dozen
+  // write calls, not thousands (its pages are only touched when the file is written).
+  std::unique_ptr<char[]> buffers_[kFiles];
   bool finished_ = false;
   std::string line_;
   bool failed_ = false;

@@ -303,44 +303,59 @@ std::optional<DigitAutomaton> DigitAutomaton::Build(std::span<const std::string_
     nfa.accept[end] |= 1u << i;
   }
 
-  // The subset construction; state 0 is the empty set (dead), state 1 the start.
+  // The subset construction; state 0 is the empty set (dead), state 1 the start. A DFA state is
+  // the sorted set of NFA states that read a digit or accept (Nfa::Close).
   DigitAutomaton out;
   std::unordered_map<std::vector<uint32_t>, uint16_t, SetHash> ids;
   std::vector<std::vector<uint32_t>> sets;
   std::vector<char> seen(nfa.edges.size());
-  auto intern = [&](std::vector<uint32_t> set) -> std::optional<uint16_t> {
-    auto [it, added] = ids.emplace(set, static_cast<uint16_t>(sets.size()));
-    if (!added) return it->second;
+  auto intern = [&](const std::vector<uint32_t>& set) -> std::optional<uint16_t> {
+    if (auto it = ids.find(set); it != ids.end()) return it->second;
     if (sets.size() >= kMaxStates) return std::nullopt;
     uint32_t accept = 0;
     for (uint32_t s : set) accept |= nfa.accept[s];
-    sets.push_back(std::move(set));
+    auto id = static_cast<uint16_t>(sets.size());
+    ids.emplace(set, id);
+    sets.push_back(set);
     out.accept_.push_back(accept);
     out.next_.emplace_back();
-    return it->second;
+    return id;
   };
   intern({});
   std::vector<uint32_t> first = {start};
   nfa.Close(first, seen);
-  intern(std::move(first));
+  intern(first);
+  // The closure of each state an edge reads into, computed once.
+  std::vector<std::vector<uint32_t>> closures(nfa.edges.size());
+  std::vector<char> closed(nfa.edges.size());
+  auto closure = [&](uint32_t s) -> const std::vector<uint32_t>& {
+    if (!closed[s]) {
+      closures[s] = {s};
+      nfa.Close(closures[s], seen);
+      closed[s] = 1;
+    }
+    return closures[s];
+  };
+  std::array<std::vector<uint32_t>, 10> moved;
   for (size_t state = 1; state < sets.size(); ++state) {
-    // A copy: interning new states may move `sets`.
-    const std::vector<uint32_t> current = sets[state];
-    for (int digit = 0; digit < 10; ++digit) {
-      std::vector<uint32_t> moved;
-      for (uint32_t s : current) {
-        for (const Nfa::Edge& e : nfa.edges[s]) {
-          if (e.digits & (1u << digit)) moved.push_back(e.to);
+    // One pass over the state's edges fills the ten successors.
+    for (std::vector<uint32_t>& m : moved) m.clear();
+    for (uint32_t s : sets[state]) {
+      for (const Nfa::Edge& e : nfa.edges[s]) {
+        if (e.digits == 0) continue;
+        const std::vector<uint32_t>& reached = closure(e.to);
+        for (int digit = 0; digit < 10; ++digit) {
+          if (e.digits & (1u << digit)) moved[static_cast<size_t>(digit)].insert(moved[static_cast<size_t>(digit)].end(), reached.begin(), reached.end());
         }
       }
-      if (moved.empty()) {
-        out.next_[state][static_cast<size_t>(digit)] = kDead;
-        continue;
-      }
-      nfa.Close(moved, seen);
-      std::optional<uint16_t> id = intern(std::move(moved));
+    }
+    for (size_t digit = 0; digit < 10; ++digit) {
+      std::vector<uint32_t>& m = moved[digit];
+      std::sort(m.begin(), m.end());
+      m.erase(std::unique(m.begin(), m.end()), m.end());
+      std::optional<uint16_t> id = intern(m);
       if (!id) return std::nullopt;
-      out.next_[state][static_cast<size_t>(digit)] = *id;
+      out.next_[state][digit] = *id;
     }
   }
   return out;

@@ -76,6 +76,7 @@ int Pattern::MatchPrefix(std::string_view digits) const {
 }
 
 bool NumberDesc::AllowsLength(size_t length) const {
+  if (length < 64) return ((length_bits >> length) & 1) != 0;
   return possible_lengths.empty() || Contains(possible_lengths, static_cast<int>(length));
 }
 
@@ -87,6 +88,12 @@ namespace {
 
 bool CompileDesc(const PhoneNumberDesc& source, NumberDesc& desc) {
   desc.possible_lengths.assign(source.possible_length().begin(), source.possible_length().end());
+  if (!desc.possible_lengths.empty()) {
+    desc.length_bits = 0;
+    for (int length : desc.possible_lengths) {
+      if (length >= 0 && length < 64) desc.length_bits |= uint64_t{1} << length;
+    }
+  }
   desc.has_pattern = !source.national_number_pattern().empty();
   return !desc.has_pattern || desc.pattern.Compile(source.national_number_pattern(), false);
 }
@@ -129,6 +136,9 @@ std::unique_ptr<const RegionRules> CompileRules(const PhoneMetadata& metadata) {
 }  // namespace
 
 std::optional<uint32_t> RegionRules::MatchingDescs(std::string_view digits) const {
+  int state = descs_state.load(std::memory_order_acquire);
+  if (state == kDescsBuilt) return descs_automaton->Run(digits).whole;
+  if (state == kDescsRefused) return std::nullopt;
   std::call_once(descs_once, [this] {
     std::vector<std::string_view> patterns = {metadata->general_desc().national_number_pattern(),
                                               metadata->fixed_line().national_number_pattern(),
@@ -138,6 +148,7 @@ std::optional<uint32_t> RegionRules::MatchingDescs(std::string_view digits) cons
     // it has a pattern (NumberDesc::has_pattern), as libphonenumber's empty pattern matches
     // nothing.
     descs_automaton = DigitAutomaton::Build(patterns);
+    descs_state.store(descs_automaton ? kDescsBuilt : kDescsRefused, std::memory_order_release);
   });
   if (!descs_automaton) return std::nullopt;
   return descs_automaton->Run(digits).whole;
@@ -150,7 +161,11 @@ bool RegionRules::GeneralMatches(std::string_view digits) const {
 }
 
 const RegionRules* Region::Rules() const {
-  std::call_once(compile_once_, [this] { rules_ = CompileRules(*source_); });
+  if (const RegionRules* rules = compiled_.load(std::memory_order_acquire)) return rules;
+  std::call_once(compile_once_, [this] {
+    rules_ = CompileRules(*source_);
+    compiled_.store(rules_.get(), std::memory_order_release);
+  });
   return rules_.get();
 }
 

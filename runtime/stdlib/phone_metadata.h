@@ -5,6 +5,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,6 +63,8 @@ struct NumberDesc {
   bool has_pattern = false;  // an empty national_number_pattern matches nothing
   // The possible lengths; empty means "those of the general desc", which were checked before.
   std::vector<int> possible_lengths;
+  // possible_lengths as bits (bit n: length n), for the lengths under 64; all ones when empty.
+  uint64_t length_bits = ~uint64_t{0};
 
   // libphonenumber's IsMatch: the pattern alone, lengths not checked.
   bool Matches(std::string_view number) const { return has_pattern && pattern.FullMatch(number); }
@@ -99,6 +103,10 @@ struct RegionRules {
   const i18n::phonenumbers::PhoneMetadata* metadata = nullptr;  // owned by PhoneTables
   mutable std::once_flag descs_once;
   mutable std::optional<DigitAutomaton> descs_automaton;
+  // descs_automaton's state once descs_once has run: kDescsBuilt or kDescsRefused. Read before
+  // std::call_once, whose every call costs more than the automaton's walk.
+  static constexpr int kDescsPending = 0, kDescsBuilt = 1, kDescsRefused = 2;
+  mutable std::atomic<int> descs_state{kDescsPending};
 };
 
 // The metadata of one region, or of one non-geographic calling code (id "001").
@@ -120,6 +128,9 @@ class Region {
   const i18n::phonenumbers::PhoneMetadata* source_ = nullptr;  // owned by PhoneTables
   mutable std::once_flag compile_once_;
   mutable std::unique_ptr<const RegionRules> rules_;
+  // rules_ once compiled (null before, and for rules that did not compile): read before
+  // std::call_once, whose every call is costly.
+  mutable std::atomic<const RegionRules*> compiled_{nullptr};
 };
 
 // A country calling code and its regions, the main one first (GetRegionCodesForCountryCallingCode).

@@ -121,7 +121,7 @@ std::string_view StripNationalPrefix(const RegionRules& rules, std::string_view 
   int prefix = rules.national_prefix_for_parsing.MatchPrefix(number);
   if (prefix < 0) return number;
   std::string_view rest = number.substr(static_cast<size_t>(prefix));
-  if (rules.general.Matches(number) && !rules.general.Matches(rest)) return number;
+  if (rules.GeneralMatches(number) && !rules.GeneralMatches(rest)) return number;
   return rest;
 }
 
@@ -144,7 +144,7 @@ Parsed AfterInternationalPrefix(const PhoneTables& tables, std::string_view digi
 Parsed StripOwnCallingCode(const CallingCode& own, const RegionRules& home, std::string_view digits) {
   if (digits.substr(0, own.digits.size()) != own.digits) return Number(nullptr, digits);
   std::string_view rest = StripNationalPrefix(home, digits.substr(own.digits.size()));
-  if ((!home.general.Matches(digits) && home.general.Matches(rest)) ||
+  if ((!home.GeneralMatches(digits) && home.GeneralMatches(rest)) ||
       TestNumberLength(digits, home) == Length::kTooLong) {
     return Number(&own, rest);
   }
@@ -212,6 +212,19 @@ Parsed Parse(const PhoneTables& tables, const Region* home, const Shape& shape) 
 // not matter, so the usual ones are tried first; mobile is skipped when its pattern is the
 // fixed line's, as libphonenumber skips it.
 bool HasKnownType(std::string_view nsn, const RegionRules& rules) {
+  if (std::optional<uint32_t> descs = rules.MatchingDescs(nsn)) {
+    // The same tests on one pass of the automaton: bit 0 the general desc, then the types.
+    auto matches = [whole = *descs, length = nsn.size()](const NumberDesc& desc, size_t bit) {
+      return ((whole >> bit) & 1) != 0 && desc.has_pattern && desc.AllowsLength(length);
+    };
+    if (!matches(rules.general, 0)) return false;
+    if (matches(rules.fixed_line, 1)) return true;
+    if (!rules.same_mobile_and_fixed_line_pattern && matches(rules.mobile, 2)) return true;
+    for (size_t i = 0; i < rules.other_types.size(); ++i) {
+      if (matches(rules.other_types[i], 3 + i)) return true;
+    }
+    return false;
+  }
   if (!rules.general.MatchesWithLength(nsn)) return false;
   if (rules.fixed_line.MatchesWithLength(nsn)) return true;
   if (!rules.same_mobile_and_fixed_line_pattern && rules.mobile.MatchesWithLength(nsn)) return true;
@@ -232,20 +245,12 @@ Validity IsValid(const CallingCode& code, std::string_view nsn) {
     if (rules == nullptr) return Validity::kFallBack;
     if (code.regions.size() == 1) return ValidIf(HasKnownType(nsn, *rules));
     if (rules->has_leading_digits) {
-      if (rules->leading_digits.MatchPrefix(nsn) >= 0) return ValidIf(HasKnownType(nsn, *rules));
+      if (rules->leading_digits.MatchesPrefix(nsn)) return ValidIf(HasKnownType(nsn, *rules));
     } else if (HasKnownType(nsn, *rules)) {
       return Validity::kValid;
     }
   }
   return Validity::kInvalid;
-}
-
-std::string UpperCase(std::string_view text) {
-  std::string upper(text);
-  for (char& c : upper) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return upper;
 }
 
 // Format(E164): '+', the calling code, the NSN.
@@ -263,7 +268,7 @@ std::optional<Result<std::string>> FastE164(std::string_view phone, std::string_
   if (tables == nullptr) return std::nullopt;
   const Region* home = nullptr;
   if (!region.empty()) {
-    home = tables->FindRegion(UpperCase(region));
+    home = tables->FindRegionAnyCase(region);
     if (home == nullptr) return UnknownRegionFailure(region);
   }
   Shape shape = ReadShape(phone);

@@ -40,7 +40,7 @@ Pattern::Pattern(Pattern&&) noexcept = default;
 Pattern& Pattern::operator=(Pattern&&) noexcept = default;
 Pattern::~Pattern() = default;
 
-bool Pattern::Compile(const std::string& source) {
+bool Pattern::Compile(const std::string& source, bool automaton) {
   if (IsPlainDigits(source)) {
     literal_ = source;
     return true;
@@ -48,32 +48,60 @@ bool Pattern::Compile(const std::string& source) {
   RE2::Options options;
   options.set_log_errors(false);
   re2_ = std::make_unique<RE2>(source, options);
-  return re2_->ok();
+  if (!re2_->ok()) return false;
+  std::string_view view = source;
+  if (automaton) automaton_ = DigitAutomaton::Build({&view, 1});
+  return true;
 }
 
 bool Pattern::FullMatch(std::string_view digits) const {
   if (!re2_) return digits == literal_;
+  if (automaton_) return automaton_->Run(digits).whole != 0;
   return RE2::FullMatch(digits, *re2_);
+}
+
+bool Pattern::MatchesPrefix(std::string_view digits) const {
+  if (!re2_) return digits.substr(0, literal_.size()) == literal_;
+  if (automaton_) return automaton_->Run(digits).prefix != 0;
+  return MatchPrefix(digits) >= 0;
 }
 
 int Pattern::MatchPrefix(std::string_view digits) const {
   if (!re2_) return digits.substr(0, literal_.size()) == literal_ ? static_cast<int>(literal_.size()) : -1;
+  // Most numbers start with no prefix of the pattern: the automaton says so without RE2.
+  if (automaton_ && automaton_->Run(digits).prefix == 0) return -1;
   re2::StringPiece match;
   if (!re2_->Match(digits, 0, digits.size(), RE2::ANCHOR_START, &match, 1)) return -1;
   return static_cast<int>(match.size());
 }
 
+bool NumberDesc::AllowsLength(size_t length) const {
+  if (length < 64) return ((length_bits >> length) & 1) != 0;
+  return possible_lengths.empty() || Contains(possible_lengths, static_cast<int>(length));
+}
+
 bool NumberDesc::MatchesWithLength(std::string_view number) const {
-  if (!possible_lengths.empty() && !Contains(possible_lengths, static_cast<int>(number.size()))) return false;
-  return Matches(number);
+  return AllowsLength(number.size()) && Matches(number);
 }
 
 namespace {
 
 bool CompileDesc(const PhoneNumberDesc& source, NumberDesc& desc) {
   desc.possible_lengths.assign(source.possible_length().begin(), source.possible_length().end());
+  if (!desc.possible_lengths.empty()) {
+    desc.length_bits = 0;
+    for (int length : desc.possible_lengths) {
+      if (length >= 0 && length < 64) desc.length_bits |= uint64_t{1} << length;
+    }
+  }
   desc.has_pattern = !source.national_number_pattern().empty();
-  return !desc.has_pattern || desc.pattern.Compile(source.national_number_pattern());
+  return !desc.has_pattern || desc.pattern.Compile(source.national_number_pattern(), false);
+}
+
+// GetNumberTypeHelper's order for the types after fixed line and mobile.
+std::array<const PhoneNumberDesc*, 8> OtherTypes(const PhoneMetadata& metadata) {
+  return {&metadata.premium_rate(), &metadata.toll_free(), &metadata.shared_cost(), &metadata.voip(),
+          &metadata.personal_number(), &metadata.pager(), &metadata.uan(), &metadata.voicemail()};
 }
 
 bool CompileDescs(const PhoneMetadata& metadata, RegionRules& rules) {
@@ -82,12 +110,7 @@ bool CompileDescs(const PhoneMetadata& metadata, RegionRules& rules) {
                                   metadata.general_desc().possible_length_local_only().end());
   ok = CompileDesc(metadata.fixed_line(), rules.fixed_line) && ok;
   ok = CompileDesc(metadata.mobile(), rules.mobile) && ok;
-  // GetNumberTypeHelper's order for the other types.
-  for (const PhoneNumberDesc* desc :
-       {&metadata.premium_rate(), &metadata.toll_free(), &metadata.shared_cost(), &metadata.voip(),
-        &metadata.personal_number(), &metadata.pager(), &metadata.uan(), &metadata.voicemail()}) {
-    ok = CompileDesc(*desc, rules.other_types.emplace_back()) && ok;
-  }
+  for (const PhoneNumberDesc* desc : OtherTypes(metadata)) ok = CompileDesc(*desc, rules.other_types.emplace_back()) && ok;
   return ok;
 }
 
@@ -97,9 +120,10 @@ std::unique_ptr<const RegionRules> CompileRules(const PhoneMetadata& metadata) {
   rules->has_national_prefix_for_parsing = !metadata.national_prefix_for_parsing().empty();
   rules->has_leading_digits = metadata.has_leading_digits();
   rules->same_mobile_and_fixed_line_pattern = metadata.same_mobile_and_fixed_line_pattern();
-  bool ok = rules->international_prefix.Compile(metadata.international_prefix());
-  ok = rules->national_prefix_for_parsing.Compile(metadata.national_prefix_for_parsing()) && ok;
-  ok = rules->leading_digits.Compile(metadata.leading_digits()) && ok;
+  rules->metadata = &metadata;
+  bool ok = rules->international_prefix.Compile(metadata.international_prefix(), true);
+  ok = rules->national_prefix_for_parsing.Compile(metadata.national_prefix_for_parsing(), true) && ok;
+  ok = rules->leading_digits.Compile(metadata.leading_digits(), true) && ok;
   ok = CompileDescs(metadata, *rules) && ok;
   // TestNumberLength reads the general desc's first and last possible length, and calling
   // codes are looked up by their 1 to 3 digits.
@@ -111,8 +135,37 @@ std::unique_ptr<const RegionRules> CompileRules(const PhoneMetadata& metadata) {
 
 }  // namespace
 
+std::optional<uint32_t> RegionRules::MatchingDescs(std::string_view digits) const {
+  int state = descs_state.load(std::memory_order_acquire);
+  if (state == kDescsBuilt) return descs_automaton->Run(digits).whole;
+  if (state == kDescsRefused) return std::nullopt;
+  std::call_once(descs_once, [this] {
+    std::vector<std::string_view> patterns = {metadata->general_desc().national_number_pattern(),
+                                              metadata->fixed_line().national_number_pattern(),
+                                              metadata->mobile().national_number_pattern()};
+    for (const PhoneNumberDesc* desc : OtherTypes(*metadata)) patterns.push_back(desc->national_number_pattern());
+    // An empty pattern gets a bit like the others; the callers read a desc's bit only when
+    // it has a pattern (NumberDesc::has_pattern), as libphonenumber's empty pattern matches
+    // nothing.
+    descs_automaton = DigitAutomaton::Build(patterns);
+    descs_state.store(descs_automaton ? kDescsBuilt : kDescsRefused, std::memory_order_release);
+  });
+  if (!descs_automaton) return std::nullopt;
+  return descs_automaton->Run(digits).whole;
+}
+
+bool RegionRules::GeneralMatches(std::string_view digits) const {
+  std::optional<uint32_t> descs = MatchingDescs(digits);
+  if (!descs) return general.Matches(digits);
+  return general.has_pattern && (*descs & 1) != 0;
+}
+
 const RegionRules* Region::Rules() const {
-  std::call_once(compile_once_, [this] { rules_ = CompileRules(*source_); });
+  if (const RegionRules* rules = compiled_.load(std::memory_order_acquire)) return rules;
+  std::call_once(compile_once_, [this] {
+    rules_ = CompileRules(*source_);
+    compiled_.store(rules_.get(), std::memory_order_release);
+  });
   return rules_.get();
 }
 
@@ -135,6 +188,7 @@ class TablesBuilder {
         keyed = non_geographic.emplace(region->country_code, region).first->second;
       } else {
         keyed = tables_.by_id_.emplace(region->id, region).first->second;
+        AddLetters(*keyed);
       }
       std::list<const Region*>& list = lists[region->country_code];
       if (metadata.main_country_for_code()) {
@@ -155,6 +209,13 @@ class TablesBuilder {
     region->source_ = &metadata;
     tables_.regions_.push_back(std::move(region));
     return tables_.regions_.back().get();
+  }
+
+  // by_letters_ mirrors by_id_ for the ids of two letters A-Z.
+  void AddLetters(const Region& region) {
+    const std::string& id = region.id;
+    if (id.size() != 2 || id[0] < 'A' || id[0] > 'Z' || id[1] < 'A' || id[1] > 'Z') return;
+    tables_.by_letters_[static_cast<size_t>((id[0] - 'A') * 26 + (id[1] - 'A'))] = &region;
   }
 
   void AddCallingCode(int code, const std::list<const Region*>& list) {
@@ -189,6 +250,18 @@ const PhoneTables* PhoneTables::Get() {
 const Region* PhoneTables::FindRegion(std::string_view id) const {
   auto it = by_id_.find(std::string(id));
   return it == by_id_.end() ? nullptr : it->second;
+}
+
+const Region* PhoneTables::FindRegionAnyCase(std::string_view id) const {
+  auto letter = [](char c) { return c >= 'a' && c <= 'z' ? c - 'a' : c >= 'A' && c <= 'Z' ? c - 'A' : -1; };
+  if (id.size() == 2 && letter(id[0]) >= 0 && letter(id[1]) >= 0) {
+    return by_letters_[static_cast<size_t>(letter(id[0]) * 26 + letter(id[1]))];
+  }
+  std::string upper(id);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return FindRegion(upper);
 }
 
 const CallingCode* PhoneTables::FindCallingCode(int code) const {

@@ -5,12 +5,17 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "runtime/stdlib/phone_automaton.h"
 
 namespace i18n::phonenumbers {
 class PhoneMetadata;
@@ -24,7 +29,10 @@ class RE2;
 namespace crmx::stdlib::phone {
 
 // One regular expression of the metadata. A pattern of plain digits (most international and
-// national prefixes, many leading digits) is compared as a string instead of run through RE2.
+// national prefixes, many leading digits) is compared as a string; any other is compiled to a
+// DigitAutomaton when its syntax allows (all national number patterns do), which answers
+// FullMatch alone and rules out MatchPrefix without RE2; RE2 answers the rest. The text given
+// to the matchers holds only ASCII digits (the fast path's digits).
 class Pattern {
  public:
   Pattern();
@@ -32,17 +40,21 @@ class Pattern {
   Pattern& operator=(Pattern&&) noexcept;
   ~Pattern();
 
-  // False when RE2 cannot compile `source`.
-  bool Compile(const std::string& source);
+  // False when RE2 cannot compile `source`. `automaton`: also build the pattern's own
+  // DigitAutomaton (not worth it for a pattern that RegionRules' combined automaton answers).
+  bool Compile(const std::string& source, bool automaton);
   // The whole of `digits` matches (libphonenumber's FullMatch).
   bool FullMatch(std::string_view digits) const;
   // The length of the match anchored at the start of `digits`, or -1 (libphonenumber's
   // Consume, ICU's lookingAt: RE2's leftmost-first choice is the same as ICU's backtracking one).
   int MatchPrefix(std::string_view digits) const;
+  // MatchPrefix(digits) >= 0, without asking which prefix.
+  bool MatchesPrefix(std::string_view digits) const;
 
  private:
-  std::string literal_;             // the pattern, when it is plain digits (possibly empty)
-  std::unique_ptr<re2::RE2> re2_;   // otherwise; null for a literal
+  std::string literal_;                       // the pattern, when it is plain digits (possibly empty)
+  std::unique_ptr<re2::RE2> re2_;             // otherwise; null for a literal
+  std::optional<DigitAutomaton> automaton_;   // the same pattern, when its syntax allows
 };
 
 // A PhoneNumberDesc: the numbers of one type (or all numbers: the general desc).
@@ -51,11 +63,15 @@ struct NumberDesc {
   bool has_pattern = false;  // an empty national_number_pattern matches nothing
   // The possible lengths; empty means "those of the general desc", which were checked before.
   std::vector<int> possible_lengths;
+  // possible_lengths as bits (bit n: length n), for the lengths under 64; all ones when empty.
+  uint64_t length_bits = ~uint64_t{0};
 
   // libphonenumber's IsMatch: the pattern alone, lengths not checked.
   bool Matches(std::string_view number) const { return has_pattern && pattern.FullMatch(number); }
   // libphonenumber's IsNumberMatchingDesc: the possible lengths, then the pattern.
   bool MatchesWithLength(std::string_view number) const;
+  // The possible lengths allow `length`.
+  bool AllowsLength(size_t length) const;
 };
 
 // The patterns and lengths of a region, compiled on first use.
@@ -74,6 +90,23 @@ struct RegionRules {
   NumberDesc mobile;
   std::vector<NumberDesc> other_types;
   bool same_mobile_and_fixed_line_pattern = false;
+
+  // Which of the patterns of the general desc (bit 0), fixed line (bit 1), mobile (bit 2) and
+  // other_types (bits 3 on) match all of `digits`, from one pass of an automaton over them;
+  // nullopt when one of the patterns is outside DigitAutomaton's syntax (then each desc's
+  // Pattern answers). The automaton is built on the first call (thread-safe): a region whose
+  // rules are read only for their leading digits never pays for it.
+  std::optional<uint32_t> MatchingDescs(std::string_view digits) const;
+  // general.Matches(digits), through MatchingDescs when it answers.
+  bool GeneralMatches(std::string_view digits) const;
+
+  const i18n::phonenumbers::PhoneMetadata* metadata = nullptr;  // owned by PhoneTables
+  mutable std::once_flag descs_once;
+  mutable std::optional<DigitAutomaton> descs_automaton;
+  // descs_automaton's state once descs_once has run: kDescsBuilt or kDescsRefused. Read before
+  // std::call_once, whose every call costs more than the automaton's walk.
+  static constexpr int kDescsPending = 0, kDescsBuilt = 1, kDescsRefused = 2;
+  mutable std::atomic<int> descs_state{kDescsPending};
 };
 
 // The metadata of one region, or of one non-geographic calling code (id "001").
@@ -95,6 +128,9 @@ class Region {
   const i18n::phonenumbers::PhoneMetadata* source_ = nullptr;  // owned by PhoneTables
   mutable std::once_flag compile_once_;
   mutable std::unique_ptr<const RegionRules> rules_;
+  // rules_ once compiled (null before, and for rules that did not compile): read before
+  // std::call_once, whose every call is costly.
+  mutable std::atomic<const RegionRules*> compiled_{nullptr};
 };
 
 // A country calling code and its regions, the main one first (GetRegionCodesForCountryCallingCode).
@@ -120,6 +156,8 @@ class PhoneTables {
   // The region of an upper-case id ("US"), or null: exactly libphonenumber's supported regions
   // (the non-geographic "001" is not one).
   const Region* FindRegion(std::string_view id) const;
+  // FindRegion of `id` in upper case ("us" finds "US"), without allocating.
+  const Region* FindRegionAnyCase(std::string_view id) const;
   // The calling code, or null when libphonenumber does not know it.
   const CallingCode* FindCallingCode(int code) const;
 
@@ -128,6 +166,8 @@ class PhoneTables {
   std::unique_ptr<i18n::phonenumbers::PhoneMetadataCollection> metadata_;
   std::vector<std::unique_ptr<Region>> regions_;
   std::unordered_map<std::string, const Region*> by_id_;
+  // The regions whose id is two letters A-Z (nearly all), by [first - 'A'][second - 'A'].
+  std::array<const Region*, 26 * 26> by_letters_{};
   // Calling codes have 1 to 3 digits.
   std::array<std::unique_ptr<CallingCode>, 1000> by_code_;
 };

@@ -57,6 +57,13 @@ std::string MapCase(std::string_view text, Map map) {
 
 std::string Quote(std::string_view text) {
   constexpr int kMax = 60;
+  // At most kMax bytes are at most kMax characters: all of the text, without counting.
+  if (text.size() <= static_cast<size_t>(kMax)) {
+    std::string out;
+    out.reserve(text.size() + 2);
+    out.append(1, '`').append(text).append(1, '`');
+    return out;
+  }
   size_t i = 0;
   int n = 0;
   while (i < text.size() && n < kMax) {

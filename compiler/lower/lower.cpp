@@ -242,8 +242,96 @@ class Lowerer {
     }
   }
 
+  static const LiteralExpr* StringLiteral(const Expr& e) {
+    const auto* l = e.As<LiteralExpr>();
+    return l != nullptr && l->literal == LiteralKind::String ? l : nullptr;
+  }
+
+  // Appends the postfix code of `e` as a test of the character `var` (vm::CharTestStep), or
+  // returns false when `e` is anything else than comparisons of `var` with string literals
+  // combined by `&&`, `||` and `!`.
+  static bool CharTest(const Expr& e, const std::string& var, std::vector<Value>& out) {
+    using Step = vm::CharTestStep;
+    auto step = [&](Step s) { out.push_back(Value::Int(static_cast<int64_t>(s))); };
+    auto is_var = [&](const Expr& x) {
+      const auto* id = x.As<IdentExpr>();
+      return id != nullptr && id->name.text == var;
+    };
+    if (const auto* u = e.As<UnaryExpr>()) {
+      if (u->op != UnaryOp::Not || !CharTest(*u->operand, var, out)) return false;
+      step(Step::kCharNot);
+      return true;
+    }
+    const auto* b = e.As<BinaryExpr>();
+    if (b == nullptr) return false;
+    if (b->op == BinaryOp::And || b->op == BinaryOp::Or) {
+      if (!CharTest(*b->left, var, out) || !CharTest(*b->right, var, out)) return false;
+      step(b->op == BinaryOp::And ? Step::kCharAnd : Step::kCharOr);
+      return true;
+    }
+    if (b->op == BinaryOp::In) {
+      const auto* list = b->right->As<ListExpr>();
+      if (!is_var(*b->left) || list == nullptr || list->elements.empty()) return false;
+      for (size_t i = 0; i < list->elements.size(); ++i) {
+        const LiteralExpr* k = StringLiteral(*list->elements[i]);
+        if (k == nullptr) return false;
+        step(Step::kCharEq);
+        out.push_back(Value::String(k->string_value));
+        if (i > 0) step(Step::kCharOr);
+      }
+      return true;
+    }
+    // `c < "k"`, or `"k" < c` read as `c > "k"`.
+    bool flipped = !is_var(*b->left);
+    const LiteralExpr* k = StringLiteral(flipped ? *b->left : *b->right);
+    if (k == nullptr || !is_var(flipped ? *b->right : *b->left)) return false;
+    Step s;
+    switch (b->op) {
+      case BinaryOp::Lt: s = flipped ? Step::kCharGt : Step::kCharLt; break;
+      case BinaryOp::Le: s = flipped ? Step::kCharGe : Step::kCharLe; break;
+      case BinaryOp::Gt: s = flipped ? Step::kCharLt : Step::kCharGt; break;
+      case BinaryOp::Ge: s = flipped ? Step::kCharLe : Step::kCharGe; break;
+      case BinaryOp::Eq: s = Step::kCharEq; break;
+      case BinaryOp::Ne: s = Step::kCharNe; break;
+      default: return false;
+    }
+    step(s);
+    out.push_back(Value::String(k->string_value));
+    return true;
+  }
+
+  // `s.split("").filter(c, test).join([sep])` as one kFilterText (LowerOptions::
+  // fuse_text_filters); false, emitting nothing, for any other call.
+  bool EmitFilterText(const CallExpr& join) {
+    if (!options_.fuse_text_filters || !options_.macros || join.function.text != "join" || !join.receiver ||
+        join.args.size() > 1 || (join.args.size() == 1 && StringLiteral(*join.args[0]) == nullptr))
+      return false;
+    const auto* filter = join.receiver->As<CallExpr>();
+    if (filter == nullptr || filter->function.text != "filter" || !filter->receiver || filter->args.size() != 2 ||
+        filter->args[0]->As<IdentExpr>() == nullptr)
+      return false;
+    const auto* split = filter->receiver->As<CallExpr>();
+    if (split == nullptr || split->function.text != "split" || !split->receiver || split->args.size() != 1) return false;
+    const LiteralExpr* empty = StringLiteral(*split->args[0]);
+    if (empty == nullptr || !empty->string_value.empty()) return false;
+    // `ns.split("")` where `ns.split` names a namespaced builtin is that builtin, not split.
+    vm::Builtin b;
+    size_t lo = 0, hi = 0;
+    if (const auto* ns = split->receiver->As<IdentExpr>();
+        ns != nullptr && !IsBound(ns->name.text) && vm::FindBuiltin(ns->name.text + ".split", b, lo, hi))
+      return false;
+    std::vector<Value> code{Value::String(join.args.empty() ? std::string() : StringLiteral(*join.args[0])->string_value)};
+    if (!CharTest(*filter->args[1], filter->args[0]->As<IdentExpr>()->name.text, code)) return false;
+    Value text_filter = Value::List(std::move(code));
+    if (!vm::TextFilterValid(text_filter)) return false;
+    Emit(*split->receiver);
+    Add(Op::kFilterText, Const(std::move(text_filter)));
+    return true;
+  }
+
   void EmitCall(const CallExpr& c) {
     const std::string& name = c.function.text;
+    if (EmitFilterText(c)) return;
     bool macro_name = name == "all" || name == "exists" || name == "exists_one" || name == "map" || name == "filter";
     if (options_.macros && c.receiver && macro_name && !c.args.empty() && c.args[0]->As<IdentExpr>() != nullptr &&
         (c.args.size() == 2 || (name == "map" && c.args.size() == 3))) {

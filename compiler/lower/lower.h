@@ -30,6 +30,11 @@ struct LowerOptions {
   // `crmxc eval`, tables) runs the same optimized code. False gives the lowering's own output
   // (tests compare the two).
   bool optimize = true;
+  // When true, `s.split("").filter(c, test).join(sep)` with a test that only compares `c` with
+  // string literals (`c >= "0" && c <= "9"`, `c in ["-", " "]`, `!`, `||`) and a literal
+  // separator becomes one kFilterText: no list, no loop of bytecode per character. False keeps
+  // the loop (tests compare the two).
+  bool fuse_text_filters = true;
   // Subexpressions computed elsewhere (a map's shared values, plan::Map::shared): each node is
   // lowered as a load of the input of that name (which `inputs` must list).
   std::vector<std::pair<const ast::Expr*, std::string>> substitutes;

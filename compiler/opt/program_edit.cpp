@@ -16,7 +16,8 @@ namespace {
 constexpr size_t kNowhere = SIZE_MAX;
 
 bool UsesConstant(vm::Op op) {
-  return op == vm::Op::kConst || op == vm::Op::kSelect || op == vm::Op::kHas || op == vm::Op::kFail;
+  return op == vm::Op::kConst || op == vm::Op::kSelect || op == vm::Op::kHas || op == vm::Op::kFail ||
+         op == vm::Op::kFilterText;
 }
 
 }  // namespace

@@ -129,6 +129,11 @@ void crmx_jit_call(void* vm, void* base_slot, int32_t argc, int32_t builtin) {
   Settle(s, static_cast<size_t>(argc), std::move(result));
 }
 
+void crmx_jit_filter_text(void* vm, void* top_slot, const void* program, int32_t index) {
+  const auto* p = static_cast<const crmx::vm::Program*>(program);
+  V(top_slot) = static_cast<crmx::vm::VM*>(vm)->FilterText(V(top_slot), p->constants[static_cast<size_t>(index)]);
+}
+
 int32_t crmx_jit_iter_init(void* range_slot, void* locals) {
   Value range = std::move(V(range_slot));
   Value* l = static_cast<Value*>(locals);

@@ -37,5 +37,6 @@ void crmx_jit_count_step(void* c_slot, void* acc_slot);
 void crmx_jit_iter_pair(const void* range_local, void* locals);
 void crmx_jit_append_pair(void* v_slot, void* acc_slot, const void* key);
 void crmx_jit_pairs_to_map(void* top_slot);
+void crmx_jit_filter_text(void* vm, void* top_slot, const void* program, int32_t index);
 void crmx_jit_fail(void* dst, const void* program, int32_t index, int32_t hold);
 }

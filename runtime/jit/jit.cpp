@@ -128,7 +128,7 @@ Heights Analyze(const Program& p) {
         reach(next, s);
         break;
       default: {
-        if (in.op > Op::kPairsToMap) {
+        if (in.op > Op::kFilterText) {
           h.problem = "opcode " + std::to_string(static_cast<int>(in.op));
           break;
         }
@@ -155,6 +155,11 @@ Heights Analyze(const Program& p) {
           case Op::kFilterStep:
           case Op::kAppendPairLocal:
             if (!local_ok(in.arg) || !local_ok(in.a)) h.problem = "local";
+            break;
+          case Op::kFilterText:
+            if (in.arg < 0 || static_cast<size_t>(in.arg) >= p.constants.size() ||
+                !vm::TextFilterValid(p.constants[static_cast<size_t>(in.arg)]))
+              h.problem = "constant";
             break;
           case Op::kIterPair:
             if (!local_ok(in.arg) || !local_ok(in.a + 4)) h.problem = "local";
@@ -401,6 +406,9 @@ class Emitter {
           Call("crmx_jit_append_pair", void_, {ptr_, ptr_, ptr_}, {slot(s - 1), local(in.arg), local(in.a)});
           break;
         case Op::kPairsToMap: Call("crmx_jit_pairs_to_map", void_, {ptr_}, {slot(s - 1)}); break;
+        case Op::kFilterText:
+          Call("crmx_jit_filter_text", void_, {ptr_, ptr_, ptr_, i32_}, {vm, slot(s - 1), prog, I32(in.arg)});
+          break;
         case Op::kFail: Call("crmx_jit_fail", void_, {ptr_, ptr_, i32_, i32_}, {slot(s), prog, I32(in.arg), I32(in.a)}); break;
       }
       b_.CreateBr(next);

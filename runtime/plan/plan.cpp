@@ -321,6 +321,9 @@ vm::Program DecodeProgram(const json& j) {
       Bad("constant index out of range");
     if (in.op == vm::Op::kLoadInput && (in.arg < 0 || static_cast<size_t>(in.arg) >= p.input_names.size()))
       Bad("input index out of range");
+    if (in.op == vm::Op::kFilterText && (in.arg < 0 || static_cast<size_t>(in.arg) >= p.constants.size() ||
+                                         !vm::TextFilterValid(p.constants[static_cast<size_t>(in.arg)])))
+      Bad("filter_text needs a text filter constant (a separator and a character test)");
   }
   return p;
 }

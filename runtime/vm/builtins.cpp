@@ -408,6 +408,7 @@ const char* OpName(Op op) {
     case Op::kIterPair: return "iter_pair";
     case Op::kAppendPairLocal: return "append_pair_local";
     case Op::kPairsToMap: return "pairs_to_map";
+    case Op::kFilterText: return "filter_text";
   }
   return "?";
 }
@@ -433,6 +434,9 @@ std::string Program::Disassemble() const {
         break;
       case Op::kIterInit: case Op::kIterNext: case Op::kFilterStep: case Op::kIterPair: case Op::kAppendPairLocal:
         out += " " + std::to_string(in.a) + " " + std::to_string(in.arg);
+        break;
+      case Op::kFilterText:
+        out += " " + std::to_string(in.arg) + "  ; " + value::Display(constants[static_cast<size_t>(in.arg)]);
         break;
       default:
         out += " " + std::to_string(in.arg);

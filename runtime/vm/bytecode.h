@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/value/value.h"
@@ -97,7 +98,37 @@ enum class Op : uint8_t {
   // Replaces the list of alternating keys and values on top with the map they make (errors
   // stay).
   kPairsToMap,
+  // `s.split("").filter(c, test).join(sep)` in one pass, with no list: pops s and pushes the
+  // characters of s (the pieces split("") gives) for which the test holds, joined with the
+  // separator; test and separator are the text filter in constant `arg` (TextFilterValid). The
+  // test compares one character with string constants as the predicate's `<`, `==`, `in`
+  // would, so the result is the three calls' exactly; a value that is not a string gives what
+  // they give it (an error).
+  kFilterText,
 };
+
+// The text filter of kFilterText: a list constant, the separator (a string) first, then the
+// character test as postfix code, each step an int (CharTestStep) and, for a comparison, the
+// string it compares the character with next. Comparisons push a bool, kCharAnd/kCharOr
+// combine the two top ones, kCharNot negates the top one; the test holds when the one bool
+// left is true.
+enum class CharTestStep : int64_t {
+  kCharLt,  // character < text
+  kCharLe,
+  kCharGt,
+  kCharGe,
+  kCharEq,
+  kCharNe,
+  kCharAnd,
+  kCharOr,
+  kCharNot,
+};
+// The deepest stack a test may need (a lowering that would need more keeps the loop).
+inline constexpr size_t kMaxCharTestDepth = 32;
+// Whether `filter` is a well-formed text filter (the plan reader refuses any other).
+bool TextFilterValid(const value::Value& filter);
+// Whether the character `ch` passes the test of `filter` (TextFilterValid).
+bool CharTestHolds(const value::Value& filter, std::string_view ch);
 
 // The builtin functions kCall can run.
 enum class Builtin : uint16_t {

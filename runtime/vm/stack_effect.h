@@ -32,7 +32,8 @@ inline StackEffect EffectOf(const Instr& in) {
     case Op::kNot:
     case Op::kSelect:
     case Op::kHas:
-    case Op::kPairsToMap: return {1, 1};
+    case Op::kPairsToMap:
+    case Op::kFilterText: return {1, 1};
     // A negative count is a broken program: an effect no stack has, which callers refuse.
     case Op::kMakeList: return {static_cast<size_t>(in.arg), 1};
     case Op::kMakeMap: return {2 * static_cast<size_t>(in.arg), 1};

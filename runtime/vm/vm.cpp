@@ -2,6 +2,7 @@
 #include "runtime/vm/vm.h"
 
 #include <re2/re2.h>
+#include <unicode/utf8.h>
 
 #include <cmath>
 
@@ -254,7 +255,7 @@ Value Negate(const Value& a) {
 
 // ------------------------------------------------------------------------------ the loop
 
-VM::VM() { stack_.reserve(64); }
+VM::VM() { stack_.resize(64); }
 VM::~VM() = default;
 
 const re2::RE2* VM::Regex(std::string_view pattern, std::string& error) {
@@ -436,6 +437,102 @@ Value MakeMap(Value* kv, size_t count) {
   return Value::Map(std::move(entries));
 }
 
+bool TextFilterValid(const Value& filter) {
+  if (filter.kind() != Kind::kList) return false;
+  const std::vector<Value>& code = filter.AsList();
+  if (code.empty() || code[0].kind() != Kind::kString) return false;
+  size_t depth = 0;
+  for (size_t i = 1; i < code.size(); ++i) {
+    if (code[i].kind() != Kind::kInt || code[i].AsInt() < 0 ||
+        code[i].AsInt() > static_cast<int64_t>(CharTestStep::kCharNot))
+      return false;
+    auto step = static_cast<CharTestStep>(code[i].AsInt());
+    if (step <= CharTestStep::kCharNe) {
+      if (++i >= code.size() || code[i].kind() != Kind::kString || ++depth > kMaxCharTestDepth) return false;
+    } else if (step == CharTestStep::kCharNot) {
+      if (depth < 1) return false;
+    } else {
+      if (depth < 2) return false;
+      --depth;
+    }
+  }
+  return depth == 1;
+}
+
+bool CharTestHolds(const Value& filter, std::string_view ch) {
+  bool stack[kMaxCharTestDepth];
+  size_t top = 0;
+  const std::vector<Value>& code = filter.AsList();
+  for (size_t i = 1; i < code.size(); ++i) {
+    auto step = static_cast<CharTestStep>(code[i].AsInt());
+    switch (step) {
+      case CharTestStep::kCharAnd:
+        --top;
+        stack[top - 1] = stack[top - 1] && stack[top];
+        break;
+      case CharTestStep::kCharOr:
+        --top;
+        stack[top - 1] = stack[top - 1] || stack[top];
+        break;
+      case CharTestStep::kCharNot: stack[top - 1] = !stack[top - 1]; break;
+      default: {
+        // Value::Compare's order of strings: bytewise.
+        int c = ch.compare(code[++i].AsText());
+        bool r = false;
+        switch (step) {
+          case CharTestStep::kCharLt: r = c < 0; break;
+          case CharTestStep::kCharLe: r = c <= 0; break;
+          case CharTestStep::kCharGt: r = c > 0; break;
+          case CharTestStep::kCharGe: r = c >= 0; break;
+          case CharTestStep::kCharEq: r = c == 0; break;
+          default: r = c != 0; break;
+        }
+        stack[top++] = r;
+        break;
+      }
+    }
+  }
+  return top == 1 && stack[0];
+}
+
+Value VM::FilterText(const Value& text, const Value& filter) {
+  if (text.kind() != Kind::kString) {
+    // What split(""), then the macro's range check, then join make of it: split's null (for
+    // null) or its error, and a null range is no list to filter.
+    if (text.IsError()) return text;
+    Value args[] = {text, Value::String("")};
+    Value parts = Call(Builtin::kSplit, args, 2);
+    if (parts.IsError()) return parts;
+    return Value::Error(std::string("no matching overload for a macro applied to (") + value::TypeName(parts) + ")");
+  }
+  std::string_view t = text.AsText();
+  std::string_view sep = filter.AsList()[0].AsText();
+  std::string out;
+  if (sep.empty()) out.reserve(t.size());
+  bool first = true;
+  size_t i = 0;
+  while (i < t.size()) {
+    size_t start = i;
+    if (static_cast<unsigned char>(t[i]) < 0x80) {
+      ++i;
+    } else {
+      // The pieces of split(""): ICU's code point steps, as stdlib::SplitViews takes them.
+      int32_t pos = static_cast<int32_t>(i);
+      int32_t len = static_cast<int32_t>(t.size());
+      UChar32 c = 0;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(t.data()), pos, len, c);
+      (void)c;
+      i = static_cast<size_t>(pos);
+    }
+    std::string_view ch = t.substr(start, i - start);
+    if (!CharTestHolds(filter, ch)) continue;
+    if (!first) out.append(sep);
+    first = false;
+    out.append(ch);
+  }
+  return Value::String(std::move(out));
+}
+
 Value VM::Call(Builtin b, Value* args, size_t n) {
   for (size_t i = 0; i < n; ++i)
     if (args[i].IsError()) return args[i];
@@ -448,24 +545,47 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
     p.native(*this, p, inputs.data(), &result);
     return result;
   }
-  stack_.clear();
+  // The operand stack is a run of slots below `sp`; every slot from `sp` up is null. A program
+  // whose stack heights are fixed per instruction (the lowering's) never holds more values
+  // than it has instructions; `room` grows the slots for any other.
+  if (stack_.size() < p.code.size() + 1) stack_.resize(p.code.size() + 1);
   if (locals_.size() < p.local_count) locals_.resize(p.local_count);
+  Value* base = stack_.data();
+  Value* sp = base;
+  Value* end = base + stack_.size();
+  auto room = [&]() {
+    if (sp != end) return;
+    size_t height = static_cast<size_t>(sp - base);
+    stack_.resize(2 * stack_.size());
+    base = stack_.data();
+    sp = base + height;
+    end = base + stack_.size();
+  };
+  auto pop = [&]() { return std::move(*--sp); };
+  // Drops the values from `first` up to the top, leaving `first` the top.
+  auto drop_to = [&](Value* first) {
+    while (sp > first) *--sp = Value();
+  };
   const Instr* code = p.code.data();
   const size_t n = p.code.size();
   size_t pc = 0;
-  auto pop = [&]() {
-    Value v = std::move(stack_.back());
-    stack_.pop_back();
-    return v;
-  };
   while (pc < n) {
     const Instr& in = code[pc++];
     switch (in.op) {
-      case Op::kConst: stack_.push_back(p.constants[static_cast<size_t>(in.arg)]); break;
-      case Op::kLoadInput: stack_.push_back(inputs[static_cast<size_t>(in.arg)]); break;
-      case Op::kLoadLocal: stack_.push_back(locals_[static_cast<size_t>(in.arg)]); break;
+      case Op::kConst:
+        room();
+        *sp++ = p.constants[static_cast<size_t>(in.arg)];
+        break;
+      case Op::kLoadInput:
+        room();
+        *sp++ = inputs[static_cast<size_t>(in.arg)];
+        break;
+      case Op::kLoadLocal:
+        room();
+        *sp++ = locals_[static_cast<size_t>(in.arg)];
+        break;
       case Op::kStoreLocal: locals_[static_cast<size_t>(in.arg)] = pop(); break;
-      case Op::kPop: stack_.pop_back(); break;
+      case Op::kPop: *--sp = Value(); break;
       case Op::kAdd:
       case Op::kSub:
       case Op::kMul:
@@ -479,25 +599,25 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
       case Op::kGe:
       case Op::kIn: {
         Value b = pop();
-        ApplyBinary(in.op, stack_.back(), std::move(b));
+        ApplyBinary(in.op, sp[-1], std::move(b));
         break;
       }
       case Op::kNeg: {
-        Value& a = stack_.back();
+        Value& a = sp[-1];
         if (!a.IsError()) a = Negate(a);
         break;
       }
-      case Op::kNot: ApplyNot(stack_.back()); break;
+      case Op::kNot: ApplyNot(sp[-1]); break;
       case Op::kJumpIfFalseKeep:
-        if (stack_.back().IsFalse()) pc = static_cast<size_t>(in.arg);
+        if (sp[-1].IsFalse()) pc = static_cast<size_t>(in.arg);
         break;
       case Op::kJumpIfTrueKeep:
-        if (stack_.back().IsTrue()) pc = static_cast<size_t>(in.arg);
+        if (sp[-1].IsTrue()) pc = static_cast<size_t>(in.arg);
         break;
       case Op::kAnd:
       case Op::kOr: {
         Value b = pop();
-        ApplyLogic(in.op, stack_.back(), std::move(b));
+        ApplyLogic(in.op, sp[-1], std::move(b));
         break;
       }
       case Op::kJump: pc = static_cast<size_t>(in.arg); break;
@@ -507,7 +627,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         break;
       }
       case Op::kTestBool: {
-        Value& c = stack_.back();
+        Value& c = sp[-1];
         if (!c.IsBool()) {
           if (!c.IsError()) c = Value::Error(std::string("no matching overload for '_?_:_' applied to (") + value::TypeName(c) + ")");
           pc = static_cast<size_t>(in.arg);
@@ -515,38 +635,38 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         break;
       }
       case Op::kCoalesce: {
-        const Value& v = stack_.back();
+        const Value& v = sp[-1];
         // A hold is not handled by a fallback: it parks the record.
         if ((!v.IsNull() && !v.IsError()) || v.IsHold()) {
           pc = static_cast<size_t>(in.arg);
         } else {
-          stack_.pop_back();
+          *--sp = Value();
           ++fallbacks_taken_;
         }
         break;
       }
       case Op::kSelect:
-      case Op::kHas: ApplySelect(in.op, stack_.back(), p.constants[static_cast<size_t>(in.arg)]); break;
+      case Op::kHas: ApplySelect(in.op, sp[-1], p.constants[static_cast<size_t>(in.arg)]); break;
       case Op::kIndex: {
         Value i = pop();
-        ApplyIndex(stack_.back(), std::move(i));
+        ApplyIndex(sp[-1], std::move(i));
         break;
       }
       case Op::kMakeList:
       case Op::kMakeMap: {
         size_t count = static_cast<size_t>(in.arg);
-        size_t base = stack_.size() - (in.op == Op::kMakeList ? count : 2 * count);
-        Value result = in.op == Op::kMakeList ? MakeList(stack_.data() + base, count) : MakeMap(stack_.data() + base, count);
-        stack_.resize(base);
-        stack_.push_back(std::move(result));
+        Value* first = sp - (in.op == Op::kMakeList ? count : 2 * count);
+        Value result = in.op == Op::kMakeList ? MakeList(first, count) : MakeMap(first, count);
+        drop_to(first);
+        *sp++ = std::move(result);
         break;
       }
       case Op::kCall: {
-        size_t argc = in.a;
-        size_t base = stack_.size() - argc;
-        Value result = Call(static_cast<Builtin>(in.arg), stack_.data() + base, argc);
-        stack_.resize(base);
-        stack_.push_back(std::move(result));
+        Value* first = sp - in.a;
+        Value result = Call(static_cast<Builtin>(in.arg), first, in.a);
+        drop_to(first);
+        room();
+        *sp++ = std::move(result);
         break;
       }
       case Op::kIterInit: {
@@ -560,7 +680,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
           for (const auto& e : range.AsMap().entries) keys.push_back(e.first);
           locals_[slot] = Value::List(std::move(keys));
         } else {
-          stack_.push_back(range.IsError() ? std::move(range)
+          *sp++ = (range.IsError() ? std::move(range)
                                            : Value::Error(std::string("no matching overload for a macro applied to (") +
                                                           value::TypeName(range) + ")"));
           pc = static_cast<size_t>(in.arg);
@@ -643,7 +763,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         break;
       }
       case Op::kPairsToMap: {
-        Value& top = stack_.back();
+        Value& top = sp[-1];
         if (top.kind() != Kind::kList) break;
         const auto& items = top.AsList();
         std::vector<std::pair<Value, Value>> entries;
@@ -652,15 +772,21 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         top = Value::Map(std::move(entries));
         break;
       }
+      case Op::kFilterText: {
+        Value& top = sp[-1];
+        top = FilterText(top, p.constants[static_cast<size_t>(in.arg)]);
+        break;
+      }
       case Op::kFail: {
         const Value& reason = p.constants[static_cast<size_t>(in.arg)];
-        stack_.push_back(in.a == 1 ? Value::Hold(std::string(reason.AsText())) : Value::Error(std::string(reason.AsText())));
+        room();
+        *sp++ = (in.a == 1 ? Value::Hold(std::string(reason.AsText())) : Value::Error(std::string(reason.AsText())));
         break;
       }
     }
   }
-  Value result = stack_.empty() ? Value() : std::move(stack_.back());
-  stack_.clear();
+  Value result = sp == base ? Value() : std::move(sp[-1]);
+  drop_to(base);
   // Locals may hold the inputs' borrowed text: drop them so nothing outlives the run.
   for (uint32_t i = 0; i < p.local_count; ++i) locals_[i] = Value();
   return result;

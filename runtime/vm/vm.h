@@ -46,6 +46,9 @@ class VM {
 
   // kCall: builtin `b` on `args`, or the first error among them.
   value::Value Call(Builtin b, value::Value* args, size_t n);
+  // kFilterText: the characters of `text` that pass the text filter `filter`, joined
+  // (bytecode.h; a value that is not a string gives split/filter/join's error).
+  value::Value FilterText(const value::Value& text, const value::Value& filter);
 
  private:
   friend struct JitAccess;  // runtime/jit: fallbacks_taken_ for native code

@@ -272,3 +272,70 @@ TEST_CASE("format prints a null argument; other standard functions give null for
   CHECK(Eval("format(\"%s %s %s\", true, null, 1000000.0)") == "\"true null 1e+06\"");
   CHECK(Eval("upper(null)") == "null");
 }
+
+namespace {
+
+// Runs `text` (unchecked) with input `s`, lowered with or without kFilterText; Display() of the
+// value, and in `code` the disassembly.
+std::string EvalOnS(const std::string& text, const Value& s, bool fuse, std::string* code = nullptr) {
+  SourceManager sources;
+  FileId file = sources.Add("<test>", text);
+  diag::DiagnosticSink sink;
+  syntax::ParsedExpression parsed = syntax::ParseExpression(sources.Get(file), sink);
+  if (!parsed.expr) return "parse error";
+  lower::LowerOptions opts;
+  opts.inputs = {"s"};
+  opts.fuse_text_filters = fuse;
+  vm::Program p = lower::Lower(*parsed.expr, nullptr, opts);
+  if (code != nullptr) *code = p.Disassemble();
+  vm::VM machine;
+  Value inputs[] = {s};
+  return value::Display(machine.Run(p, inputs));
+}
+
+}  // namespace
+
+TEST_CASE("split(\"\").filter(c, test).join(sep) as one filter_text gives what the loop gives") {
+  const std::string invalid = "1\xff" "2\xe2\x82" "3\xc3";  // stray and truncated UTF-8 sequences
+  const std::string arabic = "\xd9\xa1\xd9\xa2 7";            // Arabic-Indic digits, a space, 7
+  std::vector<Value> inputs = {Value::String("(415) 555-0132"), Value::String(""), Value::String("née 9 é-"),
+                               Value::StringView(invalid), Value::String(arabic), Value::String("+44 20 7946 0958"),
+                               Value::Null(), Value::Int(5), Value::Bytes("12"), Value::Error("boom"),
+                               Value::List({Value::String("1")})};
+  const char* exprs[] = {
+      "s.split(\"\").filter(c, c >= \"0\" && c <= \"9\").join(\"\")",
+      "s.split('').filter(c, '0' <= c && '9' >= c).join()",
+      "s.split(\"\").filter(c, c in [\"-\", \" \", \"é\"]).join(\"|\")",
+      "s.split(\"\").filter(c, !(c >= \"a\" && c <= \"z\") || c == \"e\").join(\"\")",
+      "s.split(\"\").filter(c, c != \" \" && c != \"\\xff\").join(\"\")",
+      "s.split(\"\").filter(c, c > \"4a\" || c < \"\" || c == \"\").join(\",\")",
+      "s.split(\"\").filter(c, c >= \"\\u0660\" && c <= \"\\u0669\" || c == \"7\").join(\"\")",
+      "s.split(\"\").filter(c, c < \"5\" && !(c >= \"1\")).join(\"\")",
+  };
+  auto fuses = [](const char* e) {
+    std::string code;
+    EvalOnS(e, Value::String("1"), true, &code);
+    return code.find("filter_text") != std::string::npos;
+  };
+  for (const char* e : exprs) {
+    CHECK_MESSAGE(fuses(e), e);
+    for (const Value& s : inputs) {
+      CHECK_MESSAGE(EvalOnS(e, s, true) == EvalOnS(e, s, false), e << " on " << value::Display(s));
+    }
+  }
+  CHECK(EvalOnS(exprs[0], inputs[0], true) == "\"4155550132\"");
+  CHECK(EvalOnS(exprs[0], Value::Null(), true) == "error(no matching overload for a macro applied to (null_type))");
+  // Anything else keeps the loop: a test reading another value, a non-literal separator, a map.
+  const char* kept[] = {
+      "s.split(\"\").filter(c, c >= s).join(\"\")",
+      "s.split(\"\").filter(c, c.size() == 1).join(\"\")",
+      "s.split(\"\").filter(c, c >= \"0\").join(s)",
+      "s.split(\",\").filter(c, c >= \"0\").join(\"\")",
+      "s.split(\"\").map(c, c).join(\"\")",
+      "s.split(\"\").filter(c, c in []).join(\"\")",
+  };
+  for (const char* e : kept) {
+    CHECK_MESSAGE(!fuses(e), e);
+    CHECK(EvalOnS(e, inputs[0], true) == EvalOnS(e, inputs[0], false));
+  }
+}

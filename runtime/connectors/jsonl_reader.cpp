@@ -73,6 +73,28 @@ class FieldIndex {
   std::vector<int> slots_;
 };
 
+// The text of a key from just after its opening quote (`raw`, inside a line that stage 1 found
+// well formed, with SIMDJSON_PADDING readable bytes after it) to its closing quote; a null view
+// when the key has a backslash before its closing quote (escapes: unescape it instead). Eight
+// bytes at a time: the padding keeps the reads past the quote inside the buffer.
+std::string_view RawKey(const char* raw) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const char* p = raw;
+  for (;; p += 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+    uint64_t hits = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs;
+    if (hits != 0) {
+      // The first hit is exact (a borrow only carries past a byte that was a hit itself).
+      p += __builtin_ctzll(hits) / 8;
+      break;
+    }
+  }
+  if (*p == '\\') return {};
+  return std::string_view(raw, static_cast<size_t>(p - raw));
+}
+
 std::string_view TrimRight(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
   return s;
@@ -320,9 +342,14 @@ class JsonlReader : public LineRecordReader {
     }
     if (auto e = doc.get_object().get(obj)) return fail(e);
     line_end_ = line.data() + room;
-    for (auto field : obj) {
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
+    for (auto result : obj) {
+      if (auto e = result.error()) return fail(e);
+      od::field& field = result.value_unsafe();
+      // The key as it stands in the line when it has no escapes (nearly always): no copy.
+      std::string_view key = RawKey(field.key().raw());
+      if (key.data() == nullptr) {
+        if (auto e = field.unescaped_key().get(key)) return fail(e);
+      }
       int i = index_.Find(key);
       if (i < 0) continue;
       if (!nested_) {
@@ -411,7 +438,11 @@ class JsonlReader : public LineRecordReader {
         if (auto e = v.get_string().get(s)) return e;
         text = out.arena.emplace_back(s);
       }
-      out.values[base + at] = FromText(text, req_.types[at], req_.fields[at]);
+      FieldType type = req_.types[at];
+      // FromText's answer for text fields, without the call.
+      out.values[base + at] = type == FieldType::kString || type == FieldType::kAny
+                                  ? Value::StringView(text)
+                                  : FromText(text, type, req_.fields[at]);
       return simdjson::SUCCESS;
     }
     if (t == od::json_type::null) {

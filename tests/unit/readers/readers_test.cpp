@@ -436,3 +436,35 @@ TEST_CASE("JSON keys are matched as the line spells them, and unescaped when the
   CHECK(Str(s.records[0]["a\\b"]) == "one");
   CHECK(Str(s.records[0]["a\\\\b"]) == "two");
 }
+
+TEST_CASE("keys in another order, longer, shorter or escaped than the line before's are still found") {
+  // The reader compares each key with the one at the same place in the lines before: a key
+  // that only starts like it, is a prefix of it, or goes on with an escape must not match.
+  Dir d("key_order");
+  d.Write("Order.jsonl",
+          "{\"Id\":\"1\",\"Name\":\"a\",\"Idx\":\"x1\"}\n"
+          "{\"Idx\":\"x2\",\"Id\":\"2\",\"Name\":\"b\"}\n"
+          "{\"I\":\"i3\",\"Idx\":\"x3\",\"Nam\":\"no\",\"Name\":\"c\",\"Id\":\"3\"}\n"
+          "{\"I\\\"d\":\"q\",\"Id\\u0078\":\"x4\",\"Name\\\\\":\"no\",\"Id\":\"4\"}\n"
+          "{\"Id\":\"5\",\"Name\":\"e\",\"Idx\":\"x5\"}\n"
+          "{\"Name\":\"f\"}\n"
+          "{}\n"
+          "{\"Id\":\"8\",\"Name\":\"h\",\"Idx\":\"x8\",\"Extra1\":1,\"Extra2\":2,\"Idx\":\"x8b\"}\n");
+  ReadAll r = Read(d, "Order", {"Id", "Name", "Idx", "I"});
+  CHECK(r.bad.empty());
+  REQUIRE(r.records.size() == 8);
+  auto row = [&](size_t i) {
+    std::string out;
+    for (const char* f : {"Id", "Name", "Idx", "I"}) out += Shown(r.records[i][f]) + " ";
+    return out;
+  };
+  CHECK(row(0) == "\"1\" \"a\" \"x1\" null ");
+  CHECK(row(1) == "\"2\" \"b\" \"x2\" null ");
+  CHECK(row(2) == "\"3\" \"c\" \"x3\" \"i3\" ");
+  CHECK(row(3) == "\"4\" null \"x4\" null ");
+  CHECK(row(4) == "\"5\" \"e\" \"x5\" null ");
+  CHECK(row(5) == "null \"f\" null null ");
+  CHECK(row(6) == "null null null null ");
+  // A key given twice: the last value, as before.
+  CHECK(row(7) == "\"8\" \"h\" \"x8b\" null ");
+}

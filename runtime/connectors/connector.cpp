@@ -137,21 +137,38 @@ Value FromText(std::string_view text, FieldType type, std::string_view field) {
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static const char* kHex = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;  // start of the stretch not yet copied
-  size_t i = 0;
-  // Eight bytes at a time while none of them needs escaping (most text).
+  // Eight bytes at a time while none of them needs escaping (most text), the last eight
+  // (overlapping) too, then byte by byte from the first block that has one.
   constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-  for (; i + 8 <= s.size(); i += 8) {
+  auto special = [](const char* p) {
     uint64_t x;
-    std::memcpy(&x, s.data() + i, 8);
+    std::memcpy(&x, p, 8);
     uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
-    uint64_t special = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash);
-    if ((special & kHighs) != 0) break;
+    return ((((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs) != 0;
+  };
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    if (special(s.data() + i)) break;
   }
+  if (i + 8 > s.size() && s.size() >= 8 && !special(s.data() + s.size() - 8)) i = s.size();
+  auto plain = [](unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; };
+  while (i < s.size() && plain(static_cast<unsigned char>(s[i]))) ++i;
+  size_t at = out.size();
+  if (i == s.size()) {
+    // Nothing to escape: the quotes and the text in one growth of `out`.
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    p[0] = '"';
+    if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
+  out.push_back('"');
+  out.append(s.data(), i);
+  size_t run = i;  // start of the stretch not yet copied
   for (; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (plain(c)) continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
@@ -173,6 +190,11 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }
 
 void AppendField(std::string& out, const Value& v, const plan::TargetField& field) {
+  // Most values of most records: text, written the same whatever the field.
+  if (v.kind() == Kind::kString) {
+    AppendJsonString(out, v.AsText());
+    return;
+  }
   // A date field holds a timestamp at midnight UTC: written as the day.
   if (field.type == FieldType::kDate && v.kind() == Kind::kTimestamp) {
     std::string t = value::FormatTimestamp(v.AsTime());

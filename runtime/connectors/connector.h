@@ -162,11 +162,12 @@ class RecordWriter {
 class RowWriter : public RecordWriter {
  public:
   bool Add(const value::Value* values, uint64_t tag, std::vector<WriteResult>& done, std::string& error) final {
-    WriteResult r;
+    // The result is written in place (a WriteResult is large: no move per record).
+    WriteResult& r = done.emplace_back();
     r.tag = tag;
-    if (!WriteOne(values, r, error)) return false;
-    done.push_back(std::move(r));
-    return true;
+    if (WriteOne(values, r, error)) return true;
+    done.pop_back();
+    return false;
   }
   bool Flush(std::vector<WriteResult>&, std::string&) final { return true; }
   bool Commit(std::vector<WriteResult>&, std::string& error) final { return Finish(error); }

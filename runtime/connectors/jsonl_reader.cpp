@@ -73,6 +73,79 @@ class FieldIndex {
   std::vector<int> slots_;
 };
 
+// The text of a key from just after its opening quote (`raw`, inside a line that stage 1 found
+// well formed, with SIMDJSON_PADDING readable bytes after it) to its closing quote; a null view
+// when the key has a backslash before its closing quote (escapes: unescape it instead). Eight
+// bytes at a time: the padding keeps the reads past the quote inside the buffer.
+std::string_view RawKey(const char* raw) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const char* p = raw;
+  for (;; p += 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+    uint64_t hits = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs;
+    if (hits != 0) {
+      // The first hit is exact (a borrow only carries past a byte that was a hit itself).
+      p += __builtin_ctzll(hits) / 8;
+      break;
+    }
+  }
+  if (*p == '\\') return {};
+  return std::string_view(raw, static_cast<size_t>(p - raw));
+}
+
+// The keys of the last lines, by their place in the object: lines of one export list their keys
+// in the same order, so the key at place k is most likely the one that was there before, and
+// comparing its bytes is cheaper than finding its end and hashing it.
+class KeyOrder {
+ public:
+  static constexpr int kUnknown = -2;
+  // The field index (or -1) of the key at place `at` whose text starts at `raw` (just after
+  // its opening quote, with SIMDJSON_PADDING readable bytes after the key's closing quote) when
+  // it is the key learned for that place; kUnknown otherwise.
+  int Find(size_t at, const char* raw) const {
+    if (at >= keys_.size()) return kUnknown;
+    const Key& k = keys_[at];
+    // The learned text and its closing quote, eight bytes at a time; the last piece is masked
+    // (the learned text is zero-padded, the line has padding after the quote).
+    size_t n = k.text.size() - 8;
+    size_t i = 0;
+    uint64_t a, b;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&a, raw + i, 8);
+      std::memcpy(&b, k.text.data() + i, 8);
+      if (a != b) return kUnknown;
+    }
+    if (i < n) {
+      std::memcpy(&a, raw + i, 8);
+      std::memcpy(&b, k.text.data() + i, 8);
+      uint64_t mask = ~uint64_t{0} >> (64 - 8 * (n - i));
+      if (((a ^ b) & mask) != 0) return kUnknown;
+    }
+    return k.field;
+  }
+  // Remembers `key` (its text in the line: no escapes) at place `at`, `field` its index or -1.
+  void Learn(size_t at, std::string_view key, int field) {
+    if (at > kMaxKeys) return;
+    if (at >= keys_.size()) keys_.resize(at + 1);
+    Key& k = keys_[at];
+    k.text.assign(key);
+    k.text.push_back('"');
+    k.text.append(8, '\0');
+    k.field = field;
+  }
+
+ private:
+  // Places beyond this are looked up by hash each time (a record with thousands of keys).
+  static constexpr size_t kMaxKeys = 256;
+  struct Key {
+    std::string text;  // the key, its closing quote, then 8 zero bytes
+    int field = -1;
+  };
+  std::vector<Key> keys_;
+};
+
 std::string_view TrimRight(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
   return s;
@@ -320,10 +393,23 @@ class JsonlReader : public LineRecordReader {
     }
     if (auto e = doc.get_object().get(obj)) return fail(e);
     line_end_ = line.data() + room;
-    for (auto field : obj) {
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      int i = index_.Find(key);
+    size_t at = 0;  // the member's place in the object
+    for (auto result : obj) {
+      if (auto e = result.error()) return fail(e);
+      od::field& field = result.value_unsafe();
+      int i = order_.Find(at, field.key().raw());
+      if (i == KeyOrder::kUnknown) {
+        // The key as it stands in the line when it has no escapes (nearly always): no copy.
+        std::string_view key = RawKey(field.key().raw());
+        if (key.data() == nullptr) {
+          if (auto e = field.unescaped_key().get(key)) return fail(e);
+          i = index_.Find(key);
+        } else {
+          i = index_.Find(key);
+          order_.Learn(at, key, i);
+        }
+      }
+      ++at;
       if (i < 0) continue;
       if (!nested_) {
         // Keys 0..n-1 are the fields: no node to look at.
@@ -411,7 +497,11 @@ class JsonlReader : public LineRecordReader {
         if (auto e = v.get_string().get(s)) return e;
         text = out.arena.emplace_back(s);
       }
-      out.values[base + at] = FromText(text, req_.types[at], req_.fields[at]);
+      FieldType type = req_.types[at];
+      // FromText's answer for text fields, without the call.
+      out.values[base + at] = type == FieldType::kString || type == FieldType::kAny
+                                  ? Value::StringView(text)
+                                  : FromText(text, type, req_.fields[at]);
       return simdjson::SUCCESS;
     }
     if (t == od::json_type::null) {
@@ -480,6 +570,7 @@ class JsonlReader : public LineRecordReader {
   std::vector<int> root_;  // per key of index_: its node
   bool nested_ = false;    // a field is dotted: keys lead to nodes
   FieldIndex index_;
+  KeyOrder order_;
   od::parser parser_;
   const char* line_end_ = nullptr;  // how far the current line's buffer may be read
 };

@@ -267,7 +267,7 @@ class JsonlWriter : public RowWriter {
     existed_ = fs::exists(path_, ec);
     nodes_ = NestFields(req_.fields);
     for (const FieldNode& n : nodes_) {
-      std::string prefix;
+      std::string prefix = prefixes_.empty() ? "{" : ",";
       AppendJsonString(prefix, n.name);
       prefixes_.push_back(prefix + ":");
     }
@@ -309,10 +309,10 @@ class JsonlWriter : public RowWriter {
     std::string_view text = key.kind() == Kind::kString ? key.AsText() : std::string_view(other = KeyText(key));
     uint64_t h = HashKey(text);
     if (bloom_.TestAndSet(h)) suspects_.insert(h);
-    line_.clear();
-    line_.push_back('{');
+    // Lines gather in line_ and go to the file in large writes.
+    if (line_.size() >= kWriteChunk && !WriteOut(error)) return false;
+    if (nodes_.empty()) line_.push_back('{');
     for (size_t i = 0; i < nodes_.size(); ++i) {
-      if (i) line_.push_back(',');
       line_ += prefixes_[i];
       const FieldNode& n = nodes_[i];
       if (n.leaf()) AppendField(line_, values[n.field], req_.fields[n.field]);
@@ -333,16 +333,23 @@ class JsonlWriter : public RowWriter {
       r.id.assign(text);
     }
     line_ += "}\n";
-    if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) {
-      error = "cannot write " + tmp_;
-      return false;
-    }
     r.ok = true;
     return true;
   }
 
+  // Writes the gathered lines to the file.
+  bool WriteOut(std::string& error) {
+    if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) {
+      error = "cannot write " + tmp_;
+      return false;
+    }
+    line_.clear();
+    return true;
+  }
+
   bool Finish(std::string& error) override {
-    bool ok = std::fclose(out_) == 0;
+    bool ok = WriteOut(error);
+    ok = std::fclose(out_) == 0 && ok;
     out_ = nullptr;
     std::error_code ec;
     auto fail = [&] {
@@ -371,9 +378,10 @@ class JsonlWriter : public RowWriter {
   std::string KeyOfLine(const std::string& line) {
     // Lines this writer wrote with the key first (`{"key":"text",...`): the text without a
     // parser, unless it has escapes.
-    if (first_is_key_ && line.size() > prefixes_[0].size() + 2 && line[0] == '{' &&
-        line.compare(1, prefixes_[0].size(), prefixes_[0]) == 0 && line[prefixes_[0].size() + 1] == '"') {
-      size_t start = prefixes_[0].size() + 2;
+    // (prefixes_[0] is `{"key":`.)
+    if (first_is_key_ && line.size() > prefixes_[0].size() + 1 && line.compare(0, prefixes_[0].size(), prefixes_[0]) == 0 &&
+        line[prefixes_[0].size()] == '"') {
+      size_t start = prefixes_[0].size() + 1;
       size_t end = line.find_first_of("\"\\", start);
       if (end != std::string::npos && line[end] == '"') return line.substr(start, end - start);
     }
@@ -519,7 +527,7 @@ class JsonlWriter : public RowWriter {
   size_t key_;
   bool existed_ = false;
   std::vector<FieldNode> nodes_;        // the record's members, nested by path
-  std::vector<std::string> prefixes_;  // per member of nodes_: `"name":`
+  std::vector<std::string> prefixes_;  // per member of nodes_: `{"name":` (the first), `,"name":`
   bool first_is_key_ = false;          // the first member is the key field
   std::vector<std::string> key_path_;
   // Record identity (WriteRequest::id_field).
@@ -528,7 +536,8 @@ class JsonlWriter : public RowWriter {
   std::string id_prefix_;                          // the id field as a JSON string
   std::unordered_map<uint64_t, std::string> ids_;  // key hash -> id (older file and this run)
   uint64_t next_id_ = 1;
-  std::string line_;
+  static constexpr size_t kWriteChunk = 1 << 20;
+  std::string line_;  // lines not yet written to out_ (up to about kWriteChunk bytes)
   Bloom bloom_;
   std::unordered_set<uint64_t> suspects_;
   simdjson::ondemand::parser key_parser_;
@@ -551,7 +560,6 @@ std::unique_ptr<RecordWriter> OpenJsonlWriter(const std::string& path, const Wri
     error = "cannot write " + tmp;
     return nullptr;
   }
-  std::setvbuf(out, nullptr, _IOFBF, 1 << 20);
   auto w = std::make_unique<JsonlWriter>(path, req, out, key);
   if (!w->LoadIds(error)) return nullptr;
   return w;

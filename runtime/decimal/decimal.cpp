@@ -267,10 +267,29 @@ char* Decimal::ToChars(char* first) const {
   char digits[40];
   size_t n = 0;
   Uint128 m = Magnitude(coefficient_);
-  do {
+  // Past 64 bits, one digit at a time in 128 bits (a library call per division); below, two
+  // at a time in 64 bits, which the compiler turns into multiplications (money is that size).
+  while (m > UINT64_MAX) {
     digits[n++] = static_cast<char>('0' + static_cast<int>(m % 10));
     m /= 10;
-  } while (m != 0);
+  }
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  uint64_t u = static_cast<uint64_t>(m);
+  while (u >= 100) {
+    size_t pair = static_cast<size_t>(u % 100) * 2;
+    u /= 100;
+    digits[n++] = kPairs[pair + 1];
+    digits[n++] = kPairs[pair];
+  }
+  if (u >= 10) {
+    digits[n++] = kPairs[u * 2 + 1];
+    digits[n++] = kPairs[u * 2];
+  } else {
+    digits[n++] = static_cast<char>('0' + u);
+  }
   while (n < static_cast<size_t>(scale_) + 1) digits[n++] = '0';
   char* out = first;
   if (coefficient_ < 0) *out++ = '-';

@@ -140,7 +140,7 @@ TEST_CASE("JSON strings are escaped as JSON requires, wherever the special byte 
   // Every position of each special byte in strings of several lengths (the writer scans eight
   // bytes at a time), against nlohmann::json's encoder.
   const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\t", "\x7f", "\xc3\xa9", "/"};
-  for (size_t len : {0u, 1u, 7u, 8u, 9u, 16u, 23u, 40u}) {
+  for (size_t len : {0u, 1u, 6u, 7u, 8u, 9u, 14u, 15u, 16u, 17u, 23u, 24u, 40u}) {
     for (const std::string& sp : specials) {
       for (size_t at = 0; at <= len; ++at) {
         std::string text = std::string(at, 'a') + sp + std::string(len - at, 'b');
@@ -151,6 +151,48 @@ TEST_CASE("JSON strings are escaped as JSON requires, wherever the special byte 
       }
     }
   }
+}
+
+TEST_CASE("the JSONL writer past its 1 MiB write chunks: every line once, a key written twice upserted") {
+  // The writer gathers lines and writes them in chunks of about 1 MiB: 30,000 lines (~2.2 MB)
+  // cross two chunk boundaries; key K0 is written first and again last, K7 around the
+  // boundaries (its later values win), and text needing escapes sits across them too.
+  fs::path d = TempDir("jsonl_chunks");
+  std::string error;
+  auto c = connectors::Open(d.string(), error);
+  REQUIRE(c);
+  using value::Value;
+  std::map<std::string, std::string> expected;
+  {
+    auto w = c->OpenWriter(connectors::WriteRequest{"Big", "id", Targets({"id", "name", "amount"}), {}, 0}, error);
+    REQUIRE_MESSAGE(w, error);
+    auto put = [&](const std::string& id, const std::string& name, int64_t amount) {
+      std::vector<Value> rec{Value::String(id), Value::String(name), Value::Int(amount)};
+      testing::PutOk(*w, rec.data());
+      expected[id] = "{\"id\":" + nlohmann::json(id).dump() + ",\"name\":" + nlohmann::json(name).dump() +
+                     ",\"amount\":" + std::to_string(amount) + "}";
+    };
+    for (int i = 0; i < 30000; ++i) {
+      std::string id = "K" + std::to_string(i);
+      put(id, "name \"" + std::to_string(i) + "\"\twith a tab and some padding text", i);
+      if (i % 9000 == 8999) put("K7", "again\n" + std::to_string(i), -i);
+    }
+    put("K0", "last", 42);
+    REQUIRE(testing::CommitAll(*w, error));
+  }
+  std::ifstream in(d / "Big.jsonl");
+  std::string line;
+  std::map<std::string, std::string> got;
+  size_t lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    auto j = nlohmann::json::parse(line);
+    got[j["id"].get<std::string>()] = line;
+  }
+  CHECK(lines == 30000);
+  CHECK(got == expected);
+  CHECK_FALSE(fs::exists(d / "Big.jsonl.tmp"));
+  fs::remove_all(d);
 }
 
 TEST_CASE("dates and datetimes: read as timestamps, written back as their schema type") {

@@ -386,3 +386,85 @@ TEST_CASE("the CSV scanner on its own: incomplete input asks for more") {
   CHECK(connectors::SplitCsvLine("x,\"y, z\",\"q\"\"\"") == std::vector<std::string>{"x", "y, z", "q\""});
   CHECK(connectors::SplitCsvLine("a,b\r") == std::vector<std::string>{"a", "b"});
 }
+
+TEST_CASE("JSON keys are matched as the line spells them, and unescaped when they have escapes") {
+  // The reader takes a key's text from the line (eight bytes at a time up to its closing
+  // quote) unless a backslash comes first: keys of every length around the eight-byte steps,
+  // at the end of a line (the reads past the quote fall in the buffer's padding), and keys
+  // spelled with escapes that equal a projected field once unescaped.
+  Dir d("keys");
+  std::vector<std::string> fields;
+  std::string line = "{";
+  for (size_t len = 1; len <= 25; ++len) {
+    std::string key;
+    for (size_t i = 0; i < len; ++i) key.push_back(static_cast<char>('a' + (i + len) % 26));
+    fields.push_back(key);
+    line += (len > 1 ? "," : "") + std::string("\"") + key + "\":\"v" + std::to_string(len) + "\"";
+  }
+  line += "}";
+  // The same record with every key escaped in some way, and a key with an escaped quote
+  // that is not projected.
+  std::string escaped = "{\"x\\\"y\":1";
+  for (size_t f = 0; f < fields.size(); ++f) {
+    std::string k = fields[f];
+    std::string spelled = f % 2 == 0 ? "\\u00" + std::string(k[0] < 'p' ? "6" : "7") +
+                                           "0123456789abcdef"[(k[0] - 0x60) & 15] + k.substr(1)
+                                     : k.substr(0, k.size() - 1) + "\\u00" + (k.back() < 'p' ? "6" : "7") +
+                                           "0123456789abcdef"[(k.back() - 0x60) & 15];
+    escaped += ",\"" + spelled + "\":\"v" + std::to_string(f + 1) + "\"";
+  }
+  escaped += "}";
+  // A last line ending on a long key, no newline after it.
+  std::string last = "{\"" + fields.back() + "\":\"end\"}";
+  d.Write("Keys.jsonl", line + "\n" + escaped + "\n" + last);
+  fields.push_back("x\"y");
+  ReadAll r = Read(d, "Keys", fields);
+  CHECK(r.bad.empty());
+  REQUIRE(r.records.size() == 3);
+  for (size_t f = 0; f + 1 < fields.size(); ++f) {
+    CAPTURE(fields[f]);
+    CHECK(Str(r.records[0][fields[f]]) == "v" + std::to_string(f + 1));
+    CHECK(Str(r.records[1][fields[f]]) == "v" + std::to_string(f + 1));
+  }
+  CHECK(r.records[0]["x\"y"].IsNull());
+  CHECK(Shown(r.records[1]["x\"y"]) == "1");
+  CHECK(Str(r.records[2][fields[24]]) == "end");
+  // A key whose raw text holds a backslash is not taken for a field named with one.
+  d.Write("Slash.jsonl", "{\"a\\\\b\":\"one\",\"a\\\\\\\\b\":\"two\"}\n");
+  ReadAll s = Read(d, "Slash", {"a\\b", "a\\\\b"});
+  REQUIRE(s.records.size() == 1);
+  CHECK(Str(s.records[0]["a\\b"]) == "one");
+  CHECK(Str(s.records[0]["a\\\\b"]) == "two");
+}
+
+TEST_CASE("keys in another order, longer, shorter or escaped than the line before's are still found") {
+  // The reader compares each key with the one at the same place in the lines before: a key
+  // that only starts like it, is a prefix of it, or goes on with an escape must not match.
+  Dir d("key_order");
+  d.Write("Order.jsonl",
+          "{\"Id\":\"1\",\"Name\":\"a\",\"Idx\":\"x1\"}\n"
+          "{\"Idx\":\"x2\",\"Id\":\"2\",\"Name\":\"b\"}\n"
+          "{\"I\":\"i3\",\"Idx\":\"x3\",\"Nam\":\"no\",\"Name\":\"c\",\"Id\":\"3\"}\n"
+          "{\"I\\\"d\":\"q\",\"Id\\u0078\":\"x4\",\"Name\\\\\":\"no\",\"Id\":\"4\"}\n"
+          "{\"Id\":\"5\",\"Name\":\"e\",\"Idx\":\"x5\"}\n"
+          "{\"Name\":\"f\"}\n"
+          "{}\n"
+          "{\"Id\":\"8\",\"Name\":\"h\",\"Idx\":\"x8\",\"Extra1\":1,\"Extra2\":2,\"Idx\":\"x8b\"}\n");
+  ReadAll r = Read(d, "Order", {"Id", "Name", "Idx", "I"});
+  CHECK(r.bad.empty());
+  REQUIRE(r.records.size() == 8);
+  auto row = [&](size_t i) {
+    std::string out;
+    for (const char* f : {"Id", "Name", "Idx", "I"}) out += Shown(r.records[i][f]) + " ";
+    return out;
+  };
+  CHECK(row(0) == "\"1\" \"a\" \"x1\" null ");
+  CHECK(row(1) == "\"2\" \"b\" \"x2\" null ");
+  CHECK(row(2) == "\"3\" \"c\" \"x3\" \"i3\" ");
+  CHECK(row(3) == "\"4\" null \"x4\" null ");
+  CHECK(row(4) == "\"5\" \"e\" \"x5\" null ");
+  CHECK(row(5) == "null \"f\" null null ");
+  CHECK(row(6) == "null null null null ");
+  // A key given twice: the last value, as before.
+  CHECK(row(7) == "\"8\" \"h\" \"x8b\" null ");
+}

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 using crmx::decimal::Decimal;
 using crmx::decimal::Errc;
@@ -143,4 +144,45 @@ TEST_CASE("decimal: doubles and integers") {
   std::string longest = "-0." + std::string(38, '1');
   char* end = D(longest.c_str()).ToChars(buf);
   CHECK(std::string(buf, end) == longest);
+}
+
+// ToChars writes two digits at a time below 2^64 and one at a time above: both against a
+// digit-by-digit reference, at the boundaries of the two (2^64, 10^19, 10^20) and of the pairs.
+TEST_CASE("decimal: text of coefficients around 64 bits and every digit count") {
+  using crmx::decimal::Int128;
+  using crmx::decimal::Uint128;
+  auto reference = [](Int128 c, int scale) {
+    Uint128 m = c < 0 ? Uint128(0) - static_cast<Uint128>(c) : static_cast<Uint128>(c);
+    std::string digits;
+    do {
+      digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
+      m /= 10;
+    } while (m != 0);
+    while (digits.size() < static_cast<size_t>(scale) + 1) digits.insert(digits.begin(), '0');
+    if (scale > 0) digits.insert(digits.size() - static_cast<size_t>(scale), ".");
+    return (c < 0 ? "-" : "") + digits;
+  };
+  std::vector<Uint128> magnitudes;
+  Uint128 p = 1;
+  for (int k = 0; k <= 38; ++k, p *= 10) {
+    for (Uint128 d : {Uint128(0), Uint128(1), Uint128(9), Uint128(10), Uint128(99)}) {
+      if (p > d) magnitudes.push_back(p - d);
+      magnitudes.push_back(p + d);
+    }
+  }
+  Uint128 two64 = Uint128(1) << 64;
+  for (Uint128 d = 0; d < 12; ++d) magnitudes.push_back(two64 - 6 + d);
+  magnitudes.push_back(123456789012345678ull);
+  Uint128 limit = p / 10;  // 10^38
+  for (Uint128 m : magnitudes) {
+    if (m >= limit) continue;
+    for (int scale : {0, 1, 2, 5, 19, 20, 38}) {
+      for (int sign : {1, -1}) {
+        Int128 c = static_cast<Int128>(m) * sign;
+        auto d = Decimal::FromParts(c, scale);
+        REQUIRE(d.ok());
+        CHECK(d->ToString() == reference(c, scale));
+      }
+    }
+  }
 }

@@ -172,7 +172,8 @@ json SelfCheckBody() {
   for (int i = 0; i <= UINT8_MAX; ++i) {
     const char* name = vm::OpName(static_cast<vm::Op>(i));
     if (std::strcmp(name, "?") == 0 || static_cast<vm::Op>(i) == vm::Op::kCall) continue;
-    code.push_back(json::array({name, 0, 0}));
+    // filter_text reads constant 1, a text filter: keep the characters equal to "1".
+    code.push_back(json::array({name, 0, static_cast<vm::Op>(i) == vm::Op::kFilterText ? 1 : 0}));
   }
   for (int b = 0; b <= UINT16_MAX; ++b) {
     const char* name = vm::BuiltinName(static_cast<vm::Builtin>(b));
@@ -188,7 +189,8 @@ json SelfCheckBody() {
   json entries = json::array();
   for (const json& v : values) entries.push_back(json::array({v, v}));
   entries.push_back(json::array({json{{"list", values}}, json{{"map", json::array({json::array({"k", values[3]})})}}}));
-  json program{{"code", code}, {"constants", json::array({"Name"})}, {"inputs", json::array({"Name"})}, {"locals", 8}};
+  json text_filter{{"list", json::array({"", json{{"int", std::to_string(static_cast<int>(vm::CharTestStep::kCharEq))}}, "1"})}};
+  json program{{"code", code}, {"constants", json::array({"Name", text_filter})}, {"inputs", json::array({"Name"})}, {"locals", 8}};
   json bindings = json::array({json{{"name", "Name"}, {"kind", "field"}, {"field", "Name"}}});
   json map{{"name", "m"},
            {"source", {{"system", "crm"}, {"object", "Account"}}},

@@ -265,6 +265,7 @@ std::unique_ptr<Jit> Jit::Create(std::string& error, Options options) {
   CRMX_JIT_HELPER(crmx_jit_iter_pair);
   CRMX_JIT_HELPER(crmx_jit_append_pair);
   CRMX_JIT_HELPER(crmx_jit_pairs_to_map);
+  CRMX_JIT_HELPER(crmx_jit_filter_text);
   CRMX_JIT_HELPER(crmx_jit_fail);
 #undef CRMX_JIT_HELPER
   if (llvm::Error e = (*lljit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols)))) {

@@ -186,3 +186,24 @@ TEST_CASE("decimal: text of coefficients around 64 bits and every digit count") 
     }
   }
 }
+
+// Parse at the edges of 64 and 128 bits: numbers either side of 19 digits and of 2^64,
+// leading zeros past them (they are not significant digits), 38 digits and 39.
+TEST_CASE("decimal: parse across the 19th digit") {
+  CHECK(D("1234567890123456789").ToString() == "1234567890123456789");
+  CHECK(D("12345678901234567890").ToString() == "12345678901234567890");
+  CHECK(D("9999999999999999999.9").ToString() == "9999999999999999999.9");
+  CHECK(D("-18446744073709551616").ToString() == "-18446744073709551616");
+  CHECK(D("0.00000000000000000001").ToString() == "0.00000000000000000001");
+  std::string zeros(30, '0');
+  CHECK(D((zeros + "5").c_str()).ToString() == "5");
+  CHECK(D((zeros + "12345678901234567890123456789012345678").c_str()).ToString() ==
+        "12345678901234567890123456789012345678");
+  CHECK(D(("0." + zeros + "12345678").c_str()).Scale() == 38);
+  std::string d38(38, '9');
+  CHECK(D(d38.c_str()).ToString() == d38);
+  CHECK(Decimal::Parse(d38 + "9").error() == Errc::kOverflow);
+  CHECK(Decimal::Parse(zeros + d38 + "9").error() == Errc::kOverflow);
+  CHECK(D((zeros + d38).c_str()).ToString() == d38);
+  CHECK(D("12345678901234567890e3").ToString() == "12345678901234567890000");
+}

@@ -495,6 +495,19 @@ bool CharTestHolds(const Value& filter, std::string_view ch) {
   return top == 1 && stack[0];
 }
 
+const VM::AsciiAnswers& VM::AsciiAnswersOf(const Value& filter) {
+  std::unique_ptr<AsciiAnswers>& answers = ascii_answers_[&filter.AsList()];
+  if (!answers) {
+    answers = std::make_unique<AsciiAnswers>();
+    answers->filter = filter;
+    for (int c = 0; c < 128; ++c) {
+      char ch = static_cast<char>(c);
+      answers->holds[c] = CharTestHolds(filter, std::string_view(&ch, 1));
+    }
+  }
+  return *answers;
+}
+
 Value VM::FilterText(const Value& text, const Value& filter) {
   if (text.kind() != Kind::kString) {
     // What split(""), then the macro's range check, then join make of it: split's null (for
@@ -510,11 +523,19 @@ Value VM::FilterText(const Value& text, const Value& filter) {
   std::string out;
   if (sep.empty()) out.reserve(t.size());
   bool first = true;
+  // An ASCII character (one byte, the usual case) is answered from the table; another goes
+  // through the test.
+  const bool* ascii = AsciiAnswersOf(filter).holds;
   size_t i = 0;
   while (i < t.size()) {
     size_t start = i;
     if (static_cast<unsigned char>(t[i]) < 0x80) {
       ++i;
+      if (!ascii[static_cast<unsigned char>(t[start])]) continue;
+      if (!first) out.append(sep);
+      first = false;
+      out.push_back(t[start]);
+      continue;
     } else {
       // The pieces of split(""): ICU's code point steps, as stdlib::SplitViews takes them.
       int32_t pos = static_cast<int32_t>(i);

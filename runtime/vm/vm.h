@@ -62,6 +62,14 @@ class VM {
   std::vector<value::Value> stack_;
   std::vector<value::Value> locals_;
   std::unordered_map<std::string, std::unique_ptr<re2::RE2>> regexes_;
+  // A text filter's answers for the 128 ASCII characters, computed at its first use: per
+  // filter constant (by the address of its list, which `filter` keeps alive and so unique).
+  struct AsciiAnswers {
+    value::Value filter;
+    bool holds[128];
+  };
+  const AsciiAnswers& AsciiAnswersOf(const value::Value& filter);
+  std::unordered_map<const void*, std::unique_ptr<AsciiAnswers>> ascii_answers_;
   // Text of `format` arguments formatted by the VM (lists, maps, durations), reused between
   // calls.
   std::vector<std::string> scratch_;

@@ -213,8 +213,12 @@ std::unique_ptr<Connector> Open(const std::string& where, std::string& error);
 // decimal field gives an exact decimal, an int field an int, a date field ("YYYY-MM-DD") a
 // timestamp at midnight UTC, a datetime field (RFC 3339; also "+0000" offsets and a space for
 // the "T") a timestamp; text that is not of the type gives an error value naming the field.
-// Borrows `text` for string fields.
-value::Value FromText(std::string_view text, plan::FieldType type, std::string_view field);
+// Borrows `text` for string fields (inline: most fields of most records are text).
+value::Value FromTypedText(std::string_view text, plan::FieldType type, std::string_view field);
+inline value::Value FromText(std::string_view text, plan::FieldType type, std::string_view field) {
+  if (type == plan::FieldType::kString || type == plan::FieldType::kAny) return value::Value::StringView(text);
+  return FromTypedText(text, type, field);
+}
 
 // Appends `v` as JSON to `out`: no white space, strings escaped only where JSON requires it
 // (`"`, `\`, control characters), decimals as numbers with their digits (`scale`, when given,

@@ -497,11 +497,7 @@ class JsonlReader : public LineRecordReader {
         if (auto e = v.get_string().get(s)) return e;
         text = out.arena.emplace_back(s);
       }
-      FieldType type = req_.types[at];
-      // FromText's answer for text fields, without the call.
-      out.values[base + at] = type == FieldType::kString || type == FieldType::kAny
-                                  ? Value::StringView(text)
-                                  : FromText(text, type, req_.fields[at]);
+      out.values[base + at] = FromText(text, req_.types[at], req_.fields[at]);
       return simdjson::SUCCESS;
     }
     if (t == od::json_type::null) {

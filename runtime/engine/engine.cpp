@@ -47,17 +47,18 @@ std::string TimeText(int64_t ms) {
   return value::FormatTimestamp(t);
 }
 
-std::string KeyText(const Value& v) {
-  if (v.kind() == value::Kind::kString) return std::string(v.AsText());
-  if (v.IsNull()) return {};
-  return value::Display(v);
-}
-
-// KeyText into `out`, reusing its buffer (the per-record keys: no allocation once it is grown).
+// A key's text into `out`, reusing its buffer (the per-record keys: no allocation once it is
+// grown): a string as is, null as "", anything else displayed.
 void AssignKeyText(std::string& out, const Value& v) {
   if (v.kind() == value::Kind::kString) out.assign(v.AsText());
   else if (v.IsNull()) out.clear();
   else out = value::Display(v);
+}
+
+std::string KeyText(const Value& v) {
+  std::string text;
+  AssignKeyText(text, v);
+  return text;
 }
 
 std::string Lower(std::string s) {

@@ -951,24 +951,32 @@ std::unordered_map<std::string, int64_t> StateStore::LedgerCounts() {
 namespace {
 
 constexpr size_t kItemBatch = 32;
-constexpr const char* kItemColumns =
-    "INSERT INTO items (map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, flag) "
-    "VALUES ";
-constexpr const char* kItemUpsert =
-    " ON CONFLICT(map, record_id, queue, flag) DO UPDATE SET source_id = excluded.source_id, "
-    "reasons = excluded.reasons, fields = excluded.fields, file = excluded.file, line = excluded.line, "
-    "last_run = excluded.last_run, status = 'open'";
 
 // INSERT ... VALUES (...) x rows ... ON CONFLICT: 10 parameters a row.
 std::string ItemInsert(size_t rows) {
-  std::string sql = kItemColumns;
+  std::string sql = "INSERT INTO items (map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, flag) VALUES ";
   for (size_t r = 0; r < rows; ++r) {
     int o = static_cast<int>(r) * 10;
     sql += (r ? ",(" : "(");
     for (int c : {1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10})
       sql += "?" + std::to_string(o + c) + (c == 10 ? ")" : ",");
   }
-  return sql + kItemUpsert;
+  return sql +
+         " ON CONFLICT(map, record_id, queue, flag) DO UPDATE SET source_id = excluded.source_id, "
+         "reasons = excluded.reasons, fields = excluded.fields, file = excluded.file, line = excluded.line, "
+         "last_run = excluded.last_run, status = 'open'";
+}
+
+// The same for flags, whose rows have no source id, reasons, fields or place (NULL, line 0):
+// 4 parameters a row (map, record id, flag, run).
+std::string FlagInsert(size_t rows) {
+  std::string sql = "INSERT INTO items (map, record_id, queue, line, first_run, last_run, flag) VALUES ";
+  for (size_t r = 0; r < rows; ++r) {
+    std::string o = "?" + std::to_string(r * 4 + 1), k = "?" + std::to_string(r * 4 + 2),
+                f = "?" + std::to_string(r * 4 + 3), n = "?" + std::to_string(r * 4 + 4);
+    sql += (r ? ",(" : "(") + o + "," + k + ",'flag',0," + n + "," + n + "," + f + ")";
+  }
+  return sql + " ON CONFLICT(map, record_id, queue, flag) DO UPDATE SET last_run = excluded.last_run, status = 'open'";
 }
 
 }  // namespace
@@ -1010,27 +1018,30 @@ bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& so
     c->BindText(3, e.queue);
     if (!Step(c)) return false;
   }
-  return PutRow(ItemRow{Intern(e.map), Intern(e.queue), Intern(e.file), {}, Intern(e.record_id), Intern(source_id),
-                        Intern(StringsJson(e.reasons)), e.fields.empty() ? "" : Intern(StringsJson(e.fields)), e.line,
-                        run});
+  TextArena& t = items_.text;
+  return PutRow(items_, ItemRow{t.Copy(e.map), t.Copy(e.queue), t.Copy(e.file), {}, t.Copy(e.record_id), t.Copy(source_id),
+                                t.Copy(StringsJson(e.reasons)), e.fields.empty() ? "" : t.Copy(StringsJson(e.fields)),
+                                e.line, run});
 }
 
 bool StateStore::PutFlag(int64_t run, const std::string& map, const std::string& record_id, const std::string& flag) {
   if (!ok()) return false;
   // A record may carry several flags: one row each, the flag its one reason (reasons NULL).
-  return PutRow(ItemRow{Intern(map), "flag", {}, Intern(flag), Intern(record_id), {}, {}, {}, 0, run});
+  TextArena& t = flags_.text;
+  return PutRow(flags_, ItemRow{t.Copy(map), "flag", {}, t.Copy(flag), t.Copy(record_id), {}, {}, {}, 0, run});
 }
 
-bool StateStore::PutRow(ItemRow row) {
-  item_rows_.push_back(std::move(row));
+bool StateStore::PutRow(Batch& b, ItemRow row) {
+  b.rows.push_back(row);
   // Outside a transaction a row is written at once: nothing waits for a Commit that may not come.
-  return (item_rows_.size() < kItemBatch && db_->InTransaction()) || FlushItems();
+  return (b.rows.size() < kItemBatch && db_->InTransaction()) || FlushBatch(b, &b == &flags_);
 }
 
-bool StateStore::FlushItems() {
-  if (item_rows_.empty()) return ok();
+bool StateStore::FlushItems() { return FlushBatch(items_, false) && FlushBatch(flags_, true); }
+
+bool StateStore::FlushBatch(Batch& b, bool flags) {
+  if (b.rows.empty()) return ok();
   if (!ok()) return false;
-  // Full batches through one statement; a last, shorter one row by row.
   // The rows outlive the statement's step: bound without a copy.
   auto text = [](db::Query* s, int i, std::string_view t) { s->BindView(i, t); };
   auto optional = [&text](db::Query* s, int i, std::string_view t) {
@@ -1040,6 +1051,11 @@ bool StateStore::FlushItems() {
   auto bind = [&](db::Query* s, int o, const ItemRow& r) {
     text(s, o + 1, r.map);
     text(s, o + 2, r.record_id);
+    if (flags) {
+      text(s, o + 3, r.flag);
+      s->BindInt(o + 4, r.run);
+      return;
+    }
     text(s, o + 3, r.queue);
     optional(s, o + 4, r.source_id);
     optional(s, o + 5, r.reasons);
@@ -1049,24 +1065,26 @@ bool StateStore::FlushItems() {
     s->BindInt(o + 9, r.run);
     text(s, o + 10, r.flag);
   };
+  static const std::string items = ItemInsert(kItemBatch), item = ItemInsert(1);
+  static const std::string flag_rows = FlagInsert(kItemBatch), flag_row = FlagInsert(1);
+  const int width = flags ? 4 : 10;
+  // A full batch through one statement; a shorter one row by row.
   bool done = true;
-  if (item_rows_.size() == kItemBatch) {
-    static const std::string batch = ItemInsert(kItemBatch);
-    db::Query* s = Cached(put_items_, batch.c_str());
+  if (b.rows.size() == kItemBatch) {
+    db::Query* s = Cached(b.full, (flags ? flag_rows : items).c_str());
     if (s == nullptr) done = false;
-    for (size_t i = 0; done && i < item_rows_.size(); ++i) bind(s, static_cast<int>(i) * 10, item_rows_[i]);
+    for (size_t i = 0; done && i < b.rows.size(); ++i) bind(s, static_cast<int>(i) * width, b.rows[i]);
     done = done && Step(s);
   } else {
-    static const std::string one = ItemInsert(1);
-    db::Query* s = Cached(put_item_, one.c_str());
+    db::Query* s = Cached(b.one, (flags ? flag_row : item).c_str());
     if (s == nullptr) done = false;
-    for (size_t i = 0; done && i < item_rows_.size(); ++i) {
-      bind(s, 0, item_rows_[i]);
+    for (size_t i = 0; done && i < b.rows.size(); ++i) {
+      bind(s, 0, b.rows[i]);
       done = Step(s);
     }
   }
-  item_rows_.clear();
-  item_text_.Clear();
+  b.rows.clear();
+  b.text.Clear();
   return done;
 }
 
@@ -1211,8 +1229,8 @@ bool StateStore::SaveCursorKeys(const std::string& map, const std::unordered_set
 StateStore::~StateStore() {
   // The prepared queries go before their connection; an open transaction (a map that failed)
   // is rolled back by the close.
-  for (auto* slot : {&decide_, &settle_, &attempt_, &put_item_, &put_items_, &clear_items_, &clear_items_flags_,
-                     &leave_queues_, &put_done_, &put_xref_})
+  for (auto* slot : {&items_.full, &items_.one, &flags_.full, &flags_.one, &decide_, &settle_, &attempt_,
+                     &clear_items_, &clear_items_flags_, &leave_queues_, &put_done_, &put_xref_})
     slot->reset();
   db_.reset();
   Unlock(lock_fd_);
@@ -1366,8 +1384,10 @@ bool StateStore::Commit() {
 }
 
 void StateStore::Rollback() {
-  item_rows_.clear();
-  item_text_.Clear();
+  for (Batch* b : {&items_, &flags_}) {
+    b->rows.clear();
+    b->text.Clear();
+  }
   // SQLite may have rolled back already (a full disk, an I/O error).
   db_->Rollback();
 }

@@ -284,8 +284,8 @@ class StateStore {
   // A table keyed by map with one value column and `updated` (cursors, target_marks).
   std::string LoadMapValue(const char* table, const char* column, const std::string& map);
   bool SaveMapValue(const char* table, const char* column, const std::string& map, const std::string& value);
-  // A batched item row: its strings are views of item_text_, which holds the batch's texts
-  // and is emptied when the batch is written.
+  // A batched item row: its strings are views of its batch's text, which is emptied when the
+  // batch is written.
   struct ItemRow {
     std::string_view map, queue, file, flag, record_id, source_id, reasons, fields;
     int64_t line = 0, run = 0;
@@ -303,15 +303,21 @@ class StateStore {
     size_t used_ = 0;                              // bytes used in chunks_.back()
     size_t room_ = 0;                              // its size
   };
-  std::string_view Intern(std::string_view s) { return item_text_.Copy(s); }
-  bool PutRow(ItemRow row);
-  std::vector<ItemRow> item_rows_;
-  TextArena item_text_;
+  // Rows waiting for one multi-row statement: queue items (10 values a row), and flags (a
+  // statement of their own: 4 values a row). Each batch is written when full, both before
+  // anything else reads or changes the items.
+  struct Batch {
+    std::vector<ItemRow> rows;
+    TextArena text;
+    std::unique_ptr<db::Query> full, one;  // the statements for kItemBatch rows and for one
+  };
+  bool PutRow(Batch& b, ItemRow row);
+  bool FlushBatch(Batch& b, bool flags);
+  Batch items_, flags_;
   std::unique_ptr<db::Connection> db_;
-  std::unique_ptr<db::Query> put_items_;  // kItemBatch rows
   int lock_fd_;  // PATH.lock, flock'ed exclusively while the store lives
   std::string error_;
-  std::unique_ptr<db::Query> put_xref_, decide_, settle_, attempt_, put_item_, clear_items_, clear_items_flags_,
+  std::unique_ptr<db::Query> put_xref_, decide_, settle_, attempt_, clear_items_, clear_items_flags_,
       leave_queues_, put_done_;
   std::string path_;
   std::string fence_owner_;

@@ -432,6 +432,49 @@ TEST_CASE("item rows are batched in a transaction: more than a batch all reach t
   fs::remove_all(d);
 }
 
+TEST_CASE("flags and queue items batched side by side: every row kept, a flag raised again reopens its row") {
+  fs::path d = Fresh("flag_batches");
+  fs::path path = d / "state.db";
+  std::string error;
+  auto st = state::StateStore::Open(path.string(), error);
+  REQUIRE_MESSAGE(st, error);
+  REQUIRE(st->Begin());
+  // Interleaved: 75 records flagged (two full flag batches and 11 more), 45 held (one full item
+  // batch and 13 more), each batch written when it fills, the rest by the commit.
+  for (int i = 0; i < 75; ++i) {
+    REQUIRE(st->PutFlag(1, "m", "F" + std::to_string(i), "finance:terms"));
+    if (i < 45) {
+      state::QueueEntry held{"m", "held", "H" + std::to_string(i), "f.jsonl", i + 1, {"Unknown country"}, {"Country"}};
+      REQUIRE(st->PutItem(1, held, "S" + std::to_string(i), true));
+    }
+  }
+  REQUIRE(st->Commit());
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'flag' AND flag = 'finance:terms'") == "75");
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'held' AND reasons = '[\"Unknown country\"]' "
+                     "AND fields = '[\"Country\"]' AND file = 'f.jsonl' AND source_id = 'S' || substr(record_id, 2)") == "45");
+  CHECK(Scalar(path, "SELECT line FROM items WHERE record_id = 'H44'") == "45");
+  // A flag row has no source id, reasons, fields or place.
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'flag' AND source_id IS NULL AND reasons IS NULL "
+                     "AND fields IS NULL AND file IS NULL AND line = 0 AND first_run = 1 AND last_run = 1 AND status = 'open'") == "75");
+  // Resolved, then raised again by run 2 (in a full batch and in the short rest): open again,
+  // last seen by run 2, first seen by run 1, still one row each.
+  REQUIRE(st->Begin());
+  REQUIRE(st->Commit());
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "UPDATE items SET status = 'resolved' WHERE queue = 'flag'", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  REQUIRE(st->Begin());
+  for (int i = 0; i < 40; ++i) REQUIRE(st->PutFlag(2, "m", "F" + std::to_string(i), "finance:terms"));
+  REQUIRE(st->Commit());
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'flag'") == "75");
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'flag' AND status = 'open' AND first_run = 1 AND last_run = 2") == "40");
+  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'flag' AND status = 'resolved' AND last_run = 1") == "35");
+  fs::remove_all(d);
+}
+
 TEST_CASE("the syncs serve ran are kept, and read back by name") {
   fs::path d = Fresh("syncs");
   fs::path path = d / "state.db";

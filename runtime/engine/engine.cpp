@@ -638,14 +638,18 @@ class MapRun {
         shared_ready_[s.index] = true;
       }
     }
-    inputs_.clear();
-    const size_t fields = map_.projection.fields.size();
-    for (const Slot& s : b.slots) {
+    // inputs_ only grows: each slot is assigned over what an earlier program left there (a
+    // value nothing reads again until it is overwritten).
+    const size_t n = b.slots.size(), fields = map_.projection.fields.size();
+    if (inputs_.size() < n) inputs_.resize(n);
+    Value* in = inputs_.data();
+    for (size_t k = 0; k < n; ++k) {
+      const Slot& s = b.slots[k];
       // A source field (most inputs): copied straight from the row.
-      if (s.kind == plan::BindingKind::kField && s.bound && s.index < fields) inputs_.push_back(row[s.index]);
-      else inputs_.push_back(Input(s, row));
+      if (s.kind == plan::BindingKind::kField && s.bound && s.index < fields) in[k] = row[s.index];
+      else in[k] = Input(s, row);
     }
-    return vm_.Run(*b.program, inputs_);
+    return vm_.Run(*b.program, std::span<const Value>(in, n));
   }
 
   void Add(Bucket& b, QueueItem item, Status status) {

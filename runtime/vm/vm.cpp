@@ -834,6 +834,13 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         break;
       case Code(Op::kAnd):
       case Code(Op::kOr): {
+        // Two bools (the usual case): what ApplyLogic gives them, without moving values.
+        if (sp[-1].IsBool() && sp[-2].IsBool()) {
+          bool x = sp[-2].AsBool(), y = sp[-1].AsBool();
+          sp[-2] = Value::Bool(in.op == Code(Op::kAnd) ? x && y : x || y);
+          *--sp = Value();
+          break;
+        }
         Value b = pop();
         ApplyLogic(static_cast<Op>(in.op), sp[-1], std::move(b));
         break;

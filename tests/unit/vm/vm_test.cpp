@@ -401,6 +401,16 @@ TEST_CASE("fused instructions give what the instructions they replace give") {
       }
     }
   }
+  // && and || on two bools (answered inline) and on anything else (ApplyLogic).
+  for (bool x : {false, true}) {
+    for (bool y : {false, true}) {
+      CHECK(EvalXY("x && y", Value::Bool(x), Value::Bool(y), true) == std::string(x && y ? "true" : "false") + " fallbacks 0");
+      CHECK(EvalXY("x || y", Value::Bool(x), Value::Bool(y), true) == std::string(x || y ? "true" : "false") + " fallbacks 0");
+    }
+  }
+  CHECK(EvalXY("x && y", Value::Error("e"), Value::Bool(false), true) == "false fallbacks 0");
+  CHECK(EvalXY("x || y", Value::Bool(false), Value::Int(1), true) ==
+        "error(no matching overload for '_||_' applied to (bool, int)) fallbacks 0");
   CHECK(EvalXY("x ?? 'd'", Value::Null(), Value(), true) == "\"d\" fallbacks 2");
   CHECK(EvalXY("size(x) == 10 ? '+1' + x : null", Value::String("4155550132"), Value(), true) ==
         "\"+14155550132\" fallbacks 0");

@@ -287,6 +287,31 @@ const char* BuiltinName(Builtin b) {
   return "?";
 }
 
+bool VM::CallDirect(Builtin b, const Value& x, const Value* y, Value& out) {
+  switch (b) {
+    case Builtin::kSize:
+      if (y != nullptr) return false;
+      switch (x.kind()) {
+        case Kind::kString: out = Value::Int(CodePoints(x.AsText())); return true;
+        case Kind::kBytes: out = Value::Int(static_cast<int64_t>(x.AsText().size())); return true;
+        case Kind::kList: out = Value::Int(static_cast<int64_t>(x.AsList().size())); return true;
+        case Kind::kMap: out = Value::Int(static_cast<int64_t>(x.AsMap().entries.size())); return true;
+        default: return false;
+      }
+    case Builtin::kContains:
+    case Builtin::kStartsWith:
+    case Builtin::kEndsWith: {
+      if (y == nullptr || x.kind() != Kind::kString || y->kind() != Kind::kString) return false;
+      std::string_view s = x.AsText(), t = y->AsText();
+      if (b == Builtin::kContains) out = Value::Bool(s.find(t) != std::string_view::npos);
+      else if (b == Builtin::kStartsWith) out = Value::Bool(s.substr(0, t.size()) == t);
+      else out = Value::Bool(s.size() >= t.size() && s.substr(s.size() - t.size()) == t);
+      return true;
+    }
+    default: return false;
+  }
+}
+
 Value VM::CallBuiltin(Builtin b, Value* args, size_t n) {
   // The clock's functions may have no argument: args[0] is not there.
   if (b == Builtin::kNow || b == Builtin::kToday) return CallClock(b, args, n);

@@ -11,7 +11,9 @@
 // record's fields); `input_names` names them for the caller who binds them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -221,6 +223,43 @@ struct Instr {
 };
 static_assert(sizeof(Instr) == 8);
 
+// One instruction of the VM's own form of a program (vm.cpp): the program's instructions with
+// some runs of them fused into one (superinstructions), each at the position of the run's first
+// instruction, the rest of the run left in place for jumps that land inside it. Not part of the
+// plan: crmxc and the JIT read Program::code only.
+struct VmInstr {
+  uint8_t op;     // an Op, or one of vm.cpp's fused operations
+  uint8_t sub;    // fused: where the operands come from
+  uint16_t a;     // Instr::a; fused: the operation or builtin
+  int32_t arg;    // Instr::arg; fused: a jump target
+  int32_t x, y;   // fused: the operands (input, constant or local)
+};
+static_assert(sizeof(VmInstr) == 16);
+
+// The VM's form of a Program's code, built at the program's first run (VM::Run) and kept with
+// it. A copy of the Program builds its own; `code` must not change after the first run.
+class VmCode {
+ public:
+  VmCode() = default;
+  VmCode(const VmCode&) noexcept {}
+  VmCode& operator=(const VmCode&) noexcept {
+    Reset();
+    return *this;
+  }
+  ~VmCode() { Reset(); }
+  const std::vector<VmInstr>* Get() const { return code_.load(std::memory_order_acquire); }
+  // Keeps `code` unless another thread kept its own first; returns the one kept.
+  const std::vector<VmInstr>* Keep(std::unique_ptr<std::vector<VmInstr>> code) const {
+    const std::vector<VmInstr>* expected = nullptr;
+    if (code_.compare_exchange_strong(expected, code.get(), std::memory_order_acq_rel)) return code.release();
+    return expected;
+  }
+
+ private:
+  void Reset() { delete code_.exchange(nullptr); }
+  mutable std::atomic<const std::vector<VmInstr>*> code_{nullptr};
+};
+
 class VM;
 struct Program;
 // A program compiled to native code by the optional JIT (runtime/jit, -DCRMX_JIT=ON): runs it
@@ -234,6 +273,8 @@ struct Program {
   uint32_t local_count = 0;
   // Set by the JIT when it compiled this program: VM::Run calls it instead of its loop.
   NativeFn native = nullptr;
+  // The VM's form of `code`, built by its first run.
+  VmCode vm_code;
 
   // One instruction a line: "  3  add", "  4  jump_if_false 9", "  5  const 2  ; 1.5".
   std::string Disassemble() const;

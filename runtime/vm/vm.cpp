@@ -5,8 +5,16 @@
 #include <unicode/utf8.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "runtime/stdlib/result.h"
+
+// The fused operations' helpers in VM::Run are lambdas the loop must inline.
+#if defined(__GNUC__)
+#define CRMX_VM_INLINE __attribute__((always_inline))
+#else
+#define CRMX_VM_INLINE
+#endif
 
 namespace crmx::vm {
 
@@ -290,10 +298,20 @@ Value CompareOp(Op op, const Value& a, const Value& b) {
   }
 }
 
+// value::Equal, with two strings (the usual comparison) and null answered first.
+inline bool EqualValues(const Value& a, const Value& b) {
+  if (a.kind() == Kind::kString && b.kind() == Kind::kString) {
+    std::string_view x = a.AsText(), y = b.AsText();
+    return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0;
+  }
+  if (a.IsNull() || b.IsNull()) return a.kind() == b.kind();
+  return value::Equal(a, b);
+}
+
 Value In(const Value& elem, const Value& container) {
   if (container.kind() == Kind::kList) {
     for (const Value& x : container.AsList()) {
-      if (value::Equal(elem, x)) return Value::Bool(true);
+      if (EqualValues(elem, x)) return Value::Bool(true);
     }
     return Value::Bool(false);
   }
@@ -345,6 +363,22 @@ bool IsMapKey(const Value& k) {
   return x == Kind::kInt || x == Kind::kUint || x == Kind::kBool || x == Kind::kString;
 }
 
+// `a op b` for the binary operations kAdd .. kIn and kIndex, neither operand an error.
+Value BinaryOf(Op op, const Value& a, const Value& b) {
+  switch (op) {
+    case Op::kAdd: return Add(a, b);
+    case Op::kSub: return Sub(a, b);
+    case Op::kMul: return Mul(a, b);
+    case Op::kDiv: return Div(a, b);
+    case Op::kMod: return Mod(a, b);
+    case Op::kEq: return Value::Bool(EqualValues(a, b));
+    case Op::kNe: return Value::Bool(!EqualValues(a, b));
+    case Op::kIn: return In(a, b);
+    case Op::kIndex: return Index(a, b);
+    default: return CompareOp(op, a, b);
+  }
+}
+
 }  // namespace
 
 // The operations on operand slots (vm.h), VM::Run's and the JIT's.
@@ -356,15 +390,9 @@ void ApplyBinary(Op op, Value& a, Value b) {
     return;
   }
   switch (op) {
-    case Op::kAdd: a = Add(a, b); break;
-    case Op::kSub: a = Sub(a, b); break;
-    case Op::kMul: a = Mul(a, b); break;
-    case Op::kDiv: a = Div(a, b); break;
-    case Op::kMod: a = Mod(a, b); break;
-    case Op::kEq: a = Value::Bool(value::Equal(a, b)); break;
-    case Op::kNe: a = Value::Bool(!value::Equal(a, b)); break;
-    case Op::kIn: a = In(a, b); break;
-    default: a = CompareOp(op, a, b); break;
+    case Op::kEq: a = Value::Bool(EqualValues(a, b)); break;
+    case Op::kNe: a = Value::Bool(!EqualValues(a, b)); break;
+    default: a = BinaryOf(op, a, b); break;
   }
 }
 
@@ -560,11 +588,101 @@ Value VM::Call(Builtin b, Value* args, size_t n) {
   return CallBuiltin(b, args, n);
 }
 
+namespace {
+
+// The VM's fused operations (superinstructions), numbered after the plan's Op values. Each
+// stands at the position of the first instruction of the run it replaces and, unless it jumps,
+// goes on after the run. Operands come from an input, a constant or a local (`sub`: x in bits
+// 0-1, y in bits 2-3), read in place: no copy is pushed and popped.
+enum FusedOp : uint8_t {
+  kFusedBinary3 = 64,  // load x; load y; <binary a>: pushes x a y
+  kFusedBinary2,       // load y; <binary a>: the top becomes top a y
+  kFusedCall1,         // load x; call 1 a: pushes a(x)
+  kFusedCall2,         // load x; load y; call 2 a: pushes a(x, y)
+  kFusedCallTop2,      // load y; call 2 a: the top becomes a(top, y)
+  kFusedTestJump,      // test_bool arg; jump_if_false y
+  kFusedCoalesce,      // load x; coalesce arg
+};
+static_assert(static_cast<uint8_t>(Op::kFilterText) < kFusedBinary3);
+enum : uint8_t { kFromInput, kFromConst, kFromLocal };
+
+constexpr uint8_t Code(Op op) { return static_cast<uint8_t>(op); }
+
+bool LoadFrom(const Instr& in, uint8_t& from) {
+  switch (in.op) {
+    case Op::kLoadInput: from = kFromInput; return true;
+    case Op::kConst: from = kFromConst; return true;
+    case Op::kLoadLocal: from = kFromLocal; return true;
+    default: return false;
+  }
+}
+
+bool IsBinary(Op op) {
+  switch (op) {
+    case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMod: case Op::kEq: case Op::kNe:
+    case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: case Op::kIn: case Op::kIndex:
+      return true;
+    default: return false;
+  }
+}
+
+// The VM's form of `code` (bytecode.h): each instruction as it is, or the fused operation of
+// the run it starts; `fuse` false keeps every instruction as it is.
+std::unique_ptr<std::vector<VmInstr>> Prepare(const std::vector<Instr>& code, bool fuse) {
+  auto out = std::make_unique<std::vector<VmInstr>>(code.size());
+  for (size_t i = 0; i < code.size(); ++i) {
+    const Instr& in = code[i];
+    VmInstr& v = (*out)[i];
+    v = VmInstr{static_cast<uint8_t>(in.op), 0, in.a, in.arg, 0, 0};
+    if (!fuse) continue;
+    const Instr* next = i + 1 < code.size() ? &code[i + 1] : nullptr;
+    const Instr* third = i + 2 < code.size() ? &code[i + 2] : nullptr;
+    uint8_t fx = 0, fy = 0;
+    if (LoadFrom(in, fx) && next != nullptr && LoadFrom(*next, fy) && third != nullptr) {
+      if (IsBinary(third->op)) {
+        v = VmInstr{kFusedBinary3, static_cast<uint8_t>(fx | fy << 2), static_cast<uint16_t>(third->op), 0, in.arg, next->arg};
+        continue;
+      }
+      if (third->op == Op::kCall && third->a == 2) {
+        v = VmInstr{kFusedCall2, static_cast<uint8_t>(fx | fy << 2), static_cast<uint16_t>(third->arg), 0, in.arg, next->arg};
+        continue;
+      }
+    }
+    if (LoadFrom(in, fy) && next != nullptr) {
+      if (IsBinary(next->op)) {
+        v = VmInstr{kFusedBinary2, static_cast<uint8_t>(fy << 2), static_cast<uint16_t>(next->op), 0, 0, in.arg};
+      } else if (next->op == Op::kCall && next->a == 1) {
+        v = VmInstr{kFusedCall1, fy, static_cast<uint16_t>(next->arg), 0, in.arg, 0};
+      } else if (next->op == Op::kCall && next->a == 2) {
+        v = VmInstr{kFusedCallTop2, static_cast<uint8_t>(fy << 2), static_cast<uint16_t>(next->arg), 0, 0, in.arg};
+      } else if (next->op == Op::kCoalesce) {
+        v = VmInstr{kFusedCoalesce, fy, 0, next->arg, in.arg, 0};
+      }
+      continue;
+    }
+    if (in.op == Op::kTestBool && next != nullptr && next->op == Op::kJumpIfFalse) {
+      v = VmInstr{kFusedTestJump, 0, 0, in.arg, 0, next->arg};
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Value VM::Run(const Program& p, std::span<const Value> inputs) {
   if (p.native != nullptr) {  // compiled by the optional JIT (runtime/jit)
     Value result;
     p.native(*this, p, inputs.data(), &result);
     return result;
+  }
+  const std::vector<VmInstr>* prepared = p.vm_code.Get();
+  if (prepared == nullptr || !fuse_) {
+    if (!fuse_) {
+      unfused_ = Prepare(p.code, false);
+      prepared = unfused_.get();
+    } else {
+      prepared = p.vm_code.Keep(Prepare(p.code, true));
+    }
   }
   // The operand stack is a run of slots below `sp`; every slot from `sp` up is null. A program
   // whose stack heights are fixed per instruction (the lowering's) never holds more values
@@ -587,67 +705,153 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
   auto drop_to = [&](Value* first) {
     while (sp > first) *--sp = Value();
   };
-  const Instr* code = p.code.data();
-  const size_t n = p.code.size();
+  // A fused operation's operand, read in place.
+  auto operand = [&](uint8_t from, int32_t i) CRMX_VM_INLINE -> const Value& {
+    switch (from & 3) {
+      case kFromInput: return inputs[static_cast<size_t>(i)];
+      case kFromConst: return p.constants[static_cast<size_t>(i)];
+      default: return locals_[static_cast<size_t>(i)];
+    }
+  };
+  // `x op y` as kAdd .. kIn and kIndex give it: an error operand propagates, the left first.
+  auto binary = [](Op op, const Value& x, const Value& y) CRMX_VM_INLINE -> Value {
+    if (x.IsError()) return x;
+    if (y.IsError()) return y;
+    return BinaryOf(op, x, y);
+  };
+  // Builtin `b` on x (and y when n is 2), as kCall gives it.
+  auto call = [&](Builtin b, const Value& x, const Value* y, size_t n) CRMX_VM_INLINE -> Value {
+    Value out;
+    if (CallDirect(b, x, y, out)) return out;
+    Value args[2] = {x, y != nullptr ? *y : Value()};
+    return Call(b, args, n);
+  };
+  const VmInstr* code = prepared->data();
+  const size_t n = prepared->size();
   size_t pc = 0;
   while (pc < n) {
-    const Instr& in = code[pc++];
+    const VmInstr& in = code[pc++];
     switch (in.op) {
-      case Op::kConst:
+      // The fused operations (Prepare).
+      case kFusedBinary3: {
+        Value r = binary(static_cast<Op>(in.a), operand(in.sub, in.x), operand(in.sub >> 2, in.y));
+        room();
+        *sp++ = std::move(r);
+        pc += 2;
+        continue;
+      }
+      case kFusedBinary2: {
+        Value& top = sp[-1];
+        if (!top.IsError()) top = binary(static_cast<Op>(in.a), top, operand(in.sub >> 2, in.y));
+        pc += 1;
+        continue;
+      }
+      case kFusedCall1: {
+        Value r = call(static_cast<Builtin>(in.a), operand(in.sub, in.x), nullptr, 1);
+        room();
+        *sp++ = std::move(r);
+        pc += 1;
+        continue;
+      }
+      case kFusedCall2: {
+        Value r = call(static_cast<Builtin>(in.a), operand(in.sub, in.x), &operand(in.sub >> 2, in.y), 2);
+        room();
+        *sp++ = std::move(r);
+        pc += 2;
+        continue;
+      }
+      case kFusedCallTop2: {
+        Value& top = sp[-1];
+        top = call(static_cast<Builtin>(in.a), top, &operand(in.sub >> 2, in.y), 2);
+        pc += 1;
+        continue;
+      }
+      case kFusedTestJump: {
+        Value& c = sp[-1];
+        if (c.IsBool()) {
+          bool go = !c.AsBool();
+          *--sp = Value();
+          pc = go ? static_cast<size_t>(in.y) : pc + 1;
+        } else {
+          if (!c.IsError()) c = Value::Error(std::string("no matching overload for '_?_:_' applied to (") + value::TypeName(c) + ")");
+          pc = static_cast<size_t>(in.arg);
+        }
+        continue;
+      }
+      case kFusedCoalesce: {
+        const Value& v = operand(in.sub, in.x);
+        if ((!v.IsNull() && !v.IsError()) || v.IsHold()) {
+          room();
+          *sp++ = v;
+          pc = static_cast<size_t>(in.arg);
+        } else {
+          ++fallbacks_taken_;
+          pc += 1;
+        }
+        continue;
+      }
+      case Code(Op::kConst):
         room();
         *sp++ = p.constants[static_cast<size_t>(in.arg)];
         break;
-      case Op::kLoadInput:
+      case Code(Op::kLoadInput):
         room();
         *sp++ = inputs[static_cast<size_t>(in.arg)];
         break;
-      case Op::kLoadLocal:
+      case Code(Op::kLoadLocal):
         room();
         *sp++ = locals_[static_cast<size_t>(in.arg)];
         break;
-      case Op::kStoreLocal: locals_[static_cast<size_t>(in.arg)] = pop(); break;
-      case Op::kPop: *--sp = Value(); break;
-      case Op::kAdd:
-      case Op::kSub:
-      case Op::kMul:
-      case Op::kDiv:
-      case Op::kMod:
-      case Op::kEq:
-      case Op::kNe:
-      case Op::kLt:
-      case Op::kLe:
-      case Op::kGt:
-      case Op::kGe:
-      case Op::kIn: {
+      case Code(Op::kStoreLocal): locals_[static_cast<size_t>(in.arg)] = pop(); break;
+      case Code(Op::kPop): *--sp = Value(); break;
+      case Code(Op::kAdd):
+      case Code(Op::kSub):
+      case Code(Op::kMul):
+      case Code(Op::kDiv):
+      case Code(Op::kMod):
+      case Code(Op::kEq):
+      case Code(Op::kNe):
+      case Code(Op::kLt):
+      case Code(Op::kLe):
+      case Code(Op::kGt):
+      case Code(Op::kGe):
+      case Code(Op::kIn): {
         Value b = pop();
-        ApplyBinary(in.op, sp[-1], std::move(b));
+        ApplyBinary(static_cast<Op>(in.op), sp[-1], std::move(b));
         break;
       }
-      case Op::kNeg: {
+      case Code(Op::kNeg): {
         Value& a = sp[-1];
         if (!a.IsError()) a = Negate(a);
         break;
       }
-      case Op::kNot: ApplyNot(sp[-1]); break;
-      case Op::kJumpIfFalseKeep:
+      case Code(Op::kNot): ApplyNot(sp[-1]); break;
+      case Code(Op::kJumpIfFalseKeep):
         if (sp[-1].IsFalse()) pc = static_cast<size_t>(in.arg);
         break;
-      case Op::kJumpIfTrueKeep:
+      case Code(Op::kJumpIfTrueKeep):
         if (sp[-1].IsTrue()) pc = static_cast<size_t>(in.arg);
         break;
-      case Op::kAnd:
-      case Op::kOr: {
+      case Code(Op::kAnd):
+      case Code(Op::kOr): {
+        // Two bools (the usual case): what ApplyLogic gives them, without moving values.
+        if (sp[-1].IsBool() && sp[-2].IsBool()) {
+          bool x = sp[-2].AsBool(), y = sp[-1].AsBool();
+          sp[-2] = Value::Bool(in.op == Code(Op::kAnd) ? x && y : x || y);
+          *--sp = Value();
+          break;
+        }
         Value b = pop();
-        ApplyLogic(in.op, sp[-1], std::move(b));
+        ApplyLogic(static_cast<Op>(in.op), sp[-1], std::move(b));
         break;
       }
-      case Op::kJump: pc = static_cast<size_t>(in.arg); break;
-      case Op::kJumpIfFalse: {
+      case Code(Op::kJump): pc = static_cast<size_t>(in.arg); break;
+      case Code(Op::kJumpIfFalse): {
         Value c = pop();
         if (c.IsFalse()) pc = static_cast<size_t>(in.arg);
         break;
       }
-      case Op::kTestBool: {
+      case Code(Op::kTestBool): {
         Value& c = sp[-1];
         if (!c.IsBool()) {
           if (!c.IsError()) c = Value::Error(std::string("no matching overload for '_?_:_' applied to (") + value::TypeName(c) + ")");
@@ -655,7 +859,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         }
         break;
       }
-      case Op::kCoalesce: {
+      case Code(Op::kCoalesce): {
         const Value& v = sp[-1];
         // A hold is not handled by a fallback: it parks the record.
         if ((!v.IsNull() && !v.IsError()) || v.IsHold()) {
@@ -666,23 +870,23 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         }
         break;
       }
-      case Op::kSelect:
-      case Op::kHas: ApplySelect(in.op, sp[-1], p.constants[static_cast<size_t>(in.arg)]); break;
-      case Op::kIndex: {
+      case Code(Op::kSelect):
+      case Code(Op::kHas): ApplySelect(static_cast<Op>(in.op), sp[-1], p.constants[static_cast<size_t>(in.arg)]); break;
+      case Code(Op::kIndex): {
         Value i = pop();
         ApplyIndex(sp[-1], std::move(i));
         break;
       }
-      case Op::kMakeList:
-      case Op::kMakeMap: {
+      case Code(Op::kMakeList):
+      case Code(Op::kMakeMap): {
         size_t count = static_cast<size_t>(in.arg);
-        Value* first = sp - (in.op == Op::kMakeList ? count : 2 * count);
-        Value result = in.op == Op::kMakeList ? MakeList(first, count) : MakeMap(first, count);
+        Value* first = sp - (static_cast<Op>(in.op) == Op::kMakeList ? count : 2 * count);
+        Value result = static_cast<Op>(in.op) == Op::kMakeList ? MakeList(first, count) : MakeMap(first, count);
         drop_to(first);
         *sp++ = std::move(result);
         break;
       }
-      case Op::kCall: {
+      case Code(Op::kCall): {
         Value* first = sp - in.a;
         Value result = Call(static_cast<Builtin>(in.arg), first, in.a);
         drop_to(first);
@@ -690,7 +894,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         *sp++ = std::move(result);
         break;
       }
-      case Op::kIterInit: {
+      case Code(Op::kIterInit): {
         Value range = pop();
         size_t slot = in.a;
         if (range.kind() == Kind::kList) {
@@ -710,7 +914,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         locals_[slot + 1] = Value::Int(0);
         break;
       }
-      case Op::kIterNext: {
+      case Code(Op::kIterNext): {
         size_t slot = in.a;
         const auto& items = locals_[slot].AsList();
         int64_t i = locals_[slot + 1].AsInt();
@@ -722,17 +926,17 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         locals_[slot + 1] = Value::Int(i + 1);
         break;
       }
-      case Op::kJumpIfFalseValue: {
+      case Code(Op::kJumpIfFalseValue): {
         Value c = pop();
         if (c.IsFalse()) pc = static_cast<size_t>(in.arg);
         break;
       }
-      case Op::kJumpIfTrueValue: {
+      case Code(Op::kJumpIfTrueValue): {
         Value c = pop();
         if (c.IsTrue()) pc = static_cast<size_t>(in.arg);
         break;
       }
-      case Op::kAppendLocal: {
+      case Code(Op::kAppendLocal): {
         Value v = pop();
         Value& acc = locals_[static_cast<size_t>(in.arg)];
         if (acc.IsError()) break;
@@ -740,7 +944,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         else acc.Append(std::move(v));
         break;
       }
-      case Op::kFilterStep: {
+      case Code(Op::kFilterStep): {
         Value c = pop();
         Value& acc = locals_[static_cast<size_t>(in.arg)];
         if (acc.IsError()) break;
@@ -749,7 +953,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         else if (!c.IsBool()) acc = Value::Error(std::string("no matching overload: the predicate of filter is ") + value::TypeName(c));
         break;
       }
-      case Op::kCountStep: {
+      case Code(Op::kCountStep): {
         Value c = pop();
         Value& acc = locals_[static_cast<size_t>(in.arg)];
         if (acc.IsError()) break;
@@ -758,7 +962,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         else if (!c.IsBool()) acc = Value::Error(std::string("no matching overload: the predicate of exists_one is ") + value::TypeName(c));
         break;
       }
-      case Op::kIterPair: {
+      case Code(Op::kIterPair): {
         size_t slot = in.a;
         const Value& range = locals_[static_cast<size_t>(in.arg)];
         if (range.kind() == Kind::kMap) {
@@ -771,7 +975,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         }
         break;
       }
-      case Op::kAppendPairLocal: {
+      case Code(Op::kAppendPairLocal): {
         Value v = pop();
         Value& acc = locals_[static_cast<size_t>(in.arg)];
         if (acc.IsError()) break;
@@ -783,7 +987,7 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         acc.Append(std::move(v));
         break;
       }
-      case Op::kPairsToMap: {
+      case Code(Op::kPairsToMap): {
         Value& top = sp[-1];
         if (top.kind() != Kind::kList) break;
         const auto& items = top.AsList();
@@ -793,12 +997,12 @@ Value VM::Run(const Program& p, std::span<const Value> inputs) {
         top = Value::Map(std::move(entries));
         break;
       }
-      case Op::kFilterText: {
+      case Code(Op::kFilterText): {
         Value& top = sp[-1];
         top = FilterText(top, p.constants[static_cast<size_t>(in.arg)]);
         break;
       }
-      case Op::kFail: {
+      case Code(Op::kFail): {
         const Value& reason = p.constants[static_cast<size_t>(in.arg)];
         room();
         *sp++ = (in.a == 1 ? Value::Hold(std::string(reason.AsText())) : Value::Error(std::string(reason.AsText())));

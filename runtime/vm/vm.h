@@ -44,6 +44,10 @@ class VM {
   // eval` without --now), they are errors of the record ("now() has no clock here").
   void SetClock(value::Time now) { clock_ = now; has_clock_ = true; }
 
+  // Whether runs fuse runs of instructions into one (vm.cpp's superinstructions; on unless
+  // a test compares the two forms).
+  void SetFusion(bool on) { fuse_ = on; }
+
   // kCall: builtin `b` on `args`, or the first error among them.
   value::Value Call(Builtin b, value::Value* args, size_t n);
   // kFilterText: the characters of `text` that pass the text filter `filter`, joined
@@ -53,6 +57,9 @@ class VM {
  private:
   friend struct JitAccess;  // runtime/jit: fallbacks_taken_ for native code
   value::Value CallBuiltin(Builtin b, value::Value* args, size_t n);
+  // Builtin `b` on `x` (and `*y` for two arguments) with no copy of them, for the cases it
+  // answers without the general dispatch (string tests, size): false for any other.
+  static bool CallDirect(Builtin b, const value::Value& x, const value::Value* y, value::Value& out);
   // The CEL extension functions and the standard modules (std_builtins.cpp).
   value::Value CallExtension(Builtin b, value::Value* args, size_t n);
   // now() and today([zone]) (std_builtins.cpp).
@@ -74,6 +81,8 @@ class VM {
   // calls.
   std::vector<std::string> scratch_;
   uint64_t fallbacks_taken_ = 0;
+  bool fuse_ = true;
+  std::unique_ptr<std::vector<VmInstr>> unfused_;  // the program's unfused form when !fuse_
   value::Time clock_{};
   bool has_clock_ = false;
 };

@@ -543,12 +543,22 @@ TEST_CASE("the JSONL fast path reads every line as simdjson On Demand does") {
       big,
       "{\"Id\":\"43 crlf\",\"Name\":\"c\"}\r",
       "{\"Id\":\"44\",\"Name\":\"last\"}",
+      // Keys matched by length and first and last eight bytes against the line before's:
+      // same lengths (7, 8, 9, 16, 17 bytes), one byte apart; white space before a colon.
+      "{\"Id\":\"45\",\"Seven_7\":1,\"Eight_88\":2,\"Nine_9999\":3,\"Sixteen_16161616\":4,\"Seventeen_1717171\":5}",
+      "{\"Id\":\"46\",\"Seven_X\":1,\"Eight_8X\":2,\"Nine_999X\":3,\"Sixteen_1616161X\":4,\"Seventeen_171717X\":5}",
+      "{\"Id\":\"47\",\"Xeven_7\":1,\"Xight_88\":2,\"Xine_9999\":3,\"Xixteen_16161616\":4,\"Xeventeen_1717171\":5}",
+      "{\"Id\":\"48\",\"Seven_7\" :1,\"Eight_88\"\t:2,\"Nine_9999\":3,\"Sixteen_16161616\" : 4,\"Seventeen_1717171\":5}",
+      "{\"Id\":\"49\",\"Seven_\\u0037\":1,\"Eight_8\\u0038\":2,\"Nine_999\\u0039\":3}",
   };
   std::string text;
   for (const std::string& l : lines) text += l + "\n";
   d.Write("R.jsonl", text);
-  std::vector<std::string> fields = {"Id", "Name", "Amount", "Count", "Flag", "Any"};
-  std::vector<T> types = {T::kString, T::kString, T::kDecimal, T::kInt, T::kBool, T::kAny};
+  std::vector<std::string> fields = {"Id",        "Name",      "Amount",           "Count",
+                                     "Flag",      "Any",       "Seven_7",          "Eight_88",
+                                     "Nine_9999", "Sixteen_16161616", "Seventeen_1717171"};
+  std::vector<T> types = {T::kString, T::kString, T::kDecimal, T::kInt, T::kBool, T::kAny,
+                          T::kInt,    T::kInt,    T::kInt,     T::kInt, T::kInt};
   std::vector<T> as_text(fields.size(), T::kString);
   for (const auto& ts : {types, as_text}) {
     connectors::SetJsonlFastPath(false);
@@ -557,13 +567,16 @@ TEST_CASE("the JSONL fast path reads every line as simdjson On Demand does") {
     uint64_t before = connectors::JsonlFastPathLines();
     std::string fast = Transcript(d, "R", fields, ts);
     CHECK(fast == slow);
-    // Lines 1-4, 7-9, 29, 30, 33 and 42-45: well formed, scalar projected values (escapes,
+    // Lines 1-4, 7-9, 29, 30, 33 and 42-50: well formed, scalar projected values (escapes,
     // conversion errors and a 300 kB line included). The others are On Demand's.
-    CHECK(connectors::JsonlFastPathLines() - before == 14);
+    CHECK(connectors::JsonlFastPathLines() - before == 19);
     // The cases above are read as such: records and bad lines both.
     CHECK(slow.find("1: \"1\" \"plain\"") != std::string::npos);
     CHECK(slow.find("bad 22: malformed JSON") != std::string::npos);
     CHECK(slow.find("bad 24: not a JSON object") != std::string::npos);
     CHECK(slow.find("43: \"big\" \"after\"") != std::string::npos);
+    CHECK(slow.find("47: \"46\" null null null null null null null null null null") != std::string::npos);
+    CHECK(slow.find("49: \"48\" null null null null null") != std::string::npos);
+    CHECK(slow.find("50: \"49\" null null null null null") != std::string::npos);
   }
 }

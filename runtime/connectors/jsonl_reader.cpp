@@ -21,6 +21,8 @@
 // recursion, at any depth.
 #include <simdjson.h>
 
+#include <atomic>
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -33,6 +35,9 @@ namespace crmx::connectors {
 namespace {
 
 namespace od = simdjson::ondemand;
+
+// Adds to JsonlFastPathLines() (defined below, with it).
+void CountFastLines(uint64_t n);
 using plan::FieldType;
 using value::Value;
 
@@ -125,6 +130,22 @@ class KeyOrder {
     }
     return k.field;
   }
+  // Find, for the fast path: `size` is the key's text length if it ends where stage 1's next
+  // structural (its colon) says, that is with no white space before the colon. A key of at
+  // most 16 bytes is two eight-byte comparisons: equal bytes of the learned key (which holds no
+  // quote or backslash) right up to that length mean the closing quote is right after them.
+  int FindSized(size_t at, const char* raw, size_t size) const {
+    if (at >= keys_.size()) return kUnknown;
+    const Key& k = keys_[at];
+    if (k.size != size) return kUnknown;
+    uint64_t a;
+    std::memcpy(&a, raw, 8);
+    if (size <= 8) return ((a ^ k.head) & k.head_mask) == 0 ? k.field : kUnknown;
+    if (a != k.head) return kUnknown;
+    if (size > 16) return Find(at, raw);
+    std::memcpy(&a, raw + size - 8, 8);
+    return a == k.tail ? k.field : kUnknown;
+  }
   // Remembers `key` (its text in the line: no escapes) at place `at`, `field` its index or -1.
   void Learn(size_t at, std::string_view key, int field) {
     if (at > kMaxKeys) return;
@@ -134,6 +155,12 @@ class KeyOrder {
     k.text.push_back('"');
     k.text.append(8, '\0');
     k.field = field;
+    k.size = key.size();
+    k.head = 0;
+    std::memcpy(&k.head, key.data(), std::min<size_t>(key.size(), 8));
+    k.head_mask = key.size() >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * key.size())) - 1;
+    k.tail = 0;
+    if (key.size() >= 8) std::memcpy(&k.tail, key.data() + key.size() - 8, 8);
   }
 
  private:
@@ -142,11 +169,16 @@ class KeyOrder {
   struct Key {
     std::string text;  // the key, its closing quote, then 8 zero bytes
     int field = -1;
+    size_t size = 0;                // the key's length
+    uint64_t head = 0, head_mask = 0;  // its first (up to) 8 bytes, and which bytes those are
+    uint64_t tail = 0;              // its last 8 bytes (keys of 8 bytes or more)
   };
   std::vector<Key> keys_;
 };
 
 std::string_view TrimRight(std::string_view s) {
+  // Nearly every token ends on a byte above the space: no loop.
+  if (!s.empty() && static_cast<unsigned char>(s.back()) > ' ') return s;
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
@@ -307,7 +339,15 @@ struct PathNode {
 class JsonlReader : public LineRecordReader {
  public:
   JsonlReader(std::FILE* f, std::string name, const ReadRequest& req)
-      : LineRecordReader(f, simdjson::SIMDJSON_PADDING, std::move(name), req), index_(RootKeys(req.fields)) {}
+      : LineRecordReader(f, simdjson::SIMDJSON_PADDING, std::move(name), req), index_(RootKeys(req.fields)) {
+    // The fast path reads the structural indexes of the active implementation's stage 1 (its
+    // own allocation: On Demand's parser keeps them private); nested projections and a failed
+    // allocation keep On Demand's path for every line.
+    if (!nested_ && JsonlFastPath() &&
+        !simdjson::get_active_implementation()->create_dom_parser_implementation(0, simdjson::DEFAULT_MAX_DEPTH, stage1_))
+      fast_ = true;
+  }
+  ~JsonlReader() override { CountFastLines(fast_lines_); }
 
  private:
   // Builds nodes_ and returns the keys under the root, in node order (root_[i] is the node of
@@ -366,6 +406,15 @@ class JsonlReader : public LineRecordReader {
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;  // blank lines are not records
     size_t base = out.values.size();
     out.values.resize(base + out.width);
+    if (fast_) {
+      if (Walk(line, out, base)) {
+        ++fast_lines_;
+        out.lines.push_back(number);
+        return;
+      }
+      // On Demand decides (and words the error): the row starts again from nulls.
+      for (size_t k = 0; k < out.width; ++k) out.values[base + k] = Value();
+    }
     std::string why, detail;
     if (!Decode(line, room, out, base, why, detail)) {
       out.values.resize(base);
@@ -375,6 +424,205 @@ class JsonlReader : public LineRecordReader {
     out.lines.push_back(number);
   }
 
+  // The fast path: stage 1 (the active implementation's kernel, AVX2 on most machines), then
+  // one walk in document order over the line's structural indexes, each key looked up by its
+  // raw bytes, each projected value converted from its token. It takes only lines it checks to
+  // be well-formed JSON objects, all the way down (skipped values included), whose projected
+  // values are scalars: there On Demand would give the same values (Convert's conversions,
+  // simdjson's unescaping), the last of duplicate keys winning as there. Anything else (a bad
+  // line, a non-object, an object or array in a projected field, a conversion error, nesting
+  // deeper than kMaxNesting) is false with the row possibly half written: Decode reads the line
+  // again and says what it is.
+  bool Walk(std::string_view line, RecordBatch& out, size_t base) {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(line.data());
+    if (line.size() > stage1_->capacity() && stage1_->set_capacity(line.size())) return false;
+    if (stage1_->stage1(bytes, line.size(), simdjson::stage1_mode::regular)) return false;
+    const uint32_t* s = stage1_->structural_indexes.get();
+    const uint32_t n = stage1_->n_structural_indexes;
+    const char* b = line.data();
+    // Stage 1 ends the indexes with the line's length: the token before it ends there.
+    auto token = [&](uint32_t i) {
+      return TrimRight(std::string_view(b + s[i], s[i + 1] - s[i]));
+    };
+    if (n < 2 || b[s[0]] != '{') return false;
+    uint32_t i = 1;
+    size_t at = 0;  // the member's place in the object
+    if (b[s[1]] == '}') {
+      i = 2;
+    } else {
+      for (;;) {
+        // A key, its colon, a value, then a comma or the closing brace.
+        if (i + 3 >= n || b[s[i]] != '"' || b[s[i + 1]] != ':') return false;
+        const char* raw = b + s[i] + 1;
+        int f = order_.FindSized(at, raw, s[i + 1] - s[i] - 2);
+        if (f == KeyOrder::kUnknown) {
+          std::string_view key = RawKey(raw);
+          if (key.data() == nullptr) {
+            if (!UnescapeKey(raw, line.size(), key)) return false;
+            f = index_.Find(key);
+          } else {
+            f = index_.Find(key);
+            order_.Learn(at, key, f);
+          }
+        }
+        ++at;
+        uint32_t v = i + 2;
+        char c = b[s[v]];
+        if (c == '{' || c == '[') {
+          if (f >= 0) return false;
+          i = Skip(b, s, n, v);
+          if (i == 0) return false;
+        } else if (c == '"' && f < 0) {
+          // A string nobody reads: stage 1 checked it (closed, no raw control characters; a
+          // byte after its closing quote would be a structural of its own).
+          i = v + 1;
+        } else {
+          std::string_view t = token(v);
+          if (!Scalar(c, t)) return false;
+          if (f >= 0 && !ConvertToken(c, t, line.size(), static_cast<size_t>(f), out, base)) return false;
+          i = v + 1;
+        }
+        if (i >= n) return false;
+        char sep = b[s[i++]];
+        if (sep == '}') break;
+        if (sep != ',') return false;
+      }
+    }
+    // Nothing after the object but white space.
+    return i == n;
+  }
+
+  // A scalar token (up to the next structural, white space after it dropped) checked as JSON:
+  // a string (stage 1 checked its characters and that it closes), a literal, a number.
+  static bool Scalar(char c, std::string_view t) {
+    switch (c) {
+      case '"': return t.size() >= 2 && t.back() == '"';
+      case 'n': return t == "null";
+      case 't': return t == "true";
+      case 'f': return t == "false";
+      default: return IsJsonNumber(t);
+    }
+  }
+
+  // Checks the object or array whose opening structural is s[v] as JSON (its scalars by
+  // Scalar) and returns the index after its closing one; 0 when it is not well formed or
+  // nests deeper than kMaxNesting.
+  static uint32_t Skip(const char* b, const uint32_t* s, uint32_t n, uint32_t v) {
+    uint64_t objects = 0;  // bit d: the container at depth d is an object
+    int depth = 0;
+    uint32_t i = v;
+    auto token = [&](uint32_t k) { return TrimRight(std::string_view(b + s[k], s[k + 1] - s[k])); };
+    for (;;) {
+      // A value at s[i].
+      if (i >= n) return 0;
+      char c = b[s[i]];
+      if (c == '{' || c == '[') {
+        if (depth >= kMaxNesting) return 0;
+        objects = c == '{' ? objects | uint64_t{1} << depth : objects & ~(uint64_t{1} << depth);
+        ++depth;
+        ++i;
+        if (i >= n) return 0;
+        if (b[s[i]] == (c == '{' ? '}' : ']')) {
+          --depth;
+          ++i;
+        } else if (c == '{') {
+          if (i + 1 >= n || b[s[i]] != '"' || b[s[i + 1]] != ':' || !Scalar('"', token(i))) return 0;
+          i += 2;
+          continue;
+        } else {
+          continue;
+        }
+      } else {
+        if (!Scalar(c, token(i))) return 0;
+        ++i;
+      }
+      // After a value: close containers, or a comma and the next member.
+      for (;;) {
+        if (depth == 0) return i;
+        if (i >= n) return 0;
+        char sep = b[s[i]];
+        bool object = (objects >> (depth - 1)) & 1;
+        if (sep == (object ? '}' : ']')) {
+          --depth;
+          ++i;
+          continue;
+        }
+        if (sep != ',') return 0;
+        ++i;
+        if (object) {
+          if (i + 1 >= n || b[s[i]] != '"' || b[s[i + 1]] != ':' || !Scalar('"', token(i))) return 0;
+          i += 2;
+        }
+        break;
+      }
+    }
+  }
+
+  // A key with escapes (`raw` just after its opening quote), unescaped by simdjson into
+  // scratch_; false when the escapes are not JSON.
+  bool UnescapeKey(const char* raw, size_t line_size, std::string_view& key) {
+    scratch_.resize(line_size + simdjson::SIMDJSON_PADDING);
+    uint8_t* end = stage1_->parse_string(reinterpret_cast<const uint8_t*>(raw), scratch_.data());
+    if (end == nullptr) return false;
+    key = std::string_view(reinterpret_cast<const char*>(scratch_.data()), static_cast<size_t>(end - scratch_.data()));
+    return true;
+  }
+
+  // A projected scalar (`t` its checked token, `c` its first byte) converted as Convert and
+  // ConvertOther do; false where they would make the line a bad line.
+  bool ConvertToken(char c, std::string_view t, size_t line_size, size_t at, RecordBatch& out, size_t base) {
+    Value& dst = out.values[base + at];
+    if (c == '"') {
+      std::string_view text(t.data() + 1, t.size() - 2);
+      if (std::memchr(text.data(), '\\', text.size()) != nullptr) {
+        scratch_.resize(line_size + simdjson::SIMDJSON_PADDING);
+        uint8_t* end = stage1_->parse_string(reinterpret_cast<const uint8_t*>(t.data() + 1), scratch_.data());
+        if (end == nullptr) return false;
+        text = out.arena.emplace_back(reinterpret_cast<const char*>(scratch_.data()),
+                                      static_cast<size_t>(end - scratch_.data()));
+      }
+      dst = FromText(text, req_.types[at], req_.fields[at]);
+      return true;
+    }
+    if (c == 'n') {
+      dst = Value::Null();
+      return true;
+    }
+    if (c == 't' || c == 'f') {
+      dst = FromBool(c == 't', at);
+      return true;
+    }
+    return !ConvertNumber(t, at, dst);
+  }
+
+  // A JSON bool in field `at`: a string field keeps the text; a typed field other than bool
+  // says what it got.
+  Value FromBool(bool b, size_t at) const {
+    FieldType type = req_.types[at];
+    return type == FieldType::kAny || type == FieldType::kBool ? Value::Bool(b)
+                                                               : FromText(b ? "true" : "false", type, req_.fields[at]);
+  }
+
+  // A number's token in field `at`, from its digits: a decimal keeps every digit; a string
+  // field keeps the text. NUMBER_ERROR (a bad line) when the token is not a JSON number.
+  simdjson::error_code ConvertNumber(std::string_view token, size_t at, Value& dst) const {
+    FieldType type = req_.types[at];
+    const std::string& field = req_.fields[at];
+    if (type == FieldType::kDecimal || type == FieldType::kInt || type == FieldType::kDouble || type == FieldType::kAny
+            ? !NotPlainlyMalformed(token)
+            : !IsJsonNumber(token))
+      return simdjson::NUMBER_ERROR;
+    if (type == FieldType::kDecimal) {
+      // Parse first, FromText (for its message) only when it fails: W1's revenue is a number.
+      auto d = decimal::Decimal::Parse(token);
+      dst = d ? Value::Dec(*d) : FromText(token, type, field);
+      return simdjson::SUCCESS;
+    }
+    dst = type == FieldType::kAny ? AnyNumber(token, field) : FromText(token, type, field);
+    return simdjson::SUCCESS;
+  }
+
+  // On Demand's path, for every line the fast path does not take.
   // False with `why` ("malformed JSON", "not a JSON object") and the parser's `detail`.
   bool Decode(std::string_view line, size_t room, RecordBatch& out, size_t base, std::string& why, std::string& detail) {
     why = "malformed JSON";
@@ -513,27 +761,11 @@ class JsonlReader : public LineRecordReader {
     FieldType type = req_.types[at];
     const std::string& field = req_.fields[at];
     Value& dst = out.values[base + at];
-    if (t == od::json_type::number) {
-      // From the token's digits: a decimal keeps every digit; a string field keeps the text.
-      std::string_view token = TrimRight(v.raw_json_token());
-      if (type == FieldType::kDecimal || type == FieldType::kInt || type == FieldType::kDouble || type == FieldType::kAny
-              ? !NotPlainlyMalformed(token)
-              : !IsJsonNumber(token))
-        return simdjson::NUMBER_ERROR;
-      if (type == FieldType::kDecimal) {
-        // Parse first, FromText (for its message) only when it fails: W1's revenue is a number.
-        auto d = decimal::Decimal::Parse(token);
-        dst = d ? Value::Dec(*d) : FromText(token, type, field);
-        return simdjson::SUCCESS;
-      }
-      dst = type == FieldType::kAny ? AnyNumber(token, field) : FromText(token, type, field);
-      return simdjson::SUCCESS;
-    }
+    if (t == od::json_type::number) return ConvertNumber(TrimRight(v.raw_json_token()), at, dst);
     if (t == od::json_type::boolean) {
       bool b = false;
       if (auto e = v.get_bool().get(b)) return e;
-      // A string field keeps the text; a typed field other than bool says what it got.
-      dst = type == FieldType::kAny || type == FieldType::kBool ? Value::Bool(b) : FromText(b ? "true" : "false", type, field);
+      dst = FromBool(b, at);
       return simdjson::SUCCESS;
     }
     if (type == FieldType::kAny) {
@@ -568,10 +800,29 @@ class JsonlReader : public LineRecordReader {
   FieldIndex index_;
   KeyOrder order_;
   od::parser parser_;
+  // The fast path's stage 1 and its place to unescape strings in.
+  bool fast_ = false;
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1_;
+  std::vector<uint8_t> scratch_;
+  uint64_t fast_lines_ = 0;
   const char* line_end_ = nullptr;  // how far the current line's buffer may be read
 };
 
 }  // namespace
+
+namespace {
+std::atomic<bool> fast_path{true};
+std::atomic<uint64_t> fast_lines{0};
+}  // namespace
+
+uint64_t JsonlFastPathLines() { return fast_lines; }
+
+namespace {
+void CountFastLines(uint64_t n) { fast_lines += n; }
+}  // namespace
+
+void SetJsonlFastPath(bool on) { fast_path = on; }
+bool JsonlFastPath() { return fast_path; }
 
 std::unique_ptr<RecordReader> OpenJsonlReader(const std::string& path, const std::string& name,
                                               const ReadRequest& req, std::string& error) {

@@ -319,22 +319,14 @@ Value VM::CallBuiltin(Builtin b, Value* args, size_t n) {
   Value r;
   switch (b) {
     case Builtin::kSize:
-      switch (x.kind()) {
-        case Kind::kString: return Value::Int(CodePoints(x.AsText()));
-        case Kind::kBytes: return Value::Int(static_cast<int64_t>(x.AsText().size()));
-        case Kind::kList: return Value::Int(static_cast<int64_t>(x.AsList().size()));
-        case Kind::kMap: return Value::Int(static_cast<int64_t>(x.AsMap().entries.size()));
-        default: return NoOverload(b, args, n);
-      }
     case Builtin::kContains:
     case Builtin::kStartsWith:
     case Builtin::kEndsWith:
+      // CallDirect answers every overload these have.
+      return CallDirect(b, x, b == Builtin::kSize ? nullptr : &args[1], r) ? r : NoOverload(b, args, n);
     case Builtin::kMatches: {
       if (x.kind() != Kind::kString || args[1].kind() != Kind::kString) return NoOverload(b, args, n);
       std::string_view s = x.AsText(), t = args[1].AsText();
-      if (b == Builtin::kContains) return Value::Bool(s.find(t) != std::string_view::npos);
-      if (b == Builtin::kStartsWith) return Value::Bool(s.substr(0, t.size()) == t);
-      if (b == Builtin::kEndsWith) return Value::Bool(s.size() >= t.size() && s.substr(s.size() - t.size()) == t);
       std::string error;
       const re2::RE2* re = Regex(t, error);
       if (re == nullptr) return Value::Error(error);

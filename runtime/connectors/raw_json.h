@@ -20,7 +20,17 @@ char* WriteJsonString(char* p, std::string_view s);
 
 // The most bytes WriteField writes for `v` (text, null, booleans, integers, decimals); 0 for
 // the values it leaves to AppendField (doubles, dates, lists, maps, ...).
-size_t FieldBound(const value::Value& v);
+inline size_t FieldBound(const value::Value& v) {
+  switch (v.kind()) {
+    case value::Kind::kString: return JsonStringBound(v.AsText().size());
+    case value::Kind::kNull:
+    case value::Kind::kBool: return 5;
+    case value::Kind::kInt:
+    case value::Kind::kUint: return 20;
+    case value::Kind::kDecimal: return decimal::Decimal::kMaxChars;
+    default: return 0;
+  }
+}
 // Writes what AppendField appends for `v` (FieldBound(v) > 0) at `p`; returns the end.
 char* WriteField(char* p, const value::Value& v, const plan::TargetField& field);
 

@@ -311,8 +311,19 @@ class JsonlWriter : public RowWriter {
     }
     buf_.Reserve(kWriteChunk + (size_t{64} << 10));
     padded_prefixes_.assign(prefixes_.size() * kPadded, '\0');
-    for (size_t i = 0; i < prefixes_.size(); ++i)
-      if (prefixes_[i].size() <= kPadded) std::memcpy(&padded_prefixes_[i * kPadded], prefixes_[i].data(), prefixes_[i].size());
+    for (size_t i = 0; i < prefixes_.size(); ++i) {
+      const std::string& prefix = prefixes_[i];
+      Member m;
+      m.padded = prefix.size() <= kPadded;
+      if (m.padded) std::memcpy(&padded_prefixes_[i * kPadded], prefix.data(), prefix.size());
+      m.prefix = m.padded ? &padded_prefixes_[i * kPadded] : prefix.data();
+      m.prefix_size = prefix.size();
+      if (nodes_[i].leaf()) {
+        m.field = nodes_[i].field;
+        m.target = &req_.fields[m.field];
+      }
+      members_.push_back(m);
+    }
     first_is_key_ = !nodes_.empty() && nodes_[0].leaf() && nodes_[0].field == key_;
     for (size_t i = 0; i < req_.fields.size(); ++i)
       if (!req_.id_field.empty() && req_.fields[i].name == req_.id_field) written_id_ = i;
@@ -354,23 +365,22 @@ class JsonlWriter : public RowWriter {
     // Lines gather in buf_ and go to the file in large writes.
     if (buf_.size() >= kWriteChunk && !WriteOut(error)) return false;
     if (nodes_.empty()) buf_.Put("{");
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      const FieldNode& n = nodes_[i];
-      const std::string& prefix = prefixes_[i];
+    for (size_t i = 0; i < members_.size(); ++i) {
+      const Member& m = members_[i];
       // Text, numbers and nulls (most values) straight into the buffer, the member's name
       // first: one capacity check for both.
-      size_t bound = n.leaf() ? FieldBound(values[n.field]) : 0;
+      size_t bound = m.target != nullptr ? FieldBound(values[m.field]) : 0;
       if (bound != 0) {
-        char* p = buf_.Room(std::max(prefix.size(), kPadded) + bound);
-        if (prefix.size() <= kPadded) std::memcpy(p, &padded_prefixes_[i * kPadded], kPadded);
-        else std::memcpy(p, prefix.data(), prefix.size());
-        buf_.Commit(WriteField(p + prefix.size(), values[n.field], req_.fields[n.field]));
+        char* p = buf_.Room(kPadded + m.prefix_size + bound);
+        if (m.padded) std::memcpy(p, m.prefix, kPadded);
+        else std::memcpy(p, m.prefix, m.prefix_size);
+        buf_.Commit(WriteField(p + m.prefix_size, values[m.field], *m.target));
         continue;
       }
       scratch_.clear();
-      if (n.leaf()) AppendField(scratch_, values[n.field], req_.fields[n.field]);
-      else AppendNested(scratch_, n.children, req_.fields, values);
-      buf_.Put(prefix);
+      if (m.target != nullptr) AppendField(scratch_, values[m.field], *m.target);
+      else AppendNested(scratch_, nodes_[i].children, req_.fields, values);
+      buf_.Put(prefixes_[i]);
       buf_.Put(scratch_);
     }
     // The record's own id: the one it has (this run or the older file), else the next one.
@@ -598,6 +608,15 @@ class JsonlWriter : public RowWriter {
   // prefixes_ of up to kPadded bytes, each in kPadded bytes (zeros after): copied whole.
   static constexpr size_t kPadded = 32;
   std::vector<char> padded_prefixes_;
+  // Per member of nodes_, what WriteOne needs of it, side by side.
+  struct Member {
+    const char* prefix = nullptr;  // its prefixes_ text (in padded_prefixes_ when `padded`)
+    size_t prefix_size = 0;
+    bool padded = false;
+    size_t field = 0;                             // a leaf: its target field
+    const plan::TargetField* target = nullptr;    // null: nested members
+  };
+  std::vector<Member> members_;
   Bloom bloom_;
   std::unordered_set<uint64_t> suspects_;
   simdjson::ondemand::parser key_parser_;

@@ -107,8 +107,13 @@ void QueueFiles::Add(const std::string& map, const std::string& queue, const Que
 
 void QueueFiles::Flag(const std::string& map, const std::string& key, const std::string& flag) {
   connectors::RawBuffer& out = Begin(kFlags, map, key);
-  out.Put(",\"flag\":");
-  out.PutJsonString(flag);
+  // `,"flag":FLAG}` of the last flag, kept: a map raises a few flags over and over.
+  if (flag != flag_ || flag_suffix_.empty()) {
+    flag_ = flag;
+    flag_suffix_ = ",\"flag\":";
+    connectors::AppendJsonString(flag_suffix_, flag);
+  }
+  out.Put(flag_suffix_);
   End(kFlags);
 }
 

@@ -53,6 +53,7 @@ class QueueFiles : public QueueSink {
   connectors::RawBuffer lines_[kFiles];
   bool finished_ = false;
   std::string map_, map_prefix_;  // the last map and its lines' `{"map":NAME,"key":`
+  std::string flag_, flag_suffix_;  // the last flag and its lines' `,"flag":FLAG`
   bool failed_ = false;
 };
 

@@ -2,12 +2,15 @@
 // the connectors and the queue files.
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 
 #include "runtime/connectors/internal.h"
+#include "runtime/connectors/raw_json.h"
 
 namespace crmx::connectors {
 
@@ -135,27 +138,140 @@ Value FromTypedText(std::string_view text, FieldType type, std::string_view fiel
   return Value::StringView(text);
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+
+// Whether one of the eight bytes of `x` needs escaping in a JSON string (a control
+// character, `"` or `\`): a SWAR test, no branch per byte.
+inline bool Special(uint64_t x) {
+  uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+  return ((((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs) != 0;
+}
+
+// Per byte, how a JSON string writes it: 0 as itself, 'u' as \u00XX, else `\` and that letter.
+constexpr std::array<char, 256> kEscapes = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<size_t>(c)] = 'u';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}();
+
+// One byte of a string at `p`, escaped as kEscapes says.
+inline char* PutByte(char* p, unsigned char c) {
   static const char* kHex = "0123456789abcdef";
-  // Eight bytes at a time while none of them needs escaping (most text), the last eight
-  // (overlapping) too, then byte by byte from the first block that has one.
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-  auto special = [](const char* p) {
+  char e = kEscapes[c];
+  if (e == 0) {
+    *p++ = static_cast<char>(c);
+  } else if (e == 'u') {
+    std::memcpy(p, "\\u00", 4);
+    p[4] = kHex[c >> 4];
+    p[5] = kHex[c & 15];
+    p += 6;
+  } else {
+    p[0] = '\\';
+    p[1] = e;
+    p += 2;
+  }
+  return p;
+}
+
+}  // namespace
+
+char* WriteJsonString(char* p, std::string_view s) {
+  const char* in = s.data();
+  const size_t n = s.size();
+  *p++ = '"';
+  if (n < 8) {
+    // Short text (codes, states, currencies): its bytes gathered into one word, with plain
+    // bytes in the gaps, tested at once; copied in two overlapping halves when none needs
+    // escaping.
+    uint64_t x = kOnes * 'a';
+    if (n >= 4) {
+      uint32_t lo, hi;
+      std::memcpy(&lo, in, 4);
+      std::memcpy(&hi, in + n - 4, 4);
+      x = lo | (uint64_t{hi} << 32);
+    } else if (n > 0) {
+      x = (x & ~uint64_t{0xffffff}) | static_cast<unsigned char>(in[0]) |
+          (uint64_t{static_cast<unsigned char>(in[n / 2])} << 8) | (uint64_t{static_cast<unsigned char>(in[n - 1])} << 16);
+    }
+    if (!Special(x)) {
+      if (n >= 4) {
+        std::memcpy(p, in, 4);
+        std::memcpy(p + n - 4, in + n - 4, 4);
+      } else if (n > 0) {
+        p[0] = in[0];
+        p[n / 2] = in[n / 2];
+        p[n - 1] = in[n - 1];
+      }
+      p[n] = '"';
+      return p + n + 1;
+    }
+    for (size_t i = 0; i < n; ++i) p = PutByte(p, static_cast<unsigned char>(in[i]));
+    *p++ = '"';
+    return p;
+  }
+  size_t i = 0;
+  // Eight bytes at a time: a block with nothing to escape (most text) is copied whole, one
+  // that has something byte by byte.
+  while (i + 8 <= n) {
     uint64_t x;
-    std::memcpy(&x, p, 8);
-    uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
-    return ((((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs) != 0;
-  };
+    std::memcpy(&x, in + i, 8);
+    if (!Special(x)) {
+      std::memcpy(p, &x, 8);
+      p += 8;
+    } else {
+      for (size_t j = 0; j < 8; ++j) p = PutByte(p, static_cast<unsigned char>(in[i + j]));
+    }
+    i += 8;
+  }
+  if (i < n) {
+    // The last (overlapping) eight bytes: when none needs escaping, the ones before the tail
+    // were written as themselves just before `p`, so the block is written over them whole.
+    uint64_t x;
+    std::memcpy(&x, in + n - 8, 8);
+    if (!Special(x)) {
+      size_t back = i - (n - 8);
+      std::memcpy(p - back, &x, 8);
+      p += 8 - back;
+      i = n;
+    }
+  }
+  for (; i < n; ++i) p = PutByte(p, static_cast<unsigned char>(in[i]));
+  *p++ = '"';
+  return p;
+}
+
+void RawBuffer::Grow(size_t n) {
+  size_t cap = std::max({cap_ * 2, len_ + n, size_t{4096}});
+  auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+  if (len_ != 0) std::memcpy(bigger.get(), data_.get(), len_);
+  data_ = std::move(bigger);
+  cap_ = cap;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  size_t at = out.size();
+  // Text with nothing to escape (most text): the quotes and the text in one growth of `out`.
   size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
-    if (special(s.data() + i)) break;
+    uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    if (Special(x)) break;
   }
-  if (i + 8 > s.size() && s.size() >= 8 && !special(s.data() + s.size() - 8)) i = s.size();
-  auto plain = [](unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; };
-  while (i < s.size() && plain(static_cast<unsigned char>(s[i]))) ++i;
-  size_t at = out.size();
-  if (i == s.size()) {
-    // Nothing to escape: the quotes and the text in one growth of `out`.
+  bool plain = i == s.size();
+  if (!plain && i + 8 > s.size()) {
+    plain = true;
+    for (size_t j = i; j < s.size() && plain; ++j) plain = kEscapes[static_cast<unsigned char>(s[j])] == 0;
+  }
+  if (plain) {
     out.resize(at + s.size() + 2);
     char* p = out.data() + at;
     p[0] = '"';
@@ -163,30 +279,9 @@ void AppendJsonString(std::string& out, std::string_view s) {
     p[s.size() + 1] = '"';
     return;
   }
-  out.push_back('"');
-  out.append(s.data(), i);
-  size_t run = i;  // start of the stretch not yet copied
-  for (; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (plain(c)) continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
+  out.resize(at + JsonStringBound(s.size()));
+  char* end = WriteJsonString(out.data() + at, s);
+  out.resize(static_cast<size_t>(end - out.data()));
 }
 
 void AppendField(std::string& out, const Value& v, const plan::TargetField& field) {
@@ -237,6 +332,38 @@ void AppendField(std::string& out, const Value& v, const plan::TargetField& fiel
   AppendJson(out, v, field.scale.value_or(-1));
 }
 
+namespace {
+
+// A decimal as a JSON number (its digits, at `scale` when given: see AppendJson) at `p`, which
+// has room for decimal::Decimal::kMaxChars bytes.
+char* WriteDecimal(char* p, decimal::Decimal d, int scale) {
+  if (scale >= 0 && d.Scale() != scale) {
+    auto r = d.Round(scale, decimal::Rounding::kHalfEven);
+    if (r) d = *r;
+  }
+  return d.ToChars(p);
+}
+
+}  // namespace
+
+char* WriteField(char* p, const Value& v, const plan::TargetField& field) {
+  switch (v.kind()) {
+    case Kind::kString: return WriteJsonString(p, v.AsText());
+    case Kind::kNull: std::memcpy(p, "null", 4); return p + 4;
+    case Kind::kBool:
+      if (v.AsBool()) {
+        std::memcpy(p, "true", 4);
+        return p + 4;
+      }
+      std::memcpy(p, "false", 5);
+      return p + 5;
+    case Kind::kInt: return std::to_chars(p, p + 20, v.AsInt()).ptr;
+    case Kind::kUint: return std::to_chars(p, p + 20, v.AsUint()).ptr;
+    case Kind::kDecimal: return WriteDecimal(p, v.AsDecimal(), field.scale.value_or(-1));
+    default: return p;  // FieldBound is 0: AppendField writes it
+  }
+}
+
 void AppendJson(std::string& out, const Value& v, int scale) {
   switch (v.kind()) {
     case Kind::kNull: out += "null"; return;
@@ -247,13 +374,8 @@ void AppendJson(std::string& out, const Value& v, int scale) {
     case Kind::kDecimal: {
       // Money stays exact on the wire: a JSON number with the decimal's digits, at the
       // target's scale when it has one.
-      decimal::Decimal d = v.AsDecimal();
-      if (scale >= 0 && d.Scale() != scale) {
-        auto r = d.Round(scale, decimal::Rounding::kHalfEven);
-        if (r) d = *r;
-      }
       char buf[decimal::Decimal::kMaxChars];
-      out.append(buf, d.ToChars(buf));
+      out.append(buf, WriteDecimal(buf, v.AsDecimal(), scale));
       return;
     }
     case Kind::kString:

@@ -36,15 +36,20 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <new>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "runtime/connectors/internal.h"
+#include "runtime/connectors/raw_json.h"
 #include "runtime/connectors/nesting.h"
 
 namespace crmx::connectors {
@@ -55,11 +60,38 @@ namespace fs = std::filesystem;
 using value::Kind;
 using value::Value;
 
+// A hash of a key's text, eight bytes at a time (keys are ids: 10 to 40 bytes), mixed well
+// enough for the Bloom filter, which takes its block and its probes from different bits.
 uint64_t HashKey(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
+  uint64_t h = s.size() * kMul;
+  const char* p = s.data();
+  size_t n = s.size();
+  auto mix = [&](uint64_t x) {
+    h = (h ^ x) * kMul;
+    h ^= h >> 29;
+  };
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x;
+      std::memcpy(&x, p + i, 8);
+      mix(x);
+    }
+    if (i < n) {  // the last eight bytes, overlapping (the length is in `h`)
+      uint64_t x;
+      std::memcpy(&x, p + n - 8, 8);
+      mix(x);
+    }
+  } else {
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; ++i) x |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    mix(x);
+  }
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
   h ^= h >> 33;
   return h;
 }
@@ -77,7 +109,10 @@ std::string KeyText(const Value& v) {
 // in 3,000 is a false "maybe seen".
 class Bloom {
  public:
-  Bloom() : words_(kWords, 0) {}
+  // calloc: the kernel's zero pages, not 8 MiB of stores (a small run touches a few of them).
+  Bloom() : words_(static_cast<uint64_t*>(std::calloc(kWords, sizeof(uint64_t)))) {
+    if (words_ == nullptr) throw std::bad_alloc();
+  }
   // Adds `h`; true when it may have been added before.
   bool TestAndSet(uint64_t h) {
     uint64_t* block = Block(h);
@@ -101,8 +136,11 @@ class Bloom {
 
  private:
   static constexpr size_t kWords = (size_t{1} << 26) / 64;
-  uint64_t* Block(uint64_t h) { return words_.data() + ((h >> 40) % (kWords / 8)) * 8; }
-  std::vector<uint64_t> words_;
+  uint64_t* Block(uint64_t h) { return words_.get() + ((h >> 40) % (kWords / 8)) * 8; }
+  struct Free {
+    void operator()(uint64_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint64_t[], Free> words_;
 };
 
 // A small scanner of JSON text, for splicing members into an existing line without
@@ -271,6 +309,21 @@ class JsonlWriter : public RowWriter {
       AppendJsonString(prefix, n.name);
       prefixes_.push_back(prefix + ":");
     }
+    buf_.Reserve(kWriteChunk + (size_t{64} << 10));
+    padded_prefixes_.assign(prefixes_.size() * kPadded, '\0');
+    for (size_t i = 0; i < prefixes_.size(); ++i) {
+      const std::string& prefix = prefixes_[i];
+      Member m;
+      m.padded = prefix.size() <= kPadded;
+      if (m.padded) std::memcpy(&padded_prefixes_[i * kPadded], prefix.data(), prefix.size());
+      m.prefix = m.padded ? &padded_prefixes_[i * kPadded] : prefix.data();
+      m.prefix_size = prefix.size();
+      if (nodes_[i].leaf()) {
+        m.field = nodes_[i].field;
+        m.target = &req_.fields[m.field];
+      }
+      members_.push_back(m);
+    }
     first_is_key_ = !nodes_.empty() && nodes_[0].leaf() && nodes_[0].field == key_;
     for (size_t i = 0; i < req_.fields.size(); ++i)
       if (!req_.id_field.empty() && req_.fields[i].name == req_.id_field) written_id_ = i;
@@ -309,43 +362,56 @@ class JsonlWriter : public RowWriter {
     std::string_view text = key.kind() == Kind::kString ? key.AsText() : std::string_view(other = KeyText(key));
     uint64_t h = HashKey(text);
     if (bloom_.TestAndSet(h)) suspects_.insert(h);
-    // Lines gather in line_ and go to the file in large writes.
-    if (line_.size() >= kWriteChunk && !WriteOut(error)) return false;
-    if (nodes_.empty()) line_.push_back('{');
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      line_ += prefixes_[i];
-      const FieldNode& n = nodes_[i];
-      if (n.leaf()) AppendField(line_, values[n.field], req_.fields[n.field]);
-      else AppendNested(line_, n.children, req_.fields, values);
+    // Lines gather in buf_ and go to the file in large writes.
+    if (buf_.size() >= kWriteChunk && !WriteOut(error)) return false;
+    if (nodes_.empty()) buf_.Put("{");
+    for (size_t i = 0; i < members_.size(); ++i) {
+      const Member& m = members_[i];
+      // Text, numbers and nulls (most values) straight into the buffer, the member's name
+      // first: one capacity check for both.
+      size_t bound = m.target != nullptr ? FieldBound(values[m.field]) : 0;
+      if (bound != 0) {
+        char* p = buf_.Room(kPadded + m.prefix_size + bound);
+        if (m.padded) std::memcpy(p, m.prefix, kPadded);
+        else std::memcpy(p, m.prefix, m.prefix_size);
+        buf_.Commit(WriteField(p + m.prefix_size, values[m.field], *m.target));
+        continue;
+      }
+      scratch_.clear();
+      if (m.target != nullptr) AppendField(scratch_, values[m.field], *m.target);
+      else AppendNested(scratch_, nodes_[i].children, req_.fields, values);
+      buf_.Put(prefixes_[i]);
+      buf_.Put(scratch_);
     }
     // The record's own id: the one it has (this run or the older file), else the next one.
     if (assign_ids_) {
       auto [it, fresh] = ids_.try_emplace(h);
       if (fresh) it->second = std::to_string(next_id_++);
       r.id = it->second;
-      if (!nodes_.empty()) line_.push_back(',');
-      line_ += id_prefix_;
-      line_.push_back(':');
-      AppendJsonString(line_, r.id);
+      if (!nodes_.empty()) buf_.Put(",");
+      buf_.Put(id_prefix_);
+      buf_.Put(":");
+      buf_.PutJsonString(r.id);
     } else if (written_id_ < req_.fields.size()) {
       r.id = KeyText(values[written_id_]);
     } else {
       r.id.assign(text);
     }
-    line_ += "}\n";
+    buf_.Put("}\n");
     r.ok = true;
     return true;
   }
 
   // Writes the gathered lines to the file.
   bool WriteOut(std::string& error) {
-    if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) {
+    if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size()) {
       error = "cannot write " + tmp_;
       return false;
     }
-    line_.clear();
+    buf_.clear();
     return true;
   }
+
 
   bool Finish(std::string& error) override {
     bool ok = WriteOut(error);
@@ -537,7 +603,20 @@ class JsonlWriter : public RowWriter {
   std::unordered_map<uint64_t, std::string> ids_;  // key hash -> id (older file and this run)
   uint64_t next_id_ = 1;
   static constexpr size_t kWriteChunk = 1 << 20;
-  std::string line_;  // lines not yet written to out_ (up to about kWriteChunk bytes)
+  RawBuffer buf_;  // lines not yet written to out_ (up to about kWriteChunk bytes)
+  std::string scratch_;  // a value WriteField does not write (AppendField's text)
+  // prefixes_ of up to kPadded bytes, each in kPadded bytes (zeros after): copied whole.
+  static constexpr size_t kPadded = 32;
+  std::vector<char> padded_prefixes_;
+  // Per member of nodes_, what WriteOne needs of it, side by side.
+  struct Member {
+    const char* prefix = nullptr;  // its prefixes_ text (in padded_prefixes_ when `padded`)
+    size_t prefix_size = 0;
+    bool padded = false;
+    size_t field = 0;                             // a leaf: its target field
+    const plan::TargetField* target = nullptr;    // null: nested members
+  };
+  std::vector<Member> members_;
   Bloom bloom_;
   std::unordered_set<uint64_t> suspects_;
   simdjson::ondemand::parser key_parser_;

@@ -264,13 +264,17 @@ int Decimal::Digits() const {
 }
 
 char* Decimal::ToChars(char* first) const {
-  char digits[40];
-  size_t n = 0;
+  // The digits, from the last, into the end of `digits` (16 bytes spare after them: the copies
+  // below move whole 16-byte blocks).
+  char digits[48 + 16];
+  char* const end = digits + 48;
+  std::memset(end, '0', 16);  // copied past the digits, never past the end returned
+  char* d = end;
   Uint128 m = Magnitude(coefficient_);
   // Past 64 bits, one digit at a time in 128 bits (a library call per division); below, two
   // at a time in 64 bits, which the compiler turns into multiplications (money is that size).
   while (m > UINT64_MAX) {
-    digits[n++] = static_cast<char>('0' + static_cast<int>(m % 10));
+    *--d = static_cast<char>('0' + static_cast<int>(m % 10));
     m /= 10;
   }
   static constexpr char kPairs[] =
@@ -279,23 +283,32 @@ char* Decimal::ToChars(char* first) const {
       "8081828384858687888990919293949596979899";
   uint64_t u = static_cast<uint64_t>(m);
   while (u >= 100) {
-    size_t pair = static_cast<size_t>(u % 100) * 2;
+    d -= 2;
+    std::memcpy(d, kPairs + (u % 100) * 2, 2);
     u /= 100;
-    digits[n++] = kPairs[pair + 1];
-    digits[n++] = kPairs[pair];
   }
   if (u >= 10) {
-    digits[n++] = kPairs[u * 2 + 1];
-    digits[n++] = kPairs[u * 2];
+    d -= 2;
+    std::memcpy(d, kPairs + u * 2, 2);
   } else {
-    digits[n++] = static_cast<char>('0' + u);
+    *--d = static_cast<char>('0' + u);
   }
-  while (n < static_cast<size_t>(scale_) + 1) digits[n++] = '0';
+  const size_t scale = static_cast<size_t>(scale_);
+  while (static_cast<size_t>(end - d) < scale + 1) *--d = '0';  // "0.05": a digit before the point
+  const size_t whole = static_cast<size_t>(end - d) - scale;
   char* out = first;
   if (coefficient_ < 0) *out++ = '-';
-  for (size_t i = n; i-- > 0;) {
-    *out++ = digits[i];
-    if (i == static_cast<size_t>(scale_) && scale_ > 0) *out++ = '.';
+  // Up to 16 digits each side of the point (money) as one block each: out + 16 stays within
+  // the kMaxChars the caller gave (sign + 16 + point + 16), d + 16 within `digits`.
+  auto copy = [](char* to, const char* from, size_t n) {
+    if (n <= 16) std::memcpy(to, from, 16);
+    else std::memcpy(to, from, n);
+    return to + n;
+  };
+  out = copy(out, d, whole);
+  if (scale > 0) {
+    *out++ = '.';
+    out = copy(out, d + whole, scale);
   }
   return out;
 }

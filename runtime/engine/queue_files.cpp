@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 
@@ -11,25 +12,16 @@ namespace crmx::engine {
 
 namespace {
 
-constexpr size_t kBuffer = 256 * 1024;
-
 constexpr const char* kNames[] = {"quality.jsonl",  "held.jsonl",         "waiting.jsonl", "errors.jsonl",
                                   "retrying.jsonl", "dead_letters.jsonl", "deleted.jsonl", "flags.jsonl"};
 
-void AppendStrings(std::string& out, const std::vector<std::string>& items) {
-  out.push_back('[');
+void AppendStrings(connectors::RawBuffer& out, const std::vector<std::string>& items) {
+  out.Put("[");
   for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out.push_back(',');
-    connectors::AppendJsonString(out, items[i]);
+    if (i) out.Put(",");
+    out.PutJsonString(items[i]);
   }
-  out.push_back(']');
-}
-
-void AppendKey(std::string& out, const std::string& map, const std::string& key) {
-  out += "{\"map\":";
-  connectors::AppendJsonString(out, map);
-  out += ",\"key\":";
-  if (key.empty()) out += "null"; else connectors::AppendJsonString(out, key);
+  out.Put("]");
 }
 
 }  // namespace
@@ -47,8 +39,6 @@ std::unique_ptr<QueueFiles> QueueFiles::Open(const std::string& dir, std::string
       error = "cannot write the queue file " + q->temp_[f] + ": " + std::strerror(errno);
       return nullptr;
     }
-    q->buffers_[f] = std::make_unique_for_overwrite<char[]>(kBuffer);
-    std::setvbuf(q->files_[f], q->buffers_[f].get(), _IOFBF, kBuffer);
   }
   return q;
 }
@@ -64,9 +54,32 @@ QueueFiles::~QueueFiles() {
   }
 }
 
-void QueueFiles::Write(File f) {
-  line_ += "}\n";
-  failed_ = failed_ || std::fwrite(line_.data(), 1, line_.size(), files_[f]) != line_.size();
+connectors::RawBuffer& QueueFiles::Begin(File f, const std::string& map, const std::string& key) {
+  connectors::RawBuffer& out = lines_[f];
+  out.Reserve(kBuffer + kBuffer / 4);
+  // `{"map":NAME,"key":` of the last map, kept: a run queues the lines of one map after another.
+  if (map != map_ || map_prefix_.empty()) {
+    map_ = map;
+    map_prefix_ = "{\"map\":";
+    connectors::AppendJsonString(map_prefix_, map);
+    map_prefix_ += ",\"key\":";
+  }
+  out.Put(map_prefix_);
+  if (key.empty()) out.Put("null");
+  else out.PutJsonString(key);
+  return out;
+}
+
+void QueueFiles::End(File f) {
+  connectors::RawBuffer& out = lines_[f];
+  out.Put("}\n");
+  if (out.size() >= kBuffer) WriteOut(f);
+}
+
+void QueueFiles::WriteOut(File f) {
+  connectors::RawBuffer& out = lines_[f];
+  failed_ = failed_ || (!out.empty() && std::fwrite(out.data(), 1, out.size(), files_[f]) != out.size());
+  out.clear();
 }
 
 void QueueFiles::Add(const std::string& map, const std::string& queue, const QueueItem& item) {
@@ -77,31 +90,39 @@ void QueueFiles::Add(const std::string& map, const std::string& queue, const Que
            : queue == "dead_letter" ? kDeadLetters
            : queue == "deleted"    ? kDeleted
                                    : kErrors;
-  line_.clear();
-  AppendKey(line_, map, item.key);
-  line_ += ",\"file\":";
-  connectors::AppendJsonString(line_, item.file);
-  line_ += ",\"line\":" + std::to_string(item.line) + ",\"reasons\":";
-  AppendStrings(line_, item.reasons);
+  connectors::RawBuffer& out = Begin(f, map, item.key);
+  out.Put(",\"file\":");
+  out.PutJsonString(item.file);
+  out.Put(",\"line\":");
+  char* p = out.Room(24);
+  out.Commit(std::to_chars(p, p + 24, item.line).ptr);
+  out.Put(",\"reasons\":");
+  AppendStrings(out, item.reasons);
   if (f == kQuality) {
-    line_ += ",\"fields\":";
-    AppendStrings(line_, item.fields);
+    out.Put(",\"fields\":");
+    AppendStrings(out, item.fields);
   }
-  Write(f);
+  End(f);
 }
 
 void QueueFiles::Flag(const std::string& map, const std::string& key, const std::string& flag) {
-  line_.clear();
-  AppendKey(line_, map, key);
-  line_ += ",\"flag\":";
-  connectors::AppendJsonString(line_, flag);
-  Write(kFlags);
+  connectors::RawBuffer& out = Begin(kFlags, map, key);
+  // `,"flag":FLAG}` of the last flag, kept: a map raises a few flags over and over.
+  if (flag != flag_ || flag_suffix_.empty()) {
+    flag_ = flag;
+    flag_suffix_ = ",\"flag\":";
+    connectors::AppendJsonString(flag_suffix_, flag);
+  }
+  out.Put(flag_suffix_);
+  End(kFlags);
 }
 
 bool QueueFiles::Finish(std::string& error) {
-  for (std::FILE*& f : files_) {
-    if (f && std::fclose(f) != 0) failed_ = true;
-    f = nullptr;
+  for (int f = 0; f < kFiles; ++f) {
+    if (files_[f] == nullptr) continue;
+    WriteOut(static_cast<File>(f));
+    if (std::fclose(files_[f]) != 0) failed_ = true;
+    files_[f] = nullptr;
   }
   if (failed_) {
     error = "cannot write the queue files in " + dir_;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "runtime/connectors/raw_json.h"
 #include "runtime/engine/engine.h"
 
 namespace crmx::engine {
@@ -37,16 +38,22 @@ class QueueFiles : public QueueSink {
  private:
   enum File { kQuality, kHeld, kWaiting, kErrors, kRetrying, kDeadLetters, kDeleted, kFlags, kFiles };
   QueueFiles() = default;
-  void Write(File f);
+  // The line of `map` and `key` begun in the file's buffer (`{"map":...,"key":...`), returned
+  // for the caller to add its members; End closes it and writes the buffer out when full.
+  connectors::RawBuffer& Begin(File f, const std::string& map, const std::string& key);
+  void End(File f);
+  void WriteOut(File f);
 
   std::string dir_;
   std::string final_[kFiles], temp_[kFiles];  // the queue files and their temporaries
   std::FILE* files_[kFiles] = {};
-  // Each file's stdio buffer: large, so that a queue of a hundred thousand lines is a few dozen
-  // write calls, not thousands (its pages are only touched when the file is written).
-  std::unique_ptr<char[]> buffers_[kFiles];
+  // Each file's lines not yet written: large, so that a queue of a hundred thousand lines is a
+  // few dozen write calls, not thousands (reserved when the file gets its first line).
+  static constexpr size_t kBuffer = 256 * 1024;
+  connectors::RawBuffer lines_[kFiles];
   bool finished_ = false;
-  std::string line_;
+  std::string map_, map_prefix_;  // the last map and its lines' `{"map":NAME,"key":`
+  std::string flag_, flag_suffix_;  // the last flag and its lines' `,"flag":FLAG`
   bool failed_ = false;
 };
 

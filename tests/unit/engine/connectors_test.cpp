@@ -16,6 +16,8 @@
 #include "compiler/driver/pipeline.h"
 #include "compiler/ir/plan_builder.h"
 #include "runtime/connectors/connector.h"
+#include "runtime/connectors/nesting.h"
+#include "runtime/connectors/raw_json.h"
 #include "tests/unit/support/writer.h"
 #include "tests/unit/support/example_spec.h"
 #include "runtime/engine/engine.h"
@@ -87,6 +89,19 @@ std::vector<plan::TargetField> Targets(const std::vector<std::string>& names) {
 
 std::string ReadFile(const fs::path& p) { return testing::ReadWhole(p); }
 
+// The lines of a JSONL file by their "id" (the last line of an id), and how many lines it has.
+std::map<std::string, std::string> LinesById(const fs::path& p, size_t& lines) {
+  std::ifstream in(p);
+  std::string line;
+  std::map<std::string, std::string> out;
+  lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    out[nlohmann::json::parse(line)["id"].get<std::string>()] = line;
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("a JSONL directory: projected, typed, streamed reads; malformed lines with their line number") {
@@ -140,7 +155,7 @@ TEST_CASE("JSON strings are escaped as JSON requires, wherever the special byte 
   // Every position of each special byte in strings of several lengths (the writer scans eight
   // bytes at a time), against nlohmann::json's encoder.
   const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\t", "\x7f", "\xc3\xa9", "/"};
-  for (size_t len : {0u, 1u, 6u, 7u, 8u, 9u, 14u, 15u, 16u, 17u, 23u, 24u, 40u}) {
+  for (size_t len : {0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 14u, 15u, 16u, 17u, 23u, 24u, 40u}) {
     for (const std::string& sp : specials) {
       for (size_t at = 0; at <= len; ++at) {
         std::string text = std::string(at, 'a') + sp + std::string(len - at, 'b');
@@ -148,9 +163,159 @@ TEST_CASE("JSON strings are escaped as JSON requires, wherever the special byte 
         connectors::AppendJsonString(ours, text);
         CAPTURE(text);
         CHECK(ours == nlohmann::json(text).dump());
+        // The writers' raw form: the same bytes, within its bound (a guard byte past it).
+        std::string raw(connectors::JsonStringBound(text.size()) + 1, '\x5a');
+        char* end = connectors::WriteJsonString(raw.data(), text);
+        CHECK(std::string(raw.data(), end) == ours);
+        CHECK(raw.back() == '\x5a');
       }
     }
   }
+}
+
+TEST_CASE("WriteField writes what AppendField appends: text, nulls, booleans, integers, decimals") {
+  using value::Value;
+  auto dec = [](const char* t) { return Value::Dec(*decimal::Decimal::Parse(t)); };
+  std::vector<Value> values{
+      Value::Null(), Value::Bool(true), Value::Bool(false), Value::Int(0), Value::Int(-1),
+      Value::Int(INT64_MIN), Value::Int(INT64_MAX), Value::Uint(UINT64_MAX), Value::String(""),
+      Value::String("plain text"), Value::String("quote \" backslash \\ tab \t nul " + std::string(1, '\0')),
+      Value::String("\xc3\xa9t\xc3\xa9 \xff\xfe invalid UTF-8 \x7f"), dec("0"), dec("0.00"), dec("-0.5"),
+      dec("-12345.678"), dec("1.5E+3"), dec("2.5e-3"), dec("99999999999999999999999999999999999999"),
+      dec("-0.00000000000000000000000000000000000001"), dec("18446744073709551616.25"), dec("915125"),
+      dec("0.125"), dec("0.135"), dec("-7.005")};
+  std::vector<plan::TargetField> fields{Target("s", plan::FieldType::kString), Target("d", plan::FieldType::kDecimal),
+                                        Target("d2", plan::FieldType::kDecimal, 2),
+                                        Target("d0", plan::FieldType::kDecimal, 0)};
+  for (const Value& v : values) {
+    for (const plan::TargetField& f : fields) {
+      std::string expected;
+      connectors::AppendField(expected, v, f);
+      size_t bound = connectors::FieldBound(v);
+      CAPTURE(expected);
+      CAPTURE(f.name);
+      REQUIRE(bound > 0);
+      std::string raw(bound + 1, '\x5a');
+      char* end = connectors::WriteField(raw.data(), v, f);
+      CHECK(std::string(raw.data(), end) == expected);
+      CHECK(static_cast<size_t>(end - raw.data()) <= bound);
+      CHECK(raw.back() == '\x5a');
+    }
+  }
+  // What it leaves to AppendField.
+  CHECK(connectors::FieldBound(Value::Double(1.5)) == 0);
+  CHECK(connectors::FieldBound(Value::List({Value::Int(1)})) == 0);
+}
+
+TEST_CASE("the JSONL writer: every kind of value and member, as AppendField and AppendNested write them") {
+  // Text, numbers and nulls go straight into the writer's buffer; dates, lists, doubles, nested
+  // members and long member names through AppendField: every line as the slow path writes it.
+  fs::path d = TempDir("jsonl_kinds");
+  std::string error;
+  auto c = connectors::Open(d.string(), error);
+  REQUIRE(c);
+  using value::Value;
+  std::vector<plan::TargetField> f{Target("id", plan::FieldType::kString),
+                                   Target("a_member_name_longer_than_thirty_two_bytes", plan::FieldType::kString),
+                                   Target("day", plan::FieldType::kDate), Target("n", plan::FieldType::kDouble),
+                                   Target("amount", plan::FieldType::kDecimal, 2), Target("tags", plan::FieldType::kAny),
+                                   Target("ref.value", plan::FieldType::kString), Target("ref.type", plan::FieldType::kAny),
+                                   Target("\"odd\\name\"", plan::FieldType::kInt)};
+  f[6].path = {"ref", "value"};
+  f[7].path = {"ref", "type"};
+  std::string big(3 << 20, 'x');  // larger than the writer's buffer: it grows
+  big[100] = '"';
+  std::vector<std::vector<Value>> rows{
+      {Value::String("K1"), Value::String("t\u00e9xt \"q\""), connectors::FromText("2024-02-29", plan::FieldType::kDate, "day"),
+       Value::Double(0.1), Value::Dec(*decimal::Decimal::Parse("7.125")), Value::List({Value::Int(1), Value::String("b")}),
+       Value::String("R1"), Value::Null(), Value::Int(-3)},
+      {Value::String("K2"), Value::Null(), Value::Null(), Value::Null(), Value::Null(), Value::Null(), Value::Null(),
+       Value::Bool(true), Value::Null()},
+      {Value::String("K3"), Value::String(big), Value::String("2024-01-01"), Value::Int(5), Value::Int(5),
+       Value::String("x"), Value::String("R3"), Value::Uint(9), Value::Bool(false)},
+  };
+  {
+    auto w = c->OpenWriter(connectors::WriteRequest{"Kinds", "id", f, {}, 0}, error);
+    REQUIRE_MESSAGE(w, error);
+    for (auto& row : rows) testing::PutOk(*w, row.data());
+    REQUIRE(testing::CommitAll(*w, error));
+  }
+  std::string expected;
+  for (auto& row : rows) {
+    std::vector<connectors::FieldNode> nodes = connectors::NestFields(f);
+    expected.push_back('{');
+    connectors::AppendNestedMembers(expected, nodes, [&](std::string& o, size_t i) { connectors::AppendField(o, row[i], f[i]); });
+    expected += "}\n";
+  }
+  CHECK(ReadFile(d / "Kinds.jsonl") == expected);
+  CHECK(expected.find("\"day\":\"2024-02-29\"") != std::string::npos);
+  CHECK(expected.find("\"ref\":{\"value\":\"R1\",\"type\":null}") != std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_CASE("the JSONL writer: keys of every length written twice, one line each, the last wins") {
+  // The writer hashes keys eight bytes at a time (the tail overlapping): keys of 0 to 40 bytes,
+  // some differing only in their last byte or their length, each written twice.
+  fs::path d = TempDir("jsonl_twice");
+  std::string error;
+  auto c = connectors::Open(d.string(), error);
+  REQUIRE(c);
+  using value::Value;
+  std::map<std::string, std::string> expected;
+  {
+    auto w = c->OpenWriter(connectors::WriteRequest{"Twice", "id", Targets({"id", "v"}), {}, 0}, error);
+    REQUIRE_MESSAGE(w, error);
+    std::vector<std::string> keys;
+    for (size_t len = 1; len <= 40; ++len) {
+      keys.push_back(std::string(len, 'k'));
+      keys.push_back(std::string(len - 1, 'k') + "j");
+      keys.push_back(std::string(len, '\0'));
+    }
+    for (int round = 0; round < 2; ++round) {
+      for (const std::string& k : keys) {
+        std::vector<Value> rec{Value::String(k), Value::Int(round)};
+        CHECK(testing::PutOk(*w, rec.data()) == k);
+        expected[k] = "{\"id\":" + nlohmann::json(k).dump() + ",\"v\":" + std::to_string(round) + "}";
+      }
+    }
+    REQUIRE(testing::CommitAll(*w, error));
+  }
+  size_t lines = 0;
+  CHECK(LinesById(d / "Twice.jsonl", lines) == expected);
+  CHECK(lines == expected.size());
+  fs::remove_all(d);
+}
+
+TEST_CASE("the queue files: every line as its fields say, across maps and buffer flushes") {
+  fs::path d = TempDir("queue_lines");
+  std::string error;
+  std::string flags, held, quality;
+  {
+    auto q = engine::QueueFiles::Open(d.string(), error);
+    REQUIRE_MESSAGE(q, error);
+    // Enough lines to cross the files' 256 KiB buffers, two maps interleaved (the line's map
+    // prefix is kept for the last map), keys with escapes and none.
+    for (int i = 0; i < 6000; ++i) {
+      std::string map = i % 3 == 0 ? "m\"1" : "account_to_customer";
+      std::string key = i % 7 == 0 ? "" : "K\n" + std::to_string(i);
+      std::string flag = i % 2 ? "finance:default_terms" : "x\\y";
+      q->Flag(map, key, flag);
+      nlohmann::json k = key.empty() ? nlohmann::json(nullptr) : nlohmann::json(key);
+      flags += "{\"map\":" + nlohmann::json(map).dump() + ",\"key\":" + k.dump() + ",\"flag\":" + nlohmann::json(flag).dump() + "}\n";
+      engine::QueueItem item{key, "Account.jsonl", -i, {"r\t1", "r2"}, {"Name", "Phone"}, {}};
+      q->Add(map, i % 2 ? "held" : "data_quality", item);
+      std::string line = "{\"map\":" + nlohmann::json(map).dump() + ",\"key\":" + k.dump() +
+                         ",\"file\":\"Account.jsonl\",\"line\":" + std::to_string(-i) + ",\"reasons\":[\"r\\t1\",\"r2\"]";
+      if (i % 2) held += line + "}\n";
+      else quality += line + ",\"fields\":[\"Name\",\"Phone\"]}\n";
+    }
+    REQUIRE(q->Finish(error));
+  }
+  CHECK(ReadFile(d / "flags.jsonl") == flags);
+  CHECK(ReadFile(d / "held.jsonl") == held);
+  CHECK(ReadFile(d / "quality.jsonl") == quality);
+  CHECK(ReadFile(d / "errors.jsonl").empty());
+  fs::remove_all(d);
 }
 
 TEST_CASE("the JSONL writer past its 1 MiB write chunks: every line once, a key written twice upserted") {
@@ -180,17 +345,9 @@ TEST_CASE("the JSONL writer past its 1 MiB write chunks: every line once, a key 
     put("K0", "last", 42);
     REQUIRE(testing::CommitAll(*w, error));
   }
-  std::ifstream in(d / "Big.jsonl");
-  std::string line;
-  std::map<std::string, std::string> got;
   size_t lines = 0;
-  while (std::getline(in, line)) {
-    ++lines;
-    auto j = nlohmann::json::parse(line);
-    got[j["id"].get<std::string>()] = line;
-  }
+  CHECK(LinesById(d / "Big.jsonl", lines) == expected);
   CHECK(lines == 30000);
-  CHECK(got == expected);
   CHECK_FALSE(fs::exists(d / "Big.jsonl.tmp"));
   fs::remove_all(d);
 }

@@ -38,6 +38,31 @@ TEST_CASE("decimal: parse and print keep the scale") {
   CHECK(D(("-0." + max38).c_str()).ToString() == "-0." + max38);
 }
 
+TEST_CASE("decimal: printed digits on either side of 16 (ToChars copies up to 16 as a block) and of 64 bits") {
+  // Every split of up to 38 digits between the whole part and the fraction, both signs, and
+  // leading zeros of the fraction: the text comes back as it was parsed.
+  for (size_t whole = 0; whole <= 38; ++whole) {
+    for (size_t frac = 0; whole + frac <= 38; ++frac) {
+      if (whole + frac == 0) continue;
+      std::string digits;
+      for (size_t i = 0; i < whole + frac; ++i) digits.push_back(static_cast<char>('1' + (i * 7) % 9));
+      for (bool negative : {false, true}) {
+        std::string text = (negative ? "-" : "") + (whole ? digits.substr(0, whole) : "0") +
+                           (frac ? "." + digits.substr(whole) : "");
+        CAPTURE(text);
+        CHECK(D(text.c_str()).ToString() == text);
+        if (frac > 1) {
+          std::string small = (negative ? "-0." : "0.") + std::string(frac - 1, '0') + "7";
+          CHECK(D(small.c_str()).ToString() == small);
+        }
+      }
+    }
+  }
+  CHECK(D("18446744073709551615").ToString() == "18446744073709551615");
+  CHECK(D("18446744073709551616").ToString() == "18446744073709551616");
+  CHECK(D("1844674407370955161.6").ToString() == "1844674407370955161.6");
+}
+
 TEST_CASE("decimal: invalid text and overflow are errors with reasons") {
   for (const char* bad : {"", "-", ".", "abc", "1.2.3", "1,000", " 1", "1 ", "1e", "1e+", "--1", "0x10"}) {
     auto r = Decimal::Parse(bad);

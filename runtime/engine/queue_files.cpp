@@ -1,6 +1,7 @@
 // Defines the queue files (queue_files.h).
 #include "runtime/engine/queue_files.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,11 +25,35 @@ void AppendStrings(connectors::RawBuffer& out, const std::vector<std::string>& i
   out.Put("]");
 }
 
+// Removes the temporary queue files (`NAME.tmp-PID`) of runs that were killed before their end
+// (their process is gone): each would otherwise stay, up to a whole run's queue lines. A file
+// whose process still runs (or whose pid was reused) is left alone.
+void RemoveStaleTemps(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    for (const char* n : kNames) {
+      std::string prefix = std::string(n) + ".tmp-";
+      if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+      long pid = 0;
+      const char* digits = name.data() + prefix.size();
+      auto [end, err] = std::from_chars(digits, name.data() + name.size(), pid);
+      if (err != std::errc() || end != name.data() + name.size() || pid <= 0 || pid == ::getpid()) break;
+      if (::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH) {
+        std::error_code rm;
+        std::filesystem::remove(e.path(), rm);
+      }
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<QueueFiles> QueueFiles::Open(const std::string& dir, std::string& error) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  RemoveStaleTemps(dir);
   std::unique_ptr<QueueFiles> q(new QueueFiles());
   q->dir_ = dir;
   for (int f = 0; f < kFiles; ++f) {

@@ -26,7 +26,8 @@ namespace crmx::engine {
 
 class QueueFiles : public QueueSink {
  public:
-  // Opens the temporaries in `dir` (created when missing). Null with `error` on failure.
+  // Opens the temporaries in `dir` (created when missing), after removing those runs that were
+  // killed left behind (their process gone). Null with `error` on failure.
   static std::unique_ptr<QueueFiles> Open(const std::string& dir, std::string& error);
   ~QueueFiles() override;
 

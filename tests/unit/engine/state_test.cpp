@@ -4,6 +4,7 @@
 // database is refused; a failed run leaves the previous queue files in place.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -302,6 +303,36 @@ TEST_CASE("queue files: a run that does not finish leaves the previous run's fil
     ++files;
   }
   CHECK(files == 8);
+  fs::remove_all(d);
+}
+
+TEST_CASE("queue files: the temporary files of a run that was killed are removed by the next one") {
+  fs::path d = Fresh("queues_stale");
+  // A process that has ended: its pid names the temporary files a killed run would leave.
+  pid_t dead = ::fork();
+  REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(dead, &status, 0) == dead);
+  auto write = [&](const std::string& name) { std::ofstream(d / name) << "{\"map\":\"acct\",\"key\":\"K\"}\n"; };
+  const std::string gone = std::to_string(dead), alive = std::to_string(::getppid());
+  write("flags.jsonl.tmp-" + gone);
+  write("held.jsonl.tmp-" + gone);
+  write("flags.jsonl.tmp-" + alive);  // a run still going: not touched
+  write("flags.jsonl.tmp-12x");       // not a pid: not ours to remove
+  write("notes.txt.tmp-" + gone);     // not a queue file
+  std::string error;
+  {
+    auto q = engine::QueueFiles::Open(d.string(), error);
+    REQUIRE_MESSAGE(q, error);
+    REQUIRE(q->Finish(error));
+  }
+  CHECK_FALSE(fs::exists(d / ("flags.jsonl.tmp-" + gone)));
+  CHECK_FALSE(fs::exists(d / ("held.jsonl.tmp-" + gone)));
+  CHECK(fs::exists(d / ("flags.jsonl.tmp-" + alive)));
+  CHECK(fs::exists(d / "flags.jsonl.tmp-12x"));
+  CHECK(fs::exists(d / ("notes.txt.tmp-" + gone)));
+  CHECK(fs::exists(d / "flags.jsonl"));
   fs::remove_all(d);
 }
 

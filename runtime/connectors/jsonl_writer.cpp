@@ -34,6 +34,7 @@
 #include <simdjson.h>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -109,10 +110,20 @@ std::string KeyText(const Value& v) {
 // in 3,000 is a false "maybe seen".
 class Bloom {
  public:
-  // calloc: the kernel's zero pages, not 8 MiB of stores (a small run touches a few of them).
-  Bloom() : words_(static_cast<uint64_t*>(std::calloc(kWords, sizeof(uint64_t)))) {
-    if (words_ == nullptr) throw std::bad_alloc();
+  // Anonymous memory: the kernel's zero pages, not 8 MiB of stores. Asked for as 2 MiB huge
+  // pages (where the kernel allows them): a probe then misses the cache, not also the TLB
+  // (4 KiB pages would need 2,048 entries); a small run touches a few of them either way.
+  Bloom() {
+    void* p = mmap(nullptr, kMapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    map_ = p;
+    uintptr_t at = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+    words_ = reinterpret_cast<uint64_t*>(at);
+    madvise(words_, kWords * sizeof(uint64_t), MADV_HUGEPAGE);  // advice: no failure to report
   }
+  ~Bloom() { munmap(map_, kMapped); }
+  Bloom(const Bloom&) = delete;
+  Bloom& operator=(const Bloom&) = delete;
   // Adds `h`; true when it may have been added before.
   bool TestAndSet(uint64_t h) {
     uint64_t* block = Block(h);
@@ -133,14 +144,16 @@ class Bloom {
     }
     return true;
   }
+  // Starts loading `h`'s block: a probe a record later finds it in cache.
+  void Prefetch(uint64_t h) { __builtin_prefetch(Block(h), 1); }
 
  private:
   static constexpr size_t kWords = (size_t{1} << 26) / 64;
-  uint64_t* Block(uint64_t h) { return words_.get() + ((h >> 40) % (kWords / 8)) * 8; }
-  struct Free {
-    void operator()(uint64_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<uint64_t[], Free> words_;
+  static constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  static constexpr size_t kMapped = kWords * sizeof(uint64_t) + kHuge;  // room to align
+  uint64_t* Block(uint64_t h) { return words_ + ((h >> 40) % (kWords / 8)) * 8; }
+  void* map_ = nullptr;
+  uint64_t* words_ = nullptr;
 };
 
 // A small scanner of JSON text, for splicing members into an existing line without
@@ -360,8 +373,13 @@ class JsonlWriter : public RowWriter {
     // A string key is hashed in place; others through their JSON text.
     std::string other;
     std::string_view text = key.kind() == Kind::kString ? key.AsText() : std::string_view(other = KeyText(key));
+    // The filter's block is a cache miss (8 MiB, one random block a key): it is fetched now
+    // and probed on the next record (or at Finish), while the engine works on that one.
     uint64_t h = HashKey(text);
-    if (bloom_.TestAndSet(h)) suspects_.insert(h);
+    ProbePending();
+    bloom_.Prefetch(h);
+    pending_ = h;
+    has_pending_ = true;
     // Lines gather in buf_ and go to the file in large writes.
     if (buf_.size() >= kWriteChunk && !WriteOut(error)) return false;
     if (nodes_.empty()) buf_.Put("{");
@@ -426,6 +444,7 @@ class JsonlWriter : public RowWriter {
       error = "cannot write " + tmp_;
       return fail();
     }
+    ProbePending();
     if ((existed_ || !suspects_.empty()) && !Compact(error)) return fail();
     // The data on the disk before the name points at it, and the name on the disk after.
     if (!SyncPath(tmp_, false, error)) return fail();
@@ -602,7 +621,7 @@ class JsonlWriter : public RowWriter {
   std::string id_prefix_;                          // the id field as a JSON string
   std::unordered_map<uint64_t, std::string> ids_;  // key hash -> id (older file and this run)
   uint64_t next_id_ = 1;
-  static constexpr size_t kWriteChunk = 1 << 20;
+  static constexpr size_t kWriteChunk = 256 << 10;
   RawBuffer buf_;  // lines not yet written to out_ (up to about kWriteChunk bytes)
   std::string scratch_;  // a value WriteField does not write (AppendField's text)
   // prefixes_ of up to kPadded bytes, each in kPadded bytes (zeros after): copied whole.
@@ -617,7 +636,14 @@ class JsonlWriter : public RowWriter {
     const plan::TargetField* target = nullptr;    // null: nested members
   };
   std::vector<Member> members_;
+  // The key hash of the last line written, not probed yet (WriteOne).
+  void ProbePending() {
+    if (has_pending_ && bloom_.TestAndSet(pending_)) suspects_.insert(pending_);
+    has_pending_ = false;
+  }
   Bloom bloom_;
+  uint64_t pending_ = 0;
+  bool has_pending_ = false;
   std::unordered_set<uint64_t> suspects_;
   simdjson::ondemand::parser key_parser_;
   std::string padded_;

@@ -93,7 +93,7 @@ class LineSource {
   uint64_t total() const { return total_; }
 
  private:
-  static constexpr size_t kChunk = 1 << 20;
+  static constexpr size_t kChunk = 256 << 10;
   std::FILE* f_;
   size_t padding_;
   std::vector<char> buf_;

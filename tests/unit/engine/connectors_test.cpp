@@ -286,6 +286,32 @@ TEST_CASE("the JSONL writer: keys of every length written twice, one line each, 
   fs::remove_all(d);
 }
 
+TEST_CASE("the JSONL writer: a key written twice in a row, and last of all, is one line") {
+  // The writer probes its duplicate-key filter one record late (the filter's block is fetched
+  // first): a key repeated by the next record, and one repeated by the very last record (probed
+  // at Finish), must still be found.
+  fs::path d = TempDir("jsonl_in_a_row");
+  std::string error;
+  auto c = connectors::Open(d.string(), error);
+  REQUIRE(c);
+  using value::Value;
+  {
+    auto w = c->OpenWriter(connectors::WriteRequest{"Row", "id", Targets({"id", "v"}), {}, 0}, error);
+    REQUIRE_MESSAGE(w, error);
+    for (auto [k, v] : std::vector<std::pair<const char*, int>>{{"a", 1}, {"a", 2}, {"b", 3}, {"c", 4}, {"c", 5}}) {
+      std::vector<Value> rec{Value::String(k), Value::Int(v)};
+      CHECK(testing::PutOk(*w, rec.data()) == k);
+    }
+    REQUIRE(testing::CommitAll(*w, error));
+  }
+  size_t lines = 0;
+  std::map<std::string, std::string> expected{{"a", "{\"id\":\"a\",\"v\":2}"}, {"b", "{\"id\":\"b\",\"v\":3}"},
+                                              {"c", "{\"id\":\"c\",\"v\":5}"}};
+  CHECK(LinesById(d / "Row.jsonl", lines) == expected);
+  CHECK(lines == 3);
+  fs::remove_all(d);
+}
+
 TEST_CASE("the queue files: every line as its fields say, across maps and buffer flushes") {
   fs::path d = TempDir("queue_lines");
   std::string error;
@@ -318,9 +344,9 @@ TEST_CASE("the queue files: every line as its fields say, across maps and buffer
   fs::remove_all(d);
 }
 
-TEST_CASE("the JSONL writer past its 1 MiB write chunks: every line once, a key written twice upserted") {
-  // The writer gathers lines and writes them in chunks of about 1 MiB: 30,000 lines (~2.2 MB)
-  // cross two chunk boundaries; key K0 is written first and again last, K7 around the
+TEST_CASE("the JSONL writer past its 256 KiB write chunks: every line once, a key written twice upserted") {
+  // The writer gathers lines and writes them in chunks of about 256 KiB: 30,000 lines (~2.2 MB)
+  // cross eight chunk boundaries; key K0 is written first and again last, K7 around the
   // boundaries (its later values win), and text needing escapes sits across them too.
   fs::path d = TempDir("jsonl_chunks");
   std::string error;

@@ -187,7 +187,7 @@ TEST_CASE("bad CSV records: the line they start on, and the read goes on") {
   CHECK(r.lines == std::vector<int64_t>{4, 6, 7});
 }
 
-TEST_CASE("CSV records spanning the reader's 1 MiB chunks") {
+TEST_CASE("CSV records spanning the reader's 256 KiB chunks") {
   Dir d("csv_chunks");
   std::string text = "Id,Note,Amount\n";
   const int n = 45000;
@@ -204,6 +204,33 @@ TEST_CASE("CSV records spanning the reader's 1 MiB chunks") {
     CHECK(Str(r.records[static_cast<size_t>(i)]["Note"]) == "line one of " + std::to_string(i) + "\r\nline \"two\"");
     CHECK(Shown(r.records[static_cast<size_t>(i)]["Amount"]) == std::to_string(i) + ".50m");
     CHECK(r.lines[static_cast<size_t>(i)] == 2 + 2 * i);
+  }
+}
+
+TEST_CASE("JSON Lines longer than the reader's 256 KiB chunk: the buffer grows, every line read") {
+  // A 700 KB line and a 300 KB one between short lines, then enough short ones to refill a few
+  // times after the buffer grew.
+  Dir d("jsonl_long");
+  std::string text;
+  auto line = [&](int id, size_t pad) {
+    text += "{\"Id\":" + std::to_string(id) + ",\"Pad\":\"" + std::string(pad, 'x') + "\",\"Note\":\"n" + std::to_string(id) + "\"}\n";
+  };
+  line(0, 10);
+  line(1, 700000);
+  line(2, 10);
+  line(3, 300000);
+  for (int i = 4; i < 20000; ++i) line(i, 40);
+  d.Write("Long.jsonl", text);
+  ReadAll r = Read(d, "Long", {"Id", "Pad", "Note"}, {T::kInt, T::kString, T::kString}, 700);
+  CHECK(r.bad.empty());
+  REQUIRE(r.records.size() == 20000u);
+  CHECK(Str(r.records[1]["Pad"]).size() == 700000u);
+  CHECK(Str(r.records[3]["Pad"]).size() == 300000u);
+  for (int i = 0; i < 20000; i += 1999) {
+    CAPTURE(i);
+    CHECK(r.records[static_cast<size_t>(i)]["Id"].AsInt() == i);
+    CHECK(Str(r.records[static_cast<size_t>(i)]["Note"]) == "n" + std::to_string(i));
+    CHECK(r.lines[static_cast<size_t>(i)] == i + 1);
   }
 }
 

@@ -105,8 +105,20 @@ uint64_t HashKey(std::string_view key) {
     h = (h ^ word) * 0xff51afd7ed558ccdULL;
     h ^= h >> 32;
   }
+  // The last 1 to 7 bytes without a variable-length copy (a call, and a store the load then
+  // waits for): two overlapping 4-byte reads, or the first, middle and last byte.
   uint64_t tail = 0;
-  std::memcpy(&tail, key.data() + i, key.size() - i);
+  const char* p = key.data() + i;
+  size_t n = key.size() - i;
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    tail = lo | static_cast<uint64_t>(hi) << 32;
+  } else if (n > 0) {
+    tail = static_cast<uint8_t>(p[0]) | static_cast<uint64_t>(static_cast<uint8_t>(p[n / 2])) << 8 |
+           static_cast<uint64_t>(static_cast<uint8_t>(p[n - 1])) << 16;
+  }
   h = (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
   return h ^ (h >> 29);
 }

@@ -549,11 +549,38 @@ Value VM::FilterText(const Value& text, const Value& filter) {
   std::string_view t = text.AsText();
   std::string_view sep = filter.AsList()[0].AsText();
   std::string out;
-  if (sep.empty()) out.reserve(t.size());
-  bool first = true;
   // An ASCII character (one byte, the usual case) is answered from the table; another goes
   // through the test.
   const bool* ascii = AsciiAnswersOf(filter).holds;
+  if (sep.empty()) {
+    // Joined without a separator (`digits`-like rules): the result is never longer than the
+    // text, so the characters kept are stored straight into it.
+    out.resize(t.size());
+    char* o = out.data();
+    size_t n = 0;
+    for (size_t i = 0; i < t.size();) {
+      unsigned char b = static_cast<unsigned char>(t[i]);
+      if (b < 0x80) {
+        o[n] = t[i];
+        n += ascii[b] ? 1 : 0;
+        ++i;
+        continue;
+      }
+      int32_t pos = static_cast<int32_t>(i);
+      int32_t len = static_cast<int32_t>(t.size());
+      UChar32 c = 0;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(t.data()), pos, len, c);
+      (void)c;
+      std::string_view ch = t.substr(i, static_cast<size_t>(pos) - i);
+      i = static_cast<size_t>(pos);
+      if (!CharTestHolds(filter, ch)) continue;
+      std::memcpy(o + n, ch.data(), ch.size());
+      n += ch.size();
+    }
+    out.resize(n);
+    return Value::String(std::move(out));
+  }
+  bool first = true;
   size_t i = 0;
   while (i < t.size()) {
     size_t start = i;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <unordered_set>
 
 namespace crmx::value {
 
@@ -34,24 +36,80 @@ Value Value::List(std::vector<Value> items) {
 }
 
 Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
-  auto* o = new MapObject();
-  o->entries.reserve(entries.size());
-  for (auto& e : entries) {
-    if (o->Find(e.first) != nullptr) {
-      delete o;
-      return Error("repeated map key");
+  // Repeated keys: a string key can equal only a string key with the same bytes (a hash set of
+  // their texts, which stay where they are when the values move); other keys are compared
+  // with the other keys (numbers are equal across kinds).
+  std::unordered_set<std::string_view> strings;
+  std::vector<size_t> others;
+  if (entries.size() >= MapObject::kIndexedAt) strings.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Value& k = entries[i].first;
+    bool repeated = false;
+    if (k.kind() == Kind::kString) {
+      repeated = !strings.insert(k.AsText()).second;
+    } else {
+      for (size_t j : others) repeated = repeated || Equal(entries[j].first, k);
+      others.push_back(i);
     }
-    o->entries.push_back(std::move(e));
+    if (repeated) return Error("repeated map key");
   }
+  auto* o = new MapObject();
+  o->entries = std::move(entries);
   return Heap(o);
 }
 
+// An open-addressing table of the string keys' positions in `entries`, at most half full.
+struct MapObject::KeyIndex {
+  size_t size = 0;  // entries.size() when it was built
+  std::vector<uint32_t> slots;  // position + 1; 0 is free
+
+  static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
+};
+
+MapObject::~MapObject() { delete index_.load(std::memory_order_relaxed); }
+
+const MapObject::KeyIndex* MapObject::Index() const {
+  KeyIndex* have = index_.load(std::memory_order_acquire);
+  if (have != nullptr) return have;
+  auto* built = new KeyIndex();
+  built->size = entries.size();
+  size_t cap = 16;
+  while (cap < entries.size() * 2) cap *= 2;
+  built->slots.assign(cap, 0);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].first.kind() != Kind::kString) continue;
+    for (size_t h = KeyIndex::Hash(entries[i].first.AsText()) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+      if (built->slots[h] == 0) {
+        built->slots[h] = static_cast<uint32_t>(i + 1);
+        break;
+      }
+    }
+  }
+  if (index_.compare_exchange_strong(have, built, std::memory_order_acq_rel)) return built;
+  delete built;  // another thread built it first
+  return have;
+}
+
 const Value* MapObject::Find(const Value& key) const {
+  if (key.kind() == Kind::kString && entries.size() >= kIndexedAt && entries.size() < UINT32_MAX) {
+    const KeyIndex* index = Index();
+    if (index->size == entries.size()) {
+      std::string_view text = key.AsText();
+      size_t mask = index->slots.size() - 1;
+      for (size_t h = KeyIndex::Hash(text) & mask;; h = (h + 1) & mask) {
+        uint32_t at = index->slots[h];
+        if (at == 0) return nullptr;
+        const auto& e = entries[at - 1];
+        if (e.first.AsText() == text) return &e.second;
+      }
+    }
+  }
   for (const auto& e : entries) {
     if (Equal(e.first, key)) return &e.second;
   }
   return nullptr;
 }
+
 
 Value Value::Owned() const {
   switch (kind_) {

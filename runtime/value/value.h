@@ -17,6 +17,7 @@
 // Reference counts are not atomic: a Value and its copies belong to one thread (one VM).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -82,12 +83,21 @@ struct ListObject : HeapObject {
 };
 
 // Entries in insertion order; keys are unique under CEL equality (1, 1u and 1.0 are one key).
+// Entries are added while the map is built, never after (a Find may have indexed them).
 struct MapObject : HeapObject {
   MapObject();
   ~MapObject() override;
   std::vector<std::pair<Value, Value>> entries;
-  // The entry with key `key`, or null.
+  // The entry with key `key`, or null. A map of kIndexedAt or more entries (a lookup table)
+  // answers a string key from a hash index of its string keys, built by its first Find: a
+  // lookup does not compare the key with every entry.
   const Value* Find(const Value& key) const;
+  static constexpr size_t kIndexedAt = 16;
+
+ private:
+  struct KeyIndex;
+  const KeyIndex* Index() const;
+  mutable std::atomic<KeyIndex*> index_{nullptr};  // built once; threads may race to build it
 };
 
 struct ErrorObject : HeapObject {
@@ -277,6 +287,5 @@ bool MakeTimestamp(int64_t seconds, int64_t nanos, Time& out);
 inline ListObject::ListObject() : HeapObject(Kind::kList) {}
 inline ListObject::~ListObject() = default;
 inline MapObject::MapObject() : HeapObject(Kind::kMap) {}
-inline MapObject::~MapObject() = default;
 
 }  // namespace crmx::value

@@ -85,6 +85,51 @@ TEST_CASE("values: CEL equality and ordering across numbers") {
   CHECK(value::FormatDouble(0.0001) == "0.0001");
 }
 
+TEST_CASE("values: a large map finds every key through its index, as a small one by scanning") {
+  // 1,000 string keys and a few others: the index (built by the first Find) must answer every
+  // string key, miss what is absent, and leave bytes keys and numbers to the scan.
+  for (size_t n : {size_t{5}, value::MapObject::kIndexedAt - 1, value::MapObject::kIndexedAt, size_t{1000}}) {
+    CAPTURE(n);
+    std::vector<std::pair<Value, Value>> entries;
+    for (size_t i = 0; i < n; ++i) entries.emplace_back(Value::String("k" + std::to_string(i)), Value::Int(static_cast<int64_t>(i)));
+    entries.emplace_back(Value::Int(7), Value::String("seven"));
+    entries.emplace_back(Value::Bytes("b"), Value::String("bytes"));
+    entries.emplace_back(Value::String(""), Value::String("empty"));
+    Value m = Value::Map(std::move(entries));
+    REQUIRE(m.kind() == value::Kind::kMap);
+    const value::MapObject& map = m.AsMap();
+    for (size_t i = 0; i < n; ++i) {
+      const Value* v = map.Find(Value::String("k" + std::to_string(i)));
+      REQUIRE(v != nullptr);
+      CHECK(v->AsInt() == static_cast<int64_t>(i));
+    }
+    CHECK(map.Find(Value::String("k" + std::to_string(n))) == nullptr);
+    CHECK(map.Find(Value::String("b")) == nullptr);  // only the bytes key b"b"
+    REQUIRE(map.Find(Value::Bytes("b")) != nullptr);
+    REQUIRE(map.Find(Value::Double(7.0)) != nullptr);  // numbers are equal across kinds
+    CHECK(map.Find(Value::Double(7.0))->AsText() == "seven");
+    CHECK(map.Find(Value::String("7")) == nullptr);
+    REQUIRE(map.Find(Value::String("")) != nullptr);
+    CHECK(map.Find(Value::String(""))->AsText() == "empty");
+  }
+  // Repeated keys are refused, among strings and across numeric kinds, in a large map too.
+  std::vector<std::pair<Value, Value>> twice;
+  for (int i = 0; i < 40; ++i) twice.emplace_back(Value::String("k" + std::to_string(i % 39)), Value::Null());
+  CHECK(Value::Map(std::move(twice)).IsError());
+  std::vector<std::pair<Value, Value>> numbers{{Value::Int(1), Value::Null()}, {Value::String("1"), Value::Null()},
+                                               {Value::Double(1.0), Value::Null()}};
+  CHECK(Value::Map(std::move(numbers)).IsError());
+  std::vector<std::pair<Value, Value>> kinds{{Value::String("x"), Value::Null()}, {Value::Bytes("x"), Value::Null()}};
+  CHECK_FALSE(Value::Map(std::move(kinds)).IsError());
+  // Through the language: `in` and indexing a map literal of 20 entries.
+  std::string literal = "{";
+  for (int i = 0; i < 20; ++i) literal += (i ? ", \"c" : "\"c") + std::to_string(i) + "\": " + std::to_string(i * 10);
+  literal += "}";
+  CHECK(Eval(literal + "[\"c13\"]") == "130");
+  CHECK(Eval("\"c19\" in " + literal) == "true");
+  CHECK(Eval("\"c20\" in " + literal) == "false");
+}
+
 TEST_CASE("bytecode: a hand-built program runs") {
   vm::Program p;
   p.constants = {Value::Int(2), Value::Int(3)};

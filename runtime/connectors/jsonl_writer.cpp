@@ -52,6 +52,7 @@
 #include "runtime/connectors/internal.h"
 #include "runtime/connectors/raw_json.h"
 #include "runtime/connectors/nesting.h"
+#include "runtime/value/text_hash.h"
 
 namespace crmx::connectors {
 
@@ -60,42 +61,6 @@ namespace {
 namespace fs = std::filesystem;
 using value::Kind;
 using value::Value;
-
-// A hash of a key's text, eight bytes at a time (keys are ids: 10 to 40 bytes), mixed well
-// enough for the Bloom filter, which takes its block and its probes from different bits.
-uint64_t HashKey(std::string_view s) {
-  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
-  uint64_t h = s.size() * kMul;
-  const char* p = s.data();
-  size_t n = s.size();
-  auto mix = [&](uint64_t x) {
-    h = (h ^ x) * kMul;
-    h ^= h >> 29;
-  };
-  if (n >= 8) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      uint64_t x;
-      std::memcpy(&x, p + i, 8);
-      mix(x);
-    }
-    if (i < n) {  // the last eight bytes, overlapping (the length is in `h`)
-      uint64_t x;
-      std::memcpy(&x, p + n - 8, 8);
-      mix(x);
-    }
-  } else {
-    uint64_t x = 0;
-    for (size_t i = 0; i < n; ++i) x |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
-    mix(x);
-  }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
 
 // The text of a key value: a string as is, anything else as JSON.
 std::string KeyText(const Value& v) {
@@ -137,7 +102,7 @@ class Bloom {
     return seen;
   }
   bool Test(uint64_t h) const {
-    const uint64_t* block = const_cast<Bloom*>(this)->Block(h);
+    const uint64_t* block = Block(h);
     for (int i = 0; i < 4; ++i) {
       uint64_t bit = (h >> (9 * i)) & 511;
       if ((block[bit >> 6] & (uint64_t{1} << (bit & 63))) == 0) return false;
@@ -145,13 +110,13 @@ class Bloom {
     return true;
   }
   // Starts loading `h`'s block: a probe a record later finds it in cache.
-  void Prefetch(uint64_t h) { __builtin_prefetch(Block(h), 1); }
+  void Prefetch(uint64_t h) const { __builtin_prefetch(Block(h), 1); }
 
  private:
   static constexpr size_t kWords = (size_t{1} << 26) / 64;
   static constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   static constexpr size_t kMapped = kWords * sizeof(uint64_t) + kHuge;  // room to align
-  uint64_t* Block(uint64_t h) { return words_ + ((h >> 40) % (kWords / 8)) * 8; }
+  uint64_t* Block(uint64_t h) const { return words_ + ((h >> 40) % (kWords / 8)) * 8; }
   void* map_ = nullptr;
   uint64_t* words_ = nullptr;
 };
@@ -352,7 +317,7 @@ class JsonlWriter : public RowWriter {
       std::string id = FieldOfLine(line, req_.id_field);
       if (id.empty()) return true;
       if (auto n = NumericId(id)) next_id_ = std::max(next_id_, *n + 1);
-      ids_[HashKey(key)] = std::move(id);
+      ids_[value::HashText(key)] = std::move(id);
       return true;
     }, error);
   }
@@ -375,7 +340,7 @@ class JsonlWriter : public RowWriter {
     std::string_view text = key.kind() == Kind::kString ? key.AsText() : std::string_view(other = KeyText(key));
     // The filter's block is a cache miss (8 MiB, one random block a key): it is fetched now
     // and probed on the next record (or at Finish), while the engine works on that one.
-    uint64_t h = HashKey(text);
+    uint64_t h = value::HashText(text);
     ProbePending();
     bloom_.Prefetch(h);
     pending_ = h;
@@ -429,7 +394,6 @@ class JsonlWriter : public RowWriter {
     buf_.clear();
     return true;
   }
-
 
   bool Finish(std::string& error) override {
     bool ok = WriteOut(error);
@@ -538,13 +502,13 @@ class JsonlWriter : public RowWriter {
     std::unordered_set<std::string> old_candidates;
     if (existed_) {
       bool ok = EachLine(path_, [&](const std::string& key, const std::string&) {
-        if (bloom_.Test(HashKey(key))) old_candidates.insert(key);
+        if (bloom_.Test(value::HashText(key))) old_candidates.insert(key);
         return true;
       }, error);
       if (!ok) return false;
     }
     if (!EachLine(tmp_, [&](const std::string& key, const std::string&) {
-          uint64_t h = HashKey(key);
+          uint64_t h = value::HashText(key);
           if (suspects_.count(h)) ++count[key];
           if (old_candidates.count(key)) new_keys.insert(key);
           return true;

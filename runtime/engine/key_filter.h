@@ -10,9 +10,10 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string_view>
 #include <vector>
+
+#include "runtime/value/text_hash.h"
 
 namespace crmx::engine {
 
@@ -47,7 +48,7 @@ class KeyFilter {
  private:
   // 0 marks an empty slot: a key hashing to 0 is kept as 1.
   static uint64_t Hash(std::string_view key) {
-    uint64_t h = std::hash<std::string_view>()(key);
+    uint64_t h = value::HashText(key);
     return h == 0 ? 1 : h;
   }
   void Grow() {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/stdlib/geo_data.h"
+#include "runtime/value/text_hash.h"
 
 namespace crmx::stdlib {
 
@@ -95,33 +96,7 @@ std::string UnicodeGeoKey(std::string_view name) {
   return out;
 }
 
-// A hash of a key's bytes, eight at a time (keys are short: "united states of america").
-uint64_t HashKey(std::string_view key) {
-  uint64_t h = 0x9e3779b97f4a7c15ULL ^ key.size();
-  size_t i = 0;
-  for (; i + 8 <= key.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, key.data() + i, 8);
-    h = (h ^ word) * 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-  }
-  // The last 1 to 7 bytes without a variable-length copy (a call, and a store the load then
-  // waits for): two overlapping 4-byte reads, or the first, middle and last byte.
-  uint64_t tail = 0;
-  const char* p = key.data() + i;
-  size_t n = key.size() - i;
-  if (n >= 4) {
-    uint32_t lo, hi;
-    std::memcpy(&lo, p, 4);
-    std::memcpy(&hi, p + n - 4, 4);
-    tail = lo | static_cast<uint64_t>(hi) << 32;
-  } else if (n > 0) {
-    tail = static_cast<uint8_t>(p[0]) | static_cast<uint64_t>(static_cast<uint8_t>(p[n / 2])) << 8 |
-           static_cast<uint64_t>(static_cast<uint8_t>(p[n - 1])) << 16;
-  }
-  h = (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 29);
-}
+using value::HashText;
 
 // GeoKey -> code, built once: an open-addressing table over one buffer of keys, so that a
 // lookup hashes and compares bytes and allocates nothing. The codes are views of the generated
@@ -135,7 +110,7 @@ class Index {
     std::string key = GeoKey(name);
     if (Find(key) != nullptr) return;
     if ((count_ + 1) * 2 > slots_.size()) Grow();
-    Slot slot{HashKey(key), static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size()), code};
+    Slot slot{HashText(key), static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size()), code};
     keys_ += key;
     Place(slot);
     ++count_;
@@ -144,7 +119,7 @@ class Index {
   // The code of `key` (a GeoKey), or null.
   const std::string_view* Find(std::string_view key) const {
     if (slots_.empty()) return nullptr;
-    uint64_t hash = HashKey(key);
+    uint64_t hash = HashText(key);
     size_t mask = slots_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       const Slot& slot = slots_[i];
@@ -246,7 +221,7 @@ class Memo {
 
   const std::string_view* Lookup(const Index& index, std::string_view name) {
     if (name.empty() || name.size() > kMaxText) return FindCode(index, name);
-    uint64_t hash = HashKey(name);
+    uint64_t hash = HashText(name);
     Slot& slot = slots_[hash % kSlots];
     if (slot.hash == hash && slot.length == name.size() && std::memcmp(slot.text, name.data(), name.size()) == 0) {
       return slot.code;

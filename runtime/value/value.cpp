@@ -5,8 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <unordered_set>
+
+#include "runtime/value/text_hash.h"
 
 namespace crmx::value {
 
@@ -63,7 +64,6 @@ struct MapObject::KeyIndex {
   size_t size = 0;  // entries.size() when it was built
   std::vector<uint32_t> slots;  // position + 1; 0 is free
 
-  static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
 };
 
 MapObject::~MapObject() { delete index_.load(std::memory_order_relaxed); }
@@ -78,7 +78,7 @@ const MapObject::KeyIndex* MapObject::Index() const {
   built->slots.assign(cap, 0);
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].first.kind() != Kind::kString) continue;
-    for (size_t h = KeyIndex::Hash(entries[i].first.AsText()) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+    for (size_t h = HashText(entries[i].first.AsText()) & (cap - 1);; h = (h + 1) & (cap - 1)) {
       if (built->slots[h] == 0) {
         built->slots[h] = static_cast<uint32_t>(i + 1);
         break;
@@ -96,7 +96,7 @@ const Value* MapObject::Find(const Value& key) const {
     if (index->size == entries.size()) {
       std::string_view text = key.AsText();
       size_t mask = index->slots.size() - 1;
-      for (size_t h = KeyIndex::Hash(text) & mask;; h = (h + 1) & mask) {
+      for (size_t h = HashText(text) & mask;; h = (h + 1) & mask) {
         uint32_t at = index->slots[h];
         if (at == 0) return nullptr;
         const auto& e = entries[at - 1];

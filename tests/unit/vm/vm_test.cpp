@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <optional>
 
 #include "compiler/check/expr_check.h"
 #include "compiler/lower/lower.h"
@@ -322,22 +323,31 @@ TEST_CASE("format prints a null argument; other standard functions give null for
 
 namespace {
 
-// Runs `text` (unchecked) with input `s`, lowered with or without kFilterText; Display() of the
-// value, and in `code` the disassembly.
-std::string EvalOnS(const std::string& text, const Value& s, bool fuse, std::string* code = nullptr) {
+// `text` parsed and lowered unchecked with the inputs `names` (kFilterText as `fuse_text`
+// says); in `code` the disassembly. Nothing on a parse error.
+std::optional<vm::Program> LowerUnchecked(const std::string& text, std::vector<std::string> names,
+                                          bool fuse_text, std::string* code) {
   SourceManager sources;
   FileId file = sources.Add("<test>", text);
   diag::DiagnosticSink sink;
   syntax::ParsedExpression parsed = syntax::ParseExpression(sources.Get(file), sink);
-  if (!parsed.expr) return "parse error";
+  if (!parsed.expr) return std::nullopt;
   lower::LowerOptions opts;
-  opts.inputs = {"s"};
-  opts.fuse_text_filters = fuse;
+  opts.inputs = std::move(names);
+  opts.fuse_text_filters = fuse_text;
   vm::Program p = lower::Lower(*parsed.expr, nullptr, opts);
   if (code != nullptr) *code = p.Disassemble();
+  return p;
+}
+
+// Runs `text` (unchecked) with input `s`, lowered with or without kFilterText; Display() of the
+// value, and in `code` the disassembly.
+std::string EvalOnS(const std::string& text, const Value& s, bool fuse, std::string* code = nullptr) {
+  std::optional<vm::Program> p = LowerUnchecked(text, {"s"}, fuse, code);
+  if (!p) return "parse error";
   vm::VM machine;
   Value inputs[] = {s};
-  return value::Display(machine.Run(p, inputs));
+  return value::Display(machine.Run(*p, inputs));
 }
 
 }  // namespace
@@ -392,15 +402,9 @@ namespace {
 // Display() of `text` (unchecked, inputs x and y) on `x`, `y`, run with the VM's fused
 // instructions or without, and how many `??` fallbacks the run took.
 std::string EvalXY(const std::string& text, const Value& x, const Value& y, bool fuse, std::string* code = nullptr) {
-  SourceManager sources;
-  FileId file = sources.Add("<test>", text);
-  diag::DiagnosticSink sink;
-  syntax::ParsedExpression parsed = syntax::ParseExpression(sources.Get(file), sink);
-  if (!parsed.expr) return "parse error";
-  lower::LowerOptions opts;
-  opts.inputs = {"x", "y"};
-  vm::Program p = lower::Lower(*parsed.expr, nullptr, opts);
-  if (code != nullptr) *code = p.Disassemble();
+  std::optional<vm::Program> lowered = LowerUnchecked(text, {"x", "y"}, true, code);
+  if (!lowered) return "parse error";
+  const vm::Program& p = *lowered;
   vm::VM machine;
   machine.SetFusion(fuse);
   Value inputs[] = {x, y};

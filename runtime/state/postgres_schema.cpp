@@ -1,6 +1,7 @@
 // Defines the state's tables on PostgreSQL (postgres_schema.h).
 #include "runtime/state/postgres_schema.h"
 
+#include "runtime/state/flag_sets.h"
 #include "runtime/state/state.h"
 #include "runtime/state/statement.h"
 
@@ -288,8 +289,32 @@ CREATE TABLE workers (
 );
 )sql";
 
-using Migration = const char*;
-constexpr Migration kMigrations[kPostgresVersion] = {kSchema1};  // [v]: from version v to v + 1
+// Version 2: SQLite state version 9's flag sets (runtime/state/flag_sets.h), `flag_acts` and the
+// view `queue_items`.
+constexpr const char* kSchema2 = R"sql(
+CREATE TABLE flag_sets (
+  id BIGSERIAL PRIMARY KEY,
+  map TEXT NOT NULL,
+  flag TEXT NOT NULL,
+  run BIGINT NOT NULL,
+  n BIGINT NOT NULL,
+  keys TEXT NOT NULL
+);
+CREATE INDEX flag_sets_by_map ON flag_sets (map, id);
+CREATE TABLE flag_acts (
+  item BIGINT PRIMARY KEY,
+  status TEXT NOT NULL,
+  note TEXT,
+  actor TEXT,
+  acted TEXT
+);
+)sql";
+
+// [v]: the SQL from version v to v + 1.
+std::string Migration(const db::Connection& db, int64_t from) {
+  if (from == 0) return kSchema1;
+  return std::string(kSchema2) + QueueItemsView(db);
+}
 
 // Takes the migration lock: one worker migrates, the others wait and find it done.
 constexpr const char* kLock = "SELECT pg_advisory_xact_lock(7164208246512824696)";
@@ -343,7 +368,7 @@ bool PreparePostgres(db::Connection& db, const std::string& where, bool read_onl
                                msg))
     return fail("cannot create the state's tables in " + where + ": " + msg);
   for (int64_t from = version; from < kPostgresVersion; ++from)
-    if (!db.Exec(kMigrations[from], msg))
+    if (!db.Exec(Migration(db, from), msg))
       return fail("cannot migrate the state database " + where + " from version " + std::to_string(from) + ": " + msg);
   Statement set(db, "UPDATE crmx_meta SET value = ? WHERE key = 'version'", {std::to_string(kPostgresVersion)});
   if (!set.Done()) return fail("cannot migrate the state database " + where + ": " + set.Error());

@@ -42,9 +42,10 @@ constexpr const char* kItemColumns =
     "i.line, i.first_run, i.last_run, (SELECT started FROM runs WHERE run = i.first_run), "
     "(SELECT started FROM runs WHERE run = i.last_run), i.status, i.note, i.actor, i.acted, d.attempts, d.state, i.flag";
 
-// The delivery of an item: the record's row of `deliveries` (one per map and key).
+// The delivery of an item: the record's row of `deliveries` (one per map and key). The items
+// are the view `queue_items`: the rows of `items` and the flags in sets (flag_sets.h).
 constexpr const char* kItemFrom =
-    " FROM items i LEFT JOIN deliveries d ON d.map = i.map AND d.source_key = i.record_id"
+    " FROM queue_items i LEFT JOIN deliveries d ON d.map = i.map AND d.source_key = i.record_id"
     " AND i.queue IN ('retrying', 'dead_letter')";
 
 Item ItemOf(const Stmt& q) {
@@ -195,8 +196,19 @@ bool ListItems(StateStore& store, const ItemFilter& f, std::vector<Item>& out, s
 }
 
 std::optional<Item> GetItem(StateStore& store, int64_t id, std::string& error) {
-  Stmt q(store.db(), std::string("SELECT ") + kItemColumns + kItemFrom + " WHERE i.id = ?");
+  db::Connection& db = store.db();
+  // A flag in a set is read from its set, not by grouping every flag of the view.
+  std::string sql =
+      FlagSets::IsFlagItem(id)
+          ? "SELECT ?1, s.map, j.value, 'flag', NULL, NULL, NULL, NULL, 0, s.run, s.run, "
+            "(SELECT started FROM runs WHERE run = s.run), (SELECT started FROM runs WHERE run = s.run), "
+            "coalesce(a.status, 'open'), a.note, a.actor, a.acted, NULL, NULL, s.flag FROM flag_sets s CROSS JOIN " +
+                db.JsonElements("s.keys") + " LEFT JOIN flag_acts a ON a.item = ?1 WHERE s.id = ?2 AND " +
+                db.JsonPosition() + " = ?3"
+          : std::string("SELECT ") + kItemColumns + kItemFrom + " WHERE i.id = ?1";
+  Stmt q(db, sql);
   q.Bind(1, id);
+  if (FlagSets::IsFlagItem(id)) q.Bind(2, FlagSets::SetOf(id)).Bind(3, FlagSets::PositionOf(id));
   if (q.Row()) return ItemOf(q);
   if (!q.ok()) error = Fail(store, q.Error());
   return std::nullopt;
@@ -293,7 +305,7 @@ bool ItemActions(StateStore& store, int64_t id, std::vector<ActionRow>& out, std
 
 int64_t FindItem(StateStore& store, const std::string& map, const std::string& record_id, const std::string& queue,
                  std::string& error) {
-  Stmt q(store.db(), "SELECT id FROM items WHERE map = ? AND record_id = ? AND queue = ?");
+  Stmt q(store.db(), "SELECT id FROM queue_items WHERE map = ? AND record_id = ? AND queue = ?");
   q.Bind(1, map).Bind(2, record_id).Bind(3, queue);
   if (q.Row()) return q.Int(0);
   if (!q.ok()) error = Fail(store, q.Error());
@@ -331,7 +343,12 @@ bool Act(StateStore& store, int64_t id, const std::string& status, const std::st
   }
   std::string now = NowText();
   {
-    Stmt u(db, "UPDATE items SET status = ?, note = ?, actor = ?, acted = ? WHERE id = ?");
+    // A flag in a set: what was done on it is a row of flag_acts.
+    Stmt u(db, FlagSets::IsFlagItem(id)
+                   ? "INSERT INTO flag_acts (status, note, actor, acted, item) VALUES (?, ?, ?, ?, ?) ON CONFLICT (item) "
+                     "DO UPDATE SET status = excluded.status, note = excluded.note, actor = excluded.actor, "
+                     "acted = excluded.acted"
+                   : "UPDATE items SET status = ?, note = ?, actor = ?, acted = ? WHERE id = ?");
     u.Bind(1, status).Bind(2, note).Bind(3, actor).Bind(4, now).Bind(5, id);
     if (!u.Done()) {
       error = Fail(store, u.Error());

@@ -1,6 +1,8 @@
 // Defines the state store (state.h).
 #include "runtime/state/state.h"
 
+#include "runtime/state/flag_sets.h"
+#include "runtime/state/json_text.h"
 #include "runtime/state/postgres_schema.h"
 #include "runtime/state/statement.h"
 
@@ -219,33 +221,12 @@ std::string Now() {
   return text;
 }
 
-// A JSON array of strings, as nlohmann's dump() writes it (the reasons and fields columns),
-// without building a JSON tree per row: a run writes one for every queued or flagged record.
+// A JSON array of strings, as nlohmann's dump() writes it (the reasons and fields columns).
 std::string StringsJson(const std::vector<std::string>& items) {
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
-    out += '"';
-    for (unsigned char c : items[i]) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-    }
-    out += '"';
+    AppendJsonString(out, items[i]);
   }
   return out + "]";
 }
@@ -260,7 +241,7 @@ bool IsStateTable(const std::string& name) {
   for (const char* t : {"runs", "xref", "queue", "cursors", "written", "deliveries", "attempts", "items", "actions",
                         "events", "usage", "cursor_keys", "tombstones", "field_values", "audit", "target_marks",
                         "syncs", "reconciliations", "discrepancies", "alert_timers", "alert_clears",
-                        "notifications", "item_stays"})
+                        "notifications", "item_stays", "flag_sets", "flag_acts"})
     if (name == t) return true;
   return name.rfind("sqlite_", 0) == 0;
 }
@@ -499,9 +480,38 @@ bool MigrateTo8(Connection& db, std::string& error) {
   return (has_stay_run || Exec(db, "ALTER TABLE items ADD COLUMN stay_run INTEGER", error)) && Exec(db, kSchema8, error);
 }
 
+// Version 9: flags in sets (runtime/state/flag_sets.h): up to 4,096 keys of a map, flag and run
+// as a JSON array in a row of `flag_sets`, not a row of `items` each; what people did on them in
+// `flag_acts`; the view `queue_items`, the items and the flags in sets (their ids from
+// 1,000,000,000,000: FlagSets::kItemBase + set id * 10,000 + position), each map's key and flag
+// once. Flags an older file holds as rows of `items` stay there (the view shows them; the next
+// write of their record clears them).
+const char* kSchema9 = R"sql(
+CREATE TABLE IF NOT EXISTS flag_sets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  map TEXT NOT NULL,
+  flag TEXT NOT NULL,
+  run INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  keys TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS flag_sets_by_map ON flag_sets (map, id);
+CREATE TABLE IF NOT EXISTS flag_acts (
+  item INTEGER PRIMARY KEY,
+  status TEXT NOT NULL,
+  note TEXT,
+  actor TEXT,
+  acted TEXT
+);
+DROP VIEW IF EXISTS queue_items;
+)sql";
+
+bool MigrateTo9(Connection& db, std::string& error) { return Exec(db, kSchema9, error) && db.Exec(QueueItemsView(db), error); }
+
 using Migration = bool (*)(Connection&, std::string&);
 constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
-                                             MigrateTo5, MigrateTo6, MigrateTo7, MigrateTo8};  // [v]: from version v to v + 1
+                                             MigrateTo5, MigrateTo6, MigrateTo7, MigrateTo8,
+                                             MigrateTo9};  // [v]: from version v to v + 1
 
 // Takes the run lock of the state file at `path`: an exclusive flock on PATH.lock, which then
 // says who holds it. The descriptor, or -1 with `error`.
@@ -602,6 +612,14 @@ bool Prepare(Connection& db, const std::string& path, bool read_only, std::strin
     error = "cannot migrate the state file " + path + ": " + msg;
     return false;
   }
+  // The view over `items` goes while the migrations change that table (a file set back from
+  // version 9 has it); version 9 makes it again.
+  if (!Exec(db, "DROP VIEW IF EXISTS queue_items", msg)) {
+    std::string ignored;
+    Exec(db, "ROLLBACK", ignored);
+    error = "cannot migrate the state file " + path + ": " + msg;
+    return false;
+  }
   for (int64_t from = version; from < kVersion; ++from) {
     if (!kMigrations[from](db, msg)) {
       std::string ignored;
@@ -627,7 +645,8 @@ const std::vector<const char*>& StateTables() {
   static const std::vector<const char*> tables = {
       "runs",   "xref",         "cursors",     "deliveries",  "attempts",        "items",         "actions",
       "events", "usage",        "field_values", "audit",      "target_marks",    "tombstones",    "cursor_keys",
-      "syncs",  "reconciliations", "discrepancies", "alert_timers", "alert_clears", "notifications", "item_stays"};
+      "syncs",  "reconciliations", "discrepancies", "alert_timers", "alert_clears", "notifications", "item_stays",
+      "flag_sets", "flag_acts"};
   return tables;
 }
 
@@ -769,7 +788,7 @@ bool StateStore::PutDone(const std::string& map, const std::string& source_key, 
 
 void StateStore::ItemKeys(const std::string& map, const std::function<void(std::string_view)>& each) {
   if (!FlushItems()) return;
-  Query q(*db_, "SELECT DISTINCT record_id FROM items WHERE map = ?", {map});
+  Query q(*db_, "SELECT record_id FROM queue_items WHERE map = ?", {map});
   while (q.Row()) each(q.Text(0));
   if (!q.ok()) Fail(q.Error());
 }
@@ -932,7 +951,7 @@ bool StateStore::SaveSync(const SyncRecord& r) {
 std::map<std::string, int64_t> StateStore::OpenItemCounts() {
   std::map<std::string, int64_t> out;
   if (!FlushItems()) return out;
-  Query q(*db_, "SELECT queue, count(*) FROM items WHERE status = 'open' GROUP BY queue", {});
+  Query q(*db_, "SELECT queue, count(*) FROM queue_items WHERE status = 'open' GROUP BY queue", {});
   while (q.Row()) out[q.Text(0)] = q.Int(1);
   if (!q.ok()) Fail(q.Error());
   return out;
@@ -967,18 +986,6 @@ std::string ItemInsert(size_t rows) {
          "last_run = excluded.last_run, status = 'open'";
 }
 
-// The same for flags, whose rows have no source id, reasons, fields or place (NULL, line 0):
-// 4 parameters a row (map, record id, flag, run).
-std::string FlagInsert(size_t rows) {
-  std::string sql = "INSERT INTO items (map, record_id, queue, line, first_run, last_run, flag) VALUES ";
-  for (size_t r = 0; r < rows; ++r) {
-    std::string o = "?" + std::to_string(r * 4 + 1), k = "?" + std::to_string(r * 4 + 2),
-                f = "?" + std::to_string(r * 4 + 3), n = "?" + std::to_string(r * 4 + 4);
-    sql += (r ? ",(" : "(") + o + "," + k + ",'flag',0," + n + "," + n + "," + f + ")";
-  }
-  return sql + " ON CONFLICT(map, record_id, queue, flag) DO UPDATE SET last_run = excluded.last_run, status = 'open'";
-}
-
 }  // namespace
 
 std::string_view StateStore::TextArena::Copy(std::string_view s) {
@@ -1010,7 +1017,7 @@ bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& so
   if (!fresh) {
     // A record is in one queue at a time (flags apart): it leaves the others when it is put; its
     // row in this queue stays (its id, when it was first seen, what people noted).
-    if (!FlushItems()) return false;
+    if (!FlushBatch()) return false;
     db::Query* c = Cached(leave_queues_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue NOT IN ('flag', ?)");
     if (c == nullptr) return false;
     c->BindText(1, e.map);
@@ -1019,27 +1026,33 @@ bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& so
     if (!Step(c)) return false;
   }
   TextArena& t = items_.text;
-  return PutRow(items_, ItemRow{t.Copy(e.map), t.Copy(e.queue), t.Copy(e.file), {}, t.Copy(e.record_id), t.Copy(source_id),
-                                t.Copy(StringsJson(e.reasons)), e.fields.empty() ? "" : t.Copy(StringsJson(e.fields)),
-                                e.line, run});
+  return PutRow(ItemRow{t.Copy(e.map), t.Copy(e.queue), t.Copy(e.file), {}, t.Copy(e.record_id), t.Copy(source_id),
+                        t.Copy(StringsJson(e.reasons)), e.fields.empty() ? "" : t.Copy(StringsJson(e.fields)), e.line,
+                        run});
 }
 
 bool StateStore::PutFlag(int64_t run, const std::string& map, const std::string& record_id, const std::string& flag) {
   if (!ok()) return false;
-  // A record may carry several flags: one row each, the flag its one reason (reasons NULL).
-  TextArena& t = flags_.text;
-  return PutRow(flags_, ItemRow{t.Copy(map), "flag", {}, t.Copy(flag), t.Copy(record_id), {}, {}, {}, 0, run});
+  std::string msg;
+  if (!flags_->Raise(run, map, record_id, flag, msg)) return Fail(msg);
+  // Outside a transaction a flag is written at once: nothing waits for a Commit that may not come.
+  return db_->InTransaction() || FlushItems();
 }
 
-bool StateStore::PutRow(Batch& b, ItemRow row) {
-  b.rows.push_back(row);
+bool StateStore::PutRow(ItemRow row) {
+  items_.rows.push_back(row);
   // Outside a transaction a row is written at once: nothing waits for a Commit that may not come.
-  return (b.rows.size() < kItemBatch && db_->InTransaction()) || FlushBatch(b, &b == &flags_);
+  return (items_.rows.size() < kItemBatch && db_->InTransaction()) || FlushBatch();
 }
 
-bool StateStore::FlushItems() { return FlushBatch(items_, false) && FlushBatch(flags_, true); }
+bool StateStore::FlushItems() {
+  if (!FlushBatch()) return false;
+  std::string msg;
+  return flags_->Flush(msg) || Fail(msg);
+}
 
-bool StateStore::FlushBatch(Batch& b, bool flags) {
+bool StateStore::FlushBatch() {
+  Batch& b = items_;
   if (b.rows.empty()) return ok();
   if (!ok()) return false;
   // The rows outlive the statement's step: bound without a copy.
@@ -1051,11 +1064,6 @@ bool StateStore::FlushBatch(Batch& b, bool flags) {
   auto bind = [&](db::Query* s, int o, const ItemRow& r) {
     text(s, o + 1, r.map);
     text(s, o + 2, r.record_id);
-    if (flags) {
-      text(s, o + 3, r.flag);
-      s->BindInt(o + 4, r.run);
-      return;
-    }
     text(s, o + 3, r.queue);
     optional(s, o + 4, r.source_id);
     optional(s, o + 5, r.reasons);
@@ -1066,17 +1074,16 @@ bool StateStore::FlushBatch(Batch& b, bool flags) {
     text(s, o + 10, r.flag);
   };
   static const std::string items = ItemInsert(kItemBatch), item = ItemInsert(1);
-  static const std::string flag_rows = FlagInsert(kItemBatch), flag_row = FlagInsert(1);
-  const int width = flags ? 4 : 10;
+  const int width = 10;
   // A full batch through one statement; a shorter one row by row.
   bool done = true;
   if (b.rows.size() == kItemBatch) {
-    db::Query* s = Cached(b.full, (flags ? flag_rows : items).c_str());
+    db::Query* s = Cached(b.full, items.c_str());
     if (s == nullptr) done = false;
     for (size_t i = 0; done && i < b.rows.size(); ++i) bind(s, static_cast<int>(i) * width, b.rows[i]);
     done = done && Step(s);
   } else {
-    db::Query* s = Cached(b.one, (flags ? flag_row : item).c_str());
+    db::Query* s = Cached(b.one, item.c_str());
     if (s == nullptr) done = false;
     for (size_t i = 0; done && i < b.rows.size(); ++i) {
       bind(s, 0, b.rows[i]);
@@ -1089,7 +1096,13 @@ bool StateStore::FlushBatch(Batch& b, bool flags) {
 }
 
 bool StateStore::ClearItems(const std::string& map, const std::string& record_id, bool flags_too) {
-  if (!FlushItems()) return false;
+  // The batched rows may hold this record; the pending flags are the flag sets' to clear.
+  if (!FlushBatch()) return false;
+  if (flags_too) {
+    std::string msg;
+    if (!flags_->Clear(map, record_id, msg)) return Fail(msg);
+  }
+  // Flags an older state file keeps as rows of `items` go with the others.
   db::Query* s = flags_too ? Cached(clear_items_flags_, "DELETE FROM items WHERE map = ? AND record_id = ?")
                               : Cached(clear_items_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue <> 'flag'");
   if (s == nullptr) return false;
@@ -1229,9 +1242,10 @@ bool StateStore::SaveCursorKeys(const std::string& map, const std::unordered_set
 StateStore::~StateStore() {
   // The prepared queries go before their connection; an open transaction (a map that failed)
   // is rolled back by the close.
-  for (auto* slot : {&items_.full, &items_.one, &flags_.full, &flags_.one, &decide_, &settle_, &attempt_,
-                     &clear_items_, &clear_items_flags_, &leave_queues_, &put_done_, &put_xref_})
+  for (auto* slot : {&items_.full, &items_.one, &decide_, &settle_, &attempt_, &clear_items_, &clear_items_flags_,
+                     &leave_queues_, &put_done_, &put_xref_})
     slot->reset();
+  flags_.reset();
   db_.reset();
   Unlock(lock_fd_);
 }
@@ -1384,10 +1398,9 @@ bool StateStore::Commit() {
 }
 
 void StateStore::Rollback() {
-  for (Batch* b : {&items_, &flags_}) {
-    b->rows.clear();
-    b->text.Clear();
-  }
+  items_.rows.clear();
+  items_.text.Clear();
+  flags_->Drop();
   // SQLite may have rolled back already (a full disk, an I/O error).
   db_->Rollback();
 }

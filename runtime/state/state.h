@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "runtime/state/db/db.h"
+#include "runtime/state/flag_sets.h"
 #include "runtime/state/leases.h"
 
 namespace crmx::state {
@@ -95,7 +96,7 @@ struct QueueEntry {
 
 // The version of the state file's tables this crmx-run writes (PRAGMA user_version); files of
 // an older version are migrated when opened, files of a newer one are refused.
-inline constexpr int kVersion = 8;
+inline constexpr int kVersion = 9;
 
 struct OpenOptions {
   // When another run holds the state file: wait for it to end (`crmx-run run --wait`) instead
@@ -204,15 +205,17 @@ class StateStore {
   std::map<std::string, int64_t> OpenItemCounts();
   // Deliveries in each state, over every map: {"done": n, ...}.
   std::unordered_map<std::string, int64_t> LedgerCounts();
-  // The queues as they stand (table `items`): a queued record is put (or moved) into `queue`;
-  // a record that left every queue (written, skipped by `when`) is cleared, flags apart.
-  // `fresh`: the caller knows the record is in no queue yet (flags apart), so nothing has to
-  // leave one. Flags and fresh rows are batched (kItemBatch rows a statement) and reach the
-  // file before any other statement on `items` and before Commit; Rollback drops them.
+  // The queues as they stand (table `items`; the view `queue_items` adds the flags): a queued
+  // record is put (or moved) into `queue`; a record that left every queue (written, skipped by
+  // `when`) is cleared, flags apart. `fresh`: the caller knows the record is in no queue yet
+  // (flags apart), so nothing has to leave one. Fresh rows are batched (kItemBatch rows a
+  // statement) and reach the file before any other statement on `items` and before Commit;
+  // Rollback drops them. A QueueEntry of queue "flag" is PutFlag's.
   bool PutItem(int64_t run, const QueueEntry& e, const std::string& source_id = {}, bool fresh = false);
-  // A flag raised on a written record (queue "flag", the flag its reason): PutItem's batched
-  // path without building a QueueEntry.
+  // A flag raised on a written record: kept in the flag sets (flag_sets.h), written with the
+  // items' batch.
   bool PutFlag(int64_t run, const std::string& map, const std::string& record_id, const std::string& flag);
+  // `map`'s record `record_id` leaves every queue; `flags_too`: its flags go too.
   bool ClearItems(const std::string& map, const std::string& record_id, bool flags_too);
   // An event for the always-on runtime (issue 10) to deliver: a notify, a budget warning.
   bool AddEvent(int64_t run, const std::string& kind, const std::string& map, const std::string& record_id,
@@ -267,7 +270,7 @@ class StateStore {
 
  private:
   StateStore(std::unique_ptr<db::Connection> db, std::string path, int lock_fd)
-      : db_(std::move(db)), lock_fd_(lock_fd), path_(std::move(path)) {}
+      : flags_(std::make_unique<FlagSets>(*db)), db_(std::move(db)), lock_fd_(lock_fd), path_(std::move(path)) {}
   // A statement prepared once and kept (the per-record inserts); null (and failed) when the
   // database refused to prepare it.
   db::Query* Cached(std::unique_ptr<db::Query>& slot, const char* sql);
@@ -303,17 +306,18 @@ class StateStore {
     size_t used_ = 0;                              // bytes used in chunks_.back()
     size_t room_ = 0;                              // its size
   };
-  // Rows waiting for one multi-row statement: queue items (10 values a row), and flags (a
-  // statement of their own: 4 values a row). Each batch is written when full, both before
-  // anything else reads or changes the items.
+  // Queue items waiting for one multi-row statement (10 values a row), written when full and
+  // before anything else reads or changes the items.
   struct Batch {
     std::vector<ItemRow> rows;
     TextArena text;
     std::unique_ptr<db::Query> full, one;  // the statements for kItemBatch rows and for one
   };
-  bool PutRow(Batch& b, ItemRow row);
-  bool FlushBatch(Batch& b, bool flags);
-  Batch items_, flags_;
+  bool PutRow(ItemRow row);
+  bool FlushBatch();
+  Batch items_;
+  // The flags raised on written records: sets of keys, not a row each (flag_sets.h).
+  std::unique_ptr<FlagSets> flags_;
   std::unique_ptr<db::Connection> db_;
   int lock_fd_;  // PATH.lock, flock'ed exclusively while the store lives
   std::string error_;

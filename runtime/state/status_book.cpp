@@ -73,7 +73,7 @@ bool LoadStatus(StateStore& store, int64_t now_ms, int64_t window_ms, StatusFigu
          "a.delivery = d.id WHERE d.state = 'done' AND " + secs("d.updated") + " >= " + since + " GROUP BY d.id, d.updated");
   while (d.Row()) seconds.push_back(d.Double(0));
   Stmt r(db,
-         "SELECT " + secs("a.at") + " - " + secs("r.started") + " FROM actions a JOIN items i ON i.id = a.item "
+         "SELECT " + secs("a.at") + " - " + secs("r.started") + " FROM actions a JOIN queue_items i ON i.id = a.item "
          "JOIN runs r ON r.run = i.first_run WHERE a.action = 'resolve' AND " + secs("a.at") + " >= " + since);
   while (r.Row()) seconds.push_back(r.Double(0));
   if (!d.ok() || !r.ok()) {

@@ -120,7 +120,7 @@ def main():
         check(r.returncode in (0, 1), f"the real run ends with a report (exit {r.returncode}: {r.stderr[-300:]})")
         report = json.loads(r.stdout)["maps"]
         db = sqlite3.connect(state)
-        flagged = dict(db.execute("SELECT map, count(DISTINCT record_id) FROM items WHERE queue = 'flag' GROUP BY map"))
+        flagged = dict(db.execute("SELECT map, count(DISTINCT record_id) FROM queue_items WHERE queue = 'flag' GROUP BY map"))
         db.close()
         dry = {m["map"]: m for m in out["dry_run"]["maps"]}
         for name in ("account_to_customer", "won_to_order"):

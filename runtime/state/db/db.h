@@ -81,6 +81,14 @@ class Connection {
                                        : "extract(epoch from (" + text_expr + ")::timestamptz)::float8";
   }
   const char* Greatest() const { return engine() == Engine::kSqlite ? "max" : "greatest"; }
+  // The elements of the JSON array of strings `array_expr` as a table `j` to join (a flag set's
+  // keys, runtime/state/flag_sets.h): j.value an element's text, JsonPosition() its position
+  // from 0.
+  std::string JsonElements(const std::string& array_expr) const {
+    return engine() == Engine::kSqlite ? "json_each(" + array_expr + ") AS j"
+                                       : "jsonb_array_elements_text((" + array_expr + ")::jsonb) WITH ORDINALITY AS j(value, key)";
+  }
+  const char* JsonPosition() const { return engine() == Engine::kSqlite ? "j.key" : "(j.key - 1)"; }
 };
 
 // Wraps an open SQLite connection (closed with the Connection).

@@ -97,7 +97,7 @@ class PgStateView(durable.StateView):
                 "coalesce(replace(replace(last_message, E'\\t', ' '), E'\\n', ' '), '') FROM deliveries"):
             bits = [x for x in (status, code, msg) if x not in ("", "0")]
             self.deliveries.append({"map": m, "source_key": k, "state": st, "reason": " ".join(bits)})
-        for m, q, k in psql.rows("SELECT map, queue, record_id FROM items"):
+        for m, q, k in psql.rows("SELECT map, queue, record_id FROM queue_items"):
             self.queued[(m, q)].add(k)
             self.items[(m, q)].add(k)
 

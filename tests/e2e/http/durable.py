@@ -348,13 +348,17 @@ class StateView:
                     bits = [str(d[c]) for c in ("last_status", "last_code", "last_message") if d.get(c) not in (None, "", 0)]
                     d["reason"] = " ".join(bits)
                     self.deliveries.append(d)
-            for table in ("items", "queue"):
-                if table in tables:
+            # The queues as they stand: `queue_items` (state version 9: items and the flags in
+            # sets), `items` before it, the per-run log `queue` before that.
+            views = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+            items = "queue_items" if "queue_items" in views else "items"
+            for table in (items, "queue"):
+                if table in tables | views:
                     for m, q, k in db.execute(f"SELECT map, queue, record_id FROM {table}"):
                         self.queued[(m, q)].add(k)
             if "items" in tables:
                 self.items = collections.defaultdict(set)
-                for m, q, k in db.execute("SELECT map, queue, record_id FROM items"):
+                for m, q, k in db.execute(f"SELECT map, queue, record_id FROM {items}"):
                     self.items[(m, q)].add(k)
         finally:
             db.close()

@@ -402,7 +402,7 @@ TEST_CASE("the queues in the state are the queues as they stand: a record still 
   CHECK(second.report.maps[0].held.count == 0);  // not read again: unchanged
   CHECK(Scalar(db, "SELECT queue || ' ' || reasons || ' ' || first_run || '-' || last_run FROM items WHERE record_id = 'A3'") ==
         "held [\"Pending Review\"] 1-1");
-  CHECK(Scalar(db, "SELECT count(*) FROM items WHERE queue = 'flag' AND record_id = 'A1'") == "1");  // default terms
+  CHECK(Scalar(db, "SELECT count(*) FROM queue_items WHERE queue = 'flag' AND record_id = 'A1'") == "1");  // default terms
   // Queued again (the record changed, still held): the same item, its first sighting kept.
   testing::WriteWhole(d / "crm" / "Account.jsonl",
                       "{\"Id\":\"A3\",\"Name\":\"Initech SA\",\"BillingCountry\":\"FR\",\"SystemModstamp\":\"2026-01-15T00:00:00Z\"}\n");

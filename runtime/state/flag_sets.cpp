@@ -1,0 +1,306 @@
+// Defines the state store's flag sets (flag_sets.h).
+#include "runtime/state/flag_sets.h"
+
+#include <functional>
+#include <utility>
+
+#include "runtime/state/json_text.h"
+#include "runtime/state/statement.h"
+
+namespace crmx::state {
+
+namespace {
+
+constexpr size_t kSlots = 2 * FlagSets::kSetSize;  // a power of two: at most half full
+
+size_t HashOf(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+// Steps `q` to its end and resets it; `first`: the first column of its first row (RETURNING id).
+bool Run(db::Query* q, std::string& error, int64_t* first = nullptr) {
+  bool row = q->Row();
+  if (row && first != nullptr) *first = q->Int(0);
+  while (row) row = q->Row();
+  bool ok = q->ok();
+  if (!ok) error = q->Error();
+  q->Reset();
+  return ok;
+}
+
+}  // namespace
+
+std::string QueueItemsView(const db::Connection& db) {
+  // A flag's id: kItemBase + its set's id * kIdsPerSet + its position (one item per map, key and
+  // flag: the newest entry's id, what was done on it).
+  return "CREATE VIEW queue_items AS\n"
+         "SELECT id, map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, status, note,\n"
+         "       actor, acted, flag, stay_run\n"
+         "FROM items\n"
+         "UNION ALL\n"
+         "SELECT f.id, f.map, f.record_id, 'flag', NULL, NULL, NULL, NULL, 0, f.first_run, f.last_run,\n"
+         "       coalesce(a.status, 'open'), a.note, a.actor, a.acted, f.flag, NULL\n"
+         "FROM (SELECT max(" + std::to_string(FlagSets::kItemBase) + " + s.id * " + std::to_string(FlagSets::kIdsPerSet) +
+         " + " + db.JsonPosition() + ") AS id, s.map AS map, j.value AS record_id, s.flag AS flag,\n"
+         "             min(s.run) AS first_run, max(s.run) AS last_run\n"
+         "      FROM flag_sets s, " + db.JsonElements("s.keys") + "\n"
+         "      GROUP BY s.map, j.value, s.flag) f\n"
+         "LEFT JOIN flag_acts a ON a.item = f.id";
+}
+
+FlagSets::FlagSets(db::Connection& db) : db_(db) {}
+
+FlagSets::~FlagSets() = default;
+
+int64_t FlagSets::Pending::Find(std::string_view json) const {
+  if (slots.empty()) return -1;
+  for (size_t i = HashOf(json) & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
+    uint32_t s = slots[i];
+    if (s == 0) return -1;
+    const Entry& e = entries[s - 1];
+    if (e.size == json.size() && std::string_view(text.data() + e.at, e.size) == json) return s - 1;
+  }
+}
+
+void FlagSets::Pending::Add(uint32_t at, uint32_t size) {
+  if (slots.empty()) slots.assign(kSlots, 0);
+  entries.push_back(Entry{at, size});
+  size_t i = HashOf(std::string_view(text.data() + at, size)) & (kSlots - 1);
+  while (slots[i] != 0) i = (i + 1) & (kSlots - 1);
+  slots[i] = static_cast<uint32_t>(entries.size());
+  ++live;
+}
+
+void FlagSets::Pending::Reset() {
+  text.clear();
+  entries.clear();
+  if (!slots.empty()) slots.assign(kSlots, 0);
+  live = 0;
+}
+
+db::Query* FlagSets::Prepared(std::unique_ptr<db::Query>& slot, const std::string& sql, std::string& error) {
+  if (!slot) slot = db_.Prepare(sql, true);
+  if (slot->ok()) return slot.get();
+  error = slot->Error();
+  slot.reset();
+  return nullptr;
+}
+
+bool FlagSets::Raise(int64_t run, std::string_view map, std::string_view key, std::string_view flag,
+                     std::string& error) {
+  Pending* p = last_;
+  if (p == nullptr || p->run != run || p->flag != flag || p->map != map) {
+    p = nullptr;
+    for (auto& q : pending_)
+      if (q->run == run && q->flag == flag && q->map == map) p = q.get();
+    if (p == nullptr) {
+      pending_.push_back(std::make_unique<Pending>());
+      p = pending_.back().get();
+      p->map = map;
+      p->flag = flag;
+      p->run = run;
+    }
+    last_ = p;
+  }
+  size_t at = p->text.size();
+  AppendJsonString(p->text, key);
+  std::string_view json(p->text.data() + at, p->text.size() - at);
+  if (p->Find(json) >= 0) {
+    p->text.resize(at);  // raised on this key already
+    return true;
+  }
+  p->Add(static_cast<uint32_t>(at), static_cast<uint32_t>(json.size()));
+  return p->entries.size() < kSetSize || Write(*p, error);
+}
+
+bool FlagSets::Write(Pending& p, std::string& error) {
+  if (p.live == 0) {
+    p.Reset();
+    return true;
+  }
+  std::string keys = "[";
+  for (const Pending::Entry& e : p.entries) {
+    if (e.size == 0) continue;
+    if (keys.size() > 1) keys += ',';
+    keys.append(p.text, e.at, e.size);
+  }
+  keys += ']';
+  db::Query* q = Prepared(insert_, "INSERT INTO flag_sets (map, flag, run, n, keys) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                          error);
+  if (q == nullptr) return false;
+  q->BindText(1, p.map);
+  q->BindText(2, p.flag);
+  q->BindInt(3, p.run);
+  q->BindInt(4, static_cast<int64_t>(p.live));
+  q->BindView(5, keys);
+  int64_t id = 0;
+  if (!Run(q, error, &id)) return false;
+  latest_[p.map] = id;
+  p.Reset();
+  return true;
+}
+
+bool FlagSets::LatestSet(std::string_view map, int64_t& id, std::string& error) {
+  std::string m(map);
+  auto it = latest_.find(m);
+  if (it != latest_.end()) {
+    id = it->second;
+    return true;
+  }
+  Statement q(db_, "SELECT coalesce(max(id), 0) FROM flag_sets WHERE map = ?", {m});
+  id = q.Row() ? q.Int(0) : 0;
+  if (!q.ok()) {
+    error = q.Error();
+    return false;
+  }
+  latest_.emplace(std::move(m), id);
+  return true;
+}
+
+bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& error) {
+  scratch_.clear();
+  AppendJsonString(scratch_, key);
+  for (auto& p : pending_) {
+    if (p->map != map) continue;
+    int64_t e = p->Find(scratch_);
+    if (e >= 0 && p->entries[static_cast<size_t>(e)].size != 0) {
+      p->entries[static_cast<size_t>(e)].size = 0;
+      --p->live;
+    }
+  }
+  int64_t upto = 0;
+  if (!LatestSet(map, upto, error)) return false;
+  if (upto == 0) return true;  // no set of this map is written
+  if (!clears_table_) {
+    const char* sql = db_.engine() == db::Engine::kSqlite
+                          ? "CREATE TEMP TABLE IF NOT EXISTS flag_clears (map TEXT NOT NULL, key TEXT NOT NULL, "
+                            "upto INTEGER NOT NULL, PRIMARY KEY (map, key))"
+                          : "CREATE TEMP TABLE IF NOT EXISTS flag_clears (map TEXT NOT NULL, key TEXT NOT NULL, "
+                            "upto BIGINT NOT NULL, PRIMARY KEY (map, key))";
+    if (!db_.Exec(sql, error)) return false;
+    clears_table_ = true;
+  }
+  db::Query* q = Prepared(clear_,
+                          "INSERT INTO flag_clears (map, key, upto) VALUES (?, ?, ?) "
+                          "ON CONFLICT (map, key) DO UPDATE SET upto = excluded.upto",
+                          error);
+  if (q == nullptr) return false;
+  q->BindView(1, map);
+  q->BindView(2, key);
+  q->BindInt(3, upto);
+  if (!Run(q, error)) return false;
+  clears_ = true;
+  return true;
+}
+
+bool FlagSets::Flush(std::string& error) {
+  for (auto& p : pending_)
+    if (!p->entries.empty() && !Write(*p, error)) return false;
+  if (!Compact(error)) return false;
+  // Read again in the next transaction: another worker (PostgreSQL) may write this map's sets
+  // between two of ours.
+  latest_.clear();
+  return true;
+}
+
+bool FlagSets::Compact(std::string& error) {
+  if (!clears_) return true;
+  auto failed = [&error](const Statement& s) {
+    error = s.Error();
+    return false;
+  };
+  std::vector<std::pair<std::string, int64_t>> maps;
+  {
+    Statement q(db_, "SELECT map, max(upto) FROM flag_clears GROUP BY map");
+    while (q.Row()) maps.emplace_back(q.Text(0), q.Int(1));
+    if (!q.ok()) return failed(q);
+  }
+  const std::string pos = db_.JsonPosition();
+  const std::string kept_sql = "SELECT " + pos + ", j.value FROM flag_sets s, " + db_.JsonElements("s.keys") +
+                               " WHERE s.id = ? AND NOT EXISTS (SELECT 1 FROM flag_clears c WHERE c.map = s.map"
+                               " AND c.key = j.value AND c.upto >= s.id) ORDER BY " + pos;
+  struct Set {
+    int64_t id, run, n;
+    std::string flag;
+  };
+  struct Act {
+    int64_t position;
+    std::string status, note, actor, acted;
+  };
+  for (const auto& [map, upto] : maps) {
+    std::vector<Set> sets;
+    {
+      Statement q(db_, "SELECT id, run, n, flag FROM flag_sets WHERE map = ? AND id <= ? ORDER BY id", {map});
+      q.Bind(2, upto);
+      while (q.Row()) sets.push_back(Set{q.Int(0), q.Int(1), q.Int(2), q.Text(3)});
+      if (!q.ok()) return failed(q);
+    }
+    for (const Set& s : sets) {
+      std::vector<std::pair<int64_t, std::string>> kept;
+      {
+        Statement q(db_, kept_sql);
+        q.Bind(1, s.id);
+        while (q.Row()) kept.emplace_back(q.Int(0), q.Text(1));
+        if (!q.ok()) return failed(q);
+      }
+      if (static_cast<int64_t>(kept.size()) == s.n) continue;
+      const int64_t lo = kItemBase + s.id * kIdsPerSet, hi = lo + kIdsPerSet;
+      std::vector<Act> acts;
+      {
+        Statement q(db_, "SELECT item, status, note, actor, acted FROM flag_acts WHERE item >= ? AND item < ? ORDER BY item");
+        q.Bind(1, lo).Bind(2, hi);
+        while (q.Row()) acts.push_back(Act{q.Int(0) - lo, q.Text(1), q.Text(2), q.Text(3), q.Text(4)});
+        if (!q.ok()) return failed(q);
+      }
+      {
+        Statement d(db_, "DELETE FROM flag_acts WHERE item >= ? AND item < ?");
+        d.Bind(1, lo).Bind(2, hi);
+        if (!d.Done()) return failed(d);
+        Statement s2(db_, "DELETE FROM flag_sets WHERE id = ?");
+        s2.Bind(1, s.id);
+        if (!s2.Done()) return failed(s2);
+      }
+      if (kept.empty()) continue;
+      std::string keys = "[";
+      for (size_t i = 0; i < kept.size(); ++i) {
+        if (i) keys += ',';
+        AppendJsonString(keys, kept[i].second);
+      }
+      keys += ']';
+      int64_t id = 0;
+      {
+        Statement q(db_, "INSERT INTO flag_sets (map, flag, run, n, keys) VALUES (?, ?, ?, ?, ?) RETURNING id", {map, s.flag});
+        q.Bind(3, s.run).Bind(4, static_cast<int64_t>(kept.size())).Bind(5, keys);
+        if (q.Row()) id = q.Int(0);
+        if (!q.Done()) return failed(q);
+      }
+      latest_[map] = id;
+      // What people did on the kept flags goes with them to their new ids.
+      size_t k = 0;
+      for (const Act& a : acts) {
+        while (k < kept.size() && kept[k].first < a.position) ++k;
+        if (k == kept.size() || kept[k].first != a.position) continue;  // its flag was cleared
+        Statement q(db_, "INSERT INTO flag_acts (item, status, note, actor, acted) VALUES (?, ?, ?, ?, ?)");
+        q.Bind(1, kItemBase + id * kIdsPerSet + static_cast<int64_t>(k)).Bind(2, a.status);
+        a.note.empty() ? q.BindNull(3) : q.Bind(3, a.note);
+        a.actor.empty() ? q.BindNull(4) : q.Bind(4, a.actor);
+        a.acted.empty() ? q.BindNull(5) : q.Bind(5, a.acted);
+        if (!q.Done()) return failed(q);
+      }
+    }
+  }
+  Statement d(db_, "DELETE FROM flag_clears");
+  if (!d.Done()) return failed(d);
+  clears_ = false;
+  return true;
+}
+
+void FlagSets::Drop() {
+  pending_.clear();
+  last_ = nullptr;
+  latest_.clear();
+  clears_ = false;
+  clears_table_ = false;
+  insert_.reset();
+  clear_.reset();
+}
+
+}  // namespace crmx::state

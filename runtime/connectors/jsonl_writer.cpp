@@ -388,7 +388,7 @@ class JsonlWriter : public RowWriter {
   // Writes the gathered lines to the file.
   bool WriteOut(std::string& error) {
     if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size()) {
-      error = "cannot write " + tmp_;
+      error = "cannot write " + tmp_ + ": " + std::strerror(errno);
       return false;
     }
     buf_.clear();
@@ -397,17 +397,19 @@ class JsonlWriter : public RowWriter {
 
   bool Finish(std::string& error) override {
     bool ok = WriteOut(error);
-    ok = std::fclose(out_) == 0 && ok;
+    if (ok && std::fclose(out_) != 0) {
+      ok = false;
+      error = "cannot write " + tmp_ + ": " + std::strerror(errno);
+    } else if (!ok) {
+      std::fclose(out_);
+    }
     out_ = nullptr;
     std::error_code ec;
     auto fail = [&] {
       fs::remove(tmp_, ec);  // the old file stays as it was
       return false;
     };
-    if (!ok) {
-      error = "cannot write " + tmp_;
-      return fail();
-    }
+    if (!ok) return fail();
     ProbePending();
     if ((existed_ || !suspects_.empty()) && !Compact(error)) return fail();
     // The data on the disk before the name points at it, and the name on the disk after.

@@ -378,6 +378,43 @@ TEST_CASE("the JSONL writer past its 256 KiB write chunks: every line once, a ke
   fs::remove_all(d);
 }
 
+TEST_CASE("the JSONL writer on a full disk: the error says why, the older file stays as it was") {
+  // Its temporary file is /dev/full (every write: ENOSPC), through a symbolic link.
+  if (!fs::exists("/dev/full")) {
+    MESSAGE("SKIPPED: no /dev/full");
+    return;
+  }
+  fs::path d = TempDir("jsonl_full");
+  {
+    std::ofstream old(d / "Full.jsonl");
+    old << "{\"id\":\"K0\",\"name\":\"before\"}\n";
+  }
+  fs::create_symlink("/dev/full", d / "Full.jsonl.tmp");
+  std::string error;
+  auto c = connectors::Open(d.string(), error);
+  REQUIRE(c);
+  using value::Value;
+  auto w = c->OpenWriter(connectors::WriteRequest{"Full", "id", Targets({"id", "name"}), {}, 0}, error);
+  REQUIRE_MESSAGE(w, error);
+  // Past a write chunk (256 KiB): the failure comes from Add or from the commit, and says why.
+  bool failed = false;
+  for (int i = 0; i < 20000 && !failed; ++i) {
+    std::vector<Value> rec{Value::String("K" + std::to_string(i)), Value::String("a name long enough to fill chunks")};
+    std::vector<connectors::WriteResult> done;
+    failed = !w->Add(rec.data(), 0, done, error);
+  }
+  if (!failed) {
+    std::vector<connectors::WriteResult> done;
+    failed = !w->Commit(done, error);
+  }
+  CHECK(failed);
+  CHECK(error == "cannot write " + (d / "Full.jsonl.tmp").string() + ": No space left on device");
+  w.reset();
+  CHECK(testing::ReadWhole(d / "Full.jsonl") == "{\"id\":\"K0\",\"name\":\"before\"}\n");
+  CHECK_FALSE(fs::exists(fs::symlink_status(d / "Full.jsonl.tmp")));
+  fs::remove_all(d);
+}
+
 TEST_CASE("dates and datetimes: read as timestamps, written back as their schema type") {
   using T = plan::FieldType;
   using value::Value;

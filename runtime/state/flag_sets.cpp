@@ -1,19 +1,17 @@
 // Defines the state store's flag sets (flag_sets.h).
 #include "runtime/state/flag_sets.h"
 
-#include <functional>
 #include <utility>
 
 #include "runtime/state/json_text.h"
 #include "runtime/state/statement.h"
+#include "runtime/value/text_hash.h"
 
 namespace crmx::state {
 
 namespace {
 
 constexpr size_t kSlots = 2 * FlagSets::kSetSize;  // a power of two: at most half full
-
-size_t HashOf(std::string_view s) { return std::hash<std::string_view>{}(s); }
 
 // Steps `q` to its end and resets it; `first`: the first column of its first row (RETURNING id).
 bool Run(db::Query* q, std::string& error, int64_t* first = nullptr) {
@@ -50,9 +48,9 @@ FlagSets::FlagSets(db::Connection& db) : db_(db) {}
 
 FlagSets::~FlagSets() = default;
 
-int64_t FlagSets::Pending::Find(std::string_view json) const {
+int64_t FlagSets::Pending::Find(std::string_view json, uint64_t hash) const {
   if (slots.empty()) return -1;
-  for (size_t i = HashOf(json) & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
+  for (size_t i = hash & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
     uint32_t s = slots[i];
     if (s == 0) return -1;
     const Entry& e = entries[s - 1];
@@ -60,10 +58,10 @@ int64_t FlagSets::Pending::Find(std::string_view json) const {
   }
 }
 
-void FlagSets::Pending::Add(uint32_t at, uint32_t size) {
+void FlagSets::Pending::Add(uint32_t at, uint32_t size, uint64_t hash) {
   if (slots.empty()) slots.assign(kSlots, 0);
   entries.push_back(Entry{at, size});
-  size_t i = HashOf(std::string_view(text.data() + at, size)) & (kSlots - 1);
+  size_t i = hash & (kSlots - 1);
   while (slots[i] != 0) i = (i + 1) & (kSlots - 1);
   slots[i] = static_cast<uint32_t>(entries.size());
   ++live;
@@ -103,11 +101,12 @@ bool FlagSets::Raise(int64_t run, std::string_view map, std::string_view key, st
   size_t at = p->text.size();
   AppendJsonString(p->text, key);
   std::string_view json(p->text.data() + at, p->text.size() - at);
-  if (p->Find(json) >= 0) {
+  uint64_t hash = value::HashText(json);
+  if (p->Find(json, hash) >= 0) {
     p->text.resize(at);  // raised on this key already
     return true;
   }
-  p->Add(static_cast<uint32_t>(at), static_cast<uint32_t>(json.size()));
+  p->Add(static_cast<uint32_t>(at), static_cast<uint32_t>(json.size()), hash);
   return p->entries.size() < kSetSize || Write(*p, error);
 }
 
@@ -158,9 +157,10 @@ bool FlagSets::LatestSet(std::string_view map, int64_t& id, std::string& error) 
 bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& error) {
   scratch_.clear();
   AppendJsonString(scratch_, key);
+  const uint64_t hash = value::HashText(scratch_);
   for (auto& p : pending_) {
     if (p->map != map) continue;
-    int64_t e = p->Find(scratch_);
+    int64_t e = p->Find(scratch_, hash);
     if (e >= 0 && p->entries[static_cast<size_t>(e)].size != 0) {
       p->entries[static_cast<size_t>(e)].size = 0;
       --p->live;

@@ -74,9 +74,9 @@ class FlagSets {
     std::vector<Entry> entries;
     std::vector<uint32_t> slots;  // entry index + 1; 0 empty
     size_t live = 0;
-    // The entry of the JSON string `json`, or -1.
-    int64_t Find(std::string_view json) const;
-    void Add(uint32_t at, uint32_t size);
+    // The entry of the JSON string `json` (its HashText `hash`), or -1.
+    int64_t Find(std::string_view json, uint64_t hash) const;
+    void Add(uint32_t at, uint32_t size, uint64_t hash);
     void Reset();
   };
   bool Write(Pending& p, std::string& error);

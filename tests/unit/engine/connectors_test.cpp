@@ -22,6 +22,7 @@
 #include "tests/unit/support/example_spec.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/queue_files.h"
+#include "runtime/state/queue_book.h"
 #include "runtime/state/state.h"
 
 namespace {
@@ -771,6 +772,8 @@ TEST_CASE("the engine on a small spec: every outcome, reasons, flags, refs, the 
   CHECK(flags.find("\"flag\":\"finance:default_terms\"") != std::string::npos);
   std::string waiting = ReadFile(d / "queues" / "waiting.jsonl");
   CHECK(std::count(waiting.begin(), waiting.end(), '\n') == 3);
+  // The state's flags (in flag sets): the two raised.
+  CHECK(st->OpenItemCounts()["flag"] == 2);
   // A second run is idempotent: the same records, updated in place.
   engine::RunReport again;
   REQUIRE(engine::Run(back, systems, st.get(), engine::RunOptions{}, again, error));
@@ -778,5 +781,15 @@ TEST_CASE("the engine on a small spec: every outcome, reasons, flags, refs, the 
   ReadAll customers2;
   REQUIRE(Read(*erp, "Customer", {"id"}, customers2, error));
   CHECK(customers2.records.size() == 3);
+  // Its records written again: their flags cleared and raised again by it, two as before.
+  std::vector<state::Item> flagged;
+  state::ItemFilter only_flags;
+  only_flags.queue = "flag";
+  REQUIRE_MESSAGE(state::ListItems(*st, only_flags, flagged, error), error);
+  REQUIRE(flagged.size() == 2);
+  for (const state::Item& it : flagged) {
+    CHECK(it.first_run == again.run);
+    CHECK(it.reasons == std::vector<std::string>{"finance:default_terms"});
+  }
   fs::remove_all(d);
 }

@@ -48,8 +48,12 @@ FlagSets::FlagSets(db::Connection& db) : db_(db) {}
 
 FlagSets::~FlagSets() = default;
 
-int64_t FlagSets::Pending::Find(std::string_view json, uint64_t hash) const {
-  if (slots.empty()) return -1;
+int64_t FlagSets::Pending::Find(std::string_view json, uint64_t hash) {
+  if (slots.empty()) {
+    slots.assign(kSlots, 0);
+    for (size_t e = 0; e < entries.size(); ++e)
+      if (entries[e].size != 0) Index(e, value::HashText(std::string_view(text.data() + entries[e].at, entries[e].size)));
+  }
   for (size_t i = hash & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
     uint32_t s = slots[i];
     if (s == 0) return -1;
@@ -58,12 +62,14 @@ int64_t FlagSets::Pending::Find(std::string_view json, uint64_t hash) const {
   }
 }
 
-void FlagSets::Pending::Add(uint32_t at, uint32_t size, uint64_t hash) {
-  if (slots.empty()) slots.assign(kSlots, 0);
-  entries.push_back(Entry{at, size});
+void FlagSets::Pending::Index(size_t entry, uint64_t hash) {
   size_t i = hash & (kSlots - 1);
   while (slots[i] != 0) i = (i + 1) & (kSlots - 1);
-  slots[i] = static_cast<uint32_t>(entries.size());
+  slots[i] = static_cast<uint32_t>(entry + 1);
+}
+
+void FlagSets::Pending::Add(uint32_t at, uint32_t size) {
+  entries.push_back(Entry{at, size});
   ++live;
 }
 
@@ -101,12 +107,18 @@ bool FlagSets::Raise(int64_t run, std::string_view map, std::string_view key, st
   size_t at = p->text.size();
   AppendJsonString(p->text, key);
   std::string_view json(p->text.data() + at, p->text.size() - at);
-  uint64_t hash = value::HashText(json);
-  if (p->Find(json, hash) >= 0) {
-    p->text.resize(at);  // raised on this key already
-    return true;
+  if (!p->slots.empty()) {
+    // A set a clear looked into: its keys are found by hash, and one raised again kept once.
+    uint64_t hash = value::HashText(json);
+    if (p->Find(json, hash) >= 0) {
+      p->text.resize(at);
+      return true;
+    }
+    p->Add(static_cast<uint32_t>(at), static_cast<uint32_t>(json.size()));
+    p->Index(p->entries.size() - 1, hash);
+  } else {
+    p->Add(static_cast<uint32_t>(at), static_cast<uint32_t>(json.size()));
   }
-  p->Add(static_cast<uint32_t>(at), static_cast<uint32_t>(json.size()), hash);
   return p->entries.size() < kSetSize || Write(*p, error);
 }
 
@@ -160,9 +172,9 @@ bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& er
   const uint64_t hash = value::HashText(scratch_);
   for (auto& p : pending_) {
     if (p->map != map) continue;
-    int64_t e = p->Find(scratch_, hash);
-    if (e >= 0 && p->entries[static_cast<size_t>(e)].size != 0) {
-      p->entries[static_cast<size_t>(e)].size = 0;
+    // Every entry of the key: one raised twice before the set had its table is there twice.
+    for (int64_t e; (e = p->Find(scratch_, hash)) >= 0;) {
+      p->entries[static_cast<size_t>(e)].size = 0;  // a cleared entry matches no key
       --p->live;
     }
   }

@@ -9,8 +9,7 @@
 // position in the set.
 //
 // - A raised flag waits in the pending set of its map and flag; a full set is written at once,
-//   the others by Flush (before anything reads the items, and before the store commits). The
-//   same flag raised again on a key of the pending set is kept once.
+//   the others by Flush (before anything reads the items, and before the store commits).
 // - A flag goes when its record is written again or skipped (Clear): from the pending set at
 //   once; from the written sets by Flush, which writes each set of the map holding a cleared key
 //   again without it, as a new set (so an item id once shown never names another flag), with
@@ -62,8 +61,10 @@ class FlagSets {
   void Drop();
 
  private:
-  // The flags of one map and kind waiting to be written: their keys as JSON strings in `text`,
-  // found again through an open-addressing table of their hashes.
+  // The flags of one map and kind waiting to be written: their keys as JSON strings in `text`.
+  // A clear finds a key through an open-addressing table of their hashes, built at the first
+  // clear that looks into the set (a run that clears nothing, the first over a source, hashes
+  // nothing) and kept from then on; a key raised again while the table is there is kept once.
   struct Pending {
     std::string map, flag;
     int64_t run = 0;
@@ -72,11 +73,14 @@ class FlagSets {
       uint32_t at, size;  // in text; size 0: cleared
     };
     std::vector<Entry> entries;
-    std::vector<uint32_t> slots;  // entry index + 1; 0 empty
+    std::vector<uint32_t> slots;  // entry index + 1; 0 empty; none before the first clear
     size_t live = 0;
-    // The entry of the JSON string `json` (its HashText `hash`), or -1.
-    int64_t Find(std::string_view json, uint64_t hash) const;
-    void Add(uint32_t at, uint32_t size, uint64_t hash);
+    // The entry of the JSON string `json` (its HashText `hash`), or -1; builds the table.
+    int64_t Find(std::string_view json, uint64_t hash);
+    // Adds the key text[at, at + size) (the table kept when there is one).
+    void Add(uint32_t at, uint32_t size);
+    // Enters entry `entry` (its key's hash `hash`) in the table.
+    void Index(size_t entry, uint64_t hash);
     void Reset();
   };
   bool Write(Pending& p, std::string& error);

@@ -788,7 +788,11 @@ bool StateStore::PutDone(const std::string& map, const std::string& source_key, 
 
 void StateStore::ItemKeys(const std::string& map, const std::function<void(std::string_view)>& each) {
   if (!FlushItems()) return;
-  Query q(*db_, "SELECT record_id FROM queue_items WHERE map = ?", {map});
+  // The flag sets' keys as they are (a key twice is harmless here): queue_items would group them.
+  Query q(*db_,
+          "SELECT record_id FROM items WHERE map = ?1 UNION ALL SELECT j.value FROM flag_sets s, " +
+              db_->JsonElements("s.keys") + " WHERE s.map = ?1",
+          {map});
   while (q.Row()) each(q.Text(0));
   if (!q.ok()) Fail(q.Error());
 }

@@ -91,18 +91,24 @@ const MapObject::KeyIndex* MapObject::Index() const {
 }
 
 const Value* MapObject::Find(const Value& key) const {
-  if (key.kind() == Kind::kString && entries.size() >= kIndexedAt && entries.size() < UINT32_MAX) {
-    const KeyIndex* index = Index();
-    if (index->size == entries.size()) {
-      std::string_view text = key.AsText();
-      size_t mask = index->slots.size() - 1;
-      for (size_t h = HashText(text) & mask;; h = (h + 1) & mask) {
-        uint32_t at = index->slots[h];
-        if (at == 0) return nullptr;
-        const auto& e = entries[at - 1];
-        if (e.first.AsText() == text) return &e.second;
+  if (key.kind() == Kind::kString) {
+    std::string_view text = key.AsText();
+    if (entries.size() >= kIndexedAt && entries.size() < UINT32_MAX) {
+      const KeyIndex* index = Index();
+      if (index->size == entries.size()) {
+        size_t mask = index->slots.size() - 1;
+        for (size_t h = HashText(text) & mask;; h = (h + 1) & mask) {
+          uint32_t at = index->slots[h];
+          if (at == 0) return nullptr;
+          const auto& e = entries[at - 1];
+          if (e.first.AsText() == text) return &e.second;
+        }
       }
     }
+    // A string equals only a string with the same bytes (CEL): no need for Equal's dispatch.
+    for (const auto& e : entries)
+      if (e.first.kind() == Kind::kString && e.first.AsText() == text) return &e.second;
+    return nullptr;
   }
   for (const auto& e : entries) {
     if (Equal(e.first, key)) return &e.second;

@@ -1,6 +1,8 @@
 // Defines the state store's flag sets (flag_sets.h).
 #include "runtime/state/flag_sets.h"
 
+#include <algorithm>
+#include <map>
 #include <utility>
 
 #include "runtime/state/json_text.h"
@@ -22,6 +24,27 @@ bool Run(db::Query* q, std::string& error, int64_t* first = nullptr) {
   if (!ok) error = q->Error();
   q->Reset();
   return ok;
+}
+
+// The JSON strings of a flag set's `keys` (`["K1","K2"]`, as Write writes it), escapes kept, as
+// views of `json`; false when it is not such an array.
+bool SplitKeys(std::string_view json, std::vector<std::string_view>& out) {
+  size_t i = 0;
+  if (json.empty() || json[i++] != '[') return false;
+  if (i < json.size() && json[i] == ']') return i + 1 == json.size();
+  for (;;) {
+    if (i >= json.size() || json[i] != '"') return false;
+    size_t j = i + 1;
+    while (j < json.size() && json[j] != '"') j += json[j] == '\\' ? 2 : 1;
+    if (j >= json.size()) return false;
+    out.push_back(json.substr(i, j + 1 - i));
+    i = j + 1;
+    if (i < json.size() && json[i] == ',') {
+      ++i;
+      continue;
+    }
+    return i + 1 == json.size() && json[i] == ']';
+  }
 }
 
 }  // namespace
@@ -181,6 +204,22 @@ bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& er
   int64_t upto = 0;
   if (!LatestSet(map, upto, error)) return false;
   if (upto == 0) return true;  // no set of this map is written
+  clears_ = true;
+  // Kept in memory up to kMemoryClears keys (a second run over a few hundred thousand records),
+  // beyond in the temporary table: memory stays bounded at any size.
+  auto m = cleared_.find(std::string(map));
+  if (m != cleared_.end()) {
+    auto k = m->second.find(scratch_);
+    if (k != m->second.end()) {
+      k->second = upto;
+      return true;
+    }
+  }
+  if (cleared_count_ < kMemoryClears) {
+    cleared_[std::string(map)][scratch_] = upto;
+    ++cleared_count_;
+    return true;
+  }
   if (!clears_table_) {
     const char* sql = db_.engine() == db::Engine::kSqlite
                           ? "CREATE TEMP TABLE IF NOT EXISTS flag_clears (map TEXT NOT NULL, key TEXT NOT NULL, "
@@ -196,10 +235,10 @@ bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& er
                           error);
   if (q == nullptr) return false;
   q->BindView(1, map);
-  q->BindView(2, key);
+  q->BindView(2, scratch_);
   q->BindInt(3, upto);
   if (!Run(q, error)) return false;
-  clears_ = true;
+  table_clears_ = true;
   return true;
 }
 
@@ -213,22 +252,40 @@ bool FlagSets::Flush(std::string& error) {
   return true;
 }
 
+bool FlagSets::ClearedUpto(const std::string& map, std::string_view json, int64_t& upto, std::string& error) {
+  upto = 0;
+  auto m = cleared_.find(map);
+  if (m != cleared_.end()) {
+    scratch_.assign(json);
+    auto k = m->second.find(scratch_);
+    if (k != m->second.end()) upto = k->second;
+  }
+  if (!table_clears_) return true;
+  db::Query* q = Prepared(lookup_, "SELECT upto FROM flag_clears WHERE map = ? AND key = ?", error);
+  if (q == nullptr) return false;
+  q->BindText(1, map);
+  q->BindView(2, json);
+  int64_t in_table = 0;
+  if (!Run(q, error, &in_table)) return false;
+  upto = std::max(upto, in_table);
+  return true;
+}
+
 bool FlagSets::Compact(std::string& error) {
   if (!clears_) return true;
   auto failed = [&error](const Statement& s) {
     error = s.Error();
     return false;
   };
-  std::vector<std::pair<std::string, int64_t>> maps;
-  {
+  // The maps with clears, and the latest set each clear reaches.
+  std::map<std::string, int64_t> maps;
+  for (const auto& [map, keys] : cleared_)
+    for (const auto& [key, upto] : keys) maps[map] = std::max(maps[map], upto);
+  if (table_clears_) {
     Statement q(db_, "SELECT map, max(upto) FROM flag_clears GROUP BY map");
-    while (q.Row()) maps.emplace_back(q.Text(0), q.Int(1));
+    while (q.Row()) maps[q.Text(0)] = std::max(maps[q.Text(0)], q.Int(1));
     if (!q.ok()) return failed(q);
   }
-  const std::string pos = db_.JsonPosition();
-  const std::string kept_sql = "SELECT " + pos + ", j.value FROM flag_sets s, " + db_.JsonElements("s.keys") +
-                               " WHERE s.id = ? AND NOT EXISTS (SELECT 1 FROM flag_clears c WHERE c.map = s.map"
-                               " AND c.key = j.value AND c.upto >= s.id) ORDER BY " + pos;
   struct Set {
     int64_t id, run, n;
     std::string flag;
@@ -246,14 +303,27 @@ bool FlagSets::Compact(std::string& error) {
       if (!q.ok()) return failed(q);
     }
     for (const Set& s : sets) {
-      std::vector<std::pair<int64_t, std::string>> kept;
+      std::string stored;
       {
-        Statement q(db_, kept_sql);
+        Statement q(db_, "SELECT keys FROM flag_sets WHERE id = ?");
         q.Bind(1, s.id);
-        while (q.Row()) kept.emplace_back(q.Int(0), q.Text(1));
+        if (q.Row()) stored = q.Text(0);
         if (!q.ok()) return failed(q);
       }
-      if (static_cast<int64_t>(kept.size()) == s.n) continue;
+      // The set's keys as this class wrote them: JSON strings, escapes kept (a clear names a key
+      // by the same text).
+      std::vector<std::string_view> keys;
+      if (!SplitKeys(stored, keys)) {
+        error = "flag set " + std::to_string(s.id) + " of map " + map + " is not a JSON array of strings";
+        return false;
+      }
+      std::vector<std::pair<int64_t, std::string_view>> kept;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        int64_t cleared = 0;
+        if (!ClearedUpto(map, keys[i], cleared, error)) return false;
+        if (cleared < s.id) kept.emplace_back(static_cast<int64_t>(i), keys[i]);
+      }
+      if (kept.size() == keys.size()) continue;
       const int64_t lo = kItemBase + s.id * kIdsPerSet, hi = lo + kIdsPerSet;
       std::vector<Act> acts;
       {
@@ -271,16 +341,16 @@ bool FlagSets::Compact(std::string& error) {
         if (!s2.Done()) return failed(s2);
       }
       if (kept.empty()) continue;
-      std::string keys = "[";
+      std::string json = "[";
       for (size_t i = 0; i < kept.size(); ++i) {
-        if (i) keys += ',';
-        AppendJsonString(keys, kept[i].second);
+        if (i) json += ',';
+        json += kept[i].second;
       }
-      keys += ']';
+      json += ']';
       int64_t id = 0;
       {
         Statement q(db_, "INSERT INTO flag_sets (map, flag, run, n, keys) VALUES (?, ?, ?, ?, ?) RETURNING id", {map, s.flag});
-        q.Bind(3, s.run).Bind(4, static_cast<int64_t>(kept.size())).Bind(5, keys);
+        q.Bind(3, s.run).Bind(4, static_cast<int64_t>(kept.size())).Bind(5, json);
         if (q.Row()) id = q.Int(0);
         if (!q.Done()) return failed(q);
       }
@@ -299,9 +369,13 @@ bool FlagSets::Compact(std::string& error) {
       }
     }
   }
-  Statement d(db_, "DELETE FROM flag_clears");
-  if (!d.Done()) return failed(d);
-  clears_ = false;
+  if (table_clears_) {
+    Statement d(db_, "DELETE FROM flag_clears");
+    if (!d.Done()) return failed(d);
+  }
+  cleared_.clear();
+  cleared_count_ = 0;
+  clears_ = table_clears_ = false;
   return true;
 }
 
@@ -309,10 +383,12 @@ void FlagSets::Drop() {
   pending_.clear();
   last_ = nullptr;
   latest_.clear();
-  clears_ = false;
-  clears_table_ = false;
+  cleared_.clear();
+  cleared_count_ = 0;
+  clears_ = table_clears_ = clears_table_ = false;
   insert_.reset();
   clear_.reset();
+  lookup_.reset();
 }
 
 }  // namespace crmx::state

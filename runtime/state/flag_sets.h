@@ -13,9 +13,9 @@
 // - A flag goes when its record is written again or skipped (Clear): from the pending set at
 //   once; from the written sets by Flush, which writes each set of the map holding a cleared key
 //   again without it, as a new set (so an item id once shown never names another flag), with
-//   what people did on the flags it keeps carried over. Until Flush the cleared keys are rows of
-//   the temporary table `flag_clears` (map, key, upto: the map's latest set id when the key was
-//   cleared; sets written later are not touched).
+//   what people did on the flags it keeps carried over. Until Flush a cleared key is kept with
+//   the map's latest set id when it was cleared (sets written later are not touched): in memory
+//   for the first 65,536, beyond in the temporary table `flag_clears` (map, key, upto).
 // - People's resolve or discard of a flag is a row of `flag_acts` (the item id, status, note,
 //   actor, when).
 // - A flag raised on a record that still carries it (a key twice in one run, no clear between)
@@ -85,6 +85,8 @@ class FlagSets {
   };
   bool Write(Pending& p, std::string& error);
   bool Compact(std::string& error);
+  // The latest set id a clear of `map`'s key `json` (its JSON string) reaches; 0: not cleared.
+  bool ClearedUpto(const std::string& map, std::string_view json, int64_t& upto, std::string& error);
   // The id of `map`'s latest set (0: none), from the database at its first use in a transaction.
   bool LatestSet(std::string_view map, int64_t& id, std::string& error);
   db::Query* Prepared(std::unique_ptr<db::Query>& slot, const std::string& sql, std::string& error);
@@ -93,10 +95,16 @@ class FlagSets {
   std::vector<std::unique_ptr<Pending>> pending_;
   Pending* last_ = nullptr;  // the set the latest flag went to: a map raises a few flags over and over
   std::unordered_map<std::string, int64_t> latest_;  // map -> its latest set id
-  bool clears_ = false;       // flag_clears has rows
-  bool clears_table_ = false; // flag_clears exists in this transaction
+  // The keys cleared since the last Flush, by map: JSON string -> the latest set id the clear
+  // reaches; up to kMemoryClears of them, the others in the temporary table flag_clears.
+  static constexpr size_t kMemoryClears = 1 << 16;
+  std::unordered_map<std::string, std::unordered_map<std::string, int64_t>> cleared_;
+  size_t cleared_count_ = 0;
+  bool clears_ = false;        // keys were cleared since the last Flush
+  bool table_clears_ = false;  // of them, in flag_clears
+  bool clears_table_ = false;  // flag_clears exists in this transaction
   std::string scratch_;
-  std::unique_ptr<db::Query> insert_, clear_;
+  std::unique_ptr<db::Query> insert_, clear_, lookup_;
 };
 
 }  // namespace crmx::state

@@ -132,6 +132,28 @@ TEST_CASE("flags in sets of 4,096 keys, each an item; cleared ones go, the other
     CHECK(after["K9999"].front().id == k9999.id);
     CHECK(Scalar(st, "SELECT count(*) FROM flag_sets") == 5);
     CHECK(Scalar(st, "SELECT sum(n) FROM flag_sets") == 10001);
+  });
+}
+
+TEST_CASE("more keys cleared than the store keeps in memory: the rest wait in a temporary table, all go") {
+  OnBothDatabases("many_clears", [](state::StateStore& st) {
+    // 70,000 flags (18 sets), then a run that writes 69,990 of their records again (65,536 clears
+    // are kept in memory, the others in flag_clears) and flags 5 of them again.
+    REQUIRE(st.Begin());
+    for (int i = 0; i < 70000; ++i) REQUIRE(st.PutFlag(1, "m", K(i), "review"));
+    REQUIRE(st.Commit());
+    REQUIRE(st.Begin());
+    for (int i = 10; i < 70000; ++i) REQUIRE(st.ClearItems("m", K(i), true));
+    for (int i = 69995; i < 70000; ++i) REQUIRE(st.PutFlag(2, "m", K(i), "review"));
+    REQUIRE(st.Commit());
+    auto flags = Flags(st);
+    CHECK(flags.size() == 15);
+    for (int i = 0; i < 10; ++i) CHECK(flags.count(K(i)) == 1);
+    for (int i = 69995; i < 70000; ++i) {
+      REQUIRE(flags.count(K(i)) == 1);
+      CHECK(flags[K(i)].front().first_run == 2);
+    }
+    CHECK(Scalar(st, "SELECT sum(n) FROM flag_sets") == 15);
     // Nothing is left behind for the next run.
     CHECK(Scalar(st, "SELECT count(*) FROM flag_clears") == 0);
   });

@@ -204,7 +204,6 @@ bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& er
   int64_t upto = 0;
   if (!LatestSet(map, upto, error)) return false;
   if (upto == 0) return true;  // no set of this map is written
-  clears_ = true;
   // Kept in memory up to kMemoryClears keys (a second run over a few hundred thousand records),
   // beyond in the temporary table: memory stays bounded at any size.
   auto m = cleared_.find(std::string(map));
@@ -220,14 +219,15 @@ bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& er
     ++cleared_count_;
     return true;
   }
-  if (!clears_table_) {
+  if (!table_clears_) {
+    // The first key past memory since the last Flush: the table is there (again, after a
+    // rollback) before it is written.
     const char* sql = db_.engine() == db::Engine::kSqlite
                           ? "CREATE TEMP TABLE IF NOT EXISTS flag_clears (map TEXT NOT NULL, key TEXT NOT NULL, "
                             "upto INTEGER NOT NULL, PRIMARY KEY (map, key))"
                           : "CREATE TEMP TABLE IF NOT EXISTS flag_clears (map TEXT NOT NULL, key TEXT NOT NULL, "
                             "upto BIGINT NOT NULL, PRIMARY KEY (map, key))";
     if (!db_.Exec(sql, error)) return false;
-    clears_table_ = true;
   }
   db::Query* q = Prepared(clear_,
                           "INSERT INTO flag_clears (map, key, upto) VALUES (?, ?, ?) "
@@ -272,7 +272,7 @@ bool FlagSets::ClearedUpto(const std::string& map, std::string_view json, int64_
 }
 
 bool FlagSets::Compact(std::string& error) {
-  if (!clears_) return true;
+  if (cleared_.empty() && !table_clears_) return true;
   auto failed = [&error](const Statement& s) {
     error = s.Error();
     return false;
@@ -375,7 +375,7 @@ bool FlagSets::Compact(std::string& error) {
   }
   cleared_.clear();
   cleared_count_ = 0;
-  clears_ = table_clears_ = false;
+  table_clears_ = false;
   return true;
 }
 
@@ -385,7 +385,7 @@ void FlagSets::Drop() {
   latest_.clear();
   cleared_.clear();
   cleared_count_ = 0;
-  clears_ = table_clears_ = clears_table_ = false;
+  table_clears_ = false;
   insert_.reset();
   clear_.reset();
   lookup_.reset();

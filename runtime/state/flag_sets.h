@@ -100,9 +100,7 @@ class FlagSets {
   static constexpr size_t kMemoryClears = 1 << 16;
   std::unordered_map<std::string, std::unordered_map<std::string, int64_t>> cleared_;
   size_t cleared_count_ = 0;
-  bool clears_ = false;        // keys were cleared since the last Flush
-  bool table_clears_ = false;  // of them, in flag_clears
-  bool clears_table_ = false;  // flag_clears exists in this transaction
+  bool table_clears_ = false;  // flag_clears has keys cleared since the last Flush
   std::string scratch_;
   std::unique_ptr<db::Query> insert_, clear_, lookup_;
 };

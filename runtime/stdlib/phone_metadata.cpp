@@ -86,7 +86,9 @@ bool NumberDesc::MatchesWithLength(std::string_view number) const {
 
 namespace {
 
-bool CompileDesc(const PhoneNumberDesc& source, NumberDesc& desc) {
+// The lengths of a desc, and its pattern: compiled to RE2 only when `re2` (the descs'
+// automaton refused the region's patterns; see CompileRules).
+bool CompileDesc(const PhoneNumberDesc& source, NumberDesc& desc, bool re2) {
   desc.possible_lengths.assign(source.possible_length().begin(), source.possible_length().end());
   if (!desc.possible_lengths.empty()) {
     desc.length_bits = 0;
@@ -95,7 +97,7 @@ bool CompileDesc(const PhoneNumberDesc& source, NumberDesc& desc) {
     }
   }
   desc.has_pattern = !source.national_number_pattern().empty();
-  return !desc.has_pattern || desc.pattern.Compile(source.national_number_pattern(), false);
+  return !re2 || !desc.has_pattern || desc.pattern.Compile(source.national_number_pattern(), false);
 }
 
 // GetNumberTypeHelper's order for the types after fixed line and mobile.
@@ -104,13 +106,23 @@ std::array<const PhoneNumberDesc*, 8> OtherTypes(const PhoneMetadata& metadata) 
           &metadata.personal_number(), &metadata.pager(), &metadata.uan(), &metadata.voicemail()};
 }
 
+// The descs of a region: one automaton for all their patterns (built with the rules: it costs
+// less than compiling them to RE2), or RE2 per pattern when the automaton refuses them.
 bool CompileDescs(const PhoneMetadata& metadata, RegionRules& rules) {
-  bool ok = CompileDesc(metadata.general_desc(), rules.general);
+  std::vector<std::string_view> patterns = {metadata.general_desc().national_number_pattern(),
+                                            metadata.fixed_line().national_number_pattern(),
+                                            metadata.mobile().national_number_pattern()};
+  for (const PhoneNumberDesc* desc : OtherTypes(metadata)) patterns.push_back(desc->national_number_pattern());
+  // An empty pattern gets a bit like the others; the callers read a desc's bit only when it has
+  // a pattern (NumberDesc::has_pattern), as libphonenumber's empty pattern matches nothing.
+  rules.descs_automaton = DigitAutomaton::Build(patterns);
+  const bool re2 = !rules.descs_automaton;
+  bool ok = CompileDesc(metadata.general_desc(), rules.general, re2);
   rules.local_only_lengths.assign(metadata.general_desc().possible_length_local_only().begin(),
                                   metadata.general_desc().possible_length_local_only().end());
-  ok = CompileDesc(metadata.fixed_line(), rules.fixed_line) && ok;
-  ok = CompileDesc(metadata.mobile(), rules.mobile) && ok;
-  for (const PhoneNumberDesc* desc : OtherTypes(metadata)) ok = CompileDesc(*desc, rules.other_types.emplace_back()) && ok;
+  ok = CompileDesc(metadata.fixed_line(), rules.fixed_line, re2) && ok;
+  ok = CompileDesc(metadata.mobile(), rules.mobile, re2) && ok;
+  for (const PhoneNumberDesc* desc : OtherTypes(metadata)) ok = CompileDesc(*desc, rules.other_types.emplace_back(), re2) && ok;
   return ok;
 }
 
@@ -136,20 +148,6 @@ std::unique_ptr<const RegionRules> CompileRules(const PhoneMetadata& metadata) {
 }  // namespace
 
 std::optional<uint32_t> RegionRules::MatchingDescs(std::string_view digits) const {
-  int state = descs_state.load(std::memory_order_acquire);
-  if (state == kDescsBuilt) return descs_automaton->Run(digits).whole;
-  if (state == kDescsRefused) return std::nullopt;
-  std::call_once(descs_once, [this] {
-    std::vector<std::string_view> patterns = {metadata->general_desc().national_number_pattern(),
-                                              metadata->fixed_line().national_number_pattern(),
-                                              metadata->mobile().national_number_pattern()};
-    for (const PhoneNumberDesc* desc : OtherTypes(*metadata)) patterns.push_back(desc->national_number_pattern());
-    // An empty pattern gets a bit like the others; the callers read a desc's bit only when
-    // it has a pattern (NumberDesc::has_pattern), as libphonenumber's empty pattern matches
-    // nothing.
-    descs_automaton = DigitAutomaton::Build(patterns);
-    descs_state.store(descs_automaton ? kDescsBuilt : kDescsRefused, std::memory_order_release);
-  });
   if (!descs_automaton) return std::nullopt;
   return descs_automaton->Run(digits).whole;
 }
@@ -234,17 +232,19 @@ PhoneTables::PhoneTables() = default;
 PhoneTables::~PhoneTables() = default;
 
 const PhoneTables* PhoneTables::Get() {
-  // A function-local static: built once, thread-safe, on the first e164 call.
-  static const std::unique_ptr<PhoneTables> tables = []() -> std::unique_ptr<PhoneTables> {
+  // A function-local static: built once, thread-safe, on the first e164 call. Never destroyed:
+  // the process's exit would spend ~6 M instructions freeing what it gives back anyway (it
+  // stays reachable, so leak checkers do not count it).
+  static const PhoneTables* const tables = []() -> const PhoneTables* {
     auto built = std::make_unique<PhoneTables>();
     built->metadata_ = std::make_unique<PhoneMetadataCollection>();
     if (!built->metadata_->ParseFromArray(i18n::phonenumbers::metadata_get(), i18n::phonenumbers::metadata_size())) {
       return nullptr;
     }
     TablesBuilder(*built).Build();
-    return built;
+    return built.release();
   }();
-  return tables.get();
+  return tables;
 }
 
 const Region* PhoneTables::FindRegion(std::string_view id) const {

@@ -94,19 +94,13 @@ struct RegionRules {
   // Which of the patterns of the general desc (bit 0), fixed line (bit 1), mobile (bit 2) and
   // other_types (bits 3 on) match all of `digits`, from one pass of an automaton over them;
   // nullopt when one of the patterns is outside DigitAutomaton's syntax (then each desc's
-  // Pattern answers). The automaton is built on the first call (thread-safe): a region whose
-  // rules are read only for their leading digits never pays for it.
+  // Pattern, compiled to RE2 only then, answers).
   std::optional<uint32_t> MatchingDescs(std::string_view digits) const;
   // general.Matches(digits), through MatchingDescs when it answers.
   bool GeneralMatches(std::string_view digits) const;
 
   const i18n::phonenumbers::PhoneMetadata* metadata = nullptr;  // owned by PhoneTables
-  mutable std::once_flag descs_once;
-  mutable std::optional<DigitAutomaton> descs_automaton;
-  // descs_automaton's state once descs_once has run: kDescsBuilt or kDescsRefused. Read before
-  // std::call_once, whose every call costs more than the automaton's walk.
-  static constexpr int kDescsPending = 0, kDescsBuilt = 1, kDescsRefused = 2;
-  mutable std::atomic<int> descs_state{kDescsPending};
+  std::optional<DigitAutomaton> descs_automaton;  // built with the rules
 };
 
 // The metadata of one region, or of one non-geographic calling code (id "001").

@@ -138,12 +138,12 @@ Value Value::Owned() const {
 }
 
 void Value::Append(Value item) {
-  auto* list = static_cast<ListObject*>(u_.obj);
+  auto* list = static_cast<ListObject*>(u_.s.owner);
   if (list->refs > 1) {
     auto* copy = new ListObject();
     copy->items = list->items;
     --list->refs;
-    u_.obj = copy;
+    u_.s.owner = copy;
     list = copy;
   }
   list->items.push_back(std::move(item));

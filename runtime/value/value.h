@@ -173,12 +173,12 @@ class Value {
   const Decimal& AsDecimal() const { return u_.dec; }
   // kString and kBytes.
   std::string_view AsText() const { return {u_.s.data, size_}; }
-  const std::vector<Value>& AsList() const { return static_cast<const ListObject*>(u_.obj)->items; }
-  const MapObject& AsMap() const { return *static_cast<const MapObject*>(u_.obj); }
+  const std::vector<Value>& AsList() const { return static_cast<const ListObject*>(u_.s.owner)->items; }
+  const MapObject& AsMap() const { return *static_cast<const MapObject*>(u_.s.owner); }
   Time AsTime() const { return u_.t; }
   const char* AsTypeName() const { return u_.type; }
-  const std::string& ErrorReason() const { return static_cast<const ErrorObject*>(u_.obj)->reason; }
-  bool IsHold() const { return kind_ == Kind::kError && static_cast<const ErrorObject*>(u_.obj)->hold; }
+  const std::string& ErrorReason() const { return static_cast<const ErrorObject*>(u_.s.owner)->reason; }
+  bool IsHold() const { return kind_ == Kind::kError && static_cast<const ErrorObject*>(u_.s.owner)->hold; }
 
   // Strings/bytes: true when the bytes are borrowed.
   bool IsBorrowed() const { return (kind_ == Kind::kString || kind_ == Kind::kBytes) && u_.s.owner == nullptr; }
@@ -204,18 +204,19 @@ class Value {
   static Value Borrowed(Kind k, std::string_view s);
   static Value Heap(HeapObject* o) {
     Value v(o->kind);
-    v.u_.obj = o;
+    v.u_.s.data = nullptr;
+    v.u_.s.owner = o;
     return v;
   }
+  // The kinds whose payload holds a heap object (or none: borrowed text), always in u_.s.owner:
+  // a copy or a drop tests one bit and one pointer, not a switch over the kinds.
+  static constexpr uint32_t kOwnerKinds = 1u << static_cast<unsigned>(Kind::kString) |
+                                          1u << static_cast<unsigned>(Kind::kBytes) |
+                                          1u << static_cast<unsigned>(Kind::kList) |
+                                          1u << static_cast<unsigned>(Kind::kMap) |
+                                          1u << static_cast<unsigned>(Kind::kError);
   HeapObject* Object() const {
-    switch (kind_) {
-      case Kind::kString:
-      case Kind::kBytes: return u_.s.owner;
-      case Kind::kList:
-      case Kind::kMap:
-      case Kind::kError: return u_.obj;
-      default: return nullptr;
-    }
+    return ((kOwnerKinds >> static_cast<unsigned>(kind_)) & 1u) != 0 ? u_.s.owner : nullptr;
   }
   void Retain() const {
     if (HeapObject* o = Object()) ++o->refs;
@@ -237,11 +238,12 @@ class Value {
     Decimal dec;
     Time t;
     const char* type;
+    // kString, kBytes: the text, and its owner (null when borrowed); kList, kMap, kError: the
+    // object in `owner` (data null).
     struct {
       const char* data;
-      HeapObject* owner;  // null when borrowed
+      HeapObject* owner;
     } s;
-    HeapObject* obj;
   } u_;
 };
 

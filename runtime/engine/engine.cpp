@@ -86,6 +86,7 @@ struct Slot {
                      // target field; kTable: the table
   size_t field = 0;  // kParent: the parent's field
   bool bound = false;
+  int32_t direct = -1;  // a bound kField within the projection: its index (the usual input)
 };
 
 struct Bound {
@@ -515,6 +516,8 @@ class MapRun {
         }
       }
       b.loads_shared = b.loads_shared || (s.bound && s.kind == plan::BindingKind::kShared);
+      if (s.bound && s.kind == plan::BindingKind::kField && s.index < map_.projection.fields.size())
+        s.direct = static_cast<int32_t>(s.index);
       b.slots.push_back(s);
     }
     return b;
@@ -600,7 +603,8 @@ class MapRun {
       if (map_.steps[i].kind == plan::StepKind::kKey) key_step_ = i;
   }
 
-  Value Input(const Slot& s, const Value* row) {
+  // Any input but a source field (Slot::direct): out of Eval's loop, which stays small.
+  [[gnu::noinline]] Value Input(const Slot& s, const Value* row) {
     if (!s.bound) return Value::Error("unbound input");
     switch (s.kind) {
       case plan::BindingKind::kField:
@@ -640,13 +644,13 @@ class MapRun {
     }
     // inputs_ only grows: each slot is assigned over what an earlier program left there (a
     // value nothing reads again until it is overwritten).
-    const size_t n = b.slots.size(), fields = map_.projection.fields.size();
+    const size_t n = b.slots.size();
     if (inputs_.size() < n) inputs_.resize(n);
     Value* in = inputs_.data();
     for (size_t k = 0; k < n; ++k) {
       const Slot& s = b.slots[k];
       // A source field (most inputs): copied straight from the row.
-      if (s.kind == plan::BindingKind::kField && s.bound && s.index < fields) in[k] = row[s.index];
+      if (s.direct >= 0) in[k] = row[s.direct];
       else in[k] = Input(s, row);
     }
     return vm_.Run(*b.program, std::span<const Value>(in, n));

@@ -49,6 +49,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "runtime/connectors/early_writeback.h"
 #include "runtime/connectors/internal.h"
 #include "runtime/connectors/raw_json.h"
 #include "runtime/connectors/nesting.h"
@@ -322,6 +323,8 @@ class JsonlWriter : public RowWriter {
     }, error);
   }
   ~JsonlWriter() override {
+    std::string ignored;
+    writeback_.Stop(ignored);  // before the file is closed
     if (out_ != nullptr) {
       std::fclose(out_);
       std::error_code ec;
@@ -391,12 +394,19 @@ class JsonlWriter : public RowWriter {
       error = "cannot write " + tmp_ + ": " + std::strerror(errno);
       return false;
     }
+    handed_ += buf_.size();
+    writeback_.Written(fileno(out_), tmp_, handed_);
     buf_.clear();
     return true;
   }
 
   bool Finish(std::string& error) override {
     bool ok = WriteOut(error);
+    std::string writeback_error;  // the first error says why
+    if (!writeback_.Stop(writeback_error) && ok) {
+      ok = false;
+      error = writeback_error;
+    }
     if (ok && std::fclose(out_) != 0) {
       ok = false;
       error = "cannot write " + tmp_ + ": " + std::strerror(errno);
@@ -589,6 +599,8 @@ class JsonlWriter : public RowWriter {
   uint64_t next_id_ = 1;
   static constexpr size_t kWriteChunk = 256 << 10;
   RawBuffer buf_;  // lines not yet written to out_ (up to about kWriteChunk bytes)
+  uint64_t handed_ = 0;        // bytes written to out_
+  EarlyWriteback writeback_;   // of the bytes written, while the run goes on
   std::string scratch_;  // a value WriteField does not write (AppendField's text)
   // prefixes_ of up to kPadded bytes, each in kPadded bytes (zeros after): copied whole.
   static constexpr size_t kPadded = 32;

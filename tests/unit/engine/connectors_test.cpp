@@ -2,6 +2,8 @@
 // from the north-star spec reads only the fields its maps use, and a connector read returns
 // only those.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "compiler/driver/pipeline.h"
 #include "compiler/ir/plan_builder.h"
 #include "runtime/connectors/connector.h"
+#include "runtime/connectors/early_writeback.h"
 #include "runtime/connectors/nesting.h"
 #include "runtime/connectors/raw_json.h"
 #include "tests/unit/support/writer.h"
@@ -413,6 +416,52 @@ TEST_CASE("the JSONL writer on a full disk: the error says why, the older file s
   w.reset();
   CHECK(testing::ReadWhole(d / "Full.jsonl") == "{\"id\":\"K0\",\"name\":\"before\"}\n");
   CHECK_FALSE(fs::exists(fs::symlink_status(d / "Full.jsonl.tmp")));
+  fs::remove_all(d);
+}
+
+TEST_CASE("early writeback: a file's bytes go to the disk while it is written; a failed writeback is said") {
+  fs::path d = TempDir("early_writeback");
+  const std::string path = (d / "Big.jsonl.tmp").string();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  const std::string chunk(256 << 10, 'x');
+  {
+    connectors::EarlyWriteback wb(uint64_t{1} << 20);
+    uint64_t written = 0;
+    for (int i = 0; i < 12; ++i) {
+      REQUIRE(::write(fd, chunk.data(), chunk.size()) == static_cast<ssize_t>(chunk.size()));
+      written += chunk.size();
+      wb.Written(fd, path, written);
+    }
+    std::string error;
+    CHECK_MESSAGE(wb.Stop(error), error);
+    // Stopped: what is written later is the caller's fsync's alone.
+    wb.Written(fd, path, written + (uint64_t{8} << 20));
+    CHECK(wb.Stop(error));
+  }
+  ::close(fd);
+  CHECK(fs::file_size(path) == 12 * chunk.size());
+
+  // A file the kernel cannot write back (a pipe: ESPIPE): Stop says so, with the file's name.
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  {
+    connectors::EarlyWriteback wb(uint64_t{1} << 20);
+    wb.Written(pipe_fds[1], "the pipe", uint64_t{2} << 20);
+    std::string error;
+    CHECK_FALSE(wb.Stop(error));
+    CHECK(error == "cannot write the pipe to the disk: Illegal seek");
+  }
+  {
+    // Under `step` bytes: nothing is sent (no thread), nothing fails.
+    connectors::EarlyWriteback wb(uint64_t{1} << 20);
+    wb.Written(pipe_fds[1], "the pipe", uint64_t{1} << 19);
+    std::string error;
+    CHECK(wb.Stop(error));
+    CHECK(error.empty());
+  }
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
   fs::remove_all(d);
 }
 

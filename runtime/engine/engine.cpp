@@ -814,7 +814,8 @@ class MapRun {
     }
     std::string& external_id = external_id_;
     external_id.clear();
-    if (key_step_ && out_index_[*key_step_] < out_.size()) AssignKeyText(external_id, out_[out_index_[*key_step_]]);
+    // The key step's value went into out_ as it was read for key_ (key_value): the same text.
+    if (key_step_ && out_index_[*key_step_] < out_.size()) external_id.assign(key_);
     if (remote_) return Decide(rep, file, line, std::move(hash), std::string(external_id));
     // A writer that answers at once (files, SQLite, memory): concluded here, in the map's one
     // transaction with the state.

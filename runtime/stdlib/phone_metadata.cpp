@@ -132,7 +132,6 @@ std::unique_ptr<const RegionRules> CompileRules(const PhoneMetadata& metadata) {
   rules->has_national_prefix_for_parsing = !metadata.national_prefix_for_parsing().empty();
   rules->has_leading_digits = metadata.has_leading_digits();
   rules->same_mobile_and_fixed_line_pattern = metadata.same_mobile_and_fixed_line_pattern();
-  rules->metadata = &metadata;
   bool ok = rules->international_prefix.Compile(metadata.international_prefix(), true);
   ok = rules->national_prefix_for_parsing.Compile(metadata.national_prefix_for_parsing(), true) && ok;
   ok = rules->leading_digits.Compile(metadata.leading_digits(), true) && ok;

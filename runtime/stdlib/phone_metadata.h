@@ -99,7 +99,6 @@ struct RegionRules {
   // general.Matches(digits), through MatchingDescs when it answers.
   bool GeneralMatches(std::string_view digits) const;
 
-  const i18n::phonenumbers::PhoneMetadata* metadata = nullptr;  // owned by PhoneTables
   std::optional<DigitAutomaton> descs_automaton;  // built with the rules
 };
 

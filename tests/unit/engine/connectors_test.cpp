@@ -349,9 +349,11 @@ TEST_CASE("the queue files: every line as its fields say, across maps and buffer
 }
 
 TEST_CASE("the JSONL writer past its 256 KiB write chunks: every line once, a key written twice upserted") {
-  // The writer gathers lines and writes them in chunks of about 256 KiB: 30,000 lines (~2.2 MB)
-  // cross eight chunk boundaries; key K0 is written first and again last, K7 around the
-  // boundaries (its later values win), and text needing escapes sits across them too.
+  // The writer gathers lines and writes them in chunks of about 256 KiB: 110,000 lines (~9.5 MB)
+  // cross 36 chunk boundaries and two of the early write-back's 4 MiB steps (its thread sends
+  // them to the disk while the writer goes on; the commit stops it, then fsyncs); key K0 is
+  // written first and again last, K7 around the boundaries (its later values win), and text
+  // needing escapes sits across them too.
   fs::path d = TempDir("jsonl_chunks");
   std::string error;
   auto c = connectors::Open(d.string(), error);
@@ -367,7 +369,7 @@ TEST_CASE("the JSONL writer past its 256 KiB write chunks: every line once, a ke
       expected[id] = "{\"id\":" + nlohmann::json(id).dump() + ",\"name\":" + nlohmann::json(name).dump() +
                      ",\"amount\":" + std::to_string(amount) + "}";
     };
-    for (int i = 0; i < 30000; ++i) {
+    for (int i = 0; i < 110000; ++i) {
       std::string id = "K" + std::to_string(i);
       put(id, "name \"" + std::to_string(i) + "\"\twith a tab and some padding text", i);
       if (i % 9000 == 8999) put("K7", "again\n" + std::to_string(i), -i);
@@ -375,9 +377,10 @@ TEST_CASE("the JSONL writer past its 256 KiB write chunks: every line once, a ke
     put("K0", "last", 42);
     REQUIRE(testing::CommitAll(*w, error));
   }
+  CHECK(fs::file_size(d / "Big.jsonl") > (size_t{8} << 20));
   size_t lines = 0;
   CHECK(LinesById(d / "Big.jsonl", lines) == expected);
-  CHECK(lines == 30000);
+  CHECK(lines == 110000);
   CHECK_FALSE(fs::exists(d / "Big.jsonl.tmp"));
   fs::remove_all(d);
 }

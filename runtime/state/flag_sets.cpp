@@ -206,16 +206,13 @@ bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& er
   if (upto == 0) return true;  // no set of this map is written
   // Kept in memory up to kMemoryClears keys (a second run over a few hundred thousand records),
   // beyond in the temporary table: memory stays bounded at any size.
-  auto m = cleared_.find(std::string(map));
-  if (m != cleared_.end()) {
-    auto k = m->second.find(scratch_);
-    if (k != m->second.end()) {
-      k->second = upto;
-      return true;
-    }
+  auto& keys = cleared_[std::string(map)];
+  if (auto k = keys.find(scratch_); k != keys.end()) {
+    k->second = upto;
+    return true;
   }
   if (cleared_count_ < kMemoryClears) {
-    cleared_[std::string(map)][scratch_] = upto;
+    keys.emplace(scratch_, upto);
     ++cleared_count_;
     return true;
   }

@@ -733,6 +733,9 @@ class MapRun {
       key_value = Eval(steps_[*key_step_], row);
       AssignKeyText(key_, key_value);
     }
+    // Whether the record is in a queue is asked when it is written or skipped: its slot is
+    // fetched now, while the record is evaluated.
+    if (state_ && !key_.empty()) key_hash_ = item_keys_.Prefetch(key_);
     // A replay (RunOptions::only) looks at the records asked for and leaves the others alone.
     if (!options_.only.empty() && !Selected(row)) return Status::kUnchanged;
     bool deleted = deleted_at_ < map_.projection.fields.size() && row[deleted_at_].kind() == value::Kind::kBool &&
@@ -755,7 +758,7 @@ class MapRun {
       // the record: it is an error record, not a skipped one.
       if (w.IsError()) return Queue(rep.error, Status::kError, file, line, {"when: " + w.ErrorReason()});
       if (!w.IsTrue()) {
-        if (state_ && !key_.empty() && item_keys_.MayHold(key_)) state_->ClearItems(map_.name, key_, true);
+        if (state_ && !key_.empty() && item_keys_.MayHoldHash(key_hash_)) state_->ClearItems(map_.name, key_, true);
         return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
       }
     }
@@ -861,7 +864,7 @@ class MapRun {
       options_.evaluated(e);
     }
     for (QueueSink* sink : options_.sinks) sink->WrittenFrom(map_.name, key_, file, line);
-    Written(rep, key_, flags_, list_items_, external_id, r.id);
+    Written(rep, key_, key_hash_, flags_, list_items_, external_id, r.id);
     return Status::kWritten;
   }
 
@@ -1083,12 +1086,13 @@ class MapRun {
   }
 
   // What a written record leads to: counted, its flags raised, its own id in the target kept
-  // for `ref`s, and out of every queue it was in.
-  void Written(MapReport& rep, const std::string& key, const std::vector<const std::string*>& flags,
+  // for `ref`s, and out of every queue it was in. `key_hash` is item_keys_.Prefetch(key) (with
+  // a state and a key).
+  void Written(MapReport& rep, const std::string& key, uint64_t key_hash, const std::vector<const std::string*>& flags,
                const std::vector<std::pair<size_t, int64_t>>& list_items, const std::string& external_id,
                const std::string& target_id) {
     ++rep.written;
-    if (state_ && !key.empty() && item_keys_.MayHold(key)) state_->ClearItems(map_.name, key, true);
+    if (state_ && !key.empty() && item_keys_.MayHoldHash(key_hash)) state_->ClearItems(map_.name, key, true);
     for (QueueSink* sink : options_.sinks) sink->Written(map_.name, key);
     for (const std::string* f : flags) {
       ++rep.flags_on_written[*f];
@@ -1310,7 +1314,7 @@ class MapRun {
       for (size_t i = 0; i < o.values.size(); ++i)
         if (o.values[i].kind() == value::Kind::kList) list_items.emplace_back(i, static_cast<int64_t>(o.values[i].AsList().size()));
       for (QueueSink* sink : options_.sinks) sink->WrittenFrom(map_.name, key, o.file, o.line);
-      Written(rep, key, flags, list_items, o.external_id, r.id);
+      Written(rep, key, state_ && !key.empty() ? item_keys_.Prefetch(key) : 0, flags, list_items, o.external_id, r.id);
       return Status::kWritten;
     }
     std::string reason = "write failed: " + r.Describe();
@@ -1495,6 +1499,7 @@ class MapRun {
   std::unordered_map<std::string, std::unordered_map<std::string, std::string>> last_written_;
   std::vector<const std::string*> flags_;
   std::string key_;
+  uint64_t key_hash_ = 0;  // item_keys_.Prefetch(key_), with a state and a key
   // Writes handed to the writer and their results.
   std::vector<connectors::WriteResult> results_;
   uint64_t next_tag_ = 0;

@@ -27,3 +27,18 @@ TEST_CASE("KeyFilter holds the keys added, through growth, and no others") {
   CHECK(f.Add(""));  // the empty key is a key like any other
   CHECK(f.MayHold(""));
 }
+
+TEST_CASE("KeyFilter asked in two steps: Prefetch's hash answers as MayHold, across growth") {
+  crmx::engine::KeyFilter f;
+  uint64_t early = f.Prefetch("K7");  // asked of an empty table: no slot to fetch
+  CHECK_FALSE(f.MayHoldHash(early));
+  // The hash taken before the table grew still finds the key after it.
+  for (int i = 0; i < 5000; ++i) f.Add("K" + std::to_string(i));
+  CHECK(f.MayHoldHash(early));
+  CHECK(f.Prefetch("K7") == early);
+  int held = 0, others = 0;
+  for (int i = 0; i < 5000; ++i) held += f.MayHoldHash(f.Prefetch("K" + std::to_string(i))) ? 1 : 0;
+  for (int i = 5000; i < 10000; ++i) others += f.MayHoldHash(f.Prefetch("K" + std::to_string(i))) ? 1 : 0;
+  CHECK(held == 5000);
+  CHECK(others == 0);
+}

@@ -3,21 +3,14 @@
 // and the table that turns curl's error codes into the transport errors callers classify.
 #include "runtime/http/client.h"
 
-#include <curl/curl.h>
-
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
+
+#include "runtime/http/curl_library.h"
 
 namespace crmx::http {
 namespace {
-
-// curl_global_init is not thread-safe: every Client goes through this once.
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -106,18 +99,21 @@ std::string Response::Header(std::string_view name) const {
 
 struct Client::Impl {
   Options options;
-  // Null only when curl_easy_init failed (out of memory); Send then reports it.
+  // libcurl (loaded by the first Client), null when it could not be loaded; `curl` is null
+  // then or when curl_easy_init failed (out of memory). Send reports either.
+  const CurlLibrary* lib = nullptr;
+  std::string load_error;
   CURL* curl = nullptr;
 };
 
 Client::Client(Options options) : impl_(std::make_unique<Impl>()) {
-  GlobalInit();
   impl_->options = std::move(options);
-  impl_->curl = curl_easy_init();
+  impl_->lib = Curl(impl_->load_error);
+  if (impl_->lib != nullptr) impl_->curl = impl_->lib->easy_init();
 }
 
 Client::~Client() {
-  if (impl_->curl != nullptr) curl_easy_cleanup(impl_->curl);
+  if (impl_->curl != nullptr) impl_->lib->easy_cleanup(impl_->curl);
 }
 
 Response Client::Send(const Request& request) {
@@ -125,72 +121,74 @@ Response Client::Send(const Request& request) {
   Response response;
   CURL* curl = impl_->curl;
   if (curl == nullptr) {
-    response.transport_error = "transport error: curl_easy_init failed";
+    response.transport_error = impl_->lib == nullptr ? "transport error: " + impl_->load_error
+                                                     : "transport error: curl_easy_init failed";
     return response;
   }
+  const CurlLibrary& c = *impl_->lib;
   const Options& options = impl_->options;
   // Reset keeps the live connections, the DNS cache and the TLS session cache.
-  curl_easy_reset(curl);
+  c.easy_reset(curl);
 
   char error_text[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  c.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
+  c.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   // Threads and signals: curl must not use SIGALRM for DNS timeouts.
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  c.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   auto timeout = request.timeout.count() > 0 ? request.timeout : options.timeout;
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
+  c.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  c.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+  c.easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
   // "": offer every encoding curl can undo (gzip, deflate, ...) and decode the body.
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
-  if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
+  c.easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+  c.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+  c.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+  if (!options.ca_file.empty()) c.easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
   // Redirects are not followed: an Authorization header must not travel to another host.
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  c.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   // No CURLOPT_PROXY / CURLOPT_NOPROXY: curl then takes http_proxy, https_proxy and no_proxy
   // from the environment.
 
   const std::string& method = request.method;
   if (method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    c.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else if (method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    c.easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else {
     // POSTFIELDS makes it a POST with this body; CUSTOMREQUEST renames the method.
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    if (method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    c.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    c.easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    if (method != "POST") c.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   }
 
   curl_slist* header_list = nullptr;
   for (const auto& [name, value] : request.headers) {
     std::string line = value.empty() ? name + ";" : name + ": " + value;
-    header_list = curl_slist_append(header_list, line.c_str());
+    header_list = c.slist_append(header_list, line.c_str());
   }
   // No "Expect: 100-continue" round trip before large bodies.
-  header_list = curl_slist_append(header_list, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
+  header_list = c.slist_append(header_list, "Expect:");
+  c.easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
 
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  c.easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  c.easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
 
-  CURLcode code = curl_easy_perform(curl);
-  curl_slist_free_all(header_list);
+  CURLcode code = c.easy_perform(curl);
+  c.slist_free_all(header_list);
 
   if (code != CURLE_OK) {
     long os_errno = 0;
-    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
-    std::string text = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
+    c.easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+    std::string text = error_text[0] != '\0' ? error_text : c.easy_strerror(code);
     response.status = 0;
     response.headers.clear();
     response.body.clear();
     response.transport_error = Classify(code, os_errno, text) + ": " + text;
     return response;
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  c.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }
 

@@ -1,16 +1,14 @@
 // Defines the notification sinks (notify.h).
 #include "runtime/watch/notify.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "runtime/auth/auth.h"
 #include "runtime/http/client.h"
+#include "runtime/http/curl_library.h"
 
 namespace crmx::watch {
 
@@ -256,10 +254,14 @@ std::string FormatEmail(const std::string& from, const std::string& to, const Me
 }
 
 SendResult SendSmtp(const profile::Smtp& smtp, const std::string& to, const std::string& message) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   SendResult r;
-  CURL* c = curl_easy_init();
+  const http::CurlLibrary* lib = http::Curl(r.error);
+  if (lib == nullptr) {
+    // Not retriable: the next try finds the same installation.
+    r.error = "email to " + to + ": " + r.error;
+    return r;
+  }
+  CURL* c = lib->easy_init();
   if (c == nullptr) {
     r.retriable = true;
     r.error = "cannot start libcurl";
@@ -268,33 +270,33 @@ SendResult SendSmtp(const profile::Smtp& smtp, const std::string& to, const std:
   char errbuf[CURL_ERROR_SIZE] = {0};
   std::pair<const std::string*, size_t> upload{&message, 0};
   std::string from = "<" + smtp.from + ">";
-  curl_slist* rcpt = curl_slist_append(nullptr, ("<" + to + ">").c_str());
-  curl_easy_setopt(c, CURLOPT_URL, smtp.url.c_str());
-  curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
-  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-  curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadUpload);
-  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(smtp.timeout_ms > 0 ? smtp.timeout_ms : 30000));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_slist* rcpt = lib->slist_append(nullptr, ("<" + to + ">").c_str());
+  lib->easy_setopt(c, CURLOPT_URL, smtp.url.c_str());
+  lib->easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+  lib->easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+  lib->easy_setopt(c, CURLOPT_READFUNCTION, ReadUpload);
+  lib->easy_setopt(c, CURLOPT_READDATA, &upload);
+  lib->easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  lib->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  lib->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  lib->easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(smtp.timeout_ms > 0 ? smtp.timeout_ms : 30000));
+  lib->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   // smtp:// with `starttls`: STARTTLS, and nothing is sent when the server does not offer it.
-  if (smtp.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  if (smtp.starttls) lib->easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
   if (!smtp.username.empty()) {
-    curl_easy_setopt(c, CURLOPT_USERNAME, smtp.username.c_str());
-    curl_easy_setopt(c, CURLOPT_PASSWORD, smtp.password.Reveal().c_str());
+    lib->easy_setopt(c, CURLOPT_USERNAME, smtp.username.c_str());
+    lib->easy_setopt(c, CURLOPT_PASSWORD, smtp.password.Reveal().c_str());
   }
-  CURLcode rc = curl_easy_perform(c);
+  CURLcode rc = lib->easy_perform(c);
   long reply = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
-  curl_slist_free_all(rcpt);
-  curl_easy_cleanup(c);
+  lib->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
+  lib->slist_free_all(rcpt);
+  lib->easy_cleanup(c);
   if (rc == CURLE_OK) {
     r.ok = true;
     return r;
   }
-  std::string what = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+  std::string what = errbuf[0] ? errbuf : lib->easy_strerror(rc);
   r.error = "email to " + to + ": " + (reply ? "SMTP " + std::to_string(reply) + ": " : std::string()) + what;
   // A 4xx reply is "try again later" (greylisting, a full queue); 5xx is final. Without a
   // failing reply: the server was not reached or the connection broke, worth another try;

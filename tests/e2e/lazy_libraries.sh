@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# libcurl and libpq are loaded when first needed, not at start-up (runtime/dynlib/shared_library.h):
+# the dynamic loader's own log (LD_DEBUG=files) shows neither for `crmx-run --version`, a run
+# between local files with a SQLite state, or `crmx-run queue list` on that state; a PostgreSQL
+# state loads libpq (and the run then fails on the refused connection, exit 1, saying so).
+# Usage: lazy_libraries.sh CRMXC CRMX_RUN
+set -euo pipefail
+CRMXC=${1:?}
+CRMX_RUN=${2:?}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Runs CRMX_RUN ARGS... with the loader's log in $WORK/ld (the command's own output in $WORK/out).
+traced() {
+  set +e
+  LD_DEBUG=files LD_DEBUG_OUTPUT="$WORK/ld" "$CRMX_RUN" "$@" > "$WORK/out" 2>&1
+  rc=$?
+  set -e
+  cat "$WORK"/ld.* > "$WORK/ld" && rm -f "$WORK"/ld.*
+}
+# The shared objects the last traced command loaded.
+loaded() { grep -o 'file=[^ ]*' "$WORK/ld" | sed 's/^file=//' | sort -u; }
+expect_not_loaded() {  # WHAT
+  grep -q 'file=libsqlite3' "$WORK/ld" || fail "$1: the loader's log is not there (LD_DEBUG unsupported?)"
+  if loaded | grep -E '^(libcurl|libpq)\.so'; then fail "$1 loaded libcurl or libpq"; fi
+}
+
+traced --version
+[ "$rc" = 0 ] || fail "--version: exit $rc: $(cat "$WORK/out")"
+expect_not_loaded "crmx-run --version"
+echo "--version: $(loaded | wc -l) libraries, neither libcurl nor libpq"
+
+"$CRMXC" build "$ROOT/tests/unit/engine/mini/mini.crmx" -o "$WORK/mini.plan.json" > /dev/null 2>&1
+traced run "$WORK/mini.plan.json" --system crm="$ROOT/tests/unit/engine/mini/crm" --system erp="$WORK/erp.db" \
+  --state "$WORK/state.db" --queues "$WORK/queues" --progress never
+[ "$rc" = 0 ] || fail "a run between files: exit $rc: $(cat "$WORK/out")"
+expect_not_loaded "a run between files with a SQLite state"
+[ -s "$WORK/erp.db" ] || fail "the run wrote nothing"
+
+traced queue list --state "$WORK/state.db"
+[ "$rc" = 0 ] || fail "queue list: exit $rc: $(cat "$WORK/out")"
+expect_not_loaded "queue list on a SQLite state"
+echo "a run between files and queue list: neither loaded"
+
+# Port 9 (discard) on the loopback: nothing listens, the connection is refused at once.
+traced run "$WORK/mini.plan.json" --system crm="$ROOT/tests/unit/engine/mini/crm" --system erp="$WORK/erp2.db" \
+  --state "postgresql://crmx@127.0.0.1:9/crmx" --progress never
+[ "$rc" = 1 ] || fail "a PostgreSQL state that refuses: exit $rc, expected 1: $(cat "$WORK/out")"
+grep -q "cannot connect to the state database" "$WORK/out" || fail "no reason given: $(cat "$WORK/out")"
+loaded | grep -q '^libpq\.so\.5$' || fail "a PostgreSQL state did not load libpq.so.5"
+if loaded | grep -q '^libcurl\.so'; then fail "a PostgreSQL state loaded libcurl"; fi
+echo "a PostgreSQL state: libpq.so.5 loaded when the state was opened"
+echo "lazy_libraries: ok"

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "runtime/plan/plan.h"
+#include "runtime/value/json_string.h"
 #include "runtime/value/value.h"
 
 namespace crmx::connectors {
@@ -228,7 +229,7 @@ void AppendJson(std::string& out, const value::Value& v, int scale = -1);
 // Appends the value of a target field: as AppendJson at the field's scale; a date field's
 // value (a timestamp at midnight UTC) as "YYYY-MM-DD".
 void AppendField(std::string& out, const value::Value& v, const plan::TargetField& field);
-// Appends `s` as a JSON string.
-void AppendJsonString(std::string& out, std::string_view s);
+// Appends `s` as a JSON string (runtime/value/json_string.h, the one writer of JSON strings).
+using value::AppendJsonString;
 
 }  // namespace crmx::connectors

@@ -12,11 +12,9 @@
 
 namespace crmx::connectors {
 
-// The most bytes WriteJsonString writes for a string of `size` bytes (every byte as \u00XX).
-constexpr size_t JsonStringBound(size_t size) { return 6 * size + 2; }
-// Writes `s` as a JSON string (the bytes AppendJsonString appends) at `p`, which has room for
-// JsonStringBound(s.size()) bytes; returns the end of what it wrote.
-char* WriteJsonString(char* p, std::string_view s);
+// A JSON string's bound and its writer (runtime/value/json_string.h).
+using value::JsonStringBound;
+using value::WriteJsonString;
 
 // The most bytes WriteField writes for `v` (text, null, booleans, integers, decimals); 0 for
 // the values it leaves to AppendField (doubles, dates, lists, maps, ...).

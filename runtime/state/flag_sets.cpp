@@ -5,7 +5,7 @@
 #include <map>
 #include <utility>
 
-#include "runtime/state/json_text.h"
+#include "runtime/value/json_string.h"
 #include "runtime/state/statement.h"
 #include "runtime/value/text_hash.h"
 
@@ -128,7 +128,7 @@ bool FlagSets::Raise(int64_t run, std::string_view map, std::string_view key, st
     last_ = p;
   }
   size_t at = p->text.size();
-  AppendJsonString(p->text, key);
+  value::AppendJsonString(p->text, key);
   std::string_view json(p->text.data() + at, p->text.size() - at);
   if (!p->slots.empty()) {
     // A set a clear looked into: its keys are found by hash, and one raised again kept once.
@@ -191,7 +191,7 @@ bool FlagSets::LatestSet(std::string_view map, int64_t& id, std::string& error) 
 
 bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& error) {
   scratch_.clear();
-  AppendJsonString(scratch_, key);
+  value::AppendJsonString(scratch_, key);
   const uint64_t hash = value::HashText(scratch_);
   for (auto& p : pending_) {
     if (p->map != map) continue;

@@ -2,7 +2,7 @@
 #include "runtime/state/state.h"
 
 #include "runtime/state/flag_sets.h"
-#include "runtime/state/json_text.h"
+#include "runtime/value/json_string.h"
 #include "runtime/state/postgres_schema.h"
 #include "runtime/state/statement.h"
 
@@ -226,7 +226,7 @@ std::string StringsJson(const std::vector<std::string>& items) {
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
-    AppendJsonString(out, items[i]);
+    value::AppendJsonString(out, items[i]);
   }
   return out + "]";
 }

@@ -1617,13 +1617,20 @@ bool Run(const plan::Plan& plan, const Systems& systems, state::StateStore* stat
   for (QueueSink* s : options.sinks) {
     if (!s->Finish(error)) return false;
   }
+  // What the run leaves besides its maps' writes (the targets' marks, the run's end and summary):
+  // one transaction, so one commit's syncs rather than one per statement.
+  if (state && !state->Begin()) {
+    error = state->error();
+    return false;
+  }
   if (state) {
     for (const auto& [st, n] : state->LedgerCounts()) report.ledger[st] = n;
     for (const auto& [name, t] : local_targets) state->SaveTargetMark(name, t.first->Fingerprint(t.second->target.object));
   }
   report.budgets = budgets.Summary();
-  if (state && !state->FinishRun(report.run, ReportJson(report))) {
+  if (state && !(state->FinishRun(report.run, ReportJson(report)) && state->Commit())) {
     error = state->error();
+    state->Rollback();
     return false;
   }
   return true;

@@ -2,7 +2,8 @@
 # libcurl and libpq are loaded when first needed, not at start-up (runtime/dynlib/shared_library.h):
 # the dynamic loader's own log (LD_DEBUG=files) shows neither for `crmx-run --version`, a run
 # between local files with a SQLite state, or `crmx-run queue list` on that state; a PostgreSQL
-# state loads libpq (and the run then fails on the refused connection, exit 1, saying so).
+# state loads libpq (and the run then fails on the refused connection, exit 1, saying so); a libpq
+# that cannot be loaded fails only a PostgreSQL state, with the library named.
 # Usage: lazy_libraries.sh CRMXC CRMX_RUN
 set -euo pipefail
 CRMXC=${1:?}
@@ -52,4 +53,23 @@ grep -q "cannot connect to the state database" "$WORK/out" || fail "no reason gi
 loaded | grep -q '^libpq\.so\.5$' || fail "a PostgreSQL state did not load libpq.so.5"
 if loaded | grep -q '^libcurl\.so'; then fail "a PostgreSQL state loaded libcurl"; fi
 echo "a PostgreSQL state: libpq.so.5 loaded when the state was opened"
+
+# A libpq.so.5 that cannot be loaded (not an ELF file, found first through LD_LIBRARY_PATH): a
+# run between files does not notice; a PostgreSQL state fails, exit 1, naming the library.
+mkdir -p "$WORK/broken"
+echo "not a shared library" > "$WORK/broken/libpq.so.5"
+set +e
+LD_LIBRARY_PATH="$WORK/broken" "$CRMX_RUN" run "$WORK/mini.plan.json" --system crm="$ROOT/tests/unit/engine/mini/crm" \
+  --system erp="$WORK/erp3.db" --state "$WORK/state3.db" --progress never > "$WORK/out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 0 ] || fail "a run between files with a broken libpq.so.5 around: exit $rc: $(cat "$WORK/out")"
+set +e
+LD_LIBRARY_PATH="$WORK/broken" "$CRMX_RUN" run "$WORK/mini.plan.json" --system crm="$ROOT/tests/unit/engine/mini/crm" \
+  --system erp="$WORK/erp4.db" --state "postgresql://crmx@127.0.0.1:9/crmx" --progress never > "$WORK/out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "a PostgreSQL state without a loadable libpq: exit $rc, expected 1: $(cat "$WORK/out")"
+grep -q "cannot load libpq.so.5 (a PostgreSQL state): " "$WORK/out" || fail "the reason does not name libpq: $(cat "$WORK/out")"
+echo "a broken libpq.so.5: a run between files ok, a PostgreSQL state refused: $(grep -o 'cannot load libpq.so.5[^:]*' "$WORK/out" | head -1)"
 echo "lazy_libraries: ok"

@@ -127,6 +127,10 @@ bool FlagSets::Raise(int64_t run, std::string_view map, std::string_view key, st
     }
     last_ = p;
   }
+  // The text is the set's JSON array as it grows: `[` and the keys with commas between.
+  const size_t before = p->text.size();
+  if (before == 0) p->text += '[';
+  else p->text += ',';
   size_t at = p->text.size();
   value::AppendJsonString(p->text, key);
   std::string_view json(p->text.data() + at, p->text.size() - at);
@@ -134,7 +138,7 @@ bool FlagSets::Raise(int64_t run, std::string_view map, std::string_view key, st
     // A set a clear looked into: its keys are found by hash, and one raised again kept once.
     uint64_t hash = value::HashText(json);
     if (p->Find(json, hash) >= 0) {
-      p->text.resize(at);
+      p->text.resize(before);
       return true;
     }
     p->Add(static_cast<uint32_t>(at), static_cast<uint32_t>(json.size()));
@@ -150,23 +154,33 @@ bool FlagSets::Write(Pending& p, std::string& error) {
     p.Reset();
     return true;
   }
-  std::string keys = "[";
-  for (const Pending::Entry& e : p.entries) {
-    if (e.size == 0) continue;
-    if (keys.size() > 1) keys += ',';
-    keys.append(p.text, e.at, e.size);
-  }
-  keys += ']';
   db::Query* q = Prepared(insert_, "INSERT INTO flag_sets (map, flag, run, n, keys) VALUES (?, ?, ?, ?, ?) RETURNING id",
                           error);
   if (q == nullptr) return false;
+  // A set nothing was cleared from is its text, closed (for this statement only); else the live
+  // keys are copied out.
+  const bool whole = p.live == p.entries.size();
+  std::string copied;
+  if (whole) {
+    p.text += ']';
+  } else {
+    copied = "[";
+    for (const Pending::Entry& e : p.entries) {
+      if (e.size == 0) continue;
+      if (copied.size() > 1) copied += ',';
+      copied.append(p.text, e.at, e.size);
+    }
+    copied += ']';
+  }
   q->BindText(1, p.map);
   q->BindText(2, p.flag);
   q->BindInt(3, p.run);
   q->BindInt(4, static_cast<int64_t>(p.live));
-  q->BindView(5, keys);
+  q->BindView(5, whole ? std::string_view(p.text) : std::string_view(copied));
   int64_t id = 0;
-  if (!Run(q, error, &id)) return false;
+  const bool done = Run(q, error, &id);
+  if (whole) p.text.pop_back();
+  if (!done) return false;
   latest_[p.map] = id;
   p.Reset();
   return true;

@@ -68,7 +68,7 @@ class FlagSets {
   struct Pending {
     std::string map, flag;
     int64_t run = 0;
-    std::string text;  // the keys' JSON strings, one after the other
+    std::string text;  // `[` and the keys' JSON strings, commas between: the set's JSON array but its `]`
     struct Entry {
       uint32_t at, size;  // in text; size 0: cleared
     };

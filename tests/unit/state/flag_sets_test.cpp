@@ -90,6 +90,10 @@ TEST_CASE("flags in sets of 4,096 keys, each an item; cleared ones go, the other
     CHECK(Scalar(st, "SELECT count(*) FROM flag_sets") == 4);
     CHECK(Scalar(st, "SELECT sum(n) FROM flag_sets") == 10003);
     CHECK(Scalar(st, "SELECT max(n) FROM flag_sets") == 4096);
+    // A set's keys are a JSON array of its keys in the order raised (the last set of "review"
+    // and the set of "terms" as whole texts).
+    CHECK(Scalar(st, "SELECT count(*) FROM flag_sets WHERE flag = 'terms' AND keys = '[\"K0\",\"K1\",\"K2\"]'") == 1);
+    CHECK(Scalar(st, "SELECT count(*) FROM flag_sets WHERE flag = 'review' AND n = 4096 AND keys LIKE '[\"K0\",\"K1\",%\"K4095\"]'") == 1);
     CHECK(Scalar(st, "SELECT count(*) FROM items") == 0);
     CHECK(st.OpenItemCounts()["flag"] == 10003);
     auto before = Flags(st);
@@ -242,6 +246,8 @@ TEST_CASE("flags cleared while pending, and a rolled-back map's flags and clears
     CHECK(flags.count("D1") == 0);
     CHECK(flags.count("D2") == 1);
     CHECK(Scalar(st, "SELECT n FROM flag_sets WHERE run = 3 AND keys LIKE '%D2%'") == 1);
+    // Written without the cleared entries and without the one raised again: the whole text.
+    CHECK(Scalar(st, "SELECT count(*) FROM flag_sets WHERE run = 3 AND keys = '[\"D2\"]'") == 1);
     // Outside a transaction a flag is written at once.
     REQUIRE(st.PutFlag(4, "m", "K50", "review"));
     CHECK(Flags(st).count("K50") == 1);

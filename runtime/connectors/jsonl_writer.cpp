@@ -229,12 +229,17 @@ std::string SpliceMembers(std::string_view old_text, std::string_view new_text, 
   size_t old_close = 0, new_close = 0;
   if (!ObjectMembers(old_text, olds, old_close) || !ObjectMembers(new_text, news, new_close))
     return std::string(new_text);
+  // What replaces an old member's value [begin, end): the new value's text, or (`nested`) the
+  // splice of an object into an object.
   struct Edit {
     size_t begin, end;
-    std::string text;
+    std::string_view text;
+    std::string nested;
   };
   std::vector<Edit> edits;
+  edits.reserve(news.size());
   std::string appended;
+  std::string quoted;
   for (const JsonMember& n : news) {
     std::string_view value = new_text.substr(n.value_begin, n.value_end - n.value_begin);
     const JsonMember* o = nullptr;
@@ -247,21 +252,35 @@ std::string SpliceMembers(std::string_view old_text, std::string_view new_text, 
       appended.append(value);
       continue;
     }
-    const FieldNode* node = nullptr;
-    for (const FieldNode& f : nodes) {
-      std::string quoted;
-      AppendJsonString(quoted, f.name);
-      if (quoted == n.key) node = &f;
-    }
     std::string_view before = old_text.substr(o->value_begin, o->value_end - o->value_begin);
-    if (node && !node->leaf() && !before.empty() && before[0] == '{' && !value.empty() && value[0] == '{')
-      edits.push_back(Edit{o->value_begin, o->value_end, SpliceMembers(before, value, node->children)});
+    // An object written over an object: spliced member by member when the member is one of
+    // the record's nested objects (its node found by its quoted name; only then is it needed).
+    const FieldNode* node = nullptr;
+    if (!before.empty() && before[0] == '{' && !value.empty() && value[0] == '{') {
+      for (const FieldNode& f : nodes) {
+        quoted.clear();
+        AppendJsonString(quoted, f.name);
+        if (quoted == n.key) node = &f;
+      }
+    }
+    if (node && !node->leaf())
+      edits.push_back(Edit{o->value_begin, o->value_end, {}, SpliceMembers(before, value, node->children)});
     else
-      edits.push_back(Edit{o->value_begin, o->value_end, std::string(value)});
+      edits.push_back(Edit{o->value_begin, o->value_end, value, {}});
   }
-  std::string out(old_text);
-  out.insert(old_close, appended);
-  for (auto e = edits.rbegin(); e != edits.rend(); ++e) out.replace(e->begin, e->end - e->begin, e->text);
+  // The old text with its replaced values, in order, and the new members before its `}`.
+  std::sort(edits.begin(), edits.end(), [](const Edit& x, const Edit& y) { return x.begin < y.begin; });
+  std::string out;
+  out.reserve(old_text.size() + new_text.size());
+  size_t at = 0;
+  for (const Edit& e : edits) {
+    out.append(old_text.substr(at, e.begin - at));
+    out.append(e.nested.empty() ? e.text : std::string_view(e.nested));
+    at = e.end;
+  }
+  out.append(old_text.substr(at, old_close - at));
+  out.append(appended);
+  out.append(old_text.substr(old_close));
   return out;
 }
 

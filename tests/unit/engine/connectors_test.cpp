@@ -528,6 +528,31 @@ TEST_CASE("the JSONL writer: one line per key, the last write wins, an older fil
   fs::remove_all(d);
 }
 
+TEST_CASE("the JSONL writer merges into an older line whose members are in another order") {
+  // A file another tool wrote: its members in its own order, values of other lengths than the
+  // new ones, a member the map does not write. Each written value replaces the old one in
+  // place; the order, the other member and its bytes stay.
+  fs::path d = TempDir("jsonl_merge_order");
+  Write(d / "Customer.jsonl",
+        "{\"amount\": 1, \"name\":\"Old name, longer\",\"extra\":[1.50,true],\"id\":\"A\"}\n"
+        "{\"id\":\"B\",\"amount\":7}\n");
+  std::string error;
+  auto c = connectors::Open(d.string(), error);
+  REQUIRE(c);
+  using value::Value;
+  {
+    auto w = c->OpenWriter(connectors::WriteRequest{"Customer", "id", Targets({"id", "name", "amount"}), {}, 0}, error);
+    REQUIRE_MESSAGE(w, error);
+    std::vector<Value> a{Value::String("A"), Value::String("N"), Value::Int(123456)};
+    testing::PutOk(*w, a.data());
+    REQUIRE(testing::CommitAll(*w, error));
+  }
+  CHECK(ReadFile(d / "Customer.jsonl") ==
+        "{\"amount\": 123456, \"name\":\"N\",\"extra\":[1.50,true],\"id\":\"A\"}\n"
+        "{\"id\":\"B\",\"amount\":7}\n");
+  fs::remove_all(d);
+}
+
 TEST_CASE("a CSV directory: typed cells, empty cells null, bad lines") {
   fs::path d = TempDir("csv");
   Write(d / "Item.csv", "sku,itemId,note,price\nGC1,1001,\"a, b\",9.90\nGC2,,x,\nbroken\n");

@@ -529,7 +529,9 @@ class MapRun {
     cursor_at_ = IndexOf(map_.projection.fields, map_.cursor);
     deleted_at_ = map_.deleted_field.empty() ? map_.projection.fields.size() : IndexOf(map_.projection.fields, map_.deleted_field);
     if (state_) tombstones_ = state_->LoadTombstones(map_.name);
-    if (state_) state_->ItemKeys(map_.name, [this](std::string_view k) { item_keys_.Add(k); });
+    if (state_)
+      state_->ItemKeys(map_.name, [this](std::string_view k) { item_keys_.Add(k); },
+                       [this](std::string_view k) { flag_keys_.Add(k); });
     newest_.seconds = value::kMinTimestampSeconds - 1;
     if (map_.cursor.empty() || state_ == nullptr) return;
     std::string saved = state_->LoadCursor(map_.name);
@@ -735,7 +737,10 @@ class MapRun {
     }
     // Whether the record is in a queue is asked when it is written or skipped: its slot is
     // fetched now, while the record is evaluated.
-    if (state_ && !key_.empty()) key_hash_ = item_keys_.Prefetch(key_);
+    if (state_ && !key_.empty()) {
+      key_hash_ = item_keys_.Prefetch(key_);
+      flag_keys_.PrefetchHash(key_hash_);
+    }
     // A replay (RunOptions::only) looks at the records asked for and leaves the others alone.
     if (!options_.only.empty() && !Selected(row)) return Status::kUnchanged;
     bool deleted = deleted_at_ < map_.projection.fields.size() && row[deleted_at_].kind() == value::Kind::kBool &&
@@ -758,7 +763,7 @@ class MapRun {
       // the record: it is an error record, not a skipped one.
       if (w.IsError()) return Queue(rep.error, Status::kError, file, line, {"when: " + w.ErrorReason()});
       if (!w.IsTrue()) {
-        if (state_ && !key_.empty() && item_keys_.MayHoldHash(key_hash_)) state_->ClearItems(map_.name, key_, true);
+        if (state_ && !key_.empty()) Leave(key_, key_hash_);
         return Queue(rep.skipped, Status::kSkipped, file, line, {sync_->when[i].reason});
       }
     }
@@ -1085,6 +1090,13 @@ class MapRun {
     return a;
   }
 
+  // A record written or skipped: out of every queue it may be in, and without its flags (the
+  // rows of `items` deleted only for a key that may have some; `hash` is item_keys_.Prefetch's).
+  void Leave(const std::string& key, uint64_t hash) {
+    if (item_keys_.MayHoldHash(hash)) state_->ClearItems(map_.name, key, true);
+    else if (flag_keys_.MayHoldHash(hash)) state_->ClearFlags(map_.name, key);
+  }
+
   // What a written record leads to: counted, its flags raised, its own id in the target kept
   // for `ref`s, and out of every queue it was in. `key_hash` is item_keys_.Prefetch(key) (with
   // a state and a key).
@@ -1092,7 +1104,7 @@ class MapRun {
                const std::vector<std::pair<size_t, int64_t>>& list_items, const std::string& external_id,
                const std::string& target_id) {
     ++rep.written;
-    if (state_ && !key.empty() && item_keys_.MayHoldHash(key_hash)) state_->ClearItems(map_.name, key, true);
+    if (state_ && !key.empty()) Leave(key, key_hash);
     for (QueueSink* sink : options_.sinks) sink->Written(map_.name, key);
     for (const std::string* f : flags) {
       ++rep.flags_on_written[*f];
@@ -1484,7 +1496,8 @@ class MapRun {
   size_t deleted_at_ = 0;                  // the deletion marker's (Map::deleted_field)
   std::unordered_set<std::string> tombstones_;  // keys deleted at the source
   std::string external_id_;  // the current record's external id (its buffer reused record to record)
-  KeyFilter item_keys_;  // keys (maybe) in a queue when the map started or since (key_filter.h)
+  KeyFilter item_keys_;  // keys (maybe) with a row in a queue when the map started or since (key_filter.h)
+  KeyFilter flag_keys_;  // keys (maybe) with a flag in the flag sets when the map started
   std::optional<value::Time> watermark_;   // the previous run's newest cursor
   std::unordered_set<std::string> retry_;  // keys left waiting by the previous run
   value::Time newest_;                     // the newest cursor this run read

@@ -45,6 +45,10 @@ class KeyFilter {
     if (count_ != 0) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
     return h;
   }
+  // The same for a hash Prefetch of another filter returned (every KeyFilter hashes alike).
+  void PrefetchHash(uint64_t hash) const {
+    if (count_ != 0) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
   // MayHold of the key whose Prefetch returned `hash` (the table may have grown since).
   bool MayHoldHash(uint64_t hash) const {
     if (count_ == 0) return false;

@@ -786,14 +786,15 @@ bool StateStore::PutDone(const std::string& map, const std::string& source_key, 
   return Step(s);
 }
 
-void StateStore::ItemKeys(const std::string& map, const std::function<void(std::string_view)>& each) {
+void StateStore::ItemKeys(const std::string& map, const std::function<void(std::string_view)>& row,
+                          const std::function<void(std::string_view)>& flag) {
   if (!FlushItems()) return;
   // The flag sets' keys as they are (a key twice is harmless here): queue_items would group them.
   Query q(*db_,
-          "SELECT record_id FROM items WHERE map = ?1 UNION ALL SELECT j.value FROM flag_sets s, " +
+          "SELECT record_id, 0 FROM items WHERE map = ?1 UNION ALL SELECT j.value, 1 FROM flag_sets s, " +
               db_->JsonElements("s.keys") + " WHERE s.map = ?1",
           {map});
-  while (q.Row()) each(q.Text(0));
+  while (q.Row()) (q.Int(1) == 0 ? row : flag)(q.Text(0));
   if (!q.ok()) Fail(q.Error());
 }
 
@@ -1113,6 +1114,12 @@ bool StateStore::ClearItems(const std::string& map, const std::string& record_id
   s->BindText(1, map);
   s->BindText(2, record_id);
   return Step(s);
+}
+
+bool StateStore::ClearFlags(const std::string& map, const std::string& record_id) {
+  if (!ok()) return false;
+  std::string msg;
+  return flags_->Clear(map, record_id, msg) || Fail(msg);
 }
 
 bool StateStore::AddEvent(int64_t run, const std::string& kind, const std::string& map, const std::string& record_id,

@@ -186,9 +186,12 @@ class StateStore {
   // transaction (no payload, no idempotency key: nothing is sent again).
   bool PutDone(const std::string& map, const std::string& source_key, const std::string& source_id,
                const std::string& hash, int64_t run);
-  // Calls `each` with the record id of every record of `map` in any queue (flags included), to
-  // clear only those (streamed: the engine keeps their hashes, not the ids).
-  void ItemKeys(const std::string& map, const std::function<void(std::string_view)>& each);
+  // Calls `row` with the record id of every record of `map` with a row in a queue (`items`: the
+  // queues, and flags an older file keeps as rows) and `flag` with that of every record with a
+  // flag in the flag sets, to clear only those (streamed: the engine keeps their hashes, not the
+  // ids). A record may be given to both.
+  void ItemKeys(const std::string& map, const std::function<void(std::string_view)>& row,
+                const std::function<void(std::string_view)>& flag);
   // Records a send's result: done (payload dropped), failed (due at `due_ms`) or dead, with
   // the attempt's details.
   bool Settle(int64_t id, const std::string& state, int64_t due_ms, const Attempt& a, int64_t run,
@@ -217,6 +220,9 @@ class StateStore {
   bool PutFlag(int64_t run, const std::string& map, const std::string& record_id, const std::string& flag);
   // `map`'s record `record_id` leaves every queue; `flags_too`: its flags go too.
   bool ClearItems(const std::string& map, const std::string& record_id, bool flags_too);
+  // `map`'s record `record_id` loses the flags the flag sets hold for it (not rows of `items`:
+  // for a record ItemKeys gave only as a flag, ClearItems without its DELETE).
+  bool ClearFlags(const std::string& map, const std::string& record_id);
   // An event for the always-on runtime (issue 10) to deliver: a notify, a budget warning.
   bool AddEvent(int64_t run, const std::string& kind, const std::string& map, const std::string& record_id,
                 const std::string& target, const std::string& message);

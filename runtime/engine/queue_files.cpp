@@ -79,21 +79,17 @@ QueueFiles::~QueueFiles() {
   }
 }
 
-const std::string& QueueFiles::MapPrefix(const std::string& map) {
-  // The last map's, kept: a run queues the lines of one map after another.
+connectors::RawBuffer& QueueFiles::Begin(File f, const std::string& map, const std::string& key) {
+  connectors::RawBuffer& out = lines_[f];
+  out.Reserve(kBuffer + kBuffer / 4);
+  // `{"map":NAME,"key":` of the last map, kept: a run queues the lines of one map after another.
   if (map != map_ || map_prefix_.empty()) {
     map_ = map;
     map_prefix_ = "{\"map\":";
     connectors::AppendJsonString(map_prefix_, map);
     map_prefix_ += ",\"key\":";
   }
-  return map_prefix_;
-}
-
-connectors::RawBuffer& QueueFiles::Begin(File f, const std::string& map, const std::string& key) {
-  connectors::RawBuffer& out = lines_[f];
-  out.Reserve(kBuffer + kBuffer / 4);
-  out.Put(MapPrefix(map));
+  out.Put(map_prefix_);
   if (key.empty()) out.Put("null");
   else out.PutJsonString(key);
   return out;
@@ -135,31 +131,15 @@ void QueueFiles::Add(const std::string& map, const std::string& queue, const Que
 }
 
 void QueueFiles::Flag(const std::string& map, const std::string& key, const std::string& flag) {
-  // The most common line (W1: one for every other record written), made in one piece: the
-  // map's prefix, the key, and `,"flag":FLAG}\n` of the last flag, kept (a map raises a few
-  // flags over and over).
-  const std::string& head = MapPrefix(map);
+  connectors::RawBuffer& out = Begin(kFlags, map, key);
+  // `,"flag":FLAG}` of the last flag, kept: a map raises a few flags over and over.
   if (flag != flag_ || flag_suffix_.empty()) {
     flag_ = flag;
     flag_suffix_ = ",\"flag\":";
     connectors::AppendJsonString(flag_suffix_, flag);
-    flag_suffix_ += "}\n";
   }
-  connectors::RawBuffer& out = lines_[kFlags];
-  out.Reserve(kBuffer + kBuffer / 4);
-  // "null" (4 bytes) for a record without a key: more than the bound of an empty string.
-  char* p = out.Room(head.size() + connectors::JsonStringBound(key.size()) + 4 + flag_suffix_.size());
-  std::memcpy(p, head.data(), head.size());
-  p += head.size();
-  if (key.empty()) {
-    std::memcpy(p, "null", 4);
-    p += 4;
-  } else {
-    p = connectors::WriteJsonString(p, key);
-  }
-  std::memcpy(p, flag_suffix_.data(), flag_suffix_.size());
-  out.Commit(p + flag_suffix_.size());
-  if (out.size() >= kBuffer) WriteOut(kFlags);
+  out.Put(flag_suffix_);
+  End(kFlags);
 }
 
 bool QueueFiles::Finish(std::string& error) {

@@ -41,8 +41,6 @@ class QueueFiles : public QueueSink {
   QueueFiles() = default;
   // The line of `map` and `key` begun in the file's buffer (`{"map":...,"key":...`), returned
   // for the caller to add its members; End closes it and writes the buffer out when full.
-  // `{"map":NAME,"key":` of `map`.
-  const std::string& MapPrefix(const std::string& map);
   connectors::RawBuffer& Begin(File f, const std::string& map, const std::string& key);
   void End(File f);
   void WriteOut(File f);
@@ -56,7 +54,7 @@ class QueueFiles : public QueueSink {
   connectors::RawBuffer lines_[kFiles];
   bool finished_ = false;
   std::string map_, map_prefix_;  // the last map and its lines' `{"map":NAME,"key":`
-  std::string flag_, flag_suffix_;  // the last flag and its lines' `,"flag":FLAG}\n`
+  std::string flag_, flag_suffix_;  // the last flag and its lines' `,"flag":FLAG`
   bool failed_ = false;
 };
 

@@ -3,7 +3,6 @@
 
 #include <dlfcn.h>
 
-
 namespace crmx::dynlib {
 
 SharedLibrary* SharedLibrary::Open(const char* soname, const char* purpose, std::string& error) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 namespace crmx::dynlib {
 

@@ -556,8 +556,11 @@ class JsonlWriter : public RowWriter {
       error = "cannot write " + merged;
       return false;
     }
+    int write_errno = 0;  // why the first write that failed failed (ENOSPC: a full disk)
     auto put = [&](const std::string& text) {
-      return std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fputc('\n', out) != EOF;
+      bool done = std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fputc('\n', out) != EOF;
+      if (!done && write_errno == 0) write_errno = errno;
+      return done;
     };
     bool ok = true;
     if (!new_keys.empty()) {
@@ -590,12 +593,16 @@ class JsonlWriter : public RowWriter {
         return put(line);
       }, error);
     }
-    ok = std::fclose(out) == 0 && ok;
+    if (std::fclose(out) != 0) {
+      if (write_errno == 0) write_errno = errno;
+      ok = false;
+    }
     std::error_code ec;
     if (ok) fs::rename(merged, tmp_, ec);
     if (!ok || ec) {
+      if (error.empty())
+        error = "cannot write " + merged + ": " + (ec ? ec.message() : write_errno ? std::strerror(write_errno) : "the write failed");
       fs::remove(merged, ec);
-      if (error.empty()) error = "cannot write " + merged;
       return false;
     }
     return true;

@@ -400,6 +400,35 @@ TEST_CASE("the JSONL writer on a full disk: the error says why, the older file s
   fs::remove_all(d);
 }
 
+TEST_CASE("the JSONL writer's merge into an older file on a full disk: the error says why, nothing is left") {
+  // The merged file is /dev/full (every write: ENOSPC), through a symbolic link; the older
+  // file makes the commit merge.
+  if (!fs::exists("/dev/full")) {
+    MESSAGE("SKIPPED: no /dev/full");
+    return;
+  }
+  fs::path d = TempDir("jsonl_merge_full");
+  const std::string before = "{\"id\":\"K0\",\"name\":\"before\"}\n";
+  Write(d / "Full.jsonl", before);
+  fs::create_symlink("/dev/full", d / "Full.jsonl.tmp.merge");
+  std::string error;
+  auto c = connectors::Open(d.string(), error);
+  REQUIRE(c);
+  using value::Value;
+  auto w = c->OpenWriter(connectors::WriteRequest{"Full", "id", Targets({"id", "name"}), {}, 0}, error);
+  REQUIRE_MESSAGE(w, error);
+  std::vector<Value> rec{Value::String("K0"), Value::String("after")};
+  testing::PutOk(*w, rec.data());
+  std::vector<connectors::WriteResult> done;
+  CHECK_FALSE(w->Commit(done, error));
+  CHECK(error == "cannot write " + (d / "Full.jsonl.tmp.merge").string() + ": No space left on device");
+  w.reset();
+  CHECK(testing::ReadWhole(d / "Full.jsonl") == before);
+  CHECK_FALSE(fs::exists(fs::symlink_status(d / "Full.jsonl.tmp.merge")));
+  CHECK_FALSE(fs::exists(d / "Full.jsonl.tmp"));
+  fs::remove_all(d);
+}
+
 TEST_CASE("early writeback: a file's bytes go to the disk while it is written; a failed writeback is said") {
   fs::path d = TempDir("early_writeback");
   const std::string path = (d / "Big.jsonl.tmp").string();

@@ -15,17 +15,6 @@ namespace {
 
 constexpr size_t kSlots = 2 * FlagSets::kSetSize;  // a power of two: at most half full
 
-// Steps `q` to its end and resets it; `first`: the first column of its first row (RETURNING id).
-bool Run(db::Query* q, std::string& error, int64_t* first = nullptr) {
-  bool row = q->Row();
-  if (row && first != nullptr) *first = q->Int(0);
-  while (row) row = q->Row();
-  bool ok = q->ok();
-  if (!ok) error = q->Error();
-  q->Reset();
-  return ok;
-}
-
 // The JSON strings of a flag set's `keys` (`["K1","K2"]`, as Write writes it), escapes kept, as
 // views of `json`; false when it is not such an array.
 bool SplitKeys(std::string_view json, std::vector<std::string_view>& out) {
@@ -55,7 +44,7 @@ std::string QueueItemsView(const db::Connection& db) {
   return "CREATE VIEW queue_items AS\n"
          "SELECT id, map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, status, note,\n"
          "       actor, acted, flag, stay_run\n"
-         "FROM items\n"
+         "FROM queued_items\n"
          "UNION ALL\n"
          "SELECT f.id, f.map, f.record_id, 'flag', NULL, NULL, NULL, NULL, 0, f.first_run, f.last_run,\n"
          "       coalesce(a.status, 'open'), a.note, a.actor, a.acted, f.flag, NULL\n"
@@ -178,7 +167,7 @@ bool FlagSets::Write(Pending& p, std::string& error) {
   q->BindInt(4, static_cast<int64_t>(p.live));
   q->BindView(5, whole ? std::string_view(p.text) : std::string_view(copied));
   int64_t id = 0;
-  const bool done = Run(q, error, &id);
+  const bool done = RunKept(q, error, &id);
   if (whole) p.text.pop_back();
   if (!done) return false;
   latest_[p.map] = id;
@@ -248,7 +237,7 @@ bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& er
   q->BindView(1, map);
   q->BindView(2, scratch_);
   q->BindInt(3, upto);
-  if (!Run(q, error)) return false;
+  if (!RunKept(q, error)) return false;
   table_clears_ = true;
   return true;
 }
@@ -277,7 +266,7 @@ bool FlagSets::ClearedUpto(const std::string& map, std::string_view json, int64_
   q->BindText(1, map);
   q->BindView(2, json);
   int64_t in_table = 0;
-  if (!Run(q, error, &in_table)) return false;
+  if (!RunKept(q, error, &in_table)) return false;
   upto = std::max(upto, in_table);
   return true;
 }

@@ -37,7 +37,8 @@
 
 namespace crmx::state {
 
-// The SQL that makes the view `queue_items` (state version 9; PostgreSQL version 2) on `db`'s engine.
+// The SQL that makes the view `queue_items` (state version 10; PostgreSQL version 3) on `db`'s engine:
+// the view `queued_items` (item_sets.h) and the flags in sets.
 std::string QueueItemsView(const db::Connection& db);
 
 class FlagSets {

@@ -2,6 +2,7 @@
 #include "runtime/state/postgres_schema.h"
 
 #include "runtime/state/flag_sets.h"
+#include "runtime/state/item_sets.h"
 #include "runtime/state/state.h"
 #include "runtime/state/statement.h"
 
@@ -310,10 +311,29 @@ CREATE TABLE flag_acts (
 );
 )sql";
 
+// Version 3: SQLite state version 10's item sets (runtime/state/item_sets.h) and the views
+// `queued_items` and `queue_items` over them.
+constexpr const char* kSchema3 = R"sql(
+CREATE TABLE item_sets (
+  id BIGSERIAL PRIMARY KEY,
+  map TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  run BIGINT NOT NULL,
+  n BIGINT NOT NULL,
+  lo BIGINT NOT NULL,
+  hi BIGINT NOT NULL,
+  entries TEXT NOT NULL
+);
+CREATE INDEX item_sets_by_map ON item_sets (map, id);
+CREATE INDEX item_sets_by_id ON item_sets (lo, hi);
+DROP VIEW IF EXISTS queue_items;
+)sql";
+
 // [v]: the SQL from version v to v + 1.
 std::string Migration(const db::Connection& db, int64_t from) {
   if (from == 0) return kSchema1;
-  return std::string(kSchema2) + QueueItemsView(db);
+  if (from == 1) return kSchema2;
+  return std::string(kSchema3) + QueuedItemsView(db) + ";\n" + QueueItemsView(db);
 }
 
 // Takes the migration lock: one worker migrates, the others wait and find it done.

@@ -16,7 +16,7 @@
 namespace crmx::state {
 
 // The version of the PostgreSQL tables this crmx-run writes.
-inline constexpr int kPostgresVersion = 2;
+inline constexpr int kPostgresVersion = 3;
 
 // Checks the database at `where` (a redacted URL, for messages), creates or migrates its tables to
 // kPostgresVersion; `read_only`: refuses an older version instead. False with `error`.

@@ -342,6 +342,11 @@ bool Act(StateStore& store, int64_t id, const std::string& status, const std::st
     return rollback(false);
   }
   std::string now = NowText();
+  // An entry of an item set is a row of `items` first.
+  if (!FlagSets::IsFlagItem(id) && !store.PromoteItem(id)) {
+    error = store.error();
+    return rollback(false);
+  }
   {
     // A flag in a set: what was done on it is a row of flag_acts.
     Stmt u(db, FlagSets::IsFlagItem(id)

@@ -29,7 +29,7 @@ SELECT s.id, s.item, s.map, s.record_id, s.queue, s.reasons, s.fields, s.entered
        CASE WHEN s.how = 'run' THEN coalesce(
             (SELECT o.queue FROM item_stays o WHERE o.map = s.map AND o.record_id = s.record_id
                AND o.queue <> s.queue AND o.entered_run = s.left_run ORDER BY o.id LIMIT 1),
-            (SELECT i.queue FROM items i WHERE i.map = s.map AND i.record_id = s.record_id AND i.queue <> s.queue
+            (SELECT i.queue FROM queued_items i WHERE i.map = s.map AND i.record_id = s.record_id AND i.queue <> s.queue
                AND i.queue <> 'flag' AND coalesce(i.stay_run, i.first_run) = s.left_run ORDER BY i.id LIMIT 1))
        END,
        CASE WHEN s.how = 'run' AND EXISTS (SELECT 1 FROM actions a WHERE a.item = s.item AND a.action = 'replay'
@@ -39,7 +39,7 @@ WHERE s.queue = ?1 AND e.started <= ?3 AND coalesce(s.left, l.started) > ?2 MAPS
 UNION ALL
 SELECT 0, i.id, i.map, i.record_id, i.queue, i.reasons, i.fields, coalesce(i.stay_run, i.first_run), e.started,
        0, NULL, '', NULL, 0
-FROM items i JOIN runs e ON e.run = coalesce(i.stay_run, i.first_run)
+FROM queued_items i JOIN runs e ON e.run = coalesce(i.stay_run, i.first_run)
 WHERE i.queue = ?1 AND i.status = 'open' AND e.started <= ?3 MAPS
 ORDER BY 8, 1, 2
 )sql";

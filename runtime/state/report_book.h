@@ -6,7 +6,8 @@
 // How the history is kept (docs/operations.md, "Weekly data-quality report"): a stay is one record
 // in one queue from the run that put it there to when it left; its times are its runs' start
 // (`runs.started`, as `items` says first_seen), or for a person's resolve or discard the time
-// acted. The stays still open are the open items (from `items.stay_run`, else `first_run`); the
+// acted. The stays still open are the open items (`queued_items`: the rows of `items` and the
+// entries of the item sets; from `stay_run`, else `first_run`); the
 // ended ones are rows of `item_stays`, written by SQLite triggers on `items` when an open item is
 // deleted (left at the latest run) or closed (resolved or discarded: at the time acted), and a
 // re-opened item's `stay_run` is set by one too. A store without them (PostgreSQL) writes the same

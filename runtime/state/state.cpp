@@ -222,13 +222,20 @@ std::string Now() {
 }
 
 // A JSON array of strings, as nlohmann's dump() writes it (the reasons and fields columns).
-std::string StringsJson(const std::vector<std::string>& items) {
-  std::string out = "[";
+// The JSON array of `items` into `out` (emptied first).
+void StringsJson(const std::vector<std::string>& items, std::string& out) {
+  out.assign(1, '[');
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
     value::AppendJsonString(out, items[i]);
   }
-  return out + "]";
+  out += ']';
+}
+
+std::string StringsJson(const std::vector<std::string>& items) {
+  std::string out;
+  StringsJson(items, out);
+  return out;
 }
 
 using Query = Statement;
@@ -241,7 +248,7 @@ bool IsStateTable(const std::string& name) {
   for (const char* t : {"runs", "xref", "queue", "cursors", "written", "deliveries", "attempts", "items", "actions",
                         "events", "usage", "cursor_keys", "tombstones", "field_values", "audit", "target_marks",
                         "syncs", "reconciliations", "discrepancies", "alert_timers", "alert_clears",
-                        "notifications", "item_stays", "flag_sets", "flag_acts"})
+                        "notifications", "item_stays", "flag_sets", "flag_acts", "item_sets"})
     if (name == t) return true;
   return name.rfind("sqlite_", 0) == 0;
 }
@@ -506,12 +513,38 @@ CREATE TABLE IF NOT EXISTS flag_acts (
 DROP VIEW IF EXISTS queue_items;
 )sql";
 
-bool MigrateTo9(Connection& db, std::string& error) { return Exec(db, kSchema9, error) && db.Exec(QueueItemsView(db), error); }
+bool MigrateTo9(Connection& db, std::string& error) { return Exec(db, kSchema9, error); }
+
+// Version 10: the records queued for the first time as entries of sets (runtime/state/item_sets.h),
+// up to 4,096 of a map, queue and run in a row of `item_sets`: each entry [id, record_id,
+// source_id, reasons, fields, file, line, first_run], its id from the counter of `items`
+// (`lo`..`hi`: the ids it holds). The view `queued_items` is the rows of `items` and the entries;
+// `queue_items` adds the flags to it.
+const char* kSchema10 = R"sql(
+CREATE TABLE IF NOT EXISTS item_sets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  map TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  run INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  lo INTEGER NOT NULL,
+  hi INTEGER NOT NULL,
+  entries TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS item_sets_by_map ON item_sets (map, id);
+CREATE INDEX IF NOT EXISTS item_sets_by_id ON item_sets (lo, hi);
+DROP VIEW IF EXISTS queue_items;
+DROP VIEW IF EXISTS queued_items;
+)sql";
+
+bool MigrateTo10(Connection& db, std::string& error) {
+  return Exec(db, kSchema10, error) && db.Exec(QueuedItemsView(db), error) && db.Exec(QueueItemsView(db), error);
+}
 
 using Migration = bool (*)(Connection&, std::string&);
 constexpr Migration kMigrations[kVersion] = {MigrateTo1, MigrateTo2, MigrateTo3, MigrateTo4,
                                              MigrateTo5, MigrateTo6, MigrateTo7, MigrateTo8,
-                                             MigrateTo9};  // [v]: from version v to v + 1
+                                             MigrateTo9, MigrateTo10};  // [v]: from version v to v + 1
 
 // Takes the run lock of the state file at `path`: an exclusive flock on PATH.lock, which then
 // says who holds it. The descriptor, or -1 with `error`.
@@ -612,9 +645,9 @@ bool Prepare(Connection& db, const std::string& path, bool read_only, std::strin
     error = "cannot migrate the state file " + path + ": " + msg;
     return false;
   }
-  // The view over `items` goes while the migrations change that table (a file set back from
-  // version 9 has it); version 9 makes it again.
-  if (!Exec(db, "DROP VIEW IF EXISTS queue_items", msg)) {
+  // The views over `items` go while the migrations change that table (a file set back from
+  // version 10 has them); version 10 makes them again.
+  if (!Exec(db, "DROP VIEW IF EXISTS queue_items; DROP VIEW IF EXISTS queued_items", msg)) {
     std::string ignored;
     Exec(db, "ROLLBACK", ignored);
     error = "cannot migrate the state file " + path + ": " + msg;
@@ -646,7 +679,7 @@ const std::vector<const char*>& StateTables() {
       "runs",   "xref",         "cursors",     "deliveries",  "attempts",        "items",         "actions",
       "events", "usage",        "field_values", "audit",      "target_marks",    "tombstones",    "cursor_keys",
       "syncs",  "reconciliations", "discrepancies", "alert_timers", "alert_clears", "notifications", "item_stays",
-      "flag_sets", "flag_acts"};
+      "flag_sets", "flag_acts", "item_sets"};
   return tables;
 }
 
@@ -795,7 +828,13 @@ void StateStore::ItemKeys(const std::string& map, const std::function<void(std::
               db_->JsonElements("s.keys") + " WHERE s.map = ?1",
           {map});
   while (q.Row()) (q.Int(1) == 0 ? row : flag)(q.Text(0));
-  if (!q.ok()) Fail(q.Error());
+  if (!q.ok()) {
+    Fail(q.Error());
+    return;
+  }
+  // The item sets' keys, read in C++ (not through SQL's JSON functions), their index kept.
+  std::string msg;
+  if (!sets_->Keys(map, row, msg)) Fail(msg);
 }
 
 int64_t StateStore::Decide(const Delivery& d) {
@@ -1019,21 +1058,80 @@ void StateStore::TextArena::Clear() {
 bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& source_id, bool fresh) {
   if (!ok()) return false;
   if (e.queue == "flag") return PutFlag(run, e.map, e.record_id, e.reasons.empty() ? std::string() : e.reasons.front());
+  std::string msg;
+  int64_t id = 0, first_run = run;
   if (!fresh) {
-    // A record is in one queue at a time (flags apart): it leaves the others when it is put; its
-    // row in this queue stays (its id, when it was first seen, what people noted).
     if (!FlushBatch()) return false;
-    db::Query* c = Cached(leave_queues_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue NOT IN ('flag', ?)");
-    if (c == nullptr) return false;
-    c->BindText(1, e.map);
-    c->BindText(2, e.record_id);
-    c->BindText(3, e.queue);
-    if (!Step(c)) return false;
+    ItemSets::Taken t;
+    bool found = false;
+    if (!sets_->Take(e.map, e.record_id, t, found, msg)) return Fail(msg);
+    if (found && t.queue == e.queue) {
+      // Queued again where its entry was: an entry again, its id and stay kept.
+      id = t.id;
+      first_run = t.first_run;
+    } else {
+      // Out of its set, the record is a row; a record is in one queue at a time (flags apart): it
+      // leaves the others when it is put; its row in this queue stays (its id, when it was first
+      // seen, what people noted).
+      if (found && !Promote(e.map, e.record_id, t)) return false;
+      db::Query* c = Cached(leave_queues_, "DELETE FROM items WHERE map = ? AND record_id = ? AND queue NOT IN ('flag', ?)");
+      if (c == nullptr) return false;
+      c->BindText(1, e.map);
+      c->BindText(2, e.record_id);
+      c->BindText(3, e.queue);
+      if (!Step(c)) return false;
+      TextArena& t2 = items_.text;
+      return PutRow(ItemRow{t2.Copy(e.map), t2.Copy(e.queue), t2.Copy(e.file), {}, t2.Copy(e.record_id),
+                            t2.Copy(source_id), t2.Copy(StringsJson(e.reasons)),
+                            e.fields.empty() ? "" : t2.Copy(StringsJson(e.fields)), e.line, run});
+    }
   }
-  TextArena& t = items_.text;
-  return PutRow(ItemRow{t.Copy(e.map), t.Copy(e.queue), t.Copy(e.file), {}, t.Copy(e.record_id), t.Copy(source_id),
-                        t.Copy(StringsJson(e.reasons)), e.fields.empty() ? "" : t.Copy(StringsJson(e.fields)), e.line,
-                        run});
+  std::string& reasons = item_json_[0];
+  std::string& fields = item_json_[1];
+  StringsJson(e.reasons, reasons);
+  fields.clear();
+  if (!e.fields.empty()) StringsJson(e.fields, fields);
+  if (!sets_->Add(run, e.map, e.queue, e.record_id, source_id, reasons, fields, e.file, e.line, id, first_run, msg))
+    return Fail(msg);
+  // Outside a transaction an entry is written at once: nothing waits for a Commit that may not come.
+  return db_->InTransaction() || FlushItems();
+}
+
+bool StateStore::Promote(const std::string& map, const std::string& record_id, const ItemSets::Taken& t) {
+  nlohmann::json j = nlohmann::json::parse(t.json, nullptr, false);
+  if (!j.is_array() || j.size() != 8)
+    return Fail("an entry of an item set of map " + map + " is not [id, record_id, source_id, reasons, fields, file, "
+                "line, first_run]: " + t.json);
+  auto text = [&j](size_t i) { return j[i].is_string() ? j[i].get<std::string>() : std::string(); };
+  // A pending entry's id is the table's (PostgreSQL's sequence fills a column left out, not a NULL).
+  Query q(*db_,
+          std::string("INSERT INTO items (map, record_id, queue, source_id, reasons, fields, file, line, first_run, "
+                      "last_run, flag") +
+              (t.id != 0 ? ", id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)" : ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')"),
+          {map, record_id, t.queue});
+  if (j[2].is_string()) q.Bind(4, text(2));
+  else q.BindNull(4);
+  q.Bind(5, j[3].is_array() ? j[3].dump() : std::string("[]"));
+  if (j[4].is_array()) q.Bind(6, j[4].dump());
+  else q.BindNull(6);
+  if (j[5].is_string()) q.Bind(7, text(5));
+  else q.BindNull(7);
+  q.Bind(8, j[6].is_number_integer() ? j[6].get<int64_t>() : int64_t{0});
+  q.Bind(9, t.first_run).Bind(10, t.last_run);
+  if (t.id != 0) q.Bind(11, t.id);
+  return q.Done() || Fail(q.Error());
+}
+
+bool StateStore::PromoteItem(int64_t id) {
+  if (!ok()) return false;
+  std::string msg, map, key;
+  ItemSets::Taken t;
+  bool found = false;
+  if (!sets_->Flush(msg) || !sets_->TakeId(id, t, map, key, found, msg)) return Fail(msg);
+  bool done = !found || (Promote(map, key, t) && (sets_->Flush(msg) || Fail(msg)));
+  // The caller's transaction is its own: nothing read here is kept past it.
+  sets_->EndTransaction();
+  return done;
 }
 
 bool StateStore::PutFlag(int64_t run, const std::string& map, const std::string& record_id, const std::string& flag) {
@@ -1053,7 +1151,7 @@ bool StateStore::PutRow(ItemRow row) {
 bool StateStore::FlushItems() {
   if (!FlushBatch()) return false;
   std::string msg;
-  return flags_->Flush(msg) || Fail(msg);
+  return (flags_->Flush(msg) && sets_->Flush(msg)) || Fail(msg);
 }
 
 bool StateStore::FlushBatch() {
@@ -1106,6 +1204,14 @@ bool StateStore::ClearItems(const std::string& map, const std::string& record_id
   if (flags_too) {
     std::string msg;
     if (!flags_->Clear(map, record_id, msg)) return Fail(msg);
+  }
+  // An entry of an item set becomes a row, deleted with the others (the triggers keep its stay).
+  {
+    std::string msg;
+    ItemSets::Taken t;
+    bool found = false;
+    if (!sets_->Take(map, record_id, t, found, msg)) return Fail(msg);
+    if (found && !Promote(map, record_id, t)) return false;
   }
   // Flags an older state file keeps as rows of `items` go with the others.
   db::Query* s = flags_too ? Cached(clear_items_flags_, "DELETE FROM items WHERE map = ? AND record_id = ?")
@@ -1330,7 +1436,7 @@ std::unordered_set<std::string> StateStore::OpenItemKeys(const std::string& map,
   if (!FlushItems()) return {};
   std::unordered_set<std::string> out;
   // The queues as they stand: a replay of one record does not make the others forgotten.
-  Query q(*db_, "SELECT record_id FROM items WHERE map = ? AND queue = ? AND status = 'open'", {map, queue});
+  Query q(*db_, "SELECT record_id FROM queued_items WHERE map = ? AND queue = ? AND status = 'open'", {map, queue});
   while (q.Row()) out.insert(q.Text(0));
   if (!q.ok()) Fail(q.Error());
   return out;
@@ -1402,7 +1508,10 @@ bool StateStore::Commit() {
       }
     }
   }
-  if (ok() && db_->Commit(msg)) return true;
+  if (ok() && db_->Commit(msg)) {
+    sets_->EndTransaction();
+    return true;
+  }
   if (!msg.empty()) Fail(msg);
   Rollback();
   return false;
@@ -1412,6 +1521,7 @@ void StateStore::Rollback() {
   items_.rows.clear();
   items_.text.Clear();
   flags_->Drop();
+  sets_->Drop();
   // SQLite may have rolled back already (a full disk, an I/O error).
   db_->Rollback();
 }

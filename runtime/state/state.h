@@ -25,6 +25,7 @@
 
 #include "runtime/state/db/db.h"
 #include "runtime/state/flag_sets.h"
+#include "runtime/state/item_sets.h"
 #include "runtime/state/leases.h"
 
 namespace crmx::state {
@@ -96,7 +97,7 @@ struct QueueEntry {
 
 // The version of the state file's tables this crmx-run writes (PRAGMA user_version); files of
 // an older version are migrated when opened, files of a newer one are refused.
-inline constexpr int kVersion = 9;
+inline constexpr int kVersion = 10;
 
 struct OpenOptions {
   // When another run holds the state file: wait for it to end (`crmx-run run --wait`) instead
@@ -208,12 +209,15 @@ class StateStore {
   std::map<std::string, int64_t> OpenItemCounts();
   // Deliveries in each state, over every map: {"done": n, ...}.
   std::unordered_map<std::string, int64_t> LedgerCounts();
-  // The queues as they stand (table `items`; the view `queue_items` adds the flags): a queued
-  // record is put (or moved) into `queue`; a record that left every queue (written, skipped by
-  // `when`) is cleared, flags apart. `fresh`: the caller knows the record is in no queue yet
-  // (flags apart), so nothing has to leave one. Fresh rows are batched (kItemBatch rows a
-  // statement) and reach the file before any other statement on `items` and before Commit;
-  // Rollback drops them. A QueueEntry of queue "flag" is PutFlag's.
+  // The queues as they stand (the rows of `items` and the entries of the item sets, item_sets.h:
+  // the view `queued_items`; `queue_items` adds the flags): a queued record is put (or moved)
+  // into `queue`; a record that left every queue (written, skipped by `when`) is cleared, flags
+  // apart. `fresh`: the caller knows the record is in no queue yet (flags apart), so nothing has
+  // to leave one: it becomes an entry of an item set. A record queued again in the queue its
+  // entry is in stays an entry (its id, its first run); any other change goes through a row of
+  // `items` (rows of a statement each, kItemBatch rows a statement, written before any other
+  // statement on `items` and before Commit). Rollback drops what was not written. A QueueEntry
+  // of queue "flag" is PutFlag's.
   bool PutItem(int64_t run, const QueueEntry& e, const std::string& source_id = {}, bool fresh = false);
   // A flag raised on a written record: kept in the flag sets (flag_sets.h), written with the
   // items' batch.
@@ -250,6 +254,9 @@ class StateStore {
   bool SaveCursor(const std::string& map, const std::string& value);
   // The keys of `map`'s records open in `queue` ("waiting") as the queues stand (table items).
   std::unordered_set<std::string> OpenItemKeys(const std::string& map, const std::string& queue);
+  // Item `id`, when an item set holds it, becomes a row of `items` (same id, same columns) in the
+  // caller's transaction: what a person does on an item (queue_book.h) changes a row.
+  bool PromoteItem(int64_t id);
   // A local target's fingerprint after `map` last wrote it (Connector::Fingerprint).
   std::string LoadTargetMark(const std::string& map);
   bool SaveTargetMark(const std::string& map, const std::string& mark);
@@ -276,7 +283,11 @@ class StateStore {
 
  private:
   StateStore(std::unique_ptr<db::Connection> db, std::string path, int lock_fd)
-      : flags_(std::make_unique<FlagSets>(*db)), db_(std::move(db)), lock_fd_(lock_fd), path_(std::move(path)) {}
+      : flags_(std::make_unique<FlagSets>(*db)),
+        sets_(std::make_unique<ItemSets>(*db)),
+        db_(std::move(db)),
+        lock_fd_(lock_fd),
+        path_(std::move(path)) {}
   // A statement prepared once and kept (the per-record inserts); null (and failed) when the
   // database refused to prepare it.
   db::Query* Cached(std::unique_ptr<db::Query>& slot, const char* sql);
@@ -320,10 +331,16 @@ class StateStore {
     std::unique_ptr<db::Query> full, one;  // the statements for kItemBatch rows and for one
   };
   bool PutRow(ItemRow row);
+  // An entry taken out of an item set becomes a row of `items` (its id kept; a pending entry's
+  // given by the table).
+  bool Promote(const std::string& map, const std::string& record_id, const ItemSets::Taken& t);
   bool FlushBatch();
   Batch items_;
   // The flags raised on written records: sets of keys, not a row each (flag_sets.h).
   std::unique_ptr<FlagSets> flags_;
+  // The records queued for the first time: entries of sets, not a row each (item_sets.h).
+  std::unique_ptr<ItemSets> sets_;
+  std::string item_json_[2];  // PutItem's reasons and fields, as JSON
   std::unique_ptr<db::Connection> db_;
   int lock_fd_;  // PATH.lock, flock'ed exclusively while the store lives
   std::string error_;

@@ -13,6 +13,19 @@
 
 namespace crmx::state {
 
+// Steps the kept statement `q` (Connection::Prepare's keep) to its end and resets it for its next
+// use; `first`: the first column of its first row (a RETURNING id). False with the database's
+// message in `error`.
+inline bool RunKept(db::Query* q, std::string& error, int64_t* first = nullptr) {
+  bool row = q->Row();
+  if (row && first != nullptr) *first = q->Int(0);
+  while (row) row = q->Row();
+  bool ok = q->ok();
+  if (!ok) error = q->Error();
+  q->Reset();
+  return ok;
+}
+
 class Statement {
  public:
   // `texts`: bound to the first parameters, in order.

@@ -123,7 +123,7 @@ class Scenario:
         db = sqlite3.connect(self.state)
         try:
             return sorted(r[0] for r in db.execute(
-                "SELECT record_id FROM items WHERE map = ? AND queue = 'deleted' AND status = 'open'", (MAP,)))
+                "SELECT record_id FROM queued_items WHERE map = ? AND queue = 'deleted' AND status = 'open'", (MAP,)))
         finally:
             db.close()
 

@@ -136,7 +136,7 @@ def main():
             bands = {b["benchmark"]: b for b in st["benchmarks"]}
             check(len(bands) == 7, f"status shows the seed's 7 benchmarks: {list(bands)}")
             db = sqlite3.connect(world.state)
-            dq = db.execute("SELECT count(*) FROM items WHERE queue = 'data_quality' AND status = 'open'").fetchone()[0]
+            dq = db.execute("SELECT count(*) FROM queued_items WHERE queue = 'data_quality' AND status = 'open'").fetchone()[0]
             db.close()
             backlog = bands.get("data-quality backlog", {})
             check(backlog.get("value") == dq and backlog.get("band") == ("good" if dq < 10 else "typical" if dq <= 50 else "red"),

@@ -256,7 +256,7 @@ TEST_CASE("retries exhausted: the record is dead-lettered with the system's reas
   CHECK(r.report.ledger["dead"] == 1);
   fs::path db = d / "state.db";
   CHECK(Scalar(db, "SELECT target || ' ' || kind FROM events") == "finance-ops notify");
-  CHECK(Scalar(db, "SELECT queue FROM items WHERE record_id = 'A2'") == "dead_letter");
+  CHECK(Scalar(db, "SELECT queue FROM queued_items WHERE record_id = 'A2'") == "dead_letter");
   CHECK(Scalar(db, "SELECT notify FROM deliveries WHERE source_key = 'A2'") == "[\"finance-ops\"]");
   CHECK(Scalar(db, "SELECT last_code || ' ' || last_status FROM deliveries WHERE source_key = 'A2'") ==
         "REQUEST_LIMIT_EXCEEDED 429");
@@ -307,7 +307,7 @@ TEST_CASE("a retry due after the run's wait stays in the ledger; a later run sen
   CHECK(first.report.maps[0].retrying.samples[0].key == "A1");
   CHECK(first.report.ledger["failed"] == 1);
   CHECK(clock.slept == 0);
-  CHECK(Scalar(d / "state.db", "SELECT queue FROM items WHERE record_id = 'A1'") == "retrying");
+  CHECK(Scalar(d / "state.db", "SELECT queue FROM queued_items WHERE record_id = 'A1'") == "retrying");
   // Five minutes later: not due yet.
   clock.now += 300000;
   Result second = RunOnce(d, p, erp, clock, 30000);
@@ -322,7 +322,7 @@ TEST_CASE("a retry due after the run's wait stays in the ledger; a later run sen
   CHECK(third.report.maps[0].written == 1);
   CHECK(third.report.maps[0].retrying.count == 0);
   CHECK(third.report.ledger["failed"] == 0);
-  CHECK(Scalar(d / "state.db", "SELECT count(*) FROM items WHERE record_id = 'A1'") == "0");
+  CHECK(Scalar(d / "state.db", "SELECT count(*) FROM queued_items WHERE record_id = 'A1'") == "0");
 }
 
 TEST_CASE("a delivery left in flight by a run that died is sent by the next run, from the ledger") {
@@ -396,11 +396,11 @@ TEST_CASE("the queues in the state are the queues as they stand: a record still 
   REQUIRE_MESSAGE(first.ok, first.error);
   CHECK(first.report.maps[0].held.count == 1);
   fs::path db = d / "state.db";
-  std::string held_id = Scalar(db, "SELECT id FROM items WHERE record_id = 'A3'");
+  std::string held_id = Scalar(db, "SELECT id FROM queued_items WHERE record_id = 'A3'");
   Result second = RunOnce(d, p, *erp, clock, 0);
   REQUIRE_MESSAGE(second.ok, second.error);
   CHECK(second.report.maps[0].held.count == 0);  // not read again: unchanged
-  CHECK(Scalar(db, "SELECT queue || ' ' || reasons || ' ' || first_run || '-' || last_run FROM items WHERE record_id = 'A3'") ==
+  CHECK(Scalar(db, "SELECT queue || ' ' || reasons || ' ' || first_run || '-' || last_run FROM queued_items WHERE record_id = 'A3'") ==
         "held [\"Pending Review\"] 1-1");
   CHECK(Scalar(db, "SELECT count(*) FROM queue_items WHERE queue = 'flag' AND record_id = 'A1'") == "1");  // default terms
   // Queued again (the record changed, still held): the same item, its first sighting kept.
@@ -409,14 +409,14 @@ TEST_CASE("the queues in the state are the queues as they stand: a record still 
   Result requeued = RunOnce(d, p, *erp, clock, 0);
   REQUIRE_MESSAGE(requeued.ok, requeued.error);
   CHECK(requeued.report.maps[0].held.count == 1);
-  CHECK(Scalar(db, "SELECT id || ' ' || first_run || '-' || last_run FROM items WHERE record_id = 'A3'") == held_id + " 1-3");
+  CHECK(Scalar(db, "SELECT id || ' ' || first_run || '-' || last_run FROM queued_items WHERE record_id = 'A3'") == held_id + " 1-3");
   // Fixed at the source (a country with a subsidiary): written, out of the held queue.
   testing::WriteWhole(d / "crm" / "Account.jsonl",
                       "{\"Id\":\"A3\",\"Name\":\"Initech\",\"BillingCountry\":\"DE\",\"SystemModstamp\":\"2026-02-01T00:00:00Z\"}\n");
   Result third = RunOnce(d, p, *erp, clock, 0);
   REQUIRE_MESSAGE(third.ok, third.error);
   CHECK(third.report.maps[0].written == 1);
-  CHECK(Scalar(db, "SELECT count(*) FROM items WHERE record_id = 'A3' AND queue <> 'flag'") == "0");
+  CHECK(Scalar(db, "SELECT count(*) FROM queued_items WHERE record_id = 'A3' AND queue <> 'flag'") == "0");
 }
 
 TEST_CASE("cursor ties: a record that arrives with the last stamp read is not skipped; those read are") {
@@ -476,7 +476,7 @@ TEST_CASE("deletions: a record deleted at the source is flagged for review, not 
         "deleted in crm.Account; the erp.Customer record is left as it is: review it");
   CHECK(erp.sends["A2"] == 1);  // the open delivery was given up, not sent
   fs::path db = d / "state.db";
-  CHECK(Scalar(db, "SELECT count(*) FROM items WHERE queue = 'deleted'") == "2");
+  CHECK(Scalar(db, "SELECT count(*) FROM queued_items WHERE queue = 'deleted'") == "2");
   CHECK(Scalar(db, "SELECT state || ' ' || last_code FROM deliveries WHERE source_key = 'A2'") == "dead DELETED_AT_SOURCE");
   // Back in the source as a live record (an old export, a restore): still not written.
   testing::WriteWhole(d / "crm" / "Account.jsonl",
@@ -809,5 +809,5 @@ TEST_CASE("a changed plan looks again at the records it queued: a held record is
   Result changed = RunOnce(d, p, *erp, clock, 0);
   REQUIRE_MESSAGE(changed.ok, changed.error);
   CHECK(changed.report.maps[0].written == 1);
-  CHECK(Scalar(d / "state.db", "SELECT count(*) FROM items WHERE record_id = 'A3' AND queue = 'held'") == "0");
+  CHECK(Scalar(d / "state.db", "SELECT count(*) FROM queued_items WHERE record_id = 'A3' AND queue = 'held'") == "0");
 }

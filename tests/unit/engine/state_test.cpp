@@ -69,7 +69,7 @@ TEST_CASE("a state file another connection has locked: the run fails with SQLite
   CHECK_MESSAGE(error.find("state " + path.string() + ": database is locked") != std::string::npos, error);
   st.reset();
   CHECK(Scalar(path, "SELECT count(*) FROM xref") == "0");
-  CHECK(Scalar(path, "SELECT count(*) FROM items") == "0");
+  CHECK(Scalar(path, "SELECT count(*) FROM queued_items") == "0");
   fs::remove_all(d);
 }
 
@@ -132,7 +132,7 @@ TEST_CASE("a full disk in the middle of a map: the run fails, and nothing of the
   st.reset();
   // As before the map: no cross-reference, no queue row of the failed run.
   CHECK(Scalar(path, "SELECT count(*) || ':' || group_concat(source_key) FROM xref") == xref_before);
-  CHECK(Scalar(path, "SELECT count(*) FROM items") == "0");
+  CHECK(Scalar(path, "SELECT count(*) FROM queued_items") == "0");
   // The previous queue files stay.
   CHECK(Slurp(queues / "held.jsonl") == "{\"previous\":true}\n");
   // With room again, the same run completes.
@@ -347,10 +347,10 @@ TEST_CASE("queue rows keep reasons and fields as JSON arrays of strings, any tex
   state::QueueEntry e{"m", "held", "K1", "f.jsonl", 3, reasons, {"Name", "A\"B"}};
   REQUIRE(st->PutItem(1, e));
   st.reset();
-  std::string stored = Scalar(path, "SELECT reasons FROM items WHERE record_id = 'K1'");
+  std::string stored = Scalar(path, "SELECT reasons FROM queued_items WHERE record_id = 'K1'");
   CHECK(stored == nlohmann::json(reasons).dump());
   CHECK(nlohmann::json::parse(stored).get<std::vector<std::string>>() == reasons);
-  CHECK(Scalar(path, "SELECT fields FROM items WHERE record_id = 'K1'") == nlohmann::json(std::vector<std::string>{"Name", "A\"B"}).dump());
+  CHECK(Scalar(path, "SELECT fields FROM queued_items WHERE record_id = 'K1'") == nlohmann::json(std::vector<std::string>{"Name", "A\"B"}).dump());
   fs::remove_all(d);
 }
 
@@ -378,7 +378,7 @@ TEST_CASE("the state file's version: a version 2 file migrates on (3: slimmer it
     }
     sqlite3_finalize(q);
     sqlite3_close(h);
-    Exec(path, "DROP VIEW queue_items");  // version 9's, over tables dropped here
+    Exec(path, "DROP VIEW queue_items; DROP VIEW queued_items");  // version 10's, over tables dropped here
     for (const std::string& t : later) Exec(path, "DROP TABLE " + t);
   }
   Exec(path,
@@ -430,7 +430,7 @@ TEST_CASE("the state file's version: a version 2 file migrates on (3: slimmer it
   CHECK(Scalar(path, "PRAGMA user_version") == std::to_string(state::kVersion));
   CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'queue'") == "0");
   CHECK(Scalar(path, "SELECT reasons IS NULL FROM items WHERE id = 9") == "1");
-  CHECK(Scalar(path, "SELECT id FROM items WHERE record_id = 'A3'") == "10");
+  CHECK(Scalar(path, "SELECT id FROM queued_items WHERE record_id = 'A3'") == "10");
   fs::remove_all(d);
 }
 
@@ -457,7 +457,7 @@ TEST_CASE("item rows are batched in a transaction: more than a batch all reach t
   REQUIRE(st->Commit());
   CHECK(Scalar(path, "SELECT count(*) FROM queue_items WHERE queue = 'flag'") == "70");
   CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'flag'") == "0");  // in flag_sets
-  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'held'") == "1");
+  CHECK(Scalar(path, "SELECT count(*) FROM queued_items WHERE queue = 'held'") == "1");
   // A map that failed: its rows, batched or not, are not kept.
   REQUIRE(st->Begin());
   for (int i = 0; i < 40; ++i) REQUIRE(st->PutFlag(2, "m", "L" + std::to_string(i), "review"));
@@ -486,9 +486,9 @@ TEST_CASE("flags and queue items batched side by side: every one kept, a flag ra
   }
   REQUIRE(st->Commit());
   CHECK(Scalar(path, "SELECT count(*) FROM queue_items WHERE queue = 'flag' AND flag = 'finance:terms'") == "75");
-  CHECK(Scalar(path, "SELECT count(*) FROM items WHERE queue = 'held' AND reasons = '[\"Unknown country\"]' "
+  CHECK(Scalar(path, "SELECT count(*) FROM queued_items WHERE queue = 'held' AND reasons = '[\"Unknown country\"]' "
                      "AND fields = '[\"Country\"]' AND file = 'f.jsonl' AND source_id = 'S' || substr(record_id, 2)") == "45");
-  CHECK(Scalar(path, "SELECT line FROM items WHERE record_id = 'H44'") == "45");
+  CHECK(Scalar(path, "SELECT line FROM queued_items WHERE record_id = 'H44'") == "45");
   // A flag has no source id, reasons, fields or place.
   CHECK(Scalar(path, "SELECT count(*) FROM queue_items WHERE queue = 'flag' AND source_id IS NULL AND reasons IS NULL "
                      "AND fields IS NULL AND file IS NULL AND line = 0 AND first_run = 1 AND last_run = 1 AND status = 'open'") == "75");
@@ -594,7 +594,7 @@ TEST_CASE("the state file's version: a version 4 file migrates to 5 (reconciliat
     if (!v4.count(t)) drop += "DROP TABLE " + t + ";";
   }
   CHECK(drop.find("DROP TABLE reconciliations;") != std::string::npos);
-  Exec(path, "DROP VIEW queue_items;" + drop + "PRAGMA user_version = 4;");
+  Exec(path, "DROP VIEW queue_items; DROP VIEW queued_items;" + drop + "PRAGMA user_version = 4;");
   auto st = state::StateStore::Open(path.string(), error);
   REQUIRE_MESSAGE(st, error);
   CHECK(st->BeginRun("h") == 2);

@@ -16,46 +16,14 @@
 #include "runtime/state/queue_book.h"
 #include "runtime/state/state.h"
 #include "runtime/state/statement.h"
-#include "tests/unit/support/files.h"
+#include "tests/unit/state/both_databases.h"
 
 namespace {
 
 using namespace crmx;
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-// Runs `body` on a fresh SQLite state file, then on a fresh PostgreSQL database of the test
-// cluster when there is one.
-void OnBothDatabases(const std::string& name, const std::function<void(state::StateStore&)>& body) {
-  {
-    auto dir = testing::FreshDir("flag_sets_test", name);
-    std::string error;
-    auto st = state::StateStore::Open((dir / "state.db").string(), error);
-    REQUIRE_MESSAGE(st, error);
-    INFO("SQLite");
-    body(*st);
-  }
-  std::string base = Env("CRMX_TEST_PG_URL");
-  if (base.empty()) {
-    MESSAGE("PostgreSQL part SKIPPED: CRMX_TEST_PG_URL unset (ctest's test_state_postgres sets it)");
-    return;
-  }
-  std::string error;
-  auto admin = state::db::ConnectPostgres(base, Env("CRMX_TEST_PG_PASSWORD"), error);
-  REQUIRE_MESSAGE(admin, error);
-  std::string db_name = "flags_" + name, ignored;
-  admin->Exec("DROP DATABASE IF EXISTS " + db_name, ignored);
-  REQUIRE_MESSAGE(admin->Exec("CREATE DATABASE " + db_name, error), error);
-  state::OpenOptions o;
-  o.password = Env("CRMX_TEST_PG_PASSWORD");
-  auto st = state::StateStore::Open(base.substr(0, base.rfind('/') + 1) + db_name, error, o);
-  REQUIRE_MESSAGE(st, error);
-  INFO("PostgreSQL");
-  body(*st);
-}
+using crmx::testing::K;
+using crmx::testing::OnBothDatabases;
+using crmx::testing::Scalar;
 
 // The open flags of map "m": record key -> item, as `crmx-run queue list --queue flag` reads them.
 std::map<std::string, std::vector<state::Item>> Flags(state::StateStore& st, const std::string& status = "open") {
@@ -71,18 +39,10 @@ std::map<std::string, std::vector<state::Item>> Flags(state::StateStore& st, con
   return out;
 }
 
-int64_t Scalar(state::StateStore& st, const std::string& sql) {
-  state::Statement q(st.db(), sql);
-  REQUIRE_MESSAGE(q.Row(), q.Error());
-  return q.Int(0);
-}
-
-std::string K(int i) { return "K" + std::to_string(i); }
-
 }  // namespace
 
 TEST_CASE("flags in sets of 4,096 keys, each an item; cleared ones go, the others get new ids, old ids name nothing") {
-  OnBothDatabases("sets", [](state::StateStore& st) {
+  OnBothDatabases("flags_sets", [](state::StateStore& st) {
     REQUIRE(st.Begin());
     for (int i = 0; i < 10000; ++i) REQUIRE(st.PutFlag(1, "m", K(i), "review"));
     for (int i = 0; i < 3; ++i) REQUIRE(st.PutFlag(1, "m", K(i), "terms"));
@@ -140,7 +100,7 @@ TEST_CASE("flags in sets of 4,096 keys, each an item; cleared ones go, the other
 }
 
 TEST_CASE("more keys cleared than the store keeps in memory: the rest wait in a temporary table, all go") {
-  OnBothDatabases("many_clears", [](state::StateStore& st) {
+  OnBothDatabases("flags_many_clears", [](state::StateStore& st) {
     // 70,000 flags (18 sets), then a run that writes 69,990 of their records again (65,536 clears
     // are kept in memory, the others in flag_clears) and flags 5 of them again.
     REQUIRE(st.Begin());
@@ -164,7 +124,7 @@ TEST_CASE("more keys cleared than the store keeps in memory: the rest wait in a 
 }
 
 TEST_CASE("a flag people resolved stays resolved when its set is written again; the record written again loses it") {
-  OnBothDatabases("acts", [](state::StateStore& st) {
+  OnBothDatabases("flags_acts", [](state::StateStore& st) {
     REQUIRE(st.Begin());
     for (int i = 0; i < 10; ++i) REQUIRE(st.PutFlag(1, "m", K(i), "review"));
     REQUIRE(st.Commit());
@@ -207,7 +167,7 @@ TEST_CASE("a flag people resolved stays resolved when its set is written again; 
 }
 
 TEST_CASE("flags cleared while pending, and a rolled-back map's flags and clears, leave nothing") {
-  OnBothDatabases("pending", [](state::StateStore& st) {
+  OnBothDatabases("flags_pending", [](state::StateStore& st) {
     REQUIRE(st.Begin());
     for (int i = 1; i <= 5; ++i) REQUIRE(st.PutFlag(1, "m", K(i), "review"));
     REQUIRE(st.ClearItems("m", "K2", true));  // pending: dropped before any set is written
@@ -255,7 +215,7 @@ TEST_CASE("flags cleared while pending, and a rolled-back map's flags and clears
 }
 
 TEST_CASE("ClearFlags takes a record's flags and leaves its rows in the queues") {
-  OnBothDatabases("clear_flags", [](state::StateStore& st) {
+  OnBothDatabases("flags_clear_flags", [](state::StateStore& st) {
     REQUIRE(st.Begin());
     REQUIRE(st.PutFlag(1, "m", "K1", "review"));
     REQUIRE(st.PutFlag(1, "m", "K2", "review"));
@@ -268,12 +228,12 @@ TEST_CASE("ClearFlags takes a record's flags and leaves its rows in the queues")
     CHECK(flags.count("K1") == 0);
     CHECK(flags.count("K2") == 1);
     // K1's held row stays: only ClearItems takes it.
-    CHECK(Scalar(st, "SELECT count(*) FROM items WHERE record_id = 'K1' AND queue = 'held'") == 1);
+    CHECK(Scalar(st, "SELECT count(*) FROM queued_items WHERE record_id = 'K1' AND queue = 'held'") == 1);
   });
 }
 
 TEST_CASE("flag keys of any text round-trip; the same flag raised twice on a record is one item") {
-  OnBothDatabases("keys", [](state::StateStore& st) {
+  OnBothDatabases("flags_keys", [](state::StateStore& st) {
     const std::vector<std::string> keys = {"a\"b", "c\\d", "e\nf", "tab\there", "\x01", "ü✓ 名前", "{\"k\":[1]}", "'; --"};
     REQUIRE(st.Begin());
     for (const std::string& k : keys) REQUIRE(st.PutFlag(1, "m", k, "review"));

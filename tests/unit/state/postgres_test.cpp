@@ -32,32 +32,14 @@
 #include "tests/unit/support/example_spec.h"
 #include "tests/unit/support/mini_spec.h"
 #include "tests/unit/support/files.h"
+#include "tests/unit/state/both_databases.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace crmx;
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-// A fresh database of the test cluster: its URL, "" (and a message) without a cluster.
-std::string FreshDatabase(const std::string& name) {
-  std::string base = Env("CRMX_TEST_PG_URL");
-  if (base.empty()) {
-    MESSAGE("SKIPPED: no PostgreSQL (CRMX_TEST_PG_URL unset; ctest's test_state_postgres sets it)");
-    return "";
-  }
-  std::string error;
-  auto db = state::db::ConnectPostgres(base, Env("CRMX_TEST_PG_PASSWORD"), error);
-  REQUIRE_MESSAGE(db, error);
-  std::string ignored;
-  db->Exec("DROP DATABASE IF EXISTS " + name, ignored);
-  REQUIRE_MESSAGE(db->Exec("CREATE DATABASE " + name, error), error);
-  return base.substr(0, base.rfind('/') + 1) + name;
-}
+using crmx::testing::Env;
+using crmx::testing::FreshDatabase;
 
 // `n` workers' leases on the database at `url` (each its own connection), named w0, w1, ...
 std::vector<std::unique_ptr<state::Leases>> Workers(const std::string& url, int n) {

@@ -206,8 +206,13 @@ bool LatestRunSummaries(StateStore& store, size_t limit, std::vector<std::pair<i
 bool OpenItemsByMap(StateStore& store, const std::string& queue, std::map<std::string, int64_t>& out,
                     std::string& error) {
   out.clear();
-  Statement q(store.db(), "SELECT map, count(*) FROM queue_items WHERE status = 'open' AND queue = ? GROUP BY map", {queue});
-  while (q.Row()) out[q.Text(0)] = q.Int(1);
+  // Counted where the items are (not through queue_items, which reads every entry of the item sets).
+  Statement q(store.db(),
+              "SELECT map, count(*) FROM items WHERE status = 'open' AND queue = ?1 GROUP BY map "
+              "UNION ALL SELECT map, sum(n) FROM item_sets WHERE queue = ?1 GROUP BY map "
+              "UNION ALL SELECT map, count(*) FROM flag_items WHERE status = 'open' AND ?1 = 'flag' GROUP BY map",
+              {queue});
+  while (q.Row()) out[q.Text(0)] += q.Int(1);
   return q.ok() || Failed(store, q, error);
 }
 

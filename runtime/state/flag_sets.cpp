@@ -41,19 +41,25 @@ bool SplitKeys(std::string_view json, std::vector<std::string_view>& out) {
 std::string QueueItemsView(const db::Connection& db) {
   // A flag's id: kItemBase + its set's id * kIdsPerSet + its position (one item per map, key and
   // flag: the newest entry's id, what was done on it).
-  return "CREATE VIEW queue_items AS\n"
-         "SELECT id, map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, status, note,\n"
-         "       actor, acted, flag, stay_run\n"
-         "FROM queued_items\n"
-         "UNION ALL\n"
-         "SELECT f.id, f.map, f.record_id, 'flag', NULL, NULL, NULL, NULL, 0, f.first_run, f.last_run,\n"
-         "       coalesce(a.status, 'open'), a.note, a.actor, a.acted, f.flag, NULL\n"
+  return "CREATE VIEW flag_items AS\n"
+         "SELECT f.id, f.map, f.record_id, 'flag' AS queue, CAST(NULL AS TEXT) AS source_id,\n"
+         "       CAST(NULL AS TEXT) AS reasons, CAST(NULL AS TEXT) AS fields, CAST(NULL AS TEXT) AS file,\n"
+         "       CAST(0 AS BIGINT) AS line, f.first_run, f.last_run, coalesce(a.status, 'open') AS status,\n"
+         "       a.note, a.actor, a.acted, f.flag, CAST(NULL AS BIGINT) AS stay_run\n"
          "FROM (SELECT max(" + std::to_string(FlagSets::kItemBase) + " + s.id * " + std::to_string(FlagSets::kIdsPerSet) +
          " + " + db.JsonPosition() + ") AS id, s.map AS map, j.value AS record_id, s.flag AS flag,\n"
          "             min(s.run) AS first_run, max(s.run) AS last_run\n"
          "      FROM flag_sets s, " + db.JsonElements("s.keys") + "\n"
          "      GROUP BY s.map, j.value, s.flag) f\n"
-         "LEFT JOIN flag_acts a ON a.item = f.id";
+         "LEFT JOIN flag_acts a ON a.item = f.id;\n"
+         "CREATE VIEW queue_items AS\n"
+         "SELECT id, map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, status, note,\n"
+         "       actor, acted, flag, stay_run\n"
+         "FROM queued_items\n"
+         "UNION ALL\n"
+         "SELECT id, map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, status, note,\n"
+         "       actor, acted, flag, stay_run\n"
+         "FROM flag_items";
 }
 
 FlagSets::FlagSets(db::Connection& db) : db_(db) {}

@@ -37,8 +37,9 @@
 
 namespace crmx::state {
 
-// The SQL that makes the view `queue_items` (state version 10; PostgreSQL version 3) on `db`'s engine:
-// the view `queued_items` (item_sets.h) and the flags in sets.
+// The SQL that makes the views `flag_items` (the flags in sets, one item per map, key and flag, with
+// the columns of `items`) and `queue_items` (state version 10; PostgreSQL version 3) on `db`'s
+// engine: the view `queued_items` (item_sets.h) and `flag_items`.
 std::string QueueItemsView(const db::Connection& db);
 
 class FlagSets {

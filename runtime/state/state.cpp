@@ -535,6 +535,7 @@ CREATE INDEX IF NOT EXISTS item_sets_by_map ON item_sets (map, id);
 CREATE INDEX IF NOT EXISTS item_sets_by_id ON item_sets (lo, hi);
 DROP VIEW IF EXISTS queue_items;
 DROP VIEW IF EXISTS queued_items;
+DROP VIEW IF EXISTS flag_items;
 )sql";
 
 bool MigrateTo10(Connection& db, std::string& error) {
@@ -647,7 +648,8 @@ bool Prepare(Connection& db, const std::string& path, bool read_only, std::strin
   }
   // The views over `items` go while the migrations change that table (a file set back from
   // version 10 has them); version 10 makes them again.
-  if (!Exec(db, "DROP VIEW IF EXISTS queue_items; DROP VIEW IF EXISTS queued_items", msg)) {
+  if (!Exec(db, "DROP VIEW IF EXISTS queue_items; DROP VIEW IF EXISTS queued_items; DROP VIEW IF EXISTS flag_items",
+            msg)) {
     std::string ignored;
     Exec(db, "ROLLBACK", ignored);
     error = "cannot migrate the state file " + path + ": " + msg;
@@ -995,8 +997,13 @@ bool StateStore::SaveSync(const SyncRecord& r) {
 std::map<std::string, int64_t> StateStore::OpenItemCounts() {
   std::map<std::string, int64_t> out;
   if (!FlushItems()) return out;
-  Query q(*db_, "SELECT queue, count(*) FROM queue_items WHERE status = 'open' GROUP BY queue", {});
-  while (q.Row()) out[q.Text(0)] = q.Int(1);
+  // Counted where the items are (not through queue_items, which reads every entry of the item sets).
+  Query q(*db_,
+          "SELECT queue, count(*) FROM items WHERE status = 'open' GROUP BY queue "
+          "UNION ALL SELECT queue, sum(n) FROM item_sets GROUP BY queue "
+          "UNION ALL SELECT 'flag', count(*) FROM flag_items WHERE status = 'open' HAVING count(*) > 0",
+          {});
+  while (q.Row()) out[q.Text(0)] += q.Int(1);
   if (!q.ok()) Fail(q.Error());
   return out;
 }

@@ -378,7 +378,7 @@ TEST_CASE("the state file's version: a version 2 file migrates on (3: slimmer it
     }
     sqlite3_finalize(q);
     sqlite3_close(h);
-    Exec(path, "DROP VIEW queue_items; DROP VIEW queued_items");  // version 10's, over tables dropped here
+    Exec(path, "DROP VIEW queue_items; DROP VIEW queued_items; DROP VIEW flag_items");  // version 10's, over tables dropped here
     for (const std::string& t : later) Exec(path, "DROP TABLE " + t);
   }
   Exec(path,
@@ -594,7 +594,7 @@ TEST_CASE("the state file's version: a version 4 file migrates to 5 (reconciliat
     if (!v4.count(t)) drop += "DROP TABLE " + t + ";";
   }
   CHECK(drop.find("DROP TABLE reconciliations;") != std::string::npos);
-  Exec(path, "DROP VIEW queue_items; DROP VIEW queued_items;" + drop + "PRAGMA user_version = 4;");
+  Exec(path, "DROP VIEW queue_items; DROP VIEW queued_items; DROP VIEW flag_items;" + drop + "PRAGMA user_version = 4;");
   auto st = state::StateStore::Open(path.string(), error);
   REQUIRE_MESSAGE(st, error);
   CHECK(st->BeginRun("h") == 2);

@@ -157,7 +157,7 @@ TEST_CASE("state version 8: a version 7 file migrates, each item it has getting 
   // As a version 7 crmx-run left it: no item_stays, no stay_run, no triggers; B resolved by then.
   Exec(path,
        "DROP TRIGGER items_stay_reopen; DROP TRIGGER items_stay_close; DROP TRIGGER items_stay_leave; "
-       "DROP VIEW queue_items; DROP VIEW queued_items; DROP TABLE item_sets; DROP TABLE item_stays; ALTER TABLE items DROP COLUMN stay_run; "
+       "DROP VIEW queue_items; DROP VIEW queued_items; DROP VIEW flag_items; DROP TABLE item_sets; DROP TABLE item_stays; ALTER TABLE items DROP COLUMN stay_run; "
        "UPDATE items SET status = 'resolved', acted = '2026-11-02T00:00:00Z' WHERE record_id = 'B'; "
        "PRAGMA user_version = 7;");
   CHECK(Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'item_stays'") == "0");

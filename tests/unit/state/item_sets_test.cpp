@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/state/alert_book.h"
 #include "runtime/state/queue_book.h"
 #include "runtime/state/state.h"
 #include "runtime/state/statement.h"
@@ -165,6 +166,16 @@ TEST_CASE("queued again in its queue an entry keeps its id and first run; moved,
     CHECK(Scalar(st, "SELECT count(*) FROM queued_items WHERE record_id = 'K7'") == 1);
     CHECK(Scalar(st, "SELECT sum(n) FROM item_sets") == 4996);
     CHECK(Text(st, "SELECT how || ' ' || entered_run FROM item_stays WHERE record_id = 'K7'") == "resolved 1");
+    // The open counts (status, serve's metrics, the alerts) add the entries, the rows and the flags.
+    REQUIRE(st.PutFlag(2, "m", "K9999", "review"));
+    auto counts = st.OpenItemCounts();
+    CHECK(counts == std::map<std::string, int64_t>{{"data_quality", 1}, {"flag", 1}, {"held", 4996}});
+    CHECK(counts["held"] == Scalar(st, "SELECT count(*) FROM queue_items WHERE queue = 'held' AND status = 'open'"));
+    std::map<std::string, int64_t> by_map;
+    REQUIRE_MESSAGE(state::OpenItemsByMap(st, "held", by_map, error), error);
+    CHECK(by_map == std::map<std::string, int64_t>{{"m", 4996}});
+    REQUIRE_MESSAGE(state::OpenItemsByMap(st, "flag", by_map, error), error);
+    CHECK(by_map == std::map<std::string, int64_t>{{"m", 1}});
     auto resolved = Items(st, "resolved");
     REQUIRE(resolved.count("K7") == 1);
     CHECK(resolved["K7"].note == "fixed by hand");

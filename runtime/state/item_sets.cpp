@@ -202,9 +202,7 @@ bool ItemSets::Write(Pending& p, std::string& error) {
   q->BindView(7, json_);
   int64_t set = 0;
   if (!RunKept(q, error, &set)) return false;
-  if (auto it = index_.find(p.map); it != index_.end())
-    for (const Pending::Entry& e : p.entries)
-      if (e.live) it->second.added.emplace_back(e.hash, set);
+  if (auto it = index_.find(p.map); it != index_.end()) it->second.unread.push_back(set);
   p.Reset();
   return true;
 }
@@ -226,19 +224,24 @@ bool ItemSets::Entries(std::string_view text, bool json,
   return true;
 }
 
+bool ItemSets::IndexSet(int64_t set, std::string_view entries, std::vector<std::pair<uint64_t, int64_t>>& out,
+                        std::string& error, const std::function<void(std::string_view)>* each) {
+  if (Entries(entries, false, [&](int64_t, std::string_view key, int64_t, std::string&&) {
+        out.emplace_back(value::HashText(key), set);
+        if (each != nullptr) (*each)(key);
+      }))
+    return true;
+  error = "item set " + std::to_string(set) + " is not a JSON array of entries";
+  return false;
+}
+
 bool ItemSets::ReadIndex(const std::string& map, const std::function<void(std::string_view)>* each,
                          std::string& error) {
   Index index;
   Statement q(db_, "SELECT id, entries FROM item_sets WHERE map = ? ORDER BY id", {map});
   while (q.Row()) {
     const int64_t set = q.Int(0);
-    if (!Entries(q.Text(1), false, [&](int64_t, std::string_view key, int64_t, std::string&&) {
-          index.sorted.emplace_back(value::HashText(key), set);
-          if (each != nullptr) (*each)(key);
-        })) {
-      error = "item set " + std::to_string(set) + " of map " + map + " is not a JSON array of entries";
-      return false;
-    }
+    if (!IndexSet(set, q.Text(1), index.sorted, error, each)) return false;
   }
   if (!q.ok()) {
     error = q.Error();
@@ -260,12 +263,23 @@ bool ItemSets::IndexOf(const std::string& map, Index*& out, std::string& error) 
     it = index_.find(map);
   }
   Index& index = it->second;
-  if (!index.added.empty()) {
-    std::sort(index.added.begin(), index.added.end());
+  if (!index.unread.empty()) {
+    // The sets written since: their keys sorted and merged in.
+    std::vector<std::pair<uint64_t, int64_t>> added;
+    for (int64_t set : index.unread) {
+      Statement q(db_, "SELECT entries FROM item_sets WHERE id = ?");
+      q.Bind(1, set);
+      if (q.Row() && !IndexSet(set, q.Text(0), added, error)) return false;
+      if (!q.ok()) {
+        error = q.Error();
+        return false;
+      }
+    }
+    index.unread.clear();
+    std::sort(added.begin(), added.end());
     const size_t mid = index.sorted.size();
-    index.sorted.insert(index.sorted.end(), index.added.begin(), index.added.end());
+    index.sorted.insert(index.sorted.end(), added.begin(), added.end());
     std::inplace_merge(index.sorted.begin(), index.sorted.begin() + static_cast<std::ptrdiff_t>(mid), index.sorted.end());
-    index.added.clear();
   }
   out = &index;
   return true;

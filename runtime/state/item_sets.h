@@ -20,9 +20,11 @@
 //   which then changes as any row does: the triggers keep the queues' history.
 // - A person's resolve or discard of an entry makes it a row first (TakeId).
 // - The written set holding a record is found through an index of the map's keys (their hashes
-//   and set ids), read at the first Take of the map and kept while the store lives: one run of a
-//   map at a time (the run lock, the syncs' leases), and the others only take entries out (a key
-//   the index still names is looked for in its set and not found there). The sets read are kept
+//   and set ids), read when a run of the map starts (Keys) or at its first Take, and kept while
+//   the store lives: one run of a map at a time (the run lock, the syncs' leases), and the others
+//   only take entries out (a key the index still names is looked for in its set and not found
+//   there). The sets written since are read into it at the next Take, not when written: a run
+//   that takes nothing keeps none of its keys (memory flat at 10M records). The sets read are kept
 //   until the transaction ends, at most kMaxLoaded entries (beyond, those changed are written and
 //   all forgotten).
 //
@@ -120,9 +122,12 @@ class ItemSets {
     size_t live = 0;
     bool dirty = false;
   };
-  // A map's keys in the written sets: (HashText(key), set id), sorted; `added` since sorted.
+  // A map's keys in the written sets: (HashText(key), set id), sorted; `unread`: the sets written
+  // since, read into it at the next Take that looks (a run that takes nothing, the first over a
+  // source, keeps no key of the sets it writes).
   struct Index {
-    std::vector<std::pair<uint64_t, int64_t>> sorted, added;
+    std::vector<std::pair<uint64_t, int64_t>> sorted;
+    std::vector<int64_t> unread;
   };
   // Reads the entries of a set (its `entries`, as Write wrote them or PostgreSQL gives them back),
   // calling `each` with an entry's id, key, first run and, when `json`, its JSON text. False when
@@ -131,6 +136,9 @@ class ItemSets {
                const std::function<void(int64_t, std::string_view, int64_t, std::string&&)>& each);
   // Reads `map`'s index from its sets, calling `each` (when there is one) with every key.
   bool ReadIndex(const std::string& map, const std::function<void(std::string_view)>* each, std::string& error);
+  // Adds the keys of set `set` (its `entries`) to `out`, calling `each` (when there is one) with each.
+  bool IndexSet(int64_t set, std::string_view entries, std::vector<std::pair<uint64_t, int64_t>>& out,
+                std::string& error, const std::function<void(std::string_view)>* each = nullptr);
   bool Write(Pending& p, std::string& error);
   bool Rewrite(Loaded& s, std::string& error);
   bool Load(int64_t set, Loaded*& out, std::string& error);

@@ -198,6 +198,11 @@ TEST_CASE("a record twice in a run: its pending entry moves or leaves a stay; a 
   OnBothDatabases("items_pending", [](state::StateStore& st) {
     REQUIRE(st.BeginRun("h") == 1);
     REQUIRE(st.Begin());
+    // As a run starts: the map's keys read (none), its index kept; the set written below is read
+    // into it only when K10 is looked for.
+    int keys = 0;
+    st.ItemKeys("m", [&](std::string_view) { ++keys; }, [&](std::string_view) { ++keys; });
+    CHECK(keys == 0);
     for (int i = 0; i < 4100; ++i) REQUIRE(st.PutItem(1, Entry(K(i), "held"), "", true));  // a set written, 4 pending
     REQUIRE(st.PutItem(1, Entry("K4099", "held", 50)));          // pending, queued again: kept once
     REQUIRE(st.PutItem(1, Entry("K4098", "data_quality")));      // pending, moved: a stay of run 1

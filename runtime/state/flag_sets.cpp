@@ -98,14 +98,6 @@ void FlagSets::Pending::Reset() {
   live = 0;
 }
 
-db::Query* FlagSets::Prepared(std::unique_ptr<db::Query>& slot, const std::string& sql, std::string& error) {
-  if (!slot) slot = db_.Prepare(sql, true);
-  if (slot->ok()) return slot.get();
-  error = slot->Error();
-  slot.reset();
-  return nullptr;
-}
-
 bool FlagSets::Raise(int64_t run, std::string_view map, std::string_view key, std::string_view flag,
                      std::string& error) {
   Pending* p = last_;
@@ -149,7 +141,7 @@ bool FlagSets::Write(Pending& p, std::string& error) {
     p.Reset();
     return true;
   }
-  db::Query* q = Prepared(insert_, "INSERT INTO flag_sets (map, flag, run, n, keys) VALUES (?, ?, ?, ?, ?) RETURNING id",
+  db::Query* q = Kept(db_, insert_, "INSERT INTO flag_sets (map, flag, run, n, keys) VALUES (?, ?, ?, ?, ?) RETURNING id",
                           error);
   if (q == nullptr) return false;
   // A set nothing was cleared from is its text, closed (for this statement only); else the live
@@ -235,7 +227,7 @@ bool FlagSets::Clear(std::string_view map, std::string_view key, std::string& er
                             "upto BIGINT NOT NULL, PRIMARY KEY (map, key))";
     if (!db_.Exec(sql, error)) return false;
   }
-  db::Query* q = Prepared(clear_,
+  db::Query* q = Kept(db_, clear_,
                           "INSERT INTO flag_clears (map, key, upto) VALUES (?, ?, ?) "
                           "ON CONFLICT (map, key) DO UPDATE SET upto = excluded.upto",
                           error);
@@ -267,7 +259,7 @@ bool FlagSets::ClearedUpto(const std::string& map, std::string_view json, int64_
     if (k != m->second.end()) upto = k->second;
   }
   if (!table_clears_) return true;
-  db::Query* q = Prepared(lookup_, "SELECT upto FROM flag_clears WHERE map = ? AND key = ?", error);
+  db::Query* q = Kept(db_, lookup_, "SELECT upto FROM flag_clears WHERE map = ? AND key = ?", error);
   if (q == nullptr) return false;
   q->BindText(1, map);
   q->BindView(2, json);

@@ -91,7 +91,6 @@ class FlagSets {
   bool ClearedUpto(const std::string& map, std::string_view json, int64_t& upto, std::string& error);
   // The id of `map`'s latest set (0: none), from the database at its first use in a transaction.
   bool LatestSet(std::string_view map, int64_t& id, std::string& error);
-  db::Query* Prepared(std::unique_ptr<db::Query>& slot, const std::string& sql, std::string& error);
 
   db::Connection& db_;
   std::vector<std::unique_ptr<Pending>> pending_;

@@ -21,28 +21,19 @@ void AppendInt(std::string& out, int64_t v) {
   out.append(buf, r.ptr);
 }
 
-// Element `i` of the JSON array text `expr` as SQL text (a string's value, an array's JSON text,
-// NULL for null), on `db`'s engine.
-std::string At(const db::Connection& db, const char* expr, int i) {
-  return db.engine() == db::Engine::kSqlite ? std::string("(") + expr + " ->> " + std::to_string(i) + ")"
-                                            : std::string("((") + expr + ")::jsonb ->> " + std::to_string(i) + ")";
-}
-
-std::string IntAt(const db::Connection& db, const char* expr, int i) {
-  return "CAST(" + At(db, expr, i) + " AS BIGINT)";
-}
-
 }  // namespace
 
 std::string QueuedItemsView(const db::Connection& db) {
+  // An entry's columns: [id, record_id, source_id, reasons, fields, file, line, first_run].
+  auto text = [&db](int i) { return db.JsonAt("j.value", i); };
+  auto integer = [&db](int i) { return "CAST(" + db.JsonAt("j.value", i) + " AS BIGINT)"; };
   return "CREATE VIEW queued_items AS\n"
          "SELECT id, map, record_id, queue, source_id, reasons, fields, file, line, first_run, last_run, status, note,\n"
          "       actor, acted, flag, stay_run\n"
          "FROM items\n"
          "UNION ALL\n"
-         "SELECT " + IntAt(db, "j.value", 0) + ", s.map, " + At(db, "j.value", 1) + ", s.queue, " + At(db, "j.value", 2) +
-         ",\n       " + At(db, "j.value", 3) + ", " + At(db, "j.value", 4) + ", " + At(db, "j.value", 5) + ", " +
-         IntAt(db, "j.value", 6) + ",\n       " + IntAt(db, "j.value", 7) +
+         "SELECT " + integer(0) + ", s.map, " + text(1) + ", s.queue, " + text(2) + ",\n       " + text(3) + ", " +
+         text(4) + ", " + text(5) + ", " + integer(6) + ",\n       " + integer(7) +
          ", s.run, 'open', NULL, NULL, NULL, '', CAST(NULL AS BIGINT)\n"
          "FROM item_sets s, " + db.JsonElements("s.entries");
 }
@@ -54,14 +45,6 @@ struct ItemSets::Parser {
 ItemSets::ItemSets(db::Connection& db) : db_(db), parser_(std::make_unique<Parser>()) {}
 
 ItemSets::~ItemSets() = default;
-
-db::Query* ItemSets::Prepared(std::unique_ptr<db::Query>& slot, const std::string& sql, std::string& error) {
-  if (!slot) slot = db_.Prepare(sql, true);
-  if (slot->ok()) return slot.get();
-  error = slot->Error();
-  slot.reset();
-  return nullptr;
-}
 
 bool ItemSets::Add(int64_t run, std::string_view map, std::string_view queue, std::string_view key,
                    std::string_view source_id, std::string_view reasons_json, std::string_view fields_json,
@@ -127,7 +110,7 @@ bool ItemSets::Reserve(size_t count, std::vector<int64_t>& ids, std::string& err
   // copy of the state, crmx-run run --dry-run's, carries the rows' counter only).
   int64_t last = 0;
   {
-    db::Query* q = Prepared(reserve_,
+    db::Query* q = Kept(db_, reserve_,
                             "UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT max(hi) FROM item_sets), 0)) + ? "
                             "WHERE name = 'items' RETURNING seq",
                             error);
@@ -189,8 +172,8 @@ bool ItemSets::Write(Pending& p, std::string& error) {
     json_.append(p.text, e.at, e.size);
   }
   json_ += ']';
-  db::Query* q = Prepared(
-      insert_, "INSERT INTO item_sets (map, queue, run, n, lo, hi, entries) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+  db::Query* q = Kept(
+      db_, insert_, "INSERT INTO item_sets (map, queue, run, n, lo, hi, entries) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
       error);
   if (q == nullptr) return false;
   q->BindText(1, p.map);
@@ -297,7 +280,7 @@ bool ItemSets::Load(int64_t set, Loaded*& out, std::string& error) {
     loaded_.clear();
     loaded_entries_ = 0;
   }
-  db::Query* q = Prepared(load_, "SELECT map, queue, run, entries FROM item_sets WHERE id = ?", error);
+  db::Query* q = Kept(db_, load_, "SELECT map, queue, run, entries FROM item_sets WHERE id = ?", error);
   if (q == nullptr) return false;
   auto s = std::make_unique<Loaded>();
   s->id = set;
@@ -341,6 +324,8 @@ void ItemSets::Taking(Loaded& s, Loaded::Row& r, Taken& out) {
 bool ItemSets::Take(std::string_view map, std::string_view key, Taken& out, bool& found, std::string& error) {
   found = false;
   const uint64_t hash = value::HashText(key);
+  scratch_.clear();
+  value::AppendJsonString(scratch_, key);
   for (auto& p : pending_) {
     if (p->map != map || p->live == 0) continue;
     if (!p->indexed) {
@@ -348,8 +333,6 @@ bool ItemSets::Take(std::string_view map, std::string_view key, Taken& out, bool
       for (size_t e = 0; e < p->entries.size(); ++e)
         if (p->entries[e].live) p->Index(e);
     }
-    scratch_.clear();
-    value::AppendJsonString(scratch_, key);
     auto matches = [&](const Pending::Entry& e) {
       return e.live && e.hash == hash && std::string_view(p->text).substr(e.at, e.key_size) == scratch_;
     };

@@ -81,7 +81,10 @@ class ItemSets {
   bool Flush(std::string& error);
   // The transaction committed: the sets read are forgotten (another process may take entries
   // out before the next one).
-  void EndTransaction() { loaded_.clear(), loaded_entries_ = 0; }
+  void EndTransaction() {
+    loaded_.clear();
+    loaded_entries_ = 0;
+  }
   // The transaction rolled back: forgets everything.
   void Drop();
 
@@ -147,7 +150,6 @@ class ItemSets {
   bool Reserve(size_t count, std::vector<int64_t>& ids, std::string& error);
   bool WriteLoaded(std::string& error);
   static void Taking(Loaded& s, Loaded::Row& r, Taken& out);
-  db::Query* Prepared(std::unique_ptr<db::Query>& slot, const std::string& sql, std::string& error);
 
   db::Connection& db_;
   std::vector<std::unique_ptr<Pending>> pending_;

@@ -1087,10 +1087,10 @@ bool StateStore::PutItem(int64_t run, const QueueEntry& e, const std::string& so
       c->BindText(2, e.record_id);
       c->BindText(3, e.queue);
       if (!Step(c)) return false;
-      TextArena& t2 = items_.text;
-      return PutRow(ItemRow{t2.Copy(e.map), t2.Copy(e.queue), t2.Copy(e.file), {}, t2.Copy(e.record_id),
-                            t2.Copy(source_id), t2.Copy(StringsJson(e.reasons)),
-                            e.fields.empty() ? "" : t2.Copy(StringsJson(e.fields)), e.line, run});
+      TextArena& text = items_.text;
+      return PutRow(ItemRow{text.Copy(e.map), text.Copy(e.queue), text.Copy(e.file), {}, text.Copy(e.record_id),
+                            text.Copy(source_id), text.Copy(StringsJson(e.reasons)),
+                            e.fields.empty() ? "" : text.Copy(StringsJson(e.fields)), e.line, run});
     }
   }
   std::string& reasons = item_json_[0];

@@ -13,6 +13,17 @@
 
 namespace crmx::state {
 
+// The statement kept in `slot` (prepared with Connection::Prepare's keep at its first use), or null
+// with the database's message in `error` (the slot emptied: the next call prepares again).
+inline db::Query* Kept(db::Connection& db, std::unique_ptr<db::Query>& slot, const std::string& sql,
+                       std::string& error) {
+  if (!slot) slot = db.Prepare(sql, true);
+  if (slot->ok()) return slot.get();
+  error = slot->Error();
+  slot.reset();
+  return nullptr;
+}
+
 // Steps the kept statement `q` (Connection::Prepare's keep) to its end and resets it for its next
 // use; `first`: the first column of its first row (a RETURNING id). False with the database's
 // message in `error`.

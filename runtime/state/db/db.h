@@ -89,6 +89,12 @@ class Connection {
                                        : "jsonb_array_elements_text((" + array_expr + ")::jsonb) WITH ORDINALITY AS j(value, key)";
   }
   const char* JsonPosition() const { return engine() == Engine::kSqlite ? "j.key" : "(j.key - 1)"; }
+  // Element `i` of the JSON array text `expr` as SQL text (a string's value, an array's JSON
+  // text, NULL for null): an entry of an item set, runtime/state/item_sets.h.
+  std::string JsonAt(const std::string& expr, int i) const {
+    return engine() == Engine::kSqlite ? "(" + expr + " ->> " + std::to_string(i) + ")"
+                                       : "((" + expr + ")::jsonb ->> " + std::to_string(i) + ")";
+  }
 };
 
 // Wraps an open SQLite connection (closed with the Connection).

@@ -363,24 +363,33 @@ TEST_CASE("the JSONL writer past its 256 KiB write chunks: every line once, a ke
   fs::remove_all(d);
 }
 
-TEST_CASE("the JSONL writer on a full disk: the error says why, the older file stays as it was") {
-  // Its temporary file is /dev/full (every write: ENOSPC), through a symbolic link.
+// A writer of Full.jsonl (id, name) in a new folder `d` holding `before` as Full.jsonl, its file
+// `full_name` a symbolic link to /dev/full (every write: ENOSPC); null (and a message) without
+// /dev/full.
+std::unique_ptr<connectors::RecordWriter> FullDiskWriter(const std::string& dir, const std::string& full_name,
+                                                   const std::string& before, fs::path& d) {
   if (!fs::exists("/dev/full")) {
     MESSAGE("SKIPPED: no /dev/full");
-    return;
+    return nullptr;
   }
-  fs::path d = TempDir("jsonl_full");
-  {
-    std::ofstream old(d / "Full.jsonl");
-    old << "{\"id\":\"K0\",\"name\":\"before\"}\n";
-  }
-  fs::create_symlink("/dev/full", d / "Full.jsonl.tmp");
+  d = TempDir(dir);
+  Write(d / "Full.jsonl", before);
+  fs::create_symlink("/dev/full", d / full_name);
   std::string error;
   auto c = connectors::Open(d.string(), error);
   REQUIRE(c);
-  using value::Value;
   auto w = c->OpenWriter(connectors::WriteRequest{"Full", "id", Targets({"id", "name"}), {}, 0}, error);
   REQUIRE_MESSAGE(w, error);
+  return w;
+}
+
+TEST_CASE("the JSONL writer on a full disk: the error says why, the older file stays as it was") {
+  // Its temporary file is /dev/full.
+  fs::path d;
+  auto w = FullDiskWriter("jsonl_full", "Full.jsonl.tmp", "{\"id\":\"K0\",\"name\":\"before\"}\n", d);
+  if (!w) return;
+  std::string error;
+  using value::Value;
   // Past a write chunk (256 KiB): the failure comes from Add or from the commit, and says why.
   bool failed = false;
   for (int i = 0; i < 20000 && !failed; ++i) {
@@ -401,22 +410,13 @@ TEST_CASE("the JSONL writer on a full disk: the error says why, the older file s
 }
 
 TEST_CASE("the JSONL writer's merge into an older file on a full disk: the error says why, nothing is left") {
-  // The merged file is /dev/full (every write: ENOSPC), through a symbolic link; the older
-  // file makes the commit merge.
-  if (!fs::exists("/dev/full")) {
-    MESSAGE("SKIPPED: no /dev/full");
-    return;
-  }
-  fs::path d = TempDir("jsonl_merge_full");
+  // The merged file is /dev/full; the older file makes the commit merge.
   const std::string before = "{\"id\":\"K0\",\"name\":\"before\"}\n";
-  Write(d / "Full.jsonl", before);
-  fs::create_symlink("/dev/full", d / "Full.jsonl.tmp.merge");
+  fs::path d;
+  auto w = FullDiskWriter("jsonl_merge_full", "Full.jsonl.tmp.merge", before, d);
+  if (!w) return;
   std::string error;
-  auto c = connectors::Open(d.string(), error);
-  REQUIRE(c);
   using value::Value;
-  auto w = c->OpenWriter(connectors::WriteRequest{"Full", "id", Targets({"id", "name"}), {}, 0}, error);
-  REQUIRE_MESSAGE(w, error);
   std::vector<Value> rec{Value::String("K0"), Value::String("after")};
   testing::PutOk(*w, rec.data());
   std::vector<connectors::WriteResult> done;

@@ -309,3 +309,26 @@ TEST_CASE("new item ids are past every set's ids when the counter was set back (
     CHECK(Scalar(st, "SELECT count(DISTINCT id) FROM queued_items") == 20);
   });
 }
+
+TEST_CASE("an item set that is not a JSON array of entries: the store fails and says which, nothing is written") {
+  OnBothDatabases("items_garbage", [](state::StateStore& st) {
+    REQUIRE(st.BeginRun("h") == 1);
+    REQUIRE(st.Begin());
+    for (int i = 0; i < 3; ++i) REQUIRE(st.PutItem(1, Entry(K(i), "held"), "", true));
+    REQUIRE(st.Commit());
+    const int64_t set = Scalar(st, "SELECT max(id) FROM item_sets");
+    // Garbage where the entries were (a hand edit, a broken disk block read back).
+    std::string error;
+    REQUIRE_MESSAGE(st.db().Exec("UPDATE item_sets SET entries = '[[1,\"K0\",null' WHERE id = " + std::to_string(set),
+                                 error),
+                    error);
+    REQUIRE(st.Begin());
+    st.ItemKeys("m", [](std::string_view) {}, [](std::string_view) {});
+    CHECK_FALSE(st.ok());
+    CHECK(st.error().find("item set " + std::to_string(set) + " is not a JSON array of entries") != std::string::npos);
+    // Refused from then on: the record's write is not recorded, the transaction rolls back whole.
+    CHECK_FALSE(st.PutItem(1, Entry("K9", "held"), "", true));
+    CHECK_FALSE(st.Commit());
+    CHECK(Scalar(st, "SELECT count(*) FROM item_sets") == 1);
+  });
+}
